@@ -1,0 +1,189 @@
+"""Base classes shared by every generative estimator.
+
+:class:`GenerativeMixin` fixes the user's contract (``score`` is the mean of
+``score_samples`` in nats, the ``sample`` signature, the kind of number
+``score_samples`` returns). :class:`EpochLoopMixin` owns the training loop that
+every iteratively-trained model shares: epochs, verbose progress, optional tqdm
+bar, early stopping on a validation set, divergence detection and
+interrupt-safety. A model supplies a handful of hooks, as the estimators of
+``sklearn.mixture`` do.
+"""
+
+import copy
+import time
+import warnings
+
+import numpy as np
+from sklearn.base import DensityMixin
+
+__all__ = ["GenerativeMixin", "EpochLoopMixin", "SCORE_KINDS"]
+
+#: What ``score_samples`` returns: an exact log-likelihood, a stochastic
+#: estimate of it (e.g. AIS or importance sampling, unbiased in p not in log p),
+#: or a lower bound (variational).
+SCORE_KINDS = ("exact", "estimate", "lower_bound")
+
+
+class GenerativeMixin(DensityMixin):
+    """Mixin for generative models (density estimators that can sample).
+
+    Subclasses implement ``score_samples(X)`` (log-likelihood of each row in
+    nats) and ``sample(n_samples=1, *, random_state=None, ...)``; ``score`` is
+    the mean log-likelihood, so ``GridSearchCV`` and ``cross_val_score`` select
+    models by held-out likelihood without a ``scoring`` argument.
+
+    The class attribute ``score_kind_`` says what ``score_samples`` returns: one
+    of ``"exact"``, ``"estimate"`` or ``"lower_bound"``.
+    """
+
+    score_kind_ = "exact"
+
+    def score(self, X, y=None):
+        """Mean log-likelihood of the samples in nats (higher is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+        y : None
+            Ignored, present for API consistency.
+
+        Returns
+        -------
+        score : float
+            ``score_samples(X).mean()``.
+        """
+        return float(np.mean(self.score_samples(X)))
+
+
+def _progress_bar(total, desc):
+    """A tqdm bar if tqdm is installed, else None."""
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover - depends on the environment
+        return None
+    return tqdm(total=total, desc=desc, leave=False)
+
+
+class EpochLoopMixin:
+    """The shared training loop.
+
+    Hooks a subclass provides:
+
+    ``_state_names`` : tuple of str
+        Names of the attributes that make up the trained state (parameters,
+        persistent chains, optimizer state). They are snapshotted before each
+        epoch so that a diverging epoch or a ``KeyboardInterrupt`` restores
+        the last completed epoch.
+    ``_parameter_names`` : tuple of str
+        The subset checked for NaN/inf after each epoch.
+    ``_run_epoch(X, rng, progress)`` -> dict
+        One pass over ``X``; returns statistics to print (e.g.
+        ``{"reconstruction error": 0.05}``). Call ``progress(n_rows)`` after
+        each batch to advance the optional bar.
+    ``_validation_score(X_val)`` -> float
+        Higher is better; used for verbose output and early stopping when a
+        validation set is given.
+
+    Fitted attributes it maintains: ``n_iter_`` (completed epochs) and
+    ``validation_scores_`` (list, when a validation set is used).
+    """
+
+    _state_names = ()
+    _parameter_names = ()
+
+    def _snapshot(self):
+        return {name: _copy(getattr(self, name)) for name in self._state_names}
+
+    def _restore(self, snapshot):
+        for name, value in snapshot.items():
+            setattr(self, name, value)
+
+    def _fit_epochs(
+        self,
+        X,
+        n_epochs,
+        rng,
+        *,
+        X_val=None,
+        tol=None,
+        n_iter_no_change=10,
+        verbose=0,
+    ):
+        """Run up to ``n_epochs`` epochs; returns the number actually run.
+
+        Early stopping is on when ``X_val`` is given and ``tol`` is not None:
+        training stops once the validation score has not improved by more than
+        ``tol`` for ``n_iter_no_change`` epochs, and the best state is restored.
+        """
+        name = type(self).__name__
+        early_stopping = X_val is not None and tol is not None
+        best_score, best_state, stale = -np.inf, None, 0
+        if not hasattr(self, "n_iter_"):
+            self.n_iter_ = 0
+        if X_val is not None and not hasattr(self, "validation_scores_"):
+            self.validation_scores_ = []
+        epochs_run = 0
+        for epoch in range(1, n_epochs + 1):
+            snapshot = self._snapshot()
+            bar = _progress_bar(X.shape[0], f"{name} epoch {epoch}") if verbose >= 2 else None
+            start = time.perf_counter()
+            try:
+                stats = self._run_epoch(X, rng, bar.update if bar else _no_progress)
+            except KeyboardInterrupt:
+                self._restore(snapshot)
+                warnings.warn(
+                    f"{name}: training interrupted during epoch {epoch}; the "
+                    f"parameters of the last completed epoch ({self.n_iter_} "
+                    "epochs in total) were kept. Resume with warm_start=True or "
+                    "partial_fit.",
+                    UserWarning,
+                )
+                raise
+            finally:
+                if bar is not None:
+                    bar.close()
+            elapsed = time.perf_counter() - start
+            params = {n: getattr(self, n) for n in self._parameter_names}
+            if not all(np.all(np.isfinite(v)) for v in params.values()):
+                self._restore(snapshot)
+                raise FloatingPointError(
+                    f"{name} diverged during epoch {self.n_iter_ + 1}: the "
+                    "parameters became NaN or infinite. The parameters of the "
+                    "last finite epoch were restored. Lower the learning rate "
+                    "(or the momentum) and check that the data are scaled."
+                )
+            self.n_iter_ += 1
+            epochs_run += 1
+            if X_val is not None:
+                score = float(self._validation_score(X_val))
+                self.validation_scores_.append(score)
+                stats = {**stats, "validation score": score}
+            if verbose:
+                parts = ", ".join(f"{k} = {v:.4f}" for k, v in stats.items())
+                print(f"[{name}] epoch {self.n_iter_}, {parts}, time = {elapsed:.2f}s")
+            if early_stopping:
+                if score > best_score + tol:
+                    best_score, best_state, stale = score, self._snapshot(), 0
+                else:
+                    stale += 1
+                    if stale >= n_iter_no_change:
+                        if verbose:
+                            print(
+                                f"[{name}] validation score did not improve by "
+                                f"more than tol={tol} for {n_iter_no_change} "
+                                "epochs: stopping, best state restored."
+                            )
+                        self._restore(best_state)
+                        return epochs_run
+        if early_stopping and best_state is not None and stale > 0:
+            self._restore(best_state)
+        return epochs_run
+
+
+def _no_progress(n):
+    return None
+
+
+def _copy(value):
+    return value.copy() if isinstance(value, np.ndarray) else copy.deepcopy(value)

@@ -1,0 +1,3 @@
+"""Data loaders: bundled digits, and a fetcher for binarized MNIST."""
+
+__all__ = []

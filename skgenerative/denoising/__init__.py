@@ -1,0 +1,3 @@
+"""Denoising-autoencoder samplers and GSNs (§20.11–20.12)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""Diffusion inversion (§20.13)."""
+
+__all__ = []

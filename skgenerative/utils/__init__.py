@@ -1,0 +1,1 @@
+"""Shared utilities: validation, random streams, progress reporting, plotting."""

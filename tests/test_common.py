@@ -1,0 +1,50 @@
+"""scikit-learn's estimator checks over every public estimator.
+
+One list for the whole package: ``skgenerative.all_estimators()``. Parameters
+that make an estimator quick enough for the checks go in ``CHECK_PARAMS``;
+checks expected to fail go in ``EXPECTED_FAILED_CHECKS`` with the reason.
+"""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import skgenerative
+
+#: Small settings so that the checks run fast; by estimator class name.
+CHECK_PARAMS = {}
+
+#: {class name: {check name: reason}}; never skip silently.
+EXPECTED_FAILED_CHECKS = {}
+
+
+def _instances():
+    return [cls(**CHECK_PARAMS.get(name, {})) for name, cls in skgenerative.all_estimators()]
+
+
+def _expected_failed(estimator):
+    return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
+
+
+def test_every_public_estimator_is_checked():
+    assert len(_instances()) == len(skgenerative.all_estimators())
+
+
+@parametrize_with_checks(_instances(), expected_failed_checks=_expected_failed)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+@pytest.mark.parametrize("estimator", _instances(), ids=lambda e: type(e).__name__)
+def test_fitted_estimator_pickles_to_identical_scores(estimator):
+    rng = np.random.default_rng(0)
+    X = (rng.random((40, 6)) < 0.4).astype(np.float64)
+    estimator.set_params(**_seed_params(estimator)).fit(X)
+    clone = pickle.loads(pickle.dumps(estimator))
+    np.testing.assert_array_equal(clone.score_samples(X), estimator.score_samples(X))
+
+
+def _seed_params(estimator):
+    return {"random_state": 0} if "random_state" in estimator.get_params() else {}
