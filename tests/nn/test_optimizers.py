@@ -1,0 +1,49 @@
+import numpy as np
+
+from skgenerative.nn import SGD, Adam
+
+
+def _adam_reference(theta, grads, lr, b1=0.9, b2=0.999, eps=1e-8):
+    """Adam as written in Kingma & Ba (2015), Algorithm 1, for ascent."""
+    m = np.zeros_like(theta)
+    v = np.zeros_like(theta)
+    for t, g in enumerate(grads, start=1):
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g**2
+        m_hat = m / (1 - b1**t)
+        v_hat = v / (1 - b2**t)
+        theta = theta + lr * m_hat / (np.sqrt(v_hat) + eps)
+    return theta
+
+
+def test_adam_matches_paper_algorithm():
+    rng = np.random.default_rng(0)
+    theta = rng.normal(size=5)
+    grads = [rng.normal(size=5) for _ in range(20)]
+    params = {"w": theta.copy()}
+    opt = Adam(params, learning_rate=0.01)
+    for g in grads:
+        opt.step({"w": g})
+    # folding the bias correction into the step size moves epsilon by a factor
+    # sqrt(1 - b2**t), so agreement is to ~eps, not to rounding
+    np.testing.assert_allclose(params["w"], _adam_reference(theta, grads, 0.01), atol=1e-6)
+
+
+def test_sgd_momentum_ascent_and_descent():
+    params = {"w": np.zeros(2)}
+    opt = SGD(params, learning_rate=0.5, momentum=0.5)
+    opt.step({"w": np.array([1.0, -1.0])})
+    opt.step({"w": np.array([1.0, -1.0])})
+    # velocities 0.5, then 0.5*0.5 + 0.5 = 0.75 -> sum 1.25
+    np.testing.assert_allclose(params["w"], [1.25, -1.25])
+    params = {"w": np.zeros(1)}
+    SGD(params, learning_rate=0.1, maximize=False).step({"w": np.array([2.0])})
+    np.testing.assert_allclose(params["w"], [-0.2])
+
+
+def test_adam_minimizes_quadratic():
+    params = {"w": np.array([3.0, -2.0])}
+    opt = Adam(params, learning_rate=0.1, maximize=False)
+    for _ in range(500):
+        opt.step({"w": 2 * params["w"]})
+    np.testing.assert_allclose(params["w"], 0, atol=1e-2)
