@@ -1,3 +1,5 @@
 """Likelihood evaluation: exact log partition functions, AIS, bounds, sample checks."""
 
-__all__ = []
+from ._exact import exact_log_partition
+
+__all__ = ["exact_log_partition"]
