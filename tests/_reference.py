@@ -1,0 +1,19 @@
+"""Plain-numpy twins of the numba kernels, one section per family."""
+
+import numpy as np
+
+# ---------------------------------------------------------------------------
+# nn (skgenerative/nn/_kernels.py)
+# ---------------------------------------------------------------------------
+
+
+def bernoulli_loglik_grad(X, logits):
+    """Twin of ``_bernoulli_loglik_grad``: (row log-likelihoods, x - sigmoid(z))."""
+    z = logits.astype(np.float64)
+    ll = (X * z - np.logaddexp(0.0, z)).sum(axis=1)
+    return ll, (X - 1.0 / (1.0 + np.exp(-z))).astype(logits.dtype)
+
+
+def bernoulli_loglik(X, logits):
+    """Twin of ``_bernoulli_loglik``."""
+    return bernoulli_loglik_grad(X, logits)[0]
