@@ -1,6 +1,8 @@
 """Pieces shared by the directed latent-variable estimators."""
 
 import copy
+import hashlib
+import numbers
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -8,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 from ..nn import logsumexp_rows
-from ..utils.random import check_generator
+from ..utils.random import check_generator, draw_seed
 from ..utils.validation import resolve_dtype
 
 __all__ = ["generate_samples"]
@@ -62,6 +64,31 @@ def _batches(n, batch_size, perm=None):
     idx = np.arange(n) if perm is None else perm
     for start in range(0, n, batch_size):
         yield idx[start : start + batch_size]
+
+
+def _row_generators(X, seed):
+    """One generator per row, seeded by ``seed`` and the row's values.
+
+    Importance-sampled scores then depend on nothing but the row and the
+    seed: invariant to the order and grouping of rows, so ``score_samples``
+    can run on blocks (or in parallel) and still agree bit for bit.
+    """
+    rows = np.ascontiguousarray(X, dtype=np.float64)
+    return [
+        np.random.default_rng(
+            [seed, int.from_bytes(hashlib.blake2b(r.tobytes(), digest_size=8).digest(), "little")]
+        )
+        for r in rows
+    ]
+
+
+def _base_seed(random_state, default):
+    """An int seed: ``default`` for None, the int itself, or a draw from a generator."""
+    if random_state is None:
+        return int(default)
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        return int(random_state)
+    return draw_seed(check_generator(random_state))
 
 
 def _importance_log_mean(log_w):

@@ -29,7 +29,9 @@ from ._common import (
     _blas_single_thread,
     _importance_log_mean,
     _NetworkStateMixin,
+    _base_seed,
     _normalised_weights,
+    _row_generators,
     generate_samples,
 )
 
@@ -462,13 +464,16 @@ class VAE(
 
     # -- inference ---------------------------------------------------------
 
-    def _log_weights(self, X, k, rng):
-        """(log weights (k, n), ELBO per row) computed in blocks of rows."""
+    def _log_weights(self, X, k, seed):
+        """(log weights (k, n), ELBO per row) computed in blocks of rows; each
+        row's noise comes from its own generator (see ``_row_generators``)."""
         rows = max(1, _SCORE_BLOCK // k)
+        d = self.n_components
         log_w, elbo = [], []
         with _blas_single_thread():
             for idx in _batches(X.shape[0], rows):
-                eps = rng.standard_normal((k, len(idx), self.n_components))
+                gens = _row_generators(X[idx], seed)
+                eps = np.stack([g.standard_normal((k, d)) for g in gens], axis=1)
                 lw, el = _log_weights_and_elbo_terms(
                     self.encoder_, self.decoder_, self._head, X[idx], eps.astype(self.dtype_)
                 )
@@ -485,7 +490,8 @@ class VAE(
         n_importance : int, default=None
             ``k``; None uses ``n_importance_samples``.
         random_state : None, int or Generator
-            None uses the seed stored at fit (deterministic).
+            Base seed of the per-row noise; None uses ``score_seed_``
+            (deterministic).
 
         Returns
         -------
@@ -498,17 +504,16 @@ class VAE(
         k = self.n_importance_samples if n_importance is None else int(n_importance)
         if k < 1:
             raise ValueError(f"n_importance must be >= 1; got {k}.")
-        if random_state is None:
-            random_state = self.score_seed_
-        log_w, _ = self._log_weights(X, k, check_generator(random_state))
+        log_w, _ = self._log_weights(X, k, _base_seed(random_state, self.score_seed_))
         return _importance_log_mean(log_w)
 
     def score_samples(self, X):
         """Importance-sampled estimate of ``log p(x)`` per row, in nats.
 
-        Uses ``n_importance_samples`` draws from ``q(z | x)`` with the seed
-        stored at fit: deterministic, and a lower bound on ``log p(x)`` in
-        expectation (see Notes).
+        Uses ``n_importance_samples`` draws from ``q(z | x)``, seeded per row
+        from ``score_seed_`` (stored at fit) and the row's values: the result
+        is deterministic and does not depend on the other rows or their order.
+        A lower bound on ``log p(x)`` in expectation (see Notes).
 
         Parameters
         ----------
@@ -536,7 +541,7 @@ class VAE(
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        return self._log_weights(X, self.n_importance_samples, check_generator(self.score_seed_))[1]
+        return self._log_weights(X, self.n_importance_samples, self.score_seed_)[1]
 
     def transform(self, X):
         """Posterior means ``E_q[z | x]`` (the encoder's ``mu``).
