@@ -20,6 +20,7 @@ CHECK_PARAMS = {
                 n_importance_samples=10),
     "IWAE": dict(encoder_layer_sizes=(8,), decoder_layer_sizes=(8,), max_iter=3,
                  n_importance=3, n_importance_samples=10, likelihood="gaussian"),
+    "SigmoidBeliefNet": dict(hidden_layer_sizes=(4,), max_iter=3, n_importance_samples=10),
 }
 
 #: {class name: {check name: reason}}; never skip silently.
