@@ -17,3 +17,10 @@ def bernoulli_loglik_grad(X, logits):
 def bernoulli_loglik(X, logits):
     """Twin of ``_bernoulli_loglik``."""
     return bernoulli_loglik_grad(X, logits)[0]
+
+
+def adam_update(param, grad, m, v, beta1, beta2, step_size, epsilon):
+    """Twin of ``_adam_update`` (returns new arrays)."""
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad * grad
+    return param + step_size * m / (np.sqrt(v) + epsilon), m, v

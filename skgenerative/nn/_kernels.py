@@ -57,3 +57,17 @@ def _bernoulli_loglik(X, logits):
             s += X[i, j] * z - sp
         out[i] = s
     return out
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
+def _adam_update(param, grad, m, v, beta1, beta2, step_size, epsilon):
+    """One fused Adam step on flat arrays (in place): moments, then
+    ``param += step_size * m / (sqrt(v) + epsilon)``; ``step_size`` carries
+    the sign and the folded bias corrections."""
+    for i in range(param.shape[0]):
+        g = grad[i]
+        mi = beta1 * m[i] + (1.0 - beta1) * g
+        vi = beta2 * v[i] + (1.0 - beta2) * g * g
+        m[i] = mi
+        v[i] = vi
+        param[i] += step_size * mi / (np.sqrt(vi) + epsilon)

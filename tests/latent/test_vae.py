@@ -220,3 +220,14 @@ def test_generate_samples_is_the_decoder_pushed_prior():
     draws = generate_samples(m, 2000, random_state=0)
     assert set(np.unique(draws)) <= {0.0, 1.0}
     np.testing.assert_allclose(draws.mean(0), m.sample(4000, random_state=1, mean=True).mean(0), atol=0.05)
+
+
+def test_set_output_pandas_and_early_stopping(binary_digits):
+    pd = pytest.importorskip("pandas")
+    X_train, X_test = binary_digits
+    m = VAE(3, max_iter=30, early_stopping=True, n_iter_no_change=2, tol=10.0,
+            random_state=0, **SMALL).set_output(transform="pandas")
+    m.fit(X_train)
+    assert m.n_iter_ < 30 and len(m.validation_scores_) == m.n_iter_
+    Z = m.transform(X_test[:4])
+    assert isinstance(Z, pd.DataFrame) and list(Z.columns) == ["vae0", "vae1", "vae2"]
