@@ -11,7 +11,119 @@ import itertools
 import numpy as np
 from scipy.special import expit, logsumexp
 
-# ====================================================================
+# ===========================================================================
+# Boltzmann family
+
+
+def all_binary_states(n):
+    """(2**n, n) array of every binary vector of length n."""
+    return np.array(list(itertools.product([0.0, 1.0], repeat=n)))
+
+
+def rbm_energy(V, H, W, b, c):
+    """E(v, h) = -b.v - c.h - h.W v for every pair of rows (V[i], H[j])."""
+    return -(V @ b)[:, None] - (H @ c)[None, :] - V @ W.T @ H.T
+
+
+def rbm_log_partition_brute_force(W, b, c):
+    """log Z by summing exp(-E) over the full joint state space."""
+    V = all_binary_states(W.shape[1])
+    H = all_binary_states(W.shape[0])
+    return logsumexp(-rbm_energy(V, H, W, b, c))
+
+
+def rbm_log_marginal_brute_force(V, W, b, c):
+    """log p(v) = log sum_h exp(-E(v, h)) - log Z, by brute force."""
+    H = all_binary_states(W.shape[0])
+    return logsumexp(-rbm_energy(V, H, W, b, c), axis=1) - rbm_log_partition_brute_force(
+        W, b, c
+    )
+
+
+def rbm_free_energy(V, W, b, c):
+    return -V @ b - np.logaddexp(0, V @ W.T + c).sum(axis=1)
+
+
+def rbm_exact_gradient(V, W, b, c):
+    """Exact gradient of the mean log-likelihood of the rows of V wrt (W, b, c)."""
+    H_data = expit(V @ W.T + c)
+    S = all_binary_states(W.shape[1])
+    p = np.exp(-rbm_free_energy(S, W, b, c) - rbm_log_partition_brute_force(W, b, c))
+    H_model = expit(S @ W.T + c)
+    gW = H_data.T @ V / len(V) - (H_model * p[:, None]).T @ S
+    gb = V.mean(axis=0) - p @ S
+    gc = H_data.mean(axis=0) - p @ H_model
+    return gW, gb, gc
+
+
+def gaussian_rbm_log_partition_quadrature(W, b, c, beta, grid):
+    """log Z of a Gaussian-Bernoulli RBM (one or two visibles) by quadrature
+    over a grid of each visible and enumeration of the hidden layer."""
+    H = all_binary_states(W.shape[0])
+    mesh = np.stack(np.meshgrid(*([grid] * W.shape[1]), indexing="ij"), -1)
+    V = mesh.reshape(-1, W.shape[1])
+    energy = (
+        0.5 * ((V - b) ** 2 * beta).sum(1)[:, None]
+        - (V * beta) @ W.T @ H.T
+        - (H @ c)[None, :]
+    )
+    log_unnorm = logsumexp(-energy, axis=1)
+    cell = (grid[1] - grid[0]) ** W.shape[1]
+    return logsumexp(log_unnorm) + np.log(cell)
+
+
+def sgd_epoch_bernoulli(X, rows, bounds, params, velocity, offsets, chains, hyper, rng):
+    """Twin of ``_kernels._sgd_epoch_bernoulli`` (same arguments, in place)."""
+    W, b, c = params
+    dW, db, dc = velocity
+    mu, lam = offsets
+    lr, momentum, l2, l1, rate = hyper[:5]
+    k, persistent = int(hyper[5]), hyper[6] > 0
+
+    def sample(P):
+        return (rng.random(P.shape) < P).astype(P.dtype)
+
+    for batch in range(len(bounds) - 1):
+        Vd = X[rows[bounds[batch] : bounds[batch + 1]]].copy()
+        B = len(Vd)
+        if persistent:
+            Vn = sample(expit(chains @ W + b))
+            Hd, Hn = expit(Vd @ W.T + c), expit(Vn @ W.T + c)
+            for _ in range(k - 1):
+                chains[:] = sample(Hn)
+                Vn = sample(expit(chains @ W + b))
+                Hn = expit(Vn @ W.T + c)
+            chains[:] = sample(Hn)
+        else:
+            Hd = expit(Vd @ W.T + c)
+            h = sample(Hd)
+            for step in range(k):
+                Vn = sample(expit(h @ W + b))
+                Hn = expit(Vn @ W.T + c)
+                if step < k - 1:
+                    h = sample(Hn)
+        C = len(Vn)
+        if rate > 0:
+            mu += rate * (Vd.mean(0) - mu)
+            lam += rate * (Hd.mean(0) - lam)
+        # centred gradient (Melchior et al. 2016) in plain-energy parameters
+        grad_W = (Hd - lam).T @ (Vd - mu) / B - (Hn - lam).T @ (Vn - mu) / C
+        step_W = momentum * dW + lr * grad_W - lr * l2 * W - lr * l1 * np.sign(W)
+        db[:] = momentum * db + lr * (Vd.mean(0) - Vn.mean(0))
+        dc[:] = momentum * dc + lr * (Hd.mean(0) - Hn.mean(0))
+        W += step_W
+        dW[:] = step_W
+        b += db - step_W.T @ lam
+        c += dc - step_W @ mu
+
+
+def gibbs_bernoulli(V, W, b, c, n_steps, rng):
+    """Twin of ``_kernels._gibbs_bernoulli``: returns the new V."""
+    for _ in range(n_steps):
+        H = (rng.random((len(V), W.shape[0])) < expit(V @ W.T + c)).astype(V.dtype)
+        V = (rng.random(V.shape) < expit(H @ W + b)).astype(V.dtype)
+    return V
+
 
 # ===========================================================================
 # nn (skgenerative/nn/_kernels.py)
