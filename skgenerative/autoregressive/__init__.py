@@ -7,5 +7,6 @@ ancestral ``sample`` for every model.
 
 from ._fvsbn import FVSBN
 from ._nade import NADE
+from ._rnade import RNADE
 
-__all__ = ["FVSBN", "NADE"]
+__all__ = ["FVSBN", "NADE", "RNADE"]
