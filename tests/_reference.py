@@ -80,3 +80,26 @@ def rnade_log_prob(X, W, V, b, c, order, min_variance):
         ll += logsumexp(comp, axis=1)
         A += np.outer(X[:, i], W[i])
     return ll
+
+
+def oanade_log_prob_one_ordering(X, params, mean, order, activation="relu", n_steps=1):
+    """Order-agnostic NADE log p(x | order): one full network evaluation per
+    conditional, with the mask of the dimensions already seen (no
+    incremental trick), and ``n_steps`` NADE-k inference steps."""
+    act = (lambda z: np.maximum(z, 0)) if activation == "relu" else expit
+    X = X.astype(np.float64)
+    n, D = X.shape
+    M = np.zeros((n, D))
+    ll = np.zeros(n)
+    for i in order:
+        v = np.tile(mean, (n, 1))
+        for _ in range(n_steps):
+            u = M * X + (1 - M) * v
+            h = act(u @ params["weights_"] + M @ params["mask_weights_"] + params["intercept_hidden_"][0])
+            for layer, U in enumerate(params["hidden_weights_"]):
+                h = act(h @ U + params["intercept_hidden_"][layer + 1])
+            logits = h @ params["output_weights_"].T + params["intercept_visible_"]
+            v = expit(logits)
+        ll += X[:, i] * logits[:, i] - np.logaddexp(0.0, logits[:, i])
+        M[:, i] = 1.0
+    return ll

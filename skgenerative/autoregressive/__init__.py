@@ -7,6 +7,7 @@ ancestral ``sample`` for every model.
 
 from ._fvsbn import FVSBN
 from ._nade import NADE
+from ._oanade import OrderAgnosticNADE
 from ._rnade import RNADE
 
-__all__ = ["FVSBN", "NADE", "RNADE"]
+__all__ = ["FVSBN", "NADE", "OrderAgnosticNADE", "RNADE"]

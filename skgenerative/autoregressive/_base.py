@@ -91,7 +91,8 @@ class _BaseAutoregressive(GenerativeMixin, EpochLoopMixin, BaseEstimator):
     def _initialise(self, X):
         self.random_state_ = check_generator(self.random_state)
         self.dtype_ = _check_dtype(self.dtype, X)
-        self.ordering_ = _check_ordering(self.ordering, X.shape[1], self.random_state_)
+        if "ordering" in self._parameter_constraints:  # models with one fixed ordering
+            self.ordering_ = _check_ordering(self.ordering, X.shape[1], self.random_state_)
         self._init_parameters(X.astype(self.dtype_, copy=False), self.random_state_)
         self.optimizer_ = Adam(self._parameters(), learning_rate=self.learning_rate)
         self.n_iter_ = 0

@@ -286,3 +286,43 @@ def _rnade_sample(W, V, b, c, order, min_variance, U, Z):
             for k in range(H):
                 a[k] += xi * W[i, k]
     return X
+
+
+# --------------------------------------------------------------------------
+# Order-agnostic NADE with one hidden layer (Uria, Larochelle & Murray 2014).
+# The input is u = mean + m * (x - mean) together with the mask m, so the
+# first-layer pre-activation is still incremental along an ordering:
+# a_{d+1} = a_d + (x_i - mean_i) Wx[i] + Wm[i].
+# --------------------------------------------------------------------------
+
+
+@njit(cache=True, fastmath=_FASTMATH, error_model="numpy")
+def _oanade_log_prob_shallow(X, Wx, Wm, V, b, a0, mean, order, relu):
+    """log p(x | order) for a one-hidden-layer order-agnostic NADE.
+
+    ``a0`` is the pre-activation with nothing observed (c + mean @ Wx);
+    ``relu`` selects the rectifier (else the logistic sigmoid).
+    """
+    n, D = X.shape
+    H = a0.shape[0]
+    out = np.empty(n, dtype=np.float64)
+    a = np.empty(H, dtype=Wx.dtype)
+    for s in range(n):
+        a[:] = a0
+        ll = 0.0
+        for d in range(D):
+            i = order[d]
+            logit = b[i]
+            for k in range(H):
+                if relu:
+                    hk = a[k] if a[k] > 0 else 0.0
+                else:
+                    hk = 1.0 / (1.0 + math.exp(-a[k]))
+                logit += V[i, k] * hk
+            xi = X[s, i]
+            ll += xi * logit - _softplus(logit)
+            shift = xi - mean[i]
+            for k in range(H):
+                a[k] += shift * Wx[i, k] + Wm[i, k]
+        out[s] = ll
+    return out
