@@ -18,6 +18,7 @@ CHECK_PARAMS = {
     # autoregressive
     "FVSBN": {"max_iter": 5},
     "NADE": {"n_components": 4, "max_iter": 5},
+    "NeuralAutoregressive": {"n_components": 2, "max_iter": 5},
     "OrderAgnosticNADE": {"n_components": 4, "n_orderings": 2, "max_iter": 5},
     "RNADE": {"n_components": 4, "n_mixture_components": 2, "max_iter": 5},
 }

@@ -7,7 +7,8 @@ ancestral ``sample`` for every model.
 
 from ._fvsbn import FVSBN
 from ._nade import NADE
+from ._neural_ar import NeuralAutoregressive
 from ._oanade import OrderAgnosticNADE
 from ._rnade import RNADE
 
-__all__ = ["FVSBN", "NADE", "OrderAgnosticNADE", "RNADE"]
+__all__ = ["FVSBN", "NADE", "NeuralAutoregressive", "OrderAgnosticNADE", "RNADE"]
