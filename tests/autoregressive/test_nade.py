@@ -158,3 +158,16 @@ def test_nade_in_pipeline_and_grid_search(random_binary):
     assert search.best_params_["n_components"] in (2, 4)
     features = make_pipeline(NADE(3, max_iter=1, random_state=0)).fit_transform(random_binary)
     assert features.shape == (200, 3)
+
+
+def test_nade_float32_kernels_match_float64_twin():
+    # the float32 kernels use a polynomial exp; it must stay at float32 rounding level
+    W, V, b, c, order = _random_nade(D=20, H=30, seed=8, scale=3.0)
+    X = (np.random.default_rng(9).random((40, 20)) < 0.5).astype(float)
+    f32 = [p.astype(np.float32) for p in (W, V, b, c)]
+    got = _kernels._nade_log_prob_bernoulli(X.astype(np.float32), *f32, order)
+    np.testing.assert_allclose(got, _reference.nade_log_prob_bernoulli(X, W, V, b, c, order), rtol=1e-5)
+    grads = [np.zeros_like(p) for p in f32]
+    _kernels._nade_grad_bernoulli(X.astype(np.float32), *f32, order, *grads)
+    for got, want in zip(grads, _reference.nade_grad_bernoulli(X, W, V, b, c, order)):
+        np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-3 * np.abs(want).max())
