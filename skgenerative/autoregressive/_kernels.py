@@ -35,8 +35,9 @@ def _sigmoid(x):
 
 
 def _sigmoid_into(a, h, scratch):
-    """h = sigmoid(a) elementwise (numba-only; dispatched on the dtype)."""
-    raise NotImplementedError  # pragma: no cover - replaced by the overload
+    """h = sigmoid(a) elementwise; under numba, dispatched on the dtype by the
+    overload below (this body runs only with NUMBA_DISABLE_JIT=1)."""
+    h[:] = 1.0 / (1.0 + np.exp(-a))
 
 
 @overload(_sigmoid_into, jit_options={"fastmath": _FASTMATH, "error_model": "numpy"})
