@@ -36,9 +36,10 @@ def load_binarized_digits(*, threshold=8, n_class=10, return_X_y=False, dtype=np
 
     Examples
     --------
+    >>> import numpy as np
     >>> from skgenerative.datasets import load_binarized_digits
     >>> X, y = load_binarized_digits(return_X_y=True)
-    >>> X.shape, sorted(set(X.ravel()))
+    >>> X.shape, np.unique(X).tolist()
     ((1797, 64), [0.0, 1.0])
     """
     digits = load_digits(n_class=n_class)
