@@ -15,12 +15,19 @@ import skgenerative
 
 #: Small settings so that the checks run fast; by estimator class name.
 CHECK_PARAMS = {
+    "BernoulliRBM": dict(n_components=8, n_iter=3),
     # latent (issue 8): tiny networks, few epochs and importance samples
     "VAE": dict(encoder_layer_sizes=(8,), decoder_layer_sizes=(8,), max_iter=3,
                 n_importance_samples=10),
     "IWAE": dict(encoder_layer_sizes=(8,), decoder_layer_sizes=(8,), max_iter=3,
                  n_importance=3, n_importance_samples=10, likelihood="gaussian"),
     "SigmoidBeliefNet": dict(hidden_layer_sizes=(4,), max_iter=3, n_importance_samples=10),
+    # autoregressive
+    "FVSBN": {"max_iter": 5},
+    "NADE": {"n_components": 4, "max_iter": 5},
+    "NeuralAutoregressive": {"n_components": 2, "max_iter": 5},
+    "OrderAgnosticNADE": {"n_components": 4, "n_orderings": 2, "max_iter": 5},
+    "RNADE": {"n_components": 4, "n_mixture_components": 2, "max_iter": 5},
 }
 
 #: {class name: {check name: reason}}; never skip silently.
