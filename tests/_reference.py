@@ -1,14 +1,157 @@
-"""Plain-numpy twins of the numba kernels, one section per model family.
+"""Plain-numpy twins of the numba kernels, and brute-force references.
 
-Slow and obvious on purpose: each twin is written the way the paper states the
-computation, so that a test comparing it with the kernel checks the kernel.
+Slow and obvious on purpose: each function restates the math of a kernel so
+that a test can check the kernel against it. Random draws are consumed in the
+same order as the kernels (row-major, one ``rng.random()`` per unit), so the
+twins see the same stream.
 """
+
+import itertools
 
 import numpy as np
 from scipy.special import expit, logsumexp
 
+# ===========================================================================
+# Boltzmann family
+
+
+def all_binary_states(n):
+    """(2**n, n) array of every binary vector of length n."""
+    return np.array(list(itertools.product([0.0, 1.0], repeat=n)))
+
+
+def rbm_energy(V, H, W, b, c):
+    """E(v, h) = -b.v - c.h - h.W v for every pair of rows (V[i], H[j])."""
+    return -(V @ b)[:, None] - (H @ c)[None, :] - V @ W.T @ H.T
+
+
+def rbm_log_partition_brute_force(W, b, c):
+    """log Z by summing exp(-E) over the full joint state space."""
+    V = all_binary_states(W.shape[1])
+    H = all_binary_states(W.shape[0])
+    return logsumexp(-rbm_energy(V, H, W, b, c))
+
+
+def rbm_log_marginal_brute_force(V, W, b, c):
+    """log p(v) = log sum_h exp(-E(v, h)) - log Z, by brute force."""
+    H = all_binary_states(W.shape[0])
+    return logsumexp(-rbm_energy(V, H, W, b, c), axis=1) - rbm_log_partition_brute_force(
+        W, b, c
+    )
+
+
+def rbm_free_energy(V, W, b, c):
+    return -V @ b - np.logaddexp(0, V @ W.T + c).sum(axis=1)
+
+
+def rbm_exact_gradient(V, W, b, c):
+    """Exact gradient of the mean log-likelihood of the rows of V wrt (W, b, c)."""
+    H_data = expit(V @ W.T + c)
+    S = all_binary_states(W.shape[1])
+    p = np.exp(-rbm_free_energy(S, W, b, c) - rbm_log_partition_brute_force(W, b, c))
+    H_model = expit(S @ W.T + c)
+    gW = H_data.T @ V / len(V) - (H_model * p[:, None]).T @ S
+    gb = V.mean(axis=0) - p @ S
+    gc = H_data.mean(axis=0) - p @ H_model
+    return gW, gb, gc
+
+
+def gaussian_rbm_log_partition_quadrature(W, b, c, beta, grid):
+    """log Z of a Gaussian-Bernoulli RBM (one or two visibles) by quadrature
+    over a grid of each visible and enumeration of the hidden layer."""
+    H = all_binary_states(W.shape[0])
+    mesh = np.stack(np.meshgrid(*([grid] * W.shape[1]), indexing="ij"), -1)
+    V = mesh.reshape(-1, W.shape[1])
+    energy = (
+        0.5 * ((V - b) ** 2 * beta).sum(1)[:, None]
+        - (V * beta) @ W.T @ H.T
+        - (H @ c)[None, :]
+    )
+    log_unnorm = logsumexp(-energy, axis=1)
+    cell = (grid[1] - grid[0]) ** W.shape[1]
+    return logsumexp(log_unnorm) + np.log(cell)
+
+
+def sgd_epoch_bernoulli(X, rows, bounds, params, velocity, offsets, chains, hyper, rng):
+    """Twin of ``_kernels._sgd_epoch_bernoulli`` (same arguments, in place)."""
+    W, b, c = params
+    dW, db, dc = velocity
+    mu, lam = offsets
+    lr, momentum, l2, l1, rate = hyper[:5]
+    k, persistent = int(hyper[5]), hyper[6] > 0
+
+    def sample(P):
+        return (rng.random(P.shape) < P).astype(P.dtype)
+
+    for batch in range(len(bounds) - 1):
+        Vd = X[rows[bounds[batch] : bounds[batch + 1]]].copy()
+        B = len(Vd)
+        if persistent:
+            Vn = sample(expit(chains @ W + b))
+            Hd, Hn = expit(Vd @ W.T + c), expit(Vn @ W.T + c)
+            for _ in range(k - 1):
+                chains[:] = sample(Hn)
+                Vn = sample(expit(chains @ W + b))
+                Hn = expit(Vn @ W.T + c)
+            chains[:] = sample(Hn)
+        else:
+            Hd = expit(Vd @ W.T + c)
+            h = sample(Hd)
+            for step in range(k):
+                Vn = sample(expit(h @ W + b))
+                Hn = expit(Vn @ W.T + c)
+                if step < k - 1:
+                    h = sample(Hn)
+        C = len(Vn)
+        if rate > 0:
+            mu += rate * (Vd.mean(0) - mu)
+            lam += rate * (Hd.mean(0) - lam)
+        # centred gradient (Melchior et al. 2016) in plain-energy parameters
+        grad_W = (Hd - lam).T @ (Vd - mu) / B - (Hn - lam).T @ (Vn - mu) / C
+        step_W = momentum * dW + lr * grad_W - lr * l2 * W - lr * l1 * np.sign(W)
+        db[:] = momentum * db + lr * (Vd.mean(0) - Vn.mean(0))
+        dc[:] = momentum * dc + lr * (Hd.mean(0) - Hn.mean(0))
+        W += step_W
+        dW[:] = step_W
+        b += db - step_W.T @ lam
+        c += dc - step_W @ mu
+
+
+def gibbs_bernoulli(V, W, b, c, n_steps, rng):
+    """Twin of ``_kernels._gibbs_bernoulli``: returns the new V."""
+    for _ in range(n_steps):
+        H = (rng.random((len(V), W.shape[0])) < expit(V @ W.T + c)).astype(V.dtype)
+        V = (rng.random(V.shape) < expit(H @ W + b)).astype(V.dtype)
+    return V
+
+
+# ===========================================================================
+# nn (skgenerative/nn/_kernels.py)
+
+
+def bernoulli_loglik_grad(X, logits):
+    """Twin of ``_bernoulli_loglik_grad``: (row log-likelihoods, x - sigmoid(z))."""
+    z = logits.astype(np.float64)
+    ll = (X * z - np.logaddexp(0.0, z)).sum(axis=1)
+    return ll, (X - 1.0 / (1.0 + np.exp(-z))).astype(logits.dtype)
+
+
+def bernoulli_loglik(X, logits):
+    """Twin of ``_bernoulli_loglik``."""
+    return bernoulli_loglik_grad(X, logits)[0]
+
+
+def adam_update(param, grad, m, v, beta1, beta2, step_size, epsilon):
+    """Twin of ``_adam_update`` (returns new arrays)."""
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad * grad
+    return param + step_size * m / (np.sqrt(v) + epsilon), m, v
+
+
 # ==========================================================================
 # autoregressive (skgenerative/autoregressive/_kernels.py)
+
+
 # ==========================================================================
 
 
@@ -103,3 +246,58 @@ def oanade_log_prob_one_ordering(X, params, mean, order, activation="relu", n_st
         ll += X[:, i] * logits[:, i] - np.logaddexp(0.0, logits[:, i])
         M[:, i] = 1.0
     return ll
+
+
+def _softplus(x):
+    return np.logaddexp(0.0, x)
+
+
+def ais_bernoulli_reference(V, W, b_base, b, c, betas, rng):
+    """AIS for a Bernoulli RBM, as in Salakhutdinov & Murray (2008).
+
+    ``log p*_beta(v) = (1 - beta) b_base.v + beta b.v + sum softplus(beta (c + W v))``;
+    the weight increment is computed by subtracting two evaluations of it.
+    Returns ``(log_w, final V)``.
+    """
+    V = np.array(V, dtype=np.float64)
+    log_w = np.zeros(V.shape[0])
+
+    def log_p(V, beta):
+        return ((1 - beta) * V @ b_base + beta * V @ b
+                + _softplus(beta * (V @ W.T + c)).sum(axis=1))
+
+    for k in range(1, len(betas)):
+        beta = betas[k]
+        log_w += log_p(V, beta) - log_p(V, betas[k - 1])
+        p_h = 1.0 / (1.0 + np.exp(-beta * (V @ W.T + c)))
+        H = (rng.random(p_h.shape) < p_h).astype(np.float64)
+        if k == len(betas) - 1:
+            break
+        p_v = 1.0 / (1.0 + np.exp(-((1 - beta) * b_base + beta * (b + H @ W))))
+        V = (rng.random(p_v.shape) < p_v).astype(np.float64)
+    return log_w, V
+
+
+def ais_gaussian_bernoulli_reference(V, W, b_base, b, c, precision, betas, rng):
+    """AIS for a Gaussian-Bernoulli RBM (precisions ``precision``).
+
+    ``log p*_beta(v) = -1/2 sum p [(1 - beta)(v - b_base)^2 + beta (v - b)^2]
+    + sum softplus(beta (c + W (p v)))``. Returns ``(log_w, final V)``.
+    """
+    V = np.array(V, dtype=np.float64)
+    log_w = np.zeros(V.shape[0])
+
+    def log_p(V, beta):
+        quad = ((1 - beta) * (V - b_base) ** 2 + beta * (V - b) ** 2) @ precision
+        return -0.5 * quad + _softplus(beta * ((V * precision) @ W.T + c)).sum(axis=1)
+
+    for k in range(1, len(betas)):
+        beta = betas[k]
+        log_w += log_p(V, beta) - log_p(V, betas[k - 1])
+        p_h = 1.0 / (1.0 + np.exp(-beta * ((V * precision) @ W.T + c)))
+        H = (rng.random(p_h.shape) < p_h).astype(np.float64)
+        if k == len(betas) - 1:
+            break
+        mean = (1 - beta) * b_base + beta * (b + H @ W)
+        V = mean + rng.standard_normal(mean.shape) / np.sqrt(precision)
+    return log_w, V

@@ -1,3 +1,12 @@
 """Data loaders: bundled digits, and a fetcher for binarized MNIST."""
 
-__all__ = []
+from ._base import clear_data_home, get_data_home
+from ._digits import load_binarized_digits
+from ._mnist import fetch_binarized_mnist
+
+__all__ = [
+    "clear_data_home",
+    "fetch_binarized_mnist",
+    "get_data_home",
+    "load_binarized_digits",
+]

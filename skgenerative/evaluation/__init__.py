@@ -1,3 +1,49 @@
-"""Likelihood evaluation: exact log partition functions, AIS, bounds, sample checks."""
+"""Likelihood evaluation: AIS and reverse AIS of log partition functions,
+likelihood results that state their kind, checks on samples (nearest
+neighbours, MMD, Parzen windows) and binarization helpers (§20.14)."""
 
-__all__ = []
+from ._ais import (
+    AISResult,
+    LogPartitionSandwich,
+    ais_log_partition,
+    ais_schedule,
+    base_rate_from_data,
+    log_partition_sandwich,
+    reverse_ais_log_partition,
+)
+from ._exact import exact_log_partition
+from ._binarize import binarize_stochastic, binarize_threshold
+from ._likelihood import LOG_LIKELIHOOD_KINDS, LogLikelihood, log_likelihood, rbm_log_likelihood
+from ._samples import (
+    MMDResult,
+    NearestNeighborsCheck,
+    mmd_test,
+    nearest_neighbors_check,
+    parzen_bandwidth,
+    parzen_log_likelihood,
+    plot_nearest_neighbors,
+)
+
+__all__ = [
+    "AISResult",
+    "LOG_LIKELIHOOD_KINDS",
+    "LogLikelihood",
+    "LogPartitionSandwich",
+    "MMDResult",
+    "NearestNeighborsCheck",
+    "ais_log_partition",
+    "ais_schedule",
+    "base_rate_from_data",
+    "binarize_stochastic",
+    "binarize_threshold",
+    "exact_log_partition",
+    "log_likelihood",
+    "log_partition_sandwich",
+    "mmd_test",
+    "nearest_neighbors_check",
+    "parzen_bandwidth",
+    "parzen_log_likelihood",
+    "plot_nearest_neighbors",
+    "rbm_log_likelihood",
+    "reverse_ais_log_partition",
+]

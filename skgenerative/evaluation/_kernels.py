@@ -1,0 +1,151 @@
+"""Numba kernels of the evaluation module: annealed importance sampling.
+
+Each kernel runs every AIS chain through the whole temperature schedule in one
+call (no Python loop over the ~14,500 temperatures). Per temperature it does two
+GEMMs over all chains stacked into one matrix (hidden pre-activations ``V W^T``
+and visible pre-activations ``H W``) and fuses the elementwise work around them:
+the importance-weight increment, the hidden sampling and the visible sampling.
+
+The intermediate distributions are the geometric path between an independent
+base model A (visible biases ``b_A``, no weights, hidden biases zero) and the
+RBM B, as in Salakhutdinov & Murray (2008)::
+
+    log p*_beta(v) = (1 - beta) b_A.v + beta b.v + sum_i softplus(beta (c_i + W_i v))
+
+(Bernoulli visibles), whose Gibbs transition samples ``h ~ sigmoid(beta (c + W v))``
+then ``v ~ sigmoid((1 - beta) b_A + beta (b + W^T h))``. The weight increment
+``log p*_k(v) - log p*_{k-1}(v)`` is computed as a difference, never by
+subtracting two softplus values (which would lose the ~1e-5-sized increments
+to rounding in float32)::
+
+    softplus(a) - softplus(a - d) = -log1p(sigmoid(a) * expm1(-d))
+
+so the kernels are accurate in float32; the weights are accumulated in float64.
+Uniform and normal draws come from the ``numpy.random.Generator`` passed in, in
+row-major order (hidden draws of a temperature, then visible draws), which is
+the order the plain-numpy twins in ``tests/_reference.py`` use.
+"""
+
+import numpy as np
+from numba import njit
+
+_FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
+def _ais_hidden_step(X, c, beta, dbeta, rng, H, log_w):
+    """Add the hidden part of the weight increment and sample ``H`` at ``beta``.
+
+    ``X`` holds ``V W^T`` (no bias); ``dbeta = beta_k - beta_{k-1}``.
+    """
+    n_runs, n_hidden = X.shape
+    one = X.dtype.type(1.0)
+    zero = X.dtype.type(0.0)
+    b = X.dtype.type(beta)
+    db = X.dtype.type(dbeta)
+    for r in range(n_runs):
+        acc = 0.0
+        for i in range(n_hidden):
+            x = X[r, i] + c[i]
+            s = one / (one + np.exp(-b * x))
+            acc -= np.log1p(s * np.expm1(-db * x))
+            H[r, i] = one if rng.random() < s else zero
+        log_w[r] += acc
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
+def _ais_bernoulli(V, W, Wt, b_base, b, c, betas, rng, log_w):
+    """Forward (or reverse) AIS for a Bernoulli-Bernoulli RBM.
+
+    Parameters
+    ----------
+    V : (n_runs, n_visible) array, float32 or float64
+        Start states, drawn from the distribution at ``betas[0]``; overwritten
+        with the final states.
+    W, Wt : (n_hidden, n_visible) and (n_visible, n_hidden) C-contiguous arrays
+        The weights and their transpose, same dtype as ``V``.
+    b_base, b, c : 1-D arrays, same dtype as ``V``
+        Visible biases of the base model and of the RBM; hidden biases.
+    betas : (n_temperatures,) float64
+        Inverse temperatures (ascending for forward AIS, descending for reverse).
+    rng : numpy.random.Generator
+    log_w : (n_runs,) float64
+        Incremented by ``sum_k log p*_k(v_k) - log p*_{k-1}(v_k)``.
+    """
+    n_runs, n_visible = V.shape
+    n_hidden = W.shape[0]
+    dt = V.dtype.type
+    one = dt(1.0)
+    zero = dt(0.0)
+    X = np.empty((n_runs, n_hidden), dtype=V.dtype)
+    H = np.empty((n_runs, n_hidden), dtype=V.dtype)
+    M = np.empty((n_runs, n_visible), dtype=V.dtype)
+    diff = (b.astype(np.float64) - b_base.astype(np.float64))
+    n_temps = betas.shape[0]
+    for k in range(1, n_temps):
+        beta = betas[k]
+        dbeta = beta - betas[k - 1]
+        if dbeta != 0.0:
+            for r in range(n_runs):
+                acc = 0.0
+                for j in range(n_visible):
+                    acc += diff[j] * V[r, j]
+                log_w[r] += dbeta * acc
+        np.dot(V, Wt, X)
+        _ais_hidden_step(X, c, beta, dbeta, rng, H, log_w)
+        if k == n_temps - 1:
+            break
+        np.dot(H, W, M)
+        w_base = dt(1.0 - beta)
+        w_model = dt(beta)
+        for r in range(n_runs):
+            for j in range(n_visible):
+                a = w_base * b_base[j] + w_model * (b[j] + M[r, j])
+                s = one / (one + np.exp(-a))
+                V[r, j] = one if rng.random() < s else zero
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
+def _ais_gaussian_bernoulli(V, W, Wt, b_base, b, c, precision, betas, rng, log_w):
+    """Forward (or reverse) AIS for a Gaussian-Bernoulli RBM.
+
+    Energy ``E(v, h) = 1/2 sum_j p_j (v_j - b_j)^2 - sum_j p_j v_j (W^T h)_j - c.h``
+    with precisions ``p``; the base model is ``N(b_base, 1/p)`` with no weights.
+    At inverse temperature ``beta``: ``h ~ sigmoid(beta (c + W (p * v)))`` and
+    ``v ~ N((1 - beta) b_base + beta (b + W^T h), 1/p)``.
+
+    ``Wt`` must be the transpose of ``W`` with each row ``j`` scaled by ``p_j``
+    (so ``V Wt = W (p * v)``); other arguments as in :func:`_ais_bernoulli`.
+    """
+    n_runs, n_visible = V.shape
+    n_hidden = W.shape[0]
+    dt = V.dtype.type
+    X = np.empty((n_runs, n_hidden), dtype=V.dtype)
+    H = np.empty((n_runs, n_hidden), dtype=V.dtype)
+    M = np.empty((n_runs, n_visible), dtype=V.dtype)
+    # log p*_beta(v) has the visible term -1/2 sum p [(1-beta)(v-b_A)^2 + beta (v-b)^2];
+    # its beta-derivative is linear in v: sum_j g_j (v_j - m_j)
+    g = precision.astype(np.float64) * (b.astype(np.float64) - b_base.astype(np.float64))
+    m = 0.5 * (b.astype(np.float64) + b_base.astype(np.float64))
+    std = 1.0 / np.sqrt(precision.astype(np.float64))
+    n_temps = betas.shape[0]
+    for k in range(1, n_temps):
+        beta = betas[k]
+        dbeta = beta - betas[k - 1]
+        if dbeta != 0.0:
+            for r in range(n_runs):
+                acc = 0.0
+                for j in range(n_visible):
+                    acc += g[j] * (V[r, j] - m[j])
+                log_w[r] += dbeta * acc
+        np.dot(V, Wt, X)
+        _ais_hidden_step(X, c, beta, dbeta, rng, H, log_w)
+        if k == n_temps - 1:
+            break
+        np.dot(H, W, M)
+        w_base = dt(1.0 - beta)
+        w_model = dt(beta)
+        for r in range(n_runs):
+            for j in range(n_visible):
+                mean = w_base * b_base[j] + w_model * (b[j] + M[r, j])
+                V[r, j] = mean + dt(std[j] * rng.standard_normal())
