@@ -238,10 +238,11 @@ def oanade_log_prob_one_ordering(X, params, mean, order, activation="relu", n_st
         v = np.tile(mean, (n, 1))
         for _ in range(n_steps):
             u = M * X + (1 - M) * v
-            h = act(u @ params["weights_"] + M @ params["mask_weights_"] + params["intercept_hidden_"][0])
+            Wx, Wm = params["input_weights_"][:D], params["input_weights_"][D:]
+            h = act(u @ Wx + M @ Wm + params["intercept_hidden_"][0])
             for layer, U in enumerate(params["hidden_weights_"]):
                 h = act(h @ U + params["intercept_hidden_"][layer + 1])
-            logits = h @ params["output_weights_"].T + params["intercept_visible_"]
+            logits = h @ params["output_weights_"] + params["intercept_visible_"]
             v = expit(logits)
         ll += X[:, i] * logits[:, i] - np.logaddexp(0.0, logits[:, i])
         M[:, i] = 1.0
