@@ -84,6 +84,9 @@ class EpochLoopMixin:
     ``_validation_score(X_val)`` -> float
         Higher is better; used for verbose output and early stopping when a
         validation set is given.
+    ``_begin_epoch(epoch, n_epochs)`` (optional)
+        Called before each epoch (0-based index within this call), e.g. to
+        set a learning-rate schedule.
 
     Fitted attributes it maintains: ``n_iter_`` (completed epochs) and
     ``validation_scores_`` (list, when a validation set is used).
@@ -98,6 +101,9 @@ class EpochLoopMixin:
     def _restore(self, snapshot):
         for name, value in snapshot.items():
             setattr(self, name, value)
+
+    def _begin_epoch(self, epoch, n_epochs):
+        pass
 
     def _fit_epochs(
         self,
@@ -125,6 +131,7 @@ class EpochLoopMixin:
             self.validation_scores_ = []
         epochs_run = 0
         for epoch in range(1, n_epochs + 1):
+            self._begin_epoch(epoch - 1, n_epochs)
             snapshot = self._snapshot()
             bar = _progress_bar(X.shape[0], f"{name} epoch {epoch}") if verbose >= 2 else None
             start = time.perf_counter()

@@ -1,14 +1,251 @@
-"""Plain-numpy twins of the numba kernels, one section per family.
+"""Plain-numpy twins of the numba kernels, and brute-force references.
 
-Slow and obvious on purpose: each twin follows the textbook formula and draws
-its random numbers in the order its kernel does, so the tests can check that
-kernel and twin agree.
+Slow and obvious on purpose: each function restates the math of a kernel so
+that a test can check the kernel against it. Random draws are consumed in the
+same order as the kernels (row-major, one ``rng.random()`` per unit), so the
+twins see the same stream.
 """
 
-import numpy as np
+import itertools
 
-# ---------------------------------------------------------------------------
-# evaluation: annealed importance sampling (skgenerative/evaluation/_kernels.py)
+import numpy as np
+from scipy.special import expit, logsumexp
+
+# ===========================================================================
+# Boltzmann family
+
+
+def all_binary_states(n):
+    """(2**n, n) array of every binary vector of length n."""
+    return np.array(list(itertools.product([0.0, 1.0], repeat=n)))
+
+
+def rbm_energy(V, H, W, b, c):
+    """E(v, h) = -b.v - c.h - h.W v for every pair of rows (V[i], H[j])."""
+    return -(V @ b)[:, None] - (H @ c)[None, :] - V @ W.T @ H.T
+
+
+def rbm_log_partition_brute_force(W, b, c):
+    """log Z by summing exp(-E) over the full joint state space."""
+    V = all_binary_states(W.shape[1])
+    H = all_binary_states(W.shape[0])
+    return logsumexp(-rbm_energy(V, H, W, b, c))
+
+
+def rbm_log_marginal_brute_force(V, W, b, c):
+    """log p(v) = log sum_h exp(-E(v, h)) - log Z, by brute force."""
+    H = all_binary_states(W.shape[0])
+    return logsumexp(-rbm_energy(V, H, W, b, c), axis=1) - rbm_log_partition_brute_force(
+        W, b, c
+    )
+
+
+def rbm_free_energy(V, W, b, c):
+    return -V @ b - np.logaddexp(0, V @ W.T + c).sum(axis=1)
+
+
+def rbm_exact_gradient(V, W, b, c):
+    """Exact gradient of the mean log-likelihood of the rows of V wrt (W, b, c)."""
+    H_data = expit(V @ W.T + c)
+    S = all_binary_states(W.shape[1])
+    p = np.exp(-rbm_free_energy(S, W, b, c) - rbm_log_partition_brute_force(W, b, c))
+    H_model = expit(S @ W.T + c)
+    gW = H_data.T @ V / len(V) - (H_model * p[:, None]).T @ S
+    gb = V.mean(axis=0) - p @ S
+    gc = H_data.mean(axis=0) - p @ H_model
+    return gW, gb, gc
+
+
+def gaussian_rbm_log_partition_quadrature(W, b, c, beta, grid):
+    """log Z of a Gaussian-Bernoulli RBM (one or two visibles) by quadrature
+    over a grid of each visible and enumeration of the hidden layer."""
+    H = all_binary_states(W.shape[0])
+    mesh = np.stack(np.meshgrid(*([grid] * W.shape[1]), indexing="ij"), -1)
+    V = mesh.reshape(-1, W.shape[1])
+    energy = (
+        0.5 * ((V - b) ** 2 * beta).sum(1)[:, None]
+        - (V * beta) @ W.T @ H.T
+        - (H @ c)[None, :]
+    )
+    log_unnorm = logsumexp(-energy, axis=1)
+    cell = (grid[1] - grid[0]) ** W.shape[1]
+    return logsumexp(log_unnorm) + np.log(cell)
+
+
+def sgd_epoch_bernoulli(X, rows, bounds, params, velocity, offsets, chains, hyper, rng):
+    """Twin of ``_kernels._sgd_epoch_bernoulli`` (same arguments, in place)."""
+    W, b, c = params
+    dW, db, dc = velocity
+    mu, lam = offsets
+    lr, momentum, l2, l1, rate = hyper[:5]
+    k, persistent = int(hyper[5]), hyper[6] > 0
+
+    def sample(P):
+        return (rng.random(P.shape) < P).astype(P.dtype)
+
+    for batch in range(len(bounds) - 1):
+        Vd = X[rows[bounds[batch] : bounds[batch + 1]]].copy()
+        B = len(Vd)
+        if persistent:
+            Vn = sample(expit(chains @ W + b))
+            Hd, Hn = expit(Vd @ W.T + c), expit(Vn @ W.T + c)
+            for _ in range(k - 1):
+                chains[:] = sample(Hn)
+                Vn = sample(expit(chains @ W + b))
+                Hn = expit(Vn @ W.T + c)
+            chains[:] = sample(Hn)
+        else:
+            Hd = expit(Vd @ W.T + c)
+            h = sample(Hd)
+            for step in range(k):
+                Vn = sample(expit(h @ W + b))
+                Hn = expit(Vn @ W.T + c)
+                if step < k - 1:
+                    h = sample(Hn)
+        C = len(Vn)
+        if rate > 0:
+            mu += rate * (Vd.mean(0) - mu)
+            lam += rate * (Hd.mean(0) - lam)
+        # centred gradient (Melchior et al. 2016) in plain-energy parameters
+        grad_W = (Hd - lam).T @ (Vd - mu) / B - (Hn - lam).T @ (Vn - mu) / C
+        step_W = momentum * dW + lr * grad_W - lr * l2 * W - lr * l1 * np.sign(W)
+        db[:] = momentum * db + lr * (Vd.mean(0) - Vn.mean(0))
+        dc[:] = momentum * dc + lr * (Hd.mean(0) - Hn.mean(0))
+        W += step_W
+        dW[:] = step_W
+        b += db - step_W.T @ lam
+        c += dc - step_W @ mu
+
+
+def gibbs_bernoulli(V, W, b, c, n_steps, rng):
+    """Twin of ``_kernels._gibbs_bernoulli``: returns the new V."""
+    for _ in range(n_steps):
+        H = (rng.random((len(V), W.shape[0])) < expit(V @ W.T + c)).astype(V.dtype)
+        V = (rng.random(V.shape) < expit(H @ W + b)).astype(V.dtype)
+    return V
+
+
+# ===========================================================================
+# nn (skgenerative/nn/_kernels.py)
+
+
+def bernoulli_loglik_grad(X, logits):
+    """Twin of ``_bernoulli_loglik_grad``: (row log-likelihoods, x - sigmoid(z))."""
+    z = logits.astype(np.float64)
+    ll = (X * z - np.logaddexp(0.0, z)).sum(axis=1)
+    return ll, (X - 1.0 / (1.0 + np.exp(-z))).astype(logits.dtype)
+
+
+def bernoulli_loglik(X, logits):
+    """Twin of ``_bernoulli_loglik``."""
+    return bernoulli_loglik_grad(X, logits)[0]
+
+
+def adam_update(param, grad, m, v, beta1, beta2, step_size, epsilon):
+    """Twin of ``_adam_update`` (returns new arrays)."""
+    m = beta1 * m + (1 - beta1) * grad
+    v = beta2 * v + (1 - beta2) * grad * grad
+    return param + step_size * m / (np.sqrt(v) + epsilon), m, v
+
+
+# ==========================================================================
+# autoregressive (skgenerative/autoregressive/_kernels.py)
+
+
+# ==========================================================================
+
+
+def nade_log_prob_bernoulli(X, W, V, b, c, order):
+    """NADE log p(x), vectorised over samples, one step per dimension."""
+    X = X.astype(np.float64)
+    A = np.tile(c.astype(np.float64), (X.shape[0], 1))
+    ll = np.zeros(X.shape[0])
+    for i in order:
+        logit = expit(A) @ V[i] + b[i]
+        ll += X[:, i] * logit - np.logaddexp(0.0, logit)
+        A += np.outer(X[:, i], W[i])
+    return ll
+
+
+def nade_grad_bernoulli(X, W, V, b, c, order):
+    """Gradient of sum_s log p(x_s) by explicit back-propagation through the
+    unrolled NADE graph; returns (gW, gV, gb, gc)."""
+    X = X.astype(np.float64)
+    n, D = X.shape
+    A = np.tile(c.astype(np.float64), (n, 1))
+    hidden, resid = [], []
+    for i in order:
+        Hd = expit(A)
+        logit = Hd @ V[i] + b[i]
+        hidden.append(Hd)
+        resid.append(X[:, i] - expit(logit))
+        A = A + np.outer(X[:, i], W[i])
+    gW, gV = np.zeros(W.shape), np.zeros(V.shape)
+    gb, dA = np.zeros(b.shape), np.zeros((n, c.shape[0]))
+    for d in reversed(range(D)):
+        i = order[d]
+        gW[i] = X[:, i] @ dA
+        gV[i] = resid[d] @ hidden[d]
+        gb[i] = resid[d].sum()
+        dA = dA + np.outer(resid[d], V[i]) * hidden[d] * (1 - hidden[d])
+    return gW, gV, gb, dA.sum(axis=0)
+
+
+def nade_sample_bernoulli(W, V, b, c, order, U):
+    """Ancestral NADE samples driven by the uniforms ``U`` (n, D)."""
+    n, D = U.shape
+    X = np.zeros((n, D))
+    A = np.tile(c.astype(np.float64), (n, 1))
+    for d, i in enumerate(order):
+        p = expit(expit(A) @ V[i] + b[i])
+        X[:, i] = U[:, d] < p
+        A += np.outer(X[:, i], W[i])
+    return X
+
+
+def rnade_conditional_params(out, min_variance):
+    """Mixture log-weights, means and variances from the 3K outputs (rows)."""
+    K = out.shape[-1] // 3
+    log_alpha = out[..., :K] - logsumexp(out[..., :K], axis=-1, keepdims=True)
+    return log_alpha, out[..., K : 2 * K], np.exp(2 * out[..., 2 * K :]) + min_variance
+
+
+def rnade_log_prob(X, W, V, b, c, order, min_variance):
+    """RNADE log-density, vectorised over samples."""
+    X = X.astype(np.float64)
+    A = np.tile(c.astype(np.float64), (X.shape[0], 1))
+    ll = np.zeros(X.shape[0])
+    for i in order:
+        out = expit(A) @ V[i].T + b[i]
+        log_alpha, mu, var = rnade_conditional_params(out, min_variance)
+        diff = X[:, i : i + 1] - mu
+        comp = log_alpha - 0.5 * (np.log(2 * np.pi * var) + diff**2 / var)
+        ll += logsumexp(comp, axis=1)
+        A += np.outer(X[:, i], W[i])
+    return ll
+
+
+def oanade_log_prob_one_ordering(X, params, mean, order, activation="relu", n_steps=1):
+    """Order-agnostic NADE log p(x | order): one full network evaluation per
+    conditional, with the mask of the dimensions already seen (no
+    incremental trick), and ``n_steps`` NADE-k inference steps."""
+    act = (lambda z: np.maximum(z, 0)) if activation == "relu" else expit
+    X = X.astype(np.float64)
+    n, D = X.shape
+    M = np.zeros((n, D))
+    ll = np.zeros(n)
+    for i in order:
+        v = np.tile(mean, (n, 1))
+        for _ in range(n_steps):
+            u = M * X + (1 - M) * v
+            h = act(u @ params["weights_"] + M @ params["mask_weights_"] + params["intercept_hidden_"][0])
+            for layer, U in enumerate(params["hidden_weights_"]):
+                h = act(h @ U + params["intercept_hidden_"][layer + 1])
+            logits = h @ params["output_weights_"].T + params["intercept_visible_"]
+            v = expit(logits)
+        ll += X[:, i] * logits[:, i] - np.logaddexp(0.0, logits[:, i])
+        M[:, i] = 1.0
+    return ll
 
 
 def _softplus(x):

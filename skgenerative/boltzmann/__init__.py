@@ -1,3 +1,5 @@
 """Energy-based models (§20.1–20.8): RBMs, DBNs, DBMs and their unit types."""
 
-__all__ = []
+from ._rbm import BernoulliRBM
+
+__all__ = ["BernoulliRBM"]

@@ -11,6 +11,7 @@ from ._ais import (
     log_partition_sandwich,
     reverse_ais_log_partition,
 )
+from ._exact import exact_log_partition
 from ._binarize import binarize_stochastic, binarize_threshold
 from ._likelihood import LOG_LIKELIHOOD_KINDS, LogLikelihood, log_likelihood, rbm_log_likelihood
 from ._samples import (
@@ -35,6 +36,7 @@ __all__ = [
     "base_rate_from_data",
     "binarize_stochastic",
     "binarize_threshold",
+    "exact_log_partition",
     "log_likelihood",
     "log_partition_sandwich",
     "mmd_test",

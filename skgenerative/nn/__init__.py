@@ -1,5 +1,64 @@
-"""A small numpy/numba neural toolkit shared by the models that back-propagate."""
+"""A small numpy/numba neural toolkit shared by the models that back-propagate.
 
+* :class:`Dense`, :class:`MLP` — layers with forward/backward (the package's
+  single back-propagation implementation), parameters in a dict;
+* ``ACTIVATIONS`` / ``DERIVATIVES`` — sigmoid, tanh, relu, softplus, linear;
+* likelihood heads :class:`BernoulliHead`, :class:`GaussianHead` and losses
+  (:func:`softmax_cross_entropy`, :func:`squared_error`);
+* optimizers :class:`SGD` (momentum) and :class:`Adam`;
+* gradient estimators through random operations (§20.9): reparametrization
+  and REINFORCE with baselines (:class:`ReinforceBaseline`).
+"""
+
+from ._activations import ACTIVATIONS, DERIVATIVES, log_sigmoid, sigmoid, softplus
+from ._gradient_estimators import (
+    ReinforceBaseline,
+    diagonal_gaussian_log_density,
+    gaussian_kl_standard_normal,
+    optimal_baseline,
+    reinforce_gradient,
+    reparametrize_gaussian,
+    reparametrize_gaussian_backward,
+)
+from ._losses import (
+    BernoulliHead,
+    GaussianHead,
+    bernoulli_log_likelihood,
+    gaussian_log_likelihood,
+    logsumexp_rows,
+    make_head,
+    softmax,
+    softmax_cross_entropy,
+    squared_error,
+)
+from ._mlp import MLP, Dense
 from ._optimizers import SGD, Adam, make_optimizer
 
-__all__ = ["SGD", "Adam", "make_optimizer"]
+__all__ = [
+    "ACTIVATIONS",
+    "DERIVATIVES",
+    "sigmoid",
+    "softplus",
+    "log_sigmoid",
+    "Dense",
+    "MLP",
+    "BernoulliHead",
+    "GaussianHead",
+    "make_head",
+    "bernoulli_log_likelihood",
+    "gaussian_log_likelihood",
+    "logsumexp_rows",
+    "softmax",
+    "softmax_cross_entropy",
+    "squared_error",
+    "SGD",
+    "Adam",
+    "make_optimizer",
+    "reparametrize_gaussian",
+    "reparametrize_gaussian_backward",
+    "gaussian_kl_standard_normal",
+    "diagonal_gaussian_log_density",
+    "reinforce_gradient",
+    "optimal_baseline",
+    "ReinforceBaseline",
+]

@@ -1,0 +1,247 @@
+"""The fit loop shared by the autoregressive estimators.
+
+Every model of the family is trained by maximising the exact log-likelihood
+with minibatch Adam (``skgenerative.nn.Adam``) through the shared
+:class:`~skgenerative.base.EpochLoopMixin`; a model supplies
+
+``_init_parameters(X, rng)``
+    create the fitted parameter arrays;
+``_parameter_names``
+    names of those arrays (the optimizer updates them in place);
+``_batch_gradient(X, rng)`` -> (sum of log-likelihoods, dict of gradients)
+    gradients of the *summed* log-likelihood (or of its unbiased estimate for
+    the order-agnostic models), keyed like ``_parameter_names``;
+``_log_likelihood(X)``
+    per-row log p(x) on validated input in the parameter dtype;
+``_draw(n_samples, rng)``
+    exact ancestral samples.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..base import EpochLoopMixin, GenerativeMixin
+from ..nn import Adam
+from ..utils.random import check_generator
+from ..utils.validation import resolve_dtype, warn_if_not_binary
+
+
+def _check_ordering(ordering, n_features, rng):
+    """The ordering as an int64 permutation of range(n_features)."""
+    if ordering is None:
+        return np.arange(n_features, dtype=np.int64)
+    if isinstance(ordering, str):  # "random" (validated by the constraints)
+        return rng.permutation(n_features).astype(np.int64)
+    order = np.asarray(ordering)
+    if order.shape != (n_features,) or not np.array_equal(np.sort(order), np.arange(n_features)):
+        raise ValueError(
+            f"ordering must be a permutation of range({n_features}) (one entry per "
+            f"feature); got an array of shape {order.shape}."
+        )
+    return order.astype(np.int64)
+
+
+def _check_dtype(dtype, X):
+    dt = resolve_dtype(dtype, X)
+    if dt not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be None, numpy.float32 or numpy.float64; got {dtype!r}.")
+    return dt
+
+
+class _BaseAutoregressive(GenerativeMixin, EpochLoopMixin, BaseEstimator):
+    """Estimator plumbing: validation, minibatch Adam, early stopping, sampling."""
+
+    score_kind_ = "exact"
+    #: whether the visible units are Bernoulli (warn on values outside [0, 1])
+    _binary_input = True
+
+    _parameter_constraints = {
+        "ordering": [None, StrOptions({"random"}), "array-like"],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "dtype": [None, type, str],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+    }
+
+    @property
+    def _state_names(self):
+        return tuple(self._parameter_names) + ("optimizer_", "random_state_")
+
+    # ---------------------------------------------------------------- fitting
+    def _validate_input(self, X, *, reset):
+        X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
+        if self._binary_input:
+            warn_if_not_binary(X, what=f"{type(self).__name__}'s Bernoulli visible units", stacklevel=4)
+        return X
+
+    def _is_initialised(self):
+        return hasattr(self, "optimizer_")
+
+    def _initialise(self, X):
+        self.random_state_ = check_generator(self.random_state)
+        self.dtype_ = _check_dtype(self.dtype, X)
+        if "ordering" in self._parameter_constraints:  # models with one fixed ordering
+            self.ordering_ = _check_ordering(self.ordering, X.shape[1], self.random_state_)
+        self._init_parameters(X.astype(self.dtype_, copy=False), self.random_state_)
+        self.optimizer_ = Adam(self._parameters(), learning_rate=self.learning_rate)
+        self.n_iter_ = 0
+
+    def _parameters(self):
+        return {name: getattr(self, name) for name in self._parameter_names}
+
+    def fit(self, X, y=None):
+        """Fit the model by maximum likelihood with minibatch Adam.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y)
+
+    def _fit(self, X, y=None):
+        warm = self.warm_start and self._is_initialised()
+        X = self._validate_input(X, reset=not warm)
+        if not warm:
+            self._initialise(X)
+        X = X.astype(self.dtype_, copy=False)
+        rng = self.random_state_
+        X_val = None
+        if self.early_stopping:
+            X, X_val = self._split_validation(X, rng)
+        self._shuffle = True
+        self._fit_epochs(
+            X,
+            self.max_iter,
+            rng,
+            X_val=X_val,
+            tol=self.tol if self.early_stopping else None,
+            n_iter_no_change=self.n_iter_no_change,
+            verbose=self.verbose,
+        )
+        return self
+
+    def partial_fit(self, X, y=None):
+        """One pass of minibatch Adam over ``X``, in the given row order.
+
+        The optimizer state and random stream are kept, so successive calls
+        on the blocks of a data set give the same model as one epoch of
+        ``fit`` over the same batches.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A block of training data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        first = not self._is_initialised()
+        if first:
+            self._validate_params()
+        X = self._validate_input(X, reset=first)
+        if first:
+            self._initialise(X)
+        X = X.astype(self.dtype_, copy=False)
+        self._shuffle = False
+        try:
+            self._fit_epochs(X, 1, self.random_state_, verbose=self.verbose)
+        finally:
+            self._shuffle = True
+        return self
+
+    def _split_validation(self, X, rng):
+        n_val = int(np.ceil(self.validation_fraction * X.shape[0]))
+        if n_val < 1 or n_val >= X.shape[0]:
+            raise ValueError(
+                f"early_stopping needs at least 2 samples to hold out "
+                f"validation_fraction={self.validation_fraction} of them; got "
+                f"{X.shape[0]} samples."
+            )
+        perm = rng.permutation(X.shape[0])
+        return X[perm[n_val:]], X[perm[:n_val]]
+
+    def _run_epoch(self, X, rng, progress):
+        # the optimizer updates the estimator's arrays in place; rebind them
+        # in case a snapshot was restored since the last epoch
+        self.optimizer_.params = self._parameters()
+        n = X.shape[0]
+        index = rng.permutation(n) if getattr(self, "_shuffle", True) else np.arange(n)
+        total = 0.0
+        for start in range(0, n, self.batch_size):
+            batch = X[index[start : start + self.batch_size]]
+            ll, grads = self._batch_gradient(batch, rng)
+            scale = 1.0 / batch.shape[0]
+            for g in grads.values():
+                g *= scale
+            self.optimizer_.step(grads)
+            total += ll
+            progress(batch.shape[0])
+        return {"train log-likelihood": total / n}
+
+    def _validation_score(self, X_val):
+        return float(np.mean(self._log_likelihood(X_val)))
+
+    # ------------------------------------------------------------- inference
+    def score_samples(self, X):
+        """Log-likelihood of each sample, in nats (exact).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        log_prob : ndarray of shape (n_samples,)
+            ``log p(x)`` of each row.
+        """
+        check_is_fitted(self)
+        X = self._validate_input(X, reset=False).astype(self.dtype_, copy=False)
+        return self._log_likelihood(X).astype(self.dtype_, copy=False)
+
+    def sample(self, n_samples=1, *, random_state=None):
+        """Draw exact samples by ancestral sampling.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of samples.
+        random_state : None, int or numpy.random.Generator, default=None
+            Seed; ``None`` continues the estimator's own random stream.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features_in_)
+            Samples.
+        """
+        check_is_fitted(self)
+        if not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}.")
+        rng = self.random_state_ if random_state is None else check_generator(random_state)
+        return self._draw(int(n_samples), rng)
+
+    def __sklearn_is_fitted__(self):
+        return self._is_initialised()

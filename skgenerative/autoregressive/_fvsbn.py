@@ -1,0 +1,168 @@
+"""Fully-visible sigmoid belief network (logistic autoregressive network)."""
+
+import numpy as np
+from scipy.special import expit
+
+from ._base import _BaseAutoregressive
+
+
+def _logit_of_mean(X, dtype):
+    p = np.clip(X.mean(axis=0), 1e-3, 1 - 1e-3)
+    return np.log(p / (1 - p)).astype(dtype)
+
+
+def _bernoulli_log_prob(X, logits):
+    """Row sums of x log sigmoid(l) + (1 - x) log sigmoid(-l), in float64."""
+    logits = logits.astype(np.float64, copy=False)
+    return (X * logits - np.logaddexp(0.0, logits)).sum(axis=1)
+
+
+def _precedence_mask(order, dtype):
+    """mask[i, j] = 1 when feature j comes before feature i in ``order``."""
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.shape[0])
+    return (rank[None, :] < rank[:, None]).astype(dtype)
+
+
+class FVSBN(_BaseAutoregressive):
+    """Fully-visible sigmoid belief network (logistic autoregressive network).
+
+    Each conditional ``p(x_i = 1 | x_<i) = sigmoid(b_i + sum_{j<i} W_ij x_j)`` is
+    a logistic regression on the features that precede ``i`` in the ordering
+    (Frey 1998; §20.10.8 of the spec). The log-likelihood is exact and convex
+    in the parameters; it is maximised with minibatch Adam. All products are
+    dense matrix products (BLAS).
+
+    Parameters
+    ----------
+    ordering : None, "random" or array-like of shape (n_features,), default=None
+        Order of the chain rule. ``None`` keeps the column order, ``"random"``
+        draws a permutation from ``random_state``.
+    learning_rate : float, default=1e-2
+        Adam step size.
+    batch_size : int, default=100
+        Minibatch size.
+    max_iter : int, default=50
+        Number of epochs (the maximum when ``early_stopping=True``).
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data and stop when its mean
+        log-likelihood has not improved by ``tol`` for ``n_iter_no_change``
+        epochs; the best parameters are restored.
+    validation_fraction : float, default=0.1
+        Fraction held out for early stopping.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    tol : float, default=1e-4
+        Minimum improvement of the validation log-likelihood (nats).
+    dtype : None, numpy.float32 or numpy.float64, default=None
+        Compute dtype; ``None`` follows the input (float32 stays float32).
+    warm_start : bool, default=False
+        Continue from the fitted parameters on a new call to ``fit``.
+    verbose : int, default=0
+        Print one line per epoch (and a progress bar at 2 when tqdm is present).
+    random_state : None, int or numpy.random.Generator, default=None
+        Seed of the shuffling, of ``ordering="random"`` and of sampling.
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features, n_features)
+        ``coef_[i, j]`` is the weight of feature ``j`` in the conditional of
+        feature ``i``; zero unless ``j`` precedes ``i``.
+    intercept_ : ndarray of shape (n_features,)
+        Biases of the conditionals.
+    ordering_ : ndarray of shape (n_features,)
+        The ordering used.
+    optimizer_ : skgenerative.nn.Adam
+        Optimizer state (kept by ``partial_fit`` and ``warm_start``).
+    random_state_ : numpy.random.Generator
+        The estimator's random stream.
+    n_iter_ : int
+        Epochs run.
+    validation_scores_ : list of float
+        Mean validation log-likelihood per epoch (with early stopping).
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit (only when ``X`` has string column names).
+
+    See Also
+    --------
+    NADE : the same graph with conditionals that share a hidden layer.
+    NeuralAutoregressive : per-conditional hidden groups (Bengio & Bengio 2000).
+
+    References
+    ----------
+    .. [1] B. J. Frey, "Graphical models for machine learning and digital
+       communication", MIT Press, 1998.
+    .. [2] H. Larochelle and I. Murray, "The neural autoregressive distribution
+       estimator", AISTATS 2011 (FVSBN baseline: -97.45 nats on binarized MNIST).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgenerative import FVSBN
+    >>> X = (np.random.default_rng(0).random((100, 5)) < 0.3).astype(float)
+    >>> model = FVSBN(max_iter=5, random_state=0).fit(X)
+    >>> model.sample(3, random_state=0).shape
+    (3, 5)
+    """
+
+    _parameter_names = ("coef_", "intercept_")
+
+    def __init__(
+        self,
+        *,
+        ordering=None,
+        learning_rate=1e-2,
+        batch_size=100,
+        max_iter=50,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        tol=1e-4,
+        dtype=None,
+        warm_start=False,
+        verbose=0,
+        random_state=None,
+    ):
+        self.ordering = ordering
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.dtype = dtype
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def _init_parameters(self, X, rng):
+        D = X.shape[1]
+        self._mask = _precedence_mask(self.ordering_, self.dtype_)
+        self.coef_ = np.zeros((D, D), dtype=self.dtype_)
+        self.intercept_ = _logit_of_mean(X, self.dtype_)
+
+    def _logits(self, X):
+        return X @ self.coef_.T + self.intercept_
+
+    def _batch_gradient(self, X, rng):
+        logits = self._logits(X)
+        resid = X - expit(logits)
+        grads = {
+            "coef_": (resid.T @ X) * self._mask,
+            "intercept_": resid.sum(axis=0),
+        }
+        return float(_bernoulli_log_prob(X, logits).sum()), grads
+
+    def _log_likelihood(self, X):
+        return _bernoulli_log_prob(X, self._logits(X))
+
+    def _draw(self, n_samples, rng):
+        U = rng.random((n_samples, self.n_features_in_))
+        X = np.zeros((n_samples, self.n_features_in_), dtype=self.dtype_)
+        for d, i in enumerate(self.ordering_):
+            p = expit(X @ self.coef_[i] + self.intercept_[i])
+            X[:, i] = U[:, d] < p
+        return X

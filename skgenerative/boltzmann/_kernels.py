@@ -1,0 +1,360 @@
+"""Numba kernels of the Boltzmann family.
+
+Conventions: weights ``W`` have shape ``(n_hidden, n_visible)`` (scikit-learn's
+``components_``), all 2-D arrays are C-contiguous, and every kernel works for
+float32 and float64. Matrix products go to BLAS through
+:func:`skgenerative.utils._blas.gemm`; the kernels fuse the elementwise work
+around them (sigmoid, sampling, centring, scaling). Random numbers come from
+the ``np.random.Generator`` passed in, so results are reproducible and equal to
+the numpy twins in ``tests/_reference.py``.
+"""
+
+import numpy as np
+from numba import njit, prange
+
+from ..utils._blas import gemm
+
+_NJIT = dict(cache=True, error_model="numpy")
+
+
+# --------------------------------------------------------------------------
+# elementwise building blocks
+
+
+@njit(**_NJIT)
+def _softplus(x):
+    # log(1 + exp(x)) without overflow
+    if x > 0:
+        return x + np.log1p(np.exp(-x))
+    return np.log1p(np.exp(x))
+
+
+@njit(**_NJIT)
+def _sigmoid_bias_inplace(A, bias):
+    """``A[i, j] = sigmoid(A[i, j] + bias[j])``."""
+    one = A.dtype.type(1.0)
+    for i in range(A.shape[0]):
+        for j in range(A.shape[1]):
+            A[i, j] = one / (one + np.exp(-(A[i, j] + bias[j])))
+
+
+@njit(**_NJIT)
+def _bernoulli_sample_inplace(P, rng):
+    """Replace probabilities ``P`` by Bernoulli draws (row-major order)."""
+    for i in range(P.shape[0]):
+        for j in range(P.shape[1]):
+            P[i, j] = 1.0 if rng.random() < P[i, j] else 0.0
+
+
+@njit(**_NJIT)
+def _sigmoid_sample_inplace(A, bias, rng):
+    """``A[i, j] = 1 if u < sigmoid(A[i, j] + bias[j]) else 0`` in one pass."""
+    one = A.dtype.type(1.0)
+    for i in range(A.shape[0]):
+        for j in range(A.shape[1]):
+            p = one / (one + np.exp(-(A[i, j] + bias[j])))
+            A[i, j] = 1.0 if rng.random() < p else 0.0
+
+
+@njit(**_NJIT)
+def _sample_visibles_bernoulli(H, W, b, out, rng):
+    """``out ~ Bernoulli(sigmoid(H @ W + b))``."""
+    gemm(False, False, 1.0, H, W, 0.0, out)
+    _sigmoid_sample_inplace(out, b, rng)
+
+
+@njit(**_NJIT)
+def _sample_bernoulli_into(P, out, rng):
+    for i in range(P.shape[0]):
+        for j in range(P.shape[1]):
+            out[i, j] = 1.0 if rng.random() < P[i, j] else 0.0
+
+
+@njit(**_NJIT)
+def _gaussian_sample_inplace(M, std, rng):
+    """``M[i, j] += std[j] * N(0, 1)``: sample Gaussian units around their means."""
+    for i in range(M.shape[0]):
+        for j in range(M.shape[1]):
+            M[i, j] += std[j] * rng.standard_normal()
+
+
+@njit(**_NJIT)
+def _column_sums(A, out):
+    out[:] = 0.0
+    for i in range(A.shape[0]):
+        for j in range(A.shape[1]):
+            out[j] += A[i, j]
+
+
+# --------------------------------------------------------------------------
+# conditionals, free energy
+
+
+@njit(**_NJIT)
+def _hidden_means(V, W, c, out):
+    """``out = sigmoid(V @ W.T + c)``: P(h = 1 | v) of a binary hidden layer."""
+    gemm(False, True, 1.0, V, W, 0.0, out)
+    _sigmoid_bias_inplace(out, c)
+
+
+@njit(**_NJIT)
+def _visible_means_bernoulli(H, W, b, out):
+    """``out = sigmoid(H @ W + b)``: P(v = 1 | h) of binary visibles."""
+    gemm(False, False, 1.0, H, W, 0.0, out)
+    _sigmoid_bias_inplace(out, b)
+
+
+@njit(**_NJIT)
+def _softplus_row_sums(A, bias, out):
+    """``out[i] = sum_j softplus(A[i, j] + bias[j])`` accumulated in float64."""
+    for i in range(A.shape[0]):
+        total = 0.0
+        for j in range(A.shape[1]):
+            total += _softplus(np.float64(A[i, j] + bias[j]))
+        out[i] = total
+
+
+# --------------------------------------------------------------------------
+# Gibbs sampling
+
+
+@njit(**_NJIT)
+def _gibbs_bernoulli(V, W, b, c, n_steps, rng, H):
+    """Run ``n_steps`` block-Gibbs sweeps v -> h -> v in place on ``V``.
+
+    ``H`` (n_chains, n_hidden) is scratch space and ends holding the last
+    hidden sample.
+    """
+    for _ in range(n_steps):
+        _hidden_means(V, W, c, H)
+        _bernoulli_sample_inplace(H, rng)
+        _sample_visibles_bernoulli(H, W, b, V, rng)
+
+
+@njit(**_NJIT)
+def _gibbs_from_hidden_bernoulli(H, W, b, c, n_steps, rng, V):
+    """Persistent-chain sweeps h -> v -> h, in place on ``H``; ``V`` ends
+    holding the last visible sample."""
+    for _ in range(n_steps):
+        _sample_visibles_bernoulli(H, W, b, V, rng)
+        _hidden_means(V, W, c, H)
+        _bernoulli_sample_inplace(H, rng)
+
+
+@njit(**_NJIT)
+def _gibbs_gaussian(V, W, b, c, beta, n_steps, rng, H):
+    """Block-Gibbs sweeps of a Gaussian-Bernoulli RBM, in place on ``V``.
+
+    p(h=1|v) = sigmoid(W (beta*v) + c), p(v|h) = N(b + W.T h, 1/beta).
+    """
+    n, nv = V.shape
+    scaled = np.empty_like(V)
+    std = (1.0 / np.sqrt(beta)).astype(V.dtype)
+    for _ in range(n_steps):
+        for i in range(n):
+            for j in range(nv):
+                scaled[i, j] = V[i, j] * beta[j]
+        _hidden_means(scaled, W, c, H)
+        _bernoulli_sample_inplace(H, rng)
+        gemm(False, False, 1.0, H, W, 0.0, V)
+        for i in range(n):
+            for j in range(nv):
+                V[i, j] += b[j] + std[j] * rng.standard_normal()
+
+
+# --------------------------------------------------------------------------
+# training: one epoch of CD-k / PCD-k
+
+
+@njit(**_NJIT)
+def _sgd_epoch_bernoulli(X, rows, bounds, params, velocity, offsets, chains, hyper, rng):
+    """One epoch of CD-k or PCD-k on a binary RBM, in place.
+
+    Parameters
+    ----------
+    X : (n, n_visible) data; ``rows`` gives the order in which rows are used.
+    bounds : batch ``i`` is ``rows[bounds[i]:bounds[i + 1]]``.
+    params : (W, b, c) updated in place; ``velocity`` : (dW, db, dc) momentum.
+    offsets : (mu, lam) centring offsets of the visible and hidden layer
+        (zeros and rate 0 for a plain RBM), updated as sliding averages.
+    chains : (n_chains, n_hidden) persistent hidden states (PCD) or scratch
+        space of at least the batch size (CD).
+    hyper : float64 array [learning_rate, momentum, l2, l1, offset_rate,
+        n_gibbs_steps, persistent].
+
+    The update is the centred gradient of Melchior et al. (2016) written in
+    plain-energy parameters: with offsets at zero it is the ordinary
+    (P)CD gradient. Data and negative particles are stacked into one matrix
+    so that one GEMM gives both hidden means and one GEMM updates ``W``.
+    """
+    W, b, c = params
+    dW, db, dc = velocity
+    mu, lam = offsets
+    lr, momentum, l2, l1, offset_rate = hyper[0], hyper[1], hyper[2], hyper[3], hyper[4]
+    k = int(hyper[5])
+    persistent = hyper[6] > 0
+    direct = (
+        momentum == 0.0 and l1 == 0.0 and offset_rate == 0.0 and not np.any(mu) and not np.any(lam)
+    )
+    nh, nv = W.shape
+    n_batches = bounds.shape[0] - 1
+    dt = W.dtype
+    max_batch = 0
+    for batch in range(n_batches):
+        max_batch = max(max_batch, bounds[batch + 1] - bounds[batch])
+    n_chains = chains.shape[0] if persistent else max_batch
+    S = np.empty((max_batch + n_chains, nv), dt)  # [data; negative] visibles
+    T = np.empty((max_batch + n_chains, nh), dt)  # their hidden means
+    H = np.empty((max(n_chains, max_batch), nh), dt)  # hidden samples of CD chains
+    v_pos = np.empty(nv, dt)
+    v_neg = np.empty(nv, dt)
+    h_pos = np.empty(nh, dt)
+    h_neg = np.empty(nh, dt)
+    for batch in range(n_batches):
+        start = bounds[batch]
+        B = bounds[batch + 1] - start
+        C = n_chains if persistent else B
+        m = B + C
+        for i in range(B):
+            S[i, :] = X[rows[start + i], :]
+        Sd, Sn, Td, Tn = S[:B], S[B:m], T[:B], T[B:m]
+        if persistent:
+            Hc = chains
+            _sample_visibles_bernoulli(Hc, W, b, Sn, rng)
+            _hidden_means(S[:m], W, c, T[:m])
+            for _ in range(k - 1):
+                _sample_bernoulli_into(Tn, Hc, rng)
+                _sample_visibles_bernoulli(Hc, W, b, Sn, rng)
+                _hidden_means(Sn, W, c, Tn)
+            _sample_bernoulli_into(Tn, Hc, rng)
+        else:
+            Hc = H[:C]
+            _hidden_means(Sd, W, c, Td)
+            _sample_bernoulli_into(Td, Hc, rng)
+            for step in range(k):
+                _sample_visibles_bernoulli(Hc, W, b, Sn, rng)
+                _hidden_means(Sn, W, c, Tn)
+                if step < k - 1:
+                    _sample_bernoulli_into(Tn, Hc, rng)
+        _column_sums(Sd, v_pos)
+        _column_sums(Sn, v_neg)
+        _column_sums(Td, h_pos)
+        _column_sums(Tn, h_neg)
+        if offset_rate > 0:
+            # sliding averages of the data means (Melchior et al. 2016, alg. 1)
+            for j in range(nv):
+                mu[j] += offset_rate * (v_pos[j] / B - mu[j])
+            for j in range(nh):
+                lam[j] += offset_rate * (h_pos[j] / B - lam[j])
+        # centre and scale: W-step = T^T S with T = [(h_d - lam) lr/B; -(h_n - lam) lr/C]
+        scale_d = dt.type(lr / B)
+        scale_n = dt.type(-lr / C)
+        for i in range(m):
+            scale = scale_d if i < B else scale_n
+            for j in range(nh):
+                T[i, j] = (T[i, j] - lam[j]) * scale
+            if not direct:
+                for j in range(nv):
+                    S[i, j] -= mu[j]
+        if direct:
+            if l2 > 0:
+                W *= dt.type(1.0 - lr * l2)
+            gemm(True, False, 1.0, T[:m], S[:m], 1.0, W)
+            for j in range(nv):
+                b[j] += dt.type(lr) * (v_pos[j] / B - v_neg[j] / C)
+            for j in range(nh):
+                c[j] += dt.type(lr) * (h_pos[j] / B - h_neg[j] / C)
+            continue
+        gemm(True, False, 1.0, T[:m], S[:m], momentum, dW)
+        decay2, decay1 = dt.type(lr * l2), dt.type(lr * l1)
+        for i in range(nh):
+            for j in range(nv):
+                dW[i, j] -= decay2 * W[i, j] + decay1 * np.sign(W[i, j])
+                W[i, j] += dW[i, j]
+        for j in range(nv):
+            db[j] = momentum * db[j] + lr * (v_pos[j] / B - v_neg[j] / C)
+        for j in range(nh):
+            dc[j] = momentum * dc[j] + lr * (h_pos[j] / B - h_neg[j] / C)
+        # plain-energy biases absorb the offsets: b = b~ - W lam, c = c~ - W mu
+        for i in range(nh):
+            correction = 0.0
+            for j in range(nv):
+                correction += dW[i, j] * mu[j]
+                b[j] -= dW[i, j] * lam[i]
+            c[i] += dc[i] - correction
+        for j in range(nv):
+            b[j] += db[j]
+
+
+# --------------------------------------------------------------------------
+# exact log partition function by enumeration (Gray code)
+
+
+@njit(**_NJIT)
+def _lowest_set_bit(g):
+    t = 0
+    while (g >> t) & 1 == 0:
+        t += 1
+    return t
+
+
+@njit(cache=True, error_model="numpy", parallel=True)
+def _log_partition_enum(W, b_other, c_enum, beta, n_blocks):
+    """log sum over the 2^n binary states ``h`` of the enumerated layer of
+    ``c_enum . h + sum_j f_j(b_other_j + (W.T h)_j)``.
+
+    ``W`` has shape (n_enum, n_other). With ``beta`` empty the other layer is
+    binary and ``f = softplus`` (its sum was done analytically); otherwise it
+    is Gaussian with precisions ``beta`` and ``f_j(a) = beta_j a^2 / 2``
+    (the Gaussian integral up to constants the caller adds).
+
+    States are visited in Gray-code order so that each step adds or removes
+    one row of ``W`` (O(n_other) per state); every block restarts from an
+    exact sum so rounding does not accumulate. Everything is float64.
+    """
+    n_enum, n_other = W.shape
+    n_states = np.int64(1) << n_enum
+    block = n_states // n_blocks
+    maxes = np.empty(n_blocks)
+    sums = np.empty(n_blocks)
+    gaussian = beta.shape[0] > 0
+    for blk in prange(n_blocks):
+        first = blk * block
+        a = np.empty(n_other)
+        code = first ^ (first >> 1)
+        lin = 0.0
+        for j in range(n_other):
+            a[j] = b_other[j]
+        for i in range(n_enum):
+            if (code >> i) & 1:
+                lin += c_enum[i]
+                for j in range(n_other):
+                    a[j] += W[i, j]
+        running_max = -np.inf
+        running_sum = 0.0
+        for g in range(first, first + block):
+            if g > first:
+                bit = _lowest_set_bit(g)
+                sign = 1.0 if ((g ^ (g >> 1)) >> bit) & 1 else -1.0
+                lin += sign * c_enum[bit]
+                for j in range(n_other):
+                    a[j] += sign * W[bit, j]
+            value = lin
+            if gaussian:
+                for j in range(n_other):
+                    value += 0.5 * beta[j] * a[j] * a[j]
+            else:
+                for j in range(n_other):
+                    value += _softplus(a[j])
+            if value > running_max:
+                running_sum = running_sum * np.exp(running_max - value) + 1.0
+                running_max = value
+            else:
+                running_sum += np.exp(value - running_max)
+        maxes[blk] = running_max
+        sums[blk] = running_sum
+    top = maxes.max()
+    total = 0.0
+    for blk in range(n_blocks):
+        total += sums[blk] * np.exp(maxes[blk] - top)
+    return top + np.log(total)
