@@ -271,11 +271,11 @@ def ais_bernoulli_reference(V, W, b_base, b, c, betas, rng):
         beta = betas[k]
         log_w += log_p(V, beta) - log_p(V, betas[k - 1])
         p_h = 1.0 / (1.0 + np.exp(-beta * (V @ W.T + c)))
-        H = (rng.random(p_h.shape) < p_h).astype(np.float64)
+        H = (rng.random(p_h.shape, dtype=np.float32) < p_h).astype(np.float64)
         if k == len(betas) - 1:
             break
         p_v = 1.0 / (1.0 + np.exp(-((1 - beta) * b_base + beta * (b + H @ W))))
-        V = (rng.random(p_v.shape) < p_v).astype(np.float64)
+        V = (rng.random(p_v.shape, dtype=np.float32) < p_v).astype(np.float64)
     return log_w, V
 
 
@@ -296,7 +296,7 @@ def ais_gaussian_bernoulli_reference(V, W, b_base, b, c, precision, betas, rng):
         beta = betas[k]
         log_w += log_p(V, beta) - log_p(V, betas[k - 1])
         p_h = 1.0 / (1.0 + np.exp(-beta * ((V * precision) @ W.T + c)))
-        H = (rng.random(p_h.shape) < p_h).astype(np.float64)
+        H = (rng.random(p_h.shape, dtype=np.float32) < p_h).astype(np.float64)
         if k == len(betas) - 1:
             break
         mean = (1 - beta) * b_base + beta * (b + H @ W)
