@@ -23,7 +23,7 @@ import numpy as np
 from scipy.special import expit
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
 from ..exceptions import OutOfSupportWarning
 from ..utils.random import check_generator
@@ -232,7 +232,11 @@ class GaussianBernoulliRBM(BaseRBM):
     _parameter_constraints: dict = {
         **BaseRBM._parameter_constraints,
         "max_iter": [Interval(Integral, 0, None, closed="left")],
-        "precision": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither"), "array-like"],
+        "precision": [
+            StrOptions({"auto"}),
+            Interval(Real, 0, None, closed="neither"),
+            "array-like",
+        ],
         "learn_precision": ["boolean"],
         "min_variance": [Interval(Real, 0, None, closed="neither")],
     }
