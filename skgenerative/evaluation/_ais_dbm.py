@@ -92,10 +92,15 @@ def ais_log_partition_dbm(model, *, n_runs=100, betas=None, base_rate=None,
        AISTATS 2009.
     """
     n_runs = _check_n_runs(n_runs)
+    Ws, bs, base_rate = _dbm_params(model, base_rate, np.float64)
     if dtype is None:
-        dtype = np.float32 if model.components_[0].dtype == np.float32 else np.float64
+        dtype = np.float32 if np.asarray(model.components_[0]).dtype == np.float32 else np.float64
     dtype = np.dtype(dtype)
-    Ws, bs, base_rate = _dbm_params(model, base_rate, dtype)
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64; got {dtype}.")
+    Ws = [W.astype(dtype) for W in Ws]
+    bs = [b.astype(dtype) for b in bs]
+    base_rate = base_rate.astype(dtype)
     betas = _check_betas(betas)
     rng = check_generator(random_state)
     L = len(Ws)
