@@ -4,3 +4,7 @@ from ._gaussian_rbm import GaussianBernoulliRBM
 from ._rbm import BernoulliRBM
 
 __all__ = ["BernoulliRBM", "GaussianBernoulliRBM"]
+from ._dbm import DBM
+from ._rbm import BernoulliRBM
+
+__all__ = ["BernoulliRBM", "DBM"]
