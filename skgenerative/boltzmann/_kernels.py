@@ -530,6 +530,9 @@ def _sgd_epoch_gaussian(X, rows, bounds, params, velocity, scaling, chains, hype
         if learn_precision:
             for j in range(nv):
                 s[j] = min(max(s[j], s_min), s_max[j])
+
+
+# --------------------------------------------------------------------------
 # deep Boltzmann machines (§20.4)
 #
 # A DBM with L hidden layers is given as tuples: states ``S[0..L]`` (S[0] the
