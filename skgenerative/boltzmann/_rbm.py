@@ -343,13 +343,18 @@ class BaseRBM(
         -------
         v : ndarray of shape (n_samples, n_features_in_)
         """
+        return self._mean_visibles(self._check_hidden(H))
+
+    def _check_hidden(self, H):
         check_is_fitted(self)
         H = np.asarray(H, dtype=self.components_.dtype)
         if H.ndim != 2 or H.shape[1] != self.n_components:
             raise ValueError(
                 f"H must have shape (n_samples, {self.n_components}), got {H.shape}."
             )
-        return self._mean_visibles(H)
+        if not np.all(np.isfinite(H)):
+            raise ValueError("H contains NaN or infinity.")
+        return H
 
     def mean_hiddens(self, X):
         """P(h = 1 | v) (same as ``transform``)."""
@@ -368,9 +373,9 @@ class BaseRBM(
         -------
         h : ndarray of shape (n_samples, n_components), values in {0, 1}
         """
-        rng = self._rng(random_state)
-        p = self.transform(X)
-        return (rng.random(p.shape) < p).astype(p.dtype)
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        return self._sample_hiddens(X, self._rng(random_state))
 
     def sample_visibles(self, H, random_state=None):
         """Draw v ~ P(v | h = H).
@@ -385,9 +390,7 @@ class BaseRBM(
         -------
         v : ndarray of shape (n_samples, n_features_in_)
         """
-        check_is_fitted(self)
-        H = np.asarray(H, dtype=self.components_.dtype)
-        return self._sample_visibles(H, self._rng(random_state))
+        return self._sample_visibles(self._check_hidden(H), self._rng(random_state))
 
     def _sample_hiddens(self, v, rng):
         p = self._mean_hiddens(v)
