@@ -173,7 +173,9 @@ class GaussianBernoulliRBM(BaseRBM):
         Continue from the fitted parameters and chains on ``fit``.
     log_z : {"auto", "exact", "ais"} or float, default="auto"
         How ``log Z`` is obtained for ``score_samples``: ``"auto"`` enumerates
-        the hidden layer when it has at most ``exact_limit`` units.
+        the hidden layer when it has at most ``exact_limit`` units and runs
+        AIS (from the base model ``N(base_rate_, 1 / precision_)``, seeded at
+        ``fit``) otherwise; a float is used as given.
     exact_limit : int, default=20
         Largest number of hidden units enumerated for the exact ``log Z``.
 
@@ -194,6 +196,10 @@ class GaussianBernoulliRBM(BaseRBM):
         fresh sampling chains and AIS.
     log_partition_ : float
         log Z (computed on first use, then cached).
+    log_partition_ci_ : tuple of float
+        Interval of ``log_partition_`` (a point when exact).
+    score_kind_ : str
+        ``"exact"`` when ``log Z`` is enumerated, else ``"estimate"``.
     n_iter_ : int
         Epochs run.
     random_state_ : numpy.random.Generator
@@ -517,7 +523,10 @@ class GaussianBernoulliRBM(BaseRBM):
         """Log-density log p(v) of each row, in nats.
 
         ``-F(v) - log Z``, a density of the data as given (not of standardized
-        data): exact when ``n_components <= exact_limit``. Deterministic.
+        data): exact when ``n_components <= exact_limit`` (``log Z`` by
+        enumeration of the hidden layer), otherwise with an AIS estimate of
+        ``log Z`` (see ``log_z``, ``estimate_log_partition`` and
+        ``log_partition_ci_``), cached and deterministic after ``fit``.
 
         Parameters
         ----------

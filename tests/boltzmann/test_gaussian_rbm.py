@@ -243,12 +243,20 @@ def test_sample_persistent_transform_inverse_transform():
 
 def test_ais_agrees_with_exact_log_partition():
     X = _mixture_data(500, 1)
-    model = GaussianBernoulliRBM(
-        n_components=10, learning_rate=0.02, max_iter=5, random_state=0
-    ).fit(X)
+    params = dict(n_components=10, learning_rate=0.02, max_iter=5, random_state=0)
+    model = GaussianBernoulliRBM(**params).fit(X)
     exact = model.log_partition_
+    assert model.score_kind_ == "exact"
     result = ais_log_partition(model, n_runs=100, betas=3000, random_state=0)
     assert abs(result.log_z - exact) <= 0.1, (result.log_z, exact)
+    # log_z="ais": the model's own AIS estimate (seeded at fit) in score_samples
+    estimated = GaussianBernoulliRBM(log_z="ais", **params).fit(X)
+    assert estimated.score_kind_ == "estimate"
+    low, high = estimated.log_partition_ci_
+    assert abs(estimated.log_partition_ - exact) <= 0.1 and low <= exact <= high
+    np.testing.assert_allclose(
+        estimated.score_samples(X), model.score_samples(X) + exact - estimated.log_partition_
+    )
 
 
 # ------------------------------------------------------------- learning
