@@ -152,7 +152,8 @@ class GaussianBernoulliRBM(BaseRBM):
         ``learn_precision=True`` it is the starting value.
     learn_precision : bool, default=False
         Learn the precisions by gradient ascent on their logarithm (so they
-        stay positive), bounded by the ``min_variance`` floor.
+        stay positive). The variances ``1 / precision_`` stay between
+        ``min_variance`` and 10**4 times the training variance of each feature.
     min_variance : float, default=1e-3
         Floor of the variances (``1 / precision_``) that ``"auto"`` and
         learning can produce, in the units of the data: constant features
@@ -471,10 +472,10 @@ class GaussianBernoulliRBM(BaseRBM):
         """Warn when a fixed precision does not match the scale of the data."""
         if self.learn_precision or X.shape[0] < 2:
             return
+        if isinstance(self.precision, str):
+            return  # "auto" matches the data by construction
         if hasattr(self, "precision_"):
             beta = self.precision_
-        elif isinstance(self.precision, str):
-            return  # "auto" matches the data by construction
         else:
             beta = np.asarray(self.precision, dtype=np.float64)
         if beta.ndim == 1 and beta.shape[0] != X.shape[1]:
