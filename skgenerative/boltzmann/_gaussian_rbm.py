@@ -107,8 +107,10 @@ class GaussianBernoulliRBM(BaseRBM):
     data. With the default ``precision="auto"`` the model's conditional
     variance equals the data variance at initialisation; a fixed numeric
     precision expects data of matching scale (standardize with
-    :class:`~sklearn.preprocessing.StandardScaler`; a warning says so
-    otherwise).
+    :class:`~sklearn.preprocessing.StandardScaler`): when the data vary far
+    more than ``1 / sqrt(precision)`` an :class:`OutOfSupportWarning` says so,
+    and training may then diverge (a ``FloatingPointError`` names the epoch;
+    the parameters of the last finite epoch are kept, never NaN).
 
     Parameters
     ----------
@@ -399,6 +401,11 @@ class GaussianBernoulliRBM(BaseRBM):
         if not np.all(np.isfinite(precision)) or np.any(precision <= 0):
             raise ValueError("precision must be finite and positive.")
         return np.broadcast_to(precision, variance.shape).copy()
+
+    def _initialize(self, X, rng):
+        # reject a bad precision before any fitted attribute is set
+        self._initial_precision(np.ones(X.shape[1]))
+        super()._initialize(X, rng)
 
     # ------------------------------------------------------------ unit hooks
     def _init_visible(self, X, rng):

@@ -6,6 +6,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.special import logsumexp
 from scipy.stats import norm
+from sklearn.datasets import load_digits
 
 from skgenerative import GaussianBernoulliRBM
 from skgenerative.boltzmann import _kernels
@@ -275,6 +276,22 @@ def test_learns_better_than_a_diagonal_gaussian(params):
     assert model.score(X_test) > diagonal + 0.2, (model.score(X_test), diagonal)
 
 
+def test_learns_raw_digits_without_scaling():
+    """Raw (dequantized) pixel values 0..17, not standardized: the default
+    precision fits them with no warning and beats the independent Gaussian."""
+    rng = np.random.default_rng(0)
+    X = load_digits().data + rng.random((1797, 64))
+    X_train, X_test = X[:1500], X[1500:]
+    variance = np.maximum(X_train.var(0), 1e-3)  # the model's default floor
+    diagonal = norm.logpdf(X_test, X_train.mean(0), np.sqrt(variance)).sum(1).mean()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = GaussianBernoulliRBM(
+            n_components=8, max_iter=5, momentum=0.5, random_state=0
+        ).fit(X_train)
+        assert model.score(X_test) > diagonal + 2, (model.score(X_test), diagonal)
+
+
 def test_model_is_equivariant_to_affine_rescaling_of_the_data():
     """Training runs in a standardized space: data in other units (e.g. raw
     pixel-like scales) give the same model, and the density changes by the
@@ -330,6 +347,10 @@ def test_fixed_precision_array_is_kept_and_validated():
         GaussianBernoulliRBM(n_components=2, precision=[1.0, 2.0, 3.0]).fit(X)
     with pytest.raises(ValueError, match="positive"):
         GaussianBernoulliRBM(n_components=2, precision=[1.0, -2.0]).fit(X)
+    bad = GaussianBernoulliRBM(n_components=2, precision=[1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="shape"):
+        bad.partial_fit(X)
+    assert not hasattr(bad, "components_")
 
 
 def test_verbose_prints_log_likelihood(capsys):
