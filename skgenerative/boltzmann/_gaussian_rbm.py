@@ -38,7 +38,7 @@ __all__ = ["GaussianBernoulliRBM"]
 _LOG_PRECISION_MIN = float(np.log(1e-4))
 #: A fixed precision times the data variance above this means the data are far
 #: wider than the model's conditional noise: probably unstandardised data.
-_SCALE_MISMATCH = 100.0
+_SCALE_MISMATCH = 10.0
 
 
 def _gaussian_log_partition(W, b, c, beta):
@@ -108,7 +108,8 @@ class GaussianBernoulliRBM(BaseRBM):
     variance equals the data variance at initialisation; a fixed numeric
     precision expects data of matching scale (standardize with
     :class:`~sklearn.preprocessing.StandardScaler`): when the data vary far
-    more than ``1 / sqrt(precision)`` an :class:`OutOfSupportWarning` says so,
+    more than ``1 / sqrt(precision)`` an
+    :class:`~skgenerative.exceptions.OutOfSupportWarning` says so,
     and training may then diverge (a ``FloatingPointError`` names the epoch;
     the parameters of the last finite epoch are kept, never NaN).
 

@@ -325,6 +325,19 @@ def test_fixed_unit_precision_on_unscaled_data_warns_and_stays_finite():
     assert np.all(np.isfinite(scores))
 
 
+def test_divergence_under_mismatched_fixed_precision_leaves_no_nan():
+    """Raw digits (variance up to ~40) with a fixed unit precision: warned
+    about, and when training diverges the last finite epoch is kept."""
+    X = load_digits().data
+    model = GaussianBernoulliRBM(n_components=16, precision=1.0, random_state=0)
+    with pytest.warns(OutOfSupportWarning, match="StandardScaler"):
+        with pytest.raises(FloatingPointError, match="learning rate"):
+            model.fit(X)
+    for name in ("components_", "intercept_visible_", "intercept_hidden_", "precision_"):
+        assert np.all(np.isfinite(getattr(model, name))), name
+    assert 0 < model.n_iter_ < model.max_iter
+
+
 def test_min_variance_floor_keeps_constant_feature_density_bounded():
     rng = np.random.default_rng(0)
     X = np.c_[rng.normal(size=(200, 2)), np.zeros(200)]  # a constant feature
