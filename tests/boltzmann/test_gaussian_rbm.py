@@ -15,7 +15,11 @@ from skgenerative.boltzmann._gaussian_rbm import (
     _gaussian_log_partition,
     _to_standardized,
 )
-from skgenerative.evaluation import ais_log_partition, exact_log_partition
+from skgenerative.evaluation import (
+    ais_log_partition,
+    exact_log_partition,
+    rbm_log_likelihood,
+)
 from skgenerative.exceptions import OutOfSupportWarning
 
 from .. import _reference as ref
@@ -258,6 +262,15 @@ def test_ais_agrees_with_exact_log_partition():
     np.testing.assert_allclose(
         estimated.score_samples(X), model.score_samples(X) + exact - estimated.log_partition_
     )
+
+
+def test_evaluation_helpers_agree_with_the_model():
+    """skgenerative.evaluation reads the model by duck typing (precision_)."""
+    W, b, c, beta = _random_gbrbm(3, 4, seed=8)
+    model = _model_with(W, b, c, beta)
+    X = np.random.default_rng(0).normal(size=(10, 3))
+    result = rbm_log_likelihood(model, X, log_partition=exact_log_partition(model))
+    np.testing.assert_allclose(result.values, model.score_samples(X), atol=1e-10)
 
 
 # ------------------------------------------------------------- learning
