@@ -349,10 +349,11 @@ def oanade_log_prob_one_ordering(X, params, mean, order, activation="relu", n_st
         v = np.tile(mean, (n, 1))
         for _ in range(n_steps):
             u = M * X + (1 - M) * v
-            h = act(u @ params["weights_"] + M @ params["mask_weights_"] + params["intercept_hidden_"][0])
+            Wx, Wm = params["input_weights_"][:D], params["input_weights_"][D:]
+            h = act(u @ Wx + M @ Wm + params["intercept_hidden_"][0])
             for layer, U in enumerate(params["hidden_weights_"]):
                 h = act(h @ U + params["intercept_hidden_"][layer + 1])
-            logits = h @ params["output_weights_"].T + params["intercept_visible_"]
+            logits = h @ params["output_weights_"] + params["intercept_visible_"]
             v = expit(logits)
         ll += X[:, i] * logits[:, i] - np.logaddexp(0.0, logits[:, i])
         M[:, i] = 1.0
@@ -381,11 +382,11 @@ def ais_bernoulli_reference(V, W, b_base, b, c, betas, rng):
         beta = betas[k]
         log_w += log_p(V, beta) - log_p(V, betas[k - 1])
         p_h = 1.0 / (1.0 + np.exp(-beta * (V @ W.T + c)))
-        H = (rng.random(p_h.shape) < p_h).astype(np.float64)
+        H = (rng.random(p_h.shape, dtype=np.float32) < p_h).astype(np.float64)
         if k == len(betas) - 1:
             break
         p_v = 1.0 / (1.0 + np.exp(-((1 - beta) * b_base + beta * (b + H @ W))))
-        V = (rng.random(p_v.shape) < p_v).astype(np.float64)
+        V = (rng.random(p_v.shape, dtype=np.float32) < p_v).astype(np.float64)
     return log_w, V
 
 
@@ -406,9 +407,157 @@ def ais_gaussian_bernoulli_reference(V, W, b_base, b, c, precision, betas, rng):
         beta = betas[k]
         log_w += log_p(V, beta) - log_p(V, betas[k - 1])
         p_h = 1.0 / (1.0 + np.exp(-beta * ((V * precision) @ W.T + c)))
-        H = (rng.random(p_h.shape) < p_h).astype(np.float64)
+        H = (rng.random(p_h.shape, dtype=np.float32) < p_h).astype(np.float64)
         if k == len(betas) - 1:
             break
         mean = (1 - beta) * b_base + beta * (b + H @ W)
         V = mean + rng.standard_normal(mean.shape) / np.sqrt(precision)
     return log_w, V
+
+
+# ===========================================================================
+# DBM (skgenerative/boltzmann/_kernels.py, ``_*_dbm`` kernels; issue 6)
+
+
+def dbm_energy(states, Ws, bs):
+    """E(x) = -sum_l x_{l+1} W_l x_l - sum_l b_l x_l for rows of per-layer states."""
+    E = -sum(s @ b for s, b in zip(states, bs))
+    for l, W in enumerate(Ws):
+        E = E - np.einsum("ij,ij->i", states[l] @ W.T, states[l + 1])
+    return E
+
+
+def dbm_joint_table(Ws, bs):
+    """Every joint state of a tiny DBM: (list of per-layer states, log p)."""
+    sizes = [len(b) for b in bs]
+    X = all_binary_states(sum(sizes))
+    states, pos = [], 0
+    for n in sizes:
+        states.append(X[:, pos : pos + n])
+        pos += n
+    neg_e = -dbm_energy(states, Ws, bs)
+    return states, neg_e - logsumexp(neg_e)
+
+
+def dbm_log_partition_brute_force(Ws, bs):
+    sizes = [len(b) for b in bs]
+    X = all_binary_states(sum(sizes))
+    states, pos = [], 0
+    for n in sizes:
+        states.append(X[:, pos : pos + n])
+        pos += n
+    return logsumexp(-dbm_energy(states, Ws, bs))
+
+
+def dbm_visible_distribution(Ws, bs):
+    """(all visible states, exact p(v)) of a tiny DBM."""
+    states, log_p = dbm_joint_table(Ws, bs)
+    nv = len(bs[0])
+    codes = states[0] @ (2 ** np.arange(nv))
+    p = np.zeros(2**nv)
+    np.add.at(p, codes.astype(int), np.exp(log_p))
+    V = ((np.arange(2**nv)[:, None] >> np.arange(nv)) & 1).astype(float)
+    return V, p
+
+
+def dbm_log_marginal_brute_force(V, Ws, bs):
+    """Exact log p(v) for each row of V."""
+    Vs, p = dbm_visible_distribution(Ws, bs)
+    codes = (np.asarray(V) @ (2 ** np.arange(V.shape[1]))).astype(int)
+    return np.log(p[codes])
+
+
+def dbm_model_statistics(Ws, bs):
+    """Exact E_model[x_{l+1} x_l^T] and E_model[x_l]."""
+    states, log_p = dbm_joint_table(Ws, bs)
+    p = np.exp(log_p)
+    pair = [(states[l + 1] * p[:, None]).T @ states[l] for l in range(len(Ws))]
+    means = [p @ s for s in states]
+    return pair, means
+
+
+def mean_field_dbm(Q, Ws, bs, observed, n_iter, tol):
+    """Twin of ``_kernels._mean_field_dbm``; returns (Q, iterations)."""
+    Q = [np.array(q, dtype=np.float64) for q in Q]
+    L = len(Q) - 1
+
+    def inp(l):
+        a = np.zeros_like(Q[l])
+        if l > 0:
+            a += Q[l - 1] @ Ws[l - 1].T
+        if l < L:
+            a += Q[l + 1] @ Ws[l]
+        return a + bs[l]
+
+    for it in range(n_iter):
+        delta = 0.0
+        for parity in (1, 0):
+            for l in range(parity, L + 1, 2):
+                if l == 0 and observed.shape[0] == 0:
+                    continue
+                new = expit(inp(l))
+                if l == 0:
+                    new = np.where(observed != 0, Q[0], new)
+                delta = max(delta, np.max(np.abs(new - Q[l])))
+                Q[l] = new
+        if delta <= tol:
+            return Q, it + 1
+    return Q, n_iter
+
+
+def gibbs_dbm(S, Ws, bs, observed, n_steps, rng):
+    """Twin of ``_kernels._gibbs_dbm``; returns the new states."""
+    S = [np.array(s, dtype=np.float64) for s in S]
+    L = len(S) - 1
+    for _ in range(n_steps):
+        for parity in (0, 1):
+            for l in range(parity, L + 1, 2):
+                a = np.zeros_like(S[l]) + bs[l]
+                if l > 0:
+                    a += S[l - 1] @ Ws[l - 1].T
+                if l < L:
+                    a += S[l + 1] @ Ws[l]
+                new = (rng.random(a.shape) < expit(a)).astype(np.float64)
+                if l == 0 and observed.shape[0] > 0:
+                    new = np.where(observed != 0, S[0], new)
+                S[l] = new
+    return S
+
+
+def ais_dbm_reference(S, Ws, bs, b_base, betas, rng):
+    """Twin of ``_kernels._ais_dbm``: returns log weights.
+
+    ``log p*_beta(x_even) = (1-beta) b_base.v + beta sum_even b.x
+    + sum_odd softplus(beta a_odd)``, odd layers sampled then even layers.
+    """
+    S = [np.array(s, dtype=np.float64) for s in S]
+    L = len(S) - 1
+    log_w = np.zeros(S[0].shape[0])
+
+    def total_input(l):
+        a = np.zeros_like(S[l]) + bs[l]
+        if l > 0:
+            a += S[l - 1] @ Ws[l - 1].T
+        if l < L:
+            a += S[l + 1] @ Ws[l]
+        return a
+
+    def log_p(beta):
+        val = (1 - beta) * S[0] @ b_base + beta * sum(S[l] @ bs[l] for l in range(0, L + 1, 2))
+        for l in range(1, L + 1, 2):
+            val = val + _softplus(beta * total_input(l)).sum(axis=1)
+        return val
+
+    for k in range(1, len(betas)):
+        beta = betas[k]
+        log_w += log_p(beta) - log_p(betas[k - 1])
+        for l in range(1, L + 1, 2):
+            S[l] = (rng.random(S[l].shape) < expit(beta * total_input(l))).astype(float)
+        if k == len(betas) - 1:
+            break
+        for l in range(0, L + 1, 2):
+            a = beta * total_input(l)
+            if l == 0:
+                a = a + (1 - beta) * b_base
+            S[l] = (rng.random(S[l].shape) < expit(a)).astype(float)
+    return log_w

@@ -29,6 +29,9 @@ CHECK_PARAMS = {
     "NeuralAutoregressive": {"n_components": 2, "max_iter": 5},
     "OrderAgnosticNADE": {"n_components": 4, "n_orderings": 2, "max_iter": 5},
     "RNADE": {"n_components": 4, "n_mixture_components": 2, "max_iter": 5},
+    # DBM family (issue 6)
+    "DBM": dict(hidden_layer_sizes=(3, 2), max_iter=2, pretrain_max_iter=2, batch_size=10,
+                n_mean_field_iter=10),
 }
 
 #: {class name: {check name: reason}}; never skip silently.

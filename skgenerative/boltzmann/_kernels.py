@@ -530,3 +530,181 @@ def _sgd_epoch_gaussian(X, rows, bounds, params, velocity, scaling, chains, hype
         if learn_precision:
             for j in range(nv):
                 s[j] = min(max(s[j], s_min), s_max[j])
+
+
+# --------------------------------------------------------------------------
+# deep Boltzmann machines (§20.4)
+#
+# A DBM with L hidden layers is given as tuples: states ``S[0..L]`` (S[0] the
+# visible layer), each (n_rows, n_l) C-contiguous; weights ``Ws[0..L-1]`` with
+# ``Ws[l]`` of shape (n_{l+1}, n_l) (scikit-learn's (hidden, visible) layout);
+# biases ``bs[0..L]``. Energy (eq. 20.25 generalised, with biases):
+# ``E = -sum_l S[l+1] Ws[l] S[l] - sum_l bs[l] S[l]``. Even layers (0, 2, ...)
+# are conditionally independent given the odd ones and vice versa.
+
+
+@njit(**_NJIT)
+def _dbm_layer_input(S, Ws, l, out):
+    """``out = S[l-1] Ws[l-1]^T + S[l+1] Ws[l]`` (terms that exist; no bias)."""
+    L = len(S) - 1
+    if l > 0:
+        gemm(False, True, 1.0, S[l - 1], Ws[l - 1], 0.0, out)
+        if l < L:
+            gemm(False, False, 1.0, S[l + 1], Ws[l], 1.0, out)
+    else:
+        gemm(False, False, 1.0, S[1], Ws[0], 0.0, out)
+
+
+@njit(**_NJIT)
+def _bottom_up_dbm(Q, Ws, bs):
+    """Initial mean-field values: one upward pass, inputs of all but the top
+    layer doubled (they stand in for the missing top-down input)."""
+    L = len(Q) - 1
+    one = Q[0].dtype.type(1.0)
+    for l in range(1, L + 1):
+        Ql = Q[l]
+        gemm(False, True, 2.0 if l < L else 1.0, Q[l - 1], Ws[l - 1], 0.0, Ql)
+        b = bs[l]
+        for i in range(Ql.shape[0]):
+            for j in range(Ql.shape[1]):
+                Ql[i, j] = one / (one + np.exp(-(Ql[i, j] + b[j])))
+
+
+@njit(**_NJIT)
+def _mean_field_dbm(Q, Ws, bs, observed, n_iter, tol):
+    """Mean-field fixed-point iterations (eqs. 20.33-20.34), in place on ``Q``.
+
+    One iteration updates the odd layers given the even ones, then the even
+    hidden layers given the odd ones; each block update is the exact
+    coordinate maximiser of the ELBO, so the bound never decreases.
+    ``Q[0]`` is the clamped visible layer; if ``observed`` has rows, the
+    visible entries where ``observed == 0`` are updated too (imputation).
+    Stops when no unit changes by more than ``tol``; returns the number of
+    iterations run.
+    """
+    L = len(Q) - 1
+    m = Q[0].shape[0]
+    one = Q[0].dtype.type(1.0)
+    free_visible = observed.shape[0] > 0
+    for it in range(n_iter):
+        delta = 0.0
+        for parity in (1, 0):
+            for l in range(parity, L + 1, 2):
+                if l == 0 and not free_visible:
+                    continue
+                Ql = Q[l]
+                A = np.empty((m, Ql.shape[1]), dtype=Ql.dtype)
+                _dbm_layer_input(Q, Ws, l, A)
+                b = bs[l]
+                for i in range(m):
+                    for j in range(Ql.shape[1]):
+                        if l == 0 and observed[i, j] != 0:
+                            continue
+                        q = one / (one + np.exp(-(A[i, j] + b[j])))
+                        d = abs(np.float64(q) - np.float64(Ql[i, j]))
+                        if d > delta:
+                            delta = d
+                        Ql[i, j] = q
+        if delta <= tol:
+            return it + 1
+    return n_iter
+
+
+@njit(**_NJIT)
+def _gibbs_dbm(S, Ws, bs, observed, n_steps, rng):
+    """``n_steps`` block-Gibbs sweeps in place on the states ``S``.
+
+    A sweep samples the even layers (visible, h2, ...) given the odd ones,
+    then the odd layers given the even ones (Algorithm 20.1). Uniforms are
+    drawn for every unit in row-major order, layer by layer; visible entries
+    where ``observed != 0`` (if ``observed`` has rows) are kept.
+    """
+    L = len(S) - 1
+    m = S[0].shape[0]
+    one = S[0].dtype.type(1.0)
+    zero = S[0].dtype.type(0.0)
+    clamp = observed.shape[0] > 0
+    for _ in range(n_steps):
+        for parity in (0, 1):
+            for l in range(parity, L + 1, 2):
+                Sl = S[l]
+                A = np.empty((m, Sl.shape[1]), dtype=Sl.dtype)
+                _dbm_layer_input(S, Ws, l, A)
+                b = bs[l]
+                for i in range(m):
+                    for j in range(Sl.shape[1]):
+                        p = one / (one + np.exp(-(A[i, j] + b[j])))
+                        u = rng.random()
+                        if l == 0 and clamp and observed[i, j] != 0:
+                            continue
+                        Sl[i, j] = one if u < p else zero
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _ais_dbm(S, Ws, bs, b_base, betas, rng, log_w):
+    """Forward AIS over a full DBM, odd layers summed out analytically.
+
+    The AIS state is the even layers (visible, h2, ...) in ``S``; the odd
+    layers of ``S`` are scratch. Intermediate distributions (geometric path
+    from independent visibles with logits ``b_base`` and uniform hidden
+    units)::
+
+        log p*_beta = (1 - beta) b_base.v + beta sum_{even l} b_l.x_l
+                      + sum_{odd l} sum_i softplus(beta a_{l,i}(x_even))
+
+    with ``a_l`` the total input (bias included) of odd layer ``l``. The
+    transition at ``beta`` samples the odd layers, then the even layers, at
+    that temperature. Increments of the softplus terms are computed as
+    ``-log1p(sigmoid(beta a) expm1(-dbeta a))`` (no cancellation).
+    ``log_w`` (float64) is incremented.
+    """
+    L = len(S) - 1
+    m = S[0].shape[0]
+    dt = S[0].dtype.type
+    one = dt(1.0)
+    zero = dt(0.0)
+    n_temps = betas.shape[0]
+    for k in range(1, n_temps):
+        beta = betas[k]
+        dbeta = beta - betas[k - 1]
+        # linear (bias) terms of the even layers
+        if dbeta != 0.0:
+            for l in range(0, L + 1, 2):
+                Sl = S[l]
+                b = bs[l]
+                for i in range(m):
+                    acc = 0.0
+                    for j in range(Sl.shape[1]):
+                        coef = np.float64(b[j])
+                        if l == 0:
+                            coef -= np.float64(b_base[j])
+                        acc += coef * Sl[i, j]
+                    log_w[i] += dbeta * acc
+        # odd layers: weight increment and sampling at beta
+        for l in range(1, L + 1, 2):
+            Sl = S[l]
+            A = np.empty((m, Sl.shape[1]), dtype=Sl.dtype)
+            _dbm_layer_input(S, Ws, l, A)
+            b = bs[l]
+            for i in range(m):
+                acc = 0.0
+                for j in range(Sl.shape[1]):
+                    a = np.float64(A[i, j] + b[j])
+                    s = 1.0 / (1.0 + np.exp(-beta * a))
+                    acc -= np.log1p(s * np.expm1(-dbeta * a))
+                    Sl[i, j] = one if rng.random() < s else zero
+                log_w[i] += acc
+        if k == n_temps - 1:
+            break
+        for l in range(0, L + 1, 2):
+            Sl = S[l]
+            A = np.empty((m, Sl.shape[1]), dtype=Sl.dtype)
+            _dbm_layer_input(S, Ws, l, A)
+            b = bs[l]
+            for i in range(m):
+                for j in range(Sl.shape[1]):
+                    a = beta * np.float64(A[i, j] + b[j])
+                    if l == 0:
+                        a += (1.0 - beta) * np.float64(b_base[j])
+                    s = 1.0 / (1.0 + np.exp(-a))
+                    Sl[i, j] = one if rng.random() < s else zero
