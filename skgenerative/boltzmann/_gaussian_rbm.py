@@ -26,7 +26,6 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from ..exceptions import OutOfSupportWarning
-from ..utils.random import check_generator
 from . import _kernels
 from ._rbm import _CHEAP_ENUMERATION_UNITS, _MONITOR_ROWS, BaseRBM
 from ._units import GaussianUnits, softplus
@@ -348,20 +347,7 @@ class GaussianBernoulliRBM(BaseRBM):
         self : GaussianBernoulliRBM
             The fitted model.
         """
-        first = not hasattr(self, "components_")
-        X = self._validate_X(X, reset=first)
-        self._check_support(X)
-        if first:
-            self.random_state_ = check_generator(self.random_state)
-            self._initialize(X, self.random_state_)
-        self._ensure_contiguous_state()
-        X = np.ascontiguousarray(X, dtype=self.components_.dtype)
-        shuffle, self.shuffle = self.shuffle, False
-        try:
-            self._fit_epochs(X, 1, self.random_state_, verbose=self.verbose)
-        finally:
-            self.shuffle = shuffle
-        return self
+        return self._partial_fit(X)
 
     def _validate_X(self, X, *, reset):
         # dense only: the quadratic energy term makes sparsity useless

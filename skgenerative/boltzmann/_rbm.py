@@ -304,6 +304,29 @@ class BaseRBM(
         )
         return self
 
+    def _partial_fit(self, X):
+        """One pass over the block X in minibatches, in order (no shuffle).
+
+        The first call initialises from its block; later calls keep the
+        chains, momentum and random stream, so a sequence of blocks gives the
+        same model as ``fit`` on the same batches in the same order.
+        """
+        first = not hasattr(self, "components_")
+        X = self._validate_X(X, reset=first)
+        self._check_support(X)
+        if first:
+            self.random_state_ = check_generator(self.random_state)
+            self._initialize(X, self.random_state_)
+        self._ensure_contiguous_state()
+        if not sp.issparse(X):
+            X = np.ascontiguousarray(X, dtype=self.components_.dtype)
+        shuffle, self.shuffle = self.shuffle, False
+        try:
+            self._fit_epochs(X, 1, self.random_state_, verbose=self.verbose)
+        finally:
+            self.shuffle = shuffle
+        return self
+
     def _begin_epoch(self, epoch, n_epochs):
         if self.learning_rate_schedule == "linear":
             self._current_learning_rate = self.learning_rate * (1 - epoch / n_epochs)
@@ -811,21 +834,7 @@ class BernoulliRBM(BaseRBM):
         self : BernoulliRBM
             The fitted model.
         """
-        first = not hasattr(self, "components_")
-        X = self._validate_X(X, reset=first)
-        self._check_support(X)
-        if first:
-            self.random_state_ = check_generator(self.random_state)
-            self._initialize(X, self.random_state_)
-        self._ensure_contiguous_state()
-        if not sp.issparse(X):
-            X = np.ascontiguousarray(X, dtype=self.components_.dtype)
-        shuffle, self.shuffle = self.shuffle, False
-        try:
-            self._fit_epochs(X, 1, self.random_state_, verbose=self.verbose)
-        finally:
-            self.shuffle = shuffle
-        return self
+        return self._partial_fit(X)
 
     # ------------------------------------------------------------ unit hooks
     def _init_visible(self, X, rng):
