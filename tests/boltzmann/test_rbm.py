@@ -466,3 +466,17 @@ def test_exact_log_z_refuses_huge_enumeration():
     model = BernoulliRBM(n_components=35, n_iter=1, log_z="exact").fit(X)
     with pytest.raises(PartitionFunctionError, match="2\\*\\*35"):
         model.score_samples(X)
+
+
+def test_sampling_helpers_validate_and_follow_conditionals():
+    model = _fitted_tiny()
+    X = ref.all_binary_states(8)[:4]
+    h = model.sample_hiddens(np.repeat(X, 2000, axis=0), random_state=0)
+    np.testing.assert_allclose(
+        h.reshape(4, 2000, -1).mean(1), model.transform(X), atol=0.05
+    )
+    v = model.sample_visibles(np.zeros((3000, 6)), random_state=0)
+    np.testing.assert_allclose(v.mean(0), model.inverse_transform(np.zeros((1, 6)))[0], atol=0.05)
+    for bad in (np.zeros((2, 5)), np.full((2, 6), np.nan)):
+        with pytest.raises(ValueError, match="H "):
+            model.sample_visibles(bad)
