@@ -323,3 +323,42 @@ def test_centering_trains_better_from_random_init(binary_digits):
                     batch_size=20, max_iter=30, learning_rate=0.1, random_state=0)
         scores[centering] = model.fit(X_train).score(X_test)
     assert scores[True] > scores[False] + 0.15
+
+
+# ------------------------------------------------------------------ classifier (Figure 20.4)
+
+
+def test_classifier_mlp_is_one_more_mean_field_pass():
+    from skgenerative import DBMClassifier
+    from skgenerative.boltzmann._dbm import augmented_input
+
+    rng = np.random.default_rng(0)
+    X = (rng.random((40, 6)) < 0.5).astype(float)
+    y = rng.integers(0, 3, 40)
+    clf = DBMClassifier(DBM((4, 3), max_iter=2, pretrain_max_iter=2, random_state=0),
+                        max_iter=0, random_state=0).fit(X, y)
+    dbm = clf.dbm_
+    Q, _ = dbm._mean_field(X)
+    _, cache = clf.mlp_.forward(augmented_input(dbm, X))
+    h1 = cache[1][0]  # input of layer 2 = output of layer 1
+    W, b = dbm.components_, dbm.intercepts_
+    np.testing.assert_allclose(h1, expit(X @ W[0].T + Q[2] @ W[1] + b[1]), atol=1e-12)
+    np.testing.assert_allclose(cache[2][0], expit(h1 @ W[1].T + b[2]), atol=1e-12)
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert set(clf.predict(X)) <= set(clf.classes_)
+
+
+def test_classifier_learns_digits(binary_digits):
+    from sklearn.datasets import load_digits
+
+    from skgenerative import DBMClassifier
+
+    y = load_digits().target
+    X_train, X_test = binary_digits
+    clf = DBMClassifier(
+        DBM((64, 32), batch_size=20, max_iter=5, pretrain_max_iter=5, learning_rate=0.01,
+            random_state=0),
+        max_iter=20, learning_rate=1e-2, batch_size=50, random_state=0,
+    ).fit(X_train, y[:1500])
+    assert clf.score(X_test, y[1500:]) > 0.8
