@@ -1,6 +1,6 @@
 """Energy-based models (§20.1–20.8): RBMs, DBNs, DBMs and their unit types."""
 
-from ._dbm import DBM, DBMClassifier
+from ._dbm import DBM, MPDBM, DBMClassifier
 from ._rbm import BernoulliRBM
 
-__all__ = ["BernoulliRBM", "DBM", "DBMClassifier"]
+__all__ = ["BernoulliRBM", "DBM", "DBMClassifier", "MPDBM"]
