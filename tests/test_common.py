@@ -36,6 +36,8 @@ CHECK_PARAMS = {
                                                pretrain_max_iter=2, batch_size=10,
                                                n_mean_field_iter=10, random_state=0),
                           max_iter=100, learning_rate=0.02, batch_size=20),
+    "MPDBM": dict(hidden_layer_sizes=(8,), n_mean_field_iter=2, max_iter=100,
+                  learning_rate=0.05, batch_size=20),
 }
 
 #: {class name: {check name: reason}}; never skip silently.
