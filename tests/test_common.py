@@ -17,6 +17,7 @@ import skgenerative
 #: Small settings so that the checks run fast; by estimator class name.
 CHECK_PARAMS = {
     "BernoulliRBM": dict(n_components=8, n_iter=3),
+    "GaussianBernoulliRBM": dict(n_components=8, max_iter=3),
     # latent (issue 8): tiny networks, few epochs and importance samples
     "VAE": dict(encoder_layer_sizes=(8,), decoder_layer_sizes=(8,), max_iter=3,
                 n_importance_samples=10),
