@@ -12,7 +12,7 @@ the numpy twins in ``tests/_reference.py``.
 import numpy as np
 from numba import njit, prange
 
-from ..autoregressive._kernels import _sigmoid_into
+from ..utils._numba_math import sigmoid_into as _sigmoid_into
 from ..utils._blas import gemm
 
 _NJIT = dict(cache=True, error_model="numpy")
