@@ -898,7 +898,8 @@ class DBNClassifier(ClassifierMixin, EpochLoopMixin, _StackedRBMs, BaseEstimator
     early_stopping : bool, default=True
         Hold out ``validation_fraction`` of the training rows (stratified
         when every class has at least 2 rows) and stop fine-tuning when
-        their accuracy has not improved by ``tol`` for ``n_iter_no_change``
+        their mean log-probability of the true class (minus the
+        cross-entropy) has not improved by ``tol`` for ``n_iter_no_change``
         epochs; the best network is kept.
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=10
@@ -919,7 +920,8 @@ class DBNClassifier(ClassifierMixin, EpochLoopMixin, _StackedRBMs, BaseEstimator
     n_iter_ : int
         Fine-tuning epochs run.
     validation_scores_ : list of float
-        Validation accuracy per fine-tuning epoch (with early stopping).
+        Validation mean log-probability of the true class per fine-tuning
+        epoch (with early stopping).
     dtype_, random_state_, n_features_in_, feature_names_in_
 
     See Also
@@ -1126,8 +1128,9 @@ class DBNClassifier(ClassifierMixin, EpochLoopMixin, _StackedRBMs, BaseEstimator
         return {"loss": total / n}
 
     def _validation_score(self, X_val):
-        logits = self.mlp_.predict(X_val)
-        return float(np.mean(np.argmax(logits, axis=1) == self._y_val))
+        # mean log-probability of the true class: smoother than accuracy
+        loss, _ = softmax_cross_entropy(self.mlp_.predict(X_val), self._y_val)
+        return -float(np.mean(loss))
 
     def predict_proba(self, X):
         """Class probabilities of the softmax output.
@@ -1164,4 +1167,5 @@ class DBNClassifier(ClassifierMixin, EpochLoopMixin, _StackedRBMs, BaseEstimator
         -------
         y : ndarray of shape (n_samples,)
         """
+        check_is_fitted(self)
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
