@@ -147,7 +147,6 @@ def _enumerated_log_weights(X, sizes, rec, gen, top_rbm):
     rec_weights, rec_biases = rec
     gen_weights, gen_biases = gen
     states = np.split(_all_binary_states(sum(sizes), X.dtype), np.cumsum(sizes)[:-1], axis=1)
-    n_states = states[0].shape[0]
     # terms that do not involve v: the upper layers of q and p*
     const_q = _log_q(states, rec_weights[1:], rec_biases[1:]) if len(sizes) > 1 else 0.0
     const_p = _log_joint_unnormalized(states, gen_weights[1:], gen_biases[1:], top_rbm)
@@ -159,7 +158,6 @@ def _enumerated_log_weights(X, sizes, rec, gen, top_rbm):
     log_p = (X @ logits_p.T).astype(np.float64) - np.logaddexp(0, logits_p).sum(
         axis=1, dtype=np.float64
     )
-    assert log_p.shape == (X.shape[0], n_states)
     return log_q, log_p + const_p
 
 
