@@ -102,6 +102,7 @@ def run_bound(args):
     dbn = DBN(
         sizes, learning_rate=0.05, batch_size=100, max_iter=args.epochs,
         method="pcd", n_gibbs_steps=1, layer_input="sample",
+        layer_init="stacked" if args.stacked else "random",
         n_importance_samples=args.k, ais_runs=args.ais_runs, ais_betas=args.ais_betas,
         random_state=0, verbose=1,
     ).fit(Xtr)
@@ -138,6 +139,8 @@ def main():
     parser.add_argument("--hidden-bound", default="500,500", help="generative DBN layers")
     parser.add_argument("--epochs", type=int, default=5, help="pretraining epochs per layer")
     parser.add_argument("--fine-tune-epochs", type=int, default=30)
+    parser.add_argument("--stacked", action="store_true",
+                        help="layer_init='stacked' (needs --hidden-bound h,784)")
     parser.add_argument("--n-train", type=int, default=50000)
     parser.add_argument("--n-test", type=int, default=1000)
     parser.add_argument("--k", type=int, default=100, help="samples of q per test row")

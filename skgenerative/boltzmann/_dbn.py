@@ -587,8 +587,10 @@ class DBN(
         self.recognition_biases_ = [r.intercept_hidden_.copy() for r in lower]
         params = {}
         for l in range(len(lower)):
-            params[f"G{l}"], params[f"b{l}"] = self.generative_weights_[l], self.generative_biases_[l]
-            params[f"R{l}"], params[f"c{l}"] = self.recognition_weights_[l], self.recognition_biases_[l]
+            params[f"G{l}"] = self.generative_weights_[l]
+            params[f"b{l}"] = self.generative_biases_[l]
+            params[f"R{l}"] = self.recognition_weights_[l]
+            params[f"c{l}"] = self.recognition_biases_[l]
         self._fine_tune_optimizer = make_optimizer("sgd", params, self.fine_tune_learning_rate)
 
     def _wake_sleep(self, X, rng):
