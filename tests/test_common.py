@@ -20,6 +20,7 @@ CHECK_PARAMS = {
     "DBN": dict(hidden_layer_sizes=(6, 4), max_iter=3, n_importance_samples=10),
     "DBNClassifier": dict(hidden_layer_sizes=(16,), max_iter=3, fine_tune_learning_rate=0.01,
                           fine_tune_iter=100),
+    "GaussianBernoulliRBM": dict(n_components=8, max_iter=3),
     # latent (issue 8): tiny networks, few epochs and importance samples
     "VAE": dict(encoder_layer_sizes=(8,), decoder_layer_sizes=(8,), max_iter=3,
                 n_importance_samples=10),
@@ -32,6 +33,9 @@ CHECK_PARAMS = {
     "NeuralAutoregressive": {"n_components": 2, "max_iter": 5},
     "OrderAgnosticNADE": {"n_components": 4, "n_orderings": 2, "max_iter": 5},
     "RNADE": {"n_components": 4, "n_mixture_components": 2, "max_iter": 5},
+    # DBM family (issue 6)
+    "DBM": dict(hidden_layer_sizes=(3, 2), max_iter=2, pretrain_max_iter=2, batch_size=10,
+                n_mean_field_iter=10),
 }
 
 #: {class name: {check name: reason}}; never skip silently.

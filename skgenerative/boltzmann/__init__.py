@@ -1,6 +1,8 @@
 """Energy-based models (§20.1–20.8): RBMs, DBNs, DBMs and their unit types."""
 
+from ._dbm import DBM
 from ._dbn import DBN, DBNClassifier
+from ._gaussian_rbm import GaussianBernoulliRBM
 from ._rbm import BernoulliRBM
 
-__all__ = ["BernoulliRBM", "DBN", "DBNClassifier"]
+__all__ = ["BernoulliRBM", "DBM", "DBN", "DBNClassifier", "GaussianBernoulliRBM"]

@@ -188,6 +188,7 @@ class BaseRBM(
         # seed of the deterministic streams used after fit (pseudo-likelihood, AIS)
         self._score_seed = draw_seed(rng)
         self._log_partition = None
+        self._log_partition_ci = None
 
     def _ensure_contiguous_state(self):
         """Kernels update in place: the state must be C-contiguous, one dtype."""
@@ -222,7 +223,7 @@ class BaseRBM(
         limit = 1 if stacked_rows <= _SINGLE_THREAD_ROWS else None
         with threadpool_limits(limits=limit, user_api="blas"):
             self._run_batches(X, rows, n_batches, hyper, rng, progress)
-        self._log_partition = None
+        self._log_partition = self._log_partition_ci = None
         return self._monitor(X)
 
     def _run_batches(self, X, rows, n_batches, hyper, rng, progress):
@@ -303,6 +304,29 @@ class BaseRBM(
         )
         return self
 
+    def _partial_fit(self, X):
+        """One pass over the block X in minibatches, in order (no shuffle).
+
+        The first call initialises from its block; later calls keep the
+        chains, momentum and random stream, so a sequence of blocks gives the
+        same model as ``fit`` on the same batches in the same order.
+        """
+        first = not hasattr(self, "components_")
+        X = self._validate_X(X, reset=first)
+        self._check_support(X)
+        if first:
+            self.random_state_ = check_generator(self.random_state)
+            self._initialize(X, self.random_state_)
+        self._ensure_contiguous_state()
+        if not sp.issparse(X):
+            X = np.ascontiguousarray(X, dtype=self.components_.dtype)
+        shuffle, self.shuffle = self.shuffle, False
+        try:
+            self._fit_epochs(X, 1, self.random_state_, verbose=self.verbose)
+        finally:
+            self.shuffle = shuffle
+        return self
+
     def _begin_epoch(self, epoch, n_epochs):
         if self.learning_rate_schedule == "linear":
             self._current_learning_rate = self.learning_rate * (1 - epoch / n_epochs)
@@ -342,13 +366,18 @@ class BaseRBM(
         -------
         v : ndarray of shape (n_samples, n_features_in_)
         """
+        return self._mean_visibles(self._check_hidden(H))
+
+    def _check_hidden(self, H):
         check_is_fitted(self)
         H = np.asarray(H, dtype=self.components_.dtype)
         if H.ndim != 2 or H.shape[1] != self.n_components:
             raise ValueError(
                 f"H must have shape (n_samples, {self.n_components}), got {H.shape}."
             )
-        return self._mean_visibles(H)
+        if not np.all(np.isfinite(H)):
+            raise ValueError("H contains NaN or infinity.")
+        return H
 
     def mean_hiddens(self, X):
         """P(h = 1 | v) (same as ``transform``)."""
@@ -367,9 +396,9 @@ class BaseRBM(
         -------
         h : ndarray of shape (n_samples, n_components), values in {0, 1}
         """
-        rng = self._rng(random_state)
-        p = self.transform(X)
-        return (rng.random(p.shape) < p).astype(p.dtype)
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        return self._sample_hiddens(X, self._rng(random_state))
 
     def sample_visibles(self, H, random_state=None):
         """Draw v ~ P(v | h = H).
@@ -384,9 +413,7 @@ class BaseRBM(
         -------
         v : ndarray of shape (n_samples, n_features_in_)
         """
-        check_is_fitted(self)
-        H = np.asarray(H, dtype=self.components_.dtype)
-        return self._sample_visibles(H, self._rng(random_state))
+        return self._sample_visibles(self._check_hidden(H), self._rng(random_state))
 
     def _sample_hiddens(self, v, rng):
         p = self._mean_hiddens(v)
@@ -485,35 +512,80 @@ class BaseRBM(
         """log Z of the fitted model (computed on first use, then cached)."""
         check_is_fitted(self, "components_")
         if getattr(self, "_log_partition", None) is None:
-            self._log_partition = self._compute_log_partition()
+            self._log_partition, self._log_partition_ci = self._compute_log_partition()
         return self._log_partition
 
-    def _compute_log_partition(self):
+    @property
+    def log_partition_ci_(self):
+        """(low, high) interval of ``log_partition_``: a point for exact or
+        given values, ±3 standard errors for AIS."""
+        log_z = self.log_partition_
+        return self._log_partition_ci if self._log_partition_ci else (log_z, log_z)
+
+    def _uses_exact_log_partition(self):
         log_z = self.log_z
         if isinstance(log_z, numbers.Real) and not isinstance(log_z, bool):
-            return float(log_z)
-        n_enum = self._enumerated_units()
-        if log_z == "exact" or (log_z == "auto" and n_enum <= self.exact_limit):
+            return False
+        return log_z == "exact" or (
+            log_z == "auto" and self._enumerated_units() <= self.exact_limit
+        )
+
+    def _compute_log_partition(self):
+        """(log Z, interval or None) as ``log_z`` asks."""
+        log_z = self.log_z
+        if isinstance(log_z, numbers.Real) and not isinstance(log_z, bool):
+            return float(log_z), None
+        if self._uses_exact_log_partition():
+            n_enum = self._enumerated_units()
             if n_enum > 30:
                 raise PartitionFunctionError(
                     f"log_z='exact' would enumerate 2**{n_enum} states; use "
                     "log_z='ais' (or 'auto')."
                 )
-            return self._exact_log_partition()
-        raise PartitionFunctionError(
-            f"{type(self).__name__}: the exact log partition function would "
-            f"enumerate 2**{n_enum} states (exact_limit={self.exact_limit}). "
-            "The AIS estimator is not available yet (see the evaluation issue); "
-            "use pseudo_likelihood(X) for a cheap proxy, or a model with at most "
-            f"{self.exact_limit} hidden units for exact likelihoods."
-        )
+            return self._exact_log_partition(), None
+        result = self.estimate_log_partition(random_state=self._score_seed)
+        return result.log_z, result.log_z_ci
+
+    def estimate_log_partition(self, *, n_runs=100, betas=None, random_state=None):
+        """Estimate log Z by annealed importance sampling (AIS).
+
+        Starts from the independent model of the training marginals
+        (``base_rate_``). The result is not cached: to use it in
+        ``score_samples``, pass ``log_z=result.log_z`` or rely on
+        ``log_z="auto"``, which runs this with 100 runs and the default
+        schedule of 14,501 temperatures (Salakhutdinov & Murray 2008) on
+        the first call that needs log Z, seeded at ``fit``.
+
+        Parameters
+        ----------
+        n_runs : int, default=100
+            Number of AIS chains.
+        betas : None, int or array-like, default=None
+            Temperature schedule, see
+            :func:`skgenerative.evaluation.ais_log_partition`.
+        random_state : int, Generator or None, default=None
+
+        Returns
+        -------
+        result : skgenerative.evaluation.AISResult
+            ``log_z``, its standard error ``log_z_std``, interval
+            ``log_z_ci`` and effective sample size ``ess``.
+        """
+        from ..evaluation import ais_log_partition  # evaluation imports models
+
+        check_is_fitted(self)
+        return ais_log_partition(self, n_runs=n_runs, betas=betas, random_state=random_state)
 
     def score_samples(self, X):
         """Log-likelihood log p(v) of each row, in nats.
 
         ``-F(v) - log Z``: exact when the smaller layer has at most
-        ``exact_limit`` units (``log Z`` by enumeration), otherwise an AIS
-        estimate of ``log Z`` (see ``log_z``). Deterministic after ``fit``.
+        ``exact_limit`` units (``log Z`` by enumeration), otherwise with an
+        AIS estimate of ``log Z`` (see ``log_z`` and
+        ``estimate_log_partition``; its interval is ``log_partition_ci_``).
+        The first call on a large model runs AIS (about a minute for a
+        784x500 RBM); the value is cached and deterministic after ``fit``.
+        ``score_kind_`` says which of the two applies.
 
         Parameters
         ----------
@@ -527,6 +599,11 @@ class BaseRBM(
         X = self._validate_X(X, reset=False)
         self._check_support(X)
         return -self._free_energy(X) - self.log_partition_
+
+    @property
+    def score_kind_(self):
+        """"exact" when log Z is enumerated, else "estimate" (AIS or given)."""
+        return "exact" if self._uses_exact_log_partition() else "estimate"
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -757,21 +834,7 @@ class BernoulliRBM(BaseRBM):
         self : BernoulliRBM
             The fitted model.
         """
-        first = not hasattr(self, "components_")
-        X = self._validate_X(X, reset=first)
-        self._check_support(X)
-        if first:
-            self.random_state_ = check_generator(self.random_state)
-            self._initialize(X, self.random_state_)
-        self._ensure_contiguous_state()
-        if not sp.issparse(X):
-            X = np.ascontiguousarray(X, dtype=self.components_.dtype)
-        shuffle, self.shuffle = self.shuffle, False
-        try:
-            self._fit_epochs(X, 1, self.random_state_, verbose=self.verbose)
-        finally:
-            self.shuffle = shuffle
-        return self
+        return self._partial_fit(X)
 
     # ------------------------------------------------------------ unit hooks
     def _init_visible(self, X, rng):

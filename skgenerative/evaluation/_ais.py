@@ -351,37 +351,43 @@ def _run_chains(params, V, betas, seeds, n_jobs):
         log_w[lo:hi] = wb
 
     n_threads = max(1, min(int(n_jobs or 1), len(blocks)))
-    if n_threads == 1:
-        for i in range(len(blocks)):
-            run(i)
-        return log_w, V
-    # one BLAS thread per block: the kernels release no GIL-bound work but the
-    # GEMMs, and two small concurrent GEMMs beat one shared two-thread GEMM
+    # one BLAS thread per kernel: per-temperature GEMMs are small, and a
+    # multi-threaded OpenBLAS on small shapes is slower, catastrophically so
+    # on a loaded machine; parallelism comes from blocks on Python threads
     with threadpool_limits(limits=1, user_api="blas"):
-        queue = list(range(len(blocks)))
-        lock = threading.Lock()
-        errors = []
-
-        def worker():
-            while True:
-                with lock:
-                    if not queue:
-                        return
-                    i = queue.pop(0)
-                try:
-                    run(i)
-                except BaseException as exc:  # re-raised in the caller
-                    errors.append(exc)
-                    return
-
-        threads = [threading.Thread(target=worker) for _ in range(n_threads)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        if errors:
-            raise errors[0]
+        if n_threads == 1:
+            for i in range(len(blocks)):
+                run(i)
+        else:
+            _run_threaded(run, len(blocks), n_threads)
     return log_w, V
+
+
+def _run_threaded(run, n_blocks, n_threads):
+    """Call ``run(i)`` for every block on ``n_threads`` threads (nogil kernels)."""
+    queue = list(range(n_blocks))
+    lock = threading.Lock()
+    errors = []
+
+    def worker():
+        while True:
+            with lock:
+                if not queue or errors:
+                    return
+                i = queue.pop(0)
+            try:
+                run(i)
+            except BaseException as exc:  # re-raised in the caller
+                errors.append(exc)
+                return
+
+    threads = [threading.Thread(target=worker) for _ in range(n_threads)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
 
 
 def _check_n_runs(n_runs):

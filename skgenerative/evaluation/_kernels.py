@@ -21,9 +21,10 @@ to rounding in float32)::
     softplus(a) - softplus(a - d) = -log1p(sigmoid(a) * expm1(-d))
 
 so the kernels are accurate in float32; the weights are accumulated in float64.
-Uniform and normal draws come from the ``numpy.random.Generator`` passed in, in
-row-major order (hidden draws of a temperature, then visible draws), which is
-the order the plain-numpy twins in ``tests/_reference.py`` use.
+Uniform (float32) and normal (float64) draws come in bulk from the
+``numpy.random.Generator`` passed in, per temperature: the hidden uniforms of
+all chains (row-major), then the visible draws, which is the order the
+plain-numpy twins in ``tests/_reference.py`` use.
 """
 
 import numpy as np
@@ -39,6 +40,8 @@ def _ais_hidden_step(X, c, beta, dbeta, rng, H, log_w):
     ``X`` holds ``V W^T`` (no bias); ``dbeta = beta_k - beta_{k-1}``.
     """
     n_runs, n_hidden = X.shape
+    # one bulk draw of float32 uniforms: ~3x faster than scalar draws
+    U = rng.random(n_runs * n_hidden, dtype=np.float32)
     one = X.dtype.type(1.0)
     zero = X.dtype.type(0.0)
     b = X.dtype.type(beta)
@@ -49,7 +52,7 @@ def _ais_hidden_step(X, c, beta, dbeta, rng, H, log_w):
             x = X[r, i] + c[i]
             s = one / (one + np.exp(-b * x))
             acc -= np.log1p(s * np.expm1(-db * x))
-            H[r, i] = one if rng.random() < s else zero
+            H[r, i] = one if U[r * n_hidden + i] < s else zero
         log_w[r] += acc
 
 
@@ -98,11 +101,12 @@ def _ais_bernoulli(V, W, Wt, b_base, b, c, betas, rng, log_w):
         np.dot(H, W, M)
         w_base = dt(1.0 - beta)
         w_model = dt(beta)
+        U = rng.random(n_runs * n_visible, dtype=np.float32)
         for r in range(n_runs):
             for j in range(n_visible):
                 a = w_base * b_base[j] + w_model * (b[j] + M[r, j])
                 s = one / (one + np.exp(-a))
-                V[r, j] = one if rng.random() < s else zero
+                V[r, j] = one if U[r * n_visible + j] < s else zero
 
 
 @njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
@@ -145,7 +149,8 @@ def _ais_gaussian_bernoulli(V, W, Wt, b_base, b, c, precision, betas, rng, log_w
         np.dot(H, W, M)
         w_base = dt(1.0 - beta)
         w_model = dt(beta)
+        Z = rng.standard_normal(n_runs * n_visible)
         for r in range(n_runs):
             for j in range(n_visible):
                 mean = w_base * b_base[j] + w_model * (b[j] + M[r, j])
-                V[r, j] = mean + dt(std[j] * rng.standard_normal())
+                V[r, j] = mean + dt(std[j] * Z[r * n_visible + j])

@@ -430,10 +430,53 @@ def test_keyboard_interrupt_keeps_last_completed_epoch(monkeypatch):
     assert model.n_iter_ == 1
 
 
-def test_large_model_log_z_error_names_the_way_out():
-    X = (np.random.default_rng(0).random((30, 40)) < 0.5).astype(float)
-    model = BernoulliRBM(n_components=30, n_iter=1, exact_limit=10, random_state=0).fit(X)
-    with pytest.raises(PartitionFunctionError, match="exact_limit"):
+def test_large_model_uses_ais_estimate_within_its_interval(binary_digits):
+    X = binary_digits[0]
+    params = dict(n_components=18, n_iter=3, learning_rate=0.05, random_state=0)
+    ais = BernoulliRBM(exact_limit=10, **params).fit(X)
+    exact = BernoulliRBM(**params).fit(X)
+    np.testing.assert_array_equal(ais.components_, exact.components_)
+    assert ais.score_kind_ == "estimate" and exact.score_kind_ == "exact"
+    low, high = ais.log_partition_ci_
+    assert low <= exact.log_partition_ <= high
+    assert abs(ais.log_partition_ - exact.log_partition_) < 0.1
+    # deterministic after fit: a second model gives the same estimate
+    again = BernoulliRBM(exact_limit=10, **params).fit(X)
+    assert again.log_partition_ == ais.log_partition_
+    np.testing.assert_allclose(
+        ais.score_samples(X[:5]) - exact.score_samples(X[:5]),
+        exact.log_partition_ - ais.log_partition_,
+    )
+
+
+def test_log_z_options():
+    X = (np.random.default_rng(0).random((30, 12)) < 0.5).astype(float)
+    given = BernoulliRBM(n_components=2, n_iter=1, log_z=-3.5).fit(X)
+    assert given.log_partition_ == -3.5 and given.log_partition_ci_ == (-3.5, -3.5)
+    model = BernoulliRBM(n_components=3, n_iter=1, log_z="ais", random_state=0).fit(X)
+    assert model.score_kind_ == "estimate"
+    assert abs(model.log_partition_ - exact_log_partition(model)) < 0.05
+    model.set_params(log_z="exact", exact_limit=0)
+    model._log_partition = None
+    assert model.log_partition_ == exact_log_partition(model)
+
+
+def test_exact_log_z_refuses_huge_enumeration():
+    X = (np.random.default_rng(0).random((10, 40)) < 0.5).astype(float)
+    model = BernoulliRBM(n_components=35, n_iter=1, log_z="exact").fit(X)
+    with pytest.raises(PartitionFunctionError, match="2\\*\\*35"):
         model.score_samples(X)
-    assert np.all(np.isfinite(model.pseudo_likelihood(X)))
-    assert BernoulliRBM(log_z=-3.5).set_params(n_components=2, n_iter=1).fit(X).log_partition_ == -3.5
+
+
+def test_sampling_helpers_validate_and_follow_conditionals():
+    model = _fitted_tiny()
+    X = ref.all_binary_states(8)[:4]
+    h = model.sample_hiddens(np.repeat(X, 2000, axis=0), random_state=0)
+    np.testing.assert_allclose(
+        h.reshape(4, 2000, -1).mean(1), model.transform(X), atol=0.05
+    )
+    v = model.sample_visibles(np.zeros((3000, 6)), random_state=0)
+    np.testing.assert_allclose(v.mean(0), model.inverse_transform(np.zeros((1, 6)))[0], atol=0.05)
+    for bad in (np.zeros((2, 5)), np.full((2, 6), np.nan)):
+        with pytest.raises(ValueError, match="H "):
+            model.sample_visibles(bad)
