@@ -41,6 +41,8 @@ from ..nn import MLP, bernoulli_log_likelihood, make_optimizer, softmax, softmax
 from ..nn._mlp import check_layer_sizes
 from ..utils.random import check_generator, draw_seed
 from ..utils.validation import resolve_dtype, warn_if_not_binary
+from ._gaussian_rbm import GaussianBernoulliRBM
+from ._units import GaussianUnits
 from ._rbm import BernoulliRBM
 
 __all__ = ["DBN", "DBNClassifier"]
@@ -62,7 +64,8 @@ _ENUMERATE_BOUND_UNITS = 12
 #: Importance samples x rows processed at once when scoring.
 _SCORE_BLOCK = 20_000
 #: Visible unit types of the first layer, by name.
-_VISIBLE_RBMS = {"bernoulli": BernoulliRBM}
+_VISIBLE_RBMS = {"bernoulli": BernoulliRBM, "gaussian": GaussianBernoulliRBM}
+_LOG_2PI = float(np.log(2 * np.pi))
 
 
 # ---------------------------------------------------------------------------
@@ -106,13 +109,26 @@ def _log_q(states, rec_weights, rec_biases):
     return total
 
 
-def _log_joint_unnormalized(states, gen_weights, gen_biases, top_rbm):
+def _gaussian_log_density(v, mean, precision):
+    """``log N(v; mean, 1 / precision)`` summed over features, per row (float64)."""
+    sq = ((v - mean) ** 2) @ precision
+    return -0.5 * np.asarray(sq, dtype=np.float64) + 0.5 * float(
+        np.sum(np.log(precision.astype(np.float64))) - v.shape[1] * _LOG_2PI
+    )
+
+
+def _log_joint_unnormalized(states, gen_weights, gen_biases, top_rbm, precision=None):
     """``log p*(v, h_1..h_{L-1})`` per row (float64): the directed layers'
-    ``log p(h_l | h_{l+1})`` (eqs. 20.18-20.19) plus ``-F_top(h_{L-1})``, the
-    top RBM's unnormalised log marginal of its visible layer (eq. 20.17)."""
+    ``log p(h_l | h_{l+1})`` (eqs. 20.18-20.19; eq. 20.20 for the data layer
+    when ``precision`` is given) plus ``-F_top(h_{L-1})``, the top RBM's
+    unnormalised log marginal of its visible layer (eq. 20.17)."""
     total = -np.asarray(top_rbm._free_energy(states[-1]), dtype=np.float64)
     for l, (G, b) in enumerate(zip(gen_weights, gen_biases)):
-        total += bernoulli_log_likelihood(states[l], states[l + 1] @ G + b)
+        activation = states[l + 1] @ G + b
+        if l == 0 and precision is not None:
+            total += _gaussian_log_density(states[0], activation, precision)
+        else:
+            total += bernoulli_log_likelihood(states[l], activation)
     return total
 
 
@@ -125,12 +141,18 @@ def _sample_recognition(v, rec_weights, rec_biases, uniforms):
     return states
 
 
-def _sample_down(top_visible, gen_weights, gen_biases, rng, mean=False):
-    """Ancestral pass from ``h_{L-1}`` down to ``v`` (eqs. 20.18-20.19); returns
-    ``[v, h_1, ..., h_{L-1}]`` (``v`` is ``E[v | h_1]`` when ``mean``)."""
+def _sample_down(top_visible, gen_weights, gen_biases, rng, mean=False, precision=None):
+    """Ancestral pass from ``h_{L-1}`` down to ``v`` (eqs. 20.18-20.20); returns
+    ``[v, h_1, ..., h_{L-1}]`` (``v`` is ``E[v | h_1]`` when ``mean``).
+    ``precision`` makes the data layer Gaussian (eq. 20.20)."""
     states = [top_visible]
     for l in range(len(gen_weights) - 1, -1, -1):
-        p = expit(states[0] @ gen_weights[l] + gen_biases[l])
+        activation = states[0] @ gen_weights[l] + gen_biases[l]
+        if l == 0 and precision is not None:
+            v = activation if mean else GaussianUnits.sample(activation, rng, precision)
+            states.insert(0, v)
+            continue
+        p = expit(activation)
         states.insert(0, p if (mean and l == 0) else _bernoulli_draw(p, rng))
     return states
 
@@ -141,7 +163,7 @@ def _all_binary_states(n, dtype):
     return ((codes >> np.arange(n, dtype=np.int64)) & 1).astype(dtype)
 
 
-def _enumerated_log_weights(X, sizes, rec, gen, top_rbm):
+def _enumerated_log_weights(X, sizes, rec, gen, top_rbm, precision=None):
     """``(log q(h | v), log p*(v, h))``, each (n_rows, n_states), for every
     joint state ``h`` of the intermediate layers (``sizes``)."""
     rec_weights, rec_biases = rec
@@ -154,10 +176,19 @@ def _enumerated_log_weights(X, sizes, rec, gen, top_rbm):
     log_q = (
         logits_q @ states[0].T - np.logaddexp(0, logits_q).sum(axis=1, keepdims=True)
     ).astype(np.float64) + const_q
-    logits_p = states[0] @ gen_weights[0] + gen_biases[0]  # (n_states, n_v)
-    log_p = (X @ logits_p.T).astype(np.float64) - np.logaddexp(0, logits_p).sum(
-        axis=1, dtype=np.float64
-    )
+    act = states[0] @ gen_weights[0] + gen_biases[0]  # (n_states, n_v)
+    if precision is None:
+        log_p = (X @ act.T).astype(np.float64) - np.logaddexp(0, act).sum(
+            axis=1, dtype=np.float64
+        )
+    else:  # -1/2 sum_j beta_j (v_j - mu_j)^2 expanded over (rows, states)
+        quad = (
+            ((X * X) @ precision)[:, None] - 2 * (X * precision) @ act.T
+            + ((act * act) @ precision)[None, :]
+        )
+        log_p = -0.5 * quad.astype(np.float64) + 0.5 * float(
+            np.sum(np.log(precision.astype(np.float64))) - X.shape[1] * _LOG_2PI
+        )
     return log_q, log_p + const_p
 
 
@@ -175,14 +206,18 @@ def _up_down_step(model, v, lr, rng):
     uniforms = [rng.random((n, w.shape[1])).astype(v.dtype) for w in model.recognition_weights_]
     wake = _sample_recognition(v, model.recognition_weights_, model.recognition_biases_, uniforms)
     grads = {}
+    precision = model.visible_precision_
     for l, (G, b) in enumerate(zip(model.generative_weights_, model.generative_biases_)):
-        err = wake[l] - expit(wake[l + 1] @ G + b)
+        activation = wake[l + 1] @ G + b
+        # delta rule: the error of the layer's mean (Gaussian data: not squashed)
+        err = wake[l] - (activation if (l == 0 and precision is not None) else expit(activation))
         grads[f"G{l}"], grads[f"b{l}"] = wake[l + 1].T @ err / n, err.mean(axis=0)
     top = model.top_rbm_
     top.partial_fit(wake[-1])
     negative = np.ascontiguousarray(wake[-1])
     top._gibbs_kernel(negative, top.n_gibbs_steps, rng)
-    sleep = _sample_down(negative, model.generative_weights_, model.generative_biases_, rng)
+    sleep = _sample_down(negative, model.generative_weights_, model.generative_biases_, rng,
+                         precision=precision)
     for l, (R, c) in enumerate(zip(model.recognition_weights_, model.recognition_biases_)):
         err = sleep[l + 1] - expit(sleep[l] @ R + c)
         grads[f"R{l}"], grads[f"c{l}"] = sleep[l].T @ err / n, err.mean(axis=0)
@@ -194,6 +229,11 @@ def _init_from_below(rbm, below, data):
     2006): its visible marginal then equals the hidden marginal of ``below``,
     so the variational bound starts where the shallower model's
     log-likelihood is and greedy training can only raise it (eq. 20.21)."""
+    if isinstance(below, GaussianBernoulliRBM):
+        raise ValueError(
+            "layer_init='stacked' needs binary units in every layer; the first layer "
+            "has Gaussian visibles (visible_type='gaussian')."
+        )
     if rbm.n_components != below.n_features_in_:
         raise ValueError(
             "layer_init='stacked' needs each layer above the first to have as many "
@@ -256,7 +296,10 @@ class _StackedRBMs:
         return np.ascontiguousarray(X, dtype=dtype)
 
     def _check_support(self, X):
-        warn_if_not_binary(X, what=f"{type(self).__name__}'s binary visible units", stacklevel=4)
+        if self.visible_type == "bernoulli":
+            warn_if_not_binary(
+                X, what=f"{type(self).__name__}'s binary visible units", stacklevel=4
+            )
 
     def _pretrain(self, X, rng):
         """Train the RBMs bottom-up; returns the list of fitted RBMs."""
@@ -266,6 +309,8 @@ class _StackedRBMs:
         rbms, data = [], X
         for l, (size, params) in enumerate(zip(sizes, layer_params)):
             cls = _VISIBLE_RBMS[self.visible_type] if l == 0 else BernoulliRBM
+            if cls is GaussianBernoulliRBM:
+                params = {("max_iter" if k == "n_iter" else k): v for k, v in params.items()}
             rbm = cls(
                 n_components=size, dtype=X.dtype, random_state=int(rng.integers(2**32)),
                 verbose=self.verbose, **params,
@@ -317,10 +362,13 @@ class DBN(
     hidden_layer_sizes : tuple of int, default=(256, 256)
         Widths of the hidden layers, bottom (next to the data) to top. One
         layer gives a plain RBM.
-    visible_type : {"bernoulli"}, default="bernoulli"
-        Unit type of the data layer. Binary (values in [0, 1] are read as
-        probabilities). Real-valued visibles will come with the
-        Gaussian-Bernoulli RBM.
+    visible_type : {"bernoulli", "gaussian"}, default="bernoulli"
+        Unit type of the data layer: binary (values in [0, 1] are read as
+        probabilities), or real with a diagonal precision (eq. 20.20; the
+        first layer is then a :class:`GaussianBernoulliRBM` with its default
+        ``precision="auto"``, and ``score_samples`` is a log-density). The
+        Gaussian layer usually wants a smaller ``learning_rate`` (e.g. 0.01,
+        its own default).
     learning_rate : float or sequence of float, default=0.1
         Learning rate of each layer's RBM (one for all layers, or one per
         layer; likewise for the following RBM hyperparameters).
@@ -398,6 +446,9 @@ class DBN(
         weights of ``q(h_{l+1} | h_l)``, one per directed layer.
     recognition_biases_ : list of ndarray
         Biases of ``h_{l+1}`` in ``q(h_{l+1} | h_l)``.
+    visible_precision_ : ndarray of shape (n_features,) or None
+        Precisions ``beta`` of Gaussian data units (eq. 20.20); None for
+        binary data.
     log_partition_ : float
         The top RBM's ``log Z`` (exact or AIS; computed on first use, cached).
     score_kind_ : {"lower_bound", "estimate"}
@@ -583,7 +634,14 @@ class DBN(
         lower = self.rbms_[:-1]
         self.generative_weights_ = [r.components_.copy() for r in lower]
         self.generative_biases_ = [r.intercept_visible_.copy() for r in lower]
-        self.recognition_weights_ = [np.ascontiguousarray(r.components_.T) for r in lower]
+        # q(h | v) of a Gaussian layer sees beta * v: fold the precision in
+        self.recognition_weights_ = [
+            np.ascontiguousarray((r.components_ * getattr(r, "precision_", 1)).T) for r in lower
+        ]
+        first = self.rbms_[0]
+        self.visible_precision_ = (
+            first.precision_.copy() if isinstance(first, GaussianBernoulliRBM) else None
+        )
         self.recognition_biases_ = [r.intercept_hidden_.copy() for r in lower]
         params = {}
         for l in range(len(lower)):
@@ -634,9 +692,9 @@ class DBN(
         return sizes[-1] if self.features == "top" else int(sum(sizes))
 
     def _upward(self, X):
-        weights = [*self.recognition_weights_, self.top_rbm_.components_.T]
-        biases = [*self.recognition_biases_, self.top_rbm_.intercept_hidden_]
-        return _upward_means(X, weights, biases)
+        means = _upward_means(X, self.recognition_weights_, self.recognition_biases_)
+        below = means[-1] if means else X
+        return [*means, expit(self.top_rbm_._hidden_input(below))]
 
     def transform(self, X):
         """Upward mean-field pass with the recognition weights (eqs. 20.22-20.23).
@@ -683,7 +741,8 @@ class DBN(
             return top._mean_visibles(h)
         top_visible = top.sample(n_samples, n_steps=n_steps, random_state=rng)
         return _sample_down(
-            top_visible, self.generative_weights_, self.generative_biases_, rng, mean
+            top_visible, self.generative_weights_, self.generative_biases_, rng, mean,
+            self.visible_precision_,
         )[0]
 
     # ----------------------------------------------------------- likelihood
@@ -695,7 +754,7 @@ class DBN(
     def _top_log_z_method(self):
         if isinstance(self.log_z, numbers.Real) and not isinstance(self.log_z, bool):
             return "given"
-        n_enum = min(self.top_rbm_.components_.shape)
+        n_enum = self.top_rbm_._enumerated_units()
         if self.log_z == "exact" or (self.log_z == "auto" and n_enum <= self.exact_limit):
             return "exact"
         return "ais"
@@ -741,7 +800,9 @@ class DBN(
             u = u.reshape(k * len(block), -1).astype(X.dtype)
             uniforms = np.split(u, np.cumsum(sizes)[:-1], axis=1)
             states = _sample_recognition(np.tile(block, (k, 1)), *self._recognition(), uniforms)
-            log_w = _log_joint_unnormalized(states, *self._generative(), self.top_rbm_)
+            log_w = _log_joint_unnormalized(
+                states, *self._generative(), self.top_rbm_, self.visible_precision_
+            )
             log_w -= _log_q(states, *self._recognition())
             out.append(log_w.reshape(k, len(block)))
         return np.concatenate(out, axis=1)
@@ -784,7 +845,7 @@ class DBN(
             if n_samples is None and sum(self._intermediate_sizes()) <= _ENUMERATE_BOUND_UNITS:
                 log_q, log_p = _enumerated_log_weights(
                     X, self._intermediate_sizes(), self._recognition(), self._generative(),
-                    self.top_rbm_,
+                    self.top_rbm_, self.visible_precision_,
                 )
                 q = np.exp(log_q)
                 bound = (q * (log_p - log_q)).sum(axis=1)
@@ -874,8 +935,8 @@ class DBNClassifier(ClassifierMixin, EpochLoopMixin, _StackedRBMs, BaseEstimator
     ----------
     hidden_layer_sizes : tuple of int, default=(256, 256)
         Widths of the hidden layers, bottom to top.
-    visible_type : {"bernoulli"}, default="bernoulli"
-        Unit type of the data layer during pretraining (values in [0, 1]).
+    visible_type : {"bernoulli", "gaussian"}, default="bernoulli"
+        Unit type of the data layer during pretraining, as in :class:`DBN`.
     learning_rate, batch_size, max_iter, method, n_gibbs_steps, momentum, weight_decay
         Pretraining hyperparameters of the layer RBMs (scalar for all layers
         or one per layer), as in :class:`DBN`. ``max_iter`` is the number of
@@ -1074,7 +1135,7 @@ class DBNClassifier(ClassifierMixin, EpochLoopMixin, _StackedRBMs, BaseEstimator
         mlp = MLP(sizes, "sigmoid", "linear", dtype=self.dtype_, random_state=rng)
         for l, rbm in enumerate(self.rbms_):
             if rbm.n_iter_ > 0:
-                mlp.params[f"W{l}"][...] = rbm.components_.T
+                mlp.params[f"W{l}"][...] = (rbm.components_ * getattr(rbm, "precision_", 1)).T
                 mlp.params[f"b{l}"][...] = rbm.intercept_hidden_
         return mlp
 

@@ -8,6 +8,9 @@ import pytest
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
+from scipy.special import logsumexp
+
+import skgenerative
 
 from skgenerative import DBN, BernoulliRBM, DBNClassifier
 from skgenerative.exceptions import OutOfSupportWarning
@@ -321,3 +324,73 @@ def test_classifier_bad_input(digits_split):
     with pytest.raises(ValueError, match="infinity"):
         clf.predict(bad)
     np.testing.assert_array_equal(clf.predict_proba(Xtr[:10]), before)
+
+
+# ---------------------------------------------------------- Gaussian visibles
+
+
+def _gaussian_mixture_exact(dbn):
+    """Per hidden state h1: log p(h1) and the mean of p(v | h1) (eq. 20.20)."""
+    from tests._reference import rbm_free_energy, rbm_log_partition_brute_force
+
+    top = dbn.top_rbm_
+    H1 = all_binary_states(top.n_features_in_)
+    W, b, c = top.components_, top.intercept_visible_, top.intercept_hidden_
+    log_prior = -rbm_free_energy(H1, W, b, c) - rbm_log_partition_brute_force(W, b, c)
+    means = H1 @ dbn.generative_weights_[0] + dbn.generative_biases_[0]
+    return log_prior, means
+
+
+@pytest.fixture(scope="module")
+def gaussian_dbn():
+    rng = np.random.default_rng(0)
+    centers = np.array([[-1.5, 0.0], [1.5, 1.0], [0.0, -1.5]])
+    X = centers[rng.integers(0, 3, 400)] + 0.4 * rng.standard_normal((400, 2))
+    dbn = DBN((3, 2), visible_type="gaussian", learning_rate=[0.01, 0.1], max_iter=30,
+              batch_size=10, random_state=0).fit(X)
+    return X, dbn
+
+
+def test_gaussian_visible_dbn_bound_and_estimate_vs_exact_density(gaussian_dbn):
+    X, dbn = gaussian_dbn
+    assert isinstance(dbn.rbms_[0], skgenerative.GaussianBernoulliRBM)
+    beta = dbn.visible_precision_
+    np.testing.assert_array_equal(beta, dbn.rbms_[0].precision_)
+    log_prior, means = _gaussian_mixture_exact(dbn)
+    V = X[:50]
+    log_norm = 0.5 * np.sum(np.log(beta / (2 * np.pi)))
+    comp = -0.5 * (((V[:, None, :] - means[None]) ** 2) @ beta) + log_norm
+    exact = logsumexp(comp + log_prior, axis=1)
+    bound = dbn.score_samples(V)
+    assert np.all(bound <= exact + 1e-9)
+    est = dbn.importance_estimate(V, n_samples=3000)
+    np.testing.assert_allclose(est, exact, atol=0.05)
+    # recognition weights see beta * v, as the Gaussian RBM's hidden units do
+    np.testing.assert_allclose(dbn.transform(V), dbn.top_rbm_.transform(dbn.rbms_[0].transform(V)))
+
+
+def test_gaussian_visible_dbn_sampler_moments(gaussian_dbn):
+    X, dbn = gaussian_dbn
+    log_prior, means = _gaussian_mixture_exact(dbn)
+    p = np.exp(log_prior)
+    mean = p @ means
+    second = (means * p[:, None]).T @ means + np.diag(1 / dbn.visible_precision_)
+    S = dbn.sample(20000, n_steps=100, random_state=2)
+    np.testing.assert_allclose(S.mean(axis=0), mean, atol=0.05)
+    np.testing.assert_allclose(S.T @ S / len(S), second, atol=0.1)
+
+
+def test_gaussian_visible_dbn_wake_sleep_and_classifier(gaussian_dbn):
+    X, _ = gaussian_dbn
+    dbn = DBN((3, 2), visible_type="gaussian", learning_rate=[0.01, 0.1], max_iter=3,
+              fine_tune="wake-sleep", fine_tune_iter=2, random_state=0).fit(X)
+    assert np.all(np.isfinite(dbn.score_samples(X)))
+    y = (X[:, 0] > 0).astype(int)
+    clf = DBNClassifier((8,), visible_type="gaussian", learning_rate=0.01, max_iter=3,
+                        fine_tune_iter=30, fine_tune_learning_rate=0.01,
+                        random_state=0).fit(X, y)
+    rbm = clf.rbms_[0]
+    assert clf.score(X, y) > 0.9
+    with pytest.raises(ValueError, match="Gaussian"):
+        DBN((3, 2), visible_type="gaussian", layer_init="stacked", max_iter=1).fit(X)
+    assert rbm.precision_.shape == (2,)
