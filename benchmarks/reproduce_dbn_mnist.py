@@ -100,7 +100,8 @@ def run_bound(args):
     sizes = tuple(int(s) for s in args.hidden_bound.split(","))
     start = time.perf_counter()
     dbn = DBN(
-        sizes, learning_rate=0.05, batch_size=100, max_iter=args.epochs,
+        sizes, learning_rate=[float(r) for r in args.lr.split(",")], batch_size=100,
+        max_iter=args.epochs,
         method="pcd", n_gibbs_steps=1, layer_input="sample",
         layer_init="stacked" if args.stacked else "random",
         n_importance_samples=args.k, ais_runs=args.ais_runs, ais_betas=args.ais_betas,
@@ -139,6 +140,7 @@ def main():
     parser.add_argument("--hidden-bound", default="500,500", help="generative DBN layers")
     parser.add_argument("--epochs", type=int, default=5, help="pretraining epochs per layer")
     parser.add_argument("--fine-tune-epochs", type=int, default=30)
+    parser.add_argument("--lr", default="0.05,0.01", help="RBM learning rate per layer")
     parser.add_argument("--stacked", action="store_true",
                         help="layer_init='stacked' (needs --hidden-bound h,784)")
     parser.add_argument("--n-train", type=int, default=50000)
