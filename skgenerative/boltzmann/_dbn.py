@@ -451,6 +451,9 @@ class DBN(
         binary data.
     log_partition_ : float
         The top RBM's ``log Z`` (exact or AIS; computed on first use, cached).
+    ais_result_ : skgenerative.evaluation.AISResult
+        The AIS run behind ``log_partition_`` when it is estimated (set on
+        first use): standard error, interval, effective sample size.
     score_kind_ : {"lower_bound", "estimate"}
         ``"lower_bound"`` when ``score_samples`` is the variational bound with
         an exact ``log Z``; ``"estimate"`` when it is importance-sampled or
