@@ -319,8 +319,7 @@ class _StackedRBMs:
                 print(f"[{type(self).__name__}] layer {l + 1}: {data.shape[1]} -> {size}")
             if self.layer_init == "stacked" and l > 0:
                 _init_from_below(rbm, rbms[-1], data)
-            with threadpool_limits(limits=1, user_api="blas"):
-                rbm.fit(data)
+            rbm.fit(data)  # the RBM picks its BLAS threads per batch shape
             rbm.set_params(warm_start=False)
             rbms.append(rbm)
             if l + 1 < len(sizes):
