@@ -394,3 +394,25 @@ def test_gaussian_visible_dbn_wake_sleep_and_classifier(gaussian_dbn):
     with pytest.raises(ValueError, match="Gaussian"):
         DBN((3, 2), visible_type="gaussian", layer_init="stacked", max_iter=1).fit(X)
     assert rbm.precision_.shape == (2,)
+
+
+# ------------------------------------------------------------ sklearn glue
+
+
+def test_pipeline_grid_search_and_set_output(binary_digits):
+    pd = pytest.importorskip("pandas")
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+
+    X, X_test = binary_digits
+    X, X_test = X[:300], X_test[:100]
+    y = load_digits().target[:300]
+    pipe = make_pipeline(DBN((16, 8), max_iter=3, random_state=0),
+                         LogisticRegression(max_iter=500)).fit(X, y)
+    assert pipe.score(X, y) > 0.5
+    search = GridSearchCV(DBN(max_iter=2, random_state=0),
+                          {"hidden_layer_sizes": [(4, 3), (8, 4)]}, cv=2).fit(X)
+    assert search.best_params_["hidden_layer_sizes"] in [(4, 3), (8, 4)]
+    out = DBN((5, 3), max_iter=1, random_state=0).set_output(transform="pandas")
+    frame = out.fit(X).transform(X_test)
+    assert isinstance(frame, pd.DataFrame) and list(frame.columns) == ["dbn0", "dbn1", "dbn2"]
