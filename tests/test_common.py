@@ -17,6 +17,9 @@ import skgenerative
 #: Small settings so that the checks run fast; by estimator class name.
 CHECK_PARAMS = {
     "BernoulliRBM": dict(n_components=8, n_iter=3),
+    "DBN": dict(hidden_layer_sizes=(6, 4), max_iter=3, n_importance_samples=10),
+    "DBNClassifier": dict(hidden_layer_sizes=(16,), max_iter=3, fine_tune_learning_rate=0.01,
+                          fine_tune_iter=100),
     "GaussianBernoulliRBM": dict(n_components=8, max_iter=3),
     # latent (issue 8): tiny networks, few epochs and importance samples
     "VAE": dict(encoder_layer_sizes=(8,), decoder_layer_sizes=(8,), max_iter=3,
