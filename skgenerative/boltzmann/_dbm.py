@@ -13,7 +13,6 @@ enumeration); the hot loops are the ``_*_dbm`` kernels of ``_kernels.py``.
 """
 
 import numbers
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -34,11 +33,10 @@ from threadpoolctl import threadpool_limits
 
 from ..base import EpochLoopMixin, GenerativeMixin
 from ..nn import MLP, Adam, softmax, softmax_cross_entropy
-from ..exceptions import OutOfSupportWarning, PartitionFunctionError
+from ..exceptions import PartitionFunctionError
 from ..utils.random import check_generator, draw_seed
 from ..utils.validation import resolve_dtype, warn_if_not_binary
 from . import _kernels
-from ._rbm import BernoulliRBM
 from ._units import softplus
 
 __all__ = ["DBM", "DBMClassifier", "MPDBM"]
@@ -234,6 +232,96 @@ def centered_parameters(Ws, bs, mu):
     return [W.copy() for W in Ws], cb
 
 
+def pretraining_scales(n_layers):
+    """Input scales ``(up, down)`` of the pretraining RBM of each layer.
+
+    ``up`` multiplies the bottom-up input of the RBM's hidden units, ``down``
+    the top-down input of its visible units: ``(2, 1)`` for the bottom RBM,
+    ``(1, 2)`` for the top one, ``(2, 2)`` in between, ``(1, 1)`` for a single
+    hidden layer (an ordinary RBM).
+    """
+    if n_layers == 1:
+        return [(1.0, 1.0)]
+    return [(2.0 if l < n_layers - 1 else 1.0, 2.0 if l > 0 else 1.0) for l in range(n_layers)]
+
+
+def fit_scaled_rbm(X, n_hidden, up, down, *, learning_rate, batch_size, n_epochs, rng):
+    """Fit the input-scaled RBM of DBM pretraining by PCD-1.
+
+    Conditionals ``P(h = 1 | v) = sigmoid(up W v + c)`` and ``P(v = 1 | h) =
+    sigmoid(down W^T h + b)``; the same initialisation, batches and update as
+    ``BernoulliRBM`` (defaults: PCD-1, no momentum, constant learning rate),
+    which it is for ``up = down = 1``.
+
+    Returns
+    -------
+    W, b, c : ndarrays of shapes (n_hidden, n_features), (n_features,), (n_hidden,)
+    """
+    dtype = X.dtype
+    n, nv = X.shape
+    W = np.ascontiguousarray(rng.normal(0.0, 0.01, (n_hidden, nv)), dtype=dtype)
+    b = logit(np.clip(X.mean(axis=0), 1e-3, 1 - 1e-3)).astype(dtype)
+    c = np.zeros(n_hidden, dtype=dtype)
+    params = (W, b, c)
+    velocity = tuple(np.zeros_like(a) for a in params)
+    offsets = (np.zeros(nv, dtype=dtype), np.zeros(n_hidden, dtype=dtype))
+    chains = np.zeros((batch_size, n_hidden), dtype=dtype)
+    hyper = np.array([learning_rate, 0.0, 0.0, 0.0, 0.0, 1, 1.0, up, down], dtype=np.float64)
+    n_batches = int(np.ceil(n / batch_size))
+    bounds = (np.arange(n_batches + 1, dtype=np.int64) * n) // n_batches
+    X = np.ascontiguousarray(X)
+    with threadpool_limits(limits=1 if batch_size <= 256 else None, user_api="blas"):
+        for _ in range(n_epochs):
+            rows = rng.permutation(n)
+            _kernels._sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets,
+                                           chains, hyper, rng)
+    return W, b, c
+
+
+def pretrain_layers(X, sizes, *, learning_rate, batch_size, n_epochs, rng):
+    """Greedy layer-wise pretraining of a DBM (§20.4.4).
+
+    Composition rule (Salakhutdinov & Hinton 2009, extended to L layers as in
+    Salakhutdinov & Hinton 2012): RBM ``l`` models layer ``l-1`` (visible)
+    and layer ``l`` (hidden) with the input scales of
+    :func:`pretraining_scales`. The bottom RBM's hidden units receive
+    ``2 W v`` (two tied copies of the data stand in for the top-down input
+    they get in the DBM), the top RBM's visible units receive ``2 W^T h_L``
+    (its hidden layer doubled, standing in for the missing bottom-up input),
+    and a middle RBM doubles both directions (equivalently an ordinary RBM
+    with weights ``2 W`` whose weights are halved into the DBM). Each RBM's
+    weights ``W`` enter the DBM unchanged, so every DBM layer receives
+    (approximately) the total input its RBM was trained with. The data of
+    RBM ``l+1`` is RBM ``l``'s posterior ``sigmoid(up W h + c)``. The bias of
+    a layer shared by two RBMs is the mean of the two RBMs' biases (the
+    visible bias comes from the bottom RBM, the top bias from the top one).
+
+    Returns
+    -------
+    Ws, bs : lists of float64 arrays (DBM weights and biases, visible first)
+    rbms : list of dict
+        Per RBM: ``components``, ``intercept_visible``, ``intercept_hidden``,
+        ``scales`` ``(up, down)``.
+    """
+    L = len(sizes)
+    Ws, hidden_b, visible_b, rbms = [], [], [], []
+    H = np.ascontiguousarray(X)
+    for l, ((up, down), n) in enumerate(zip(pretraining_scales(L), sizes)):
+        W, b, c = fit_scaled_rbm(H, n, up, down, learning_rate=learning_rate,
+                                 batch_size=batch_size, n_epochs=n_epochs, rng=rng)
+        rbms.append(dict(components=W, intercept_visible=b, intercept_hidden=c,
+                         scales=(up, down)))
+        Ws.append(W.astype(np.float64))
+        visible_b.append(b.astype(np.float64))
+        hidden_b.append(c.astype(np.float64))
+        if l < L - 1:
+            H = np.ascontiguousarray(expit(up * (H @ W.T) + c), dtype=X.dtype)
+    bs = [visible_b[0]]
+    for l in range(1, L + 1):
+        bs.append(0.5 * (hidden_b[l - 1] + visible_b[l]) if l < L else hidden_b[l - 1])
+    return Ws, bs, rbms
+
+
 # ---------------------------------------------------------------------------
 # the estimator
 
@@ -287,7 +375,9 @@ class DBM(
     learning_rate_schedule : {"constant", "linear"}, default="linear"
         ``"linear"`` decays the learning rate to 0 over ``max_iter`` epochs.
     pretrain : bool, default=True
-        Greedy layer-wise pretraining with :class:`BernoulliRBM` (§20.4.4).
+        Greedy layer-wise pretraining (§20.4.4): RBMs with doubled
+        bottom-up input (bottom), doubled top-down input (top) or both
+        (middle), composed into the DBM (Salakhutdinov & Hinton 2009).
     pretrain_max_iter : int, default=10
         Epochs per pretraining RBM.
     pretrain_learning_rate : float, default=0.05
@@ -327,8 +417,10 @@ class DBM(
     log_partition_ : float
     log_partition_result_ : AISResult or None
         The AIS result behind ``log_partition_`` (None when exact).
-    pretrained_rbms_ : list of BernoulliRBM
-        The pretraining RBMs (empty without pretraining).
+    pretrained_rbms_ : list of dict
+        The pretraining RBMs (empty without pretraining): ``components``,
+        ``intercept_visible``, ``intercept_hidden`` and input ``scales``
+        ``(up, down)`` of each (see :func:`pretrain_layers`).
     n_iter_ : int
     random_state_ : numpy.random.Generator
     n_features_in_ : int
@@ -585,56 +677,15 @@ class DBM(
         self.components_, self.intercepts_ = plain_parameters(self._cW, self._cb, self.offsets_)
 
     def _pretrain(self, X, sizes, rng):
-        """Greedy layer-wise pretraining (§20.4.4) with BernoulliRBM.
+        """Greedy layer-wise pretraining (§20.4.4, Salakhutdinov & Hinton 2009).
 
-        The bottom RBM sees two tied copies of the data (its weights are the
-        mean of the two copies' weights of an RBM fitted on ``[X, X]``), so its
-        hidden units learn to expect the doubled bottom-up input that stands in
-        for the top-down input they get in the DBM; every other RBM is trained
-        on the mean-field posterior of the layer below and its weights are
-        halved (the middle-layer rule; for the top layer halving replaces the
-        doubled-top RBM of Salakhutdinov & Hinton, which BernoulliRBM cannot
-        express). With one hidden layer the RBM is used as is. Biases of
-        layers shared by two RBMs are averaged.
+        See :func:`pretrain_layers` for the composition rule.
         """
-        L = len(sizes)
-        Ws, hidden_b, visible_b = [], [], []
-        H = X
-        for l, n in enumerate(sizes):
-            doubled = l == 0 and L > 1
-            data = np.hstack([H, H]) if doubled else H
-            rbm = BernoulliRBM(
-                n_components=n,
-                learning_rate=self.pretrain_learning_rate,
-                batch_size=min(self.batch_size, max(1, data.shape[0])),
-                n_iter=self.pretrain_max_iter,
-                random_state=draw_seed(rng),
-                dtype=X.dtype,
-            )
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", OutOfSupportWarning)
-                rbm.fit(data)
-            self.pretrained_rbms_.append(rbm)
-            W = rbm.components_.astype(np.float64)
-            b = rbm.intercept_visible_.astype(np.float64)
-            if doubled:
-                nh = H.shape[1]
-                W = 0.5 * (W[:, :nh] + W[:, nh:])
-                b = 0.5 * (b[:nh] + b[nh:])
-            elif L > 1:
-                W = 0.5 * W
-            Ws.append(W)
-            visible_b.append(b)
-            hidden_b.append(rbm.intercept_hidden_.astype(np.float64))
-            # the next RBM's data: this RBM's posterior, sigmoid(2 W h + c)
-            # (W was averaged over the two copies or halved)
-            H = expit(2.0 * (H @ W.T) + hidden_b[-1]).astype(X.dtype)
-        bs = [visible_b[0]]
-        for l in range(1, L + 1):
-            if l < L:
-                bs.append(0.5 * (hidden_b[l - 1] + visible_b[l]))
-            else:
-                bs.append(hidden_b[l - 1])
+        Ws, bs, self.pretrained_rbms_ = pretrain_layers(
+            X, sizes, learning_rate=self.pretrain_learning_rate,
+            batch_size=min(self.batch_size, max(1, X.shape[0])),
+            n_epochs=self.pretrain_max_iter, rng=rng,
+        )
         return Ws, bs
 
     def _begin_epoch(self, epoch, n_epochs):

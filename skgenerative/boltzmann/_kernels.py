@@ -721,3 +721,135 @@ def _ais_dbm(S, Ws, bs, b_base, betas, rng, log_w):
                         a += (1.0 - beta) * np.float64(b_base[j])
                     s = 1.0 / (1.0 + np.exp(-a))
                     Sl[i, j] = one if rng.random() < s else zero
+
+
+# --------------------------------------------------------------------------
+# DBM pretraining (§20.4.4): an RBM whose conditionals scale their input
+#
+#     P(h = 1 | v) = sigmoid(up * W v + c),   P(v = 1 | h) = sigmoid(down * W^T h + b)
+#
+# (Salakhutdinov & Hinton 2009: up = 2 for the bottom RBM, whose hidden units
+# see two tied copies of the data; down = 2 for the top RBM, whose hidden
+# layer is doubled). With up = down = 1 this is the ordinary RBM and the
+# epoch kernel below is bit for bit ``_sgd_epoch_bernoulli``.
+
+
+@njit(**_NJIT)
+def _scaled_hidden_means(V, W, c, up, out):
+    """``out = sigmoid(up * V @ W.T + c)``."""
+    gemm(False, True, up, V, W, 0.0, out)
+    _sigmoid_bias_inplace(out, c)
+
+
+@njit(**_NJIT)
+def _scaled_sample_visibles(H, W, b, down, out, rng):
+    """``out ~ Bernoulli(sigmoid(down * H @ W + b))``."""
+    gemm(False, False, down, H, W, 0.0, out)
+    _sigmoid_sample_inplace(out, b, rng)
+
+
+@njit(**_NJIT)
+def _sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets, chains, hyper, rng):
+    """One epoch of CD-k / PCD-k of the input-scaled RBM of DBM pretraining.
+
+    Same arguments as ``_sgd_epoch_bernoulli``; ``hyper`` has two more
+    entries, ``[..., up, down]``, the input scales of P(h | v) and P(v | h).
+    The chains alternate the two scaled conditionals (as Salakhutdinov and
+    Hinton's pretraining does) and the update is the (centred) gradient
+    ``<h v^T>_data - <h v^T>_chains`` of ``_sgd_epoch_bernoulli``.
+    """
+    W, b, c = params
+    dW, db, dc = velocity
+    mu, lam = offsets
+    lr, momentum, l2, l1, offset_rate = hyper[0], hyper[1], hyper[2], hyper[3], hyper[4]
+    k = int(hyper[5])
+    persistent = hyper[6] > 0
+    up, down = hyper[7], hyper[8]
+    direct = (
+        momentum == 0.0 and l1 == 0.0 and offset_rate == 0.0 and not np.any(mu) and not np.any(lam)
+    )
+    nh, nv = W.shape
+    n_batches = bounds.shape[0] - 1
+    dt = W.dtype
+    max_batch = 0
+    for batch in range(n_batches):
+        max_batch = max(max_batch, bounds[batch + 1] - bounds[batch])
+    n_chains = chains.shape[0] if persistent else max_batch
+    S = np.empty((max_batch + n_chains, nv), dt)  # [data; negative] visibles
+    T = np.empty((max_batch + n_chains, nh), dt)  # their hidden means
+    H = np.empty((max(n_chains, max_batch), nh), dt)  # hidden samples of CD chains
+    v_pos = np.empty(nv, dt)
+    v_neg = np.empty(nv, dt)
+    h_pos = np.empty(nh, dt)
+    h_neg = np.empty(nh, dt)
+    for batch in range(n_batches):
+        start = bounds[batch]
+        B = bounds[batch + 1] - start
+        C = n_chains if persistent else B
+        m = B + C
+        for i in range(B):
+            S[i, :] = X[rows[start + i], :]
+        Sd, Sn, Td, Tn = S[:B], S[B:m], T[:B], T[B:m]
+        if persistent:
+            Hc = chains
+            _scaled_sample_visibles(Hc, W, b, down, Sn, rng)
+            _scaled_hidden_means(S[:m], W, c, up, T[:m])
+            for _ in range(k - 1):
+                _sample_bernoulli_into(Tn, Hc, rng)
+                _scaled_sample_visibles(Hc, W, b, down, Sn, rng)
+                _scaled_hidden_means(Sn, W, c, up, Tn)
+            _sample_bernoulli_into(Tn, Hc, rng)
+        else:
+            Hc = H[:C]
+            _scaled_hidden_means(Sd, W, c, up, Td)
+            _sample_bernoulli_into(Td, Hc, rng)
+            for step in range(k):
+                _scaled_sample_visibles(Hc, W, b, down, Sn, rng)
+                _scaled_hidden_means(Sn, W, c, up, Tn)
+                if step < k - 1:
+                    _sample_bernoulli_into(Tn, Hc, rng)
+        _column_sums(Sd, v_pos)
+        _column_sums(Sn, v_neg)
+        _column_sums(Td, h_pos)
+        _column_sums(Tn, h_neg)
+        if offset_rate > 0:
+            for j in range(nv):
+                mu[j] += offset_rate * (v_pos[j] / B - mu[j])
+            for j in range(nh):
+                lam[j] += offset_rate * (h_pos[j] / B - lam[j])
+        scale_d = dt.type(lr / B)
+        scale_n = dt.type(-lr / C)
+        for i in range(m):
+            scale = scale_d if i < B else scale_n
+            for j in range(nh):
+                T[i, j] = (T[i, j] - lam[j]) * scale
+            if not direct:
+                for j in range(nv):
+                    S[i, j] -= mu[j]
+        if direct:
+            if l2 > 0:
+                W *= dt.type(1.0 - lr * l2)
+            gemm(True, False, 1.0, T[:m], S[:m], 1.0, W)
+            for j in range(nv):
+                b[j] += dt.type(lr) * (v_pos[j] / B - v_neg[j] / C)
+            for j in range(nh):
+                c[j] += dt.type(lr) * (h_pos[j] / B - h_neg[j] / C)
+            continue
+        gemm(True, False, 1.0, T[:m], S[:m], momentum, dW)
+        decay2, decay1 = dt.type(lr * l2), dt.type(lr * l1)
+        for i in range(nh):
+            for j in range(nv):
+                dW[i, j] -= decay2 * W[i, j] + decay1 * np.sign(W[i, j])
+                W[i, j] += dW[i, j]
+        for j in range(nv):
+            db[j] = momentum * db[j] + lr * (v_pos[j] / B - v_neg[j] / C)
+        for j in range(nh):
+            dc[j] = momentum * dc[j] + lr * (h_pos[j] / B - h_neg[j] / C)
+        for i in range(nh):
+            correction = 0.0
+            for j in range(nv):
+                correction += dW[i, j] * mu[j]
+                b[j] -= dW[i, j] * lam[i]
+            c[i] += dc[i] - correction
+        for j in range(nv):
+            b[j] += db[j]
