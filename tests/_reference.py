@@ -611,3 +611,59 @@ def ais_dbm_reference(S, Ws, bs, b_base, betas, rng):
                 a = a + (1 - beta) * b_base
             S[l] = (rng.random(S[l].shape) < expit(a)).astype(float)
     return log_w
+
+
+def sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets, chains, hyper, rng):
+    """Twin of ``_kernels._sgd_epoch_scaled_rbm`` (DBM pretraining RBM).
+
+    ``hyper[7:9] = (up, down)``: P(h=1|v) = sigmoid(up W v + c) and
+    P(v=1|h) = sigmoid(down W^T h + b); the update is the (centred) gradient
+    ``<h v^T>_data - <h v^T>_chains`` as in ``sgd_epoch_bernoulli``.
+    """
+    W, b, c = params
+    dW, db, dc = velocity
+    mu, lam = offsets
+    lr, momentum, l2, l1, rate = hyper[:5]
+    k, persistent = int(hyper[5]), hyper[6] > 0
+    up, down = hyper[7], hyper[8]
+
+    def sample(P):
+        return (rng.random(P.shape) < P).astype(P.dtype)
+
+    def hidden(V):
+        return expit(up * (V @ W.T) + c)
+
+    def visible(H):
+        return sample(expit(down * (H @ W) + b))
+
+    for batch in range(len(bounds) - 1):
+        Vd = X[rows[bounds[batch] : bounds[batch + 1]]].copy()
+        B = len(Vd)
+        if persistent:
+            Vn = visible(chains)
+            Hd, Hn = hidden(Vd), hidden(Vn)
+            for _ in range(k - 1):
+                chains[:] = sample(Hn)
+                Vn = visible(chains)
+                Hn = hidden(Vn)
+            chains[:] = sample(Hn)
+        else:
+            Hd = hidden(Vd)
+            h = sample(Hd)
+            for step in range(k):
+                Vn = visible(h)
+                Hn = hidden(Vn)
+                if step < k - 1:
+                    h = sample(Hn)
+        C = len(Vn)
+        if rate > 0:
+            mu += rate * (Vd.mean(0) - mu)
+            lam += rate * (Hd.mean(0) - lam)
+        grad_W = (Hd - lam).T @ (Vd - mu) / B - (Hn - lam).T @ (Vn - mu) / C
+        step_W = momentum * dW + lr * grad_W - lr * l2 * W - lr * l1 * np.sign(W)
+        db[:] = momentum * db + lr * (Vd.mean(0) - Vn.mean(0))
+        dc[:] = momentum * dc + lr * (Hd.mean(0) - Hn.mean(0))
+        W += step_W
+        dW[:] = step_W
+        b += db - step_W.T @ lam
+        c += dc - step_W @ mu

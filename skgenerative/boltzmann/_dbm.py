@@ -382,9 +382,17 @@ class DBM(
         Epochs per pretraining RBM.
     pretrain_learning_rate : float, default=0.05
     centering : bool, default=True
-        Centred gradient with offsets fixed at the start of joint training
-        (data mean for the visibles, mean-field means of the data for the
-        hidden layers, 0.5 without pretraining).
+        Centred gradient (eq. 20.37). The offsets start at the data mean for
+        the visibles and the mean-field means of the data for the hidden
+        layers (0.5 without pretraining), then follow ``offset_rate``.
+    offset_rate : float in [0, 1], default=0.01
+        With ``centering=True``, after the mean field of each batch the
+        offsets move as sliding averages ``mu <- mu + offset_rate (<q> -
+        mu)`` of the batch's data / mean-field means (Melchior et al. 2016),
+        and the centred biases are re-expressed so that the model's
+        distribution (the plain-energy ``components_``, ``intercepts_``) is
+        unchanged by the move. 0 keeps the offsets fixed at their initial
+        values.
     transform_layer : int or None, default=None
         Hidden layer returned by ``transform`` (1-based; negative counts from
         the top); None concatenates all hidden layers.
@@ -409,7 +417,8 @@ class DBM(
     intercepts_ : list of ndarray
         Biases of the visible layer and each hidden layer.
     offsets_ : list of ndarray
-        Centering offsets ``mu`` (zeros when ``centering=False``).
+        Centering offsets ``mu`` (zeros when ``centering=False``); sliding
+        averages of the data / mean-field means when ``offset_rate > 0``.
     chains_ : list of ndarray
         States of the persistent chains, one array per layer.
     base_rate_ : ndarray of shape (n_features,)
@@ -437,6 +446,9 @@ class DBM(
 
     Montavon, G. and Müller, K.-R. (2012). Deep Boltzmann machines and the
     centering trick. Neural Networks: Tricks of the Trade.
+
+    Melchior, J., Fischer, A. and Wiskott, L. (2016). How to center deep
+    Boltzmann machines. JMLR 17.
 
     Examples
     --------
@@ -468,6 +480,7 @@ class DBM(
         "pretrain_max_iter": [Interval(Integral, 1, None, closed="left")],
         "pretrain_learning_rate": [Interval(Real, 0, None, closed="neither")],
         "centering": ["boolean"],
+        "offset_rate": [Interval(Real, 0, 1, closed="both")],
         "transform_layer": [Integral, None],
         "log_z": [StrOptions({"auto", "exact", "ais"}), Real],
         "exact_limit": [Interval(Integral, 0, 30, closed="both")],
@@ -485,6 +498,7 @@ class DBM(
         "intercepts_",
         "_cW",
         "_cb",
+        "offsets_",
         "_velocity",
         "chains_",
         "random_state_",
@@ -511,6 +525,7 @@ class DBM(
         pretrain_max_iter=10,
         pretrain_learning_rate=0.05,
         centering=True,
+        offset_rate=0.01,
         transform_layer=None,
         log_z="auto",
         exact_limit=20,
@@ -537,6 +552,7 @@ class DBM(
         self.pretrain_max_iter = pretrain_max_iter
         self.pretrain_learning_rate = pretrain_learning_rate
         self.centering = centering
+        self.offset_rate = offset_rate
         self.transform_layer = transform_layer
         self.log_z = log_z
         self.exact_limit = exact_limit
@@ -712,9 +728,21 @@ class DBM(
         Q, _ = self._mean_field(X[:500])
         return {"mean-field ELBO + log Z": float(np.mean(elbo_unnormalized(Q, self.components_, self.intercepts_)))}
 
+    def _update_offsets(self, means):
+        """Move the offsets towards ``means`` (one per layer) by
+        ``offset_rate`` and re-centre the parameters; the plain-energy
+        parameters, hence the model's distribution, are left as they are."""
+        rate = self.offset_rate
+        for mu, m in zip(self.offsets_, means):
+            mu += (rate * (np.asarray(m, dtype=np.float64) - mu)).astype(mu.dtype)
+        self._cW, self._cb = centered_parameters(self.components_, self.intercepts_,
+                                                 self.offsets_)
+
     def _sml_step(self, V, rng):
         """One update of Algorithm 20.1 in the centred parametrisation."""
         Q, _ = self._mean_field(V)
+        if self.centering and self.offset_rate > 0:
+            self._update_offsets([q.mean(axis=0) for q in Q])
         Ws, bs = _as_tuple(self.components_, V.dtype), _as_tuple(self.intercepts_, V.dtype)
         chains = tuple(self.chains_)
         _kernels._gibbs_dbm(chains, Ws, bs, np.zeros((0, 0), V.dtype), self.n_gibbs_steps, rng)

@@ -15,7 +15,11 @@ from skgenerative.boltzmann._dbm import (
     expected_neg_energy,
     mean_field,
     plain_parameters,
+    pretrain_layers,
+    pretraining_scales,
 )
+
+from skgenerative.utils.random import check_generator
 
 from .. import _reference as ref
 
@@ -259,6 +263,162 @@ def test_centered_and_plain_parameters_define_the_same_energy():
     np.testing.assert_allclose(diff, diff[0], atol=1e-10)  # equal up to a constant
 
 
+# ------------------------------------------------------------------ pretraining (§20.4.4)
+
+
+def _scaled_rbm_problem(dtype, seed=0, n=23, nv=7, nh=5, n_chains=6):
+    rng = np.random.default_rng(seed)
+    X = (rng.random((n, nv)) < 0.4).astype(dtype)
+    params = (rng.normal(0, 0.5, (nh, nv)).astype(dtype), rng.normal(0, 0.5, nv).astype(dtype),
+              rng.normal(0, 0.5, nh).astype(dtype))
+    velocity = tuple(np.zeros_like(a) for a in params)
+    offsets = (np.zeros(nv, dtype), np.zeros(nh, dtype))
+    chains = (rng.random((n_chains, nh)) < 0.5).astype(dtype)
+    rows = rng.permutation(n)
+    bounds = np.array([0, 8, 16, 23], dtype=np.int64)
+    return X, rows, bounds, params, velocity, offsets, chains
+
+
+def _copy_state(state):
+    X, rows, bounds, params, velocity, offsets, chains = state
+    return (X, rows, bounds, tuple(a.copy() for a in params), tuple(a.copy() for a in velocity),
+            tuple(a.copy() for a in offsets), chains.copy())
+
+
+# lr, momentum, l2, l1, offset_rate, k, persistent
+_HYPERS = [
+    [0.1, 0.0, 0.0, 0.0, 0.0, 1, 1.0],  # plain PCD-1 (the pretraining setting)
+    [0.1, 0.5, 0.01, 0.001, 0.1, 2, 1.0],  # momentum, decay, centring, PCD-2
+    [0.1, 0.0, 0.0, 0.0, 0.0, 2, 0.0],  # CD-2
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("hyper", _HYPERS)
+def test_scaled_rbm_kernel_with_unit_scales_is_the_rbm_kernel(dtype, hyper):
+    """up = down = 1: bit for bit ``_sgd_epoch_bernoulli`` on the same rng stream."""
+    state = _scaled_rbm_problem(dtype)
+    a, b = _copy_state(state), _copy_state(state)
+    if hyper[4] > 0:  # centred: start from non-zero offsets
+        for s in (a, b):
+            s[5][0][:] = 0.3
+            s[5][1][:] = 0.6
+    _kernels._sgd_epoch_bernoulli(*a[:7], np.array(hyper), np.random.default_rng(5))
+    _kernels._sgd_epoch_scaled_rbm(*b[:7], np.array(hyper + [1.0, 1.0]),
+                                   np.random.default_rng(5))
+    for x, y in zip(a[3] + a[4] + a[5] + (a[6],), b[3] + b[4] + b[5] + (b[6],)):
+        np.testing.assert_array_equal(x, y)
+
+
+@pytest.mark.parametrize("scales", [(2.0, 1.0), (1.0, 2.0), (2.0, 2.0), (1.0, 1.0)])
+@pytest.mark.parametrize("hyper", _HYPERS)
+def test_scaled_rbm_kernel_matches_numpy_twin(scales, hyper):
+    state = _scaled_rbm_problem(np.float64, seed=1)
+    a, b = _copy_state(state), _copy_state(state)
+    full = np.array(hyper + list(scales))
+    _kernels._sgd_epoch_scaled_rbm(*a[:7], full, np.random.default_rng(9))
+    ref.sgd_epoch_scaled_rbm(*b[:7], full, np.random.default_rng(9))
+    np.testing.assert_array_equal(a[6], b[6])  # chains: same samples
+    # (the kernel's momentum-free path does not keep the velocity)
+    compared = (3, 4, 5) if hyper[1] > 0 else (3, 5)
+    for x, y in zip(sum((a[i] for i in compared), ()), sum((b[i] for i in compared), ())):
+        np.testing.assert_allclose(x, y, atol=1e-12)
+
+
+def test_scaled_rbm_kernel_samples_the_doubled_conditionals():
+    """One PCD-1 batch with lr = 0: the new chain states are exactly
+    Bernoulli(sigmoid(up W v + c)) of visibles drawn from
+    Bernoulli(sigmoid(down W^T h + b)), on the kernel's uniforms, and the
+    doubling changes the samples (the scales are used, not ignored)."""
+    X, rows, _, params, velocity, offsets, chains = _scaled_rbm_problem(np.float64, seed=3)
+    W, b, c = params
+    bounds = np.array([0, 8], dtype=np.int64)
+    results = {}
+    for up, down in [(1.0, 1.0), (2.0, 1.0), (1.0, 2.0)]:
+        h = chains.copy()
+        hyper = np.array([0.0, 0, 0, 0, 0, 1, 1.0, up, down])
+        _kernels._sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets, h, hyper,
+                                       np.random.default_rng(11))
+        rng = np.random.default_rng(11)
+        v = (rng.random((chains.shape[0], W.shape[1])) < expit(down * chains @ W + b)) * 1.0
+        expected = (rng.random(h.shape) < expit(up * v @ W.T + c)) * 1.0
+        np.testing.assert_array_equal(h, expected)
+        results[up, down] = h
+    assert not np.array_equal(results[1.0, 1.0], results[2.0, 1.0])
+    assert not np.array_equal(results[1.0, 1.0], results[1.0, 2.0])
+
+
+def test_pretraining_composition_rule():
+    assert pretraining_scales(1) == [(1.0, 1.0)]
+    assert pretraining_scales(2) == [(2.0, 1.0), (1.0, 2.0)]
+    assert pretraining_scales(3) == [(2.0, 1.0), (2.0, 2.0), (1.0, 2.0)]
+    X = (np.random.default_rng(0).random((40, 6)) < 0.4).astype(float)
+    Ws, bs, rbms = pretrain_layers(X, (5, 4, 3), learning_rate=0.05, batch_size=10,
+                                   n_epochs=2, rng=check_generator(0))
+    assert [r["scales"] for r in rbms] == pretraining_scales(3)
+    # weights enter the DBM unchanged, shared layers average the two biases
+    for W, r in zip(Ws, rbms):
+        np.testing.assert_array_equal(W, r["components"])
+    np.testing.assert_array_equal(bs[0], rbms[0]["intercept_visible"])
+    for l in (1, 2):
+        np.testing.assert_allclose(
+            bs[l], 0.5 * (rbms[l - 1]["intercept_hidden"] + rbms[l]["intercept_visible"]))
+    np.testing.assert_array_equal(bs[3], rbms[2]["intercept_hidden"])
+    # the estimator uses exactly this composition
+    model = DBM(hidden_layer_sizes=(5, 4, 3), max_iter=0, pretrain_max_iter=2, batch_size=10,
+                centering=False, random_state=0).fit(X)
+    for a, b in zip(model.components_ + model.intercepts_, Ws + bs):
+        np.testing.assert_allclose(a, b, atol=1e-12)
+
+
+# ------------------------------------------------------------------ centring offsets
+
+
+def test_offset_update_leaves_the_distribution_unchanged():
+    Ws, bs = _random_dbm()
+    model = _model_with(Ws, bs, centering=True, offset_rate=0.3)
+    rng = np.random.default_rng(1)
+    model.offsets_ = [rng.random(n) for n in SIZES]
+    model._cW, model._cb = centered_parameters(Ws, bs, model.offsets_)
+    model._sync_plain()
+    V = ref.all_binary_states(5)
+    log_z = exact_log_partition_dbm(model.components_, model.intercepts_)
+    log_p = exact_log_unnormalized_dbm(V, model.components_, model.intercepts_) - log_z
+    before = [m.copy() for m in model.offsets_]
+    cb_before = [b.copy() for b in model._cb]
+    means = [rng.random(n) for n in SIZES]
+    model._update_offsets(means)
+    for mu, m0, m in zip(model.offsets_, before, means):
+        np.testing.assert_allclose(mu, m0 + 0.3 * (m - m0))
+    assert not np.allclose(model._cb[1], cb_before[1])  # the centred biases moved
+    # ... and the plain-energy parameters recomputed from them did not
+    W2, b2 = plain_parameters(model._cW, model._cb, model.offsets_)
+    for a, b in zip(W2 + b2, Ws + bs):
+        np.testing.assert_allclose(a, b, atol=1e-12)
+    log_z2 = exact_log_partition_dbm(W2, b2)
+    assert abs(log_z2 - log_z) < 1e-10
+    np.testing.assert_allclose(exact_log_unnormalized_dbm(V, W2, b2) - log_z2, log_p, atol=1e-10)
+
+
+def test_offsets_follow_sliding_averages_during_training():
+    X = (np.random.default_rng(0).random((60, 6)) < 0.3).astype(float)
+    kw = dict(hidden_layer_sizes=(4, 3), pretrain=False, max_iter=3, batch_size=10,
+              random_state=0)
+    fixed = DBM(offset_rate=0.0, **kw).fit(X)
+    np.testing.assert_allclose(fixed.offsets_[0], X.mean(0))
+    np.testing.assert_array_equal(fixed.offsets_[1], 0.5)
+    moving = DBM(offset_rate=0.2, **kw).fit(X)
+    assert not np.allclose(moving.offsets_[1], 0.5)
+    # the hidden offsets track the mean-field means of the data
+    Q = moving.mean_field_posterior(X)
+    gap_moving = np.abs(moving.offsets_[1] - Q[0].mean(0)).max()
+    assert gap_moving < np.abs(0.5 - Q[0].mean(0)).max()
+    # the plain parameters are always the folded centred ones
+    W2, b2 = plain_parameters(moving._cW, moving._cb, moving.offsets_)
+    for a, b in zip(W2 + b2, moving.components_ + moving.intercepts_):
+        np.testing.assert_allclose(a, b, atol=1e-10)
+
+
 # ------------------------------------------------------------------ estimator API
 
 
@@ -310,7 +470,7 @@ def test_training_improves_exact_likelihood_on_digits(binary_digits):
     independent = np.mean(X_test @ np.log(p) + (1 - X_test) @ np.log(1 - p))
     assert model.log_partition_result_ is None  # exact log Z
     assert model.score(X_test) > independent + 3.0
-    # greedy pretraining (§20.4.4) matters at this budget (measured: -19.9 vs -24.4)
+    # greedy pretraining (§20.4.4) matters at this budget (measured: -20.8 vs -24.6)
     unpretrained = DBM(hidden_layer_sizes=(12, 6), max_iter=10, pretrain=False,
                        batch_size=20, learning_rate=0.01, random_state=0).fit(X_train)
     assert model.score(X_test) > unpretrained.score(X_test) + 2.0
