@@ -616,9 +616,11 @@ def ais_dbm_reference(S, Ws, bs, b_base, betas, rng):
 def sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets, chains, hyper, rng):
     """Twin of ``_kernels._sgd_epoch_scaled_rbm`` (DBM pretraining RBM).
 
-    ``hyper[7:9] = (up, down)``: P(h=1|v) = sigmoid(up W v + c) and
-    P(v=1|h) = sigmoid(down W^T h + b); the update is the (centred) gradient
-    ``<h v^T>_data - <h v^T>_chains`` as in ``sgd_epoch_bernoulli``.
+    ``hyper[7:9] = (up, down)`` tied copies of the visible and hidden layer;
+    states are copy means: each hidden copy ~ Bernoulli(sigmoid(up W v + c)),
+    each visible copy ~ Bernoulli(sigmoid(down W^T h + b)); the update is the
+    (centred) gradient ``<h v^T>_data - <h v^T>_chains`` as in
+    ``sgd_epoch_bernoulli``.
     """
     W, b, c = params
     dW, db, dc = velocity
@@ -627,14 +629,17 @@ def sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets, chains, hyp
     k, persistent = int(hyper[5]), hyper[6] > 0
     up, down = hyper[7], hyper[8]
 
-    def sample(P):
-        return (rng.random(P.shape) < P).astype(P.dtype)
+    def sample(P):  # mean of `down` hidden copies, consecutive uniforms per unit
+        U = rng.random(P.shape + (int(down),))
+        return (U < P[..., None]).mean(axis=-1).astype(P.dtype)
 
     def hidden(V):
         return expit(up * (V @ W.T) + c)
 
-    def visible(H):
-        return sample(expit(down * (H @ W) + b))
+    def visible(H):  # mean of `up` visible copies, copy-major uniforms
+        P = expit(down * (H @ W) + b)
+        U = rng.random((int(up),) + P.shape)
+        return (U < P).mean(axis=0).astype(P.dtype)
 
     for batch in range(len(bounds) - 1):
         Vd = X[rows[bounds[batch] : bounds[batch + 1]]].copy()

@@ -233,25 +233,38 @@ def centered_parameters(Ws, bs, mu):
 
 
 def pretraining_scales(n_layers):
-    """Input scales ``(up, down)`` of the pretraining RBM of each layer.
+    """Copies ``(up, down)`` and weight factor of each pretraining RBM.
 
-    ``up`` multiplies the bottom-up input of the RBM's hidden units, ``down``
-    the top-down input of its visible units: ``(2, 1)`` for the bottom RBM,
-    ``(1, 2)`` for the top one, ``(2, 2)`` in between, ``(1, 1)`` for a single
-    hidden layer (an ordinary RBM).
+    ``up`` tied copies of the RBM's visible layer (its hidden units receive
+    ``up W v``), ``down`` tied copies of its hidden layer (its visible units
+    receive ``down W^T h``), and the factor its weights are multiplied by in
+    the DBM: ``(2, 1, 1)`` for the bottom RBM, ``(1, 2, 1)`` for the top one,
+    ``(1, 1, 1/2)`` in between, ``(1, 1, 1)`` for a single hidden layer (an
+    ordinary RBM).
     """
     if n_layers == 1:
-        return [(1.0, 1.0)]
-    return [(2.0 if l < n_layers - 1 else 1.0, 2.0 if l > 0 else 1.0) for l in range(n_layers)]
+        return [(1.0, 1.0, 1.0)]
+    rules = []
+    for l in range(n_layers):
+        if l == 0:
+            rules.append((2.0, 1.0, 1.0))
+        elif l == n_layers - 1:
+            rules.append((1.0, 2.0, 1.0))
+        else:
+            rules.append((1.0, 1.0, 0.5))
+    return rules
 
 
 def fit_scaled_rbm(X, n_hidden, up, down, *, learning_rate, batch_size, n_epochs, rng):
-    """Fit the input-scaled RBM of DBM pretraining by PCD-1.
+    """Fit the RBM of DBM pretraining, with ``up`` tied copies of the visible
+    layer and ``down`` tied copies of the hidden layer, by PCD-1.
 
-    Conditionals ``P(h = 1 | v) = sigmoid(up W v + c)`` and ``P(v = 1 | h) =
-    sigmoid(down W^T h + b)``; the same initialisation, batches and update as
-    ``BernoulliRBM`` (defaults: PCD-1, no momentum, constant learning rate),
-    which it is for ``up = down = 1``.
+    On data, ``P(h = 1 | v) = sigmoid(up W v + c)``; in the chains each
+    visible copy is drawn from ``sigmoid(down W^T h + b)`` and each hidden
+    copy from ``sigmoid(W (v_1 + ... + v_up) + c)`` (kernel
+    ``_sgd_epoch_scaled_rbm``). The same initialisation, batches and update
+    as ``BernoulliRBM`` (defaults: PCD-1, no momentum, constant learning
+    rate), which it is for ``up = down = 1``.
 
     Returns
     -------
@@ -281,37 +294,36 @@ def fit_scaled_rbm(X, n_hidden, up, down, *, learning_rate, batch_size, n_epochs
 def pretrain_layers(X, sizes, *, learning_rate, batch_size, n_epochs, rng):
     """Greedy layer-wise pretraining of a DBM (§20.4.4).
 
-    Composition rule (Salakhutdinov & Hinton 2009, extended to L layers as in
-    Salakhutdinov & Hinton 2012): RBM ``l`` models layer ``l-1`` (visible)
-    and layer ``l`` (hidden) with the input scales of
-    :func:`pretraining_scales`. The bottom RBM's hidden units receive
-    ``2 W v`` (two tied copies of the data stand in for the top-down input
-    they get in the DBM), the top RBM's visible units receive ``2 W^T h_L``
-    (its hidden layer doubled, standing in for the missing bottom-up input),
-    and a middle RBM doubles both directions (equivalently an ordinary RBM
-    with weights ``2 W`` whose weights are halved into the DBM). Each RBM's
-    weights ``W`` enter the DBM unchanged, so every DBM layer receives
-    (approximately) the total input its RBM was trained with. The data of
-    RBM ``l+1`` is RBM ``l``'s posterior ``sigmoid(up W h + c)``. The bias of
-    a layer shared by two RBMs is the mean of the two RBMs' biases (the
-    visible bias comes from the bottom RBM, the top bias from the top one).
+    Composition rule (Salakhutdinov & Hinton 2009; the spec's §20.4.4): RBM
+    ``l`` models layer ``l-1`` (visible) and layer ``l`` (hidden), with the
+    copies and weight factor of :func:`pretraining_scales`. The bottom RBM
+    is trained with two tied copies of each visible unit (its hidden units
+    receive ``2 W v`` on data), the top RBM with two tied copies of the top
+    layer (its visible units receive ``W^T (h_1 + h_2)``), each inserted
+    into the DBM with its weights unchanged; the RBMs in between are
+    ordinary RBMs whose weights are halved before insertion. So every DBM
+    layer receives half of the input each neighbouring RBM trained it with.
+    The data of RBM ``l+1`` is RBM ``l``'s posterior ``sigmoid(up W h +
+    c)``. The bias of a layer shared by two RBMs is the mean of the two
+    RBMs' biases (the visible bias comes from the bottom RBM, the top bias
+    from the top one).
 
     Returns
     -------
     Ws, bs : lists of float64 arrays (DBM weights and biases, visible first)
     rbms : list of dict
         Per RBM: ``components``, ``intercept_visible``, ``intercept_hidden``,
-        ``scales`` ``(up, down)``.
+        ``scales`` ``(up, down)`` and ``weight_factor``.
     """
     L = len(sizes)
     Ws, hidden_b, visible_b, rbms = [], [], [], []
     H = np.ascontiguousarray(X)
-    for l, ((up, down), n) in enumerate(zip(pretraining_scales(L), sizes)):
+    for l, ((up, down, factor), n) in enumerate(zip(pretraining_scales(L), sizes)):
         W, b, c = fit_scaled_rbm(H, n, up, down, learning_rate=learning_rate,
                                  batch_size=batch_size, n_epochs=n_epochs, rng=rng)
         rbms.append(dict(components=W, intercept_visible=b, intercept_hidden=c,
-                         scales=(up, down)))
-        Ws.append(W.astype(np.float64))
+                         scales=(up, down), weight_factor=factor))
+        Ws.append(factor * W.astype(np.float64))
         visible_b.append(b.astype(np.float64))
         hidden_b.append(c.astype(np.float64))
         if l < L - 1:
@@ -375,9 +387,10 @@ class DBM(
     learning_rate_schedule : {"constant", "linear"}, default="linear"
         ``"linear"`` decays the learning rate to 0 over ``max_iter`` epochs.
     pretrain : bool, default=True
-        Greedy layer-wise pretraining (§20.4.4): RBMs with doubled
-        bottom-up input (bottom), doubled top-down input (top) or both
-        (middle), composed into the DBM (Salakhutdinov & Hinton 2009).
+        Greedy layer-wise pretraining (§20.4.4, Salakhutdinov & Hinton
+        2009): the bottom RBM with two tied copies of the visible layer, the
+        top RBM with two tied copies of the top layer, the RBMs in between
+        with their weights halved, composed into the DBM.
     pretrain_max_iter : int, default=10
         Epochs per pretraining RBM.
     pretrain_learning_rate : float, default=0.05
@@ -428,8 +441,9 @@ class DBM(
         The AIS result behind ``log_partition_`` (None when exact).
     pretrained_rbms_ : list of dict
         The pretraining RBMs (empty without pretraining): ``components``,
-        ``intercept_visible``, ``intercept_hidden`` and input ``scales``
-        ``(up, down)`` of each (see :func:`pretrain_layers`).
+        ``intercept_visible``, ``intercept_hidden``, tied copies ``scales``
+        ``(up, down)`` and ``weight_factor`` of each (see
+        :func:`pretrain_layers`).
     n_iter_ : int
     random_state_ : numpy.random.Generator
     n_features_in_ : int

@@ -724,14 +724,21 @@ def _ais_dbm(S, Ws, bs, b_base, betas, rng, log_w):
 
 
 # --------------------------------------------------------------------------
-# DBM pretraining (§20.4.4): an RBM whose conditionals scale their input
+# DBM pretraining (§20.4.4): an RBM with tied copies of its layers
 #
-#     P(h = 1 | v) = sigmoid(up * W v + c),   P(v = 1 | h) = sigmoid(down * W^T h + b)
+# Salakhutdinov & Hinton (2009) pretrain the bottom RBM of a DBM with two
+# tied copies of the visible layer and the top RBM with two tied copies of
+# the hidden layer. With ``up`` copies of the visible layer and ``down``
+# copies of the hidden layer (weights tied across copies) the state of a
+# chain is represented by the copy means ``v`` and ``h``, and
 #
-# (Salakhutdinov & Hinton 2009: up = 2 for the bottom RBM, whose hidden units
-# see two tied copies of the data; down = 2 for the top RBM, whose hidden
-# layer is doubled). With up = down = 1 this is the ordinary RBM and the
-# epoch kernel below is bit for bit ``_sgd_epoch_bernoulli``.
+#     each hidden copy ~ Bernoulli(sigmoid(up * W v + c)),
+#     each visible copy ~ Bernoulli(sigmoid(down * W^T h + b)),
+#
+# so on data (all visible copies equal to v) the hidden units receive
+# ``up * W v``. The per-copy gradient is ``<h v^T>_data - <h v^T>_model`` in
+# copy means. With up = down = 1 this is the ordinary RBM and the epoch
+# kernel below is bit for bit ``_sgd_epoch_bernoulli``.
 
 
 @njit(**_NJIT)
@@ -742,20 +749,55 @@ def _scaled_hidden_means(V, W, c, up, out):
 
 
 @njit(**_NJIT)
-def _scaled_sample_visibles(H, W, b, down, out, rng):
-    """``out ~ Bernoulli(sigmoid(down * H @ W + b))``."""
+def _scaled_sample_visibles(H, W, b, down, n_copies, out, rng):
+    """``out`` = mean of ``n_copies`` draws of Bernoulli(sigmoid(down * H @ W + b)).
+
+    Uniforms ``rng.random(n_copies * n * m)``, copy-major then row-major
+    (one copy: the stream and result of ``_sample_visibles_bernoulli``).
+    """
     gemm(False, False, down, H, W, 0.0, out)
-    _sigmoid_sample_inplace(out, b, rng)
+    n, m = out.shape
+    uniforms = rng.random(n_copies * n * m)
+    probabilities = np.empty(m, out.dtype)
+    scratch = np.empty(m, np.int32)
+    inv = out.dtype.type(1.0 / n_copies)
+    for i in range(n):
+        row = out[i]
+        for j in range(m):
+            row[j] += b[j]
+        _sigmoid_into(row, probabilities, scratch)
+        for j in range(m):
+            count = 0
+            for r in range(n_copies):
+                if uniforms[r * n * m + i * m + j] < probabilities[j]:
+                    count += 1
+            row[j] = count * inv
+
+
+@njit(**_NJIT)
+def _sample_copies_into(P, n_copies, out, rng):
+    """``out`` = mean of ``n_copies`` Bernoulli(P) draws, ``n_copies``
+    consecutive ``rng.random()`` per unit, row-major (one copy: the stream of
+    ``_sample_bernoulli_into``)."""
+    inv = out.dtype.type(1.0 / n_copies)
+    for i in range(P.shape[0]):
+        for j in range(P.shape[1]):
+            count = 0
+            for r in range(n_copies):
+                if rng.random() < P[i, j]:
+                    count += 1
+            out[i, j] = count * inv
 
 
 @njit(**_NJIT)
 def _sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets, chains, hyper, rng):
-    """One epoch of CD-k / PCD-k of the input-scaled RBM of DBM pretraining.
+    """One epoch of CD-k / PCD-k of the tied-copies RBM of DBM pretraining.
 
     Same arguments as ``_sgd_epoch_bernoulli``; ``hyper`` has two more
-    entries, ``[..., up, down]``, the input scales of P(h | v) and P(v | h).
-    The chains alternate the two scaled conditionals (as Salakhutdinov and
-    Hinton's pretraining does) and the update is the (centred) gradient
+    entries, ``[..., up, down]``: the numbers of tied copies of the visible
+    and of the hidden layer (1 or more), which scale the input of P(h | v)
+    and of P(v | h) respectively. Chain states (``chains`` and the negative
+    visibles) are copy means; the update is the (centred) per-copy gradient
     ``<h v^T>_data - <h v^T>_chains`` of ``_sgd_epoch_bernoulli``.
     """
     W, b, c = params
@@ -765,6 +807,7 @@ def _sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets, chains, hy
     k = int(hyper[5])
     persistent = hyper[6] > 0
     up, down = hyper[7], hyper[8]
+    n_up, n_down = int(up), int(down)
     direct = (
         momentum == 0.0 and l1 == 0.0 and offset_rate == 0.0 and not np.any(mu) and not np.any(lam)
     )
@@ -792,22 +835,22 @@ def _sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets, chains, hy
         Sd, Sn, Td, Tn = S[:B], S[B:m], T[:B], T[B:m]
         if persistent:
             Hc = chains
-            _scaled_sample_visibles(Hc, W, b, down, Sn, rng)
+            _scaled_sample_visibles(Hc, W, b, down, n_up, Sn, rng)
             _scaled_hidden_means(S[:m], W, c, up, T[:m])
             for _ in range(k - 1):
-                _sample_bernoulli_into(Tn, Hc, rng)
-                _scaled_sample_visibles(Hc, W, b, down, Sn, rng)
+                _sample_copies_into(Tn, n_down, Hc, rng)
+                _scaled_sample_visibles(Hc, W, b, down, n_up, Sn, rng)
                 _scaled_hidden_means(Sn, W, c, up, Tn)
-            _sample_bernoulli_into(Tn, Hc, rng)
+            _sample_copies_into(Tn, n_down, Hc, rng)
         else:
             Hc = H[:C]
             _scaled_hidden_means(Sd, W, c, up, Td)
-            _sample_bernoulli_into(Td, Hc, rng)
+            _sample_copies_into(Td, n_down, Hc, rng)
             for step in range(k):
-                _scaled_sample_visibles(Hc, W, b, down, Sn, rng)
+                _scaled_sample_visibles(Hc, W, b, down, n_up, Sn, rng)
                 _scaled_hidden_means(Sn, W, c, up, Tn)
                 if step < k - 1:
-                    _sample_bernoulli_into(Tn, Hc, rng)
+                    _sample_copies_into(Tn, n_down, Hc, rng)
         _column_sums(Sd, v_pos)
         _column_sums(Sn, v_neg)
         _column_sums(Td, h_pos)

@@ -326,39 +326,49 @@ def test_scaled_rbm_kernel_matches_numpy_twin(scales, hyper):
 
 
 def test_scaled_rbm_kernel_samples_the_doubled_conditionals():
-    """One PCD-1 batch with lr = 0: the new chain states are exactly
-    Bernoulli(sigmoid(up W v + c)) of visibles drawn from
-    Bernoulli(sigmoid(down W^T h + b)), on the kernel's uniforms, and the
-    doubling changes the samples (the scales are used, not ignored)."""
+    """One PCD-1 batch with lr = 0, written out: the negative visibles are the
+    mean of ``up`` copies drawn from sigmoid(down W^T h + b) and the new chain
+    states the mean of ``down`` hidden copies drawn from sigmoid(up W v + c),
+    so the bottom RBM's hidden units receive 2 W v on data and W (v1 + v2) on
+    the chains, the top RBM's visibles W^T (h1 + h2); the copies change the
+    samples (the scales are used, not ignored)."""
     X, rows, _, params, velocity, offsets, chains = _scaled_rbm_problem(np.float64, seed=3)
     W, b, c = params
     bounds = np.array([0, 8], dtype=np.int64)
+    n, nh, nv = chains.shape[0], W.shape[0], W.shape[1]
     results = {}
-    for up, down in [(1.0, 1.0), (2.0, 1.0), (1.0, 2.0)]:
+    for up, down in [(1, 1), (2, 1), (1, 2), (2, 2)]:
         h = chains.copy()
         hyper = np.array([0.0, 0, 0, 0, 0, 1, 1.0, up, down])
         _kernels._sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets, h, hyper,
                                        np.random.default_rng(11))
         rng = np.random.default_rng(11)
-        v = (rng.random((chains.shape[0], W.shape[1])) < expit(down * chains @ W + b)) * 1.0
-        expected = (rng.random(h.shape) < expit(up * v @ W.T + c)) * 1.0
-        np.testing.assert_array_equal(h, expected)
+        p_v = expit(down * chains @ W + b)
+        copies_v = [(u < p_v) * 1.0 for u in rng.random((up, n, nv))]
+        v = sum(copies_v) / up
+        p_h = expit(W @ sum(copies_v).T + c[:, None]).T  # W (v1 + v2) + c
+        copies_h = rng.random((n, nh, down)) < p_h[..., None]
+        np.testing.assert_array_equal(h, copies_h.mean(axis=-1))
         results[up, down] = h
-    assert not np.array_equal(results[1.0, 1.0], results[2.0, 1.0])
-    assert not np.array_equal(results[1.0, 1.0], results[1.0, 2.0])
+        assert set(np.unique(v * up)) <= set(range(up + 1))
+    assert not np.array_equal(results[1, 1], results[2, 1])
+    assert not np.array_equal(results[1, 1], results[1, 2])
+    assert set(np.unique(results[1, 2])) == {0.0, 0.5, 1.0}  # two hidden copies
 
 
 def test_pretraining_composition_rule():
-    assert pretraining_scales(1) == [(1.0, 1.0)]
-    assert pretraining_scales(2) == [(2.0, 1.0), (1.0, 2.0)]
-    assert pretraining_scales(3) == [(2.0, 1.0), (2.0, 2.0), (1.0, 2.0)]
+    assert pretraining_scales(1) == [(1.0, 1.0, 1.0)]
+    assert pretraining_scales(2) == [(2.0, 1.0, 1.0), (1.0, 2.0, 1.0)]
+    assert pretraining_scales(4) == [(2.0, 1.0, 1.0), (1.0, 1.0, 0.5), (1.0, 1.0, 0.5),
+                                     (1.0, 2.0, 1.0)]
     X = (np.random.default_rng(0).random((40, 6)) < 0.4).astype(float)
     Ws, bs, rbms = pretrain_layers(X, (5, 4, 3), learning_rate=0.05, batch_size=10,
                                    n_epochs=2, rng=check_generator(0))
-    assert [r["scales"] for r in rbms] == pretraining_scales(3)
-    # weights enter the DBM unchanged, shared layers average the two biases
-    for W, r in zip(Ws, rbms):
-        np.testing.assert_array_equal(W, r["components"])
+    assert [r["scales"] + (r["weight_factor"],) for r in rbms] == pretraining_scales(3)
+    # bottom and top weights enter the DBM unchanged, the middle ones halved,
+    # shared layers average the two biases
+    for W, r, factor in zip(Ws, rbms, (1.0, 0.5, 1.0)):
+        np.testing.assert_array_equal(W, factor * r["components"])
     np.testing.assert_array_equal(bs[0], rbms[0]["intercept_visible"])
     for l in (1, 2):
         np.testing.assert_allclose(
