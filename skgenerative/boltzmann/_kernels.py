@@ -12,6 +12,7 @@ the numpy twins in ``tests/_reference.py``.
 import numpy as np
 from numba import njit, prange
 
+from ..utils._numba_math import counter_uniform, draw_key
 from ..utils._numba_math import sigmoid_into as _sigmoid_into
 from ..utils._blas import gemm
 
@@ -41,22 +42,25 @@ def _sigmoid_bias_inplace(A, bias):
 
 @njit(**_NJIT)
 def _bernoulli_sample_inplace(P, rng):
-    """Replace probabilities ``P`` by Bernoulli draws (row-major order)."""
-    for i in range(P.shape[0]):
-        for j in range(P.shape[1]):
-            P[i, j] = 1.0 if rng.random() < P[i, j] else 0.0
+    """Replace probabilities ``P`` by Bernoulli draws.
+
+    Uniform ``k`` (row-major) is draw ``k`` of a counter-based stream whose
+    key is taken from ``rng`` (see ``utils._numba_math.counter_uniform``).
+    """
+    _sample_bernoulli_into(P, P, rng)
 
 
 @njit(**_NJIT)
 def _sigmoid_sample_inplace(A, bias, rng):
     """``A[i, j] = 1 if u < sigmoid(A[i, j] + bias[j]) else 0``.
 
-    The uniforms are drawn in bulk (the same stream as one ``rng.random()``
-    per unit, row-major) and the sigmoid of a whole row is computed in one
-    vectorisable pass (a polynomial exp in float32, relative error ~1e-7).
+    The uniforms come from a counter-based stream keyed from ``rng`` (as in
+    ``_bernoulli_sample_inplace``) and the sigmoid of a row is computed in
+    one vectorisable pass (a polynomial exp in float32, relative error
+    ~1e-7; exact in float64).
     """
     n, m = A.shape
-    uniforms = rng.random(n * m)
+    key = draw_key(rng)
     probabilities = np.empty(m, A.dtype)
     scratch = np.empty(m, np.int32)
     for i in range(n):
@@ -64,9 +68,10 @@ def _sigmoid_sample_inplace(A, bias, rng):
         for j in range(m):
             row[j] += bias[j]
         _sigmoid_into(row, probabilities, scratch)
-        offset = i * m
+        offset = np.uint64(i * m)
         for j in range(m):
-            row[j] = 1.0 if uniforms[offset + j] < probabilities[j] else 0.0
+            u = counter_uniform(key, offset + np.uint64(j))
+            row[j] = 1.0 if u < probabilities[j] else 0.0
 
 
 @njit(**_NJIT)
@@ -78,9 +83,15 @@ def _sample_visibles_bernoulli(H, W, b, out, rng):
 
 @njit(**_NJIT)
 def _sample_bernoulli_into(P, out, rng):
-    for i in range(P.shape[0]):
-        for j in range(P.shape[1]):
-            out[i, j] = 1.0 if rng.random() < P[i, j] else 0.0
+    """``out[i, j] = 1 if u < P[i, j] else 0`` (``out`` may be ``P``), with
+    the counter-based uniforms of ``_bernoulli_sample_inplace``."""
+    n, m = P.shape
+    key = draw_key(rng)
+    for i in range(n):
+        offset = np.uint64(i * m)
+        for j in range(m):
+            u = counter_uniform(key, offset + np.uint64(j))
+            out[i, j] = 1.0 if u < P[i, j] else 0.0
 
 
 @njit(**_NJIT)
