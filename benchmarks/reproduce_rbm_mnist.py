@@ -19,6 +19,7 @@ Needs the binarized MNIST (``fetch_binarized_mnist``; the shared copy
 
 import argparse
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -98,6 +99,7 @@ def main(argv=None):
     parser.add_argument("--mnist", default=os.environ.get("SKGENERATIVE_MNIST", DEFAULT_MNIST))
     parser.add_argument("--data-home", default=None)
     args = parser.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)
 
     X_train, X_test = load(args.mnist, args.data_home)
     print(f"binarized MNIST: train {X_train.shape}, test {X_test.shape}")
