@@ -34,7 +34,7 @@ def run_demo(output_dir=".", random_state=0, n_iter=30, out=print):
     start = time.perf_counter()
     small = BernoulliRBM(
         n_components=20, learning_rate=0.05, batch_size=20, n_iter=n_iter,
-        momentum=0.5, random_state=random_state,
+        momentum=0.5, learning_rate_schedule="linear", random_state=random_state,
     ).fit(X_train)
     figures["rbm20_exact"] = small.score(X_test)
     out(
@@ -44,7 +44,7 @@ def run_demo(output_dir=".", random_state=0, n_iter=30, out=print):
     start = time.perf_counter()
     large = BernoulliRBM(
         n_components=100, learning_rate=0.05, batch_size=20, n_iter=n_iter,
-        momentum=0.5, random_state=random_state,
+        momentum=0.5, learning_rate_schedule="linear", random_state=random_state,
     ).fit(X_train)
     figures["rbm100_ais"] = large.score(X_test)
     low, high = large.log_partition_ci_

@@ -125,6 +125,117 @@ def gibbs_bernoulli(V, W, b, c, n_steps, rng):
     return V
 
 
+def gaussian_rbm_energy(V, H, W, b, c, beta):
+    """E(v, h) of a Gaussian-Bernoulli RBM, shape (len(V), len(H))."""
+    quad = 0.5 * ((V - b) ** 2 * beta).sum(1)
+    return quad[:, None] - (V * beta) @ W.T @ H.T - (H @ c)[None, :]
+
+
+def gaussian_rbm_log_partition_formula(W, b, c, beta):
+    """log Z with the Gaussian integral done per hidden state, plain numpy."""
+    H = all_binary_states(W.shape[0])
+    A = b + H @ W
+    terms = H @ c + 0.5 * ((A**2 - b**2) * beta).sum(1)
+    return 0.5 * np.log(2 * np.pi / beta).sum() + logsumexp(terms)
+
+
+def gaussian_rbm_free_energy_brute_force(V, W, b, c, beta):
+    """F(v) = -log sum_h exp(-E(v, h)) by enumerating h."""
+    H = all_binary_states(W.shape[0])
+    return -logsumexp(-gaussian_rbm_energy(V, H, W, b, c, beta), axis=1)
+
+
+def gaussian_rbm_log_density(V, W, b, c, beta):
+    """log p(v) = -F(v) - log Z, by enumeration of h."""
+    return -gaussian_rbm_free_energy_brute_force(V, W, b, c, beta) - (
+        gaussian_rbm_log_partition_formula(W, b, c, beta)
+    )
+
+
+def gaussian_rbm_exact_gradient(V, W, b, c, s):
+    """Gradient of the mean log-likelihood of V w.r.t. (W, b, c, s),
+    ``beta = exp(s)``: data averages of -dE/dtheta (hidden means) minus exact
+    model averages (enumerate h; v | h is Gaussian, its moments are exact)."""
+    beta = np.exp(s)
+    Hd = expit((V * beta) @ W.T + c)
+    Rd = Hd @ W
+    H = all_binary_states(W.shape[0])
+    A = b + H @ W  # E[v | h]
+    log_ph = H @ c + 0.5 * ((A**2 - b**2) * beta).sum(1)
+    ph = np.exp(log_ph - logsumexp(log_ph))
+    gW = Hd.T @ V * beta / len(V) - (ph[:, None] * H).T @ A * beta
+    gb = beta * (V.mean(0) - ph @ A)
+    gc = Hd.mean(0) - ph @ H
+    # E[(v - b)^2 | h] = (a - b)^2 + 1 / beta ; E[v (W.T h) | h] = a (W.T h)
+    data_q = (-0.5 * (V - b) ** 2 + V * Rd).mean(0)
+    RH = H @ W
+    model_q = ph @ (-0.5 * ((A - b) ** 2 + 1 / beta) + A * RH)
+    gs = beta * (data_q - model_q)
+    return gW, gb, gc, gs
+
+
+def sgd_epoch_gaussian(X, rows, bounds, params, velocity, scaling, chains, hyper, rng):
+    """Twin of ``_kernels._sgd_epoch_gaussian`` (same arguments, in place)."""
+    W, b, c, s = params
+    dW, db, dc, ds = velocity
+    mu, inv_sigma, s_max = scaling
+    lr, momentum, l2, l1 = hyper[:4]
+    learn_precision = hyper[4] > 0
+    k, persistent, s_min = int(hyper[5]), hyper[6] > 0, hyper[7]
+
+    def sample(P):
+        return (rng.random(P.shape) < P).astype(P.dtype)
+
+    def sample_v(h, beta):
+        return h @ W + b + rng.standard_normal((len(h), len(b))) / np.sqrt(beta)
+
+    for batch in range(len(bounds) - 1):
+        beta = np.exp(s)
+        Vd = (X[rows[bounds[batch] : bounds[batch + 1]]] - mu) * inv_sigma
+        B = len(Vd)
+        if persistent:
+            Vn = sample_v(chains, beta)
+            Hd, Hn = expit((Vd * beta) @ W.T + c), expit((Vn * beta) @ W.T + c)
+            for _ in range(k - 1):
+                chains[:] = sample(Hn)
+                Vn = sample_v(chains, beta)
+                Hn = expit((Vn * beta) @ W.T + c)
+            chains[:] = sample(Hn)
+        else:
+            Hd = expit((Vd * beta) @ W.T + c)
+            h = sample(Hd)
+            for step in range(k):
+                Vn = sample_v(h, beta)
+                Hn = expit((Vn * beta) @ W.T + c)
+                if step < k - 1:
+                    h = sample(Hn)
+        C = len(Vn)
+        grad_W = Hd.T @ (Vd * beta) / B - Hn.T @ (Vn * beta) / C
+        grad_b = beta * (Vd.mean(0) - Vn.mean(0))
+        grad_c = Hd.mean(0) - Hn.mean(0)
+        q_d = (-0.5 * (Vd - b) ** 2 + Vd * (Hd @ W)).mean(0)
+        q_n = (-0.5 * (Vn - b) ** 2 + Vn * (Hn @ W)).mean(0)
+        grad_s = beta * (q_d - q_n)
+        step_W = momentum * dW + lr * grad_W - lr * l2 * W - lr * l1 * np.sign(W)
+        W += step_W
+        dW[:] = step_W
+        db[:] = momentum * db + lr * grad_b
+        dc[:] = momentum * dc + lr * grad_c
+        b += db
+        c += dc
+        if learn_precision:
+            ds[:] = momentum * ds + lr * grad_s
+            s[:] = np.clip(s + ds, s_min, s_max)
+
+
+def gibbs_gaussian(V, W, b, c, beta, n_steps, rng):
+    """Twin of ``_kernels._gibbs_gaussian``: returns the new V."""
+    for _ in range(n_steps):
+        H = (rng.random((len(V), W.shape[0])) < expit((V * beta) @ W.T + c)).astype(V.dtype)
+        V = H @ W + b + rng.standard_normal(V.shape) / np.sqrt(beta)
+    return V
+
+
 # ===========================================================================
 # nn (skgenerative/nn/_kernels.py)
 
@@ -238,10 +349,11 @@ def oanade_log_prob_one_ordering(X, params, mean, order, activation="relu", n_st
         v = np.tile(mean, (n, 1))
         for _ in range(n_steps):
             u = M * X + (1 - M) * v
-            h = act(u @ params["weights_"] + M @ params["mask_weights_"] + params["intercept_hidden_"][0])
+            Wx, Wm = params["input_weights_"][:D], params["input_weights_"][D:]
+            h = act(u @ Wx + M @ Wm + params["intercept_hidden_"][0])
             for layer, U in enumerate(params["hidden_weights_"]):
                 h = act(h @ U + params["intercept_hidden_"][layer + 1])
-            logits = h @ params["output_weights_"].T + params["intercept_visible_"]
+            logits = h @ params["output_weights_"] + params["intercept_visible_"]
             v = expit(logits)
         ll += X[:, i] * logits[:, i] - np.logaddexp(0.0, logits[:, i])
         M[:, i] = 1.0
@@ -301,3 +413,151 @@ def ais_gaussian_bernoulli_reference(V, W, b_base, b, c, precision, betas, rng):
         mean = (1 - beta) * b_base + beta * (b + H @ W)
         V = mean + rng.standard_normal(mean.shape) / np.sqrt(precision)
     return log_w, V
+
+
+# ===========================================================================
+# DBM (skgenerative/boltzmann/_kernels.py, ``_*_dbm`` kernels; issue 6)
+
+
+def dbm_energy(states, Ws, bs):
+    """E(x) = -sum_l x_{l+1} W_l x_l - sum_l b_l x_l for rows of per-layer states."""
+    E = -sum(s @ b for s, b in zip(states, bs))
+    for l, W in enumerate(Ws):
+        E = E - np.einsum("ij,ij->i", states[l] @ W.T, states[l + 1])
+    return E
+
+
+def dbm_joint_table(Ws, bs):
+    """Every joint state of a tiny DBM: (list of per-layer states, log p)."""
+    sizes = [len(b) for b in bs]
+    X = all_binary_states(sum(sizes))
+    states, pos = [], 0
+    for n in sizes:
+        states.append(X[:, pos : pos + n])
+        pos += n
+    neg_e = -dbm_energy(states, Ws, bs)
+    return states, neg_e - logsumexp(neg_e)
+
+
+def dbm_log_partition_brute_force(Ws, bs):
+    sizes = [len(b) for b in bs]
+    X = all_binary_states(sum(sizes))
+    states, pos = [], 0
+    for n in sizes:
+        states.append(X[:, pos : pos + n])
+        pos += n
+    return logsumexp(-dbm_energy(states, Ws, bs))
+
+
+def dbm_visible_distribution(Ws, bs):
+    """(all visible states, exact p(v)) of a tiny DBM."""
+    states, log_p = dbm_joint_table(Ws, bs)
+    nv = len(bs[0])
+    codes = states[0] @ (2 ** np.arange(nv))
+    p = np.zeros(2**nv)
+    np.add.at(p, codes.astype(int), np.exp(log_p))
+    V = ((np.arange(2**nv)[:, None] >> np.arange(nv)) & 1).astype(float)
+    return V, p
+
+
+def dbm_log_marginal_brute_force(V, Ws, bs):
+    """Exact log p(v) for each row of V."""
+    Vs, p = dbm_visible_distribution(Ws, bs)
+    codes = (np.asarray(V) @ (2 ** np.arange(V.shape[1]))).astype(int)
+    return np.log(p[codes])
+
+
+def dbm_model_statistics(Ws, bs):
+    """Exact E_model[x_{l+1} x_l^T] and E_model[x_l]."""
+    states, log_p = dbm_joint_table(Ws, bs)
+    p = np.exp(log_p)
+    pair = [(states[l + 1] * p[:, None]).T @ states[l] for l in range(len(Ws))]
+    means = [p @ s for s in states]
+    return pair, means
+
+
+def mean_field_dbm(Q, Ws, bs, observed, n_iter, tol):
+    """Twin of ``_kernels._mean_field_dbm``; returns (Q, iterations)."""
+    Q = [np.array(q, dtype=np.float64) for q in Q]
+    L = len(Q) - 1
+
+    def inp(l):
+        a = np.zeros_like(Q[l])
+        if l > 0:
+            a += Q[l - 1] @ Ws[l - 1].T
+        if l < L:
+            a += Q[l + 1] @ Ws[l]
+        return a + bs[l]
+
+    for it in range(n_iter):
+        delta = 0.0
+        for parity in (1, 0):
+            for l in range(parity, L + 1, 2):
+                if l == 0 and observed.shape[0] == 0:
+                    continue
+                new = expit(inp(l))
+                if l == 0:
+                    new = np.where(observed != 0, Q[0], new)
+                delta = max(delta, np.max(np.abs(new - Q[l])))
+                Q[l] = new
+        if delta <= tol:
+            return Q, it + 1
+    return Q, n_iter
+
+
+def gibbs_dbm(S, Ws, bs, observed, n_steps, rng):
+    """Twin of ``_kernels._gibbs_dbm``; returns the new states."""
+    S = [np.array(s, dtype=np.float64) for s in S]
+    L = len(S) - 1
+    for _ in range(n_steps):
+        for parity in (0, 1):
+            for l in range(parity, L + 1, 2):
+                a = np.zeros_like(S[l]) + bs[l]
+                if l > 0:
+                    a += S[l - 1] @ Ws[l - 1].T
+                if l < L:
+                    a += S[l + 1] @ Ws[l]
+                new = (rng.random(a.shape) < expit(a)).astype(np.float64)
+                if l == 0 and observed.shape[0] > 0:
+                    new = np.where(observed != 0, S[0], new)
+                S[l] = new
+    return S
+
+
+def ais_dbm_reference(S, Ws, bs, b_base, betas, rng):
+    """Twin of ``_kernels._ais_dbm``: returns log weights.
+
+    ``log p*_beta(x_even) = (1-beta) b_base.v + beta sum_even b.x
+    + sum_odd softplus(beta a_odd)``, odd layers sampled then even layers.
+    """
+    S = [np.array(s, dtype=np.float64) for s in S]
+    L = len(S) - 1
+    log_w = np.zeros(S[0].shape[0])
+
+    def total_input(l):
+        a = np.zeros_like(S[l]) + bs[l]
+        if l > 0:
+            a += S[l - 1] @ Ws[l - 1].T
+        if l < L:
+            a += S[l + 1] @ Ws[l]
+        return a
+
+    def log_p(beta):
+        val = (1 - beta) * S[0] @ b_base + beta * sum(S[l] @ bs[l] for l in range(0, L + 1, 2))
+        for l in range(1, L + 1, 2):
+            val = val + _softplus(beta * total_input(l)).sum(axis=1)
+        return val
+
+    for k in range(1, len(betas)):
+        beta = betas[k]
+        log_w += log_p(beta) - log_p(betas[k - 1])
+        for l in range(1, L + 1, 2):
+            S[l] = (rng.random(S[l].shape) < expit(beta * total_input(l))).astype(float)
+        if k == len(betas) - 1:
+            break
+        for l in range(0, L + 1, 2):
+            a = beta * total_input(l)
+            if l == 0:
+                a = a + (1 - beta) * b_base
+            S[l] = (rng.random(S[l].shape) < expit(a)).astype(float)
+    return log_w

@@ -16,6 +16,7 @@ import skgenerative
 #: Small settings so that the checks run fast; by estimator class name.
 CHECK_PARAMS = {
     "BernoulliRBM": dict(n_components=8, n_iter=3),
+    "GaussianBernoulliRBM": dict(n_components=8, max_iter=3),
     # latent (issue 8): tiny networks, few epochs and importance samples
     "VAE": dict(encoder_layer_sizes=(8,), decoder_layer_sizes=(8,), max_iter=3,
                 n_importance_samples=10),
@@ -28,6 +29,9 @@ CHECK_PARAMS = {
     "NeuralAutoregressive": {"n_components": 2, "max_iter": 5},
     "OrderAgnosticNADE": {"n_components": 4, "n_orderings": 2, "max_iter": 5},
     "RNADE": {"n_components": 4, "n_mixture_components": 2, "max_iter": 5},
+    # DBM family (issue 6)
+    "DBM": dict(hidden_layer_sizes=(3, 2), max_iter=2, pretrain_max_iter=2, batch_size=10,
+                n_mean_field_iter=10),
 }
 
 #: {class name: {check name: reason}}; never skip silently.

@@ -10,10 +10,77 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils.random import check_generator
 from ..utils.validation import warn_if_not_binary
-from . import _dense, _kernels
+from ..nn import ACTIVATIONS, Dense
+from . import _kernels
 from ._base import _BaseAutoregressive
 from ._fvsbn import _logit_of_mean
-from ._nade import _init_weights
+
+# --------------------------------------------------------------- the network
+#
+# The network is a stack of skgenerative.nn.Dense layers (the package's one
+# back-propagation): [u, m] (2D) -> H -> ... -> H -> D logits. The estimator
+# keeps the hidden layers stacked in (L - 1, H, H) and (L, H) arrays; the
+# Dense layers read views of them through a flat parameter dict.
+
+PARAM_KEYS = (
+    "input_weights_",
+    "hidden_weights_",
+    "intercept_hidden_",
+    "output_weights_",
+    "intercept_visible_",
+)
+
+
+def _layers(params, activation):
+    D2, H = params["input_weights_"].shape
+    layers = [Dense(D2, H, activation, weight_key="input_weights_", bias_key="intercept_hidden_0")]
+    for layer in range(1, params["intercept_hidden_"].shape[0]):
+        layers.append(
+            Dense(H, H, activation, weight_key=f"hidden_weights_{layer}", bias_key=f"intercept_hidden_{layer}")
+        )
+    layers.append(Dense(H, D2 // 2, "linear", weight_key="output_weights_", bias_key="intercept_visible_"))
+    return layers
+
+
+def _flat_params(params):
+    """The stacked arrays as the flat dict the Dense layers read (views)."""
+    flat = {key: params[key] for key in ("input_weights_", "output_weights_", "intercept_visible_")}
+    for layer, bias in enumerate(params["intercept_hidden_"]):
+        flat[f"intercept_hidden_{layer}"] = bias
+    for layer, W in enumerate(params["hidden_weights_"], start=1):
+        flat[f"hidden_weights_{layer}"] = W
+    return flat
+
+
+def _network_forward(U, M, params, activation):
+    """Logits (n, D) and what :func:`_network_backward` needs."""
+    layers, flat = _layers(params, activation), _flat_params(params)
+    a, caches = np.hstack([U, M]), []
+    for layer in layers:
+        a, cache = layer.forward(flat, a)
+        caches.append(cache)
+    return a, (layers, flat, caches)
+
+
+def _network_backward(dlogits, state, grads, input_grad):
+    """Accumulate the parameter gradients into ``grads`` (stacked layout);
+    return d/dU when ``input_grad``."""
+    layers, flat, caches = state
+    g = dlogits
+    for index in range(len(layers) - 1, -1, -1):
+        layer = layers[index]
+        layer_grads, g = layers[index].backward(flat, caches[index], g, input_grad or index > 0)
+        if index == 0:
+            grads["input_weights_"] += layer_grads[layer.weight_key]
+        elif index == len(layers) - 1:
+            grads["output_weights_"] += layer_grads[layer.weight_key]
+            grads["intercept_visible_"] += layer_grads[layer.bias_key]
+            continue
+        else:
+            grads["hidden_weights_"][index - 1] += layer_grads[layer.weight_key]
+        grads["intercept_hidden_"][index] += layer_grads[layer.bias_key]
+    return g[:, : g.shape[1] // 2] if input_grad else None
+
 
 # --------------------------------------------------------------- the math
 
@@ -21,13 +88,13 @@ from ._nade import _init_weights
 def _infer(X, M, params, mean, n_steps, activation):
     """NADE-k inference: ``n_steps`` passes, each filling the unobserved
     entries with the previous step's probabilities (``mean`` at the start).
-    Returns the final logits and, per step, (input, hidden layers, fill)."""
+    Returns the final logits and, per step, (network state, fill)."""
     fill = np.broadcast_to(mean, X.shape)
     steps = []
     for _ in range(n_steps):
         U = M * X + (1 - M) * fill
-        logits, hidden = _dense.network_forward(U, M, params, activation)
-        steps.append((U, hidden, fill))
+        logits, state = _network_forward(U, M, params, activation)
+        steps.append((state, fill))
         fill = expit(logits)
     return logits, steps
 
@@ -38,11 +105,11 @@ def _masked_objective_and_grad(X, M, weight, params, mean, n_steps, activation):
     logits, steps = _infer(X, M, params, mean, n_steps, activation)
     free = (1 - M) * weight[:, None]
     objective = float((free * (X * logits - np.logaddexp(0.0, logits))).sum())
-    grads = {key: np.zeros_like(params[key]) for key in _dense.PARAM_KEYS}
+    grads = {key: np.zeros_like(params[key]) for key in PARAM_KEYS}
     dlogits = free * (X - expit(logits))
     for t in range(n_steps - 1, -1, -1):
-        U, hidden, fill = steps[t]
-        dU = _dense.network_backward(dlogits, U, M, hidden, params, activation, grads)
+        state, fill = steps[t]
+        dU = _network_backward(dlogits, state, grads, input_grad=t > 0)
         if t > 0:  # fill = sigmoid(previous logits) enters U where unobserved
             dlogits = dU * (1 - M) * fill * (1 - fill)
     return objective, grads
@@ -69,18 +136,21 @@ def _ordered_pass(X, order, params, mean, n_steps, activation, U=None):
     X = X.copy()
     M = np.zeros_like(X)
     ll = np.zeros(n)
-    z1 = np.tile(mean @ params["weights_"] + params["intercept_hidden_"][0], (n, 1))
-    act = _dense.ACTIVATIONS[activation]
+    Wx, Wm = np.split(params["input_weights_"], 2)
+    z1 = np.tile(mean @ Wx + params["intercept_hidden_"][0], (n, 1))
+    layers, flat = _layers(params, activation), _flat_params(params)
     for d, i in enumerate(order):
         if n_steps == 1:
-            hidden = _dense.upper_layers_forward(act(z1.copy()), params, activation)
-            logit = hidden[-1] @ params["output_weights_"][i] + params["intercept_visible_"][i]
+            h = ACTIVATIONS[activation](z1.copy())
+            for layer in layers[1:-1]:
+                h = layer.forward(flat, h)[0]
+            logit = h @ params["output_weights_"][:, i] + params["intercept_visible_"][i]
         else:
             logit = _infer(X, M, params, mean, n_steps, activation)[0][:, i]
         if U is not None:
             X[:, i] = U[:, d] < expit(logit)
         ll += X[:, i] * logit - np.logaddexp(0.0, logit)
-        z1 += np.outer(X[:, i] - mean[i], params["weights_"][i]) + params["mask_weights_"][i]
+        z1 += np.outer(X[:, i] - mean[i], Wx[i]) + Wm[i]
         M[:, i] = 1
     return ll, X
 
@@ -146,15 +216,14 @@ class OrderAgnosticNADE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base
 
     Attributes
     ----------
-    weights_ : ndarray of shape (n_features, n_components)
-        First-layer weights of the inputs.
-    mask_weights_ : ndarray of shape (n_features, n_components)
-        First-layer weights of the mask.
+    input_weights_ : ndarray of shape (2 * n_features, n_components)
+        First-layer weights: rows ``[:n_features]`` read the inputs, rows
+        ``[n_features:]`` the mask.
     hidden_weights_ : ndarray of shape (n_hidden_layers - 1, n_components, n_components)
         Weights between hidden layers.
     intercept_hidden_ : ndarray of shape (n_hidden_layers, n_components)
         Hidden biases.
-    output_weights_ : ndarray of shape (n_features, n_components)
+    output_weights_ : ndarray of shape (n_components, n_features)
         Output weights.
     intercept_visible_ : ndarray of shape (n_features,)
         Output biases.
@@ -207,7 +276,7 @@ class OrderAgnosticNADE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base
         "n_inference_steps": [Interval(Integral, 1, None, closed="left")],
     }
     _parameter_constraints.pop("ordering")
-    _parameter_names = _dense.PARAM_KEYS
+    _parameter_names = PARAM_KEYS
 
     def __init__(
         self,
@@ -251,13 +320,18 @@ class OrderAgnosticNADE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base
         dt = self.dtype_
         self.mean_ = X.mean(axis=0).astype(dt)
         self.orderings_ = np.array([rng.permutation(D) for _ in range(self.n_orderings)], dtype=np.int64)
-        # He-style scale keeps rectifier activations O(1) with D inputs
-        scale = np.sqrt(2.0 / D) if self.activation == "relu" else 0.01
-        self.weights_ = _init_weights(rng, (D, H), dt, scale)
-        self.mask_weights_ = _init_weights(rng, (D, H), dt, scale)
-        self.hidden_weights_ = _init_weights(rng, (L - 1, H, H), dt, np.sqrt(2.0 / H))
+        # Glorot-uniform initialisation of skgenerative.nn.Dense
+        zero = {"input_weights_": np.zeros((2 * D, H)), "hidden_weights_": np.zeros((L - 1, H, H)),
+                "intercept_hidden_": np.zeros((L, H)), "output_weights_": np.zeros((H, D))}
+        init = {}
+        for layer in _layers(zero, self.activation):
+            init.update(layer.init_params(rng, dt))
+        self.input_weights_ = init["input_weights_"]
+        self.hidden_weights_ = np.array(
+            [init[f"hidden_weights_{layer}"] for layer in range(1, L)], dtype=dt
+        ).reshape(L - 1, H, H)
         self.intercept_hidden_ = np.zeros((L, H), dtype=dt)
-        self.output_weights_ = _init_weights(rng, (D, H), dt, 0.01)
+        self.output_weights_ = init["output_weights_"]
         self.intercept_visible_ = _logit_of_mean(X, dt)
 
     def _batch_gradient(self, X, rng):
@@ -268,9 +342,10 @@ class OrderAgnosticNADE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base
 
     def _log_prob_ordering(self, X, order):
         if self.n_hidden_layers == 1 and self.n_inference_steps == 1:
-            a0 = self.mean_ @ self.weights_ + self.intercept_hidden_[0]
+            Wx, Wm = np.split(self.input_weights_, 2)
+            a0 = self.mean_ @ Wx + self.intercept_hidden_[0]
             return _kernels._oanade_log_prob_shallow(
-                np.ascontiguousarray(X), self.weights_, self.mask_weights_, self.output_weights_,
+                np.ascontiguousarray(X), Wx, Wm, np.ascontiguousarray(self.output_weights_.T),
                 self.intercept_visible_, a0, self.mean_, order, self.activation == "relu",
             )
         return _ordered_pass(
@@ -379,7 +454,8 @@ class OrderAgnosticNADE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base
         check_is_fitted(self)
         X = self._validate_input(X, reset=False).astype(self.dtype_, copy=False)
         M = np.ones_like(X)
-        return _dense.network_forward(X, M, self._parameters(), self.activation)[1][-1]
+        caches = _network_forward(X, M, self._parameters(), self.activation)[1][2]
+        return caches[-1][0]  # the input of the output layer
 
     @property
     def _n_features_out(self):

@@ -11,6 +11,7 @@ from ._ais import (
     log_partition_sandwich,
     reverse_ais_log_partition,
 )
+from ._ais_dbm import ais_log_partition_dbm
 from ._exact import exact_log_partition
 from ._binarize import binarize_stochastic, binarize_threshold
 from ._likelihood import LOG_LIKELIHOOD_KINDS, LogLikelihood, log_likelihood, rbm_log_likelihood
@@ -32,6 +33,7 @@ __all__ = [
     "MMDResult",
     "NearestNeighborsCheck",
     "ais_log_partition",
+    "ais_log_partition_dbm",
     "ais_schedule",
     "base_rate_from_data",
     "binarize_stochastic",

@@ -109,6 +109,15 @@ class MLP:
     params : dict of str to ndarray
         ``W{i}`` of shape ``(layer_sizes[i], layer_sizes[i + 1])`` and ``b{i}``.
 
+    Notes
+    -----
+    To start from pretrained weights (e.g. a DBN's recognition weights),
+    assign into the arrays in place (``net.params["W0"][...] = W``) so that an
+    optimizer built on ``net.params`` keeps seeing the same arrays. For a
+    classifier, keep ``output_activation="linear"`` and use
+    :func:`softmax_cross_entropy` on the logits (``softmax(net.predict(X))``
+    gives the class probabilities).
+
     Examples
     --------
     >>> import numpy as np

@@ -231,3 +231,33 @@ def test_set_output_pandas_and_early_stopping(binary_digits):
     assert m.n_iter_ < 30 and len(m.validation_scores_) == m.n_iter_
     Z = m.transform(X_test[:4])
     assert isinstance(Z, pd.DataFrame) and list(Z.columns) == ["vae0", "vae1", "vae2"]
+
+
+def test_keyboard_interrupt_keeps_last_epoch_and_networks_still_share_optimizer_arrays(
+    binary_digits, monkeypatch
+):
+    X = binary_digits[0][:300]
+    m = VAE(2, max_iter=1, batch_size=100, random_state=0, **SMALL).fit(X)
+    after_one = {k: v.copy() for k, v in m.optimizer_.params.items()}
+    calls = {"n": 0}
+    original = VAE._batch_bound_and_grads
+
+    def flaky(self, Xb, rng):
+        calls["n"] += 1
+        if calls["n"] == 2:  # second batch of the next epoch
+            raise KeyboardInterrupt
+        return original(self, Xb, rng)
+
+    monkeypatch.setattr(VAE, "_batch_bound_and_grads", flaky)
+    m.set_params(warm_start=True, max_iter=3)
+    with pytest.warns(UserWarning, match="interrupted"), pytest.raises(KeyboardInterrupt):
+        m.fit(X)
+    assert m.n_iter_ == 1
+    for k, v in after_one.items():
+        np.testing.assert_array_equal(m.optimizer_.params[k], v)
+    # the restored networks and optimizer hold the same arrays: training moves both
+    assert m.encoder_.params["enc_W0"] is m.optimizer_.params["enc_W0"]
+    monkeypatch.setattr(VAE, "_batch_bound_and_grads", original)
+    m.set_params(max_iter=1).fit(X)
+    assert not np.array_equal(m.encoder_.params["enc_W0"], after_one["enc_W0"])
+    assert m.n_iter_ == 2

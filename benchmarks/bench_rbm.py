@@ -1,0 +1,113 @@
+"""BernoulliRBM vs scikit-learn's, side by side in one run.
+
+For each (n_components, batch_size): seconds per PCD-1 epoch of
+``sklearn.neural_network.BernoulliRBM`` (float64) and of ours in float64 and
+float32, on the same rows, interleaved and repeated (the minimum is kept: the
+machines are noisy). Then the test log-likelihood of both after the same
+number of epochs at the same settings (exact, by enumeration, for
+n_components <= 25), and the fraction of single-thread float32 GEMM peak that
+our epoch reaches at n_components=500.
+
+Data: binarized MNIST from ../shared/data when present, else scikit-learn's
+digits (binarized). Usage::
+
+    python benchmarks/bench_rbm.py [--rows 10000] [--repeats 3] [--ll-epochs 5]
+"""
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.neural_network import BernoulliRBM as SklearnRBM
+from threadpoolctl import threadpool_limits
+
+from skgenerative import BernoulliRBM
+from skgenerative.boltzmann._rbm import _binary_log_partition
+
+MNIST = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "binarized_mnist.npz"
+
+
+def load(rows):
+    if MNIST.exists():
+        data = np.load(MNIST)
+        return "binarized MNIST", data["train"][:rows].astype(np.float64), data["test"].astype(np.float64)
+    from skgenerative.datasets import load_binarized_digits
+
+    X = load_binarized_digits().data
+    return "binarized digits (MNIST not found)", X[:1500], X[1500:]
+
+
+def epoch_seconds(make, X, repeats):
+    """Minimum over repeats of the time of one epoch (after a warm-up fit)."""
+    make().fit(X[:200])  # compile / warm caches
+    best = np.inf
+    for _ in range(repeats):
+        model = make()
+        start = time.perf_counter()
+        model.fit(X)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def exact_test_ll(W, b, c, X):
+    log_z = _binary_log_partition(W, b, c)
+    free = -X @ b - np.logaddexp(0, X @ W.T + c).sum(1)
+    return float(np.mean(-free - log_z))
+
+
+def gemm_peak_gflops(dtype=np.float32, n=1024):
+    A = np.random.default_rng(0).random((n, n)).astype(dtype)
+    with threadpool_limits(1, user_api="blas"):
+        A @ A
+        start = time.perf_counter()
+        for _ in range(3):
+            A @ A
+        return 3 * 2 * n**3 / (time.perf_counter() - start) / 1e9
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--ll-epochs", type=int, default=5)
+    parser.add_argument(
+        "--configs", default="25x10,25x20,25x100,500x10,500x20,500x100",
+        help="comma-separated n_components x batch_size",
+    )
+    args = parser.parse_args()
+    name, X, X_test = load(args.rows)
+    X32 = X.astype(np.float32)
+    print(f"data: {name}, {X.shape[0]} rows x {X.shape[1]} pixels; cores: {os.cpu_count()}")
+    print(f"{'nh':>4} {'batch':>5} | {'sklearn f64':>11} {'ours f64':>9} {'ours f32':>9} | {'x f64':>6} {'x f32':>6}")
+    ratios64, ratios32 = [], []
+    for config in args.configs.split(","):
+        nh, bs = (int(v) for v in config.split("x"))
+        common = dict(n_components=nh, batch_size=bs, n_iter=1, random_state=0)
+        t_sk = epoch_seconds(lambda: SklearnRBM(**common), X, args.repeats)
+        t_64 = epoch_seconds(lambda: BernoulliRBM(**common), X, args.repeats)
+        t_32 = epoch_seconds(lambda: BernoulliRBM(**common), X32, args.repeats)
+        ratios64.append(t_sk / t_64)
+        ratios32.append(t_sk / t_32)
+        print(f"{nh:>4} {bs:>5} | {t_sk:>10.3f}s {t_64:>8.3f}s {t_32:>8.3f}s | {t_sk / t_64:>5.1f}x {t_sk / t_32:>5.1f}x")
+        if nh == 500 and bs >= 100:
+            flops = 3 * 2 * (bs + bs) * X.shape[1] * nh * (X.shape[0] / bs)
+            peak = gemm_peak_gflops()
+            print(f"           f32 epoch at {flops / t_32 / 1e9:.1f} GFlop/s = "
+                  f"{100 * flops / t_32 / 1e9 / peak:.0f}% of 1-thread f32 GEMM peak ({peak:.1f} GFlop/s)")
+    geo = lambda r: float(np.exp(np.mean(np.log(r))))  # noqa: E731
+    print(f"geometric mean speed-up vs scikit-learn: float64 {geo(ratios64):.1f}x, float32 {geo(ratios32):.1f}x")
+
+    print(f"\ntest log-likelihood after {args.ll_epochs} epochs (exact), same settings (PCD-1, lr 0.05):")
+    for nh, bs in ((25, 20), (25, 100)):
+        common = dict(n_components=nh, batch_size=bs, n_iter=args.ll_epochs,
+                      learning_rate=0.05, random_state=0)
+        sk = SklearnRBM(**common).fit(X)
+        ours = BernoulliRBM(**common).fit(X)
+        ll_sk = exact_test_ll(sk.components_, sk.intercept_visible_, sk.intercept_hidden_, X_test)
+        print(f"  nh={nh} batch={bs}: sklearn {ll_sk:.2f}  ours {ours.score(X_test):.2f} nats")
+
+
+if __name__ == "__main__":
+    main()

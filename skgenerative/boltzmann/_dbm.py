@@ -1,0 +1,903 @@
+"""Deep Boltzmann machines (§20.4): mean field, variational SML, pretraining,
+centering, and the DBM as a feature extractor for a classifier (Figure 20.4).
+
+Conventions: layer 0 is the visible layer, layers 1..L the hidden ones.
+``components_[l]`` has shape ``(n_{l+1}, n_l)`` (scikit-learn's
+``(hidden, visible)`` layout of the RBM), ``intercepts_[l]`` is the bias of
+layer ``l``. Energy (eq. 20.25 generalised to L layers, with biases)::
+
+    E(v, h1, ..., hL) = - sum_l h_{l+1}^T W_l h_l - sum_l b_l . h_l,  h_0 = v.
+
+The math is in module-level functions (mean field, ELBO, statistics, exact
+enumeration); the hot loops are the ``_*_dbm`` kernels of ``_kernels.py``.
+"""
+
+import numbers
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.special import expit, logit, logsumexp, xlogy
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    _fit_context,
+)
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
+
+from ..base import EpochLoopMixin, GenerativeMixin
+from ..exceptions import OutOfSupportWarning, PartitionFunctionError
+from ..utils.random import check_generator, draw_seed
+from ..utils.validation import resolve_dtype, warn_if_not_binary
+from . import _kernels
+from ._rbm import BernoulliRBM
+from ._units import softplus
+
+__all__ = ["DBM"]
+
+#: Enumeration chunk (states per block) of the exact partition function.
+_ENUM_CHUNK = 4096
+_NO_MASK = np.zeros((0, 0))
+
+
+# ---------------------------------------------------------------------------
+# the math
+
+
+def _as_tuple(arrays, dtype):
+    return tuple(np.ascontiguousarray(a, dtype=dtype) for a in arrays)
+
+
+def mean_field(V, Ws, bs, *, n_iter=30, tol=1e-6, observed=None, init=None):
+    """Mean-field posterior Q(h | v) of a DBM (eqs. 20.33-20.34).
+
+    Parameters
+    ----------
+    V : ndarray of shape (n_samples, n_visible)
+    Ws, bs : sequences of arrays
+        Weights (``Ws[l]`` of shape ``(n_{l+1}, n_l)``) and biases (visible first).
+    n_iter : int
+        Maximum number of fixed-point iterations (odd layers, then even ones).
+    tol : float
+        Stop when no unit changes by more than ``tol``.
+    observed : ndarray of shape (n_samples, n_visible) or None
+        If given, visible entries where ``observed == 0`` are updated too.
+    init : list of arrays or None
+        Starting values of the hidden layers; None does an upward pass with
+        doubled inputs below the top.
+
+    Returns
+    -------
+    Q : list of ndarray
+        ``Q[0]`` is the (possibly imputed) visible layer, ``Q[l]`` the
+        posterior means of hidden layer ``l``.
+    n_iter_run : int
+    """
+    dtype = Ws[0].dtype
+    Ws, bs = _as_tuple(Ws, dtype), _as_tuple(bs, dtype)
+    m = V.shape[0]
+    Q = [np.array(V, dtype=dtype, order="C")]
+    if init is None:
+        Q += [np.empty((m, b.shape[0]), dtype=dtype) for b in bs[1:]]
+        Q = tuple(Q)
+        _kernels._bottom_up_dbm(Q, Ws, bs)
+    else:
+        Q = tuple(Q + [np.array(q, dtype=dtype, order="C") for q in init])
+    if observed is None:
+        mask = np.zeros((0, 0), dtype=dtype)
+    else:
+        mask = np.ascontiguousarray(observed, dtype=dtype)
+    n_run = _kernels._mean_field_dbm(Q, Ws, bs, mask, int(n_iter), float(tol))
+    return list(Q), int(n_run)
+
+
+def expected_neg_energy(Q, Ws, bs):
+    """``-E_Q[E(v, h)]`` per row for a factorial Q (Q[0] = v)."""
+    total = np.zeros(Q[0].shape[0])
+    for l, W in enumerate(Ws):
+        total += np.einsum("ij,ij->i", Q[l] @ W.T, Q[l + 1], dtype=np.float64)
+    for l, b in enumerate(bs):
+        total += Q[l] @ b.astype(np.float64)
+    return total
+
+
+def bernoulli_entropy(Q):
+    """Entropy of the factorial hidden layers of Q (nats, per row)."""
+    total = np.zeros(Q[0].shape[0])
+    for q in Q[1:]:
+        q = q.astype(np.float64)
+        total -= (xlogy(q, q) + xlogy(1 - q, 1 - q)).sum(axis=1)
+    return total
+
+
+def elbo_unnormalized(Q, Ws, bs):
+    """``L(v, Q) + log Z`` (eq. 20.35 without ``-log Z``), per row."""
+    return expected_neg_energy(Q, Ws, bs) + bernoulli_entropy(Q)
+
+
+def _bits(start, stop, n):
+    codes = np.arange(start, stop, dtype=np.int64)
+    return ((codes[:, None] >> np.arange(n, dtype=np.int64)) & 1).astype(np.float64)
+
+
+def _log_sum_enumerated(Ws, bs, enum_layers, v=None):
+    """log sum over all states of the model (``v`` clamped if given),
+    enumerating ``enum_layers`` and summing the others analytically.
+
+    Every layer not enumerated (and not the clamped visible) must have all its
+    neighbours enumerated or clamped.
+    """
+    Ws = [np.asarray(W, dtype=np.float64) for W in Ws]
+    bs = [np.asarray(b, dtype=np.float64) for b in bs]
+    L = len(Ws)
+    sizes = [b.shape[0] for b in bs]
+    n_enum = sum(sizes[l] for l in enum_layers)
+    free = [l for l in range(L + 1) if l not in enum_layers and not (l == 0 and v is not None)]
+    total = -np.inf
+    for start in range(0, 2**n_enum, _ENUM_CHUNK):
+        stop = min(2**n_enum, start + _ENUM_CHUNK)
+        bits = _bits(start, stop, n_enum)
+        X, pos, val = {}, 0, np.zeros(stop - start)
+        for l in enum_layers:
+            X[l] = bits[:, pos : pos + sizes[l]]
+            pos += sizes[l]
+            val += X[l] @ bs[l]
+        if v is not None:
+            X[0] = np.broadcast_to(np.asarray(v, dtype=np.float64), (stop - start, sizes[0]))
+            val += X[0][0] @ bs[0]
+        for l in free:
+            a = np.broadcast_to(bs[l], (stop - start, sizes[l])).copy()
+            if l > 0:
+                a += X[l - 1] @ Ws[l - 1].T
+            if l < L:
+                a += X[l + 1] @ Ws[l]
+            val += softplus(a).sum(axis=1)
+        total = np.logaddexp(total, logsumexp(val))
+    return float(total)
+
+
+def exact_log_partition_dbm(Ws, bs):
+    """Exact log Z of a binary DBM, enumerating the odd layers or the even
+    layers (visible included), whichever has fewer units."""
+    L = len(Ws)
+    sizes = [np.shape(b)[0] for b in bs]
+    odd = list(range(1, L + 1, 2))
+    even = list(range(0, L + 1, 2))
+    n_odd, n_even = sum(sizes[l] for l in odd), sum(sizes[l] for l in even)
+    return _log_sum_enumerated(Ws, bs, odd if n_odd <= n_even else even)
+
+
+def exact_log_unnormalized_dbm(V, Ws, bs):
+    """Exact ``log sum_h exp(-E(v, h))`` of each row of ``V`` (enumeration of
+    the odd or even hidden layers, whichever is smaller)."""
+    L = len(Ws)
+    sizes = [np.shape(b)[0] for b in bs]
+    odd = list(range(1, L + 1, 2))
+    even = list(range(2, L + 1, 2))
+    n_odd, n_even = sum(sizes[l] for l in odd), sum(sizes[l] for l in even)
+    enum = odd if n_odd <= n_even or not even else even
+    return np.array([_log_sum_enumerated(Ws, bs, enum, v) for v in np.asarray(V)])
+
+
+def _enumerated_units(sizes):
+    return min(sum(sizes[1::2]), sum(sizes[0::2]))
+
+
+def centered_statistics(S, mu):
+    """Sufficient statistics ``<(s_{l+1}-mu)^T (s_l-mu)>`` and ``<s_l>`` of a
+    batch of (mean-field or sampled) states (eq. 20.37 with offsets ``mu``)."""
+    m = S[0].shape[0]
+    C = [s - u for s, u in zip(S, mu)]
+    pair = [C[l + 1].T @ C[l] / m for l in range(len(S) - 1)]
+    means = [s.mean(axis=0) for s in S]
+    return pair, means
+
+
+def plain_parameters(cW, cb, mu):
+    """Fold offsets into plain-energy parameters (same distribution).
+
+    ``-(x - mu)^T U (x - mu) - (x - mu).b'`` equals, up to a constant, the
+    plain energy with ``W = W'`` and ``b_l = b'_l - W'_{l-1} mu_{l-1} -
+    W'_l^T mu_{l+1}``.
+    """
+    L = len(cW)
+    bs = []
+    for l in range(L + 1):
+        b = cb[l].copy()
+        if l > 0:
+            b -= cW[l - 1] @ mu[l - 1]
+        if l < L:
+            b -= mu[l + 1] @ cW[l]
+        bs.append(b)
+    return [W.copy() for W in cW], bs
+
+
+def centered_parameters(Ws, bs, mu):
+    """Inverse of :func:`plain_parameters`."""
+    L = len(Ws)
+    cb = []
+    for l in range(L + 1):
+        b = bs[l].copy()
+        if l > 0:
+            b += Ws[l - 1] @ mu[l - 1]
+        if l < L:
+            b += mu[l + 1] @ Ws[l]
+        cb.append(b)
+    return [W.copy() for W in Ws], cb
+
+
+# ---------------------------------------------------------------------------
+# the estimator
+
+
+class DBM(
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    GenerativeMixin,
+    EpochLoopMixin,
+    BaseEstimator,
+):
+    """Deep Boltzmann machine with binary units (§20.4).
+
+    Energy (eq. 20.25 with biases, any number of hidden layers)
+    ``E(v, h1..hL) = -sum_l h_{l+1}^T W_l h_l - sum_l b_l.h_l`` with
+    ``h_0 = v``. Inference is mean field (eqs. 20.33-20.34), training is
+    variational stochastic maximum likelihood (Algorithm 20.1): the positive
+    phase from the mean-field posterior of the batch, the negative phase from
+    persistent block-Gibbs chains alternating even and odd layers. By default
+    the layers are first pretrained greedily as RBMs (§20.4.4) and the joint
+    training uses the centred gradient (eq. 20.37, Montavon & Müller 2012).
+
+    ``score_samples`` is a **lower bound** on ``log p(v)`` (``score_kind_ =
+    "lower_bound"``): the variational bound of the mean-field posterior,
+    ``E_Q[-E(v, h)] + H(Q) - log Z``, with ``log Z`` exact by enumeration on
+    small models and an AIS estimate over the full DBM otherwise (its standard
+    error is ``log_partition_result_.log_z_std``; the AIS estimate of ``log Z``
+    is low in expectation, so the reported bound can be optimistic by that
+    error).
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(64, 32)
+        Widths of the hidden layers, bottom to top.
+    learning_rate : float, default=0.005
+        Step size of the joint (variational SML) training.
+    batch_size : int, default=100
+    max_iter : int, default=10
+        Epochs of joint training.
+    n_gibbs_steps : int, default=5
+        Block-Gibbs sweeps of the persistent chains per update.
+    n_chains : int or None, default=None
+        Number of persistent chains; None means ``batch_size``.
+    n_mean_field_iter : int, default=30
+        Maximum mean-field iterations.
+    tol : float, default=1e-5
+        Mean field stops when no unit moves by more than ``tol``.
+    momentum : float, default=0.5
+    weight_decay : float, default=0.0
+        L2 penalty on the weights.
+    learning_rate_schedule : {"constant", "linear"}, default="linear"
+        ``"linear"`` decays the learning rate to 0 over ``max_iter`` epochs.
+    pretrain : bool, default=True
+        Greedy layer-wise pretraining with :class:`BernoulliRBM` (§20.4.4).
+    pretrain_max_iter : int, default=10
+        Epochs per pretraining RBM.
+    pretrain_learning_rate : float, default=0.05
+    centering : bool, default=True
+        Centred gradient with offsets fixed at the start of joint training
+        (data mean for the visibles, mean-field means of the data for the
+        hidden layers, 0.5 without pretraining).
+    transform_layer : int or None, default=None
+        Hidden layer returned by ``transform`` (1-based; negative counts from
+        the top); None concatenates all hidden layers.
+    log_z : {"auto", "exact", "ais"} or float, default="auto"
+        How ``log Z`` is obtained; ``"auto"`` enumerates when at most
+        ``exact_limit`` units must be enumerated.
+    exact_limit : int, default=20
+    ais_n_runs : int, default=100
+    ais_n_temperatures : int, default=10000
+    shuffle : bool, default=True
+    dtype : {None, numpy.float32, numpy.float64}, default=None
+        None follows the input.
+    warm_start : bool, default=False
+    verbose : int, default=0
+    random_state : int, Generator or None, default=None
+
+    Attributes
+    ----------
+    components_ : list of ndarray
+        ``components_[l]`` of shape ``(n_{l+1}, n_l)``: plain-energy weights
+        (offsets folded in).
+    intercepts_ : list of ndarray
+        Biases of the visible layer and each hidden layer.
+    offsets_ : list of ndarray
+        Centering offsets ``mu`` (zeros when ``centering=False``).
+    chains_ : list of ndarray
+        States of the persistent chains, one array per layer.
+    base_rate_ : ndarray of shape (n_features,)
+        Logits of the training marginals (start of sampling chains and AIS).
+    log_partition_ : float
+    log_partition_result_ : AISResult or None
+        The AIS result behind ``log_partition_`` (None when exact).
+    pretrained_rbms_ : list of BernoulliRBM
+        The pretraining RBMs (empty without pretraining).
+    n_iter_ : int
+    random_state_ : numpy.random.Generator
+    n_features_in_ : int
+    feature_names_in_ : ndarray
+
+    See Also
+    --------
+    BernoulliRBM : One hidden layer.
+    DBMClassifier : DBM features fine-tuned as an MLP.
+
+    References
+    ----------
+    Salakhutdinov, R. and Hinton, G. (2009). Deep Boltzmann machines. AISTATS.
+
+    Montavon, G. and Müller, K.-R. (2012). Deep Boltzmann machines and the
+    centering trick. Neural Networks: Tricks of the Trade.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgenerative import DBM
+    >>> X = (np.random.default_rng(0).random((50, 6)) < 0.5).astype(float)
+    >>> dbm = DBM(hidden_layer_sizes=(4, 3), max_iter=2, random_state=0).fit(X)
+    >>> dbm.transform(X).shape
+    (50, 7)
+    >>> bool(np.all(dbm.score_samples(X) < 0))
+    True
+    """
+
+    score_kind_ = "lower_bound"
+
+    _parameter_constraints: dict = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "n_gibbs_steps": [Interval(Integral, 1, None, closed="left")],
+        "n_chains": [Interval(Integral, 1, None, closed="left"), None],
+        "n_mean_field_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "momentum": [Interval(Real, 0, 1, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "learning_rate_schedule": [StrOptions({"constant", "linear"})],
+        "pretrain": ["boolean"],
+        "pretrain_max_iter": [Interval(Integral, 1, None, closed="left")],
+        "pretrain_learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "centering": ["boolean"],
+        "transform_layer": [Integral, None],
+        "log_z": [StrOptions({"auto", "exact", "ais"}), Real],
+        "exact_limit": [Interval(Integral, 0, 30, closed="both")],
+        "ais_n_runs": [Interval(Integral, 2, None, closed="left")],
+        "ais_n_temperatures": [Interval(Integral, 2, None, closed="left")],
+        "shuffle": ["boolean"],
+        "dtype": [None, type, np.dtype, str],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+    }
+
+    _state_names = (
+        "components_",
+        "intercepts_",
+        "_cW",
+        "_cb",
+        "_velocity",
+        "chains_",
+        "random_state_",
+        "_log_partition",
+        "log_partition_result_",
+    )
+    _parameter_names = ("_flat_parameters",)
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(64, 32),
+        *,
+        learning_rate=0.005,
+        batch_size=100,
+        max_iter=10,
+        n_gibbs_steps=5,
+        n_chains=None,
+        n_mean_field_iter=30,
+        tol=1e-5,
+        momentum=0.5,
+        weight_decay=0.0,
+        learning_rate_schedule="linear",
+        pretrain=True,
+        pretrain_max_iter=10,
+        pretrain_learning_rate=0.05,
+        centering=True,
+        transform_layer=None,
+        log_z="auto",
+        exact_limit=20,
+        ais_n_runs=100,
+        ais_n_temperatures=10000,
+        shuffle=True,
+        dtype=None,
+        warm_start=False,
+        verbose=0,
+        random_state=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.n_gibbs_steps = n_gibbs_steps
+        self.n_chains = n_chains
+        self.n_mean_field_iter = n_mean_field_iter
+        self.tol = tol
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.learning_rate_schedule = learning_rate_schedule
+        self.pretrain = pretrain
+        self.pretrain_max_iter = pretrain_max_iter
+        self.pretrain_learning_rate = pretrain_learning_rate
+        self.centering = centering
+        self.transform_layer = transform_layer
+        self.log_z = log_z
+        self.exact_limit = exact_limit
+        self.ais_n_runs = ais_n_runs
+        self.ais_n_temperatures = ais_n_temperatures
+        self.shuffle = shuffle
+        self.dtype = dtype
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.random_state = random_state
+
+    # ------------------------------------------------------------ validation
+    def _layer_sizes(self):
+        sizes = self.hidden_layer_sizes
+        if isinstance(sizes, numbers.Integral):
+            sizes = (sizes,)
+        sizes = tuple(sizes)
+        if not sizes or any(not isinstance(s, numbers.Integral) or s < 1 for s in sizes):
+            raise ValueError(
+                f"hidden_layer_sizes must be a non-empty sequence of positive ints; "
+                f"got {self.hidden_layer_sizes!r}."
+            )
+        return tuple(int(s) for s in sizes)
+
+    def _validate_X(self, X, *, reset):
+        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=reset)
+        return X
+
+    @property
+    def _flat_parameters(self):
+        return np.concatenate([np.ravel(a) for a in self.components_ + self.intercepts_])
+
+    # ----------------------------------------------------------- fitting
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Pretrain (optional) and train the DBM by variational SML.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Binary data (values in [0, 1]).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : DBM
+        """
+        X = self._validate_X(X, reset=True)
+        warn_if_not_binary(X, stacklevel=3)
+        sizes = self._layer_sizes()
+        warm = self.warm_start and hasattr(self, "components_")
+        if warm:
+            rng = self.random_state_
+        else:
+            rng = self.random_state_ = check_generator(self.random_state)
+            dtype = resolve_dtype(self.dtype, X)
+            if dtype not in (np.float32, np.float64):
+                raise ValueError(f"dtype must be float32 or float64, got {self.dtype!r}.")
+            X = np.ascontiguousarray(X, dtype=dtype)
+            self._initialize(X, sizes, rng)
+        X = np.ascontiguousarray(X, dtype=self.components_[0].dtype)
+        self._fit_epochs(X, self.max_iter, rng, verbose=self.verbose)
+        return self
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """One pass of variational SML over X (initialises without
+        pretraining on the first call).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : DBM
+        """
+        first = not hasattr(self, "components_")
+        X = self._validate_X(X, reset=first)
+        warn_if_not_binary(X, stacklevel=3)
+        if first:
+            self.random_state_ = check_generator(self.random_state)
+            X = np.ascontiguousarray(X, dtype=resolve_dtype(self.dtype, X))
+            self._initialize(X, self._layer_sizes(), self.random_state_, pretrain=False)
+        X = np.ascontiguousarray(X, dtype=self.components_[0].dtype)
+        shuffle, self.shuffle = self.shuffle, False
+        schedule, self.learning_rate_schedule = self.learning_rate_schedule, "constant"
+        try:
+            self._fit_epochs(X, 1, self.random_state_, verbose=self.verbose)
+        finally:
+            self.shuffle = shuffle
+            self.learning_rate_schedule = schedule
+        return self
+
+    def _initialize(self, X, sizes, rng, pretrain=None):
+        dtype = X.dtype
+        pretrain = self.pretrain if pretrain is None else pretrain
+        nv = X.shape[1]
+        all_sizes = (nv,) + sizes
+        mean = X.mean(axis=0)
+        self.base_rate_ = logit(np.clip(mean, 1e-3, 1 - 1e-3)).astype(dtype)
+        self.pretrained_rbms_ = []
+        if pretrain:
+            Ws, bs = self._pretrain(X, sizes, rng)
+        else:
+            Ws = [rng.normal(0.0, 0.01, (all_sizes[l + 1], all_sizes[l])) for l in range(len(sizes))]
+            bs = [self.base_rate_.astype(np.float64)] + [np.zeros(n) for n in sizes]
+        Ws = [np.ascontiguousarray(W, dtype=dtype) for W in Ws]
+        bs = [np.ascontiguousarray(b, dtype=dtype) for b in bs]
+        if self.centering:
+            mu = [mean.astype(dtype)]
+            if pretrain:
+                Q, _ = mean_field(X[:1000], Ws, bs, n_iter=self.n_mean_field_iter, tol=self.tol)
+                mu += [q.mean(axis=0).astype(dtype) for q in Q[1:]]
+            else:
+                mu += [np.full(n, 0.5, dtype=dtype) for n in sizes]
+        else:
+            mu = [np.zeros(n, dtype=dtype) for n in all_sizes]
+        self.offsets_ = mu
+        self._cW, self._cb = centered_parameters(Ws, bs, mu)
+        self._sync_plain()
+        self._velocity = [np.zeros_like(W) for W in self._cW] + [np.zeros_like(b) for b in self._cb]
+        n_chains = self.batch_size if self.n_chains is None else self.n_chains
+        p = expit(self.base_rate_.astype(np.float64))
+        self.chains_ = [(rng.random((n_chains, nv)) < p).astype(dtype)] + [
+            (rng.random((n_chains, n)) < 0.5).astype(dtype) for n in sizes
+        ]
+        self._n_features_out = self._transform_width(sizes)
+        self.n_iter_ = 0
+        self._score_seed = draw_seed(rng)
+        self._log_partition = None
+        self.log_partition_result_ = None
+
+    def _sync_plain(self):
+        self.components_, self.intercepts_ = plain_parameters(self._cW, self._cb, self.offsets_)
+
+    def _pretrain(self, X, sizes, rng):
+        """Greedy layer-wise pretraining (§20.4.4) with BernoulliRBM.
+
+        The bottom RBM sees two tied copies of the data (its weights are the
+        mean of the two copies' weights of an RBM fitted on ``[X, X]``), so its
+        hidden units learn to expect the doubled bottom-up input that stands in
+        for the top-down input they get in the DBM; every other RBM is trained
+        on the mean-field posterior of the layer below and its weights are
+        halved (the middle-layer rule; for the top layer halving replaces the
+        doubled-top RBM of Salakhutdinov & Hinton, which BernoulliRBM cannot
+        express). With one hidden layer the RBM is used as is. Biases of
+        layers shared by two RBMs are averaged.
+        """
+        L = len(sizes)
+        Ws, hidden_b, visible_b = [], [], []
+        H = X
+        for l, n in enumerate(sizes):
+            doubled = l == 0 and L > 1
+            data = np.hstack([H, H]) if doubled else H
+            rbm = BernoulliRBM(
+                n_components=n,
+                learning_rate=self.pretrain_learning_rate,
+                batch_size=min(self.batch_size, max(1, data.shape[0])),
+                n_iter=self.pretrain_max_iter,
+                random_state=draw_seed(rng),
+                dtype=X.dtype,
+            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", OutOfSupportWarning)
+                rbm.fit(data)
+            self.pretrained_rbms_.append(rbm)
+            W = rbm.components_.astype(np.float64)
+            b = rbm.intercept_visible_.astype(np.float64)
+            if doubled:
+                nh = H.shape[1]
+                W = 0.5 * (W[:, :nh] + W[:, nh:])
+                b = 0.5 * (b[:nh] + b[nh:])
+            elif L > 1:
+                W = 0.5 * W
+            Ws.append(W)
+            visible_b.append(b)
+            hidden_b.append(rbm.intercept_hidden_.astype(np.float64))
+            # the next RBM's data: this RBM's posterior, sigmoid(2 W h + c)
+            # (W was averaged over the two copies or halved)
+            H = expit(2.0 * (H @ W.T) + hidden_b[-1]).astype(X.dtype)
+        bs = [visible_b[0]]
+        for l in range(1, L + 1):
+            if l < L:
+                bs.append(0.5 * (hidden_b[l - 1] + visible_b[l]))
+            else:
+                bs.append(hidden_b[l - 1])
+        return Ws, bs
+
+    def _begin_epoch(self, epoch, n_epochs):
+        if self.learning_rate_schedule == "linear" and n_epochs > 0:
+            self._current_lr = self.learning_rate * (1 - epoch / n_epochs)
+        else:
+            self._current_lr = self.learning_rate
+
+    def _run_epoch(self, X, rng, progress):
+        n = X.shape[0]
+        rows = rng.permutation(n) if self.shuffle else np.arange(n)
+        n_batches = int(np.ceil(n / self.batch_size))
+        bounds = (np.arange(n_batches + 1) * n) // n_batches
+        dtype = self.components_[0].dtype
+        with threadpool_limits(limits=1 if self.batch_size <= 256 else None, user_api="blas"):
+            for i in range(n_batches):
+                batch = np.ascontiguousarray(X[rows[bounds[i] : bounds[i + 1]]], dtype=dtype)
+                self._sml_step(batch, rng)
+                progress(batch.shape[0])
+        self._log_partition = None
+        self.log_partition_result_ = None
+        if not self.verbose:
+            return {}
+        Q, _ = self._mean_field(X[:500])
+        return {"mean-field ELBO + log Z": float(np.mean(elbo_unnormalized(Q, self.components_, self.intercepts_)))}
+
+    def _sml_step(self, V, rng):
+        """One update of Algorithm 20.1 in the centred parametrisation."""
+        Q, _ = self._mean_field(V)
+        Ws, bs = _as_tuple(self.components_, V.dtype), _as_tuple(self.intercepts_, V.dtype)
+        chains = tuple(self.chains_)
+        _kernels._gibbs_dbm(chains, Ws, bs, np.zeros((0, 0), V.dtype), self.n_gibbs_steps, rng)
+        pos_pair, pos_mean = centered_statistics(Q, self.offsets_)
+        neg_pair, neg_mean = centered_statistics(chains, self.offsets_)
+        lr, mom = self._current_lr, self.momentum
+        L = len(self._cW)
+        for l in range(L):
+            grad = pos_pair[l] - neg_pair[l]
+            if self.weight_decay:
+                grad -= self.weight_decay * self._cW[l]
+            vel = self._velocity[l]
+            vel *= mom
+            vel += lr * grad
+            self._cW[l] += vel
+        for l in range(L + 1):
+            vel = self._velocity[L + l]
+            vel *= mom
+            vel += lr * (pos_mean[l] - neg_mean[l])
+            self._cb[l] += vel
+        self._sync_plain()
+
+    # ------------------------------------------------------------- inference
+    def _mean_field(self, V, observed=None):
+        return mean_field(
+            V, self.components_, self.intercepts_,
+            n_iter=self.n_mean_field_iter, tol=self.tol, observed=observed,
+        )
+
+    def _transform_width(self, sizes):
+        if self.transform_layer is None:
+            return int(sum(sizes))
+        return sizes[self._layer_index(len(sizes)) - 1]
+
+    def _layer_index(self, L):
+        k = self.transform_layer
+        if k < 0:
+            k = L + 1 + k
+        if not 1 <= k <= L:
+            raise ValueError(
+                f"transform_layer must be in 1..{L} or -{L}..-1 (hidden layers); got "
+                f"{self.transform_layer}."
+            )
+        return k
+
+    def mean_field_posterior(self, X):
+        """Mean-field posterior means of every hidden layer.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        Q : list of ndarray
+            One (n_samples, n_l) array per hidden layer, bottom to top.
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        Q, _ = self._mean_field(np.asarray(X, dtype=self.components_[0].dtype))
+        return Q[1:]
+
+    def transform(self, X):
+        """Mean-field posterior of the hidden layer ``transform_layer`` (or of
+        all hidden layers, concatenated).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        features : ndarray of shape (n_samples, n_features_out)
+        """
+        Q = self.mean_field_posterior(X)
+        if self.transform_layer is None:
+            return np.hstack(Q)
+        return Q[self._layer_index(len(Q)) - 1]
+
+    def impute(self, X, mask, *, method="mean_field", n_steps=1000, random_state=None):
+        """Fill in missing visible values given the observed ones.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data; entries where ``mask`` is True are ignored (they may be NaN).
+        mask : array-like of bool, shape (n_samples, n_features)
+            True where a value is missing.
+        method : {"mean_field", "gibbs"}, default="mean_field"
+            ``"mean_field"`` returns the mean-field probabilities of the
+            missing units (observed units clamped); ``"gibbs"`` returns a
+            sample from p(missing | observed) after ``n_steps`` block-Gibbs
+            sweeps with the observed units clamped.
+        n_steps : int, default=1000
+        random_state : int, Generator or None
+            For ``"gibbs"``; None continues the estimator's stream.
+
+        Returns
+        -------
+        X_imputed : ndarray of shape (n_samples, n_features)
+            Observed values unchanged, missing values filled in.
+        """
+        check_is_fitted(self)
+        mask = np.asarray(mask, dtype=bool)
+        X = np.array(X, dtype=self.components_[0].dtype)
+        if X.ndim != 2 or mask.shape != X.shape or X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X and mask must both have shape (n_samples, {self.n_features_in_}); "
+                f"got {X.shape} and {mask.shape}."
+            )
+        if not np.all(np.isfinite(X[~mask])):
+            raise ValueError("Observed entries of X (mask False) must be finite.")
+        base = expit(self.base_rate_.astype(np.float64))
+        X[mask] = np.broadcast_to(base, X.shape)[mask]
+        observed = (~mask).astype(X.dtype)
+        if method == "mean_field":
+            Q, _ = self._mean_field(X, observed=observed)
+            return Q[0]
+        if method != "gibbs":
+            raise ValueError(f"method must be 'mean_field' or 'gibbs'; got {method!r}.")
+        rng = self._rng(random_state)
+        X[mask] = (rng.random(int(mask.sum())) < X[mask]).astype(X.dtype)
+        Q, _ = self._mean_field(X, observed=observed)
+        S = [X] + [(rng.random(q.shape) < q).astype(X.dtype) for q in Q[1:]]
+        S = _as_tuple(S, X.dtype)
+        _kernels._gibbs_dbm(S, _as_tuple(self.components_, X.dtype),
+                            _as_tuple(self.intercepts_, X.dtype), observed, int(n_steps), rng)
+        return S[0]
+
+    def _rng(self, random_state):
+        if random_state is not None:
+            return check_generator(random_state)
+        return self.random_state_
+
+    def sample(self, n_samples=1, *, n_steps=1000, init="random", random_state=None):
+        """Draw visible samples by block Gibbs sampling.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+        n_steps : int, default=1000
+            Sweeps (even layers, then odd layers) per chain.
+        init : {"random", "persistent"}, default="random"
+            Fresh chains from the base model (training marginals, uniform
+            hidden units), or a continuation of the persistent chains.
+        random_state : int, Generator or None
+            None continues the estimator's own stream.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features_in_)
+        """
+        check_is_fitted(self)
+        if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
+        if not isinstance(n_steps, numbers.Integral) or n_steps < 1:
+            raise ValueError(f"n_steps must be a positive integer, got {n_steps!r}.")
+        rng = self._rng(random_state)
+        dtype = self.components_[0].dtype
+        if init == "random":
+            p = expit(self.base_rate_.astype(np.float64))
+            S = [(rng.random((n_samples, p.shape[0])) < p).astype(dtype)] + [
+                (rng.random((n_samples, b.shape[0])) < 0.5).astype(dtype)
+                for b in self.intercepts_[1:]
+            ]
+        elif init == "persistent":
+            if n_samples > self.chains_[0].shape[0]:
+                raise ValueError(
+                    f"init='persistent' can continue at most {self.chains_[0].shape[0]} "
+                    f"chains, got n_samples={n_samples}."
+                )
+            S = [c[:n_samples].copy() for c in self.chains_]
+        else:
+            raise ValueError(f"init must be 'random' or 'persistent', got {init!r}.")
+        S = _as_tuple(S, dtype)
+        _kernels._gibbs_dbm(S, _as_tuple(self.components_, dtype),
+                            _as_tuple(self.intercepts_, dtype), np.zeros((0, 0), dtype),
+                            int(n_steps), rng)
+        return S[0]
+
+    # ------------------------------------------------------------ likelihood
+    @property
+    def log_partition_(self):
+        """log Z (exact by enumeration when small, else AIS; cached)."""
+        check_is_fitted(self, "components_")
+        if getattr(self, "_log_partition", None) is None:
+            self._log_partition = self._compute_log_partition()
+        return self._log_partition
+
+    def _compute_log_partition(self):
+        log_z = self.log_z
+        if isinstance(log_z, numbers.Real) and not isinstance(log_z, bool):
+            return float(log_z)
+        sizes = [b.shape[0] for b in self.intercepts_]
+        n_enum = _enumerated_units(sizes)
+        if log_z == "exact" or (log_z == "auto" and n_enum <= self.exact_limit):
+            if n_enum > 30:
+                raise PartitionFunctionError(
+                    f"log_z='exact' would enumerate 2**{n_enum} states; use 'ais'."
+                )
+            self.log_partition_result_ = None
+            return exact_log_partition_dbm(self.components_, self.intercepts_)
+        from ..evaluation._ais_dbm import ais_log_partition_dbm
+        from ..evaluation._ais import ais_schedule
+
+        result = ais_log_partition_dbm(
+            self,
+            n_runs=self.ais_n_runs,
+            betas=ais_schedule(self.ais_n_temperatures),
+            random_state=self._score_seed,
+        )
+        self.log_partition_result_ = result
+        return float(result.log_z)
+
+    def _exact_log_partition(self):
+        return exact_log_partition_dbm(self.components_, self.intercepts_)
+
+    def score_samples(self, X):
+        """Variational lower bound on log p(v) of each row, in nats.
+
+        ``E_Q[-E(v, h)] + H(Q) - log Z`` with Q the mean-field posterior; a
+        lower bound when ``log Z`` is exact, and up to the AIS error of
+        ``log Z`` otherwise (see ``log_partition_result_``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        bound : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        warn_if_not_binary(X, stacklevel=3)
+        Q, _ = self._mean_field(np.asarray(X, dtype=self.components_[0].dtype))
+        return elbo_unnormalized(Q, self.components_, self.intercepts_) - self.log_partition_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

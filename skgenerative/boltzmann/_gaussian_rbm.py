@@ -1,0 +1,535 @@
+"""Gaussian-Bernoulli restricted Boltzmann machine (§20.5.1).
+
+Real-valued visible units with a diagonal precision, binary hidden units.
+Energy (eq. 20.42 with a visible mean)::
+
+    E(v, h) = 1/2 sum_j beta_j (v_j - b_j)^2 - sum_j beta_j v_j (W.T h)_j - c.h
+
+so that ``p(v | h) = N(b + W.T h, 1 / beta)`` and
+``p(h_i = 1 | v) = sigmoid(c_i + (W (beta * v))_i)``. Given ``h`` the
+visible layer is a Gaussian, so ``log Z`` is an enumeration over the hidden
+layer of analytic Gaussian integrals.
+
+Training runs in a standardized space (``z = (v - mean) / std`` of the
+training data, an affine reparametrisation of the same model), so the
+gradient steps are well scaled whatever the units of the data; the fitted
+attributes are always the parameters of the density of the data as given.
+"""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.special import expit
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import validate_data
+
+from ..exceptions import OutOfSupportWarning
+from ..utils.random import check_generator
+from . import _kernels
+from ._rbm import _CHEAP_ENUMERATION_UNITS, _MONITOR_ROWS, BaseRBM
+from ._units import GaussianUnits, softplus
+
+__all__ = ["GaussianBernoulliRBM"]
+
+#: Learned precisions (in the standardized space) stay above this: a
+#: conditional standard deviation of at most 100 training standard deviations.
+_LOG_PRECISION_MIN = float(np.log(1e-4))
+#: A fixed precision times the data variance above this means the data are far
+#: wider than the model's conditional noise: probably unstandardised data.
+_SCALE_MISMATCH = 100.0
+
+
+def _gaussian_log_partition(W, b, c, beta):
+    """Exact log Z of a Gaussian-Bernoulli RBM, enumerating the hidden layer.
+
+    ``log Z = 1/2 sum_j log(2 pi / beta_j)
+    + logsumexp_h [c.h + 1/2 sum_j beta_j ((b + W.T h)_j^2 - b_j^2)]``.
+    """
+    W = np.ascontiguousarray(W, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    c = np.asarray(c, dtype=np.float64)
+    beta = np.asarray(beta, dtype=np.float64)
+    n_blocks = 64 if W.shape[0] >= 6 else 1
+    log_sum = _kernels._log_partition_enum(W, b, c, beta, n_blocks)
+    constant = 0.5 * np.sum(np.log(2 * np.pi / beta)) - 0.5 * np.sum(beta * b * b)
+    return float(log_sum + constant)
+
+
+def _gaussian_free_energy(V, W, b, c, beta):
+    """``F(v) = 1/2 sum_j beta_j (v_j - b_j)^2 - sum_i softplus(c_i + (W (beta v))_i)``."""
+    quadratic = 0.5 * ((V - b) ** 2 @ beta)
+    return quadratic - softplus((V * beta) @ W.T + c).sum(axis=1)
+
+
+def _to_standardized(W, b, c, beta, mean, std):
+    """Parameters of the same model for ``z = (v - mean) / std``.
+
+    Returns ``(W_z, b_z, c_z, s_z)`` with ``s_z`` the log-precision of ``z``.
+    """
+    return (
+        W / std,
+        (b - mean) / std,
+        c + W @ (beta * mean),
+        np.log(beta) + 2 * np.log(std),
+    )
+
+
+def _from_standardized(W_z, b_z, c_z, s_z, mean, std):
+    """Inverse of :func:`_to_standardized`: returns ``(W, b, c, beta)``."""
+    W = W_z * std
+    beta = np.exp(s_z) / std**2
+    return W, mean + std * b_z, c_z - W @ (beta * mean), beta
+
+
+class GaussianBernoulliRBM(BaseRBM):
+    """Gaussian-Bernoulli restricted Boltzmann machine (real visible units).
+
+    Real-valued visible units with diagonal precision ``beta`` and binary
+    hidden units (§20.5.1). Energy::
+
+        E(v, h) = 1/2 sum_j beta_j (v_j - b_j)^2 - sum_j beta_j v_j (W.T h)_j - c.h
+
+    with ``W = components_``, ``b = intercept_visible_``,
+    ``c = intercept_hidden_`` and ``beta = precision_``; so
+    ``p(v | h) = N(b + W.T h, diag(1 / beta))`` and
+    ``p(h_i = 1 | v) = sigmoid(c_i + sum_j W_ij beta_j v_j)``.
+
+    ``score_samples`` is the exact log-density (nats) of the data as given,
+    ``-F(v) - log Z``, with ``log Z`` computed by enumerating the hidden layer
+    (the Gaussian integral over ``v`` is analytic for each hidden state) when
+    ``n_components <= exact_limit``.
+
+    Training uses CD-k or PCD-k in a standardized space (the training data's
+    per-feature mean and standard deviation, an affine reparametrisation of
+    the same model), so the steps are well scaled whatever the units of the
+    data. With the default ``precision="auto"`` the model's conditional
+    variance equals the data variance at initialisation; a fixed numeric
+    precision expects data of matching scale (standardize with
+    :class:`~sklearn.preprocessing.StandardScaler`; a warning says so
+    otherwise).
+
+    Parameters
+    ----------
+    n_components : int, default=256
+        Number of binary hidden units.
+    learning_rate : float, default=0.01
+        Learning rate of the (mean-gradient) updates, in the standardized
+        space. Gaussian visibles want smaller rates than binary ones.
+    batch_size : int, default=10
+        Number of examples per minibatch (batches are split evenly).
+    max_iter : int, default=10
+        Number of epochs (the maximum when ``early_stopping=True``).
+    verbose : int, default=0
+        1 prints per-epoch time, reconstruction error and the log-likelihood
+        when it is cheap; 2 also shows a progress bar when tqdm is installed.
+    random_state : int, RandomState instance, Generator or None, default=None
+        Fixes initialisation, sampling and training: the same seed and data
+        give bit-identical parameters, samples and scores.
+    method : {"pcd", "cd"}, default="pcd"
+        Persistent contrastive divergence or contrastive divergence.
+    n_gibbs_steps : int, default=1
+        Gibbs sweeps per update (the k of CD-k / PCD-k).
+    n_chains : int or None, default=None
+        Number of persistent chains; None means ``batch_size``.
+    momentum : float, default=0.0
+        Momentum of the parameter updates.
+    weight_decay : float, default=0.0
+        Weight penalty coefficient (on ``components_`` only, in the
+        standardized space).
+    penalty : {"l2", "l1"}, default="l2"
+        Kind of weight penalty.
+    learning_rate_schedule : {"constant", "linear"}, default="constant"
+        ``"linear"`` decays the learning rate linearly to 0 over the epochs.
+    shuffle : bool, default=True
+        Shuffle the rows every epoch.
+    precision : "auto", float or array-like of shape (n_features,), default="auto"
+        Precision (inverse variance) of the visible units given the hidden
+        ones, in the units of the data. ``"auto"`` uses
+        ``1 / max(var_j, min_variance)`` of the training data per feature. A
+        number or array fixes it (e.g. ``1.0`` for standardized data). With
+        ``learn_precision=True`` it is the starting value.
+    learn_precision : bool, default=False
+        Learn the precisions by gradient ascent on their logarithm (so they
+        stay positive), bounded by the ``min_variance`` floor.
+    min_variance : float, default=1e-3
+        Floor of the variances (``1 / precision_``) that ``"auto"`` and
+        learning can produce, in the units of the data: constant features
+        (e.g. an image background) cannot drive the density to infinity
+        (§20.14). Also the floor of the standard deviations used to
+        standardize during training.
+    dtype : {None, numpy.float32, numpy.float64}, default=None
+        Compute dtype; None follows the input (float32 stays float32).
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data and stop when its
+        score (the exact log-likelihood when at most 16 hidden units, else
+        minus the reconstruction error) has not improved by ``tol`` for
+        ``n_iter_no_change`` epochs; the best parameters are kept.
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=5
+    tol : float, default=1e-4
+    warm_start : bool, default=False
+        Continue from the fitted parameters and chains on ``fit``.
+    log_z : {"auto", "exact", "ais"} or float, default="auto"
+        How ``log Z`` is obtained for ``score_samples``: ``"auto"`` enumerates
+        the hidden layer when it has at most ``exact_limit`` units.
+    exact_limit : int, default=20
+        Largest number of hidden units enumerated for the exact ``log Z``.
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+        Weight matrix W.
+    intercept_hidden_ : ndarray of shape (n_components,)
+        Biases of the hidden units, c.
+    intercept_visible_ : ndarray of shape (n_features,)
+        Visible means at h = 0, b.
+    precision_ : ndarray of shape (n_features,)
+        Conditional precisions ``beta`` of the visible units.
+    h_samples_ : ndarray of shape (n_chains, n_components)
+        Hidden states of the persistent chains.
+    base_rate_ : ndarray of shape (n_features,)
+        Training mean: the base model ``N(base_rate_, 1 / precision_)`` starts
+        fresh sampling chains and AIS.
+    log_partition_ : float
+        log Z (computed on first use, then cached).
+    n_iter_ : int
+        Epochs run.
+    random_state_ : numpy.random.Generator
+        The estimator's random stream (continued by ``partial_fit``,
+        ``gibbs`` and ``sample``).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Defined when X has string feature names.
+
+    See Also
+    --------
+    BernoulliRBM : Binary visible units.
+    sklearn.preprocessing.StandardScaler : Standardize data for a fixed
+        unit precision.
+
+    References
+    ----------
+    Hinton, G. E. and Salakhutdinov, R. R. (2006). Reducing the dimensionality
+    of data with neural networks. Science 313.
+
+    Cho, K., Ilin, A. and Raiko, T. (2011). Improved learning of
+    Gaussian-Bernoulli restricted Boltzmann machines. ICANN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgenerative import GaussianBernoulliRBM
+    >>> X = np.random.default_rng(0).normal(size=(200, 3))
+    >>> model = GaussianBernoulliRBM(n_components=4, random_state=0).fit(X)
+    >>> model.transform(X).shape
+    (200, 4)
+    >>> model.sample(2, random_state=0).shape
+    (2, 3)
+    """
+
+    _parameter_constraints: dict = {
+        **BaseRBM._parameter_constraints,
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "precision": [
+            StrOptions({"auto"}),
+            Interval(Real, 0, None, closed="neither"),
+            "array-like",
+        ],
+        "learn_precision": ["boolean"],
+        "min_variance": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    _state_names = BaseRBM._state_names + ("precision_", "_velocity_precision")
+    _parameter_names = BaseRBM._parameter_names + ("precision_",)
+
+    def __init__(
+        self,
+        n_components=256,
+        *,
+        learning_rate=0.01,
+        batch_size=10,
+        max_iter=10,
+        verbose=0,
+        random_state=None,
+        method="pcd",
+        n_gibbs_steps=1,
+        n_chains=None,
+        momentum=0.0,
+        weight_decay=0.0,
+        penalty="l2",
+        learning_rate_schedule="constant",
+        shuffle=True,
+        precision="auto",
+        learn_precision=False,
+        min_variance=1e-3,
+        dtype=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        tol=1e-4,
+        warm_start=False,
+        log_z="auto",
+        exact_limit=20,
+    ):
+        self.n_components = n_components
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.verbose = verbose
+        self.random_state = random_state
+        self.method = method
+        self.n_gibbs_steps = n_gibbs_steps
+        self.n_chains = n_chains
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.penalty = penalty
+        self.learning_rate_schedule = learning_rate_schedule
+        self.shuffle = shuffle
+        self.precision = precision
+        self.learn_precision = learn_precision
+        self.min_variance = min_variance
+        self.dtype = dtype
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.warm_start = warm_start
+        self.log_z = log_z
+        self.exact_limit = exact_limit
+
+    # ------------------------------------------------------------ fitting
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the model to the data X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data (real values).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : GaussianBernoulliRBM
+            The fitted model.
+        """
+        return self._fit(X, reset=True)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """Fit the model to one block of data: one pass over X in minibatches.
+
+        The first call fixes the standardization (and ``precision="auto"``)
+        from its block. Persistent chains, momentum and the random stream
+        carry over.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : GaussianBernoulliRBM
+            The fitted model.
+        """
+        first = not hasattr(self, "components_")
+        X = self._validate_X(X, reset=first)
+        self._check_support(X)
+        if first:
+            self.random_state_ = check_generator(self.random_state)
+            self._initialize(X, self.random_state_)
+        self._ensure_contiguous_state()
+        X = np.ascontiguousarray(X, dtype=self.components_.dtype)
+        shuffle, self.shuffle = self.shuffle, False
+        try:
+            self._fit_epochs(X, 1, self.random_state_, verbose=self.verbose)
+        finally:
+            self.shuffle = shuffle
+        return self
+
+    def _validate_X(self, X, *, reset):
+        # dense only: the quadratic energy term makes sparsity useless
+        return validate_data(self, X, dtype=(np.float64, np.float32), reset=reset)
+
+    def _n_epochs(self):
+        return self.max_iter
+
+    def _ensure_contiguous_state(self):
+        super()._ensure_contiguous_state()
+        self.precision_ = np.ascontiguousarray(self.precision_, dtype=self.components_.dtype)
+
+    def _hyper(self, learning_rate):
+        decay = self.weight_decay
+        return np.array(
+            [
+                learning_rate,
+                self.momentum,
+                decay if self.penalty == "l2" else 0.0,
+                decay if self.penalty == "l1" else 0.0,
+                1.0 if self.learn_precision else 0.0,
+                self.n_gibbs_steps,
+                1.0 if self.method == "pcd" else 0.0,
+                _LOG_PRECISION_MIN,
+            ],
+            dtype=np.float64,
+        )
+
+    def _initial_precision(self, variance):
+        if isinstance(self.precision, str):  # "auto"
+            return 1.0 / np.maximum(variance, self.min_variance)
+        precision = np.asarray(self.precision, dtype=np.float64)
+        if precision.ndim > 1 or (precision.ndim == 1 and precision.shape != variance.shape):
+            raise ValueError(
+                f"precision must be 'auto', a positive number or an array of shape "
+                f"({variance.shape[0]},); got shape {precision.shape}."
+            )
+        if not np.all(np.isfinite(precision)) or np.any(precision <= 0):
+            raise ValueError("precision must be finite and positive.")
+        return np.broadcast_to(precision, variance.shape).copy()
+
+    # ------------------------------------------------------------ unit hooks
+    def _init_visible(self, X, rng):
+        dtype = self.components_.dtype
+        mean = X.mean(axis=0, dtype=np.float64)
+        variance = X.var(axis=0, dtype=np.float64)
+        std = np.sqrt(np.maximum(variance, self.min_variance))
+        beta = self._initial_precision(variance)
+        if self.learn_precision:  # the floor applies to learned precisions
+            beta = np.minimum(beta, 1.0 / self.min_variance)
+        self._scaling = (mean, std)
+        # small weights and zero biases in the standardized space:
+        # W = W_z * std, b = mean, c = -W (beta * mean)
+        W = self.components_.astype(np.float64) * std
+        self.components_ = np.ascontiguousarray(W, dtype=dtype)
+        self.intercept_visible_ = mean.astype(dtype)
+        self.intercept_hidden_ = (-(W @ (beta * mean))).astype(dtype)
+        self.precision_ = beta.astype(dtype)
+        self.base_rate_ = mean.astype(dtype)
+        self._velocity_precision = np.zeros_like(self.precision_)
+
+    def _epoch_kernel(self, X, rows, bounds, hyper, rng):
+        dtype = self.components_.dtype
+        mean, std = self._scaling
+        standardized = _to_standardized(
+            self.components_.astype(np.float64),
+            self.intercept_visible_.astype(np.float64),
+            self.intercept_hidden_.astype(np.float64),
+            self.precision_.astype(np.float64),
+            mean,
+            std,
+        )
+        params = tuple(np.ascontiguousarray(p, dtype=dtype) for p in standardized)
+        s_max = (-np.log(self.min_variance) + 2 * np.log(std)).astype(dtype)
+        scaling = (mean.astype(dtype), (1.0 / std).astype(dtype), s_max)
+        _kernels._sgd_epoch_gaussian(
+            X, rows, bounds, params, self._velocity + (self._velocity_precision,),
+            scaling, self.h_samples_, hyper, rng,
+        )
+        W, b, c, beta = _from_standardized(*(p.astype(np.float64) for p in params), mean, std)
+        if not self.learn_precision:  # keep the fixed precision bit for bit
+            beta = self.precision_
+        self.components_ = np.ascontiguousarray(W, dtype=dtype)
+        self.intercept_visible_ = b.astype(dtype)
+        self.intercept_hidden_ = c.astype(dtype)
+        self.precision_ = np.asarray(beta, dtype=dtype)
+
+    def _hidden_input(self, v):
+        return (v * self.precision_) @ self.components_.T + self.intercept_hidden_
+
+    def _free_energy(self, v):
+        return _gaussian_free_energy(
+            v, self.components_, self.intercept_visible_, self.intercept_hidden_, self.precision_
+        )
+
+    def _mean_visibles(self, h):
+        return h @ self.components_ + self.intercept_visible_
+
+    def _sample_visibles(self, h, rng):
+        return GaussianUnits.sample(self._mean_visibles(h), rng, self.precision_)
+
+    def _exact_log_partition(self):
+        return _gaussian_log_partition(
+            self.components_, self.intercept_visible_, self.intercept_hidden_, self.precision_
+        )
+
+    def _enumerated_units(self):
+        return self.n_components
+
+    def _check_support(self, X):
+        """Warn when a fixed precision does not match the scale of the data."""
+        if self.learn_precision or X.shape[0] < 2:
+            return
+        if hasattr(self, "precision_"):
+            beta = self.precision_
+        elif isinstance(self.precision, str):
+            return  # "auto" matches the data by construction
+        else:
+            beta = np.asarray(self.precision, dtype=np.float64)
+        if beta.ndim == 1 and beta.shape[0] != X.shape[1]:
+            return  # reported as a ValueError at initialisation
+        ratio = np.max(X.var(axis=0, dtype=np.float64) * beta)
+        if ratio > _SCALE_MISMATCH:
+            warnings.warn(
+                f"{type(self).__name__}: the data vary up to {np.sqrt(ratio):.3g} times "
+                "more than the fixed conditional standard deviation 1/sqrt(precision) "
+                "of the visible units: the data look unstandardised. Standardize them "
+                "(sklearn.preprocessing.StandardScaler), or use precision='auto' or "
+                "learn_precision=True.",
+                OutOfSupportWarning,
+                stacklevel=4,
+            )
+
+    def _fresh_visibles(self, n_samples, rng):
+        mean = np.broadcast_to(self.base_rate_, (n_samples, self.n_features_in_))
+        return GaussianUnits.sample(np.array(mean), rng, self.precision_)
+
+    def _gibbs_kernel(self, V, n_steps, rng):
+        H = np.empty((V.shape[0], self.n_components), dtype=V.dtype)
+        _kernels._gibbs_gaussian(
+            V, self.components_, self.intercept_visible_, self.intercept_hidden_,
+            self.precision_, n_steps, rng, H,
+        )
+
+    # --------------------------------------------------- monitoring, scores
+    def _monitor(self, X):
+        if not self.verbose:
+            return {}
+        Xm = X[:_MONITOR_ROWS]
+        recon = self._mean_visibles(expit(self._hidden_input(Xm)))
+        stats = {"reconstruction error": float(np.mean((Xm - recon) ** 2))}
+        if self._enumerated_units() <= _CHEAP_ENUMERATION_UNITS:
+            stats["log-likelihood"] = float(np.mean(self.score_samples(Xm)))
+        return stats
+
+    def _validation_score(self, X_val):
+        if self._enumerated_units() <= _CHEAP_ENUMERATION_UNITS:
+            return float(np.mean(self.score_samples(X_val)))
+        recon = self._mean_visibles(expit(self._hidden_input(X_val)))
+        return -float(np.mean((X_val - recon) ** 2))
+
+    def score_samples(self, X):
+        """Log-density log p(v) of each row, in nats.
+
+        ``-F(v) - log Z``, a density of the data as given (not of standardized
+        data): exact when ``n_components <= exact_limit``. Deterministic.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_density : ndarray of shape (n_samples,)
+        """
+        return super().score_samples(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = False
+        return tags

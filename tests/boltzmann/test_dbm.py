@@ -1,0 +1,312 @@
+import pickle
+
+import numpy as np
+import pytest
+from scipy.special import expit
+
+from skgenerative import DBM
+from skgenerative.boltzmann import _kernels
+from skgenerative.boltzmann._dbm import (
+    bernoulli_entropy,
+    centered_parameters,
+    elbo_unnormalized,
+    exact_log_partition_dbm,
+    exact_log_unnormalized_dbm,
+    expected_neg_energy,
+    mean_field,
+    plain_parameters,
+)
+
+from .. import _reference as ref
+
+SIZES = (5, 4, 3)
+
+
+def _random_dbm(sizes=SIZES, scale=1.0, seed=0):
+    rng = np.random.default_rng(seed)
+    Ws = [rng.normal(0, scale, (sizes[l + 1], sizes[l])) for l in range(len(sizes) - 1)]
+    bs = [rng.normal(0, scale, n) for n in sizes]
+    return Ws, bs
+
+
+def _model_with(Ws, bs, **kwargs):
+    """A DBM whose parameters are set to (Ws, bs)."""
+    X = (np.random.default_rng(0).random((20, len(bs[0]))) < 0.5).astype(float)
+    params = dict(hidden_layer_sizes=tuple(len(b) for b in bs[1:]), max_iter=0,
+                  pretrain=False, centering=False, random_state=0)
+    params.update(kwargs)
+    model = DBM(**params).fit(X)
+    model.base_rate_ = np.zeros(len(bs[0]))
+    model.offsets_ = [np.zeros(len(b)) for b in bs]
+    model._cW, model._cb = centered_parameters(Ws, bs, model.offsets_)
+    model._sync_plain()
+    model._log_partition = None
+    return model
+
+
+# ------------------------------------------------------------------ exactness
+
+
+@pytest.mark.parametrize("sizes", [(5, 4, 3), (3, 3, 2, 2), (4, 3)])
+def test_exact_log_partition_matches_brute_force(sizes):
+    Ws, bs = _random_dbm(sizes)
+    np.testing.assert_allclose(
+        exact_log_partition_dbm(Ws, bs), ref.dbm_log_partition_brute_force(Ws, bs), rtol=1e-12
+    )
+
+
+@pytest.mark.parametrize("sizes", [(5, 4, 3), (3, 3, 2, 2)])
+def test_exact_log_marginal_matches_brute_force(sizes):
+    Ws, bs = _random_dbm(sizes, seed=1)
+    V = ref.all_binary_states(sizes[0])
+    exact = exact_log_unnormalized_dbm(V, Ws, bs) - exact_log_partition_dbm(Ws, bs)
+    np.testing.assert_allclose(exact, ref.dbm_log_marginal_brute_force(V, Ws, bs), atol=1e-10)
+    np.testing.assert_allclose(np.exp(exact).sum(), 1.0, rtol=1e-10)
+
+
+def test_exact_posterior_and_bound_gap_is_kl():
+    """ELBO = log p(v) - KL(Q || P(h|v)): check with the enumerated posterior."""
+    Ws, bs = _random_dbm()
+    states, log_p = ref.dbm_joint_table(Ws, bs)
+    v = np.array([1.0, 0, 1, 1, 0])
+    Q, _ = mean_field(v[None], Ws, bs, n_iter=500, tol=1e-12)
+    rows = np.all(states[0] == v, axis=1)
+    log_post = log_p[rows] - np.logaddexp.reduce(log_p[rows])
+    h1, h2 = states[1][rows], states[2][rows]
+    log_q = (np.log(np.where(h1 == 1, Q[1], 1 - Q[1])).sum(1)
+             + np.log(np.where(h2 == 1, Q[2], 1 - Q[2])).sum(1))
+    kl = np.sum(np.exp(log_q) * (log_q - log_post))
+    log_pv = ref.dbm_log_marginal_brute_force(v[None], Ws, bs)[0]
+    bound = elbo_unnormalized(Q, Ws, bs)[0] - exact_log_partition_dbm(Ws, bs)
+    np.testing.assert_allclose(bound, log_pv - kl, atol=1e-10)
+    assert kl >= 0
+
+
+# ------------------------------------------------------------------ mean field
+
+
+def test_mean_field_fixed_point_satisfies_equations():
+    Ws, bs = _random_dbm()
+    V = ref.all_binary_states(5)
+    Q, n_run = mean_field(V, Ws, bs, n_iter=1000, tol=1e-12)
+    assert n_run < 1000
+    # eqs. 20.33-20.34 with biases
+    np.testing.assert_allclose(Q[1], expit(V @ Ws[0].T + Q[2] @ Ws[1] + bs[1]), atol=1e-6)
+    np.testing.assert_allclose(Q[2], expit(Q[1] @ Ws[1].T + bs[2]), atol=1e-6)
+
+
+def test_mean_field_increases_elbo_monotonically():
+    Ws, bs = _random_dbm((5, 4, 3, 3), scale=1.5, seed=3)
+    V = ref.all_binary_states(5)
+    Q, _ = mean_field(V, Ws, bs, n_iter=0 + 1, tol=0.0)
+    previous = elbo_unnormalized(Q, Ws, bs)
+    for _ in range(30):
+        Q, _ = mean_field(V, Ws, bs, n_iter=1, tol=0.0, init=Q[1:])
+        current = elbo_unnormalized(Q, Ws, bs)
+        assert np.all(current >= previous - 1e-12)
+        previous = current
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("with_mask", [False, True])
+def test_mean_field_kernel_matches_numpy_twin(dtype, with_mask):
+    Ws, bs = _random_dbm((6, 5, 4, 3), seed=2)
+    rng = np.random.default_rng(0)
+    V = (rng.random((7, 6)) < 0.5).astype(dtype)
+    observed = (rng.random(V.shape) < 0.6).astype(dtype) if with_mask else np.zeros((0, 0), dtype)
+    Q0 = [V] + [rng.random((7, n)).astype(dtype) for n in (5, 4, 3)]
+    Qk = tuple(q.copy() for q in Q0)
+    n_k = _kernels._mean_field_dbm(Qk, tuple(W.astype(dtype) for W in Ws),
+                                   tuple(b.astype(dtype) for b in bs), observed, 7, 1e-9)
+    Qr, n_r = ref.mean_field_dbm(Q0, Ws, bs, observed, 7, 1e-9)
+    assert n_k == n_r
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    for a, b in zip(Qk, Qr):
+        np.testing.assert_allclose(a, b, atol=tol)
+
+
+def test_gibbs_kernel_matches_numpy_twin():
+    Ws, bs = _random_dbm((6, 5, 4, 3), seed=4)
+    rng = np.random.default_rng(1)
+    S0 = [(rng.random((5, n)) < 0.5).astype(float) for n in (6, 5, 4, 3)]
+    observed = (rng.random((5, 6)) < 0.5).astype(float)
+    for mask in (np.zeros((0, 0)), observed):
+        S = tuple(s.copy() for s in S0)
+        _kernels._gibbs_dbm(S, tuple(Ws), tuple(bs), mask, 4, np.random.default_rng(7))
+        Sr = ref.gibbs_dbm(S0, Ws, bs, mask, 4, np.random.default_rng(7))
+        for a, b in zip(S, Sr):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_ais_kernel_matches_numpy_twin():
+    Ws, bs = _random_dbm((6, 5, 4, 3), seed=5)
+    rng = np.random.default_rng(2)
+    S0 = [(rng.random((4, n)) < 0.5).astype(float) for n in (6, 5, 4, 3)]
+    b_base = rng.normal(size=6)
+    betas = np.linspace(0, 1, 30)
+    S = tuple(s.copy() for s in S0)
+    log_w = np.zeros(4)
+    _kernels._ais_dbm(S, tuple(Ws), tuple(bs), b_base, betas, np.random.default_rng(3), log_w)
+    expected = ref.ais_dbm_reference(S0, Ws, bs, b_base, betas, np.random.default_rng(3))
+    np.testing.assert_allclose(log_w, expected, atol=1e-10)
+
+
+# ------------------------------------------------------------------ estimator on a tiny model
+
+
+def test_score_samples_is_lower_bound_on_exact_log_likelihood():
+    Ws, bs = _random_dbm()
+    model = _model_with(Ws, bs, n_mean_field_iter=200, tol=1e-10)
+    V = ref.all_binary_states(5)
+    bound = model.score_samples(V)
+    exact = ref.dbm_log_marginal_brute_force(V, Ws, bs)
+    assert np.all(bound <= exact + 1e-10)
+    assert np.mean(exact - bound) < 1.0  # a useful bound, not a trivial one
+    assert model.score_kind_ == "lower_bound"
+    np.testing.assert_allclose(model.log_partition_, ref.dbm_log_partition_brute_force(Ws, bs))
+
+
+def test_variational_bound_gradient_matches_finite_differences():
+    """d/dtheta of mean_v [max_Q L(v, Q) - log Z] = <.>_Q - <.>_model (envelope)."""
+    Ws, bs = _random_dbm(scale=0.7, seed=6)
+    V = ref.all_binary_states(5)[::3]
+
+    def objective(Ws, bs):
+        Q, _ = mean_field(V, Ws, bs, n_iter=2000, tol=1e-13)
+        return np.mean(elbo_unnormalized(Q, Ws, bs)) - exact_log_partition_dbm(Ws, bs)
+
+    Q, _ = mean_field(V, Ws, bs, n_iter=2000, tol=1e-13)
+    model_pair, model_mean = ref.dbm_model_statistics(Ws, bs)
+    grads_W = [Q[l + 1].T @ Q[l] / len(V) - model_pair[l] for l in range(2)]
+    grads_b = [Q[l].mean(0) - model_mean[l] for l in range(3)]
+    eps = 1e-5
+    rng = np.random.default_rng(0)
+    for l in range(2):
+        for _ in range(4):
+            i, j = rng.integers(Ws[l].shape[0]), rng.integers(Ws[l].shape[1])
+            Wp = [W.copy() for W in Ws]
+            Wm = [W.copy() for W in Ws]
+            Wp[l][i, j] += eps
+            Wm[l][i, j] -= eps
+            fd = (objective(Wp, bs) - objective(Wm, bs)) / (2 * eps)
+            np.testing.assert_allclose(fd, grads_W[l][i, j], atol=1e-6)
+    for l in range(3):
+        j = rng.integers(len(bs[l]))
+        bp = [b.copy() for b in bs]
+        bm = [b.copy() for b in bs]
+        bp[l][j] += eps
+        bm[l][j] -= eps
+        fd = (objective(Ws, bp) - objective(Ws, bm)) / (2 * eps)
+        np.testing.assert_allclose(fd, grads_b[l][j], atol=1e-6)
+
+
+def test_gibbs_sampler_matches_exact_visible_distribution():
+    Ws, bs = _random_dbm(scale=0.8, seed=7)
+    model = _model_with(Ws, bs)
+    X = model.sample(20000, n_steps=100, random_state=0)
+    codes = (X @ (2 ** np.arange(5))).astype(int)
+    empirical = np.bincount(codes, minlength=32) / len(X)
+    _, exact = ref.dbm_visible_distribution(Ws, bs)
+    assert 0.5 * np.abs(empirical - exact).sum() <= 0.05
+
+
+def test_gibbs_imputation_matches_exact_conditional():
+    Ws, bs = _random_dbm(scale=0.8, seed=8)
+    model = _model_with(Ws, bs)
+    v = np.array([1.0, 0.0, 1.0, 0.0, 0.0])
+    mask = np.array([False, False, True, True, True])
+    X = np.repeat(v[None], 10000, axis=0)
+    M = np.repeat(mask[None], 10000, axis=0)
+    out = model.impute(X, M, method="gibbs", n_steps=100, random_state=0)
+    np.testing.assert_array_equal(out[:, :2], X[:, :2])
+    codes = (out[:, 2:] @ (2 ** np.arange(3))).astype(int)
+    empirical = np.bincount(codes, minlength=8) / len(out)
+    Vs, p = ref.dbm_visible_distribution(Ws, bs)
+    keep = np.all(Vs[:, :2] == v[:2], axis=1)
+    exact = np.zeros(8)
+    exact[(Vs[keep, 2:] @ (2 ** np.arange(3))).astype(int)] = p[keep] / p[keep].sum()
+    assert 0.5 * np.abs(empirical - exact).sum() <= 0.05
+
+
+def test_mean_field_imputation_keeps_observed_and_fills_missing():
+    Ws, bs = _random_dbm(seed=9)
+    model = _model_with(Ws, bs)
+    X = np.array([[1.0, np.nan, 0.0, 1.0, np.nan]])
+    mask = np.isnan(X)
+    out = model.impute(X, mask)
+    np.testing.assert_array_equal(out[~mask], X[~mask])
+    assert np.all((out[mask] > 0) & (out[mask] < 1))
+    # the fixed point: missing visibles satisfy their mean-field equation
+    Q, _ = mean_field(out, model.components_, model.intercepts_, n_iter=1000, tol=1e-12,
+                      observed=(~mask).astype(float))
+    np.testing.assert_allclose(Q[0], out, atol=1e-4)
+
+
+def test_centered_and_plain_parameters_define_the_same_energy():
+    Ws, bs = _random_dbm()
+    rng = np.random.default_rng(0)
+    mu = [rng.random(n) for n in SIZES]
+    cW, cb = centered_parameters(Ws, bs, mu)
+    W2, b2 = plain_parameters(cW, cb, mu)
+    for a, b in zip(W2 + b2, Ws + bs):
+        np.testing.assert_allclose(a, b, atol=1e-12)
+    states, _ = ref.dbm_joint_table(Ws, bs)
+    centred_energy = -sum((s - u) @ b for s, u, b in zip(states, mu, cb)) - sum(
+        np.einsum("ij,ij->i", (states[l] - mu[l]) @ cW[l].T, states[l + 1] - mu[l + 1])
+        for l in range(2)
+    )
+    diff = centred_energy - ref.dbm_energy(states, Ws, bs)
+    np.testing.assert_allclose(diff, diff[0], atol=1e-10)  # equal up to a constant
+
+
+# ------------------------------------------------------------------ estimator API
+
+
+def test_transform_layers_and_dtypes():
+    X = (np.random.default_rng(0).random((30, 6)) < 0.5)
+    model = DBM(hidden_layer_sizes=(4, 3), max_iter=1, pretrain_max_iter=1, random_state=0)
+    assert model.fit(X.astype(np.float64)).transform(X).shape == (30, 7)
+    model.set_params(transform_layer=-1)
+    assert model.fit(X).transform(X).shape == (30, 3)
+    assert model.get_feature_names_out().tolist() == ["dbm0", "dbm1", "dbm2"]
+    model32 = model.fit(X.astype(np.float32))
+    assert model32.transform(X.astype(np.float32)).dtype == np.float32
+    assert model32.components_[0].dtype == np.float32
+    assert model32.score_samples(X.astype(np.float32)).shape == (30,)
+
+
+def test_random_state_fixes_everything():
+    X = (np.random.default_rng(0).random((40, 6)) < 0.4).astype(float)
+    a = DBM(hidden_layer_sizes=(4, 3), max_iter=2, pretrain_max_iter=2, random_state=3).fit(X)
+    b = DBM(hidden_layer_sizes=(4, 3), max_iter=2, pretrain_max_iter=2, random_state=3).fit(X)
+    for x, y in zip(a.components_ + a.intercepts_, b.components_ + b.intercepts_):
+        np.testing.assert_array_equal(x, y)
+    np.testing.assert_array_equal(a.sample(5, n_steps=10), b.sample(5, n_steps=10))
+    clone = pickle.loads(pickle.dumps(a))
+    np.testing.assert_array_equal(clone.sample(3, n_steps=5), a.sample(3, n_steps=5))
+
+
+def test_bad_input_leaves_model_intact():
+    X = (np.random.default_rng(0).random((40, 6)) < 0.4).astype(float)
+    model = DBM(hidden_layer_sizes=(3,), max_iter=1, random_state=0).fit(X)
+    before = [w.copy() for w in model.components_]
+    bad = X.copy()
+    bad[0, 0] = np.nan
+    with pytest.raises(ValueError):
+        model.partial_fit(bad)
+    with pytest.raises(ValueError):
+        model.transform(X[:, :3])
+    for w, v in zip(before, model.components_):
+        np.testing.assert_array_equal(w, v)
+
+
+def test_training_improves_exact_likelihood_on_digits(binary_digits):
+    """Joint training (centred, after pretraining) beats the base rates, and
+    the bound is computed with the exact log Z (10+6 hidden units)."""
+    X_train, X_test = binary_digits
+    model = DBM(hidden_layer_sizes=(12, 6), max_iter=10, pretrain_max_iter=10,
+                batch_size=20, learning_rate=0.01, random_state=0).fit(X_train)
+    p = np.clip(X_train.mean(0), 1e-3, 1 - 1e-3)
+    independent = np.mean(X_test @ np.log(p) + (1 - X_test) @ np.log(1 - p))
+    assert model.log_partition_result_ is None  # exact log Z
+    assert model.score(X_test) > independent + 3.0
