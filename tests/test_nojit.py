@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: (test file, -k expression): small, kernel-level tests only.
 NOJIT_SUBSET = [
     ("tests/boltzmann/test_rbm.py", "twin or brute_force"),
+    ("tests/evaluation/test_ais.py", "kernel"),
 ]
 
 
