@@ -335,3 +335,12 @@ def test_reverse_init_shape_checked():
     model = _random_rbm(3, 4, seed=0)
     with pytest.raises(ValueError, match="init"):
         reverse_ais_log_partition(model, np.zeros((5, 3)))
+
+
+def test_default_schedule_on_tiny_model():
+    # the full 14,501-temperature schedule (cheap on a 4x10 model)
+    model = _random_rbm(4, 10, seed=9, scale=1.0)
+    result = ais_log_partition(model, n_runs=20, random_state=0)
+    assert result.n_temperatures == 14501
+    assert abs(result.log_z - _exact_log_z(model)) < 0.02
+    assert result.ess > 19
