@@ -5,7 +5,32 @@ Every public estimator is importable from the top level::
     from skgenerative import BernoulliRBM
 """
 
-from . import (
+import os as _os
+import tempfile as _tempfile
+
+
+def _numba_cache_fallback(package_dir, environ, is_writable):
+    """Where to cache compiled kernels if not next to their modules.
+
+    Kernels use ``cache=True`` (cached beside each module); on a read-only
+    install they go to the temporary directory instead, unless the user set
+    NUMBA_CACHE_DIR. Returns that directory, or None when nothing is needed.
+    """
+    if environ.get("NUMBA_CACHE_DIR") or is_writable(package_dir):
+        return None
+    return _os.path.join(_tempfile.gettempdir(), "skgenerative-numba")
+
+
+_cache_dir = _numba_cache_fallback(
+    _os.path.dirname(__file__), _os.environ, lambda path: _os.access(path, _os.W_OK)
+)
+if _cache_dir is not None:
+    import numba as _numba
+
+    _os.environ["NUMBA_CACHE_DIR"] = _cache_dir
+    _numba.config.CACHE_DIR = _cache_dir
+
+from . import (  # noqa: E402
     adversarial,
     autoregressive,
     boltzmann,
@@ -13,12 +38,12 @@ from . import (
     diffusion,
     latent,
 )
-from .adversarial import *  # noqa: F401,F403
-from .autoregressive import *  # noqa: F401,F403
-from .boltzmann import *  # noqa: F401,F403
-from .denoising import *  # noqa: F401,F403
-from .diffusion import *  # noqa: F401,F403
-from .latent import *  # noqa: F401,F403
+from .adversarial import *  # noqa: E402,F401,F403
+from .autoregressive import *  # noqa: E402,F401,F403
+from .boltzmann import *  # noqa: E402,F401,F403
+from .denoising import *  # noqa: E402,F401,F403
+from .diffusion import *  # noqa: E402,F401,F403
+from .latent import *  # noqa: E402,F401,F403
 
 __version__ = "0.1.0.dev0"
 

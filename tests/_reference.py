@@ -416,6 +416,56 @@ def ais_gaussian_bernoulli_reference(V, W, b_base, b, c, precision, betas, rng):
 
 
 # ===========================================================================
+# DBN (skgenerative/boltzmann/_dbn.py): brute force over every state
+
+
+def _bernoulli_log_prob(X, logits):
+    """log prod_j Bernoulli(x_j; sigmoid(logit_j)), per row."""
+    return (X * logits - np.logaddexp(0, logits)).sum(axis=1)
+
+
+def dbn_visible_distribution(gen_weights, gen_biases, W_top, b_top, c_top):
+    """Every visible state and its probability under the DBN's generative process.
+
+    The top RBM's marginal of its visible layer ``h_{L-1}`` by brute force over
+    its joint states, then ``p(h_l) = sum_{h_{l+1}} p(h_{l+1}) p(h_l | h_{l+1})``
+    down to ``v``. ``gen_weights[l]`` has shape ``(n_{l+1}, n_l)``.
+    """
+    states = all_binary_states(W_top.shape[1])
+    H_top = all_binary_states(W_top.shape[0])
+    log_p = logsumexp(-rbm_energy(states, H_top, W_top, b_top, c_top), axis=1)
+    p = np.exp(log_p - logsumexp(log_p))
+    for G, b in zip(gen_weights[::-1], gen_biases[::-1]):
+        lower = all_binary_states(G.shape[1])
+        cond = np.exp(np.stack([_bernoulli_log_prob(lower, np.broadcast_to(h @ G + b, lower.shape))
+                                for h in states]))  # (upper states, lower states)
+        p = p @ cond
+        states = lower
+    return states, p
+
+
+def dbn_elbo_brute_force(V, rec_weights, rec_biases, gen_weights, gen_biases, W_top, b_top, c_top):
+    """The variational bound of each row of V with the recognition chain q,
+    summing over every joint state of the intermediate layers."""
+    log_z = rbm_log_partition_brute_force(W_top, b_top, c_top)
+    sizes = [G.shape[0] for G in gen_weights]
+    out = []
+    for v in V:
+        total = 0.0
+        for joint in itertools.product([0.0, 1.0], repeat=sum(sizes)):
+            hs = np.split(np.array(joint), np.cumsum(sizes)[:-1])
+            layers = [v, *hs]
+            log_q = sum(_bernoulli_log_prob(layers[l + 1][None], (layers[l] @ R + c)[None])[0]
+                        for l, (R, c) in enumerate(zip(rec_weights, rec_biases)))
+            log_p = -rbm_free_energy(layers[-1][None], W_top, b_top, c_top)[0]
+            log_p += sum(_bernoulli_log_prob(layers[l][None], (layers[l + 1] @ G + b)[None])[0]
+                         for l, (G, b) in enumerate(zip(gen_weights, gen_biases)))
+            total += np.exp(log_q) * (log_p - log_q)
+        out.append(total - log_z)
+    return np.array(out)
+
+
+# ===========================================================================
 # DBM (skgenerative/boltzmann/_kernels.py, ``_*_dbm`` kernels; issue 6)
 
 

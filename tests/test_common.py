@@ -9,6 +9,7 @@ import pickle
 
 import numpy as np
 import pytest
+from sklearn.base import is_classifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skgenerative
@@ -16,6 +17,9 @@ import skgenerative
 #: Small settings so that the checks run fast; by estimator class name.
 CHECK_PARAMS = {
     "BernoulliRBM": dict(n_components=8, n_iter=3),
+    "DBN": dict(hidden_layer_sizes=(6, 4), max_iter=3, n_importance_samples=10),
+    "DBNClassifier": dict(hidden_layer_sizes=(16,), max_iter=3, fine_tune_learning_rate=0.01,
+                          fine_tune_iter=100),
     "GaussianBernoulliRBM": dict(n_components=8, max_iter=3),
     # latent (issue 8): tiny networks, few epochs and importance samples
     "VAE": dict(encoder_layer_sizes=(8,), decoder_layer_sizes=(8,), max_iter=3,
@@ -32,6 +36,12 @@ CHECK_PARAMS = {
     # DBM family (issue 6)
     "DBM": dict(hidden_layer_sizes=(3, 2), max_iter=2, pretrain_max_iter=2, batch_size=10,
                 n_mean_field_iter=10),
+    "DBMClassifier": dict(dbm=skgenerative.DBM(hidden_layer_sizes=(8, 4), max_iter=2,
+                                               pretrain_max_iter=2, batch_size=10,
+                                               n_mean_field_iter=10, random_state=0),
+                          max_iter=100, learning_rate=0.02, batch_size=20),
+    "MPDBM": dict(hidden_layer_sizes=(8,), n_mean_field_iter=2, max_iter=100,
+                  learning_rate=0.05, batch_size=20),
 }
 
 #: {class name: {check name: reason}}; never skip silently.
@@ -62,7 +72,13 @@ def test_sklearn_compatible(estimator, check):
 def test_fitted_estimator_pickles_to_identical_scores(estimator):
     rng = np.random.default_rng(0)
     X = (rng.random((40, 6)) < 0.4).astype(np.float64)
-    estimator.set_params(**_seed_params(estimator)).fit(X)
+    estimator.set_params(**_seed_params(estimator))
+    if is_classifier(estimator):  # class-aware models: compare probabilities
+        estimator.fit(X, (X[:, 0] > 0).astype(int))
+        clone = pickle.loads(pickle.dumps(estimator))
+        np.testing.assert_array_equal(clone.predict_proba(X), estimator.predict_proba(X))
+        return
+    estimator.fit(X)
     clone = pickle.loads(pickle.dumps(estimator))
     np.testing.assert_array_equal(clone.score_samples(X), estimator.score_samples(X))
 

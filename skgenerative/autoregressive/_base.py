@@ -20,9 +20,10 @@ with minibatch Adam (``skgenerative.nn.Adam``) through the shared
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
 
 from ..base import EpochLoopMixin, GenerativeMixin
 from ..nn import Adam
@@ -50,6 +51,13 @@ def _check_dtype(dtype, X):
     if dt not in (np.float32, np.float64):
         raise ValueError(f"dtype must be None, numpy.float32 or numpy.float64; got {dtype!r}.")
     return dt
+
+
+def _minibatch_blas():
+    """One BLAS thread for minibatch training: the GEMMs of a minibatch are
+    small, and 2-thread OpenBLAS on small shapes is much slower under load
+    (DESIGN.md §4). Parallelise over independent fits (joblib) instead."""
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 class _BaseAutoregressive(GenerativeMixin, EpochLoopMixin, BaseEstimator):
@@ -100,6 +108,7 @@ class _BaseAutoregressive(GenerativeMixin, EpochLoopMixin, BaseEstimator):
     def _parameters(self):
         return {name: getattr(self, name) for name in self._parameter_names}
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Fit the model by maximum likelihood with minibatch Adam.
 
@@ -128,15 +137,16 @@ class _BaseAutoregressive(GenerativeMixin, EpochLoopMixin, BaseEstimator):
         if self.early_stopping:
             X, X_val = self._split_validation(X, rng)
         self._shuffle = True
-        self._fit_epochs(
-            X,
-            self.max_iter,
-            rng,
-            X_val=X_val,
-            tol=self.tol if self.early_stopping else None,
-            n_iter_no_change=self.n_iter_no_change,
-            verbose=self.verbose,
-        )
+        with _minibatch_blas():
+            self._fit_epochs(
+                X,
+                self.max_iter,
+                rng,
+                X_val=X_val,
+                tol=self.tol if self.early_stopping else None,
+                n_iter_no_change=self.n_iter_no_change,
+                verbose=self.verbose,
+            )
         return self
 
     def partial_fit(self, X, y=None):
@@ -167,7 +177,8 @@ class _BaseAutoregressive(GenerativeMixin, EpochLoopMixin, BaseEstimator):
         X = X.astype(self.dtype_, copy=False)
         self._shuffle = False
         try:
-            self._fit_epochs(X, 1, self.random_state_, verbose=self.verbose)
+            with _minibatch_blas():
+                self._fit_epochs(X, 1, self.random_state_, verbose=self.verbose)
         finally:
             self._shuffle = True
         return self

@@ -140,9 +140,22 @@ class FVSBN(_BaseAutoregressive):
 
     def _init_parameters(self, X, rng):
         D = X.shape[1]
-        self._mask = _precedence_mask(self.ordering_, self.dtype_)
+        self.__dict__.pop("_mask_cache", None)  # a new ordering_
         self.coef_ = np.zeros((D, D), dtype=self.dtype_)
         self.intercept_ = _logit_of_mean(X, self.dtype_)
+
+    @property
+    def _mask(self):
+        # derived from ordering_, cached but not pickled (D x D)
+        cache = self.__dict__.get("_mask_cache")
+        if cache is None:
+            cache = self.__dict__["_mask_cache"] = _precedence_mask(self.ordering_, self.dtype_)
+        return cache
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_mask_cache", None)
+        return state
 
     def _logits(self, X):
         return X @ self.coef_.T + self.intercept_

@@ -159,11 +159,28 @@ class NeuralAutoregressive(_BaseAutoregressive):
     def _init_parameters(self, X, rng):
         D = X.shape[1]
         G = (D - 1) * self.n_components
-        self._masks = _group_masks(self.ordering_, self.n_components, self.dtype_)
-        self.weights_ = _init_weights(rng, (D, G), self.dtype_, 0.1) * self._masks[0]
-        self.output_weights_ = _init_weights(rng, (G, D), self.dtype_, 0.01) * self._masks[1]
+        masks = _group_masks(self.ordering_, self.n_components, self.dtype_)
+        self.__dict__["_mask_cache"] = masks
+        self.weights_ = _init_weights(rng, (D, G), self.dtype_, 0.1) * masks[0]
+        self.output_weights_ = _init_weights(rng, (G, D), self.dtype_, 0.01) * masks[1]
         self.intercept_hidden_ = np.zeros(G, dtype=self.dtype_)
         self.intercept_visible_ = _logit_of_mean(X, self.dtype_)
+
+    @property
+    def _masks(self):
+        # derived from ordering_ and n_components, cached but not pickled (O(D^2 H))
+        cache = self.__dict__.get("_mask_cache")
+        if cache is None:
+            D = self.ordering_.shape[0]
+            group_size = self.intercept_hidden_.shape[0] // (D - 1) if D > 1 else 1
+            cache = _group_masks(self.ordering_, group_size, self.dtype_)
+            self.__dict__["_mask_cache"] = cache
+        return cache
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_mask_cache", None)
+        return state
 
     def _forward(self, X):
         hidden = np.tanh(X @ self.weights_ + self.intercept_hidden_)

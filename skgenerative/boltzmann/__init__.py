@@ -1,7 +1,16 @@
 """Energy-based models (§20.1–20.8): RBMs, DBNs, DBMs and their unit types."""
 
-from ._dbm import DBM
+from ._dbm import DBM, MPDBM, DBMClassifier
+from ._dbn import DBN, DBNClassifier
 from ._gaussian_rbm import GaussianBernoulliRBM
 from ._rbm import BernoulliRBM
 
-__all__ = ["BernoulliRBM", "DBM", "GaussianBernoulliRBM"]
+__all__ = [
+    "BernoulliRBM",
+    "DBM",
+    "DBMClassifier",
+    "DBN",
+    "DBNClassifier",
+    "GaussianBernoulliRBM",
+    "MPDBM",
+]

@@ -26,7 +26,6 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from ..exceptions import OutOfSupportWarning
-from ..utils.random import check_generator
 from . import _kernels
 from ._rbm import _CHEAP_ENUMERATION_UNITS, _MONITOR_ROWS, BaseRBM
 from ._units import GaussianUnits, softplus
@@ -38,7 +37,7 @@ __all__ = ["GaussianBernoulliRBM"]
 _LOG_PRECISION_MIN = float(np.log(1e-4))
 #: A fixed precision times the data variance above this means the data are far
 #: wider than the model's conditional noise: probably unstandardised data.
-_SCALE_MISMATCH = 100.0
+_SCALE_MISMATCH = 10.0
 
 
 def _gaussian_log_partition(W, b, c, beta):
@@ -107,8 +106,11 @@ class GaussianBernoulliRBM(BaseRBM):
     data. With the default ``precision="auto"`` the model's conditional
     variance equals the data variance at initialisation; a fixed numeric
     precision expects data of matching scale (standardize with
-    :class:`~sklearn.preprocessing.StandardScaler`; a warning says so
-    otherwise).
+    :class:`~sklearn.preprocessing.StandardScaler`): when the data vary far
+    more than ``1 / sqrt(precision)`` an
+    :class:`~skgenerative.exceptions.OutOfSupportWarning` says so,
+    and training may then diverge (a ``FloatingPointError`` names the epoch;
+    the parameters of the last finite epoch are kept, never NaN).
 
     Parameters
     ----------
@@ -152,7 +154,8 @@ class GaussianBernoulliRBM(BaseRBM):
         ``learn_precision=True`` it is the starting value.
     learn_precision : bool, default=False
         Learn the precisions by gradient ascent on their logarithm (so they
-        stay positive), bounded by the ``min_variance`` floor.
+        stay positive). The variances ``1 / precision_`` stay between
+        ``min_variance`` and 10**4 times the training variance of each feature.
     min_variance : float, default=1e-3
         Floor of the variances (``1 / precision_``) that ``"auto"`` and
         learning can produce, in the units of the data: constant features
@@ -173,7 +176,9 @@ class GaussianBernoulliRBM(BaseRBM):
         Continue from the fitted parameters and chains on ``fit``.
     log_z : {"auto", "exact", "ais"} or float, default="auto"
         How ``log Z`` is obtained for ``score_samples``: ``"auto"`` enumerates
-        the hidden layer when it has at most ``exact_limit`` units.
+        the hidden layer when it has at most ``exact_limit`` units and runs
+        AIS (from the base model ``N(base_rate_, 1 / precision_)``, seeded at
+        ``fit``) otherwise; a float is used as given.
     exact_limit : int, default=20
         Largest number of hidden units enumerated for the exact ``log Z``.
 
@@ -194,6 +199,10 @@ class GaussianBernoulliRBM(BaseRBM):
         fresh sampling chains and AIS.
     log_partition_ : float
         log Z (computed on first use, then cached).
+    log_partition_ci_ : tuple of float
+        Interval of ``log_partition_`` (a point when exact).
+    score_kind_ : str
+        ``"exact"`` when ``log Z`` is enumerated, else ``"estimate"``.
     n_iter_ : int
         Epochs run.
     random_state_ : numpy.random.Generator
@@ -338,20 +347,7 @@ class GaussianBernoulliRBM(BaseRBM):
         self : GaussianBernoulliRBM
             The fitted model.
         """
-        first = not hasattr(self, "components_")
-        X = self._validate_X(X, reset=first)
-        self._check_support(X)
-        if first:
-            self.random_state_ = check_generator(self.random_state)
-            self._initialize(X, self.random_state_)
-        self._ensure_contiguous_state()
-        X = np.ascontiguousarray(X, dtype=self.components_.dtype)
-        shuffle, self.shuffle = self.shuffle, False
-        try:
-            self._fit_epochs(X, 1, self.random_state_, verbose=self.verbose)
-        finally:
-            self.shuffle = shuffle
-        return self
+        return self._partial_fit(X)
 
     def _validate_X(self, X, *, reset):
         # dense only: the quadratic energy term makes sparsity useless
@@ -392,6 +388,11 @@ class GaussianBernoulliRBM(BaseRBM):
         if not np.all(np.isfinite(precision)) or np.any(precision <= 0):
             raise ValueError("precision must be finite and positive.")
         return np.broadcast_to(precision, variance.shape).copy()
+
+    def _initialize(self, X, rng):
+        # reject a bad precision before any fitted attribute is set
+        self._initial_precision(np.ones(X.shape[1]))
+        super()._initialize(X, rng)
 
     # ------------------------------------------------------------ unit hooks
     def _init_visible(self, X, rng):
@@ -465,10 +466,10 @@ class GaussianBernoulliRBM(BaseRBM):
         """Warn when a fixed precision does not match the scale of the data."""
         if self.learn_precision or X.shape[0] < 2:
             return
+        if isinstance(self.precision, str):
+            return  # "auto" matches the data by construction
         if hasattr(self, "precision_"):
             beta = self.precision_
-        elif isinstance(self.precision, str):
-            return  # "auto" matches the data by construction
         else:
             beta = np.asarray(self.precision, dtype=np.float64)
         if beta.ndim == 1 and beta.shape[0] != X.shape[1]:
@@ -517,7 +518,10 @@ class GaussianBernoulliRBM(BaseRBM):
         """Log-density log p(v) of each row, in nats.
 
         ``-F(v) - log Z``, a density of the data as given (not of standardized
-        data): exact when ``n_components <= exact_limit``. Deterministic.
+        data): exact when ``n_components <= exact_limit`` (``log Z`` by
+        enumeration of the hidden layer), otherwise with an AIS estimate of
+        ``log Z`` (see ``log_z``, ``estimate_log_partition`` and
+        ``log_partition_ci_``), cached and deterministic after ``fit``.
 
         Parameters
         ----------

@@ -12,6 +12,7 @@ the numpy twins in ``tests/_reference.py``.
 import numpy as np
 from numba import njit, prange
 
+from ..utils._numba_math import sigmoid_into as _sigmoid_into
 from ..utils._blas import gemm
 
 _NJIT = dict(cache=True, error_model="numpy")
@@ -48,12 +49,24 @@ def _bernoulli_sample_inplace(P, rng):
 
 @njit(**_NJIT)
 def _sigmoid_sample_inplace(A, bias, rng):
-    """``A[i, j] = 1 if u < sigmoid(A[i, j] + bias[j]) else 0`` in one pass."""
-    one = A.dtype.type(1.0)
-    for i in range(A.shape[0]):
-        for j in range(A.shape[1]):
-            p = one / (one + np.exp(-(A[i, j] + bias[j])))
-            A[i, j] = 1.0 if rng.random() < p else 0.0
+    """``A[i, j] = 1 if u < sigmoid(A[i, j] + bias[j]) else 0``.
+
+    The uniforms are drawn in bulk (the same stream as one ``rng.random()``
+    per unit, row-major) and the sigmoid of a whole row is computed in one
+    vectorisable pass (a polynomial exp in float32, relative error ~1e-7).
+    """
+    n, m = A.shape
+    uniforms = rng.random(n * m)
+    probabilities = np.empty(m, A.dtype)
+    scratch = np.empty(m, np.int32)
+    for i in range(n):
+        row = A[i]
+        for j in range(m):
+            row[j] += bias[j]
+        _sigmoid_into(row, probabilities, scratch)
+        offset = i * m
+        for j in range(m):
+            row[j] = 1.0 if uniforms[offset + j] < probabilities[j] else 0.0
 
 
 @njit(**_NJIT)

@@ -304,6 +304,29 @@ class BaseRBM(
         )
         return self
 
+    def _partial_fit(self, X):
+        """One pass over the block X in minibatches, in order (no shuffle).
+
+        The first call initialises from its block; later calls keep the
+        chains, momentum and random stream, so a sequence of blocks gives the
+        same model as ``fit`` on the same batches in the same order.
+        """
+        first = not hasattr(self, "components_")
+        X = self._validate_X(X, reset=first)
+        self._check_support(X)
+        if first:
+            self.random_state_ = check_generator(self.random_state)
+            self._initialize(X, self.random_state_)
+        self._ensure_contiguous_state()
+        if not sp.issparse(X):
+            X = np.ascontiguousarray(X, dtype=self.components_.dtype)
+        shuffle, self.shuffle = self.shuffle, False
+        try:
+            self._fit_epochs(X, 1, self.random_state_, verbose=self.verbose)
+        finally:
+            self.shuffle = shuffle
+        return self
+
     def _begin_epoch(self, epoch, n_epochs):
         if self.learning_rate_schedule == "linear":
             self._current_learning_rate = self.learning_rate * (1 - epoch / n_epochs)
@@ -343,13 +366,18 @@ class BaseRBM(
         -------
         v : ndarray of shape (n_samples, n_features_in_)
         """
+        return self._mean_visibles(self._check_hidden(H))
+
+    def _check_hidden(self, H):
         check_is_fitted(self)
         H = np.asarray(H, dtype=self.components_.dtype)
         if H.ndim != 2 or H.shape[1] != self.n_components:
             raise ValueError(
                 f"H must have shape (n_samples, {self.n_components}), got {H.shape}."
             )
-        return self._mean_visibles(H)
+        if not np.all(np.isfinite(H)):
+            raise ValueError("H contains NaN or infinity.")
+        return H
 
     def mean_hiddens(self, X):
         """P(h = 1 | v) (same as ``transform``)."""
@@ -368,9 +396,9 @@ class BaseRBM(
         -------
         h : ndarray of shape (n_samples, n_components), values in {0, 1}
         """
-        rng = self._rng(random_state)
-        p = self.transform(X)
-        return (rng.random(p.shape) < p).astype(p.dtype)
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        return self._sample_hiddens(X, self._rng(random_state))
 
     def sample_visibles(self, H, random_state=None):
         """Draw v ~ P(v | h = H).
@@ -385,9 +413,7 @@ class BaseRBM(
         -------
         v : ndarray of shape (n_samples, n_features_in_)
         """
-        check_is_fitted(self)
-        H = np.asarray(H, dtype=self.components_.dtype)
-        return self._sample_visibles(H, self._rng(random_state))
+        return self._sample_visibles(self._check_hidden(H), self._rng(random_state))
 
     def _sample_hiddens(self, v, rng):
         p = self._mean_hiddens(v)
@@ -808,21 +834,7 @@ class BernoulliRBM(BaseRBM):
         self : BernoulliRBM
             The fitted model.
         """
-        first = not hasattr(self, "components_")
-        X = self._validate_X(X, reset=first)
-        self._check_support(X)
-        if first:
-            self.random_state_ = check_generator(self.random_state)
-            self._initialize(X, self.random_state_)
-        self._ensure_contiguous_state()
-        if not sp.issparse(X):
-            X = np.ascontiguousarray(X, dtype=self.components_.dtype)
-        shuffle, self.shuffle = self.shuffle, False
-        try:
-            self._fit_epochs(X, 1, self.random_state_, verbose=self.verbose)
-        finally:
-            self.shuffle = shuffle
-        return self
+        return self._partial_fit(X)
 
     # ------------------------------------------------------------ unit hooks
     def _init_visible(self, X, rng):

@@ -35,10 +35,9 @@ import numpy as np
 from numba import njit
 
 # float32: a polynomial exp that vectorises (libm's expf does not); float64:
-# the exact sigmoid. Shared with the autoregressive kernels.
-from ..autoregressive._kernels import _sigmoid_into
-
-_FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
+# the exact sigmoid
+from ..utils._numba_math import FASTMATH as _FASTMATH
+from ..utils._numba_math import sigmoid_into as _sigmoid_into
 
 #: Largest |d| = |dbeta * x| for which the weight increment uses its series;
 #: the truncation error is then below 1e-12 per unit and temperature.

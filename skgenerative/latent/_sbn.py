@@ -480,7 +480,8 @@ class SigmoidBeliefNet(
         k = self.n_importance_samples if n_importance is None else int(n_importance)
         if k < 1:
             raise ValueError(f"n_importance must be >= 1; got {k}.")
-        return _importance_log_mean(self._log_weights(X, k, _base_seed(random_state, self.score_seed_)))
+        seed = _base_seed(random_state, self.score_seed_)
+        return _importance_log_mean(self._log_weights(X, k, seed))
 
     def score_samples(self, X):
         """Importance-sampled estimate of ``log p(x)`` per row, in nats.

@@ -3,16 +3,10 @@
 Every kernel has a plain-numpy twin in ``tests/_reference.py``.
 """
 
-import os
-import tempfile
+import numpy as np
+from numba import njit
 
-if "NUMBA_CACHE_DIR" not in os.environ and not os.access(os.path.dirname(__file__), os.W_OK):
-    os.environ["NUMBA_CACHE_DIR"] = os.path.join(tempfile.gettempdir(), "skgenerative-numba")
-
-import numpy as np  # noqa: E402
-from numba import njit  # noqa: E402
-
-_FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
+from ..utils._numba_math import FASTMATH as _FASTMATH
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH)

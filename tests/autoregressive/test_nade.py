@@ -171,3 +171,40 @@ def test_nade_float32_kernels_match_float64_twin():
     _kernels._nade_grad_bernoulli(X.astype(np.float32), *f32, order, *grads)
     for got, want in zip(grads, _reference.nade_grad_bernoulli(X, W, V, b, c, order)):
         np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-3 * np.abs(want).max())
+
+
+def test_nade_divergence_restores_last_finite_epoch(random_binary, monkeypatch):
+    model = NADE(4, max_iter=1, random_state=0).fit(random_binary)
+    before = model.weights_.copy()
+
+    def nan_gradient(X, rng):
+        ll, grads = NADE._batch_gradient(model, X, rng)
+        grads["weights_"][:] = np.nan
+        return ll, grads
+
+    monkeypatch.setattr(model, "_batch_gradient", nan_gradient)
+    with pytest.raises(FloatingPointError, match="learning rate"):
+        model.set_params(warm_start=True).fit(random_binary)
+    np.testing.assert_array_equal(model.weights_, before)
+    assert model.n_iter_ == 1
+
+
+def test_nade_interrupt_keeps_last_completed_epoch(random_binary, monkeypatch):
+    model = NADE(4, max_iter=1, batch_size=50, random_state=0).fit(random_binary)
+    before = model.weights_.copy()
+    calls = []
+
+    def interrupted(X, rng):
+        calls.append(1)
+        if len(calls) == 2:  # mid-epoch, after one update
+            raise KeyboardInterrupt
+        return NADE._batch_gradient(model, X, rng)
+
+    monkeypatch.setattr(model, "_batch_gradient", interrupted)
+    with pytest.warns(UserWarning, match="interrupted"), pytest.raises(KeyboardInterrupt):
+        model.set_params(warm_start=True).fit(random_binary)
+    np.testing.assert_array_equal(model.weights_, before)
+    # and training resumes from there
+    monkeypatch.undo()
+    model.fit(random_binary)
+    assert model.n_iter_ == 2

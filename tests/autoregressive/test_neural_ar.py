@@ -57,3 +57,20 @@ def test_neural_ar_beats_independent_bernoulli_on_digits(binary_digits):
     train, test = binary_digits
     model = NeuralAutoregressive(2, learning_rate=3e-3, max_iter=30, random_state=0).fit(train)
     assert model.score(test) > independent_bernoulli_log_prob(train, test).mean() + 5
+
+
+def test_neural_ar_pickle_omits_the_derived_masks(random_binary):
+    import pickle
+
+    model = NeuralAutoregressive(3, ordering="random", max_iter=2, random_state=0).fit(random_binary)
+    masks = [m.copy() for m in model._masks]
+    clone = pickle.loads(pickle.dumps(model))
+    assert "_mask_cache" not in clone.__dict__
+    for got, want in zip(clone._masks, masks):
+        np.testing.assert_array_equal(got, want)
+    np.testing.assert_array_equal(clone.score_samples(random_binary), model.score_samples(random_binary))
+    # refitting draws a new ordering: the masks follow it
+    model.set_params(random_state=1).fit(random_binary)
+    rank = np.argsort(model.ordering_)
+    input_mask = model._masks[0]
+    assert np.all((input_mask[:, ::3] > 0) == (rank[:, None] <= np.arange(9)[None, :]))

@@ -6,6 +6,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.special import logsumexp
 from scipy.stats import norm
+from sklearn.datasets import load_digits
 
 from skgenerative import GaussianBernoulliRBM
 from skgenerative.boltzmann import _kernels
@@ -14,7 +15,11 @@ from skgenerative.boltzmann._gaussian_rbm import (
     _gaussian_log_partition,
     _to_standardized,
 )
-from skgenerative.evaluation import ais_log_partition, exact_log_partition
+from skgenerative.evaluation import (
+    ais_log_partition,
+    exact_log_partition,
+    rbm_log_likelihood,
+)
 from skgenerative.exceptions import OutOfSupportWarning
 
 from .. import _reference as ref
@@ -243,12 +248,29 @@ def test_sample_persistent_transform_inverse_transform():
 
 def test_ais_agrees_with_exact_log_partition():
     X = _mixture_data(500, 1)
-    model = GaussianBernoulliRBM(
-        n_components=10, learning_rate=0.02, max_iter=5, random_state=0
-    ).fit(X)
+    params = dict(n_components=10, learning_rate=0.02, max_iter=5, random_state=0)
+    model = GaussianBernoulliRBM(**params).fit(X)
     exact = model.log_partition_
+    assert model.score_kind_ == "exact"
     result = ais_log_partition(model, n_runs=100, betas=3000, random_state=0)
     assert abs(result.log_z - exact) <= 0.1, (result.log_z, exact)
+    # log_z="ais": the model's own AIS estimate (seeded at fit) in score_samples
+    estimated = GaussianBernoulliRBM(log_z="ais", **params).fit(X)
+    assert estimated.score_kind_ == "estimate"
+    low, high = estimated.log_partition_ci_
+    assert abs(estimated.log_partition_ - exact) <= 0.1 and low <= exact <= high
+    np.testing.assert_allclose(
+        estimated.score_samples(X), model.score_samples(X) + exact - estimated.log_partition_
+    )
+
+
+def test_evaluation_helpers_agree_with_the_model():
+    """skgenerative.evaluation reads the model by duck typing (precision_)."""
+    W, b, c, beta = _random_gbrbm(3, 4, seed=8)
+    model = _model_with(W, b, c, beta)
+    X = np.random.default_rng(0).normal(size=(10, 3))
+    result = rbm_log_likelihood(model, X, log_partition=exact_log_partition(model))
+    np.testing.assert_allclose(result.values, model.score_samples(X), atol=1e-10)
 
 
 # ------------------------------------------------------------- learning
@@ -265,6 +287,22 @@ def test_learns_better_than_a_diagonal_gaussian(params):
     mean, std = X_train.mean(0), X_train.std(0)
     diagonal = norm.logpdf(X_test, mean, std).sum(1).mean()
     assert model.score(X_test) > diagonal + 0.2, (model.score(X_test), diagonal)
+
+
+def test_learns_raw_digits_without_scaling():
+    """Raw (dequantized) pixel values 0..17, not standardized: the default
+    precision fits them with no warning and beats the independent Gaussian."""
+    rng = np.random.default_rng(0)
+    X = load_digits().data + rng.random((1797, 64))
+    X_train, X_test = X[:1500], X[1500:]
+    variance = np.maximum(X_train.var(0), 1e-3)  # the model's default floor
+    diagonal = norm.logpdf(X_test, X_train.mean(0), np.sqrt(variance)).sum(1).mean()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = GaussianBernoulliRBM(
+            n_components=8, max_iter=5, momentum=0.5, random_state=0
+        ).fit(X_train)
+        assert model.score(X_test) > diagonal + 2, (model.score(X_test), diagonal)
 
 
 def test_model_is_equivariant_to_affine_rescaling_of_the_data():
@@ -300,6 +338,19 @@ def test_fixed_unit_precision_on_unscaled_data_warns_and_stays_finite():
     assert np.all(np.isfinite(scores))
 
 
+def test_divergence_under_mismatched_fixed_precision_leaves_no_nan():
+    """Raw digits (variance up to ~40) with a fixed unit precision: warned
+    about, and when training diverges the last finite epoch is kept."""
+    X = load_digits().data
+    model = GaussianBernoulliRBM(n_components=16, precision=1.0, random_state=0)
+    with pytest.warns(OutOfSupportWarning, match="StandardScaler"):
+        with pytest.raises(FloatingPointError, match="learning rate"):
+            model.fit(X)
+    for name in ("components_", "intercept_visible_", "intercept_hidden_", "precision_"):
+        assert np.all(np.isfinite(getattr(model, name))), name
+    assert 0 < model.n_iter_ < model.max_iter
+
+
 def test_min_variance_floor_keeps_constant_feature_density_bounded():
     rng = np.random.default_rng(0)
     X = np.c_[rng.normal(size=(200, 2)), np.zeros(200)]  # a constant feature
@@ -322,6 +373,10 @@ def test_fixed_precision_array_is_kept_and_validated():
         GaussianBernoulliRBM(n_components=2, precision=[1.0, 2.0, 3.0]).fit(X)
     with pytest.raises(ValueError, match="positive"):
         GaussianBernoulliRBM(n_components=2, precision=[1.0, -2.0]).fit(X)
+    bad = GaussianBernoulliRBM(n_components=2, precision=[1.0, 2.0, 3.0])
+    with pytest.raises(ValueError, match="shape"):
+        bad.partial_fit(X)
+    assert not hasattr(bad, "components_")
 
 
 def test_verbose_prints_log_likelihood(capsys):

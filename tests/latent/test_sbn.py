@@ -166,3 +166,62 @@ def test_partial_fit_and_bad_input(binary_digits):
     with pytest.raises(ValueError):
         m.partial_fit(bad)
     np.testing.assert_array_equal(m.score_samples(X[:20]), before)
+
+
+def _exact_elbo(model, x):
+    """sum_h q(h | x) (log p(x, h) - log q(h | x)) for a one-hidden-layer net."""
+    H = _states(model.recognition_[0].n_outputs)
+    rec, gen = model.recognition_[0], model.generative_[0]
+    log_q = _log_bern(H, x @ rec.params["rec0_W0"] + rec.params["rec0_b0"])
+    log_p = _log_bern(H, model.prior_["prior_b"]) + _log_bern(
+        x, H @ gen.params["gen0_W0"] + gen.params["gen0_b0"]
+    )
+    return float((np.exp(log_q) * (log_p - log_q)).sum())
+
+
+def _fd(f, arr, i, h=1e-6):
+    old = arr[i]
+    arr[i] = old + h
+    up = f()
+    arr[i] = old - h
+    down = f()
+    arr[i] = old
+    return (up - down) / (2 * h)
+
+
+@pytest.fixture
+def one_layer_sbn():
+    rng = np.random.default_rng(0)
+    X = (rng.random((100, 4)) < [0.2, 0.7, 0.5, 0.4]).astype(float)
+    return SigmoidBeliefNet((3,), method="nvil", max_iter=3, learning_rate=1e-2, batch_size=20,
+                            random_state=0).fit(X)
+
+
+def test_reweighted_generative_gradient_approaches_exact_log_likelihood_gradient(one_layer_sbn):
+    model = one_layer_sbn
+    x = np.array([[1.0, 0.0, 1.0, 1.0]])
+    k = 50_000
+    grads, _ = model._wake(
+        x, lambda lw: ((np.exp(lw - lw.max()) / np.exp(lw - lw.max()).sum()).ravel(), None),
+        np.random.default_rng(0), k,
+    )
+    params = model.optimizer_.params
+    for key, i in [("gen0_W0", (1, 2)), ("gen0_b0", (0,)), ("prior_b", (2,))]:
+        exact = _fd(lambda: _exact_log_px(model, x)[0], params[key], i)
+        np.testing.assert_allclose(grads[key][i], exact, atol=0.02)
+
+
+def test_nvil_recognition_gradient_is_unbiased_for_the_elbo_gradient(one_layer_sbn):
+    model = one_layer_sbn
+    model.baseline_.variance_normalization = False
+    x = np.array([[1.0, 0.0, 1.0, 1.0]])
+    X = np.repeat(x, 500, axis=0)
+    rng = np.random.default_rng(1)
+    keys = [("rec0_W0", (0, 1)), ("rec0_W0", (2, 0)), ("rec0_b0", (2,))]
+    est = np.array([
+        [model._batch_grads(X, rng)[0][key][i] for key, i in keys] for _ in range(200)
+    ])
+    exact = [_fd(lambda: _exact_elbo(model, x[0]), model.optimizer_.params[key], i)
+             for key, i in keys]
+    se = est.std(axis=0) / np.sqrt(len(est))
+    assert np.all(np.abs(est.mean(axis=0) - exact) < 4 * se + 1e-3), (est.mean(0), exact, se)

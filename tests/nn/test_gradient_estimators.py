@@ -165,4 +165,5 @@ def test_baseline_network_gradient_is_squared_error_gradient(dtype):
     W[0, 1] -= 2 * h
     down = obj()
     W[0, 1] += h
-    np.testing.assert_allclose(grads[key][0, 1], (up - down) / (2 * h), rtol=1e-2 if dtype == np.float32 else 1e-5)
+    rtol = 1e-2 if dtype == np.float32 else 1e-5
+    np.testing.assert_allclose(grads[key][0, 1], (up - down) / (2 * h), rtol=rtol)
