@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 NOJIT_SUBSET = [
     ("tests/boltzmann/test_rbm.py", "twin or brute_force"),
     ("tests/utils/test_numba_math.py", "twin or stream"),
+    ("tests/evaluation/test_ais.py", "kernel"),
     ("tests/boltzmann/test_gaussian_rbm.py", "twin"),
     ("tests/autoregressive", "twin"),
     ("tests/boltzmann/test_dbm.py", "twin"),
