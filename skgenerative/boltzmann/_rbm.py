@@ -546,7 +546,7 @@ class BaseRBM(
         result = self.estimate_log_partition(random_state=self._score_seed)
         return result.log_z, result.log_z_ci
 
-    def estimate_log_partition(self, *, n_runs=100, betas=None, random_state=None):
+    def estimate_log_partition(self, *, n_runs=100, betas=None, random_state=None, n_jobs=None):
         """Estimate log Z by annealed importance sampling (AIS).
 
         Starts from the independent model of the training marginals
@@ -564,6 +564,8 @@ class BaseRBM(
             Temperature schedule, see
             :func:`skgenerative.evaluation.ais_log_partition`.
         random_state : int, Generator or None, default=None
+        n_jobs : int or None, default=None
+            Threads running blocks of chains; the result does not depend on it.
 
         Returns
         -------
@@ -574,7 +576,9 @@ class BaseRBM(
         from ..evaluation import ais_log_partition  # evaluation imports models
 
         check_is_fitted(self)
-        return ais_log_partition(self, n_runs=n_runs, betas=betas, random_state=random_state)
+        return ais_log_partition(
+            self, n_runs=n_runs, betas=betas, random_state=random_state, n_jobs=n_jobs
+        )
 
     def score_samples(self, X):
         """Log-likelihood log p(v) of each row, in nats.
