@@ -39,9 +39,13 @@ _SPARSE_CHUNK_ROWS = 2048
 #: Enumerated states below which the exact log-likelihood is cheap enough to
 #: report every epoch (verbose, early stopping).
 _CHEAP_ENUMERATION_UNITS = 16
-#: Up to this many stacked rows (batch + chains) per GEMM, one BLAS thread is
-#: much faster than two (measured: DESIGN.md §4), so training pins BLAS to one.
-_SINGLE_THREAD_ROWS = 256
+#: Below this many multiply-adds per training GEMM ((batch + chains) x
+#: n_features x n_components) BLAS is pinned to one thread: two-thread
+#: OpenBLAS on small GEMMs is up to 10-200x slower when the other core is busy
+#: (DESIGN.md §4; scikit-learn's 25-unit, batch-100 epoch took 5.7 s instead
+#: of 0.8 s here), while above it two threads were 1.25-1.4x faster at load
+#: ~2.5 (benchmarks/README.md, 256x100 and 500x100).
+_SINGLE_THREAD_MACS = 2**25
 #: Rows used for the per-epoch statistics printed when verbose.
 _MONITOR_ROWS = 1000
 
@@ -220,7 +224,8 @@ class BaseRBM(
         hyper = self._hyper(self._current_learning_rate)
         n_batches = int(np.ceil(n / self.batch_size))
         stacked_rows = self.batch_size + self.h_samples_.shape[0]
-        limit = 1 if stacked_rows <= _SINGLE_THREAD_ROWS else None
+        macs = stacked_rows * self.components_.shape[0] * self.components_.shape[1]
+        limit = 1 if macs < _SINGLE_THREAD_MACS else None
         with threadpool_limits(limits=limit, user_api="blas"):
             self._run_batches(X, rows, n_batches, hyper, rng, progress)
         self._log_partition = self._log_partition_ci = None
