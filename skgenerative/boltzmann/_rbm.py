@@ -40,12 +40,15 @@ _SPARSE_CHUNK_ROWS = 2048
 #: report every epoch (verbose, early stopping).
 _CHEAP_ENUMERATION_UNITS = 16
 #: Below this many multiply-adds per training GEMM ((batch + chains) x
-#: n_features x n_components) BLAS is pinned to one thread: two-thread
-#: OpenBLAS on small GEMMs is up to 10-200x slower when the other core is busy
-#: (DESIGN.md §4; scikit-learn's 25-unit, batch-100 epoch took 5.7 s instead
-#: of 0.8 s here), while above it two threads were 1.25-1.4x faster at load
-#: ~2.5 (benchmarks/README.md, 256x100 and 500x100).
-_SINGLE_THREAD_MACS = 2**25
+#: n_features x n_components) BLAS is pinned to one thread. Two-thread
+#: OpenBLAS waits for the other core at every GEMM: when that core is busy
+#: (GridSearchCV workers, other jobs) an epoch gets 10-25x slower (measured:
+#: our 500-unit, batch-100 epoch took 7.3 s instead of 0.3 s at load 3;
+#: scikit-learn's 25-unit, batch-100 epoch 5.6 s instead of 0.24 s), while
+#: on an idle machine two threads gain only 1.25-1.4x on these shapes
+#: (DESIGN.md §4, benchmarks/README.md). Only GEMMs of tens of milliseconds,
+#: where a scheduler delay does not matter, get more threads.
+_SINGLE_THREAD_MACS = 2**30
 #: Rows used for the per-epoch statistics printed when verbose.
 _MONITOR_ROWS = 1000
 
