@@ -288,11 +288,12 @@ class BaseRBM(
     def _n_epochs(self):
         return self.n_iter
 
-    def _fit(self, X, *, reset):
+    def _fit(self, X):
         """Validate, initialise (unless warm), train for the configured epochs."""
-        X = self._validate_X(X, reset=reset)
+        warm = self.warm_start and hasattr(self, "components_")
+        # a warm start keeps the fitted feature count: other data is an error
+        X = self._validate_X(X, reset=not warm)
         self._check_support(X)
-        warm = not reset or (self.warm_start and hasattr(self, "components_"))
         rng = self.random_state_ if warm else check_generator(self.random_state)
         if not warm:
             self.random_state_ = rng
@@ -824,7 +825,7 @@ class BernoulliRBM(BaseRBM):
         self : BernoulliRBM
             The fitted model.
         """
-        return self._fit(X, reset=True)
+        return self._fit(X)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
