@@ -16,6 +16,7 @@ updates per second).
 
 import argparse
 import os
+import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -46,6 +47,7 @@ def main(argv=None):
     parser.add_argument("--n-jobs", type=int, default=None)
     parser.add_argument("--mnist", default=os.environ.get("SKGENERATIVE_MNIST", DEFAULT_MNIST))
     args = parser.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)
 
     if Path(args.mnist).exists():
         base_rate = base_rate_from_data(np.load(args.mnist)["train"])

@@ -34,9 +34,12 @@ from . import (  # noqa: E402
     adversarial,
     autoregressive,
     boltzmann,
+    datasets,
     denoising,
     diffusion,
+    evaluation,
     latent,
+    nn,
 )
 from .adversarial import *  # noqa: E402,F401,F403
 from .autoregressive import *  # noqa: E402,F401,F403

@@ -72,6 +72,24 @@ def gaussian_rbm_log_partition_quadrature(W, b, c, beta, grid):
     return logsumexp(log_unnorm) + np.log(cell)
 
 
+def counter_uniforms(key, n):
+    """Draws 0..n-1 of the SplitMix64 stream ``key`` (twin of
+    ``utils._numba_math.counter_uniform``), vectorised with uint64 wrap-around."""
+    z = np.uint64(key) + np.arange(n, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) / 9007199254740992.0
+
+
+def bernoulli_sample(P, rng):
+    """Twin of the kernels' Bernoulli sampling: one key from ``rng``, then
+    counter-based uniforms in row-major order."""
+    key = rng.integers(0, 2**63 - 1)
+    u = counter_uniforms(key, P.size).reshape(P.shape)
+    return (u < P).astype(P.dtype)
+
+
 def sgd_epoch_bernoulli(X, rows, bounds, params, velocity, offsets, chains, hyper, rng):
     """Twin of ``_kernels._sgd_epoch_bernoulli`` (same arguments, in place)."""
     W, b, c = params
@@ -81,7 +99,7 @@ def sgd_epoch_bernoulli(X, rows, bounds, params, velocity, offsets, chains, hype
     k, persistent = int(hyper[5]), hyper[6] > 0
 
     def sample(P):
-        return (rng.random(P.shape) < P).astype(P.dtype)
+        return bernoulli_sample(P, rng)
 
     for batch in range(len(bounds) - 1):
         Vd = X[rows[bounds[batch] : bounds[batch + 1]]].copy()
@@ -120,8 +138,8 @@ def sgd_epoch_bernoulli(X, rows, bounds, params, velocity, offsets, chains, hype
 def gibbs_bernoulli(V, W, b, c, n_steps, rng):
     """Twin of ``_kernels._gibbs_bernoulli``: returns the new V."""
     for _ in range(n_steps):
-        H = (rng.random((len(V), W.shape[0])) < expit(V @ W.T + c)).astype(V.dtype)
-        V = (rng.random(V.shape) < expit(H @ W + b)).astype(V.dtype)
+        H = bernoulli_sample(expit(V @ W.T + c), rng)
+        V = bernoulli_sample(expit(H @ W + b), rng)
     return V
 
 
@@ -184,7 +202,7 @@ def sgd_epoch_gaussian(X, rows, bounds, params, velocity, scaling, chains, hyper
     k, persistent, s_min = int(hyper[5]), hyper[6] > 0, hyper[7]
 
     def sample(P):
-        return (rng.random(P.shape) < P).astype(P.dtype)
+        return bernoulli_sample(P, rng)
 
     def sample_v(h, beta):
         return h @ W + b + rng.standard_normal((len(h), len(b))) / np.sqrt(beta)
@@ -231,7 +249,7 @@ def sgd_epoch_gaussian(X, rows, bounds, params, velocity, scaling, chains, hyper
 def gibbs_gaussian(V, W, b, c, beta, n_steps, rng):
     """Twin of ``_kernels._gibbs_gaussian``: returns the new V."""
     for _ in range(n_steps):
-        H = (rng.random((len(V), W.shape[0])) < expit((V * beta) @ W.T + c)).astype(V.dtype)
+        H = bernoulli_sample(expit((V * beta) @ W.T + c), rng)
         V = H @ W + b + rng.standard_normal(V.shape) / np.sqrt(beta)
     return V
 
@@ -629,8 +647,12 @@ def sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets, chains, hyp
     k, persistent = int(hyper[5]), hyper[6] > 0
     up, down = hyper[7], hyper[8]
 
-    def sample(P):  # mean of `down` hidden copies, consecutive uniforms per unit
-        U = rng.random(P.shape + (int(down),))
+    def uniforms(shape):  # counter-based stream, one key per call
+        key = rng.integers(0, 2**63 - 1)
+        return counter_uniforms(key, int(np.prod(shape))).reshape(shape)
+
+    def sample(P):  # mean of `down` hidden copies, consecutive draws per unit
+        U = uniforms(P.shape + (int(down),))
         return (U < P[..., None]).mean(axis=-1).astype(P.dtype)
 
     def hidden(V):
@@ -638,7 +660,7 @@ def sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets, chains, hyp
 
     def visible(H):  # mean of `up` visible copies, copy-major uniforms
         P = expit(down * (H @ W) + b)
-        U = rng.random((int(up),) + P.shape)
+        U = uniforms((int(up),) + P.shape)
         return (U < P).mean(axis=0).astype(P.dtype)
 
     for batch in range(len(bounds) - 1):

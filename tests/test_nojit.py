@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 #: (test file, -k expression): small, kernel-level tests only.
 NOJIT_SUBSET = [
     ("tests/boltzmann/test_rbm.py", "twin or brute_force"),
+    ("tests/utils/test_numba_math.py", "twin or stream"),
+    ("tests/evaluation/test_ais.py", "kernel"),
     ("tests/boltzmann/test_gaussian_rbm.py", "twin"),
     ("tests/autoregressive", "twin"),
     ("tests/boltzmann/test_dbm.py", "twin"),

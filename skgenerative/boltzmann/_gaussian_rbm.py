@@ -325,7 +325,7 @@ class GaussianBernoulliRBM(BaseRBM):
         self : GaussianBernoulliRBM
             The fitted model.
         """
-        return self._fit(X, reset=True)
+        return self._fit(X)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):

@@ -12,6 +12,7 @@ the numpy twins in ``tests/_reference.py``.
 import numpy as np
 from numba import njit, prange
 
+from ..utils._numba_math import counter_uniform, draw_key
 from ..utils._numba_math import sigmoid_into as _sigmoid_into
 from ..utils._blas import gemm
 
@@ -41,32 +42,36 @@ def _sigmoid_bias_inplace(A, bias):
 
 @njit(**_NJIT)
 def _bernoulli_sample_inplace(P, rng):
-    """Replace probabilities ``P`` by Bernoulli draws (row-major order)."""
-    for i in range(P.shape[0]):
-        for j in range(P.shape[1]):
-            P[i, j] = 1.0 if rng.random() < P[i, j] else 0.0
+    """Replace probabilities ``P`` by Bernoulli draws.
+
+    Uniform ``k`` (row-major) is draw ``k`` of a counter-based stream whose
+    key is taken from ``rng`` (see ``utils._numba_math.counter_uniform``).
+    """
+    _sample_bernoulli_into(P, P, rng)
 
 
 @njit(**_NJIT)
 def _sigmoid_sample_inplace(A, bias, rng):
     """``A[i, j] = 1 if u < sigmoid(A[i, j] + bias[j]) else 0``.
 
-    The uniforms are drawn in bulk (the same stream as one ``rng.random()``
-    per unit, row-major) and the sigmoid of a whole row is computed in one
-    vectorisable pass (a polynomial exp in float32, relative error ~1e-7).
+    The uniforms come from a counter-based stream keyed from ``rng`` (as in
+    ``_bernoulli_sample_inplace``) and the sigmoid of a row is computed in
+    one vectorisable pass (a polynomial exp: relative error ~1e-7 in float32,
+    ~1e-15 in float64).
     """
     n, m = A.shape
-    uniforms = rng.random(n * m)
+    key = draw_key(rng)
     probabilities = np.empty(m, A.dtype)
-    scratch = np.empty(m, np.int32)
+    scratch = np.empty(m, np.int64)  # int64: the polynomial exp in float64 too
     for i in range(n):
         row = A[i]
         for j in range(m):
             row[j] += bias[j]
         _sigmoid_into(row, probabilities, scratch)
-        offset = i * m
+        offset = np.uint64(i * m)
         for j in range(m):
-            row[j] = 1.0 if uniforms[offset + j] < probabilities[j] else 0.0
+            u = counter_uniform(key, offset + np.uint64(j))
+            row[j] = 1.0 if u < probabilities[j] else 0.0
 
 
 @njit(**_NJIT)
@@ -78,9 +83,15 @@ def _sample_visibles_bernoulli(H, W, b, out, rng):
 
 @njit(**_NJIT)
 def _sample_bernoulli_into(P, out, rng):
-    for i in range(P.shape[0]):
-        for j in range(P.shape[1]):
-            out[i, j] = 1.0 if rng.random() < P[i, j] else 0.0
+    """``out[i, j] = 1 if u < P[i, j] else 0`` (``out`` may be ``P``), with
+    the counter-based uniforms of ``_bernoulli_sample_inplace``."""
+    n, m = P.shape
+    key = draw_key(rng)
+    for i in range(n):
+        offset = np.uint64(i * m)
+        for j in range(m):
+            u = counter_uniform(key, offset + np.uint64(j))
+            out[i, j] = 1.0 if u < P[i, j] else 0.0
 
 
 @njit(**_NJIT)
@@ -752,14 +763,15 @@ def _scaled_hidden_means(V, W, c, up, out):
 def _scaled_sample_visibles(H, W, b, down, n_copies, out, rng):
     """``out`` = mean of ``n_copies`` draws of Bernoulli(sigmoid(down * H @ W + b)).
 
-    Uniforms ``rng.random(n_copies * n * m)``, copy-major then row-major
-    (one copy: the stream and result of ``_sample_visibles_bernoulli``).
+    Counter-based uniforms keyed from ``rng``, copy ``r`` of unit ``(i, j)``
+    taking draw ``r n m + i m + j`` (one copy: the stream and result of
+    ``_sample_visibles_bernoulli``).
     """
     gemm(False, False, down, H, W, 0.0, out)
     n, m = out.shape
-    uniforms = rng.random(n_copies * n * m)
+    key = draw_key(rng)
     probabilities = np.empty(m, out.dtype)
-    scratch = np.empty(m, np.int32)
+    scratch = np.empty(m, np.int64)
     inv = out.dtype.type(1.0 / n_copies)
     for i in range(n):
         row = out[i]
@@ -769,22 +781,27 @@ def _scaled_sample_visibles(H, W, b, down, n_copies, out, rng):
         for j in range(m):
             count = 0
             for r in range(n_copies):
-                if uniforms[r * n * m + i * m + j] < probabilities[j]:
+                u = counter_uniform(key, np.uint64(r * n * m + i * m + j))
+                if u < probabilities[j]:
                     count += 1
             row[j] = count * inv
 
 
 @njit(**_NJIT)
 def _sample_copies_into(P, n_copies, out, rng):
-    """``out`` = mean of ``n_copies`` Bernoulli(P) draws, ``n_copies``
-    consecutive ``rng.random()`` per unit, row-major (one copy: the stream of
+    """``out`` = mean of ``n_copies`` Bernoulli(P) draws; counter-based
+    uniforms keyed from ``rng``, copy ``r`` of unit ``(i, j)`` taking draw
+    ``(i m + j) n_copies + r`` (one copy: the stream of
     ``_sample_bernoulli_into``)."""
+    n, m = P.shape
+    key = draw_key(rng)
     inv = out.dtype.type(1.0 / n_copies)
-    for i in range(P.shape[0]):
-        for j in range(P.shape[1]):
+    for i in range(n):
+        for j in range(m):
             count = 0
             for r in range(n_copies):
-                if rng.random() < P[i, j]:
+                u = counter_uniform(key, np.uint64((i * m + j) * n_copies + r))
+                if u < P[i, j]:
                     count += 1
             out[i, j] = count * inv
 

@@ -39,9 +39,16 @@ _SPARSE_CHUNK_ROWS = 2048
 #: Enumerated states below which the exact log-likelihood is cheap enough to
 #: report every epoch (verbose, early stopping).
 _CHEAP_ENUMERATION_UNITS = 16
-#: Up to this many stacked rows (batch + chains) per GEMM, one BLAS thread is
-#: much faster than two (measured: DESIGN.md §4), so training pins BLAS to one.
-_SINGLE_THREAD_ROWS = 256
+#: Below this many multiply-adds per training GEMM ((batch + chains) x
+#: n_features x n_components) BLAS is pinned to one thread. Two-thread
+#: OpenBLAS waits for the other core at every GEMM: when that core is busy
+#: (GridSearchCV workers, other jobs) an epoch gets 10-25x slower (measured:
+#: our 500-unit, batch-100 epoch took 7.3 s instead of 0.3 s at load 3;
+#: scikit-learn's 25-unit, batch-100 epoch 5.6 s instead of 0.24 s), while
+#: on an idle machine two threads gain only 1.25-1.4x on these shapes
+#: (DESIGN.md §4, benchmarks/README.md). Only GEMMs of tens of milliseconds,
+#: where a scheduler delay does not matter, get more threads.
+_SINGLE_THREAD_MACS = 2**30
 #: Rows used for the per-epoch statistics printed when verbose.
 _MONITOR_ROWS = 1000
 
@@ -220,7 +227,8 @@ class BaseRBM(
         hyper = self._hyper(self._current_learning_rate)
         n_batches = int(np.ceil(n / self.batch_size))
         stacked_rows = self.batch_size + self.h_samples_.shape[0]
-        limit = 1 if stacked_rows <= _SINGLE_THREAD_ROWS else None
+        macs = stacked_rows * self.components_.shape[0] * self.components_.shape[1]
+        limit = 1 if macs < _SINGLE_THREAD_MACS else None
         with threadpool_limits(limits=limit, user_api="blas"):
             self._run_batches(X, rows, n_batches, hyper, rng, progress)
         self._log_partition = self._log_partition_ci = None
@@ -280,11 +288,12 @@ class BaseRBM(
     def _n_epochs(self):
         return self.n_iter
 
-    def _fit(self, X, *, reset):
+    def _fit(self, X):
         """Validate, initialise (unless warm), train for the configured epochs."""
-        X = self._validate_X(X, reset=reset)
+        warm = self.warm_start and hasattr(self, "components_")
+        # a warm start keeps the fitted feature count: other data is an error
+        X = self._validate_X(X, reset=not warm)
         self._check_support(X)
-        warm = not reset or (self.warm_start and hasattr(self, "components_"))
         rng = self.random_state_ if warm else check_generator(self.random_state)
         if not warm:
             self.random_state_ = rng
@@ -546,7 +555,7 @@ class BaseRBM(
         result = self.estimate_log_partition(random_state=self._score_seed)
         return result.log_z, result.log_z_ci
 
-    def estimate_log_partition(self, *, n_runs=100, betas=None, random_state=None):
+    def estimate_log_partition(self, *, n_runs=100, betas=None, random_state=None, n_jobs=None):
         """Estimate log Z by annealed importance sampling (AIS).
 
         Starts from the independent model of the training marginals
@@ -564,6 +573,8 @@ class BaseRBM(
             Temperature schedule, see
             :func:`skgenerative.evaluation.ais_log_partition`.
         random_state : int, Generator or None, default=None
+        n_jobs : int or None, default=None
+            Threads running blocks of chains; the result does not depend on it.
 
         Returns
         -------
@@ -574,7 +585,9 @@ class BaseRBM(
         from ..evaluation import ais_log_partition  # evaluation imports models
 
         check_is_fitted(self)
-        return ais_log_partition(self, n_runs=n_runs, betas=betas, random_state=random_state)
+        return ais_log_partition(
+            self, n_runs=n_runs, betas=betas, random_state=random_state, n_jobs=n_jobs
+        )
 
     def score_samples(self, X):
         """Log-likelihood log p(v) of each row, in nats.
@@ -812,7 +825,7 @@ class BernoulliRBM(BaseRBM):
         self : BernoulliRBM
             The fitted model.
         """
-        return self._fit(X, reset=True)
+        return self._fit(X)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):

@@ -446,9 +446,11 @@ def ais_log_partition(model, *, n_runs=100, betas=None, base_rate=None,
     Notes
     -----
     Cost: ``2 * n_runs * n_hidden * n_visible * n_temperatures`` multiply-adds
-    plus one sigmoid and one uniform per unit and temperature; a 784×500 RBM
-    with 100 runs and the default schedule takes about a minute on two cores
-    in float32 (see ``benchmarks/bench_ais.py``).
+    plus one sigmoid and one uniform per unit and temperature. A 784×500 RBM
+    with 100 runs and the default schedule needs about 42 s of CPU time in
+    float32 (measured: 148 s wall on a two-core machine loaded by other jobs,
+    ``n_jobs=2``; about half the CPU time in wall time on an idle one); see
+    ``benchmarks/bench_ais.py``. float64 costs about twice as much.
 
     Accuracy: the estimate of ``Z`` is unbiased, but ``log Z`` is
     underestimated in expectation, and the reported error only measures the

@@ -104,7 +104,6 @@ def ais_log_partition_dbm(model, *, n_runs=100, betas=None, base_rate=None,
     base_rate = base_rate.astype(dtype)
     betas = _check_betas(betas)
     rng = check_generator(random_state)
-    L = len(Ws)
     log_w = np.zeros(n_runs)
     # blocks of at most 50 chains, each with its own stream (the split does
     # not depend on anything but n_runs); small GEMMs run far faster on one

@@ -8,10 +8,10 @@ about 5 ns per unit, while the float32 polynomial below runs at about 1 ns.
 import math
 
 import numpy as np
-from numba import types
+from numba import njit, types
 from numba.extending import overload
 
-__all__ = ["FASTMATH", "sigmoid_into"]
+__all__ = ["FASTMATH", "KEY_HIGH", "counter_uniform", "draw_key", "sigmoid_into"]
 
 #: The safe fastmath subset (DESIGN.md §4): keeps isnan/inf semantics.
 FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
@@ -19,7 +19,13 @@ FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
 
 def sigmoid_into(a, h, scratch):
     """h = sigmoid(a) elementwise; under numba, dispatched on the dtype by the
-    overload below (this body runs only with NUMBA_DISABLE_JIT=1)."""
+    overload below (this body runs only with NUMBA_DISABLE_JIT=1).
+
+    float32: polynomial exp (int32 ``scratch``), relative error ~1e-7 for
+    |a| < 4, growing as |a| * 6e-8 in the tails (2e-6 at |a| = 40). float64: the exact libm
+    ``exp`` with an int32 ``scratch``, or a vectorisable polynomial exp
+    (relative error ~1e-15) with an int64 ``scratch``.
+    """
     h[:] = 1.0 / (1.0 + np.exp(-a))
 
 
@@ -27,6 +33,8 @@ def sigmoid_into(a, h, scratch):
 def _sigmoid_into_impl(a, h, scratch):
     if a.dtype == types.float32:
         return _sigmoid_into_float32
+    if scratch.dtype == types.int64:
+        return _sigmoid_into_float64
     return _sigmoid_into_exact
 
 
@@ -56,3 +64,83 @@ def _sigmoid_into_float32(a, h, scratch):
         scratch[k] = (np.int32(n) + np.int32(127)) << np.int32(23)
     for k in range(a.shape[0]):
         h[k] = np.float32(1.0) / (np.float32(1.0) + h[k] * bits[k])
+
+
+def _sigmoid_into_float64(a, h, scratch):
+    # exp(-a) = 2^n e^r with n = round(-a / ln 2) and r = -a - n ln 2 in
+    # [-ln2/2, ln2/2] (Cody-Waite: ln 2 split in two parts), e^r by its
+    # degree-12 Taylor polynomial (truncation ~2e-16); 2^n from its exponent
+    # bits in the int64 ``scratch``. Measured max relative error 1.1e-15 and
+    # 1 ns a unit against 4.4 ns for libm's exp.
+    bits = scratch.view(np.float64)
+    for k in range(a.shape[0]):
+        x = min(max(-a[k], -708.0), 708.0)
+        n = math.floor(x * 1.4426950408889634 + 0.5)
+        r = x - n * 0.6931471803691238 - n * 1.9082149292705877e-10
+        p = 2.08767569878680989792e-09
+        p = p * r + 2.50521083854417187751e-08
+        p = p * r + 2.75573192239858906526e-07
+        p = p * r + 2.75573192239858906526e-06
+        p = p * r + 2.48015873015873015873e-05
+        p = p * r + 1.98412698412698412698e-04
+        p = p * r + 1.38888888888888888889e-03
+        p = p * r + 8.33333333333333333333e-03
+        p = p * r + 4.16666666666666666667e-02
+        p = p * r + 1.66666666666666666667e-01
+        p = p * r + 0.5
+        p = p * r + 1.0
+        h[k] = p * r + 1.0
+        scratch[k] = (np.int64(n) + np.int64(1023)) << np.int64(52)
+    for k in range(a.shape[0]):
+        h[k] = 1.0 / (1.0 + h[k] * bits[k])
+
+
+# --------------------------------------------------------------------------
+# counter-based uniforms
+#
+# numba's ``Generator.random()`` costs ~3.4 ns a draw and cannot vectorise;
+# sampling one Bernoulli unit per visible pixel made it the bottleneck of
+# small RBMs. SplitMix64 (Steele, Lea & Flood 2014) is a counter-based
+# generator: draw ``i`` of a stream is a hash of ``key + i * golden``, so a
+# loop over ``i`` vectorises (~0.4 ns a draw). Each call takes a fresh key
+# from the estimator's Generator, so results stay reproducible from
+# ``random_state`` and the numpy twins can replay them bit for bit.
+
+_GOLDEN = 0x9E3779B97F4A7C15
+_MIX1 = 0xBF58476D1CE4E5B9
+_MIX2 = 0x94D049BB133111EB
+_MASK64 = (1 << 64) - 1
+#: keys are drawn as ``rng.integers(0, KEY_HIGH)``
+KEY_HIGH = 2**63 - 1
+
+
+def counter_uniform(key, index):
+    """Draw ``index`` of the SplitMix64 stream ``key``: a float in [0, 1)
+    with 53 random bits. (This body runs without numba; the overload below
+    is the compiled version.)"""
+    z = (int(key) + int(index) * _GOLDEN) & _MASK64
+    z = ((z ^ (z >> 30)) * _MIX1) & _MASK64
+    z = ((z ^ (z >> 27)) * _MIX2) & _MASK64
+    z ^= z >> 31
+    return (z >> 11) * (1.0 / 9007199254740992.0)
+
+
+@overload(counter_uniform, jit_options={"error_model": "numpy"})
+def _counter_uniform_impl(key, index):
+    golden, mix1, mix2 = np.uint64(_GOLDEN), np.uint64(_MIX1), np.uint64(_MIX2)
+
+    def impl(key, index):
+        # uint64 arithmetic wraps modulo 2**64, as SplitMix64 needs
+        z = np.uint64(key) + np.uint64(index) * golden
+        z = (z ^ (z >> np.uint64(30))) * mix1
+        z = (z ^ (z >> np.uint64(27))) * mix2
+        z = z ^ (z >> np.uint64(31))
+        return np.float64(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+    return impl
+
+
+@njit(cache=True)
+def draw_key(rng):
+    """A fresh stream key from a ``numpy.random.Generator``."""
+    return np.uint64(rng.integers(0, KEY_HIGH))

@@ -488,3 +488,15 @@ def test_sampling_helpers_validate_and_follow_conditionals():
     for bad in (np.zeros((2, 5)), np.full((2, 6), np.nan)):
         with pytest.raises(ValueError, match="H "):
             model.sample_visibles(bad)
+
+
+def test_warm_start_with_other_feature_count_raises_and_keeps_model():
+    model = _fitted_tiny()
+    model.set_params(warm_start=True)
+    before = model.components_.copy()
+    with pytest.raises(ValueError, match="features"):
+        model.fit(np.zeros((4, 5)))
+    np.testing.assert_array_equal(model.components_, before)
+    assert model.n_features_in_ == 8
+    model.fit(ref.all_binary_states(8)[:20])  # same feature count: continues
+    assert model.n_iter_ == 2

@@ -105,6 +105,30 @@ def test_bernoulli_kernel_matches_reference(n_temps):
     np.testing.assert_array_equal(V, ref_V)
 
 
+@pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-10), (np.float32, 1e-5)])
+def test_bernoulli_kernel_series_path_matches_reference(dtype, tol):
+    # 400 temperatures and |c + W v| <= ~3: every |dbeta x| <= 0.01, so the
+    # kernel takes its series path (and, in float32, the polynomial sigmoid)
+    model = _random_rbm(6, 12, seed=5, scale=0.25)
+    rng = np.random.default_rng(2)
+    V0 = (rng.random((25, 12)) < 0.5).astype(np.float64)
+    betas = np.linspace(0, 1, 400)
+    # parameters rounded to the kernel's dtype, so both sides see the same model
+    W, b, c, b_base = (np.asarray(x, dtype=dtype).astype(np.float64) for x in (
+        model.components_, model.intercept_visible_, model.intercept_hidden_,
+        rng.normal(size=12)))
+    assert np.abs(V0 @ W.T + c).max() * betas[1] < 0.01
+    V = V0.astype(dtype)
+    log_w = np.zeros(25)
+    _ais_bernoulli(V, W.astype(dtype), np.ascontiguousarray(W.T, dtype=dtype),
+                   b_base.astype(dtype), b.astype(dtype), c.astype(dtype), betas,
+                   np.random.default_rng(5), log_w)
+    ref_w, ref_V = ais_bernoulli_reference(V0, W, b_base, b, c, betas,
+                                           np.random.default_rng(5))
+    np.testing.assert_allclose(log_w, ref_w, rtol=tol, atol=tol)
+    np.testing.assert_array_equal(V, ref_V)
+
+
 def test_gaussian_bernoulli_kernel_matches_reference():
     model = _random_rbm(4, 6, seed=4)
     rng = np.random.default_rng(1)
@@ -311,3 +335,12 @@ def test_reverse_init_shape_checked():
     model = _random_rbm(3, 4, seed=0)
     with pytest.raises(ValueError, match="init"):
         reverse_ais_log_partition(model, np.zeros((5, 3)))
+
+
+def test_default_schedule_on_tiny_model():
+    # the full 14,501-temperature schedule (cheap on a 4x10 model)
+    model = _random_rbm(4, 10, seed=9, scale=1.0)
+    result = ais_log_partition(model, n_runs=20, random_state=0)
+    assert result.n_temperatures == 14501
+    assert abs(result.log_z - _exact_log_z(model)) < 0.02
+    assert result.ess > 19
