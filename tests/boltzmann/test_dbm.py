@@ -483,7 +483,7 @@ def test_training_improves_exact_likelihood_on_digits(binary_digits):
     independent = np.mean(X_test @ np.log(p) + (1 - X_test) @ np.log(1 - p))
     assert model.log_partition_result_ is None  # exact log Z
     assert model.score(X_test) > independent + 3.0
-    # greedy pretraining (§20.4.4) matters at this budget (measured: -20.8 vs -24.6)
+    # greedy pretraining (§20.4.4) matters at this budget (measured: -20.5 vs -24.6)
     unpretrained = DBM(hidden_layer_sizes=(12, 6), max_iter=10, pretrain=False,
                        batch_size=20, learning_rate=0.01, random_state=0).fit(X_train)
     assert model.score(X_test) > unpretrained.score(X_test) + 2.0
