@@ -32,7 +32,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 from ..base import EpochLoopMixin, GenerativeMixin
-from ..nn import MLP, Adam, softmax, softmax_cross_entropy
+from ..nn import MLP, Adam, softmax, softmax_classifier_epoch
 from ..exceptions import PartitionFunctionError
 from ..utils.random import check_generator, draw_seed
 from ..utils.validation import resolve_dtype, warn_if_not_binary
@@ -1160,23 +1160,13 @@ class DBMClassifier(ClassifierMixin, EpochLoopMixin, BaseEstimator):
         return self
 
     def _run_epoch(self, features, rng, progress):
-        y = self._labels
         n = features.shape[0]
         rows = rng.permutation(n) if self.shuffle else np.arange(n)
-        total = 0.0
-        for start in range(0, n, self.batch_size):
-            idx = rows[start : start + self.batch_size]
-            logits, cache = self.mlp_.forward(features[idx])
-            loss, grad = softmax_cross_entropy(logits, y[idx])
-            grads = self.mlp_.backward(cache, grad / len(idx))
-            if self.alpha:
-                for key, value in self.mlp_.params.items():
-                    if key.startswith("W"):
-                        grads[key] = grads[key] + self.alpha * value
-            self._optimizer.step(grads)
-            total += float(loss.sum())
-            progress(len(idx))
-        return {"cross-entropy": total / n}
+        loss = softmax_classifier_epoch(
+            self.mlp_, self._optimizer, features, self._labels, rows, self.batch_size,
+            alpha=self.alpha, progress=progress,
+        )
+        return {"cross-entropy": loss}
 
     def predict_proba(self, X):
         """Class probabilities.

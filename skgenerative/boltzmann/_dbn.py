@@ -37,7 +37,14 @@ from threadpoolctl import threadpool_limits
 from ..base import EpochLoopMixin, GenerativeMixin
 from ..evaluation import ais_log_partition
 from ..latent._common import _row_generators
-from ..nn import MLP, bernoulli_log_likelihood, make_optimizer, softmax, softmax_cross_entropy
+from ..nn import (
+    MLP,
+    bernoulli_log_likelihood,
+    make_optimizer,
+    softmax,
+    softmax_classifier_epoch,
+    softmax_cross_entropy,
+)
 from ..nn._mlp import check_layer_sizes
 from ..utils.random import check_generator, draw_seed
 from ..utils.validation import resolve_dtype, warn_if_not_binary
@@ -1173,22 +1180,12 @@ class DBNClassifier(ClassifierMixin, EpochLoopMixin, _StackedRBMs, BaseEstimator
         return np.concatenate([v.ravel() for v in self.mlp_.params.values()])
 
     def _run_epoch(self, X, rng, progress):
-        n = X.shape[0]
-        order = rng.permutation(n)
-        total = 0.0
-        for start in range(0, n, self.fine_tune_batch_size):
-            rows = order[start : start + self.fine_tune_batch_size]
-            logits, cache = self.mlp_.forward(X[rows])
-            loss, grad = softmax_cross_entropy(logits, self._y_train[rows])
-            grads = self.mlp_.backward(cache, grad / len(rows))
-            if self.alpha:
-                for key, value in self.mlp_.params.items():
-                    if key.startswith("W"):
-                        grads[key] = grads[key] + self.alpha * value
-            self.optimizer_.step(grads)
-            total += float(loss.sum())
-            progress(len(rows))
-        return {"loss": total / n}
+        order = rng.permutation(X.shape[0])
+        loss = softmax_classifier_epoch(
+            self.mlp_, self.optimizer_, X, self._y_train, order, self.fine_tune_batch_size,
+            alpha=self.alpha, progress=progress,
+        )
+        return {"loss": loss}
 
     def _validation_score(self, X_val):
         # mean log-probability of the true class: smoother than accuracy

@@ -33,6 +33,7 @@ from ._losses import (
 )
 from ._mlp import MLP, Dense
 from ._optimizers import SGD, Adam, make_optimizer
+from ._training import softmax_classifier_epoch
 
 __all__ = [
     "ACTIVATIONS",
@@ -54,6 +55,7 @@ __all__ = [
     "SGD",
     "Adam",
     "make_optimizer",
+    "softmax_classifier_epoch",
     "reparametrize_gaussian",
     "reparametrize_gaussian_backward",
     "gaussian_kl_standard_normal",
