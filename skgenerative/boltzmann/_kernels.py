@@ -191,6 +191,105 @@ def _gibbs_gaussian(V, W, b, c, beta, n_steps, rng, H):
 
 
 @njit(**_NJIT)
+def _epoch_workspace(W, bounds, chains, persistent):
+    """Buffers of a training epoch: ``S`` stacks a batch's data and its
+    negative visibles, ``T`` their hidden means, ``H`` the hidden samples of
+    CD chains; and the number of negative chains."""
+    nh, nv = W.shape
+    max_batch = 0
+    for batch in range(bounds.shape[0] - 1):
+        max_batch = max(max_batch, bounds[batch + 1] - bounds[batch])
+    n_chains = chains.shape[0] if persistent else max_batch
+    S = np.empty((max_batch + n_chains, nv), W.dtype)
+    T = np.empty((max_batch + n_chains, nh), W.dtype)
+    H = np.empty((max(n_chains, max_batch), nh), W.dtype)
+    return S, T, H, n_chains
+
+
+@njit(**_NJIT)
+def _is_direct_update(hyper, offsets):
+    """No momentum, L1 or centring: the step can go straight into W."""
+    mu, lam = offsets
+    return (
+        hyper[1] == 0.0 and hyper[3] == 0.0 and hyper[4] == 0.0
+        and not np.any(mu) and not np.any(lam)
+    )
+
+
+@njit(**_NJIT)
+def _apply_update(S, T, B, params, velocity, offsets, hyper, direct):
+    """The (centred) PCD/CD update from one batch's phases, in place.
+
+    ``S`` stacks the batch's data (first ``B`` rows) and the negative
+    particles; ``T`` holds their hidden means. Both are overwritten (centred
+    and scaled) so that one GEMM ``T^T S`` gives the weight step. This is the
+    centred gradient of Melchior et al. (2016) written in plain-energy
+    parameters: with offsets at zero it is the ordinary (P)CD gradient.
+    ``direct`` (no momentum, L1, or centring) adds the step straight into W.
+    """
+    W, b, c = params
+    dW, db, dc = velocity
+    mu, lam = offsets
+    lr, momentum, l2, l1, offset_rate = hyper[0], hyper[1], hyper[2], hyper[3], hyper[4]
+    nh, nv = W.shape
+    m = S.shape[0]
+    C = m - B
+    dt = W.dtype
+    v_pos = np.empty(nv, dt)
+    v_neg = np.empty(nv, dt)
+    h_pos = np.empty(nh, dt)
+    h_neg = np.empty(nh, dt)
+    _column_sums(S[:B], v_pos)
+    _column_sums(S[B:], v_neg)
+    _column_sums(T[:B], h_pos)
+    _column_sums(T[B:], h_neg)
+    if offset_rate > 0:
+        # sliding averages of the data means (Melchior et al. 2016, alg. 1)
+        for j in range(nv):
+            mu[j] += offset_rate * (v_pos[j] / B - mu[j])
+        for j in range(nh):
+            lam[j] += offset_rate * (h_pos[j] / B - lam[j])
+    # centre and scale: W-step = T^T S with T = [(h_d - lam) lr/B; -(h_n - lam) lr/C]
+    scale_d = dt.type(lr / B)
+    scale_n = dt.type(-lr / C)
+    for i in range(m):
+        scale = scale_d if i < B else scale_n
+        for j in range(nh):
+            T[i, j] = (T[i, j] - lam[j]) * scale
+        if not direct:
+            for j in range(nv):
+                S[i, j] -= mu[j]
+    if direct:
+        if l2 > 0:
+            W *= dt.type(1.0 - lr * l2)
+        gemm(True, False, 1.0, T, S, 1.0, W)
+        for j in range(nv):
+            b[j] += dt.type(lr) * (v_pos[j] / B - v_neg[j] / C)
+        for j in range(nh):
+            c[j] += dt.type(lr) * (h_pos[j] / B - h_neg[j] / C)
+        return
+    gemm(True, False, 1.0, T, S, momentum, dW)
+    decay2, decay1 = dt.type(lr * l2), dt.type(lr * l1)
+    for i in range(nh):
+        for j in range(nv):
+            dW[i, j] -= decay2 * W[i, j] + decay1 * np.sign(W[i, j])
+            W[i, j] += dW[i, j]
+    for j in range(nv):
+        db[j] = momentum * db[j] + lr * (v_pos[j] / B - v_neg[j] / C)
+    for j in range(nh):
+        dc[j] = momentum * dc[j] + lr * (h_pos[j] / B - h_neg[j] / C)
+    # plain-energy biases absorb the offsets: b = b~ - W lam, c = c~ - W mu
+    for i in range(nh):
+        correction = 0.0
+        for j in range(nv):
+            correction += dW[i, j] * mu[j]
+            b[j] -= dW[i, j] * lam[i]
+        c[i] += dc[i] - correction
+    for j in range(nv):
+        b[j] += db[j]
+
+
+@njit(**_NJIT)
 def _sgd_epoch_bernoulli(X, rows, bounds, params, velocity, offsets, chains, hyper, rng):
     """One epoch of CD-k or PCD-k on a binary RBM, in place.
 
@@ -212,29 +311,11 @@ def _sgd_epoch_bernoulli(X, rows, bounds, params, velocity, offsets, chains, hyp
     so that one GEMM gives both hidden means and one GEMM updates ``W``.
     """
     W, b, c = params
-    dW, db, dc = velocity
-    mu, lam = offsets
-    lr, momentum, l2, l1, offset_rate = hyper[0], hyper[1], hyper[2], hyper[3], hyper[4]
     k = int(hyper[5])
     persistent = hyper[6] > 0
-    direct = (
-        momentum == 0.0 and l1 == 0.0 and offset_rate == 0.0 and not np.any(mu) and not np.any(lam)
-    )
-    nh, nv = W.shape
-    n_batches = bounds.shape[0] - 1
-    dt = W.dtype
-    max_batch = 0
-    for batch in range(n_batches):
-        max_batch = max(max_batch, bounds[batch + 1] - bounds[batch])
-    n_chains = chains.shape[0] if persistent else max_batch
-    S = np.empty((max_batch + n_chains, nv), dt)  # [data; negative] visibles
-    T = np.empty((max_batch + n_chains, nh), dt)  # their hidden means
-    H = np.empty((max(n_chains, max_batch), nh), dt)  # hidden samples of CD chains
-    v_pos = np.empty(nv, dt)
-    v_neg = np.empty(nv, dt)
-    h_pos = np.empty(nh, dt)
-    h_neg = np.empty(nh, dt)
-    for batch in range(n_batches):
+    direct = _is_direct_update(hyper, offsets)
+    S, T, H, n_chains = _epoch_workspace(W, bounds, chains, persistent)
+    for batch in range(bounds.shape[0] - 1):
         start = bounds[batch]
         B = bounds[batch + 1] - start
         C = n_chains if persistent else B
@@ -260,54 +341,7 @@ def _sgd_epoch_bernoulli(X, rows, bounds, params, velocity, offsets, chains, hyp
                 _hidden_means(Sn, W, c, Tn)
                 if step < k - 1:
                     _sample_bernoulli_into(Tn, Hc, rng)
-        _column_sums(Sd, v_pos)
-        _column_sums(Sn, v_neg)
-        _column_sums(Td, h_pos)
-        _column_sums(Tn, h_neg)
-        if offset_rate > 0:
-            # sliding averages of the data means (Melchior et al. 2016, alg. 1)
-            for j in range(nv):
-                mu[j] += offset_rate * (v_pos[j] / B - mu[j])
-            for j in range(nh):
-                lam[j] += offset_rate * (h_pos[j] / B - lam[j])
-        # centre and scale: W-step = T^T S with T = [(h_d - lam) lr/B; -(h_n - lam) lr/C]
-        scale_d = dt.type(lr / B)
-        scale_n = dt.type(-lr / C)
-        for i in range(m):
-            scale = scale_d if i < B else scale_n
-            for j in range(nh):
-                T[i, j] = (T[i, j] - lam[j]) * scale
-            if not direct:
-                for j in range(nv):
-                    S[i, j] -= mu[j]
-        if direct:
-            if l2 > 0:
-                W *= dt.type(1.0 - lr * l2)
-            gemm(True, False, 1.0, T[:m], S[:m], 1.0, W)
-            for j in range(nv):
-                b[j] += dt.type(lr) * (v_pos[j] / B - v_neg[j] / C)
-            for j in range(nh):
-                c[j] += dt.type(lr) * (h_pos[j] / B - h_neg[j] / C)
-            continue
-        gemm(True, False, 1.0, T[:m], S[:m], momentum, dW)
-        decay2, decay1 = dt.type(lr * l2), dt.type(lr * l1)
-        for i in range(nh):
-            for j in range(nv):
-                dW[i, j] -= decay2 * W[i, j] + decay1 * np.sign(W[i, j])
-                W[i, j] += dW[i, j]
-        for j in range(nv):
-            db[j] = momentum * db[j] + lr * (v_pos[j] / B - v_neg[j] / C)
-        for j in range(nh):
-            dc[j] = momentum * dc[j] + lr * (h_pos[j] / B - h_neg[j] / C)
-        # plain-energy biases absorb the offsets: b = b~ - W lam, c = c~ - W mu
-        for i in range(nh):
-            correction = 0.0
-            for j in range(nv):
-                correction += dW[i, j] * mu[j]
-                b[j] -= dW[i, j] * lam[i]
-            c[i] += dc[i] - correction
-        for j in range(nv):
-            b[j] += db[j]
+        _apply_update(S[:m], T[:m], B, params, velocity, offsets, hyper, direct)
 
 
 # --------------------------------------------------------------------------
@@ -818,31 +852,13 @@ def _sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets, chains, hy
     ``<h v^T>_data - <h v^T>_chains`` of ``_sgd_epoch_bernoulli``.
     """
     W, b, c = params
-    dW, db, dc = velocity
-    mu, lam = offsets
-    lr, momentum, l2, l1, offset_rate = hyper[0], hyper[1], hyper[2], hyper[3], hyper[4]
     k = int(hyper[5])
     persistent = hyper[6] > 0
     up, down = hyper[7], hyper[8]
     n_up, n_down = int(up), int(down)
-    direct = (
-        momentum == 0.0 and l1 == 0.0 and offset_rate == 0.0 and not np.any(mu) and not np.any(lam)
-    )
-    nh, nv = W.shape
-    n_batches = bounds.shape[0] - 1
-    dt = W.dtype
-    max_batch = 0
-    for batch in range(n_batches):
-        max_batch = max(max_batch, bounds[batch + 1] - bounds[batch])
-    n_chains = chains.shape[0] if persistent else max_batch
-    S = np.empty((max_batch + n_chains, nv), dt)  # [data; negative] visibles
-    T = np.empty((max_batch + n_chains, nh), dt)  # their hidden means
-    H = np.empty((max(n_chains, max_batch), nh), dt)  # hidden samples of CD chains
-    v_pos = np.empty(nv, dt)
-    v_neg = np.empty(nv, dt)
-    h_pos = np.empty(nh, dt)
-    h_neg = np.empty(nh, dt)
-    for batch in range(n_batches):
+    direct = _is_direct_update(hyper, offsets)
+    S, T, H, n_chains = _epoch_workspace(W, bounds, chains, persistent)
+    for batch in range(bounds.shape[0] - 1):
         start = bounds[batch]
         B = bounds[batch + 1] - start
         C = n_chains if persistent else B
@@ -868,48 +884,4 @@ def _sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets, chains, hy
                 _scaled_hidden_means(Sn, W, c, up, Tn)
                 if step < k - 1:
                     _sample_copies_into(Tn, n_down, Hc, rng)
-        _column_sums(Sd, v_pos)
-        _column_sums(Sn, v_neg)
-        _column_sums(Td, h_pos)
-        _column_sums(Tn, h_neg)
-        if offset_rate > 0:
-            for j in range(nv):
-                mu[j] += offset_rate * (v_pos[j] / B - mu[j])
-            for j in range(nh):
-                lam[j] += offset_rate * (h_pos[j] / B - lam[j])
-        scale_d = dt.type(lr / B)
-        scale_n = dt.type(-lr / C)
-        for i in range(m):
-            scale = scale_d if i < B else scale_n
-            for j in range(nh):
-                T[i, j] = (T[i, j] - lam[j]) * scale
-            if not direct:
-                for j in range(nv):
-                    S[i, j] -= mu[j]
-        if direct:
-            if l2 > 0:
-                W *= dt.type(1.0 - lr * l2)
-            gemm(True, False, 1.0, T[:m], S[:m], 1.0, W)
-            for j in range(nv):
-                b[j] += dt.type(lr) * (v_pos[j] / B - v_neg[j] / C)
-            for j in range(nh):
-                c[j] += dt.type(lr) * (h_pos[j] / B - h_neg[j] / C)
-            continue
-        gemm(True, False, 1.0, T[:m], S[:m], momentum, dW)
-        decay2, decay1 = dt.type(lr * l2), dt.type(lr * l1)
-        for i in range(nh):
-            for j in range(nv):
-                dW[i, j] -= decay2 * W[i, j] + decay1 * np.sign(W[i, j])
-                W[i, j] += dW[i, j]
-        for j in range(nv):
-            db[j] = momentum * db[j] + lr * (v_pos[j] / B - v_neg[j] / C)
-        for j in range(nh):
-            dc[j] = momentum * dc[j] + lr * (h_pos[j] / B - h_neg[j] / C)
-        for i in range(nh):
-            correction = 0.0
-            for j in range(nv):
-                correction += dW[i, j] * mu[j]
-                b[j] -= dW[i, j] * lam[i]
-            c[i] += dc[i] - correction
-        for j in range(nv):
-            b[j] += db[j]
+        _apply_update(S[:m], T[:m], B, params, velocity, offsets, hyper, direct)
