@@ -36,7 +36,7 @@ from threadpoolctl import threadpool_limits
 
 from ..base import EpochLoopMixin, GenerativeMixin
 from ..evaluation import ais_log_partition
-from ..latent._common import _row_generators
+from ..utils.random import row_generators
 from ..nn import (
     MLP,
     bernoulli_log_likelihood,
@@ -804,7 +804,7 @@ class DBN(
         out = []
         for start in range(0, X.shape[0], rows_per_block):
             block = X[start : start + rows_per_block]
-            gens = _row_generators(block, seed)
+            gens = row_generators(block, seed)
             u = np.stack([g.random((k, sum(sizes))) for g in gens], axis=1)
             u = u.reshape(k * len(block), -1).astype(X.dtype)
             uniforms = np.split(u, np.cumsum(sizes)[:-1], axis=1)

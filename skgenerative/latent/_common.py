@@ -1,7 +1,6 @@
 """Pieces shared by the directed latent-variable estimators."""
 
 import copy
-import hashlib
 import numbers
 
 import numpy as np
@@ -64,22 +63,6 @@ def _batches(n, batch_size, perm=None):
     idx = np.arange(n) if perm is None else perm
     for start in range(0, n, batch_size):
         yield idx[start : start + batch_size]
-
-
-def _row_generators(X, seed):
-    """One generator per row, seeded by ``seed`` and the row's values.
-
-    Importance-sampled scores then depend on nothing but the row and the
-    seed: invariant to the order and grouping of rows, so ``score_samples``
-    can run on blocks (or in parallel) and still agree bit for bit.
-    """
-    rows = np.ascontiguousarray(X, dtype=np.float64)
-    return [
-        np.random.default_rng(
-            [seed, int.from_bytes(hashlib.blake2b(r.tobytes(), digest_size=8).digest(), "little")]
-        )
-        for r in rows
-    ]
 
 
 def _base_seed(random_state, default):

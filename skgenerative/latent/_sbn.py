@@ -21,7 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 from ..base import EpochLoopMixin, GenerativeMixin
 from ..nn import MLP, Adam, ReinforceBaseline, bernoulli_log_likelihood, sigmoid
 from ..nn._mlp import check_layer_sizes
-from ..utils.random import check_generator, draw_seed
+from ..utils.random import check_generator, draw_seed, row_generators
 from ..utils.validation import warn_if_not_binary
 from ._common import (
     _base_seed,
@@ -30,7 +30,6 @@ from ._common import (
     _importance_log_mean,
     _NetworkStateMixin,
     _normalised_weights,
-    _row_generators,
     generate_samples,
 )
 
@@ -447,7 +446,7 @@ class SigmoidBeliefNet(
         out = []
         with _blas_single_thread():
             for idx in _batches(X.shape[0], rows):
-                gens = _row_generators(X[idx], seed)
+                gens = row_generators(X[idx], seed)
                 u = np.stack([g.random((k, sum(sizes))) for g in gens], axis=1)
                 u = u.reshape(k * len(idx), -1).astype(self.dtype_)
                 splits = np.cumsum(sizes)[:-1]

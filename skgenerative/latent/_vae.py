@@ -22,7 +22,7 @@ from ..nn import (
     reparametrize_gaussian_backward,
 )
 from ..nn._mlp import check_layer_sizes
-from ..utils.random import check_generator, draw_seed
+from ..utils.random import check_generator, draw_seed, row_generators
 from ..utils.validation import warn_if_not_binary
 from ._common import (
     _batches,
@@ -31,7 +31,6 @@ from ._common import (
     _NetworkStateMixin,
     _base_seed,
     _normalised_weights,
-    _row_generators,
     generate_samples,
 )
 
@@ -466,13 +465,13 @@ class VAE(
 
     def _log_weights(self, X, k, seed):
         """(log weights (k, n), ELBO per row) computed in blocks of rows; each
-        row's noise comes from its own generator (see ``_row_generators``)."""
+        row's noise comes from its own generator (see ``utils.random.row_generators``)."""
         rows = max(1, _SCORE_BLOCK // k)
         d = self.n_components
         log_w, elbo = [], []
         with _blas_single_thread():
             for idx in _batches(X.shape[0], rows):
-                gens = _row_generators(X[idx], seed)
+                gens = row_generators(X[idx], seed)
                 eps = np.stack([g.standard_normal((k, d)) for g in gens], axis=1)
                 lw, el = _log_weights_and_elbo_terms(
                     self.encoder_, self.decoder_, self._head, X[idx], eps.astype(self.dtype_)

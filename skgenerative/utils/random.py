@@ -7,6 +7,7 @@ and pickles with the estimator, so a pickled model continues exactly where the
 original would have.
 """
 
+import hashlib
 import numbers
 
 import numpy as np
@@ -48,3 +49,20 @@ def check_generator(random_state):
 def draw_seed(rng):
     """Draw an integer seed from ``rng`` (to derive independent streams)."""
     return int(rng.integers(0, _SEED_HIGH))
+
+
+def row_generators(X, seed):
+    """One generator per row of ``X``, seeded by ``seed`` and the row's values.
+
+    Monte Carlo scores (importance sampling) computed with them depend on
+    nothing but the row and the seed: invariant to the order and grouping of
+    rows, so ``score_samples`` can run on blocks (or in parallel) and still
+    agree bit for bit (scikit-learn's subset-invariance checks).
+    """
+    rows = np.ascontiguousarray(X, dtype=np.float64)
+    return [
+        np.random.default_rng(
+            [seed, int.from_bytes(hashlib.blake2b(r.tobytes(), digest_size=8).digest(), "little")]
+        )
+        for r in rows
+    ]
