@@ -48,6 +48,9 @@ def _sigmoid_into_float32(a, h, scratch):
     # for 2^f on [-1/2, 1/2] (relative error ~1e-7, float32 rounding level);
     # 2^n is built from its exponent bits in ``scratch`` (int32), so both
     # loops vectorise (libm's expf does not, and costs ~5x more).
+    # Element k of both views is the same 4 bytes whatever the width of
+    # ``scratch`` (int32, or int64 as the float64 path wants).
+    ints = scratch.view(np.int32)
     bits = scratch.view(np.float32)
     for k in range(a.shape[0]):
         v = min(max(-a[k], np.float32(-87.0)), np.float32(87.0))
@@ -61,7 +64,7 @@ def _sigmoid_into_float32(a, h, scratch):
         p = p * f + np.float32(0.2402265069591007)
         p = p * f + np.float32(0.6931471805599453)
         h[k] = p * f + np.float32(1.0)
-        scratch[k] = (np.int32(n) + np.int32(127)) << np.int32(23)
+        ints[k] = (np.int32(n) + np.int32(127)) << np.int32(23)
     for k in range(a.shape[0]):
         h[k] = np.float32(1.0) / (np.float32(1.0) + h[k] * bits[k])
 

@@ -173,10 +173,11 @@ def test_gibbs_kernel_matches_numpy_twin():
 # --------------------------------------------------------------- sampling
 
 
-def test_sampler_matches_exact_distribution():
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sampler_matches_exact_distribution(dtype):
     W, b, c = _random_rbm(6, 4, scale=1.0, seed=2)
-    model = _set_params(_fitted_tiny(6, 4), W, b, c)
-    model.base_rate_ = np.zeros(6)
+    model = _set_params(_fitted_tiny(6, 4), *(p.astype(dtype) for p in (W, b, c)))
+    model.base_rate_ = np.zeros(6, dtype=dtype)
     samples = model.sample(20000, n_steps=50, random_state=0)
     states = ref.all_binary_states(6)
     exact = np.exp(ref.rbm_log_marginal_brute_force(states, W, b, c))
