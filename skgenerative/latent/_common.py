@@ -43,6 +43,44 @@ class _NetworkStateMixin:
         )
         return np.ascontiguousarray(X, dtype=dtype)
 
+    def _minibatch_pass(self, X, order, rng, progress=None):
+        """One optimizer step per minibatch of ``X`` in ``order``; returns the
+        summed training bound. Models supply ``_batch_bound_and_grads``."""
+        total = 0.0
+        for idx in _batches(X.shape[0], self.batch_size, order):
+            bound, grads = self._batch_bound_and_grads(X[idx], rng)
+            self.optimizer_.step(grads)
+            total += float(np.sum(bound))
+            if progress is not None:
+                progress(len(idx))
+        return total
+
+    def _run_epoch(self, X, rng, progress):
+        total = self._minibatch_pass(X, rng.permutation(X.shape[0]), rng, progress)
+        return {"training bound": total / X.shape[0]}
+
+    def _partial_fit(self, X):
+        """One in-order pass over ``X``, keeping optimizer and random state; a
+        diverging pass restores the previous parameters and raises."""
+        fitted = self._is_fitted()
+        if not fitted:
+            self._validate_params()
+        X = self._validate_X(X, reset=not fitted)
+        self._check_support(X)
+        if not fitted:
+            self._initialize(X)
+        snapshot = self._snapshot()
+        with _blas_single_thread():
+            self._minibatch_pass(X, None, self.random_state_)
+        if not np.all(np.isfinite(self._parameter_vector)):
+            self._restore(snapshot)
+            raise FloatingPointError(
+                f"{type(self).__name__}.partial_fit diverged: the parameters became "
+                "NaN or infinite and were restored. Lower the learning rate."
+            )
+        self.n_iter_ += 1
+        return self
+
     def _continue_rng(self, random_state):
         if random_state is None:
             return self.random_state_

@@ -337,12 +337,13 @@ class SigmoidBeliefNet(
             states.insert(0, (rng.random(p.shape) < p).astype(self.dtype_))
         return states
 
-    def _batch_grads(self, X, rng):
+    def _batch_bound_and_grads(self, X, rng):
+        """(per-row training bound, gradients) of one minibatch."""
         n = X.shape[0]
         if self.method == "wake-sleep":
             grads, log_w = self._wake(X, lambda lw: (np.full(n, 1.0 / n), None), rng)
             grads.update(self._sleep(n, rng, 1.0 / n))
-            return grads, log_w[0]
+            return log_w[0], grads
         if self.method == "rws":
             k = self.n_importance
             q_scale = 0.5 if self.sleep_phase else 1.0
@@ -354,7 +355,7 @@ class SigmoidBeliefNet(
             grads, log_w = self._wake(X, weights, rng, k)
             if self.sleep_phase:
                 grads.update(self._sleep(n, rng, q_scale / n))
-            return grads, _importance_log_mean(log_w)
+            return _importance_log_mean(log_w), grads
         # NVIL
         baseline_grads = {}
 
@@ -365,16 +366,7 @@ class SigmoidBeliefNet(
 
         grads, log_w = self._wake(X, weights, rng)
         grads.update(baseline_grads)
-        return grads, log_w[0]
-
-    def _run_epoch(self, X, rng, progress):
-        total = 0.0
-        for idx in _batches(X.shape[0], self.batch_size, rng.permutation(X.shape[0])):
-            grads, bound = self._batch_grads(X[idx], rng)
-            self.optimizer_.step(grads)
-            total += float(bound.sum())
-            progress(len(idx))
-        return {"training bound": total / X.shape[0]}
+        return log_w[0], grads
 
     def _check_support(self, X):
         warn_if_not_binary(X, what="SigmoidBeliefNet's binary visible units", stacklevel=4)
@@ -416,26 +408,7 @@ class SigmoidBeliefNet(
         -------
         self : object
         """
-        fitted = self._is_fitted()
-        if not fitted:
-            self._validate_params()
-        X = self._validate_X(X, reset=not fitted)
-        self._check_support(X)
-        if not fitted:
-            self._initialize(X)
-        snapshot = self._snapshot()
-        with _blas_single_thread():
-            for idx in _batches(X.shape[0], self.batch_size):
-                grads, _ = self._batch_grads(X[idx], self.random_state_)
-                self.optimizer_.step(grads)
-        if not np.all(np.isfinite(self._parameter_vector)):
-            self._restore(snapshot)
-            raise FloatingPointError(
-                "SigmoidBeliefNet.partial_fit diverged: the parameters became NaN or "
-                "infinite and were restored. Lower the learning rate."
-            )
-        self.n_iter_ += 1
-        return self
+        return self._partial_fit(X)
 
     # -- inference ---------------------------------------------------------
 

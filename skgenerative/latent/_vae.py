@@ -371,15 +371,6 @@ class VAE(
         eps = rng.standard_normal((X.shape[0], self.n_components)).astype(self.dtype_)
         return _elbo_and_grads(self.encoder_, self.decoder_, self._head, X, eps)
 
-    def _run_epoch(self, X, rng, progress):
-        total = 0.0
-        for idx in _batches(X.shape[0], self.batch_size, rng.permutation(X.shape[0])):
-            bound, grads = self._batch_bound_and_grads(X[idx], rng)
-            self.optimizer_.step(grads)
-            total += float(bound.sum())
-            progress(len(idx))
-        return {"training bound": total / X.shape[0]}
-
     def _validation_score(self, X_val):
         return float(np.mean(self.elbo(X_val)))
 
@@ -440,26 +431,7 @@ class VAE(
         -------
         self : object
         """
-        fitted = self._is_fitted()
-        if not fitted:
-            self._validate_params()
-        X = self._validate_X(X, reset=not fitted)
-        self._check_support(X)
-        if not fitted:
-            self._initialize(X)
-        snapshot = self._snapshot()
-        with _blas_single_thread():
-            for idx in _batches(X.shape[0], self.batch_size):
-                _, grads = self._batch_bound_and_grads(X[idx], self.random_state_)
-                self.optimizer_.step(grads)
-        if not np.all(np.isfinite(self._parameter_vector)):
-            self._restore(snapshot)
-            raise FloatingPointError(
-                f"{type(self).__name__}.partial_fit diverged: the parameters became "
-                "NaN or infinite and were restored. Lower the learning rate."
-            )
-        self.n_iter_ += 1
-        return self
+        return self._partial_fit(X)
 
     # -- inference ---------------------------------------------------------
 
