@@ -8,6 +8,15 @@ layer ``l``. Energy (eq. 20.25 generalised to L layers, with biases)::
 
     E(v, h1, ..., hL) = - sum_l h_{l+1}^T W_l h_l - sum_l b_l . h_l,  h_0 = v.
 
+With Gaussian visibles of precisions ``beta`` (``precision`` arguments below)
+the visible terms are the Gaussian-Bernoulli RBM's (eq. 20.42 with a visible
+mean)::
+
+    E = 1/2 sum_j beta_j (v_j - b_0j)^2 - h_1^T W_0 (beta v) - (the rest as above),
+
+so ``p(v | h_1) = N(b_0 + W_0^T h_1, 1 / beta)`` and h_1 sees ``W_0 (beta v)``;
+a one-hidden-layer DBM is then exactly a :class:`GaussianBernoulliRBM`.
+
 The math is in module-level functions (mean field, ELBO, statistics, exact
 enumeration); the hot loops are the ``_*_dbm`` kernels of ``_kernels.py``.
 """
@@ -37,7 +46,8 @@ from ..exceptions import PartitionFunctionError
 from ..utils.random import check_generator, draw_seed
 from ..utils.validation import resolve_dtype, warn_if_not_binary
 from . import _kernels
-from ._units import softplus
+from ._gaussian_rbm import _from_standardized, _initial_precision, _warn_if_unscaled
+from ._units import GaussianUnits, softplus
 
 __all__ = ["DBM", "DBMClassifier", "MPDBM"]
 
@@ -54,7 +64,17 @@ def _as_tuple(arrays, dtype):
     return tuple(np.ascontiguousarray(a, dtype=dtype) for a in arrays)
 
 
-def mean_field(V, Ws, bs, *, n_iter=30, tol=1e-6, observed=None, init=None):
+def _fold_precision(Ws, precision):
+    """Weights with the visible precision folded into the bottom layer,
+    ``W_0 * beta`` (what the Gaussian kernels take); unchanged if None."""
+    if precision is None:
+        return list(Ws)
+    W0 = np.asarray(Ws[0])
+    return [W0 * np.asarray(precision, dtype=W0.dtype)] + list(Ws[1:])
+
+
+def mean_field(V, Ws, bs, *, n_iter=30, tol=1e-6, observed=None, init=None,
+               precision=None):
     """Mean-field posterior Q(h | v) of a DBM (eqs. 20.33-20.34).
 
     Parameters
@@ -71,6 +91,9 @@ def mean_field(V, Ws, bs, *, n_iter=30, tol=1e-6, observed=None, init=None):
     init : list of arrays or None
         Starting values of the hidden layers; None does an upward pass with
         doubled inputs below the top.
+    precision : ndarray of shape (n_visible,) or None
+        Precisions of Gaussian visibles; None for binary visibles. Unobserved
+        Gaussian visibles take their conditional mean ``b_0 + W_0^T q_1``.
 
     Returns
     -------
@@ -80,7 +103,7 @@ def mean_field(V, Ws, bs, *, n_iter=30, tol=1e-6, observed=None, init=None):
     n_iter_run : int
     """
     dtype = Ws[0].dtype
-    Ws, bs = _as_tuple(Ws, dtype), _as_tuple(bs, dtype)
+    Ws, bs = _as_tuple(_fold_precision(Ws, precision), dtype), _as_tuple(bs, dtype)
     m = V.shape[0]
     Q = [np.array(V, dtype=dtype, order="C")]
     if init is None:
@@ -93,17 +116,32 @@ def mean_field(V, Ws, bs, *, n_iter=30, tol=1e-6, observed=None, init=None):
         mask = np.zeros((0, 0), dtype=dtype)
     else:
         mask = np.ascontiguousarray(observed, dtype=dtype)
-    n_run = _kernels._mean_field_dbm(Q, Ws, bs, mask, int(n_iter), float(tol))
+    if precision is None:
+        n_run = _kernels._mean_field_dbm(Q, Ws, bs, mask, int(n_iter), float(tol))
+    else:
+        beta = np.ascontiguousarray(precision, dtype=dtype)
+        n_run = _kernels._mean_field_dbm_gaussian(Q, Ws, bs, mask, int(n_iter), float(tol), beta)
     return list(Q), int(n_run)
 
 
-def expected_neg_energy(Q, Ws, bs):
-    """``-E_Q[E(v, h)]`` per row for a factorial Q (Q[0] = v)."""
+def expected_neg_energy(Q, Ws, bs, precision=None):
+    """``-E_Q[E(v, h)]`` per row for a factorial Q (Q[0] = v clamped).
+
+    With Gaussian visibles (``precision``) the visible terms are
+    ``-1/2 sum_j beta_j (v_j - b_0j)^2 + q_1^T W_0 (beta v)``.
+    """
     total = np.zeros(Q[0].shape[0])
-    for l, W in enumerate(Ws):
-        total += np.einsum("ij,ij->i", Q[l] @ W.T, Q[l + 1], dtype=np.float64)
-    for l, b in enumerate(bs):
-        total += Q[l] @ b.astype(np.float64)
+    if precision is None:
+        for l, W in enumerate(Ws):
+            total += np.einsum("ij,ij->i", Q[l] @ W.T, Q[l + 1], dtype=np.float64)
+        for l, b in enumerate(bs):
+            total += Q[l] @ b.astype(np.float64)
+        return total
+    beta = np.asarray(precision, dtype=np.float64)
+    V = Q[0].astype(np.float64)
+    total -= 0.5 * ((V - bs[0]) ** 2 @ beta)
+    total += expected_neg_energy([V * beta] + list(Q[1:]), Ws,
+                                 [np.zeros_like(bs[0])] + list(bs[1:]))
     return total
 
 
@@ -116,9 +154,10 @@ def bernoulli_entropy(Q):
     return total
 
 
-def elbo_unnormalized(Q, Ws, bs):
-    """``L(v, Q) + log Z`` (eq. 20.35 without ``-log Z``), per row."""
-    return expected_neg_energy(Q, Ws, bs) + bernoulli_entropy(Q)
+def elbo_unnormalized(Q, Ws, bs, precision=None):
+    """``L(v, Q) + log Z`` (eq. 20.35 without ``-log Z``), per row; with
+    Gaussian visibles (``precision``) a log-density bound up to ``log Z``."""
+    return expected_neg_energy(Q, Ws, bs, precision) + bernoulli_entropy(Q)
 
 
 def _bits(start, stop, n):
@@ -126,13 +165,20 @@ def _bits(start, stop, n):
     return ((codes[:, None] >> np.arange(n, dtype=np.int64)) & 1).astype(np.float64)
 
 
-def _log_sum_enumerated(Ws, bs, enum_layers, v=None):
+def _log_sum_enumerated(Ws, bs, enum_layers, v=None, precision=None):
     """log sum over all states of the model (``v`` clamped if given),
     enumerating ``enum_layers`` and summing the others analytically.
 
     Every layer not enumerated (and not the clamped visible) must have all its
-    neighbours enumerated or clamped.
+    neighbours enumerated or clamped. Gaussian visibles (``precision``) are
+    never enumerated: clamped, or integrated given h_1 (``sum_j 1/2 log(2 pi /
+    beta_j) + 1/2 beta_j ((b_0 + W_0^T h_1)_j^2 - b_0j^2)``).
     """
+    gaussian = precision is not None
+    if gaussian:
+        beta = np.asarray(precision, dtype=np.float64)
+        if 0 in enum_layers or (v is None and 1 not in enum_layers):
+            raise ValueError("Gaussian visibles: enumerate h_1, never the visible layer.")
     Ws = [np.asarray(W, dtype=np.float64) for W in Ws]
     bs = [np.asarray(b, dtype=np.float64) for b in bs]
     L = len(Ws)
@@ -149,9 +195,19 @@ def _log_sum_enumerated(Ws, bs, enum_layers, v=None):
             pos += sizes[l]
             val += X[l] @ bs[l]
         if v is not None:
-            X[0] = np.broadcast_to(np.asarray(v, dtype=np.float64), (stop - start, sizes[0]))
-            val += X[0][0] @ bs[0]
+            v64 = np.asarray(v, dtype=np.float64)
+            if gaussian:  # h_1 sees beta v; the visible term is quadratic
+                X[0] = np.broadcast_to(beta * v64, (stop - start, sizes[0]))
+                val -= 0.5 * np.sum(beta * (v64 - bs[0]) ** 2)
+            else:
+                X[0] = np.broadcast_to(v64, (stop - start, sizes[0]))
+                val += X[0][0] @ bs[0]
         for l in free:
+            if l == 0 and gaussian:  # the Gaussian integral over v given h_1
+                mean = bs[0] + X[1] @ Ws[0]
+                val += 0.5 * ((mean**2 - bs[0] ** 2) @ beta)
+                val += 0.5 * np.sum(np.log(2 * np.pi / beta))
+                continue
             a = np.broadcast_to(bs[l], (stop - start, sizes[l])).copy()
             if l > 0:
                 a += X[l - 1] @ Ws[l - 1].T
@@ -162,30 +218,37 @@ def _log_sum_enumerated(Ws, bs, enum_layers, v=None):
     return float(total)
 
 
-def exact_log_partition_dbm(Ws, bs):
-    """Exact log Z of a binary DBM, enumerating the odd layers or the even
-    layers (visible included), whichever has fewer units."""
+def exact_log_partition_dbm(Ws, bs, precision=None):
+    """Exact log Z of a DBM, enumerating the odd layers or the even layers
+    (visible included), whichever has fewer units. With Gaussian visibles
+    (``precision``) the odd (hidden) layers are enumerated and the visible
+    layer is integrated analytically: a log-normaliser of a density."""
     L = len(Ws)
     sizes = [np.shape(b)[0] for b in bs]
     odd = list(range(1, L + 1, 2))
     even = list(range(0, L + 1, 2))
+    if precision is not None:
+        return _log_sum_enumerated(Ws, bs, odd, precision=precision)
     n_odd, n_even = sum(sizes[l] for l in odd), sum(sizes[l] for l in even)
     return _log_sum_enumerated(Ws, bs, odd if n_odd <= n_even else even)
 
 
-def exact_log_unnormalized_dbm(V, Ws, bs):
+def exact_log_unnormalized_dbm(V, Ws, bs, precision=None):
     """Exact ``log sum_h exp(-E(v, h))`` of each row of ``V`` (enumeration of
-    the odd or even hidden layers, whichever is smaller)."""
+    the odd or even hidden layers, whichever is smaller; ``precision`` for
+    Gaussian visibles)."""
     L = len(Ws)
     sizes = [np.shape(b)[0] for b in bs]
     odd = list(range(1, L + 1, 2))
     even = list(range(2, L + 1, 2))
     n_odd, n_even = sum(sizes[l] for l in odd), sum(sizes[l] for l in even)
     enum = odd if n_odd <= n_even or not even else even
-    return np.array([_log_sum_enumerated(Ws, bs, enum, v) for v in np.asarray(V)])
+    return np.array([_log_sum_enumerated(Ws, bs, enum, v, precision) for v in np.asarray(V)])
 
 
-def _enumerated_units(sizes):
+def _enumerated_units(sizes, gaussian=False):
+    if gaussian:  # the visible layer is integrated, never enumerated
+        return sum(sizes[1::2])
     return min(sum(sizes[1::2]), sum(sizes[0::2]))
 
 
@@ -291,7 +354,52 @@ def fit_scaled_rbm(X, n_hidden, up, down, *, learning_rate, batch_size, n_epochs
     return W, b, c
 
 
-def pretrain_layers(X, sizes, *, learning_rate, batch_size, n_epochs, rng):
+def fit_scaled_gaussian_rbm(X, n_hidden, up, precision, scaling, *, learning_rate,
+                            batch_size, n_epochs, rng):
+    """Fit the bottom RBM of DBM pretraining with Gaussian visibles of
+    precisions ``precision`` and ``up`` tied copies of the visible layer, by
+    PCD-1 in the standardized space (``scaling = (mean, std)``).
+
+    The copy mean of ``up`` tied Gaussian copies, each ``N(b + W^T h, 1 /
+    beta)``, is ``N(b + W^T h, 1 / (up beta))``, and the hidden units receive
+    ``W (beta (v_1 + ... + v_up)) = W ((up beta) v)`` on data: the
+    tied-copies RBM is the Gaussian-Bernoulli RBM with precision ``up beta``
+    (its gradient is the sum of the per-copy gradients). So this is the
+    epoch kernel of :class:`GaussianBernoulliRBM` (``_sgd_epoch_gaussian``,
+    fixed precision) with that precision, initialised as the RBM is (small
+    weights and zero biases in the standardized space).
+
+    Returns
+    -------
+    W, b, c : float64 ndarrays of shapes (n_hidden, n_features), (n_features,),
+        (n_hidden,) in the units of the data (the DBM's bottom-layer
+        parameters for visible precision ``precision``).
+    """
+    dtype = X.dtype
+    n, nv = X.shape
+    mean, std = scaling
+    beta = np.asarray(precision, dtype=np.float64)
+    W_z = rng.normal(0.0, 0.01, (n_hidden, nv))
+    s_z = np.log(up * beta) + 2 * np.log(std)
+    params = _as_tuple((W_z, np.zeros(nv), np.zeros(n_hidden), s_z), dtype)
+    velocity = tuple(np.zeros_like(a) for a in params)
+    chains = np.zeros((batch_size, n_hidden), dtype=dtype)
+    hyper = np.array([learning_rate, 0.0, 0.0, 0.0, 0.0, 1, 1.0, -np.inf], dtype=np.float64)
+    kernel_scaling = _as_tuple((mean, 1.0 / std, s_z), dtype)
+    n_batches = int(np.ceil(n / batch_size))
+    bounds = (np.arange(n_batches + 1, dtype=np.int64) * n) // n_batches
+    X = np.ascontiguousarray(X)
+    with threadpool_limits(limits=1 if batch_size <= 256 else None, user_api="blas"):
+        for _ in range(n_epochs):
+            rows = rng.permutation(n)
+            _kernels._sgd_epoch_gaussian(X, rows, bounds, params, velocity, kernel_scaling,
+                                         chains, hyper, rng)
+    W, b, c, _ = _from_standardized(*(p.astype(np.float64) for p in params), mean, std)
+    return W, b, c
+
+
+def pretrain_layers(X, sizes, *, learning_rate, batch_size, n_epochs, rng,
+                    precision=None, scaling=None):
     """Greedy layer-wise pretraining of a DBM (§20.4.4).
 
     Composition rule (Salakhutdinov & Hinton 2009; the spec's §20.4.4): RBM
@@ -308,6 +416,12 @@ def pretrain_layers(X, sizes, *, learning_rate, batch_size, n_epochs, rng):
     RBMs' biases (the visible bias comes from the bottom RBM, the top bias
     from the top one).
 
+    With Gaussian visibles (``precision``, and the standardization ``scaling
+    = (mean, std)`` of the data) the bottom RBM is a Gaussian-Bernoulli RBM
+    with two tied copies of the visible layer (:func:`fit_scaled_gaussian_rbm`;
+    one copy for a single hidden layer) and passes ``sigmoid(up W (beta v) +
+    c)`` up.
+
     Returns
     -------
     Ws, bs : lists of float64 arrays (DBM weights and biases, visible first)
@@ -319,15 +433,22 @@ def pretrain_layers(X, sizes, *, learning_rate, batch_size, n_epochs, rng):
     Ws, hidden_b, visible_b, rbms = [], [], [], []
     H = np.ascontiguousarray(X)
     for l, ((up, down, factor), n) in enumerate(zip(pretraining_scales(L), sizes)):
-        W, b, c = fit_scaled_rbm(H, n, up, down, learning_rate=learning_rate,
-                                 batch_size=batch_size, n_epochs=n_epochs, rng=rng)
+        gaussian = l == 0 and precision is not None
+        if gaussian:
+            W, b, c = fit_scaled_gaussian_rbm(H, n, up, precision, scaling,
+                                              learning_rate=learning_rate,
+                                              batch_size=batch_size, n_epochs=n_epochs, rng=rng)
+        else:
+            W, b, c = fit_scaled_rbm(H, n, up, down, learning_rate=learning_rate,
+                                     batch_size=batch_size, n_epochs=n_epochs, rng=rng)
         rbms.append(dict(components=W, intercept_visible=b, intercept_hidden=c,
                          scales=(up, down), weight_factor=factor))
         Ws.append(factor * W.astype(np.float64))
         visible_b.append(b.astype(np.float64))
         hidden_b.append(c.astype(np.float64))
         if l < L - 1:
-            H = np.ascontiguousarray(expit(up * (H @ W.T) + c), dtype=X.dtype)
+            inputs = H * np.asarray(precision, dtype=H.dtype) if gaussian else H
+            H = np.ascontiguousarray(expit(up * (inputs @ W.T) + c), dtype=X.dtype)
     bs = [visible_b[0]]
     for l in range(1, L + 1):
         bs.append(0.5 * (hidden_b[l - 1] + visible_b[l]) if l < L else hidden_b[l - 1])
@@ -345,11 +466,19 @@ class DBM(
     EpochLoopMixin,
     BaseEstimator,
 ):
-    """Deep Boltzmann machine with binary units (§20.4).
+    """Deep Boltzmann machine with binary hidden units and binary or
+    Gaussian visible units (§20.4).
 
     Energy (eq. 20.25 with biases, any number of hidden layers)
     ``E(v, h1..hL) = -sum_l h_{l+1}^T W_l h_l - sum_l b_l.h_l`` with
-    ``h_0 = v``. Inference is mean field (eqs. 20.33-20.34), training is
+    ``h_0 = v``. With ``visible_type="gaussian"`` the visible terms are those
+    of :class:`GaussianBernoulliRBM`: ``E = 1/2 sum_j beta_j (v_j - b_0j)^2 -
+    h_1^T W_0 (beta v) - ...`` with ``beta = precision_``, so ``p(v | h_1) =
+    N(b_0 + W_0^T h_1, 1 / beta)``, and a one-hidden-layer Gaussian DBM is a
+    Gaussian-Bernoulli RBM with the same parameters; the visible layer is
+    then trained in the standardized space of the training data (as
+    ``GaussianBernoulliRBM``), its precision is fixed (``precision``), and
+    ``score_samples`` bounds a log-density of the data as given. Inference is mean field (eqs. 20.33-20.34), training is
     variational stochastic maximum likelihood (Algorithm 20.1): the positive
     phase from the mean-field posterior of the batch, the negative phase from
     persistent block-Gibbs chains alternating even and odd layers. By default
@@ -368,6 +497,24 @@ class DBM(
     ----------
     hidden_layer_sizes : tuple of int, default=(64, 32)
         Widths of the hidden layers, bottom to top.
+    visible_type : {"bernoulli", "gaussian"}, default="bernoulli"
+        Unit type of the visible layer: binary (values in [0, 1] are read as
+        probabilities), or real with a fixed diagonal precision
+        (``precision``; the energy of :class:`GaussianBernoulliRBM`). The
+        Gaussian layer usually wants smaller learning rates (e.g.
+        ``learning_rate=0.001``, ``pretrain_learning_rate=0.005``).
+    precision : "auto", float or array-like of shape (n_features,), default="auto"
+        Gaussian visibles only: precision (inverse variance) of the visible
+        units given h_1, in the units of the data, fixed during training.
+        ``"auto"`` uses ``1 / max(var_j, min_variance)`` of the training data
+        per feature; a number or array fixes it (e.g. ``1.0`` for
+        standardized data; an
+        :class:`~skgenerative.exceptions.OutOfSupportWarning` says when the
+        data vary far more than ``1 / sqrt(precision)``).
+    min_variance : float, default=1e-3
+        Gaussian visibles only: floor of the variances of ``"auto"`` and of
+        the standard deviations used to standardize, so constant features
+        cannot drive the density to infinity (§20.14).
     learning_rate : float, default=0.005
         Step size of the joint (variational SML) training.
     batch_size : int, default=100
@@ -432,10 +579,16 @@ class DBM(
     offsets_ : list of ndarray
         Centering offsets ``mu`` (zeros when ``centering=False``); sliding
         averages of the data / mean-field means when ``offset_rate > 0``.
+        Gaussian visibles: ``offsets_[0]`` is zero and fixed (the visible
+        layer is centred at the training mean by the standardization).
+    precision_ : ndarray of shape (n_features,)
+        Gaussian visibles only: the precisions ``beta`` of the visible units.
     chains_ : list of ndarray
         States of the persistent chains, one array per layer.
     base_rate_ : ndarray of shape (n_features,)
-        Logits of the training marginals (start of sampling chains and AIS).
+        Logits of the training marginals (start of sampling chains and AIS);
+        for Gaussian visibles the training mean (base model
+        ``N(base_rate_, 1 / precision_)``).
     log_partition_ : float
     log_partition_result_ : AISResult or None
         The AIS result behind ``log_partition_`` (None when exact).
@@ -452,6 +605,7 @@ class DBM(
     See Also
     --------
     BernoulliRBM : One hidden layer.
+    GaussianBernoulliRBM : One hidden layer, Gaussian visibles.
     DBMClassifier : DBM features fine-tuned as an MLP.
 
     References
@@ -474,12 +628,23 @@ class DBM(
     (50, 7)
     >>> bool(np.all(dbm.score_samples(X) < 0))
     True
+    >>> Z = np.random.default_rng(0).normal(size=(50, 3))
+    >>> gdbm = DBM((4, 3), visible_type="gaussian", max_iter=2, random_state=0).fit(Z)
+    >>> gdbm.sample(2, random_state=0).shape
+    (2, 3)
     """
 
     score_kind_ = "lower_bound"
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "visible_type": [StrOptions({"bernoulli", "gaussian"})],
+        "precision": [
+            StrOptions({"auto"}),
+            Interval(Real, 0, None, closed="neither"),
+            "array-like",
+        ],
+        "min_variance": [Interval(Real, 0, None, closed="neither")],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
@@ -525,6 +690,9 @@ class DBM(
         self,
         hidden_layer_sizes=(64, 32),
         *,
+        visible_type="bernoulli",
+        precision="auto",
+        min_variance=1e-3,
         learning_rate=0.005,
         batch_size=100,
         max_iter=10,
@@ -552,6 +720,9 @@ class DBM(
         random_state=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
+        self.visible_type = visible_type
+        self.precision = precision
+        self.min_variance = min_variance
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.max_iter = max_iter
@@ -596,6 +767,26 @@ class DBM(
         return X
 
     @property
+    def _gaussian(self):
+        return self.visible_type == "gaussian"
+
+    def _precision(self):
+        """Visible precisions (Gaussian visibles) or None (binary)."""
+        return self.precision_ if self._gaussian else None
+
+    def _check_support(self, X):
+        """Out-of-support warnings: non-binary data for binary visibles,
+        unstandardised data for a fixed Gaussian precision (the warning of
+        :class:`GaussianBernoulliRBM`)."""
+        if not self._gaussian:
+            warn_if_not_binary(X, stacklevel=4)
+        elif not isinstance(self.precision, str):
+            beta = getattr(self, "precision_", None)
+            if beta is None or beta.shape[0] != X.shape[1]:
+                beta = np.asarray(self.precision, dtype=np.float64)
+            _warn_if_unscaled(type(self).__name__, X, beta, stacklevel=4)
+
+    @property
     def _flat_parameters(self):
         return np.concatenate([np.ravel(a) for a in self.components_ + self.intercepts_])
 
@@ -616,7 +807,7 @@ class DBM(
         self : DBM
         """
         X = self._validate_X(X, reset=True)
-        warn_if_not_binary(X, stacklevel=3)
+        self._check_support(X)
         sizes = self._layer_sizes()
         warm = self.warm_start and hasattr(self, "components_")
         if warm:
@@ -649,7 +840,7 @@ class DBM(
         """
         first = not hasattr(self, "components_")
         X = self._validate_X(X, reset=first)
-        warn_if_not_binary(X, stacklevel=3)
+        self._check_support(X)
         if first:
             self.random_state_ = check_generator(self.random_state)
             X = np.ascontiguousarray(X, dtype=resolve_dtype(self.dtype, X))
@@ -665,6 +856,11 @@ class DBM(
         return self
 
     def _initialize(self, X, sizes, rng, pretrain=None):
+        if self._gaussian:
+            return self._initialize_gaussian(X, sizes, rng, pretrain)
+        for name in ("precision_", "_scaling"):  # left by an earlier Gaussian fit
+            if hasattr(self, name):
+                delattr(self, name)
         dtype = X.dtype
         pretrain = self.pretrain if pretrain is None else pretrain
         nv = X.shape[1]
@@ -697,14 +893,102 @@ class DBM(
         self.chains_ = [(rng.random((n_chains, nv)) < p).astype(dtype)] + [
             (rng.random((n_chains, n)) < 0.5).astype(dtype) for n in sizes
         ]
+        self._finish_initialize(sizes, rng)
+
+    def _finish_initialize(self, sizes, rng):
         self._n_features_out = self._transform_width(sizes)
         self.n_iter_ = 0
         self._score_seed = draw_seed(rng)
         self._log_partition = None
         self.log_partition_result_ = None
 
+    def _initialize_gaussian(self, X, sizes, rng, pretrain=None):
+        """Gaussian visibles: the same steps in the standardized space.
+
+        The centred parameters ``_cW``, ``_cb`` and ``offsets_`` live in the
+        space of ``z = (v - mean) / std`` (the training data's mean and
+        standard deviation, floored at ``sqrt(min_variance)``), where the
+        visible precisions are ``beta_z = beta std^2`` (1 with
+        ``precision="auto"``) and the visible layer enters the gradient as
+        ``beta_z z`` (see :meth:`_sml_step`); ``components_``,
+        ``intercepts_`` and ``precision_`` are the plain parameters of the
+        density of the data as given.
+        """
+        dtype = X.dtype
+        pretrain = self.pretrain if pretrain is None else pretrain
+        nv = X.shape[1]
+        all_sizes = (nv,) + sizes
+        mean = X.mean(axis=0, dtype=np.float64)
+        variance = X.var(axis=0, dtype=np.float64)
+        std = np.sqrt(np.maximum(variance, self.min_variance))
+        beta = _initial_precision(self.precision, variance, self.min_variance)
+        self._scaling = (mean, std)
+        self.precision_ = beta.astype(dtype)
+        self.base_rate_ = mean.astype(dtype)
+        self.pretrained_rbms_ = []
+        if pretrain:
+            Ws, bs, self.pretrained_rbms_ = pretrain_layers(
+                X, sizes, learning_rate=self.pretrain_learning_rate,
+                batch_size=min(self.batch_size, max(1, X.shape[0])),
+                n_epochs=self.pretrain_max_iter, rng=rng, precision=beta,
+                scaling=self._scaling,
+            )
+            Wz, bz = self._standardize_plain(Ws, bs)
+        else:  # small weights, zero biases in the standardized space
+            Wz = [rng.normal(0.0, 0.01, (all_sizes[l + 1], all_sizes[l])) for l in range(len(sizes))]
+            bz = [np.zeros(n) for n in all_sizes]
+        Wz = [np.ascontiguousarray(W, dtype=dtype) for W in Wz]
+        bz = [np.ascontiguousarray(b, dtype=dtype) for b in bz]
+        # the visible offset is 0 in the standardized space (the training mean)
+        mu = [np.zeros(nv, dtype=dtype)]
+        if self.centering and pretrain:
+            self._cW, self._cb, self.offsets_ = Wz, bz, [np.zeros(n, dtype=dtype) for n in all_sizes]
+            self._sync_plain()
+            Q, _ = self._mean_field(X[:1000])
+            mu += [q.mean(axis=0).astype(dtype) for q in Q[1:]]
+        else:
+            mu += [np.full(n, 0.5 if self.centering else 0.0, dtype=dtype) for n in sizes]
+        self.offsets_ = mu
+        self._cW, self._cb = centered_parameters(Wz, bz, mu)
+        self._sync_plain()
+        self._velocity = [np.zeros_like(W) for W in self._cW] + [np.zeros_like(b) for b in self._cb]
+        n_chains = self.batch_size if self.n_chains is None else self.n_chains
+        start = np.broadcast_to(self.base_rate_, (n_chains, nv)).copy()
+        self.chains_ = [GaussianUnits.sample(start, rng, self.precision_)] + [
+            (rng.random((n_chains, n)) < 0.5).astype(dtype) for n in sizes
+        ]
+        self._finish_initialize(sizes, rng)
+
+    def _standardize_plain(self, Ws, bs):
+        """Plain parameters in the data space -> the standardized space."""
+        from ._gaussian_rbm import _to_standardized
+
+        mean, std = self._scaling
+        W0, b0, b1, _ = _to_standardized(
+            np.asarray(Ws[0], dtype=np.float64), np.asarray(bs[0], dtype=np.float64),
+            np.asarray(bs[1], dtype=np.float64), self.precision_.astype(np.float64), mean, std)
+        return [W0] + [np.asarray(W, dtype=np.float64) for W in Ws[1:]], \
+            [b0, b1] + [np.asarray(b, dtype=np.float64) for b in bs[2:]]
+
+    def _plain_standardized(self):
+        """The plain parameters in the training space (standardized for
+        Gaussian visibles), the ones the centred parameters fold into."""
+        if not self._gaussian:
+            return self.components_, self.intercepts_
+        return plain_parameters(self._cW, self._cb, self.offsets_)
+
     def _sync_plain(self):
-        self.components_, self.intercepts_ = plain_parameters(self._cW, self._cb, self.offsets_)
+        if not self._gaussian:
+            self.components_, self.intercepts_ = plain_parameters(self._cW, self._cb, self.offsets_)
+            return
+        Wz, bz = plain_parameters(self._cW, self._cb, self.offsets_)
+        dtype = Wz[0].dtype
+        mean, std = self._scaling
+        s_z = np.log(self.precision_.astype(np.float64)) + 2 * np.log(std)
+        W0, b0, b1, _ = _from_standardized(Wz[0].astype(np.float64), bz[0].astype(np.float64),
+                                           bz[1].astype(np.float64), s_z, mean, std)
+        self.components_ = [np.ascontiguousarray(W0, dtype=dtype)] + Wz[1:]
+        self.intercepts_ = [b0.astype(dtype), b1.astype(dtype)] + bz[2:]
 
     def _pretrain(self, X, sizes, rng):
         """Greedy layer-wise pretraining (§20.4.4, Salakhutdinov & Hinton 2009).
@@ -740,26 +1024,38 @@ class DBM(
         if not self.verbose:
             return {}
         Q, _ = self._mean_field(X[:500])
-        return {"mean-field ELBO + log Z": float(np.mean(elbo_unnormalized(Q, self.components_, self.intercepts_)))}
+        elbo = elbo_unnormalized(Q, self.components_, self.intercepts_, self._precision())
+        return {"mean-field ELBO + log Z": float(np.mean(elbo))}
 
     def _update_offsets(self, means):
         """Move the offsets towards ``means`` (one per layer) by
         ``offset_rate`` and re-centre the parameters; the plain-energy
         parameters, hence the model's distribution, are left as they are."""
         rate = self.offset_rate
+        plain = self._plain_standardized()
+        if self._gaussian:  # the visible offset stays at 0 (the training mean)
+            means = [self.offsets_[0]] + list(means[1:])
         for mu, m in zip(self.offsets_, means):
             mu += (rate * (np.asarray(m, dtype=np.float64) - mu)).astype(mu.dtype)
-        self._cW, self._cb = centered_parameters(self.components_, self.intercepts_,
-                                                 self.offsets_)
+        self._cW, self._cb = centered_parameters(*plain, self.offsets_)
 
     def _sml_step(self, V, rng):
-        """One update of Algorithm 20.1 in the centred parametrisation."""
+        """One update of Algorithm 20.1 in the centred parametrisation.
+
+        Gaussian visibles: the energy in the standardized space is, up to a
+        term without parameters, the binary one with visible state
+        ``beta_z z`` (``-1/2 beta_z (z - b)^2 = beta_z z b - 1/2 beta_z z^2 -
+        const(b)``, the last term cancelling in ``log p``), so the same
+        centred gradient applies with ``beta_z z`` in the visible slot.
+        """
         Q, _ = self._mean_field(V)
         if self.centering and self.offset_rate > 0:
             self._update_offsets([q.mean(axis=0) for q in Q])
-        Ws, bs = _as_tuple(self.components_, V.dtype), _as_tuple(self.intercepts_, V.dtype)
         chains = tuple(self.chains_)
-        _kernels._gibbs_dbm(chains, Ws, bs, np.zeros((0, 0), V.dtype), self.n_gibbs_steps, rng)
+        self._gibbs(chains, np.zeros((0, 0), V.dtype), self.n_gibbs_steps, rng)
+        if self._gaussian:
+            Q = [self._visible_statistic(Q[0])] + list(Q[1:])
+            chains = (self._visible_statistic(chains[0]),) + chains[1:]
         pos_pair, pos_mean = centered_statistics(Q, self.offsets_)
         neg_pair, neg_mean = centered_statistics(chains, self.offsets_)
         lr, mom = self._current_lr, self.momentum
@@ -779,12 +1075,42 @@ class DBM(
             self._cb[l] += vel
         self._sync_plain()
 
+    def _visible_statistic(self, V):
+        """``beta_z z`` of Gaussian visibles: their gradient statistic in the
+        standardized space (see :meth:`_sml_step`)."""
+        mean, std = self._scaling
+        beta_z = self.precision_.astype(np.float64) * std  # beta std^2 / std
+        return ((V - mean) * beta_z).astype(V.dtype)
+
     # ------------------------------------------------------------- inference
     def _mean_field(self, V, observed=None):
         return mean_field(
             V, self.components_, self.intercepts_,
             n_iter=self.n_mean_field_iter, tol=self.tol, observed=observed,
+            precision=self._precision(),
         )
+
+    def _gibbs(self, S, observed, n_steps, rng):
+        """Block-Gibbs sweeps in place on the states ``S`` (a tuple)."""
+        dtype = S[0].dtype
+        precision = self._precision()
+        Ws = _as_tuple(_fold_precision(self.components_, precision), dtype)
+        bs = _as_tuple(self.intercepts_, dtype)
+        if precision is None:
+            _kernels._gibbs_dbm(S, Ws, bs, observed, int(n_steps), rng)
+        else:
+            beta = np.ascontiguousarray(precision, dtype=dtype)
+            _kernels._gibbs_dbm_gaussian(S, Ws, bs, observed, int(n_steps), rng, beta)
+
+    def _fresh_visibles(self, n, rng):
+        """Visible states of the base model: training marginals (binary) or
+        ``N(base_rate_, 1 / precision_)`` (Gaussian)."""
+        dtype = self.components_[0].dtype
+        if self._gaussian:
+            mean = np.broadcast_to(self.base_rate_, (n, self.base_rate_.shape[0])).copy()
+            return GaussianUnits.sample(mean, rng, self.precision_)
+        p = expit(self.base_rate_.astype(np.float64))
+        return (rng.random((n, p.shape[0])) < p).astype(dtype)
 
     def _transform_width(self, sizes):
         if self.transform_layer is None:
@@ -869,7 +1195,10 @@ class DBM(
             )
         if not np.all(np.isfinite(X[~mask])):
             raise ValueError("Observed entries of X (mask False) must be finite.")
-        base = expit(self.base_rate_.astype(np.float64))
+        if self._gaussian:
+            base = self.base_rate_.astype(np.float64)
+        else:
+            base = expit(self.base_rate_.astype(np.float64))
         X[mask] = np.broadcast_to(base, X.shape)[mask]
         observed = (~mask).astype(X.dtype)
         if method == "mean_field":
@@ -878,12 +1207,14 @@ class DBM(
         if method != "gibbs":
             raise ValueError(f"method must be 'mean_field' or 'gibbs'; got {method!r}.")
         rng = self._rng(random_state)
-        X[mask] = (rng.random(int(mask.sum())) < X[mask]).astype(X.dtype)
+        if self._gaussian:
+            X[mask] = GaussianUnits.sample(X, rng, self.precision_)[mask]
+        else:
+            X[mask] = (rng.random(int(mask.sum())) < X[mask]).astype(X.dtype)
         Q, _ = self._mean_field(X, observed=observed)
         S = [X] + [(rng.random(q.shape) < q).astype(X.dtype) for q in Q[1:]]
         S = _as_tuple(S, X.dtype)
-        _kernels._gibbs_dbm(S, _as_tuple(self.components_, X.dtype),
-                            _as_tuple(self.intercepts_, X.dtype), observed, int(n_steps), rng)
+        self._gibbs(S, observed, n_steps, rng)
         return S[0]
 
     def _rng(self, random_state):
@@ -917,8 +1248,7 @@ class DBM(
         rng = self._rng(random_state)
         dtype = self.components_[0].dtype
         if init == "random":
-            p = expit(self.base_rate_.astype(np.float64))
-            S = [(rng.random((n_samples, p.shape[0])) < p).astype(dtype)] + [
+            S = [self._fresh_visibles(n_samples, rng)] + [
                 (rng.random((n_samples, b.shape[0])) < 0.5).astype(dtype)
                 for b in self.intercepts_[1:]
             ]
@@ -932,9 +1262,7 @@ class DBM(
         else:
             raise ValueError(f"init must be 'random' or 'persistent', got {init!r}.")
         S = _as_tuple(S, dtype)
-        _kernels._gibbs_dbm(S, _as_tuple(self.components_, dtype),
-                            _as_tuple(self.intercepts_, dtype), np.zeros((0, 0), dtype),
-                            int(n_steps), rng)
+        self._gibbs(S, np.zeros((0, 0), dtype), n_steps, rng)
         return S[0]
 
     # ------------------------------------------------------------ likelihood
@@ -951,14 +1279,14 @@ class DBM(
         if isinstance(log_z, numbers.Real) and not isinstance(log_z, bool):
             return float(log_z)
         sizes = [b.shape[0] for b in self.intercepts_]
-        n_enum = _enumerated_units(sizes)
+        n_enum = _enumerated_units(sizes, self._gaussian)
         if log_z == "exact" or (log_z == "auto" and n_enum <= self.exact_limit):
             if n_enum > 30:
                 raise PartitionFunctionError(
                     f"log_z='exact' would enumerate 2**{n_enum} states; use 'ais'."
                 )
             self.log_partition_result_ = None
-            return exact_log_partition_dbm(self.components_, self.intercepts_)
+            return self._exact_log_partition()
         from ..evaluation._ais_dbm import ais_log_partition_dbm
         from ..evaluation._ais import ais_schedule
 
@@ -972,7 +1300,7 @@ class DBM(
         return float(result.log_z)
 
     def _exact_log_partition(self):
-        return exact_log_partition_dbm(self.components_, self.intercepts_)
+        return exact_log_partition_dbm(self.components_, self.intercepts_, self._precision())
 
     def score_samples(self, X):
         """Variational lower bound on log p(v) of each row, in nats.
@@ -991,9 +1319,10 @@ class DBM(
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        warn_if_not_binary(X, stacklevel=3)
+        self._check_support(X)
         Q, _ = self._mean_field(np.asarray(X, dtype=self.components_[0].dtype))
-        return elbo_unnormalized(Q, self.components_, self.intercepts_) - self.log_partition_
+        bound = elbo_unnormalized(Q, self.components_, self.intercepts_, self._precision())
+        return bound - self.log_partition_
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -1021,7 +1350,8 @@ def mlp_from_dbm(dbm, n_classes, rng):
     field (Figure 20.4 d), initialised with the DBM's weights; the softmax
     output layer is new.
 
-    Layer 1 sees ``[v, q(h2)]`` through ``[W_0^T; W_1]``; layer l > 1 sees
+    Layer 1 sees ``[v, q(h2)]`` through ``[W_0^T; W_1]`` (``W_0 beta`` for
+    Gaussian visibles of precision ``beta``); layer l > 1 sees
     layer l - 1 through ``W_{l-1}^T`` (for more than two hidden layers the
     top-down inputs of the upper layers are left out).
     """
@@ -1031,7 +1361,8 @@ def mlp_from_dbm(dbm, n_classes, rng):
     first_in = Ws[0].shape[1] + (Ws[1].shape[0] if L > 1 else 0)
     sizes = [first_in] + [W.shape[0] for W in Ws] + [n_classes]
     net = MLP(sizes, "sigmoid", "linear", dtype=dtype, random_state=rng)
-    W0 = Ws[0].T if L == 1 else np.vstack([Ws[0].T, Ws[1]])
+    W_in = _fold_precision(Ws, getattr(dbm, "precision_", None) if dbm._gaussian else None)[0]
+    W0 = W_in.T if L == 1 else np.vstack([W_in.T, Ws[1]])
     net.params["W0"][...] = W0
     net.params["b0"][...] = bs[1]
     for l in range(1, L):
@@ -1317,7 +1648,7 @@ def mp_loss(Q, X, Y, mask_v, mask_y):
 class MPDBM(ClassifierMixin, EpochLoopMixin, BaseEstimator):
     """Multi-prediction deep Boltzmann machine (§20.4.5, Goodfellow et al. 2013).
 
-    A binary DBM with a softmax label layer above the top hidden layer,
+    A binary DBM (binary visibles only) with a softmax label layer above the top hidden layer,
     trained without MCMC: for each minibatch a random subset of the inputs
     and labels is hidden, ``n_mean_field_iter`` iterations of mean field with
     the rest clamped are unrolled into a recurrent network, and the

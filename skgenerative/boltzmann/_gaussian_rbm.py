@@ -82,6 +82,42 @@ def _from_standardized(W_z, b_z, c_z, s_z, mean, std):
     return W, mean + std * b_z, c_z - W @ (beta * mean), beta
 
 
+def _initial_precision(precision, variance, min_variance):
+    """The visible precisions a ``precision`` parameter asks for:
+    ``"auto"`` is ``1 / max(variance, min_variance)`` per feature, a number
+    or array is used as given (validated)."""
+    if isinstance(precision, str):  # "auto"
+        return 1.0 / np.maximum(variance, min_variance)
+    precision = np.asarray(precision, dtype=np.float64)
+    if precision.ndim > 1 or (precision.ndim == 1 and precision.shape != variance.shape):
+        raise ValueError(
+            f"precision must be 'auto', a positive number or an array of shape "
+            f"({variance.shape[0]},); got shape {precision.shape}."
+        )
+    if not np.all(np.isfinite(precision)) or np.any(precision <= 0):
+        raise ValueError("precision must be finite and positive.")
+    return np.broadcast_to(precision, variance.shape).copy()
+
+
+def _warn_if_unscaled(name, X, precision, stacklevel):
+    """Warn when the data vary far more than the conditional standard
+    deviation ``1 / sqrt(precision)`` of fixed-precision Gaussian visibles."""
+    beta = np.asarray(precision, dtype=np.float64)
+    if X.shape[0] < 2 or (beta.ndim == 1 and beta.shape[0] != X.shape[1]):
+        return  # a shape mismatch is reported as a ValueError at initialisation
+    ratio = np.max(X.var(axis=0, dtype=np.float64) * beta)
+    if ratio > _SCALE_MISMATCH:
+        warnings.warn(
+            f"{name}: the data vary up to {np.sqrt(ratio):.3g} times "
+            "more than the fixed conditional standard deviation 1/sqrt(precision) "
+            "of the visible units: the data look unstandardised. Standardize them "
+            "(sklearn.preprocessing.StandardScaler), or use precision='auto' or "
+            "learn_precision=True.",
+            OutOfSupportWarning,
+            stacklevel=stacklevel + 1,
+        )
+
+
 class GaussianBernoulliRBM(BaseRBM):
     """Gaussian-Bernoulli restricted Boltzmann machine (real visible units).
 
@@ -377,17 +413,7 @@ class GaussianBernoulliRBM(BaseRBM):
         )
 
     def _initial_precision(self, variance):
-        if isinstance(self.precision, str):  # "auto"
-            return 1.0 / np.maximum(variance, self.min_variance)
-        precision = np.asarray(self.precision, dtype=np.float64)
-        if precision.ndim > 1 or (precision.ndim == 1 and precision.shape != variance.shape):
-            raise ValueError(
-                f"precision must be 'auto', a positive number or an array of shape "
-                f"({variance.shape[0]},); got shape {precision.shape}."
-            )
-        if not np.all(np.isfinite(precision)) or np.any(precision <= 0):
-            raise ValueError("precision must be finite and positive.")
-        return np.broadcast_to(precision, variance.shape).copy()
+        return _initial_precision(self.precision, variance, self.min_variance)
 
     def _initialize(self, X, rng):
         # reject a bad precision before any fitted attribute is set
@@ -472,19 +498,7 @@ class GaussianBernoulliRBM(BaseRBM):
             beta = self.precision_
         else:
             beta = np.asarray(self.precision, dtype=np.float64)
-        if beta.ndim == 1 and beta.shape[0] != X.shape[1]:
-            return  # reported as a ValueError at initialisation
-        ratio = np.max(X.var(axis=0, dtype=np.float64) * beta)
-        if ratio > _SCALE_MISMATCH:
-            warnings.warn(
-                f"{type(self).__name__}: the data vary up to {np.sqrt(ratio):.3g} times "
-                "more than the fixed conditional standard deviation 1/sqrt(precision) "
-                "of the visible units: the data look unstandardised. Standardize them "
-                "(sklearn.preprocessing.StandardScaler), or use precision='auto' or "
-                "learn_precision=True.",
-                OutOfSupportWarning,
-                stacklevel=4,
-            )
+        _warn_if_unscaled(type(self).__name__, X, beta, stacklevel=4)
 
     def _fresh_visibles(self, n_samples, rng):
         mean = np.broadcast_to(self.base_rate_, (n_samples, self.n_features_in_))

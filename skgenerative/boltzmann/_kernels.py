@@ -769,6 +769,169 @@ def _ais_dbm(S, Ws, bs, b_base, betas, rng, log_w):
 
 
 # --------------------------------------------------------------------------
+# DBMs with Gaussian visibles
+#
+# Energy (the Gaussian-Bernoulli RBM's, eq. 20.42 with a visible mean, for the
+# bottom pair): ``E = 1/2 sum_j beta_j (v_j - b_j)^2 - (beta v)^T W_0^T h_1
+# - sum_{l>=1} (h_{l+1}^T W_l h_l + b_l.h_l)``, so h_1 sees ``W_0 (beta v)``
+# and ``p(v | h_1) = N(b + W_0^T h_1, 1 / beta)``. These kernels take the
+# weights with the precision folded into the bottom layer, ``Ws[0] = W_0 *
+# beta`` (columns scaled), so the hidden layers are updated by the binary
+# code unchanged and the visible input ``h_1 Ws[0]`` is ``beta (W_0^T h_1)``.
+
+
+@njit(**_NJIT)
+def _mean_field_dbm_gaussian(Q, Ws, bs, observed, n_iter, tol, beta):
+    """``_mean_field_dbm`` for Gaussian visibles with precisions ``beta``
+    (``Ws[0]`` folded, see above). Clamped visibles change nothing but the
+    input of h_1; unobserved visibles (``observed == 0``) take the Gaussian
+    conditional mean ``b + W_0^T q_1`` (the mean of the optimal factor
+    ``N(b + W_0^T q_1, 1 / beta)``).
+    """
+    L = len(Q) - 1
+    m = Q[0].shape[0]
+    one = Q[0].dtype.type(1.0)
+    free_visible = observed.shape[0] > 0
+    for it in range(n_iter):
+        delta = 0.0
+        for parity in (1, 0):
+            for l in range(parity, L + 1, 2):
+                if l == 0 and not free_visible:
+                    continue
+                Ql = Q[l]
+                A = np.empty((m, Ql.shape[1]), dtype=Ql.dtype)
+                _dbm_layer_input(Q, Ws, l, A)
+                b = bs[l]
+                for i in range(m):
+                    for j in range(Ql.shape[1]):
+                        if l == 0:
+                            if observed[i, j] != 0:
+                                continue
+                            q = b[j] + A[i, j] / beta[j]
+                        else:
+                            q = one / (one + np.exp(-(A[i, j] + b[j])))
+                        d = abs(np.float64(q) - np.float64(Ql[i, j]))
+                        if d > delta:
+                            delta = d
+                        Ql[i, j] = q
+        if delta <= tol:
+            return it + 1
+    return n_iter
+
+
+@njit(**_NJIT)
+def _gibbs_dbm_gaussian(S, Ws, bs, observed, n_steps, rng, beta):
+    """``_gibbs_dbm`` for Gaussian visibles (``Ws[0]`` folded, see above):
+    ``v ~ N(b + W_0^T h_1, 1 / beta)``, one standard normal drawn per visible
+    unit in row-major order (clamped ones too), uniforms for the hidden
+    layers as in ``_gibbs_dbm``."""
+    L = len(S) - 1
+    m = S[0].shape[0]
+    one = S[0].dtype.type(1.0)
+    zero = S[0].dtype.type(0.0)
+    clamp = observed.shape[0] > 0
+    std = np.empty(beta.shape[0], np.float64)
+    for j in range(beta.shape[0]):
+        std[j] = 1.0 / np.sqrt(np.float64(beta[j]))
+    for _ in range(n_steps):
+        for parity in (0, 1):
+            for l in range(parity, L + 1, 2):
+                Sl = S[l]
+                A = np.empty((m, Sl.shape[1]), dtype=Sl.dtype)
+                _dbm_layer_input(S, Ws, l, A)
+                b = bs[l]
+                for i in range(m):
+                    for j in range(Sl.shape[1]):
+                        if l == 0:
+                            z = rng.standard_normal()
+                            if clamp and observed[i, j] != 0:
+                                continue
+                            Sl[i, j] = b[j] + A[i, j] / beta[j] + std[j] * z
+                        else:
+                            p = one / (one + np.exp(-(A[i, j] + b[j])))
+                            Sl[i, j] = one if rng.random() < p else zero
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _ais_dbm_gaussian(S, Ws, bs, b_base, betas, rng, log_w, beta):
+    """``_ais_dbm`` for Gaussian visibles (``Ws[0]`` folded, see above).
+
+    The base model has independent visibles ``N(b_base, 1 / beta)`` (as the
+    Gaussian-Bernoulli RBM's AIS) and uniform hidden units; the intermediate
+    distributions are::
+
+        log p*_t = -1/2 sum_j beta_j [(1 - t)(v_j - b_base_j)^2 + t (v_j - b_j)^2]
+                   + t sum_{even l >= 2} b_l.x_l
+                   + sum_{odd l} sum_i softplus(t a_{l,i}(x_even)),
+
+    so the visibles given h_1 at temperature ``t`` are
+    ``N((1 - t) b_base + t (b + W_0^T h_1), 1 / beta)``. ``log_w`` (float64)
+    is incremented.
+    """
+    L = len(S) - 1
+    m = S[0].shape[0]
+    dt = S[0].dtype.type
+    one = dt(1.0)
+    zero = dt(0.0)
+    nv = S[0].shape[1]
+    std = np.empty(nv, np.float64)
+    for j in range(nv):
+        std[j] = 1.0 / np.sqrt(np.float64(beta[j]))
+    n_temps = betas.shape[0]
+    for k in range(1, n_temps):
+        t = betas[k]
+        dbeta = t - betas[k - 1]
+        if dbeta != 0.0:
+            # visible quadratic terms: model minus base
+            V = S[0]
+            for i in range(m):
+                acc = 0.0
+                for j in range(nv):
+                    v = np.float64(V[i, j])
+                    d_base = v - np.float64(b_base[j])
+                    d_model = v - np.float64(bs[0][j])
+                    acc += 0.5 * np.float64(beta[j]) * (d_base * d_base - d_model * d_model)
+                log_w[i] += dbeta * acc
+            for l in range(2, L + 1, 2):
+                Sl = S[l]
+                b = bs[l]
+                for i in range(m):
+                    acc = 0.0
+                    for j in range(Sl.shape[1]):
+                        acc += np.float64(b[j]) * Sl[i, j]
+                    log_w[i] += dbeta * acc
+        for l in range(1, L + 1, 2):
+            Sl = S[l]
+            A = np.empty((m, Sl.shape[1]), dtype=Sl.dtype)
+            _dbm_layer_input(S, Ws, l, A)
+            b = bs[l]
+            for i in range(m):
+                acc = 0.0
+                for j in range(Sl.shape[1]):
+                    a = np.float64(A[i, j] + b[j])
+                    s = 1.0 / (1.0 + np.exp(-t * a))
+                    acc -= np.log1p(s * np.expm1(-dbeta * a))
+                    Sl[i, j] = one if rng.random() < s else zero
+                log_w[i] += acc
+        if k == n_temps - 1:
+            break
+        for l in range(0, L + 1, 2):
+            Sl = S[l]
+            A = np.empty((m, Sl.shape[1]), dtype=Sl.dtype)
+            _dbm_layer_input(S, Ws, l, A)
+            b = bs[l]
+            for i in range(m):
+                for j in range(Sl.shape[1]):
+                    if l == 0:
+                        mean = (1.0 - t) * np.float64(b_base[j]) + t * (
+                            np.float64(b[j]) + np.float64(A[i, j]) / np.float64(beta[j]))
+                        Sl[i, j] = mean + std[j] * rng.standard_normal()
+                    else:
+                        s = 1.0 / (1.0 + np.exp(-t * np.float64(A[i, j] + b[j])))
+                        Sl[i, j] = one if rng.random() < s else zero
+
+
+# --------------------------------------------------------------------------
 # DBM pretraining (§20.4.4): an RBM with tied copies of its layers
 #
 # Salakhutdinov & Hinton (2009) pretrain the bottom RBM of a DBM with two

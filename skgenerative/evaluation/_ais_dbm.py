@@ -7,6 +7,10 @@ lowers the variance of the weights (for two hidden layers this is the scheme
 of Salakhutdinov & Hinton 2009, with h1 summed out). The path is geometric
 from an independent base model (visible logits ``base_rate``, uniform hidden
 units) to the DBM. The result is the same :class:`AISResult` as for RBMs.
+
+Gaussian visibles (a model with ``precision_``, e.g. ``DBM(visible_type=
+"gaussian")``): the base visibles are ``N(base_rate, 1 / precision_)``, as
+in the AIS of :class:`~skgenerative.GaussianBernoulliRBM`.
 """
 
 import math
@@ -14,7 +18,7 @@ import math
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ..boltzmann._kernels import _ais_dbm
+from ..boltzmann._kernels import _ais_dbm, _ais_dbm_gaussian
 from ..utils.random import check_generator, draw_seed
 from ._ais import _BLOCK_RUNS, _check_betas, _check_n_runs, _make_result
 
@@ -52,7 +56,7 @@ def _dbm_params(model, base_rate, dtype):
 
 def ais_log_partition_dbm(model, *, n_runs=100, betas=None, base_rate=None,
                           random_state=None, dtype=None):
-    """Estimate ``log Z`` of a binary deep Boltzmann machine by AIS.
+    """Estimate ``log Z`` of a deep Boltzmann machine by AIS.
 
     Parameters
     ----------
@@ -61,14 +65,18 @@ def ais_log_partition_dbm(model, *, n_runs=100, betas=None, base_rate=None,
         shape ``(n_{l+1}, n_l)``) and ``intercepts_`` (list of L + 1 bias
         vectors, visible first): energy
         ``E = -sum_l h_{l+1}^T W_l h_l - sum_l b_l.h_l`` with ``h_0 = v``.
+        With a ``precision_`` attribute (not None) the visibles are Gaussian
+        with those precisions (``E = 1/2 sum_j beta_j (v_j - b_0j)^2 -
+        h_1^T W_0 (beta v) - ...``).
     n_runs : int, default=100
         Number of AIS chains.
     betas : None, int or array-like, default=None
         Inverse temperatures from 0 to 1 (see
         :func:`~skgenerative.evaluation.ais_schedule`).
     base_rate : array-like of shape (n_visible,) or None
-        Visible logits of the base model; None uses ``model.base_rate_`` if
-        present, else the visible biases.
+        Visible logits of the base model (visible means for Gaussian
+        visibles); None uses ``model.base_rate_`` if present, else the
+        visible biases.
     random_state : None, int or Generator
     dtype : {None, float32, float64}
         Compute dtype; None follows the model's weights. Weights accumulate
@@ -99,7 +107,13 @@ def ais_log_partition_dbm(model, *, n_runs=100, betas=None, base_rate=None,
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64; got {dtype}.")
-    Ws = [W.astype(dtype) for W in Ws]
+    precision = getattr(model, "precision_", None)
+    if precision is not None:
+        precision = np.broadcast_to(np.asarray(precision, dtype=np.float64), bs[0].shape)
+        if np.any(~np.isfinite(precision)) or np.any(precision <= 0):
+            raise ValueError("precision_ must be finite and positive.")
+        Ws[0] = Ws[0] * precision  # the Gaussian kernel takes W_0 beta
+    Ws = [np.ascontiguousarray(W, dtype=dtype) for W in Ws]
     bs = [b.astype(dtype) for b in bs]
     base_rate = base_rate.astype(dtype)
     betas = _check_betas(betas)
@@ -112,20 +126,32 @@ def ais_log_partition_dbm(model, *, n_runs=100, betas=None, base_rate=None,
         for lo in range(0, n_runs, _BLOCK_RUNS):
             hi = min(n_runs, lo + _BLOCK_RUNS)
             block_rng = np.random.default_rng(draw_seed(rng))
-            S = _base_states(bs, base_rate, hi - lo, block_rng, dtype)
+            S = _base_states(bs, base_rate, hi - lo, block_rng, dtype, precision)
             wb = np.zeros(hi - lo)
-            _ais_dbm(tuple(S), tuple(Ws), tuple(bs), base_rate, betas, block_rng, wb)
+            if precision is None:
+                _ais_dbm(tuple(S), tuple(Ws), tuple(bs), base_rate, betas, block_rng, wb)
+            else:
+                _ais_dbm_gaussian(tuple(S), tuple(Ws), tuple(bs), base_rate, betas, block_rng,
+                                  wb, precision.astype(dtype))
             log_w[lo:hi] = wb
     b64 = base_rate.astype(np.float64)
     n_hidden = sum(b.shape[0] for b in bs[1:])
-    log_z_base = float(np.sum(np.logaddexp(0.0, b64)) + n_hidden * math.log(2.0))
+    if precision is None:
+        log_z_visible = float(np.sum(np.logaddexp(0.0, b64)))
+    else:
+        log_z_visible = float(0.5 * np.sum(np.log(2 * np.pi / precision)))
+    log_z_base = log_z_visible + n_hidden * math.log(2.0)
     return _make_result(log_w, log_z_base, betas.shape[0], "forward")
 
 
-def _base_states(bs, base_rate, n, rng, dtype):
+def _base_states(bs, base_rate, n, rng, dtype, precision=None):
     """Exact samples of the base model for the even layers; odd layers zero."""
-    p = 1.0 / (1.0 + np.exp(-base_rate.astype(np.float64)))
-    S = [(rng.random((n, p.shape[0])) < p).astype(dtype)]
+    if precision is None:
+        p = 1.0 / (1.0 + np.exp(-base_rate.astype(np.float64)))
+        S = [(rng.random((n, p.shape[0])) < p).astype(dtype)]
+    else:
+        noise = rng.standard_normal((n, base_rate.shape[0])) / np.sqrt(precision)
+        S = [(base_rate.astype(np.float64) + noise).astype(dtype)]
     for l in range(1, len(bs)):
         if l % 2 == 0:
             S.append((rng.random((n, bs[l].shape[0])) < 0.5).astype(dtype))
