@@ -694,3 +694,166 @@ def sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets, chains, hyp
         dW[:] = step_W
         b += db - step_W.T @ lam
         c += dc - step_W @ mu
+
+
+# ===========================================================================
+# DBM with Gaussian visibles (``_*_dbm_gaussian`` kernels; issue 6)
+#
+# E = 1/2 sum_j beta_j (v_j - b_0j)^2 - h_1^T W_0 (beta v) - sum_{l>=1}
+# (h_{l+1}^T W_l h_l + b_l.h_l). The kernels take ``Ws[0] = W_0 * beta``; the
+# twins below take the plain ``W_0`` and ``beta`` and compute each term from
+# the energy directly.
+
+
+def gaussian_dbm_energy(states, Ws, bs, beta):
+    """E(v, h) for rows of per-layer states (states[0] real-valued)."""
+    V = states[0]
+    E = 0.5 * ((V - bs[0]) ** 2) @ beta - np.einsum("ij,ij->i", (V * beta) @ Ws[0].T, states[1])
+    for l in range(1, len(Ws)):
+        E = E - np.einsum("ij,ij->i", states[l] @ Ws[l].T, states[l + 1])
+    for l in range(1, len(bs)):
+        E = E - states[l] @ bs[l]
+    return E
+
+
+def _hidden_states(bs):
+    sizes = [len(b) for b in bs[1:]]
+    X = all_binary_states(sum(sizes))
+    states, pos = [], 0
+    for n in sizes:
+        states.append(X[:, pos : pos + n])
+        pos += n
+    return states
+
+
+def gaussian_dbm_log_hidden_weights(Ws, bs, beta):
+    """(all hidden states, log of the unnormalised marginal of each):
+    every hidden layer enumerated, the visible integral taken from the
+    energy at v = 0 and the Gaussian density, ``log int exp(-E(v, h)) dv =
+    -E(0, h) - log N(0; m(h), 1 / beta)`` with ``m(h) = b + W_0^T h_1``."""
+    from scipy.stats import norm
+
+    H = _hidden_states(bs)
+    n = H[0].shape[0]
+    zero = np.zeros((n, len(bs[0])))
+    mean = bs[0] + H[0] @ Ws[0]
+    log_density_at_zero = norm.logpdf(zero, loc=mean, scale=1 / np.sqrt(beta)).sum(axis=1)
+    return H, -gaussian_dbm_energy([zero] + H, Ws, bs, beta) - log_density_at_zero
+
+
+def gaussian_dbm_log_partition_brute_force(Ws, bs, beta):
+    return logsumexp(gaussian_dbm_log_hidden_weights(Ws, bs, beta)[1])
+
+
+def gaussian_dbm_log_partition_quadrature(Ws, bs, beta, grid):
+    """log Z of a Gaussian DBM with one or two visibles: a grid over each
+    visible (rectangle rule) and every hidden state enumerated."""
+    H = _hidden_states(bs)
+    nv = len(bs[0])
+    mesh = np.stack(np.meshgrid(*([grid] * nv), indexing="ij"), -1).reshape(-1, nv)
+    total = -np.inf
+    for k in range(H[0].shape[0]):
+        states = [mesh] + [np.broadcast_to(h[k], (len(mesh), h.shape[1])) for h in H]
+        total = np.logaddexp(total, logsumexp(-gaussian_dbm_energy(states, Ws, bs, beta)))
+    return total + nv * np.log(grid[1] - grid[0])
+
+
+def gaussian_dbm_log_marginal_brute_force(V, Ws, bs, beta):
+    """Exact log p(v) of each row of V, every hidden layer enumerated."""
+    H = _hidden_states(bs)
+    log_z = gaussian_dbm_log_partition_brute_force(Ws, bs, beta)
+    out = []
+    for v in np.asarray(V, dtype=np.float64):
+        states = [np.broadcast_to(v, (H[0].shape[0], len(v)))] + H
+        out.append(logsumexp(-gaussian_dbm_energy(states, Ws, bs, beta)) - log_z)
+    return np.array(out)
+
+
+def gaussian_dbm_hidden_distribution(Ws, bs, beta):
+    """(hidden states per layer, exact p(h)) with v integrated out."""
+    H, log_w = gaussian_dbm_log_hidden_weights(Ws, bs, beta)
+    return H, np.exp(log_w - logsumexp(log_w))
+
+
+def _gaussian_dbm_input(S, Ws, bs, beta, l):
+    """Total input of hidden layer ``l`` (bias included), or for ``l = 0``
+    the visible conditional mean ``b + W_0^T h_1``."""
+    L = len(S) - 1
+    if l == 0:
+        return bs[0] + S[1] @ Ws[0]
+    a = np.zeros_like(S[l]) + bs[l]
+    a += (S[l - 1] * beta if l == 1 else S[l - 1]) @ Ws[l - 1].T
+    if l < L:
+        a += S[l + 1] @ Ws[l]
+    return a
+
+
+def mean_field_dbm_gaussian(Q, Ws, bs, beta, observed, n_iter, tol):
+    """Twin of ``_kernels._mean_field_dbm_gaussian`` (plain ``Ws``)."""
+    Q = [np.array(q, dtype=np.float64) for q in Q]
+    L = len(Q) - 1
+    for it in range(n_iter):
+        delta = 0.0
+        for parity in (1, 0):
+            for l in range(parity, L + 1, 2):
+                if l == 0 and observed.shape[0] == 0:
+                    continue
+                a = _gaussian_dbm_input(Q, Ws, bs, beta, l)
+                new = np.where(observed != 0, Q[0], a) if l == 0 else expit(a)
+                delta = max(delta, np.max(np.abs(new - Q[l])))
+                Q[l] = new
+        if delta <= tol:
+            return Q, it + 1
+    return Q, n_iter
+
+
+def gibbs_dbm_gaussian(S, Ws, bs, beta, observed, n_steps, rng):
+    """Twin of ``_kernels._gibbs_dbm_gaussian`` (plain ``Ws``)."""
+    S = [np.array(s, dtype=np.float64) for s in S]
+    L = len(S) - 1
+    for _ in range(n_steps):
+        for parity in (0, 1):
+            for l in range(parity, L + 1, 2):
+                a = _gaussian_dbm_input(S, Ws, bs, beta, l)
+                if l == 0:
+                    new = a + rng.standard_normal(a.shape) / np.sqrt(beta)
+                    if observed.shape[0] > 0:
+                        new = np.where(observed != 0, S[0], new)
+                else:
+                    new = (rng.random(a.shape) < expit(a)).astype(np.float64)
+                S[l] = new
+    return S
+
+
+def ais_dbm_gaussian_reference(S, Ws, bs, beta, base_mean, betas, rng):
+    """Twin of ``_kernels._ais_dbm_gaussian`` (plain ``Ws``): log weights of
+    the path ``log p*_t = -1/2 sum beta [(1-t)(v - m)^2 + t (v - b)^2] + t
+    sum_{even l>=2} b.x + sum_odd softplus(t a_odd)``."""
+    S = [np.array(s, dtype=np.float64) for s in S]
+    L = len(S) - 1
+    log_w = np.zeros(S[0].shape[0])
+
+    def log_p(t):
+        V = S[0]
+        val = -0.5 * ((1 - t) * (V - base_mean) ** 2 + t * (V - bs[0]) ** 2) @ beta
+        val = val + t * sum((S[l] @ bs[l] for l in range(2, L + 1, 2)), np.zeros(len(V)))
+        for l in range(1, L + 1, 2):
+            val = val + _softplus(t * _gaussian_dbm_input(S, Ws, bs, beta, l)).sum(axis=1)
+        return val
+
+    for k in range(1, len(betas)):
+        t = betas[k]
+        log_w += log_p(t) - log_p(betas[k - 1])
+        for l in range(1, L + 1, 2):
+            p = expit(t * _gaussian_dbm_input(S, Ws, bs, beta, l))
+            S[l] = (rng.random(S[l].shape) < p).astype(float)
+        if k == len(betas) - 1:
+            break
+        for l in range(0, L + 1, 2):
+            a = _gaussian_dbm_input(S, Ws, bs, beta, l)
+            if l == 0:
+                mean = (1 - t) * base_mean + t * a
+                S[0] = mean + rng.standard_normal(a.shape) / np.sqrt(beta)
+            else:
+                S[l] = (rng.random(S[l].shape) < expit(t * a)).astype(float)
+    return log_w

@@ -22,6 +22,7 @@ NOJIT_SUBSET = [
     ("tests/boltzmann/test_gaussian_rbm.py", "twin"),
     ("tests/autoregressive", "twin"),
     ("tests/boltzmann/test_dbm.py", "twin"),
+    ("tests/boltzmann/test_dbm_gaussian.py", "twin"),
 ]
 
 

@@ -54,6 +54,9 @@ __all__ = ["DBM", "DBMClassifier", "MPDBM"]
 #: Enumeration chunk (states per block) of the exact partition function.
 _ENUM_CHUNK = 4096
 _NO_MASK = np.zeros((0, 0))
+#: In the standardized space of Gaussian visibles a parameter this large only
+#: comes from diverging gradient steps (the Gaussian RBM's known instability).
+_DIVERGED = 1e6
 
 
 # ---------------------------------------------------------------------------
@@ -66,11 +69,13 @@ def _as_tuple(arrays, dtype):
 
 def _fold_precision(Ws, precision):
     """Weights with the visible precision folded into the bottom layer,
-    ``W_0 * beta`` (what the Gaussian kernels take); unchanged if None."""
+    ``W_0 * beta`` (what the Gaussian kernels take); unchanged if None.
+    Folded weights are all fresh copies: a numba tuple must not mix
+    writable and read-only arrays (e.g. a model loaded from a memmap)."""
     if precision is None:
         return list(Ws)
     W0 = np.asarray(Ws[0])
-    return [W0 * np.asarray(precision, dtype=W0.dtype)] + list(Ws[1:])
+    return [W0 * np.asarray(precision, dtype=W0.dtype)] + [np.array(W) for W in Ws[1:]]
 
 
 def mean_field(V, Ws, bs, *, n_iter=30, tol=1e-6, observed=None, init=None,
@@ -202,6 +207,10 @@ def _log_sum_enumerated(Ws, bs, enum_layers, v=None, precision=None):
             else:
                 X[0] = np.broadcast_to(v64, (stop - start, sizes[0]))
                 val += X[0][0] @ bs[0]
+        # pairs of adjacent fixed layers (clamped v next to an enumerated h_1)
+        for l in range(L):
+            if l in X and l + 1 in X:
+                val += np.einsum("ij,ij->i", X[l + 1] @ Ws[l], X[l])
         for l in free:
             if l == 0 and gaussian:  # the Gaussian integral over v given h_1
                 mean = bs[0] + X[1] @ Ws[0]
@@ -390,10 +399,16 @@ def fit_scaled_gaussian_rbm(X, n_hidden, up, precision, scaling, *, learning_rat
     bounds = (np.arange(n_batches + 1, dtype=np.int64) * n) // n_batches
     X = np.ascontiguousarray(X)
     with threadpool_limits(limits=1 if batch_size <= 256 else None, user_api="blas"):
-        for _ in range(n_epochs):
+        for epoch in range(n_epochs):
             rows = rng.permutation(n)
             _kernels._sgd_epoch_gaussian(X, rows, bounds, params, velocity, kernel_scaling,
                                          chains, hyper, rng)
+            if not all(np.all(np.abs(p) < _DIVERGED) for p in params):  # NaN fails too
+                raise FloatingPointError(
+                    f"Pretraining of the Gaussian bottom RBM diverged in epoch {epoch + 1} "
+                    f"(parameters blew up); lower pretrain_learning_rate (now "
+                    f"{learning_rate})."
+                )
     W, b, c, _ = _from_standardized(*(p.astype(np.float64) for p in params), mean, std)
     return W, b, c
 
@@ -502,7 +517,9 @@ class DBM(
         probabilities), or real with a fixed diagonal precision
         (``precision``; the energy of :class:`GaussianBernoulliRBM`). The
         Gaussian layer usually wants smaller learning rates (e.g.
-        ``learning_rate=0.001``, ``pretrain_learning_rate=0.005``).
+        ``learning_rate=0.005``, ``pretrain_learning_rate=0.01``; too large a
+        pretraining rate makes the Gaussian RBM diverge, a
+        ``FloatingPointError``).
     precision : "auto", float or array-like of shape (n_features,), default="auto"
         Gaussian visibles only: precision (inverse variance) of the visible
         units given h_1, in the units of the data, fixed during training.

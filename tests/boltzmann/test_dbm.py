@@ -610,3 +610,13 @@ def test_mpdbm_classifies_and_imputes_digits(binary_digits):
     q = np.clip(imputed[mask], 1e-6, 1 - 1e-6)
     model_xent = -np.mean(np.where(X_test[mask] > 0, np.log(q), np.log1p(-q)))
     assert model_xent < mean_xent - 0.1
+
+
+def test_exact_log_marginal_when_the_odd_layers_are_enumerated():
+    """With v clamped and h1 enumerated (odd layers the smaller set), the
+    v-h1 interaction of two fixed layers is part of the sum."""
+    for sizes in [(4, 2, 5), (3, 4)]:
+        Ws, bs = _random_dbm(sizes, seed=2)
+        V = ref.all_binary_states(sizes[0])
+        exact = exact_log_unnormalized_dbm(V, Ws, bs) - exact_log_partition_dbm(Ws, bs)
+        np.testing.assert_allclose(exact, ref.dbm_log_marginal_brute_force(V, Ws, bs), atol=1e-10)
