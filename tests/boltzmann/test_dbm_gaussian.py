@@ -416,3 +416,31 @@ def test_gaussian_dbm_passes_estimator_checks(estimator, check):
     """The common checks (tests/test_common.py) for the Gaussian variant too
     (CHECK_PARAMS holds one instance per class)."""
     check(estimator)
+
+
+def test_gaussian_pretraining_composition():
+    """The bottom RBM is the Gaussian RBM with two tied visible copies (its
+    hidden units see 2 W (beta v) on data); the next RBM is trained on
+    sigmoid(2 W (beta v) + c); the DBM keeps the bottom weights as they are."""
+    from skgenerative.boltzmann._dbm import fit_scaled_gaussian_rbm, fit_scaled_rbm, pretrain_layers
+
+    X = _blobs(60)
+    beta = 1 / X.var(axis=0)
+    scaling = (X.mean(axis=0), X.std(axis=0))
+    kw = dict(learning_rate=0.01, batch_size=10, n_epochs=2)
+    Ws, bs, rbms = pretrain_layers(X, (5, 3), rng=np.random.default_rng(0), precision=beta,
+                                   scaling=scaling, **kw)
+    rng = np.random.default_rng(0)
+    W0, b0, c0 = fit_scaled_gaussian_rbm(X, 5, 2.0, beta, scaling, rng=rng, **kw)
+    H = expit(2 * (X * beta) @ W0.T + c0)
+    W1, b1, c1 = fit_scaled_rbm(H, 3, 1.0, 2.0, rng=rng, **kw)
+    assert rbms[0]["scales"] == (2.0, 1.0) and rbms[1]["scales"] == (1.0, 2.0)
+    for a, b in zip(Ws + bs, [W0, W1, b0, 0.5 * (c0 + b1), c1]):
+        np.testing.assert_allclose(a, b, atol=1e-12)
+    # the estimator stores exactly these parameters (through the standardized space)
+    model = DBM((5, 3), visible_type="gaussian", max_iter=0, pretrain_max_iter=2,
+                pretrain_learning_rate=0.01, batch_size=10, random_state=0).fit(X)
+    assert len(model.pretrained_rbms_) == 2
+    W_model = model.pretrained_rbms_[0]["components"]
+    np.testing.assert_allclose(model.components_[0], W_model, atol=1e-10)
+    np.testing.assert_allclose(model.precision_, beta)
