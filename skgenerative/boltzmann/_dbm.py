@@ -1190,7 +1190,8 @@ class DBM(
             True where a value is missing.
         method : {"mean_field", "gibbs"}, default="mean_field"
             ``"mean_field"`` returns the mean-field probabilities of the
-            missing units (observed units clamped); ``"gibbs"`` returns a
+            missing units (their conditional means ``b_0 + W_0^T q_1`` for
+            Gaussian visibles), observed units clamped; ``"gibbs"`` returns a
             sample from p(missing | observed) after ``n_steps`` block-Gibbs
             sweeps with the observed units clamped.
         n_steps : int, default=1000
@@ -1248,7 +1249,8 @@ class DBM(
         n_steps : int, default=1000
             Sweeps (even layers, then odd layers) per chain.
         init : {"random", "persistent"}, default="random"
-            Fresh chains from the base model (training marginals, uniform
+            Fresh chains from the base model (training marginals, or
+            ``N(base_rate_, 1 / precision_)`` for Gaussian visibles; uniform
             hidden units), or a continuation of the persistent chains.
         random_state : int, Generator or None
             None continues the estimator's own stream.
@@ -1402,6 +1404,8 @@ class DBMClassifier(ClassifierMixin, EpochLoopMixin, BaseEstimator):
     ----------
     dbm : DBM or None, default=None
         The (unfitted) DBM to train; None means ``DBM()``. It is cloned.
+        A DBM with Gaussian visibles (``visible_type="gaussian"``) works too
+        (standardize the data or keep ``precision="auto"``).
     learning_rate : float, default=1e-3
         Adam step size of the fine-tuning.
     max_iter : int, default=30
