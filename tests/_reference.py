@@ -90,6 +90,24 @@ def bernoulli_sample(P, rng):
     return (u < P).astype(P.dtype)
 
 
+def nonzero_pattern(S):
+    """Twin of ``_kernels._nonzero_pattern`` from row 0: CSR (ptr, idx)."""
+    rows, cols = np.nonzero(S)
+    ptr = np.zeros(S.shape[0] + 1, np.int64)
+    np.cumsum(np.bincount(rows, minlength=S.shape[0]), out=ptr[1:])
+    return ptr, cols.astype(np.int64)
+
+
+def sparse_product(S, D):
+    """Twin of ``_kernels._sparse_product``."""
+    return S @ D
+
+
+def sparse_transpose_product_add(S, T, out):
+    """Twin of ``_kernels._sparse_transpose_product_add``."""
+    return out + S.T @ T
+
+
 def sgd_epoch_bernoulli(X, rows, bounds, params, velocity, offsets, chains, hyper, rng):
     """Twin of ``_kernels._sgd_epoch_bernoulli`` (same arguments, in place)."""
     W, b, c = params

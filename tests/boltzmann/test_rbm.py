@@ -162,6 +162,64 @@ def test_epoch_kernel_matches_numpy_twin(method, k, momentum, l2, l1, rate):
         np.testing.assert_array_equal(ch1, ch2)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sparse_products_match_numpy_twins(dtype):
+    rng = np.random.default_rng(4)
+    S = (rng.random((9, 13)) < 0.2) * rng.random((9, 13))
+    S[3] = 0.0  # an empty row
+    S = S.astype(dtype)
+    D = rng.normal(size=(13, 6)).astype(dtype)
+    T = rng.normal(size=(9, 6)).astype(dtype)
+    ptr, idx = np.zeros(10, np.int64), np.full(S.size, -1, np.int64)
+    _kernels._nonzero_pattern(S, 0, ptr, idx)
+    ptr_ref, idx_ref = ref.nonzero_pattern(S)
+    np.testing.assert_array_equal(ptr, ptr_ref)
+    np.testing.assert_array_equal(idx[: ptr[-1]], idx_ref)
+    # recomputing rows 5: keeps rows before, finds the new pattern after
+    S[6:] = S[6:] * (rng.random((3, 13)) < 0.5)
+    _kernels._nonzero_pattern(S, 5, ptr, idx)
+    ptr_ref, idx_ref = ref.nonzero_pattern(S)
+    np.testing.assert_array_equal(ptr, ptr_ref)
+    np.testing.assert_array_equal(idx[: ptr[-1]], idx_ref)
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-13)
+    out = np.full((9, 6), np.nan, dtype)
+    _kernels._sparse_product(S, ptr, idx, D, out)
+    np.testing.assert_allclose(out, ref.sparse_product(S, D), **tol)
+    acc = rng.normal(size=(13, 6)).astype(dtype)
+    expected = ref.sparse_transpose_product_add(S, T, acc)
+    _kernels._sparse_transpose_product_add(S, ptr, idx, T, acc)
+    np.testing.assert_allclose(acc, expected, **tol)
+
+
+@pytest.mark.parametrize("density, visible_bias", [(0.05, -4.0), (0.5, 0.0)])
+@pytest.mark.parametrize("method, k, l2", [("pcd", 1, 0.0), ("pcd", 2, 1e-3), ("cd", 2, 0.0)])
+def test_gather_mode_epoch_matches_numpy_twin(density, visible_bias, method, k, l2):
+    """A plain update with >= _GATHER_MIN_HIDDEN hidden units runs on W.T and
+    gathers sparse visible layers (first case) or calls GEMM on W.T (second)."""
+    n_hidden = _kernels._GATHER_MIN_HIDDEN + 6
+    rng = np.random.default_rng(2)
+    X = (rng.random((31, 40)) < density).astype(np.float64)
+    W, b, c = _random_rbm(40, n_hidden, scale=0.05)
+    b = b + visible_bias
+    rows = rng.permutation(31)
+    bounds = (np.arange(5) * 31) // 4
+    hyper = np.array([0.05, 0.0, l2, 0.0, 0.0, k, 1.0 if method == "pcd" else 0.0])
+    chains0 = (rng.random((5, n_hidden)) < 0.5).astype(float)
+    results = []
+    for epoch in (_kernels._sgd_epoch_bernoulli, ref.sgd_epoch_bernoulli):
+        params = (W.copy(), b.copy(), c.copy())
+        velocity = tuple(np.zeros_like(a) for a in params)
+        offsets = (np.zeros(40), np.zeros(n_hidden))
+        chains = chains0.copy()
+        epoch(X, rows, bounds, params, velocity, offsets, chains, hyper, np.random.default_rng(5))
+        results.append((params, chains))
+    (p1, ch1), (p2, ch2) = results
+    for a, e in zip(p1, p2):
+        np.testing.assert_allclose(a, e, rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(ch1, ch2)
+    assert not np.allclose(p1[0], W)  # it trained
+
+
 def test_gibbs_kernel_matches_numpy_twin():
     W, b, c = _random_rbm(7, 4)
     V0 = (np.random.default_rng(0).random((5, 7)) < 0.5).astype(float)
