@@ -801,7 +801,8 @@ class DBM(
             beta = getattr(self, "precision_", None)
             if beta is None or beta.shape[0] != X.shape[1]:
                 beta = np.asarray(self.precision, dtype=np.float64)
-            _warn_if_unscaled(type(self).__name__, X, beta, stacklevel=4)
+            _warn_if_unscaled(type(self).__name__, X, beta, stacklevel=4,
+                              alternatives="precision='auto'")
 
     @property
     def _flat_parameters(self):

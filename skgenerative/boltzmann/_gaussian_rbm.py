@@ -99,7 +99,8 @@ def _initial_precision(precision, variance, min_variance):
     return np.broadcast_to(precision, variance.shape).copy()
 
 
-def _warn_if_unscaled(name, X, precision, stacklevel):
+def _warn_if_unscaled(name, X, precision, stacklevel,
+                      alternatives="precision='auto' or learn_precision=True"):
     """Warn when the data vary far more than the conditional standard
     deviation ``1 / sqrt(precision)`` of fixed-precision Gaussian visibles."""
     beta = np.asarray(precision, dtype=np.float64)
@@ -111,8 +112,7 @@ def _warn_if_unscaled(name, X, precision, stacklevel):
             f"{name}: the data vary up to {np.sqrt(ratio):.3g} times "
             "more than the fixed conditional standard deviation 1/sqrt(precision) "
             "of the visible units: the data look unstandardised. Standardize them "
-            "(sklearn.preprocessing.StandardScaler), or use precision='auto' or "
-            "learn_precision=True.",
+            f"(sklearn.preprocessing.StandardScaler), or use {alternatives}.",
             OutOfSupportWarning,
             stacklevel=stacklevel + 1,
         )
