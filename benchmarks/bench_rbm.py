@@ -12,7 +12,7 @@ our epoch reaches at n_components=500.
 Data: binarized MNIST from ../shared/data when present, else scikit-learn's
 digits (binarized). Usage::
 
-    python benchmarks/bench_rbm.py [--rows 10000] [--repeats 3] [--ll-epochs 5]
+    python benchmarks/bench_rbm.py [--rows 10000] [--repeats 3] [--ll-epochs 5] [--blas-threads 1]
 """
 
 import argparse
@@ -74,13 +74,21 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--ll-epochs", type=int, default=5, help="0 skips the likelihood part")
     parser.add_argument(
+        "--blas-threads", type=int, default=None,
+        help="limit BLAS threads of both libraries (1: a per-core comparison that load "
+             "on the machine does not distort); default: BLAS's own setting",
+    )
+    parser.add_argument(
         "--configs", default="25x10,25x20,25x100,500x10,500x20,500x100",
         help="comma-separated n_components x batch_size",
     )
     args = parser.parse_args()
+    if args.blas_threads is not None:
+        threadpool_limits(args.blas_threads, user_api="blas")
     name, X, X_test = load(args.rows)
     X32 = X.astype(np.float32)
-    print(f"data: {name}, {X.shape[0]} rows x {X.shape[1]} pixels; cores: {os.cpu_count()}")
+    print(f"data: {name}, {X.shape[0]} rows x {X.shape[1]} pixels; cores: {os.cpu_count()}; "
+          f"BLAS threads: {args.blas_threads or 'default'}")
     print(f"{'nh':>4} {'batch':>5} | {'sklearn f64':>11} {'ours f64':>9} | {'sklearn f32':>11} {'ours f32':>9}"
           f" | {'x f64':>6} {'x f32':>6}")
     ratios64, ratios32 = [], []
