@@ -90,6 +90,11 @@ def bernoulli_sample(P, rng):
     return (u < P).astype(P.dtype)
 
 
+def softplus(x):
+    """Twin of ``utils._numba_math.softplus_sum`` term by term."""
+    return np.logaddexp(0.0, x)
+
+
 def nonzero_pattern(S):
     """Twin of ``_kernels._nonzero_pattern`` from row 0: CSR (ptr, idx)."""
     rows, cols = np.nonzero(S)

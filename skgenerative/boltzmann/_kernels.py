@@ -12,7 +12,7 @@ the numpy twins in ``tests/_reference.py``.
 import numpy as np
 from numba import njit, prange
 
-from ..utils._numba_math import counter_uniform, draw_key
+from ..utils._numba_math import counter_uniform, draw_key, softplus_sum
 from ..utils._numba_math import sigmoid_into as _sigmoid_into
 from ..utils._blas import gemm
 
@@ -527,6 +527,8 @@ def _log_partition_enum(W, b_other, c_enum, beta, n_blocks):
     for blk in prange(n_blocks):
         first = blk * block
         a = np.empty(n_other)
+        scratch = np.empty(n_other, np.int64)
+        work = np.empty(n_other)
         code = first ^ (first >> 1)
         lin = 0.0
         for j in range(n_other):
@@ -550,8 +552,7 @@ def _log_partition_enum(W, b_other, c_enum, beta, n_blocks):
                 for j in range(n_other):
                     value += 0.5 * beta[j] * a[j] * a[j]
             else:
-                for j in range(n_other):
-                    value += _softplus(a[j])
+                value += softplus_sum(a, scratch, work)
             if value > running_max:
                 running_sum = running_sum * np.exp(running_max - value) + 1.0
                 running_max = value

@@ -1,7 +1,7 @@
 import numpy as np
 from numba import njit
 
-from skgenerative.utils._numba_math import counter_uniform, draw_key, sigmoid_into
+from skgenerative.utils._numba_math import counter_uniform, draw_key, sigmoid_into, softplus_sum
 
 from .. import _reference as ref
 
@@ -77,3 +77,19 @@ def test_sigmoid_into_accuracy_for_each_path():
     np.testing.assert_allclose(fast32[near_zero], reference32[near_zero], rtol=3e-7)
     extreme = _sigmoid(np.array([-1e4, -800.0, 800.0, 1e4]), np.empty(4, np.int64))
     assert np.all(extreme[:2] < 1e-300) and np.all(extreme[2:] == 1.0)
+
+
+def test_softplus_sum_matches_twin_over_the_whole_range():
+    """Per term to 1e-15 (relative above 1, absolute below), from the
+    underflow of exp to large inputs, and as a sum of a realistic row."""
+    rng = np.random.default_rng(0)
+    special = np.array([0.0, 1e-300, -1e-300, 1e-10, -1e-10, 36.0, -36.0, 40.0, -40.0,
+                        707.0, -707.0, 709.0, -709.0, -800.0, 800.0, -1e6, 1e6])
+    terms = np.concatenate([special, np.linspace(-50, 50, 2001)])
+    scratch, work = np.empty(1, np.int64), np.empty(1)
+    got = np.array([softplus_sum(terms[i : i + 1], scratch, work) for i in range(terms.size)])
+    expected = ref.softplus(terms)
+    np.testing.assert_array_less(np.abs(got - expected) / np.maximum(1.0, expected), 1e-15)
+    row = rng.normal(0.0, 5.0, 784)
+    total = softplus_sum(row, np.empty(784, np.int64), np.empty(784))
+    assert abs(total - ref.softplus(row).sum()) <= 1e-13 * abs(total)
