@@ -373,36 +373,46 @@ def test_gridsearch_selects_by_likelihood_without_scoring(binary_digits):
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
 
 
-def test_sparse_input_gives_identical_model(binary_digits):
+# n_components >= _GATHER_MIN_HIDDEN: the epoch works on W.T and gathers
+WIDE = _kernels._GATHER_MIN_HIDDEN + 6
+
+
+@pytest.mark.parametrize("n_components", [5, WIDE])
+def test_sparse_input_gives_identical_model(binary_digits, n_components):
     X = binary_digits[0][:200]
-    dense = BernoulliRBM(n_components=5, n_iter=2, batch_size=7, random_state=0).fit(X)
+    dense = BernoulliRBM(n_components=n_components, n_iter=2, batch_size=7, random_state=0).fit(X)
     for fmt in ("csr", "csc", "lil"):
-        sparse = BernoulliRBM(n_components=5, n_iter=2, batch_size=7, random_state=0)
+        sparse = BernoulliRBM(n_components=n_components, n_iter=2, batch_size=7, random_state=0)
         sparse.fit(sp.csr_matrix(X).asformat(fmt))
         np.testing.assert_array_equal(sparse.components_, dense.components_)
         np.testing.assert_allclose(sparse.score_samples(sp.csr_matrix(X)), dense.score_samples(X))
 
 
-def test_float32_in_float32_out_and_input_untouched(binary_digits):
+@pytest.mark.parametrize("n_components", [4, WIDE])
+def test_float32_in_float32_out_and_input_untouched(binary_digits, n_components):
     X = binary_digits[0][:100].astype(np.float32)
     X_copy = X.copy()
-    model = BernoulliRBM(n_components=4, n_iter=2, random_state=0).fit(X)
+    model = BernoulliRBM(n_components=n_components, n_iter=2, random_state=0).fit(X)
     assert model.components_.dtype == np.float32
     assert model.transform(X).dtype == np.float32
     assert model.sample(2, n_steps=2).dtype == np.float32
     np.testing.assert_array_equal(X, X_copy)
-    model64 = BernoulliRBM(n_components=4, n_iter=2, random_state=0, dtype=np.float64).fit(X)
+    model64 = BernoulliRBM(n_components=n_components, n_iter=2, random_state=0,
+                           dtype=np.float64).fit(X)
     assert model64.components_.dtype == np.float64
+    # the float32 kernels compute the same model up to float32 rounding
+    np.testing.assert_allclose(model.components_, model64.components_, atol=2e-4)
 
 
 # --------------------------------------------------------- reproducibility
 
 
-def test_same_random_state_gives_identical_bits(binary_digits):
+@pytest.mark.parametrize("n_components", [6, WIDE])
+def test_same_random_state_gives_identical_bits(binary_digits, n_components):
     X = binary_digits[0][:200]
 
     def run():
-        m = BernoulliRBM(n_components=6, n_iter=2, random_state=42).fit(X)
+        m = BernoulliRBM(n_components=n_components, n_iter=2, random_state=42).fit(X)
         return m.components_, m.sample(4, n_steps=5), m.score_samples(X), m.pseudo_likelihood(X)
 
     for a, b in zip(run(), run()):
@@ -419,11 +429,12 @@ def test_pickled_model_continues_the_same_random_stream(binary_digits):
     np.testing.assert_array_equal(model.components_, clone.components_)
 
 
-def test_partial_fit_continues_like_fit_on_the_same_batches(binary_digits):
+@pytest.mark.parametrize("n_components", [4, WIDE])
+def test_partial_fit_continues_like_fit_on_the_same_batches(binary_digits, n_components):
     """fit on a block (one epoch, no shuffle) and partial_fit on the same block
     give the same model; a further block continues both identically."""
     X = binary_digits[0][:60]
-    params = dict(n_components=4, n_iter=1, batch_size=10, shuffle=False, random_state=0)
+    params = dict(n_components=n_components, n_iter=1, batch_size=10, shuffle=False, random_state=0)
     fitted = BernoulliRBM(**params).fit(X[:30]).partial_fit(X[30:])
     online = BernoulliRBM(**params).partial_fit(X[:30]).partial_fit(X[30:])
     np.testing.assert_array_equal(online.components_, fitted.components_)
