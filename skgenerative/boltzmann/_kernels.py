@@ -848,6 +848,31 @@ def _gibbs_dbm(S, Ws, bs, observed, n_steps, rng):
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
+def _ais_dbm_odd_layers(S, Ws, bs, beta, dbeta, rng, log_w):
+    """The odd (hidden) layers' part of an AIS step on a DBM: add their
+    softplus increments from ``beta - dbeta`` to ``beta`` to ``log_w`` (as
+    ``-log1p(sigmoid(beta a) expm1(-dbeta a))``, no cancellation) and sample
+    them at ``beta`` given the even layers."""
+    L = len(S) - 1
+    m = S[0].shape[0]
+    one = S[0].dtype.type(1.0)
+    zero = S[0].dtype.type(0.0)
+    for l in range(1, L + 1, 2):
+        Sl = S[l]
+        A = np.empty((m, Sl.shape[1]), dtype=Sl.dtype)
+        _dbm_layer_input(S, Ws, l, A)
+        b = bs[l]
+        for i in range(m):
+            acc = 0.0
+            for j in range(Sl.shape[1]):
+                a = np.float64(A[i, j] + b[j])
+                s = 1.0 / (1.0 + np.exp(-beta * a))
+                acc -= np.log1p(s * np.expm1(-dbeta * a))
+                Sl[i, j] = one if rng.random() < s else zero
+            log_w[i] += acc
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def _ais_dbm(S, Ws, bs, b_base, betas, rng, log_w):
     """Forward AIS over a full DBM, odd layers summed out analytically.
 
@@ -888,19 +913,7 @@ def _ais_dbm(S, Ws, bs, b_base, betas, rng, log_w):
                         acc += coef * Sl[i, j]
                     log_w[i] += dbeta * acc
         # odd layers: weight increment and sampling at beta
-        for l in range(1, L + 1, 2):
-            Sl = S[l]
-            A = np.empty((m, Sl.shape[1]), dtype=Sl.dtype)
-            _dbm_layer_input(S, Ws, l, A)
-            b = bs[l]
-            for i in range(m):
-                acc = 0.0
-                for j in range(Sl.shape[1]):
-                    a = np.float64(A[i, j] + b[j])
-                    s = 1.0 / (1.0 + np.exp(-beta * a))
-                    acc -= np.log1p(s * np.expm1(-dbeta * a))
-                    Sl[i, j] = one if rng.random() < s else zero
-                log_w[i] += acc
+        _ais_dbm_odd_layers(S, Ws, bs, beta, dbeta, rng, log_w)
         if k == n_temps - 1:
             break
         for l in range(0, L + 1, 2):
@@ -1049,19 +1062,7 @@ def _ais_dbm_gaussian(S, Ws, bs, b_base, betas, rng, log_w, beta):
                     for j in range(Sl.shape[1]):
                         acc += np.float64(b[j]) * Sl[i, j]
                     log_w[i] += dbeta * acc
-        for l in range(1, L + 1, 2):
-            Sl = S[l]
-            A = np.empty((m, Sl.shape[1]), dtype=Sl.dtype)
-            _dbm_layer_input(S, Ws, l, A)
-            b = bs[l]
-            for i in range(m):
-                acc = 0.0
-                for j in range(Sl.shape[1]):
-                    a = np.float64(A[i, j] + b[j])
-                    s = 1.0 / (1.0 + np.exp(-t * a))
-                    acc -= np.log1p(s * np.expm1(-dbeta * a))
-                    Sl[i, j] = one if rng.random() < s else zero
-                log_w[i] += acc
+        _ais_dbm_odd_layers(S, Ws, bs, t, dbeta, rng, log_w)
         if k == n_temps - 1:
             break
         for l in range(0, L + 1, 2):

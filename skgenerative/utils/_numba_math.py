@@ -69,31 +69,41 @@ def _sigmoid_into_float32(a, h, scratch):
         h[k] = np.float32(1.0) / (np.float32(1.0) + h[k] * bits[k])
 
 
+@njit(fastmath=FASTMATH, error_model="numpy", inline="always")
+def _exp_parts(x):
+    """``exp(x) = p * 2^n`` for |x| <= 708, returned as ``(p, bits of 2^n)``.
+
+    ``n = round(x / ln 2)``, ``r = x - n ln 2`` in [-ln2/2, ln2/2] (Cody-Waite:
+    ln 2 split in two parts) and ``p = e^r`` by its degree-12 Taylor
+    polynomial (truncation ~2e-16). The caller multiplies ``p`` by the
+    float64 whose bits are the returned int64, in a second loop: building
+    2^n from its exponent bits keeps both loops vectorisable.
+    """
+    n = math.floor(x * 1.4426950408889634 + 0.5)
+    r = x - n * 0.6931471803691238 - n * 1.9082149292705877e-10
+    p = 2.08767569878680989792e-09
+    p = p * r + 2.50521083854417187751e-08
+    p = p * r + 2.75573192239858906526e-07
+    p = p * r + 2.75573192239858906526e-06
+    p = p * r + 2.48015873015873015873e-05
+    p = p * r + 1.98412698412698412698e-04
+    p = p * r + 1.38888888888888888889e-03
+    p = p * r + 8.33333333333333333333e-03
+    p = p * r + 4.16666666666666666667e-02
+    p = p * r + 1.66666666666666666667e-01
+    p = p * r + 0.5
+    p = p * r + 1.0
+    return p * r + 1.0, (np.int64(n) + np.int64(1023)) << np.int64(52)
+
+
 def _sigmoid_into_float64(a, h, scratch):
-    # exp(-a) = 2^n e^r with n = round(-a / ln 2) and r = -a - n ln 2 in
-    # [-ln2/2, ln2/2] (Cody-Waite: ln 2 split in two parts), e^r by its
-    # degree-12 Taylor polynomial (truncation ~2e-16); 2^n from its exponent
-    # bits in the int64 ``scratch``. Measured max relative error 1.1e-15 and
-    # 1 ns a unit against 4.4 ns for libm's exp.
+    # exp(-a) by ``_exp_parts``, 2^n from its exponent bits in the int64
+    # ``scratch``. Measured max relative error 1.1e-15 and 1 ns a unit
+    # against 4.4 ns for libm's exp.
     bits = scratch.view(np.float64)
     for k in range(a.shape[0]):
         x = min(max(-a[k], -708.0), 708.0)
-        n = math.floor(x * 1.4426950408889634 + 0.5)
-        r = x - n * 0.6931471803691238 - n * 1.9082149292705877e-10
-        p = 2.08767569878680989792e-09
-        p = p * r + 2.50521083854417187751e-08
-        p = p * r + 2.75573192239858906526e-07
-        p = p * r + 2.75573192239858906526e-06
-        p = p * r + 2.48015873015873015873e-05
-        p = p * r + 1.98412698412698412698e-04
-        p = p * r + 1.38888888888888888889e-03
-        p = p * r + 8.33333333333333333333e-03
-        p = p * r + 4.16666666666666666667e-02
-        p = p * r + 1.66666666666666666667e-01
-        p = p * r + 0.5
-        p = p * r + 1.0
-        h[k] = p * r + 1.0
-        scratch[k] = (np.int64(n) + np.int64(1023)) << np.int64(52)
+        h[k], scratch[k] = _exp_parts(x)
     for k in range(a.shape[0]):
         h[k] = 1.0 / (1.0 + h[k] * bits[k])
 
@@ -103,9 +113,8 @@ def softplus_sum(a, scratch, e):
     """``sum_j log(1 + exp(a[j]))`` of a float64 vector, vectorisable.
 
     ``softplus(x) = max(x, 0) + log1p(e)`` with ``e = exp(-|x|)`` in (0, 1]:
-    ``e`` by the polynomial exp of ``_sigmoid_into_float64`` (2^n from its
-    exponent bits in the int64 ``scratch``; ``scratch`` and the float64 ``e``
-    are work buffers of the length of ``a``), and
+    ``e`` by ``_exp_parts`` (``scratch``, int64, and ``e``, float64, are work
+    buffers of the length of ``a``), and
     ``log1p(e) = 2 atanh(z)``, ``z = e / (2 + e)`` in (0, 1/3], by its odd
     series to z^33 (truncation < 1e-17). Measured absolute error ~1e-15 per
     term, ~10x faster than libm's ``log1p(exp(x))``: it is the inner loop of
@@ -114,22 +123,7 @@ def softplus_sum(a, scratch, e):
     bits = scratch.view(np.float64)
     for k in range(a.shape[0]):
         x = max(-abs(a[k]), -708.0)
-        n = math.floor(x * 1.4426950408889634 + 0.5)
-        r = x - n * 0.6931471803691238 - n * 1.9082149292705877e-10
-        p = 2.08767569878680989792e-09
-        p = p * r + 2.50521083854417187751e-08
-        p = p * r + 2.75573192239858906526e-07
-        p = p * r + 2.75573192239858906526e-06
-        p = p * r + 2.48015873015873015873e-05
-        p = p * r + 1.98412698412698412698e-04
-        p = p * r + 1.38888888888888888889e-03
-        p = p * r + 8.33333333333333333333e-03
-        p = p * r + 4.16666666666666666667e-02
-        p = p * r + 1.66666666666666666667e-01
-        p = p * r + 0.5
-        p = p * r + 1.0
-        e[k] = p * r + 1.0
-        scratch[k] = (np.int64(n) + np.int64(1023)) << np.int64(52)
+        e[k], scratch[k] = _exp_parts(x)
     total = 0.0
     for k in range(a.shape[0]):
         y = e[k] * bits[k]
