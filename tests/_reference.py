@@ -812,7 +812,7 @@ def _gaussian_dbm_input(S, Ws, bs, beta, l):
 
 
 def mean_field_dbm_gaussian(Q, Ws, bs, beta, observed, n_iter, tol):
-    """Twin of ``_kernels._mean_field_dbm_gaussian`` (plain ``Ws``)."""
+    """Twin of ``_kernels._mean_field_dbm`` with Gaussian visibles (plain ``Ws``)."""
     Q = [np.array(q, dtype=np.float64) for q in Q]
     L = len(Q) - 1
     for it in range(n_iter):
@@ -831,7 +831,7 @@ def mean_field_dbm_gaussian(Q, Ws, bs, beta, observed, n_iter, tol):
 
 
 def gibbs_dbm_gaussian(S, Ws, bs, beta, observed, n_steps, rng):
-    """Twin of ``_kernels._gibbs_dbm_gaussian`` (plain ``Ws``)."""
+    """Twin of ``_kernels._gibbs_dbm`` with Gaussian visibles (plain ``Ws``)."""
     S = [np.array(s, dtype=np.float64) for s in S]
     L = len(S) - 1
     for _ in range(n_steps):

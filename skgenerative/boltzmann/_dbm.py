@@ -78,6 +78,13 @@ def _fold_precision(Ws, precision):
     return [W0 * np.asarray(precision, dtype=W0.dtype)] + [np.array(W) for W in Ws[1:]]
 
 
+def _beta(precision, dtype):
+    """The kernels' visible precisions: empty for binary visibles."""
+    if precision is None:
+        return np.zeros(0, dtype=dtype)
+    return np.ascontiguousarray(precision, dtype=dtype)
+
+
 def mean_field(V, Ws, bs, *, n_iter=30, tol=1e-6, observed=None, init=None,
                precision=None):
     """Mean-field posterior Q(h | v) of a DBM (eqs. 20.33-20.34).
@@ -121,11 +128,8 @@ def mean_field(V, Ws, bs, *, n_iter=30, tol=1e-6, observed=None, init=None,
         mask = np.zeros((0, 0), dtype=dtype)
     else:
         mask = np.ascontiguousarray(observed, dtype=dtype)
-    if precision is None:
-        n_run = _kernels._mean_field_dbm(Q, Ws, bs, mask, int(n_iter), float(tol))
-    else:
-        beta = np.ascontiguousarray(precision, dtype=dtype)
-        n_run = _kernels._mean_field_dbm_gaussian(Q, Ws, bs, mask, int(n_iter), float(tol), beta)
+    n_run = _kernels._mean_field_dbm(Q, Ws, bs, mask, int(n_iter), float(tol),
+                                     _beta(precision, dtype))
     return list(Q), int(n_run)
 
 
@@ -1114,11 +1118,7 @@ class DBM(
         precision = self._precision()
         Ws = _as_tuple(_fold_precision(self.components_, precision), dtype)
         bs = _as_tuple(self.intercepts_, dtype)
-        if precision is None:
-            _kernels._gibbs_dbm(S, Ws, bs, observed, int(n_steps), rng)
-        else:
-            beta = np.ascontiguousarray(precision, dtype=dtype)
-            _kernels._gibbs_dbm_gaussian(S, Ws, bs, observed, int(n_steps), rng, beta)
+        _kernels._gibbs_dbm(S, Ws, bs, observed, int(n_steps), rng, _beta(precision, dtype))
 
     def _fresh_visibles(self, n, rng):
         """Visible states of the base model: training marginals (binary) or

@@ -778,14 +778,18 @@ def _bottom_up_dbm(Q, Ws, bs):
 
 
 @njit(**_NJIT)
-def _mean_field_dbm(Q, Ws, bs, observed, n_iter, tol):
+def _mean_field_dbm(Q, Ws, bs, observed, n_iter, tol, beta):
     """Mean-field fixed-point iterations (eqs. 20.33-20.34), in place on ``Q``.
 
     One iteration updates the odd layers given the even ones, then the even
     hidden layers given the odd ones; each block update is the exact
     coordinate maximiser of the ELBO, so the bound never decreases.
     ``Q[0]`` is the clamped visible layer; if ``observed`` has rows, the
-    visible entries where ``observed == 0`` are updated too (imputation).
+    visible entries where ``observed == 0`` are updated too (imputation):
+    binary visibles if ``beta`` is empty, else Gaussian visibles of
+    precisions ``beta`` (``Ws[0]`` folded, see the Gaussian section below),
+    which take their conditional mean ``b + W_0^T q_1`` (the mean of the
+    optimal factor ``N(b + W_0^T q_1, 1 / beta)``).
     Stops when no unit changes by more than ``tol``; returns the number of
     iterations run.
     """
@@ -793,6 +797,7 @@ def _mean_field_dbm(Q, Ws, bs, observed, n_iter, tol):
     m = Q[0].shape[0]
     one = Q[0].dtype.type(1.0)
     free_visible = observed.shape[0] > 0
+    gaussian = beta.shape[0] > 0
     for it in range(n_iter):
         delta = 0.0
         for parity in (1, 0):
@@ -807,7 +812,10 @@ def _mean_field_dbm(Q, Ws, bs, observed, n_iter, tol):
                     for j in range(Ql.shape[1]):
                         if l == 0 and observed[i, j] != 0:
                             continue
-                        q = one / (one + np.exp(-(A[i, j] + b[j])))
+                        if l == 0 and gaussian:
+                            q = b[j] + A[i, j] / beta[j]
+                        else:
+                            q = one / (one + np.exp(-(A[i, j] + b[j])))
                         d = abs(np.float64(q) - np.float64(Ql[i, j]))
                         if d > delta:
                             delta = d
@@ -818,19 +826,26 @@ def _mean_field_dbm(Q, Ws, bs, observed, n_iter, tol):
 
 
 @njit(**_NJIT)
-def _gibbs_dbm(S, Ws, bs, observed, n_steps, rng):
+def _gibbs_dbm(S, Ws, bs, observed, n_steps, rng, beta):
     """``n_steps`` block-Gibbs sweeps in place on the states ``S``.
 
     A sweep samples the even layers (visible, h2, ...) given the odd ones,
-    then the odd layers given the even ones (Algorithm 20.1). Uniforms are
-    drawn for every unit in row-major order, layer by layer; visible entries
-    where ``observed != 0`` (if ``observed`` has rows) are kept.
+    then the odd layers given the even ones (Algorithm 20.1). A uniform is
+    drawn for every binary unit in row-major order, layer by layer; visible
+    entries where ``observed != 0`` (if ``observed`` has rows) are kept (their
+    draws are still made). With a non-empty ``beta`` the visibles are
+    Gaussian (``Ws[0]`` folded, see the Gaussian section below): ``v ~ N(b +
+    W_0^T h_1, 1 / beta)``, one standard normal drawn per visible unit.
     """
     L = len(S) - 1
     m = S[0].shape[0]
     one = S[0].dtype.type(1.0)
     zero = S[0].dtype.type(0.0)
     clamp = observed.shape[0] > 0
+    gaussian = beta.shape[0] > 0
+    std = np.empty(beta.shape[0], np.float64)
+    for j in range(beta.shape[0]):
+        std[j] = 1.0 / np.sqrt(np.float64(beta[j]))
     for _ in range(n_steps):
         for parity in (0, 1):
             for l in range(parity, L + 1, 2):
@@ -840,6 +855,12 @@ def _gibbs_dbm(S, Ws, bs, observed, n_steps, rng):
                 b = bs[l]
                 for i in range(m):
                     for j in range(Sl.shape[1]):
+                        if l == 0 and gaussian:
+                            z = rng.standard_normal()
+                            if clamp and observed[i, j] != 0:
+                                continue
+                            Sl[i, j] = b[j] + A[i, j] / beta[j] + std[j] * z
+                            continue
                         p = one / (one + np.exp(-(A[i, j] + b[j])))
                         u = rng.random()
                         if l == 0 and clamp and observed[i, j] != 0:
@@ -940,78 +961,6 @@ def _ais_dbm(S, Ws, bs, b_base, betas, rng, log_w):
 # weights with the precision folded into the bottom layer, ``Ws[0] = W_0 *
 # beta`` (columns scaled), so the hidden layers are updated by the binary
 # code unchanged and the visible input ``h_1 Ws[0]`` is ``beta (W_0^T h_1)``.
-
-
-@njit(**_NJIT)
-def _mean_field_dbm_gaussian(Q, Ws, bs, observed, n_iter, tol, beta):
-    """``_mean_field_dbm`` for Gaussian visibles with precisions ``beta``
-    (``Ws[0]`` folded, see above). Clamped visibles change nothing but the
-    input of h_1; unobserved visibles (``observed == 0``) take the Gaussian
-    conditional mean ``b + W_0^T q_1`` (the mean of the optimal factor
-    ``N(b + W_0^T q_1, 1 / beta)``).
-    """
-    L = len(Q) - 1
-    m = Q[0].shape[0]
-    one = Q[0].dtype.type(1.0)
-    free_visible = observed.shape[0] > 0
-    for it in range(n_iter):
-        delta = 0.0
-        for parity in (1, 0):
-            for l in range(parity, L + 1, 2):
-                if l == 0 and not free_visible:
-                    continue
-                Ql = Q[l]
-                A = np.empty((m, Ql.shape[1]), dtype=Ql.dtype)
-                _dbm_layer_input(Q, Ws, l, A)
-                b = bs[l]
-                for i in range(m):
-                    for j in range(Ql.shape[1]):
-                        if l == 0:
-                            if observed[i, j] != 0:
-                                continue
-                            q = b[j] + A[i, j] / beta[j]
-                        else:
-                            q = one / (one + np.exp(-(A[i, j] + b[j])))
-                        d = abs(np.float64(q) - np.float64(Ql[i, j]))
-                        if d > delta:
-                            delta = d
-                        Ql[i, j] = q
-        if delta <= tol:
-            return it + 1
-    return n_iter
-
-
-@njit(**_NJIT)
-def _gibbs_dbm_gaussian(S, Ws, bs, observed, n_steps, rng, beta):
-    """``_gibbs_dbm`` for Gaussian visibles (``Ws[0]`` folded, see above):
-    ``v ~ N(b + W_0^T h_1, 1 / beta)``, one standard normal drawn per visible
-    unit in row-major order (clamped ones too), uniforms for the hidden
-    layers as in ``_gibbs_dbm``."""
-    L = len(S) - 1
-    m = S[0].shape[0]
-    one = S[0].dtype.type(1.0)
-    zero = S[0].dtype.type(0.0)
-    clamp = observed.shape[0] > 0
-    std = np.empty(beta.shape[0], np.float64)
-    for j in range(beta.shape[0]):
-        std[j] = 1.0 / np.sqrt(np.float64(beta[j]))
-    for _ in range(n_steps):
-        for parity in (0, 1):
-            for l in range(parity, L + 1, 2):
-                Sl = S[l]
-                A = np.empty((m, Sl.shape[1]), dtype=Sl.dtype)
-                _dbm_layer_input(S, Ws, l, A)
-                b = bs[l]
-                for i in range(m):
-                    for j in range(Sl.shape[1]):
-                        if l == 0:
-                            z = rng.standard_normal()
-                            if clamp and observed[i, j] != 0:
-                                continue
-                            Sl[i, j] = b[j] + A[i, j] / beta[j] + std[j] * z
-                        else:
-                            p = one / (one + np.exp(-(A[i, j] + b[j])))
-                            Sl[i, j] = one if rng.random() < p else zero
 
 
 @njit(cache=True, nogil=True, error_model="numpy")

@@ -147,9 +147,9 @@ def test_gaussian_mean_field_kernel_matches_numpy_twin(dtype, with_mask):
     observed = (rng.random(V.shape) < 0.6).astype(dtype) if with_mask else np.zeros((0, 0), dtype)
     Q0 = [V] + [rng.random((7, n)).astype(dtype) for n in (5, 4, 3)]
     Qk = tuple(q.copy() for q in Q0)
-    n_k = _kernels._mean_field_dbm_gaussian(Qk, _folded(Ws, beta, dtype),
-                                            tuple(b.astype(dtype) for b in bs), observed, 7,
-                                            1e-9, beta.astype(dtype))
+    n_k = _kernels._mean_field_dbm(Qk, _folded(Ws, beta, dtype),
+                                   tuple(b.astype(dtype) for b in bs), observed, 7,
+                                   1e-9, beta.astype(dtype))
     Qr, n_r = ref.mean_field_dbm_gaussian(Q0, Ws, bs, beta, observed, 7, 1e-9)
     assert n_k == n_r
     tol = 1e-4 if dtype == np.float32 else 1e-11
@@ -164,8 +164,8 @@ def test_gaussian_gibbs_kernel_matches_numpy_twin():
     observed = (rng.random((5, 6)) < 0.5).astype(float)
     for mask in (np.zeros((0, 0)), observed):
         S = tuple(s.copy() for s in S0)
-        _kernels._gibbs_dbm_gaussian(S, _folded(Ws, beta), tuple(bs), mask, 4,
-                                     np.random.default_rng(7), beta)
+        _kernels._gibbs_dbm(S, _folded(Ws, beta), tuple(bs), mask, 4,
+                            np.random.default_rng(7), beta)
         Sr = ref.gibbs_dbm_gaussian(S0, Ws, bs, beta, mask, 4, np.random.default_rng(7))
         for a, b in zip(S, Sr):
             np.testing.assert_allclose(a, b, atol=1e-12)
