@@ -263,6 +263,15 @@ def _gibbs_gaussian(V, W, b, c, beta, n_steps, rng, H):
 
 
 @njit(**_NJIT)
+def _copy_rows(X, rows, out):
+    """``out[i] = X[rows[i]]`` (loops: an array assignment compiles the error
+    path of a shape check, seconds of first-call compile time)."""
+    for i in range(rows.shape[0]):
+        for j in range(X.shape[1]):
+            out[i, j] = X[rows[i], j]
+
+
+@njit(**_NJIT)
 def _epoch_workspace(W, bounds, chains, persistent):
     """Buffers of a training epoch: ``S`` stacks a batch's data and its
     negative visibles, ``T`` their hidden means, ``H`` the hidden samples of
@@ -464,8 +473,7 @@ def _sgd_epoch_bernoulli(X, rows, bounds, params, velocity, offsets, chains, hyp
         B = bounds[batch + 1] - start
         C = n_chains if persistent else B
         m = B + C
-        for i in range(B):
-            S[i, :] = X[rows[start + i], :]
+        _copy_rows(X, rows[start : start + B], S)
         Sn = S[B:m]
         if persistent:
             Hc = chains
@@ -488,8 +496,10 @@ def _sgd_epoch_bernoulli(X, rows, bounds, params, velocity, offsets, chains, hyp
             _apply_direct_update_transposed(S[:m], T[:m], B, Wm, b, c, hyper, pattern)
         else:
             _apply_update(S[:m], T[:m], B, params, velocity, offsets, hyper, direct)
-    if gather:
-        W[:] = Wm.T
+    if gather:  # (a loop, as in _copy_rows)
+        for i in range(W.shape[0]):
+            for j in range(W.shape[1]):
+                W[i, j] = Wm[j, i]
 
 
 # --------------------------------------------------------------------------
@@ -1125,8 +1135,7 @@ def _sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets, chains, hy
         B = bounds[batch + 1] - start
         C = n_chains if persistent else B
         m = B + C
-        for i in range(B):
-            S[i, :] = X[rows[start + i], :]
+        _copy_rows(X, rows[start : start + B], S)
         Sd, Sn, Td, Tn = S[:B], S[B:m], T[:B], T[B:m]
         if persistent:
             Hc = chains
