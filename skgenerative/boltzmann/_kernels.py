@@ -309,6 +309,10 @@ def _apply_update(S, T, B, params, velocity, offsets, hyper, direct):
     ``direct`` (no momentum, L1, or centring) adds the step straight into W.
     """
     W, b, c = params
+    if direct:
+        no_pattern = (np.zeros(1, np.int64), np.zeros(0, np.int64))
+        _apply_direct_update(S, T, B, W, False, b, c, hyper, no_pattern)
+        return
     dW, db, dc = velocity
     mu, lam = offsets
     lr, momentum, l2, l1, offset_rate = hyper[0], hyper[1], hyper[2], hyper[3], hyper[4]
@@ -337,18 +341,8 @@ def _apply_update(S, T, B, params, velocity, offsets, hyper, direct):
         scale = scale_d if i < B else scale_n
         for j in range(nh):
             T[i, j] = (T[i, j] - lam[j]) * scale
-        if not direct:
-            for j in range(nv):
-                S[i, j] -= mu[j]
-    if direct:
-        if l2 > 0:
-            W *= dt.type(1.0 - lr * l2)
-        gemm(True, False, 1.0, T, S, 1.0, W)
         for j in range(nv):
-            b[j] += dt.type(lr) * (v_pos[j] / B - v_neg[j] / C)
-        for j in range(nh):
-            c[j] += dt.type(lr) * (h_pos[j] / B - h_neg[j] / C)
-        return
+            S[i, j] -= mu[j]
     gemm(True, False, 1.0, T, S, momentum, dW)
     decay2, decay1 = dt.type(lr * l2), dt.type(lr * l1)
     for i in range(nh):
@@ -396,17 +390,22 @@ def _sample_visibles_bernoulli_from(H, Wm, transposed, b, out, rng):
 
 
 @njit(**_NJIT)
-def _apply_direct_update_transposed(S, T, B, Wt, b, c, hyper, pattern):
-    """The plain (P)CD step of ``_apply_update`` (no momentum, L1 or
-    centring) on ``Wt = W.T``: ``Wt += S.T @ T`` with ``T`` scaled by
-    ``lr/B`` (data rows) and ``-lr/C`` (negative rows), by scattering when
-    ``S`` is sparse."""
+def _apply_direct_update(S, T, B, Wm, transposed, b, c, hyper, pattern):
+    """The plain (P)CD step (no momentum, L1 or centring), in place.
+
+    ``S`` stacks the batch's data (first ``B`` rows) and the negative
+    particles, ``T`` their hidden means (overwritten: scaled by ``lr/B`` and
+    ``-lr/C``). ``Wm`` is ``W`` (``W += T.T @ S``) or, when ``transposed``,
+    ``W.T`` (``W.T += S.T @ T``, by scattering rows of ``T`` when ``S`` is
+    sparse, with its non-zero ``pattern``).
+    """
     ptr, idx = pattern
     lr, l2 = hyper[0], hyper[2]
-    nv, nh = Wt.shape
     m = S.shape[0]
+    nv = S.shape[1]
+    nh = T.shape[1]
     C = m - B
-    dt = Wt.dtype
+    dt = Wm.dtype
     v_pos = np.empty(nv, dt)
     v_neg = np.empty(nv, dt)
     h_pos = np.empty(nh, dt)
@@ -422,11 +421,13 @@ def _apply_direct_update_transposed(S, T, B, Wt, b, c, hyper, pattern):
         for j in range(nh):
             T[i, j] *= scale
     if l2 > 0:
-        Wt *= dt.type(1.0 - lr * l2)
-    if _is_sparse(ptr, 0, m, nv):
-        _sparse_transpose_product_add(S, ptr, idx, T, Wt)
+        Wm *= dt.type(1.0 - lr * l2)
+    if not transposed:
+        gemm(True, False, 1.0, T, S, 1.0, Wm)
+    elif _is_sparse(ptr, 0, m, nv):
+        _sparse_transpose_product_add(S, ptr, idx, T, Wm)
     else:
-        gemm(True, False, 1.0, S, T, 1.0, Wt)
+        gemm(True, False, 1.0, S, T, 1.0, Wm)
     for j in range(nv):
         b[j] += dt.type(lr) * (v_pos[j] / B - v_neg[j] / C)
     for j in range(nh):
@@ -493,7 +494,7 @@ def _sgd_epoch_bernoulli(X, rows, bounds, params, velocity, offsets, chains, hyp
             if persistent or step < k - 1:
                 _sample_bernoulli_into(T[B:m], Hc, rng)
         if gather:
-            _apply_direct_update_transposed(S[:m], T[:m], B, Wm, b, c, hyper, pattern)
+            _apply_direct_update(S[:m], T[:m], B, Wm, True, b, c, hyper, pattern)
         else:
             _apply_update(S[:m], T[:m], B, params, velocity, offsets, hyper, direct)
     if gather:  # (a loop, as in _copy_rows)
