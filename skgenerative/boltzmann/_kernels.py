@@ -298,6 +298,21 @@ def _is_direct_update(hyper, offsets):
 
 
 @njit(**_NJIT)
+def _phase_sums(S, T, B):
+    """Column sums of the data rows (first ``B``) and the negative rows of
+    the stacked visibles ``S`` and hidden means ``T``."""
+    v_pos = np.empty(S.shape[1], S.dtype)
+    v_neg = np.empty(S.shape[1], S.dtype)
+    h_pos = np.empty(T.shape[1], T.dtype)
+    h_neg = np.empty(T.shape[1], T.dtype)
+    _column_sums(S[:B], v_pos)
+    _column_sums(S[B:], v_neg)
+    _column_sums(T[:B], h_pos)
+    _column_sums(T[B:], h_neg)
+    return v_pos, v_neg, h_pos, h_neg
+
+
+@njit(**_NJIT)
 def _apply_update(S, T, B, params, velocity, offsets, hyper, direct):
     """The (centred) PCD/CD update from one batch's phases, in place.
 
@@ -320,14 +335,7 @@ def _apply_update(S, T, B, params, velocity, offsets, hyper, direct):
     m = S.shape[0]
     C = m - B
     dt = W.dtype
-    v_pos = np.empty(nv, dt)
-    v_neg = np.empty(nv, dt)
-    h_pos = np.empty(nh, dt)
-    h_neg = np.empty(nh, dt)
-    _column_sums(S[:B], v_pos)
-    _column_sums(S[B:], v_neg)
-    _column_sums(T[:B], h_pos)
-    _column_sums(T[B:], h_neg)
+    v_pos, v_neg, h_pos, h_neg = _phase_sums(S, T, B)
     if offset_rate > 0:
         # sliding averages of the data means (Melchior et al. 2016, alg. 1)
         for j in range(nv):
@@ -406,14 +414,7 @@ def _apply_direct_update(S, T, B, Wm, transposed, b, c, hyper, pattern):
     nh = T.shape[1]
     C = m - B
     dt = Wm.dtype
-    v_pos = np.empty(nv, dt)
-    v_neg = np.empty(nv, dt)
-    h_pos = np.empty(nh, dt)
-    h_neg = np.empty(nh, dt)
-    _column_sums(S[:B], v_pos)
-    _column_sums(S[B:], v_neg)
-    _column_sums(T[:B], h_pos)
-    _column_sums(T[B:], h_neg)
+    v_pos, v_neg, h_pos, h_neg = _phase_sums(S, T, B)
     scale_d = dt.type(lr / B)
     scale_n = dt.type(-lr / C)
     for i in range(m):
