@@ -1,6 +1,6 @@
 """Warnings and errors specific to skgenerative."""
 
-__all__ = ["OutOfSupportWarning", "PartitionFunctionError"]
+__all__ = ["OutOfSupportWarning", "PartitionFunctionError", "UnreliableEstimateWarning"]
 
 
 class OutOfSupportWarning(UserWarning):
@@ -17,4 +17,15 @@ class PartitionFunctionError(RuntimeError):
 
     For example ``log_z="exact"`` on a model whose smaller layer is too large to
     enumerate.
+    """
+
+
+class UnreliableEstimateWarning(UserWarning):
+    """A Monte Carlo estimate rests on too few effective samples.
+
+    Raised when, for example, the AIS weights behind a model's ``log Z`` have
+    an effective sample size far below the number of runs: one or two chains
+    carry the estimate, its error bar is too small, and forward AIS then
+    tends to underestimate ``log Z`` (scores look too good). The message names
+    the fix (more temperatures or runs).
     """

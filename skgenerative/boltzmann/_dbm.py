@@ -579,7 +579,9 @@ class DBM(
         the top); None concatenates all hidden layers.
     log_z : {"auto", "exact", "ais"} or float, default="auto"
         How ``log Z`` is obtained; ``"auto"`` enumerates when at most
-        ``exact_limit`` units must be enumerated.
+        ``exact_limit`` units must be enumerated. An AIS estimate whose
+        effective sample size is below a tenth of its runs raises
+        :class:`~skgenerative.exceptions.UnreliableEstimateWarning`.
     exact_limit : int, default=20
     ais_n_runs : int, default=100
     ais_n_temperatures : int, default=10000
@@ -1308,13 +1310,18 @@ class DBM(
             self.log_partition_result_ = None
             return self._exact_log_partition()
         from ..evaluation._ais_dbm import ais_log_partition_dbm
-        from ..evaluation._ais import ais_schedule
+        from ..evaluation._ais import ais_schedule, warn_if_unreliable
 
         result = ais_log_partition_dbm(
             self,
             n_runs=self.ais_n_runs,
             betas=ais_schedule(self.ais_n_temperatures),
             random_state=self._score_seed,
+        )
+        warn_if_unreliable(
+            result, "The DBM's log Z",
+            f"Raise ais_n_temperatures (now {self.ais_n_temperatures}) or ais_n_runs "
+            f"(now {self.ais_n_runs}).",
         )
         self.log_partition_result_ = result
         return float(result.log_z)

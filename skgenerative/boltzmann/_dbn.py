@@ -36,6 +36,7 @@ from threadpoolctl import threadpool_limits
 
 from ..base import EpochLoopMixin, GenerativeMixin
 from ..evaluation import ais_log_partition
+from ..evaluation._ais import warn_if_unreliable
 from ..utils.random import row_generators
 from ..nn import (
     MLP,
@@ -421,7 +422,9 @@ class DBN(
         layers are too wide to enumerate) and the importance estimate.
     log_z : {"auto", "exact", "ais"} or float, default="auto"
         How the top RBM's ``log Z`` is obtained: ``"auto"`` enumerates when
-        its smaller layer has at most ``exact_limit`` units, else AIS.
+        its smaller layer has at most ``exact_limit`` units, else AIS (an AIS
+        estimate whose effective sample size is below a tenth of its runs
+        raises :class:`~skgenerative.exceptions.UnreliableEstimateWarning`).
     exact_limit : int, default=20
     ais_runs : int, default=100
         AIS chains for ``log Z``.
@@ -782,6 +785,10 @@ class DBN(
                 result = ais_log_partition(
                     self.top_rbm_, n_runs=self.ais_runs, betas=self.ais_betas,
                     random_state=self._score_seed,
+                )
+                warn_if_unreliable(
+                    result, "The top RBM's log Z",
+                    "Raise ais_betas (more temperatures) or ais_runs.",
                 )
                 self.ais_result_ = result
                 self._log_partition = float(result.log_z)

@@ -214,7 +214,9 @@ class GaussianBernoulliRBM(BaseRBM):
         How ``log Z`` is obtained for ``score_samples``: ``"auto"`` enumerates
         the hidden layer when it has at most ``exact_limit`` units and runs
         AIS (from the base model ``N(base_rate_, 1 / precision_)``, seeded at
-        ``fit``) otherwise; a float is used as given.
+        ``fit``) otherwise; a float is used as given. An AIS estimate whose
+        effective sample size is below a tenth of its runs raises
+        :class:`~skgenerative.exceptions.UnreliableEstimateWarning`.
     exact_limit : int, default=20
         Largest number of hidden units enumerated for the exact ``log Z``.
 

@@ -553,6 +553,13 @@ class BaseRBM(
                 )
             return self._exact_log_partition(), None
         result = self.estimate_log_partition(random_state=self._score_seed)
+        from ..evaluation._ais import warn_if_unreliable  # evaluation imports models
+
+        warn_if_unreliable(
+            result, "log Z",
+            "Estimate it with more temperatures or runs (estimate_log_partition(n_runs=..., "
+            "betas=...)) and pass its log_z as the log_z parameter.",
+        )
         return result.log_z, result.log_z_ci
 
     def estimate_log_partition(self, *, n_runs=100, betas=None, random_state=None, n_jobs=None):
@@ -694,7 +701,9 @@ class BernoulliRBM(BaseRBM):
         Continue from the fitted parameters and chains on ``fit``.
     log_z : {"auto", "exact", "ais"} or float, default="auto"
         How ``log Z`` is obtained for ``score_samples``: ``"auto"`` enumerates
-        when the smaller layer has at most ``exact_limit`` units.
+        when the smaller layer has at most ``exact_limit`` units. An AIS
+        estimate whose effective sample size is below a tenth of its runs
+        raises :class:`~skgenerative.exceptions.UnreliableEstimateWarning`.
     exact_limit : int, default=20
         Largest number of units enumerated for the exact ``log Z``.
 

@@ -15,12 +15,14 @@ The functions duck-type on the fitted attributes of the RBM family:
 
 import math
 import threading
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.special import logsumexp
 from threadpoolctl import threadpool_limits
 
+from ..exceptions import UnreliableEstimateWarning
 from ..utils.random import check_generator, draw_seed
 from ._kernels import _ais_bernoulli, _ais_gaussian_bernoulli
 
@@ -175,6 +177,28 @@ class AISResult:
 
     def __float__(self):
         return float(self.log_z)
+
+
+#: An effective sample size below this share of the runs means that a few
+#: chains carry the AIS estimate.
+_MIN_ESS_FRACTION = 0.1
+
+
+def warn_if_unreliable(result, what, fix):
+    """Warn (``UnreliableEstimateWarning``) when the AIS ``result`` rests on
+    few chains: its effective sample size is below 10 % of the runs.
+    ``what`` names the estimate, ``fix`` says how to get a better one."""
+    n_runs = result.log_weights.shape[0]
+    if result.ess >= _MIN_ESS_FRACTION * n_runs:
+        return
+    warnings.warn(
+        f"{what} rests on few AIS chains (effective sample size {result.ess:.1f} of "
+        f"{n_runs} runs): its error bar (+-{result.log_z_std:.2f}) is too small, and "
+        f"forward AIS then tends to underestimate log Z, so scores look better than "
+        f"they are. {fix}",
+        UnreliableEstimateWarning,
+        stacklevel=3,
+    )
 
 
 def _weight_stats(log_weights):

@@ -19,6 +19,7 @@ from skgenerative.boltzmann._dbm import (
     pretraining_scales,
 )
 
+from skgenerative.exceptions import UnreliableEstimateWarning
 from skgenerative.utils.random import check_generator
 
 from .. import _reference as ref
@@ -622,3 +623,18 @@ def test_exact_log_marginal_when_the_odd_layers_are_enumerated():
         V = ref.all_binary_states(sizes[0])
         exact = exact_log_unnormalized_dbm(V, Ws, bs) - exact_log_partition_dbm(Ws, bs)
         np.testing.assert_allclose(exact, ref.dbm_log_marginal_brute_force(V, Ws, bs), atol=1e-10)
+
+
+def test_ais_log_z_resting_on_few_chains_warns_with_the_fix():
+    """Two temperatures on a strongly coupled DBM: the AIS weights are carried
+    by a few runs, and scoring says so (and how to fix it) instead of
+    returning a number with a too-small error bar silently."""
+    Ws, bs = _random_dbm(scale=3.0, seed=2)
+    model = _model_with(Ws, bs, log_z="ais", ais_n_temperatures=2, ais_n_runs=50)
+    X = (np.random.default_rng(1).random((4, 5)) < 0.5).astype(float)
+    with pytest.warns(UnreliableEstimateWarning, match="ais_n_temperatures"):
+        model.score_samples(X)
+    assert model.log_partition_result_.ess < 5
+    # a long schedule on the same model is quiet
+    quiet = _model_with(Ws, bs, log_z="ais", ais_n_temperatures=5000, ais_n_runs=50)
+    quiet.score_samples(X)

@@ -344,3 +344,16 @@ def test_default_schedule_on_tiny_model():
     assert result.n_temperatures == 14501
     assert abs(result.log_z - _exact_log_z(model)) < 0.02
     assert result.ess > 19
+
+
+def test_warn_if_unreliable_only_below_a_tenth_of_the_runs():
+    from skgenerative.evaluation._ais import _make_result, warn_if_unreliable
+    from skgenerative.exceptions import UnreliableEstimateWarning
+
+    even = _make_result(np.zeros(100), 0.0, 10, "forward")  # ESS 100
+    warn_if_unreliable(even, "log Z", "Use more temperatures.")  # quiet (warnings are errors)
+    lopsided = _make_result(np.r_[50.0, np.zeros(99)], 0.0, 10, "forward")  # ESS ~1
+    assert lopsided.ess < 2
+    with pytest.warns(UnreliableEstimateWarning, match=r"effective sample size 1\.0 of 100.*"
+                                                       r"Use more temperatures"):
+        warn_if_unreliable(lopsided, "log Z", "Use more temperatures.")
