@@ -810,6 +810,14 @@ def _mean_field_dbm(Q, Ws, bs, observed, n_iter, tol, beta):
     one = Q[0].dtype.type(1.0)
     free_visible = observed.shape[0] > 0
     gaussian = beta.shape[0] > 0
+    # clamped visibles send h_1 the same input at every iteration
+    bottom = np.empty((m, Q[1].shape[1]), Q[0].dtype)
+    if not free_visible:
+        gemm(False, True, 1.0, Q[0], Ws[0], 0.0, bottom)
+    width = 0
+    for l in range(L + 1):
+        width = max(width, Q[l].shape[1])
+    scratch = np.empty(width, np.int64)  # of the polynomial sigmoid
     for it in range(n_iter):
         delta = 0.0
         for parity in (1, 0):
@@ -817,17 +825,31 @@ def _mean_field_dbm(Q, Ws, bs, observed, n_iter, tol, beta):
                 if l == 0 and not free_visible:
                     continue
                 Ql = Q[l]
-                A = np.empty((m, Ql.shape[1]), dtype=Ql.dtype)
-                _dbm_layer_input(Q, Ws, l, A)
+                n = Ql.shape[1]
+                A = np.empty((m, n), dtype=Ql.dtype)
+                if l == 1 and not free_visible:
+                    _copy_rows(bottom, np.arange(m), A)
+                    if L > 1:
+                        gemm(False, False, 1.0, Q[l + 1], Ws[l], 1.0, A)
+                else:
+                    _dbm_layer_input(Q, Ws, l, A)
                 b = bs[l]
                 for i in range(m):
-                    for j in range(Ql.shape[1]):
-                        if l == 0 and observed[i, j] != 0:
-                            continue
-                        if l == 0 and gaussian:
-                            q = b[j] + A[i, j] / beta[j]
+                    if l > 0:  # A[i] becomes the new q of the row
+                        row = A[i]
+                        for j in range(n):
+                            row[j] += b[j]
+                        _sigmoid_into(row, row, scratch[:n])
+                    for j in range(n):
+                        if l == 0:
+                            if observed[i, j] != 0:
+                                continue
+                            if gaussian:
+                                q = b[j] + A[i, j] / beta[j]
+                            else:
+                                q = one / (one + np.exp(-(A[i, j] + b[j])))
                         else:
-                            q = one / (one + np.exp(-(A[i, j] + b[j])))
+                            q = A[i, j]
                         d = abs(np.float64(q) - np.float64(Ql[i, j]))
                         if d > delta:
                             delta = d
