@@ -11,7 +11,7 @@ from ._ais import (
     log_partition_sandwich,
     reverse_ais_log_partition,
 )
-from ._ais_dbm import ais_log_partition_dbm
+from ._ais_dbm import ais_log_partition_dbm, reverse_ais_log_partition_dbm
 from ._exact import exact_log_partition
 from ._binarize import binarize_stochastic, binarize_threshold
 from ._likelihood import LOG_LIKELIHOOD_KINDS, LogLikelihood, log_likelihood, rbm_log_likelihood
@@ -48,4 +48,5 @@ __all__ = [
     "plot_nearest_neighbors",
     "rbm_log_likelihood",
     "reverse_ais_log_partition",
+    "reverse_ais_log_partition_dbm",
 ]
