@@ -814,10 +814,6 @@ def _mean_field_dbm(Q, Ws, bs, observed, n_iter, tol, beta):
     bottom = np.empty((m, Q[1].shape[1]), Q[0].dtype)
     if not free_visible:
         gemm(False, True, 1.0, Q[0], Ws[0], 0.0, bottom)
-    width = 0
-    for l in range(L + 1):
-        width = max(width, Q[l].shape[1])
-    scratch = np.empty(width, np.int64)  # of the polynomial sigmoid
     for it in range(n_iter):
         delta = 0.0
         for parity in (1, 0):
@@ -834,12 +830,9 @@ def _mean_field_dbm(Q, Ws, bs, observed, n_iter, tol, beta):
                 else:
                     _dbm_layer_input(Q, Ws, l, A)
                 b = bs[l]
+                if l > 0:  # A becomes the new q of the layer
+                    _sigmoid_bias_inplace(A, b)
                 for i in range(m):
-                    if l > 0:  # A[i] becomes the new q of the row
-                        row = A[i]
-                        for j in range(n):
-                            row[j] += b[j]
-                        _sigmoid_into(row, row, scratch[:n])
                     for j in range(n):
                         if l == 0:
                             if observed[i, j] != 0:
