@@ -616,7 +616,7 @@ def gibbs_dbm(S, Ws, bs, observed, n_steps, rng):
 
 
 def ais_dbm_reference(S, Ws, bs, b_base, betas, rng):
-    """Twin of ``_kernels._ais_dbm``: returns log weights.
+    """Twin of ``evaluation._kernels._ais_dbm``: returns log weights.
 
     ``log p*_beta(x_even) = (1-beta) b_base.v + beta sum_even b.x
     + sum_odd softplus(beta a_odd)``, odd layers sampled then even layers.
@@ -643,15 +643,20 @@ def ais_dbm_reference(S, Ws, bs, b_base, betas, rng):
         beta = betas[k]
         log_w += log_p(beta) - log_p(betas[k - 1])
         for l in range(1, L + 1, 2):
-            S[l] = (rng.random(S[l].shape) < expit(beta * total_input(l))).astype(float)
+            S[l] = (_uniforms32(rng, S[l].shape) < expit(beta * total_input(l))).astype(float)
         if k == len(betas) - 1:
             break
         for l in range(0, L + 1, 2):
             a = beta * total_input(l)
             if l == 0:
                 a = a + (1 - beta) * b_base
-            S[l] = (rng.random(S[l].shape) < expit(a)).astype(float)
+            S[l] = (_uniforms32(rng, S[l].shape) < expit(a)).astype(float)
     return log_w
+
+
+def _uniforms32(rng, shape):
+    """One bulk draw of float32 uniforms, row-major (as the AIS kernels)."""
+    return rng.random(int(np.prod(shape)), dtype=np.float32).reshape(shape)
 
 
 def sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets, chains, hyper, rng):
@@ -849,7 +854,7 @@ def gibbs_dbm_gaussian(S, Ws, bs, beta, observed, n_steps, rng):
 
 
 def ais_dbm_gaussian_reference(S, Ws, bs, beta, base_mean, betas, rng):
-    """Twin of ``_kernels._ais_dbm_gaussian`` (plain ``Ws``): log weights of
+    """Twin of ``evaluation._kernels._ais_dbm_gaussian`` (plain ``Ws``): log weights of
     the path ``log p*_t = -1/2 sum beta [(1-t)(v - m)^2 + t (v - b)^2] + t
     sum_{even l>=2} b.x + sum_odd softplus(t a_odd)``."""
     S = [np.array(s, dtype=np.float64) for s in S]
@@ -869,7 +874,7 @@ def ais_dbm_gaussian_reference(S, Ws, bs, beta, base_mean, betas, rng):
         log_w += log_p(t) - log_p(betas[k - 1])
         for l in range(1, L + 1, 2):
             p = expit(t * _gaussian_dbm_input(S, Ws, bs, beta, l))
-            S[l] = (rng.random(S[l].shape) < p).astype(float)
+            S[l] = (_uniforms32(rng, S[l].shape) < p).astype(float)
         if k == len(betas) - 1:
             break
         for l in range(0, L + 1, 2):
@@ -878,5 +883,5 @@ def ais_dbm_gaussian_reference(S, Ws, bs, beta, base_mean, betas, rng):
                 mean = (1 - t) * base_mean + t * a
                 S[0] = mean + rng.standard_normal(a.shape) / np.sqrt(beta)
             else:
-                S[l] = (rng.random(S[l].shape) < expit(t * a)).astype(float)
+                S[l] = (_uniforms32(rng, S[l].shape) < expit(t * a)).astype(float)
     return log_w

@@ -36,6 +36,7 @@ from numba import njit
 
 # float32: a polynomial exp that vectorises (libm's expf does not); float64:
 # the exact sigmoid
+from ..boltzmann._kernels import _dbm_layer_input
 from ..utils._numba_math import FASTMATH as _FASTMATH
 from ..utils._numba_math import sigmoid_into as _sigmoid_into
 
@@ -196,3 +197,164 @@ def _ais_gaussian_bernoulli(V, W, Wt, b_base, b, c, precision, betas, rng, log_w
             for j in range(n_visible):
                 mean = w_base * b_base[j] + w_model * (b[j] + M[r, j])
                 V[r, j] = mean + dt(std[j] * Z[r * n_visible + j])
+
+# --------------------------------------------------------------------------
+# deep Boltzmann machines (Salakhutdinov & Hinton 2009): the AIS state is the
+# even layers, the odd layers are summed out; their part of each step is the
+# RBM's hidden step above.
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
+def _ais_dbm_odd_layers(S, Ws, bs, beta, dbeta, rng, log_w):
+    """The odd (hidden) layers' part of an AIS step on a DBM: add their
+    softplus increments from ``beta - dbeta`` to ``beta`` to ``log_w`` and
+    sample them at ``beta`` given the even layers, layer by layer with the
+    RBM's hidden step (``_ais_hidden_step``: its series increments, float32
+    bulk uniforms, vectorised sigmoid)."""
+    L = len(S) - 1
+    m = S[0].shape[0]
+    for l in range(1, L + 1, 2):
+        Sl = S[l]
+        n = Sl.shape[1]
+        A = np.empty((m, n), dtype=Sl.dtype)
+        _dbm_layer_input(S, Ws, l, A)
+        work = (np.empty(n, dtype=Sl.dtype), np.empty(n, dtype=Sl.dtype),
+                np.empty(n, dtype=np.int32))
+        _ais_hidden_step(A, bs[l], beta, dbeta, rng, Sl, log_w, work)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
+def _ais_dbm_sample_binary_layer(S, Ws, bs, l, beta, b_base, rng):
+    """Sample the binary even layer ``l`` at ``beta`` given the odd layers
+    (the visible layer's logits are ``(1 - beta) b_base + beta a``): float32
+    bulk uniforms, row-major, and the vectorised sigmoid."""
+    Sl = S[l]
+    m, n = Sl.shape
+    A = np.empty((m, n), dtype=Sl.dtype)
+    _dbm_layer_input(S, Ws, l, A)
+    b = bs[l]
+    one = Sl.dtype.type(1.0)
+    zero = Sl.dtype.type(0.0)
+    w_model = Sl.dtype.type(beta)
+    w_base = Sl.dtype.type(1.0 - beta)
+    a = np.empty(n, dtype=Sl.dtype)
+    p = np.empty(n, dtype=Sl.dtype)
+    scratch = np.empty(n, dtype=np.int32)
+    U = rng.random(m * n, dtype=np.float32)
+    for i in range(m):
+        for j in range(n):
+            a[j] = w_model * (A[i, j] + b[j])
+            if l == 0:
+                a[j] += w_base * b_base[j]
+        _sigmoid_into(a, p, scratch)
+        for j in range(n):
+            Sl[i, j] = one if U[i * n + j] < p[j] else zero
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
+def _ais_dbm(S, Ws, bs, b_base, betas, rng, log_w):
+    """Forward AIS over a full DBM, odd layers summed out analytically.
+
+    The AIS state is the even layers (visible, h2, ...) in ``S``; the odd
+    layers of ``S`` are scratch. Intermediate distributions (geometric path
+    from independent visibles with logits ``b_base`` and uniform hidden
+    units)::
+
+        log p*_beta = (1 - beta) b_base.v + beta sum_{even l} b_l.x_l
+                      + sum_{odd l} sum_i softplus(beta a_{l,i}(x_even))
+
+    with ``a_l`` the total input (bias included) of odd layer ``l``. The
+    transition at ``beta`` samples the odd layers, then the even layers, at
+    that temperature, each layer with one bulk draw of float32 uniforms
+    (row-major). Increments of the softplus terms are computed as
+    ``-log1p(sigmoid(beta a) expm1(-dbeta a))`` (no cancellation; see the
+    module docstring). ``log_w`` (float64) is incremented. With the
+    temperatures descending this is reverse AIS.
+    """
+    L = len(S) - 1
+    m = S[0].shape[0]
+    n_temps = betas.shape[0]
+    for k in range(1, n_temps):
+        beta = betas[k]
+        dbeta = beta - betas[k - 1]
+        # linear (bias) terms of the even layers
+        if dbeta != 0.0:
+            for l in range(0, L + 1, 2):
+                Sl = S[l]
+                b = bs[l]
+                for i in range(m):
+                    acc = 0.0
+                    for j in range(Sl.shape[1]):
+                        coef = np.float64(b[j])
+                        if l == 0:
+                            coef -= np.float64(b_base[j])
+                        acc += coef * Sl[i, j]
+                    log_w[i] += dbeta * acc
+        # odd layers: weight increment and sampling at beta
+        _ais_dbm_odd_layers(S, Ws, bs, beta, dbeta, rng, log_w)
+        if k == n_temps - 1:
+            break
+        for l in range(0, L + 1, 2):
+            _ais_dbm_sample_binary_layer(S, Ws, bs, l, beta, b_base, rng)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
+def _ais_dbm_gaussian(S, Ws, bs, b_base, betas, rng, log_w, beta):
+    """``_ais_dbm`` for Gaussian visibles (``Ws[0]`` folded: ``W_0 * beta``,
+    the convention of the DBM kernels in ``boltzmann/_kernels.py``).
+
+    The base model has independent visibles ``N(b_base, 1 / beta)`` (as the
+    Gaussian-Bernoulli RBM's AIS) and uniform hidden units; the intermediate
+    distributions are::
+
+        log p*_t = -1/2 sum_j beta_j [(1 - t)(v_j - b_base_j)^2 + t (v_j - b_j)^2]
+                   + t sum_{even l >= 2} b_l.x_l
+                   + sum_{odd l} sum_i softplus(t a_{l,i}(x_even)),
+
+    so the visibles given h_1 at temperature ``t`` are
+    ``N((1 - t) b_base + t (b + W_0^T h_1), 1 / beta)``. ``log_w`` (float64)
+    is incremented.
+    """
+    L = len(S) - 1
+    m = S[0].shape[0]
+    nv = S[0].shape[1]
+    std = np.empty(nv, np.float64)
+    for j in range(nv):
+        std[j] = 1.0 / np.sqrt(np.float64(beta[j]))
+    n_temps = betas.shape[0]
+    for k in range(1, n_temps):
+        t = betas[k]
+        dbeta = t - betas[k - 1]
+        if dbeta != 0.0:
+            # visible quadratic terms: model minus base
+            V = S[0]
+            for i in range(m):
+                acc = 0.0
+                for j in range(nv):
+                    v = np.float64(V[i, j])
+                    d_base = v - np.float64(b_base[j])
+                    d_model = v - np.float64(bs[0][j])
+                    acc += 0.5 * np.float64(beta[j]) * (d_base * d_base - d_model * d_model)
+                log_w[i] += dbeta * acc
+            for l in range(2, L + 1, 2):
+                Sl = S[l]
+                b = bs[l]
+                for i in range(m):
+                    acc = 0.0
+                    for j in range(Sl.shape[1]):
+                        acc += np.float64(b[j]) * Sl[i, j]
+                    log_w[i] += dbeta * acc
+        _ais_dbm_odd_layers(S, Ws, bs, t, dbeta, rng, log_w)
+        if k == n_temps - 1:
+            break
+        V = S[0]
+        A = np.empty((m, nv), dtype=V.dtype)
+        _dbm_layer_input(S, Ws, 0, A)
+        b = bs[0]
+        for i in range(m):
+            for j in range(nv):
+                mean = (1.0 - t) * np.float64(b_base[j]) + t * (
+                    np.float64(b[j]) + np.float64(A[i, j]) / np.float64(beta[j]))
+                V[i, j] = mean + std[j] * rng.standard_normal()
+        for l in range(2, L + 1, 2):
+            _ais_dbm_sample_binary_layer(S, Ws, bs, l, t, b_base, rng)
