@@ -80,9 +80,10 @@ def _sigmoid_sample_inplace(A, bias, rng):
 
 
 @njit(**_NJIT)
-def _sample_visibles_bernoulli(H, W, b, out, rng):
-    """``out ~ Bernoulli(sigmoid(H @ W + b))``."""
-    gemm(False, False, 1.0, H, W, 0.0, out)
+def _sample_visibles_bernoulli(H, W, b, out, rng, transposed=False):
+    """``out ~ Bernoulli(sigmoid(H @ W + b))``; ``W`` is given as ``W.T``
+    (C-contiguous) when ``transposed``."""
+    gemm(False, transposed, 1.0, H, W, 0.0, out)
     _sigmoid_sample_inplace(out, b, rng)
 
 
@@ -391,13 +392,6 @@ def _visible_to_hidden_means(S, lo, hi, Wm, transposed, pattern, c, out):
 
 
 @njit(**_NJIT)
-def _sample_visibles_bernoulli_from(H, Wm, transposed, b, out, rng):
-    """``out ~ Bernoulli(sigmoid(H @ W + b))`` with ``Wm`` = W or W.T."""
-    gemm(False, transposed, 1.0, H, Wm, 0.0, out)
-    _sigmoid_sample_inplace(out, b, rng)
-
-
-@njit(**_NJIT)
 def _apply_direct_update(S, T, B, Wm, transposed, b, c, hyper, pattern):
     """The plain (P)CD step (no momentum, L1 or centring), in place.
 
@@ -486,7 +480,7 @@ def _sgd_epoch_bernoulli(X, rows, bounds, params, velocity, offsets, chains, hyp
             _visible_to_hidden_means(S, 0, B, Wm, gather, pattern, c, T)
             _sample_bernoulli_into(T[:B], Hc, rng)
         for step in range(k):
-            _sample_visibles_bernoulli_from(Hc, Wm, gather, b, Sn, rng)
+            _sample_visibles_bernoulli(Hc, Wm, b, Sn, rng, gather)
             # PCD's first step takes the data rows along (one stacked product)
             lo = 0 if persistent and step == 0 else B
             if gather:  # the data rows' pattern once a batch, the particles' after each draw
@@ -822,12 +816,12 @@ def _mean_field_dbm(Q, Ws, bs, observed, n_iter, tol, beta):
                     continue
                 Ql = Q[l]
                 n = Ql.shape[1]
-                A = np.empty((m, n), dtype=Ql.dtype)
                 if l == 1 and not free_visible:
-                    _copy_rows(bottom, np.arange(m), A)
+                    A = bottom.copy()
                     if L > 1:
                         gemm(False, False, 1.0, Q[l + 1], Ws[l], 1.0, A)
                 else:
+                    A = np.empty((m, n), dtype=Ql.dtype)
                     _dbm_layer_input(Q, Ws, l, A)
                 b = bs[l]
                 if l > 0:  # A becomes the new q of the layer
