@@ -5,8 +5,10 @@
 ``score_samples`` returns). :class:`EpochLoopMixin` owns the training loop that
 every iteratively-trained model shares: epochs, verbose progress, optional tqdm
 bar, early stopping on a validation set, divergence detection and
-interrupt-safety. A model supplies a handful of hooks, as the estimators of
-``sklearn.mixture`` do.
+interrupt-safety. :class:`TrainableMixin` owns ``fit`` and ``partial_fit``
+on top of it (validate, initialise or warm start, validation split, BLAS-thread
+policy, epochs). A model supplies a handful of hooks, as the estimators of
+``sklearn.mixture`` do; ``doc/contributing.md`` lists them.
 """
 
 import copy
@@ -16,7 +18,11 @@ import warnings
 import numpy as np
 from sklearn.base import DensityMixin
 
-__all__ = ["GenerativeMixin", "EpochLoopMixin", "SCORE_KINDS"]
+from .utils._threads import blas_threads
+from .utils.random import check_generator
+from .utils.validation import validation_split
+
+__all__ = ["GenerativeMixin", "EpochLoopMixin", "TrainableMixin", "SCORE_KINDS"]
 
 #: What ``score_samples`` returns: an exact log-likelihood, a stochastic
 #: estimate of it (e.g. AIS or importance sampling, unbiased in p not in log p),
@@ -77,11 +83,12 @@ class EpochLoopMixin:
         the last completed epoch.
     ``_parameter_names`` : tuple of str
         The subset checked for NaN/inf after each epoch.
-    ``_run_epoch(X, rng, progress)`` -> dict
-        One pass over ``X``; returns statistics to print (e.g.
-        ``{"reconstruction error": 0.05}``). Call ``progress(n_rows)`` after
-        each batch to advance the optional bar.
-    ``_validation_score(X_val)`` -> float
+    ``_run_epoch(X, y, rng, progress, *, shuffle)`` -> dict
+        One pass over ``X`` (and the targets ``y`` of class-aware models, else
+        None), in a random row order when ``shuffle`` else in the given order;
+        returns statistics to print (e.g. ``{"reconstruction error": 0.05}``).
+        Call ``progress(n_rows)`` after each batch to advance the optional bar.
+    ``_validation_score(X_val, y_val)`` -> float
         Higher is better; used for verbose output and early stopping when a
         validation set is given.
     ``_begin_epoch(epoch, n_epochs)`` (optional)
@@ -111,7 +118,10 @@ class EpochLoopMixin:
         n_epochs,
         rng,
         *,
+        y=None,
+        shuffle=None,
         X_val=None,
+        y_val=None,
         tol=None,
         n_iter_no_change=10,
         verbose=0,
@@ -136,7 +146,11 @@ class EpochLoopMixin:
             bar = _progress_bar(X.shape[0], f"{name} epoch {epoch}") if verbose >= 2 else None
             start = time.perf_counter()
             try:
-                stats = self._run_epoch(X, rng, bar.update if bar else _no_progress)
+                progress = bar.update if bar else _no_progress
+                if shuffle is None:  # models not yet on TrainableMixin
+                    stats = self._run_epoch(X, rng, progress)
+                else:
+                    stats = self._run_epoch(X, y, rng, progress, shuffle=shuffle)
             except KeyboardInterrupt:
                 self._restore(snapshot)
                 warnings.warn(
@@ -163,7 +177,10 @@ class EpochLoopMixin:
             self.n_iter_ += 1
             epochs_run += 1
             if X_val is not None:
-                score = float(self._validation_score(X_val))
+                if shuffle is None:
+                    score = float(self._validation_score(X_val))
+                else:
+                    score = float(self._validation_score(X_val, y_val))
                 self.validation_scores_.append(score)
                 stats = {**stats, "validation score": score}
             if verbose:
@@ -194,3 +211,111 @@ def _no_progress(n):
 
 def _copy(value):
     return value.copy() if isinstance(value, np.ndarray) else copy.deepcopy(value)
+
+
+class TrainableMixin(EpochLoopMixin):
+    """``fit`` and ``partial_fit`` of every iteratively trained estimator.
+
+    The template is the same for every model: validate the data, initialise
+    the parameters (unless warm-starting), hold out a validation split when
+    early stopping is on, limit the BLAS threads, and run the epochs through
+    :class:`EpochLoopMixin` (divergence and interrupt safety, verbose output,
+    early stopping). ``partial_fit`` is one in-order pass over its block that
+    keeps every piece of state (parameters, chains, optimizer, random stream)
+    and never changes a hyperparameter.
+
+    Hooks a model provides (besides those of :class:`EpochLoopMixin`):
+
+    ``_check_training_data(X, y, *, reset)`` -> (X, y)
+        Validate (``validate_data``; labels for classifiers), warn on
+        out-of-support values; must not change the model when it raises.
+    ``_initialize(X, y, rng, *, partial)`` (required)
+        Create the fitted state from the first data seen (``partial`` is True
+        on a first ``partial_fit``: e.g. no greedy pretraining). Set
+        ``n_iter_ = 0``. ``random_state_`` is set before the call.
+    ``_is_initialized()`` -> bool
+        Whether the fitted state exists (default: ``hasattr(self, "n_iter_")``).
+    ``_training_data(X, y)`` -> (X, y)
+        The arrays the epochs see (e.g. cast to the fitted dtype); identity by
+        default.
+    ``_max_epochs()`` -> int
+        Epochs ``fit`` runs (default: ``self.max_iter``).
+    ``_blas_work(X)`` -> int or None
+        Multiply-adds of the largest per-step product, for the thread policy
+        (:func:`skgenerative.utils._threads.blas_threads`); None = small.
+
+    Hyperparameters it reads when the model has them: ``warm_start``,
+    ``shuffle`` (default True), ``early_stopping``, ``validation_fraction``,
+    ``tol``, ``n_iter_no_change``, ``verbose``, ``random_state``.
+    """
+
+    # ---------------------------------------------------------------- hooks
+    def _is_initialized(self):
+        return hasattr(self, "n_iter_")
+
+    def _check_training_data(self, X, y, *, reset):
+        raise NotImplementedError
+
+    def _initialize(self, X, y, rng, *, partial):
+        raise NotImplementedError
+
+    def _training_data(self, X, y):
+        return X, y
+
+    def _max_epochs(self):
+        return self.max_iter
+
+    def _blas_work(self, X):
+        return None
+
+    # ------------------------------------------------------------- template
+    def _fit(self, X, y=None):
+        """Validate, initialise (unless warm), train for ``_max_epochs()``."""
+        warm = getattr(self, "warm_start", False) and self._is_initialized()
+        # a warm start keeps the fitted feature count: other data is an error
+        X, y = self._check_training_data(X, y, reset=not warm)
+        if not warm:
+            self.random_state_ = check_generator(self.random_state)
+            self._initialize(X, y, self.random_state_, partial=False)
+        rng = self.random_state_
+        X, y = self._training_data(X, y)
+        X_val = y_val = None
+        early_stopping = getattr(self, "early_stopping", False)
+        if early_stopping:
+            train, val = validation_split(
+                X.shape[0], self.validation_fraction, rng,
+                y=y if self._stratify_validation else None,
+            )
+            X, X_val = X[train], X[val]
+            if y is not None:
+                y, y_val = y[train], y[val]
+        with blas_threads(self._blas_work(X)):
+            self._fit_epochs(
+                X, self._max_epochs(), rng, y=y, shuffle=getattr(self, "shuffle", True),
+                X_val=X_val, y_val=y_val, tol=self.tol if early_stopping else None,
+                n_iter_no_change=getattr(self, "n_iter_no_change", 10),
+                verbose=self.verbose,
+            )
+        return self
+
+    def _partial_fit(self, X, y=None):
+        """One pass over the block ``X`` in minibatches, in order (no shuffle).
+
+        The first call initialises from its block; later calls keep the
+        parameters, chains, optimizer and random stream, so a sequence of
+        blocks gives the same model as one epoch of ``fit`` over the same
+        batches in the same order. A call that raises leaves the model as it
+        was (validation comes first; a diverging pass is rolled back).
+        """
+        first = not self._is_initialized()
+        X, y = self._check_training_data(X, y, reset=first)
+        if first:
+            self.random_state_ = check_generator(self.random_state)
+            self._initialize(X, y, self.random_state_, partial=True)
+        X, y = self._training_data(X, y)
+        with blas_threads(self._blas_work(X)):
+            self._fit_epochs(X, 1, self.random_state_, y=y, shuffle=False, verbose=self.verbose)
+        return self
+
+    #: classifiers hold out every class's share of the rows
+    _stratify_validation = False

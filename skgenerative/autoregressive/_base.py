@@ -23,9 +23,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
 
-from ..base import EpochLoopMixin, GenerativeMixin
+from ..base import GenerativeMixin, TrainableMixin
 from ..nn import Adam
 from ..utils.random import check_generator
 from ..utils.validation import resolve_dtype, warn_if_not_binary
@@ -53,14 +52,7 @@ def _check_dtype(dtype, X):
     return dt
 
 
-def _minibatch_blas():
-    """One BLAS thread for minibatch training: the GEMMs of a minibatch are
-    small, and 2-thread OpenBLAS on small shapes is much slower under load
-    (DESIGN.md §4). Parallelise over independent fits (joblib) instead."""
-    return threadpool_limits(limits=1, user_api="blas")
-
-
-class _BaseAutoregressive(GenerativeMixin, EpochLoopMixin, BaseEstimator):
+class _BaseAutoregressive(GenerativeMixin, TrainableMixin, BaseEstimator):
     """Estimator plumbing: validation, minibatch Adam, early stopping, sampling."""
 
     score_kind_ = "exact"
@@ -90,20 +82,25 @@ class _BaseAutoregressive(GenerativeMixin, EpochLoopMixin, BaseEstimator):
     def _validate_input(self, X, *, reset):
         X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
         if self._binary_input:
-            warn_if_not_binary(X, what=f"{type(self).__name__}'s Bernoulli visible units", stacklevel=4)
+            warn_if_not_binary(X, what=f"{type(self).__name__}'s Bernoulli visible units", stacklevel=5)
         return X
 
-    def _is_initialised(self):
+    def _check_training_data(self, X, y, *, reset):
+        return self._validate_input(X, reset=reset), None
+
+    def _is_initialized(self):
         return hasattr(self, "optimizer_")
 
-    def _initialise(self, X):
-        self.random_state_ = check_generator(self.random_state)
+    def _initialize(self, X, y, rng, *, partial):
         self.dtype_ = _check_dtype(self.dtype, X)
         if "ordering" in self._parameter_constraints:  # models with one fixed ordering
-            self.ordering_ = _check_ordering(self.ordering, X.shape[1], self.random_state_)
-        self._init_parameters(X.astype(self.dtype_, copy=False), self.random_state_)
+            self.ordering_ = _check_ordering(self.ordering, X.shape[1], rng)
+        self._init_parameters(X.astype(self.dtype_, copy=False), rng)
         self.optimizer_ = Adam(self._parameters(), learning_rate=self.learning_rate)
         self.n_iter_ = 0
+
+    def _training_data(self, X, y):
+        return X.astype(self.dtype_, copy=False), y
 
     def _parameters(self):
         return {name: getattr(self, name) for name in self._parameter_names}
@@ -124,31 +121,9 @@ class _BaseAutoregressive(GenerativeMixin, EpochLoopMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y)
+        return self._fit(X)
 
-    def _fit(self, X, y=None):
-        warm = self.warm_start and self._is_initialised()
-        X = self._validate_input(X, reset=not warm)
-        if not warm:
-            self._initialise(X)
-        X = X.astype(self.dtype_, copy=False)
-        rng = self.random_state_
-        X_val = None
-        if self.early_stopping:
-            X, X_val = self._split_validation(X, rng)
-        self._shuffle = True
-        with _minibatch_blas():
-            self._fit_epochs(
-                X,
-                self.max_iter,
-                rng,
-                X_val=X_val,
-                tol=self.tol if self.early_stopping else None,
-                n_iter_no_change=self.n_iter_no_change,
-                verbose=self.verbose,
-            )
-        return self
-
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
         """One pass of minibatch Adam over ``X``, in the given row order.
 
@@ -168,38 +143,14 @@ class _BaseAutoregressive(GenerativeMixin, EpochLoopMixin, BaseEstimator):
         self : object
             The updated estimator.
         """
-        first = not self._is_initialised()
-        if first:
-            self._validate_params()
-        X = self._validate_input(X, reset=first)
-        if first:
-            self._initialise(X)
-        X = X.astype(self.dtype_, copy=False)
-        self._shuffle = False
-        try:
-            with _minibatch_blas():
-                self._fit_epochs(X, 1, self.random_state_, verbose=self.verbose)
-        finally:
-            self._shuffle = True
-        return self
+        return self._partial_fit(X)
 
-    def _split_validation(self, X, rng):
-        n_val = int(np.ceil(self.validation_fraction * X.shape[0]))
-        if n_val < 1 or n_val >= X.shape[0]:
-            raise ValueError(
-                f"early_stopping needs at least 2 samples to hold out "
-                f"validation_fraction={self.validation_fraction} of them; got "
-                f"{X.shape[0]} samples."
-            )
-        perm = rng.permutation(X.shape[0])
-        return X[perm[n_val:]], X[perm[:n_val]]
-
-    def _run_epoch(self, X, rng, progress):
+    def _run_epoch(self, X, y, rng, progress, *, shuffle):
         # the optimizer updates the estimator's arrays in place; rebind them
         # in case a snapshot was restored since the last epoch
         self.optimizer_.params = self._parameters()
         n = X.shape[0]
-        index = rng.permutation(n) if getattr(self, "_shuffle", True) else np.arange(n)
+        index = rng.permutation(n) if shuffle else np.arange(n)
         total = 0.0
         for start in range(0, n, self.batch_size):
             batch = X[index[start : start + self.batch_size]]
@@ -212,7 +163,7 @@ class _BaseAutoregressive(GenerativeMixin, EpochLoopMixin, BaseEstimator):
             progress(batch.shape[0])
         return {"train log-likelihood": total / n}
 
-    def _validation_score(self, X_val):
+    def _validation_score(self, X_val, y_val):
         return float(np.mean(self._log_likelihood(X_val)))
 
     # ------------------------------------------------------------- inference
@@ -255,4 +206,4 @@ class _BaseAutoregressive(GenerativeMixin, EpochLoopMixin, BaseEstimator):
         return self._draw(int(n_samples), rng)
 
     def __sklearn_is_fitted__(self):
-        return self._is_initialised()
+        return self._is_initialized()

@@ -356,7 +356,7 @@ class OrderAgnosticNADE(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _Base
         per_ordering = np.stack([self._log_prob_ordering(X, o) for o in self.orderings_])
         return logsumexp(per_ordering, axis=0) - np.log(len(self.orderings_))
 
-    def _validation_score(self, X_val):
+    def _validation_score(self, X_val, y_val):
         return float(np.mean(self._log_prob_ordering(X_val, self.orderings_[0])))
 
     def log_prob_orderings(self, X):

@@ -44,3 +44,51 @@ def warn_if_not_binary(X, *, what="Bernoulli visible units", stacklevel=3):
 def check_finite_params(params):
     """True if every array in the mapping ``params`` is finite."""
     return all(np.all(np.isfinite(value)) for value in params.values())
+
+
+def validation_split(n_samples, fraction, rng, y=None):
+    """Row indices of the training and validation sets (the one rule).
+
+    ``max(1, round(fraction * n_samples))`` rows go to validation, drawn by
+    one ``rng.permutation(n_samples)``; with class labels ``y`` (classifiers)
+    every class gives its share, when each class has at least 2 rows. Both
+    index arrays are sorted, so the training rows keep the data's order (what
+    ``shuffle=False`` promises).
+
+    Parameters
+    ----------
+    n_samples : int
+    fraction : float in (0, 1)
+    rng : numpy.random.Generator
+    y : ndarray of int of shape (n_samples,), default=None
+        Class codes ``0 .. n_classes - 1`` to stratify on.
+
+    Returns
+    -------
+    train, val : ndarray of int
+
+    Raises
+    ------
+    ValueError
+        If fewer than 2 rows leave no training row.
+    """
+    n_val = max(1, int(round(fraction * n_samples)))
+    if n_samples - n_val < 1:
+        raise ValueError(
+            f"early_stopping holds out validation_fraction={fraction} of the rows "
+            f"for validation and needs at least 2 samples; got {n_samples}. Use "
+            "more data or early_stopping=False."
+        )
+    perm = rng.permutation(n_samples)
+    val = perm[:n_val]
+    if y is not None:
+        counts = np.bincount(y)
+        if counts.min() >= 2 and n_val >= len(counts):
+            val = np.concatenate([
+                perm[y[perm] == k][: max(1, int(round(fraction * c)))]
+                for k, c in enumerate(counts)
+            ])
+    mask = np.zeros(n_samples, dtype=bool)
+    mask[val] = True
+    rows = np.arange(n_samples)
+    return rows[~mask], rows[mask]
