@@ -14,15 +14,21 @@ policy, epochs). A model supplies a handful of hooks, as the estimators of
 import copy
 import time
 import warnings
+from numbers import Integral
 
 import numpy as np
-from sklearn.base import DensityMixin
+from scipy.special import softmax
+from sklearn.base import ClassifierMixin, DensityMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .utils._threads import blas_threads
 from .utils.random import check_generator
 from .utils.validation import validation_split
 
-__all__ = ["GenerativeMixin", "EpochLoopMixin", "TrainableMixin", "SCORE_KINDS"]
+__all__ = [
+    "GenerativeMixin", "EpochLoopMixin", "TrainableMixin", "FineTunedClassifierMixin", "SCORE_KINDS",
+]
 
 #: What ``score_samples`` returns: an exact log-likelihood, a stochastic
 #: estimate of it (e.g. AIS or importance sampling, unbiased in p not in log p),
@@ -60,6 +66,14 @@ class GenerativeMixin(DensityMixin):
             ``score_samples(X).mean()``.
         """
         return float(np.mean(self.score_samples(X)))
+
+    def _sampling_rng(self, n_samples, random_state):
+        """The preamble of every ``sample``: check fitted and ``n_samples``;
+        the generator to draw from (``None`` continues ``random_state_``)."""
+        check_is_fitted(self)
+        if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}.")
+        return self.random_state_ if random_state is None else check_generator(random_state)
 
 
 def _progress_bar(total, desc):
@@ -319,3 +333,94 @@ class TrainableMixin(EpochLoopMixin):
 
     #: classifiers hold out every class's share of the rows
     _stratify_validation = False
+
+
+class FineTunedClassifierMixin(ClassifierMixin, TrainableMixin):
+    """The class-aware estimators (DBN, DBM and MP-DBM classifiers).
+
+    Validates ``(X, y)``, keeps ``classes_`` (sorted unique labels, as
+    ``LabelEncoder``), trains on class codes ``0 .. n_classes - 1``, holds
+    out a stratified validation split for early stopping, and derives
+    ``predict`` and ``predict_log_proba`` from one hook:
+
+    ``_class_scores(X)`` -> (scores, "logits" or "proba")
+        Per-class logits (softmax-normalised here) or probabilities of the
+        validated rows ``X``.
+
+    A model's ``_initialize`` calls ``self._set_classes(y)`` first.
+    """
+
+    _stratify_validation = True
+
+    def _check_training_data(self, X, y, *, reset):
+        X, y = validate_data(self, X, y, reset=reset, dtype=(np.float64, np.float32))
+        check_classification_targets(y)
+        classes = np.unique(y)
+        if reset and len(classes) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes; got one "
+                f"class ({classes[0]!r})."
+            )
+        return X, y
+
+    def _set_classes(self, y):
+        self.classes_ = np.unique(y)
+
+    def _training_data(self, X, y):
+        return X, np.searchsorted(self.classes_, y)
+
+    def _check_predict_data(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, reset=False, dtype=(np.float64, np.float32))
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            In the order of ``classes_``.
+        """
+        X = self._check_predict_data(X)
+        with blas_threads():
+            scores, kind = self._class_scores(X)
+        return softmax(scores, axis=1) if kind == "logits" else scores
+
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba` (from the logits, stably, where
+        the model has logits).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        X = self._check_predict_data(X)
+        with blas_threads():
+            scores, kind = self._class_scores(X)
+        if kind == "logits":
+            logits = np.asarray(scores, dtype=np.float64)
+            top = logits.max(axis=1, keepdims=True)
+            return logits - top - np.log(np.exp(logits - top).sum(axis=1, keepdims=True))
+        with np.errstate(divide="ignore"):
+            return np.log(scores)
+
+    def predict(self, X):
+        """Most probable class of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+        """
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]

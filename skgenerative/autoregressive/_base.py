@@ -199,10 +199,7 @@ class _BaseAutoregressive(GenerativeMixin, TrainableMixin, BaseEstimator):
         X : ndarray of shape (n_samples, n_features_in_)
             Samples.
         """
-        check_is_fitted(self)
-        if not isinstance(n_samples, Integral) or n_samples < 1:
-            raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}.")
-        rng = self.random_state_ if random_state is None else check_generator(random_state)
+        rng = self._sampling_rng(n_samples, random_state)
         return self._draw(int(n_samples), rng)
 
     def __sklearn_is_fitted__(self):
