@@ -26,7 +26,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import GenerativeMixin, TrainableMixin
 from ..nn import Adam
-from ..utils.random import check_generator
 from ..utils.validation import resolve_dtype, warn_if_not_binary
 
 
