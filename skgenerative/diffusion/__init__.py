@@ -1,3 +1,0 @@
-"""Diffusion inversion (§20.13)."""
-
-__all__ = []
