@@ -53,7 +53,6 @@ __all__ = ["DBM", "DBMClassifier", "MPDBM"]
 
 #: Enumeration chunk (states per block) of the exact partition function.
 _ENUM_CHUNK = 4096
-_NO_MASK = np.zeros((0, 0))
 #: In the standardized space of Gaussian visibles a parameter this large only
 #: comes from diverging gradient steps (the Gaussian RBM's known instability).
 _DIVERGED = 1e6

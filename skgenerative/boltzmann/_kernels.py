@@ -24,14 +24,6 @@ _NJIT = dict(cache=True, error_model="numpy")
 
 
 @njit(**_NJIT)
-def _softplus(x):
-    # log(1 + exp(x)) without overflow
-    if x > 0:
-        return x + np.log1p(np.exp(-x))
-    return np.log1p(np.exp(x))
-
-
-@njit(**_NJIT)
 def _sigmoid_bias_inplace(A, bias):
     """``A[i, j] = sigmoid(A[i, j] + bias[j])``, a row at a time with the
     vectorisable polynomial sigmoid (relative error ~1e-7 in float32, ~1e-15
@@ -98,14 +90,6 @@ def _sample_bernoulli_into(P, out, rng):
         for j in range(m):
             u = counter_uniform(key, offset + np.uint64(j))
             out[i, j] = 1.0 if u < P[i, j] else 0.0
-
-
-@njit(**_NJIT)
-def _gaussian_sample_inplace(M, std, rng):
-    """``M[i, j] += std[j] * N(0, 1)``: sample Gaussian units around their means."""
-    for i in range(M.shape[0]):
-        for j in range(M.shape[1]):
-            M[i, j] += std[j] * rng.standard_normal()
 
 
 @njit(**_NJIT)
@@ -184,7 +168,7 @@ def _sparse_transpose_product_add(S, ptr, idx, T, out):
 
 
 # --------------------------------------------------------------------------
-# conditionals, free energy
+# conditionals
 
 
 @njit(**_NJIT)
@@ -192,23 +176,6 @@ def _hidden_means(V, W, c, out):
     """``out = sigmoid(V @ W.T + c)``: P(h = 1 | v) of a binary hidden layer."""
     gemm(False, True, 1.0, V, W, 0.0, out)
     _sigmoid_bias_inplace(out, c)
-
-
-@njit(**_NJIT)
-def _visible_means_bernoulli(H, W, b, out):
-    """``out = sigmoid(H @ W + b)``: P(v = 1 | h) of binary visibles."""
-    gemm(False, False, 1.0, H, W, 0.0, out)
-    _sigmoid_bias_inplace(out, b)
-
-
-@njit(**_NJIT)
-def _softplus_row_sums(A, bias, out):
-    """``out[i] = sum_j softplus(A[i, j] + bias[j])`` accumulated in float64."""
-    for i in range(A.shape[0]):
-        total = 0.0
-        for j in range(A.shape[1]):
-            total += _softplus(np.float64(A[i, j] + bias[j]))
-        out[i] = total
 
 
 # --------------------------------------------------------------------------
@@ -226,16 +193,6 @@ def _gibbs_bernoulli(V, W, b, c, n_steps, rng, H):
         _hidden_means(V, W, c, H)
         _bernoulli_sample_inplace(H, rng)
         _sample_visibles_bernoulli(H, W, b, V, rng)
-
-
-@njit(**_NJIT)
-def _gibbs_from_hidden_bernoulli(H, W, b, c, n_steps, rng, V):
-    """Persistent-chain sweeps h -> v -> h, in place on ``H``; ``V`` ends
-    holding the last visible sample."""
-    for _ in range(n_steps):
-        _sample_visibles_bernoulli(H, W, b, V, rng)
-        _hidden_means(V, W, c, H)
-        _bernoulli_sample_inplace(H, rng)
 
 
 @njit(**_NJIT)

@@ -39,8 +39,3 @@ def warn_if_not_binary(X, *, what="Bernoulli visible units", stacklevel=3):
             OutOfSupportWarning,
             stacklevel=stacklevel,
         )
-
-
-def check_finite_params(params):
-    """True if every array in the mapping ``params`` is finite."""
-    return all(np.all(np.isfinite(value)) for value in params.values())
