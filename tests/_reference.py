@@ -616,7 +616,7 @@ def gibbs_dbm(S, Ws, bs, observed, n_steps, rng):
 
 
 def ais_dbm_reference(S, Ws, bs, b_base, betas, rng):
-    """Twin of ``evaluation._kernels._ais_dbm``: returns log weights.
+    """Twin of ``boltzmann._kernels._ais_dbm``: returns log weights.
 
     ``log p*_beta(x_even) = (1-beta) b_base.v + beta sum_even b.x
     + sum_odd softplus(beta a_odd)``, odd layers sampled then even layers.
@@ -854,7 +854,7 @@ def gibbs_dbm_gaussian(S, Ws, bs, beta, observed, n_steps, rng):
 
 
 def ais_dbm_gaussian_reference(S, Ws, bs, beta, base_mean, betas, rng):
-    """Twin of ``evaluation._kernels._ais_dbm_gaussian`` (plain ``Ws``): log weights of
+    """Twin of ``boltzmann._kernels._ais_dbm_gaussian`` (plain ``Ws``): log weights of
     the path ``log p*_t = -1/2 sum beta [(1-t)(v - m)^2 + t (v - b)^2] + t
     sum_{even l>=2} b.x + sum_odd softplus(t a_odd)``."""
     S = [np.array(s, dtype=np.float64) for s in S]

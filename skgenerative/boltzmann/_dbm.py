@@ -46,6 +46,7 @@ from ..exceptions import PartitionFunctionError
 from ..utils.random import check_generator, draw_seed
 from ..utils.validation import resolve_dtype, warn_if_not_binary
 from . import _kernels
+from ._ais import ais_log_partition_dbm, ais_schedule, warn_if_unreliable
 from ._gaussian_rbm import _from_standardized, _initial_precision, _warn_if_unscaled
 from ._units import GaussianUnits, softplus
 
@@ -1308,9 +1309,6 @@ class DBM(
                 )
             self.log_partition_result_ = None
             return self._exact_log_partition()
-        from ..evaluation._ais_dbm import ais_log_partition_dbm
-        from ..evaluation._ais import ais_schedule, warn_if_unreliable
-
         result = ais_log_partition_dbm(
             self,
             n_runs=self.ais_n_runs,

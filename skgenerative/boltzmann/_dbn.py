@@ -35,8 +35,6 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 from ..base import EpochLoopMixin, GenerativeMixin
-from ..evaluation import ais_log_partition
-from ..evaluation._ais import warn_if_unreliable
 from ..utils.random import row_generators
 from ..nn import (
     MLP,
@@ -49,6 +47,7 @@ from ..nn import (
 from ..nn._mlp import check_layer_sizes
 from ..utils.random import check_generator, draw_seed
 from ..utils.validation import resolve_dtype, warn_if_not_binary
+from ._ais import ais_log_partition, warn_if_unreliable
 from ._gaussian_rbm import GaussianBernoulliRBM
 from ._units import GaussianUnits
 from ._rbm import BernoulliRBM

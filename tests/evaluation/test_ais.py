@@ -13,7 +13,7 @@ from skgenerative.evaluation import (
     log_partition_sandwich,
     reverse_ais_log_partition,
 )
-from skgenerative.evaluation._kernels import _ais_bernoulli, _ais_gaussian_bernoulli
+from skgenerative.boltzmann._kernels import _ais_bernoulli, _ais_gaussian_bernoulli
 from tests._reference import ais_bernoulli_reference, ais_gaussian_bernoulli_reference
 
 
@@ -279,7 +279,7 @@ def test_result_object_statistics():
     assert lo <= lo1 < res.log_z < hi1 <= hi
     assert float(res) == res.log_z
     # equal weights: ESS = n, zero error
-    from skgenerative.evaluation._ais import _make_result
+    from skgenerative.boltzmann._ais._result import _make_result
 
     eq = _make_result(log_w, 2.0, 5, "forward")
     assert eq.ess == pytest.approx(4.0) and eq.log_z == pytest.approx(2.0)
@@ -347,7 +347,7 @@ def test_default_schedule_on_tiny_model():
 
 
 def test_warn_if_unreliable_only_below_a_tenth_of_the_runs():
-    from skgenerative.evaluation._ais import _make_result, warn_if_unreliable
+    from skgenerative.boltzmann._ais._result import _make_result, warn_if_unreliable
     from skgenerative.exceptions import UnreliableEstimateWarning
 
     even = _make_result(np.zeros(100), 0.0, 10, "forward")  # ESS 100

@@ -8,7 +8,8 @@
 * ``_gaussian_epoch``: one CD-k / PCD-k epoch of a Gaussian-Bernoulli RBM;
 * ``_enumeration``: exact log partition function by enumeration;
 * ``_dbm``: DBM mean field and block Gibbs;
-* ``_pretraining``: the tied-copies RBM epoch of DBM pretraining.
+* ``_pretraining``: the tied-copies RBM epoch of DBM pretraining;
+* ``_ais``: annealed importance sampling of RBMs and DBMs.
 
 Conventions: weights ``W`` have shape ``(n_hidden, n_visible)`` (scikit-learn's
 ``components_``), all 2-D arrays are C-contiguous, and every kernel works for
@@ -22,6 +23,7 @@ The names the models and tests use are imported here, so callers write
 ``from . import _kernels`` and ``_kernels._sgd_epoch_bernoulli(...)``.
 """
 
+from ._ais import _ais_bernoulli, _ais_dbm, _ais_dbm_gaussian, _ais_gaussian_bernoulli
 from ._dbm import _bottom_up_dbm, _dbm_layer_input, _gibbs_dbm, _mean_field_dbm
 from ._enumeration import _log_partition_enum
 from ._gaussian_epoch import _sgd_epoch_gaussian
@@ -37,6 +39,10 @@ from ._sparse import (
 
 __all__ = [
     "_GATHER_MIN_HIDDEN",
+    "_ais_bernoulli",
+    "_ais_dbm",
+    "_ais_dbm_gaussian",
+    "_ais_gaussian_bernoulli",
     "_bottom_up_dbm",
     "_dbm_layer_input",
     "_gibbs_bernoulli",

@@ -13,7 +13,7 @@ visible mean, for the bottom pair): ``E = 1/2 sum_j beta_j (v_j - b_j)^2 -
 (beta v)^T W_0^T h_1 - sum_{l>=1} (h_{l+1}^T W_l h_l + b_l.h_l)``, so h_1 sees
 ``W_0 (beta v)`` and ``p(v | h_1) = N(b + W_0^T h_1, 1 / beta)``. The DBM
 kernels here (mean field, Gibbs; a non-empty ``beta`` argument) and the DBM
-AIS kernels of ``evaluation/_kernels.py`` take the weights with the precision
+AIS kernels of ``_ais.py`` take the weights with the precision
 folded into the bottom layer, ``Ws[0] = W_0 * beta`` (columns scaled), so the
 hidden layers are updated by the binary code unchanged and the visible input
 ``h_1 Ws[0]`` is ``beta (W_0^T h_1)``.
