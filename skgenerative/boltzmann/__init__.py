@@ -2,7 +2,8 @@
 
 from ._dbm import DBM
 from ._dbm_classifier import DBMClassifier
-from ._dbn import DBN, DBNClassifier
+from ._dbn import DBN
+from ._dbn_classifier import DBNClassifier
 from ._gaussian_rbm import GaussianBernoulliRBM
 from ._mpdbm import MPDBM
 from ._rbm import BernoulliRBM
