@@ -20,7 +20,7 @@ from skgenerative.boltzmann._pretraining import pretrain_layers, pretraining_sca
 from skgenerative.exceptions import UnreliableEstimateWarning
 from skgenerative.utils.random import check_generator
 
-from .. import _reference as ref
+from tests.boltzmann import _reference as ref
 
 SIZES = (5, 4, 3)
 

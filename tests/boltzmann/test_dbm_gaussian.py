@@ -16,7 +16,7 @@ from skgenerative.boltzmann._mean_field import bernoulli_entropy, elbo_unnormali
 from skgenerative.boltzmann._gaussian_rbm import _gaussian_free_energy, _gaussian_log_partition
 from skgenerative.exceptions import OutOfSupportWarning
 
-from .. import _reference as ref
+from tests.boltzmann import _reference as ref
 
 SIZES = (3, 4, 3)
 

@@ -14,7 +14,7 @@ from skgenerative.evaluation import (
     reverse_ais_log_partition,
 )
 from skgenerative.boltzmann._kernels import _ais_bernoulli, _ais_gaussian_bernoulli
-from tests._reference import ais_bernoulli_reference, ais_gaussian_bernoulli_reference
+from tests.boltzmann import _reference as ref
 
 
 def _hidden_states(n_hidden):
@@ -98,9 +98,9 @@ def test_bernoulli_kernel_matches_reference(n_temps):
     log_w = np.zeros(20)
     _ais_bernoulli(V, W, np.ascontiguousarray(W.T), b_base, model.intercept_visible_,
                    model.intercept_hidden_, betas, np.random.default_rng(5), log_w)
-    ref_w, ref_V = ais_bernoulli_reference(V0, W, b_base, model.intercept_visible_,
-                                           model.intercept_hidden_, betas,
-                                           np.random.default_rng(5))
+    ref_w, ref_V = ref.ais_bernoulli_reference(V0, W, b_base, model.intercept_visible_,
+                                               model.intercept_hidden_, betas,
+                                               np.random.default_rng(5))
     np.testing.assert_allclose(log_w, ref_w, rtol=1e-10, atol=1e-10)
     np.testing.assert_array_equal(V, ref_V)
 
@@ -123,8 +123,8 @@ def test_bernoulli_kernel_series_path_matches_reference(dtype, tol):
     _ais_bernoulli(V, W.astype(dtype), np.ascontiguousarray(W.T, dtype=dtype),
                    b_base.astype(dtype), b.astype(dtype), c.astype(dtype), betas,
                    np.random.default_rng(5), log_w)
-    ref_w, ref_V = ais_bernoulli_reference(V0, W, b_base, b, c, betas,
-                                           np.random.default_rng(5))
+    ref_w, ref_V = ref.ais_bernoulli_reference(V0, W, b_base, b, c, betas,
+                                               np.random.default_rng(5))
     np.testing.assert_allclose(log_w, ref_w, rtol=tol, atol=tol)
     np.testing.assert_array_equal(V, ref_V)
 
@@ -142,7 +142,7 @@ def test_gaussian_bernoulli_kernel_matches_reference():
     _ais_gaussian_bernoulli(V, W, np.ascontiguousarray(W.T * p[:, None]), b_base,
                             model.intercept_visible_, model.intercept_hidden_, p, betas,
                             np.random.default_rng(7), log_w)
-    ref_w, ref_V = ais_gaussian_bernoulli_reference(
+    ref_w, ref_V = ref.ais_gaussian_bernoulli_reference(
         V0, W, b_base, model.intercept_visible_, model.intercept_hidden_, p, betas,
         np.random.default_rng(7))
     np.testing.assert_allclose(log_w, ref_w, rtol=1e-9, atol=1e-9)

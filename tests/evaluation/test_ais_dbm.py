@@ -10,7 +10,7 @@ from skgenerative.evaluation import (
 )
 from skgenerative.boltzmann._enumeration import exact_log_partition_dbm
 
-from tests import _reference as ref
+from tests.boltzmann import _reference as ref
 
 
 def _tiny(sizes=(5, 4, 3), scale=1.0, seed=0):

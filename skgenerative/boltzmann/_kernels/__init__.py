@@ -17,7 +17,7 @@ float32 and float64. Matrix products go to BLAS through
 :func:`skgenerative.utils._blas.gemm`; the kernels fuse the elementwise work
 around them (sigmoid, sampling, centring, scaling). Random numbers come from
 the ``np.random.Generator`` passed in, so results are reproducible and equal to
-the numpy twins in ``tests/_reference.py``.
+the numpy twins in ``tests/boltzmann/_reference.py``.
 
 The names the models and tests use are imported here, so callers write
 ``from . import _kernels`` and ``_kernels._sgd_epoch_bernoulli(...)``.

@@ -28,7 +28,7 @@ float32 sigmoids use a vectorisable polynomial exp (relative error ~1e-7).
 Uniform (float32) and normal (float64) draws come in bulk from the
 ``numpy.random.Generator`` passed in, per temperature: the hidden uniforms of
 all chains (row-major), then the visible draws, which is the order the
-plain-numpy twins in ``tests/_reference.py`` use.
+plain-numpy twins in ``tests/boltzmann/_reference.py`` use.
 """
 
 import numpy as np
