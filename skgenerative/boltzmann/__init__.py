@@ -1,8 +1,11 @@
 """Energy-based models (§20.1–20.8): RBMs, DBNs, DBMs and their unit types."""
 
-from ._dbm import DBM, MPDBM, DBMClassifier
-from ._dbn import DBN, DBNClassifier
+from ._dbm import DBM
+from ._dbm_classifier import DBMClassifier
+from ._dbn import DBN
+from ._dbn_classifier import DBNClassifier
 from ._gaussian_rbm import GaussianBernoulliRBM
+from ._mpdbm import MPDBM
 from ._rbm import BernoulliRBM
 
 __all__ = [

@@ -1,4 +1,4 @@
-"""Deep belief networks (§20.3): the generative DBN and the DBN classifier.
+"""Deep belief networks (§20.3): the generative DBN.
 
 A DBN with ``L`` hidden layers is a stack of RBMs trained greedily
 (eq. 20.21): RBM ``l`` models the hidden probabilities (or samples) of RBM
@@ -9,10 +9,11 @@ generative weights, and the upward (recognition) weights of the same RBMs give
 the approximate posterior ``q`` and the MLP view (eqs. 20.22-20.23).
 
 The layers are :class:`~skgenerative.boltzmann.BernoulliRBM` estimators (their
-kernels, initialisation and epoch loop); this module adds the stacking, the
-variational bound and importance-sampled estimate of ``log p(v)``, the
-up-down (wake-sleep) fine-tuning of the untied weights, the ancestral sampler,
-and the discriminative fine-tuning of the MLP through :mod:`skgenerative.nn`.
+kernels, initialisation and epoch loop), stacked by ``_stacked_rbms.py``; this
+module adds the variational bound and importance-sampled estimate of
+``log p(v)``, the up-down (wake-sleep) fine-tuning of the untied weights and
+the ancestral sampler. The discriminative fine-tuning of the MLP through
+:mod:`skgenerative.nn` is :class:`DBNClassifier` (``_dbn_classifier.py``).
 """
 
 import copy
@@ -23,79 +24,36 @@ import numpy as np
 from scipy.special import expit, logsumexp
 from sklearn.base import (
     BaseEstimator,
-    ClassifierMixin,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     _fit_context,
 )
-from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from ..base import EpochLoopMixin, GenerativeMixin
-from ..evaluation import ais_log_partition
-from ..evaluation._ais import warn_if_unreliable
 from ..utils.random import row_generators
-from ..nn import (
-    MLP,
-    bernoulli_log_likelihood,
-    make_optimizer,
-    softmax,
-    softmax_classifier_epoch,
-    softmax_cross_entropy,
-)
-from ..nn._mlp import check_layer_sizes
+from ..nn import bernoulli_log_likelihood, make_optimizer
 from ..utils.random import check_generator, draw_seed
-from ..utils.validation import resolve_dtype, warn_if_not_binary
+from ._ais import ais_log_partition, warn_if_unreliable
 from ._gaussian_rbm import GaussianBernoulliRBM
+from ._stacked_rbms import _StackedRBMs, _bernoulli_draw
 from ._units import GaussianUnits
-from ._rbm import BernoulliRBM
 
-__all__ = ["DBN", "DBNClassifier"]
+__all__ = ["DBN"]
 
-#: Per-layer hyperparameters: a scalar for all layers or one value per layer.
-#: Maps the DBN's name to the layer RBM's.
-_PER_LAYER = {
-    "learning_rate": "learning_rate",
-    "batch_size": "batch_size",
-    "max_iter": "n_iter",
-    "method": "method",
-    "n_gibbs_steps": "n_gibbs_steps",
-    "momentum": "momentum",
-    "weight_decay": "weight_decay",
-}
 #: The bound sums over the intermediate layers' states exactly when they have
 #: at most this many units in total (2**12 states per row).
 _ENUMERATE_BOUND_UNITS = 12
 #: Importance samples x rows processed at once when scoring.
 _SCORE_BLOCK = 20_000
-#: Visible unit types of the first layer, by name.
-_VISIBLE_RBMS = {"bernoulli": BernoulliRBM, "gaussian": GaussianBernoulliRBM}
 _LOG_2PI = float(np.log(2 * np.pi))
 
 
 # ---------------------------------------------------------------------------
 # the math (module-level, on plain arrays)
 # ---------------------------------------------------------------------------
-
-
-def _per_layer(value, name, n_layers):
-    """A scalar (or str) repeated per layer, or a sequence of length ``n_layers``."""
-    if isinstance(value, (str, numbers.Number)):
-        return [value] * n_layers
-    values = list(value)
-    if len(values) != n_layers:
-        raise ValueError(
-            f"{name} has {len(values)} entries for {n_layers} hidden layers; give "
-            "one value for all layers or one per layer."
-        )
-    return values
-
-
-def _bernoulli_draw(p, rng):
-    return (rng.random(p.shape) < p).astype(p.dtype)
 
 
 def _upward_means(X, weights, biases):
@@ -230,112 +188,6 @@ def _up_down_step(model, v, lr, rng):
         err = sleep[l + 1] - expit(sleep[l] @ R + c)
         grads[f"R{l}"], grads[f"c{l}"] = sleep[l].T @ err / n, err.mean(axis=0)
     model._fine_tune_optimizer.step(grads, learning_rate=lr)
-
-
-def _init_from_below(rbm, below, data):
-    """Start ``rbm`` as the upside-down copy of the RBM below (Hinton et al.
-    2006): its visible marginal then equals the hidden marginal of ``below``,
-    so the variational bound starts where the shallower model's
-    log-likelihood is and greedy training can only raise it (eq. 20.21)."""
-    if isinstance(below, GaussianBernoulliRBM):
-        raise ValueError(
-            "layer_init='stacked' needs binary units in every layer; the first layer "
-            "has Gaussian visibles (visible_type='gaussian')."
-        )
-    if rbm.n_components != below.n_features_in_:
-        raise ValueError(
-            "layer_init='stacked' needs each layer above the first to have as many "
-            "units as the layer two below it (hidden_layer_sizes like (h1, n_features, "
-            f"h1, ...)); layer of {rbm.n_components} units above one with "
-            f"{below.n_features_in_} inputs."
-        )
-    rbm.random_state_ = check_generator(rbm.random_state)
-    rbm._initialize(data, rbm.random_state_)  # the RBM's own state: chains, velocity
-    rbm.components_[...] = below.components_.T
-    rbm.intercept_visible_[...] = below.intercept_hidden_
-    rbm.intercept_hidden_[...] = below.intercept_visible_
-    rbm.set_params(warm_start=True)
-
-
-# ---------------------------------------------------------------------------
-# shared pretraining
-# ---------------------------------------------------------------------------
-
-
-class _StackedRBMs:
-    """Greedy layer-wise pretraining shared by :class:`DBN` and :class:`DBNClassifier`."""
-
-    _pretrain_constraints = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "visible_type": [StrOptions(set(_VISIBLE_RBMS))],
-        "learning_rate": [Interval(Real, 0, None, closed="neither"), "array-like"],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), "array-like"],
-        "max_iter": [Interval(Integral, 0, None, closed="left"), "array-like"],
-        "method": [StrOptions({"pcd", "cd"}), "array-like"],
-        "n_gibbs_steps": [Interval(Integral, 1, None, closed="left"), "array-like"],
-        "momentum": [Interval(Real, 0, 1, closed="left"), "array-like"],
-        "weight_decay": [Interval(Real, 0, None, closed="left"), "array-like"],
-        "layer_input": [StrOptions({"mean", "sample"})],
-        "layer_init": [StrOptions({"random", "stacked"})],
-        "dtype": [None, type, np.dtype, str],
-        "verbose": ["verbose"],
-        "random_state": ["random_state", np.random.Generator],
-    }
-
-    def _layer_sizes(self):
-        sizes = check_layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes")
-        if not sizes:
-            raise ValueError("hidden_layer_sizes needs at least one layer.")
-        return sizes
-
-    def _layer_params(self, n_layers):
-        """One dict of RBM keyword arguments per layer."""
-        per = {
-            rbm_name: _per_layer(getattr(self, name), name, n_layers)
-            for name, rbm_name in _PER_LAYER.items()
-        }
-        return [{key: values[l] for key, values in per.items()} for l in range(n_layers)]
-
-    def _validate_X(self, X, *, reset):
-        X = validate_data(self, X, reset=reset, dtype=(np.float64, np.float32))
-        dtype = resolve_dtype(self.dtype, X) if reset else self.dtype_
-        if dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be float32 or float64, got {self.dtype!r}.")
-        return np.ascontiguousarray(X, dtype=dtype)
-
-    def _check_support(self, X):
-        if self.visible_type == "bernoulli":
-            warn_if_not_binary(
-                X, what=f"{type(self).__name__}'s binary visible units", stacklevel=4
-            )
-
-    def _pretrain(self, X, rng):
-        """Train the RBMs bottom-up; returns the list of fitted RBMs."""
-        sizes = self._layer_sizes()
-        layer_params = self._layer_params(len(sizes))
-        self.dtype_ = X.dtype
-        rbms, data = [], X
-        for l, (size, params) in enumerate(zip(sizes, layer_params)):
-            cls = _VISIBLE_RBMS[self.visible_type] if l == 0 else BernoulliRBM
-            if cls is GaussianBernoulliRBM:
-                params = {("max_iter" if k == "n_iter" else k): v for k, v in params.items()}
-            rbm = cls(
-                n_components=size, dtype=X.dtype, random_state=int(rng.integers(2**32)),
-                verbose=self.verbose, **params,
-            )
-            if self.verbose:
-                print(f"[{type(self).__name__}] layer {l + 1}: {data.shape[1]} -> {size}")
-            if self.layer_init == "stacked" and l > 0:
-                _init_from_below(rbm, rbms[-1], data)
-            rbm.fit(data)  # the RBM picks its BLAS threads per batch shape
-            rbm.set_params(warm_start=False)
-            rbms.append(rbm)
-            if l + 1 < len(sizes):
-                data = rbm._mean_hiddens(data)
-                if self.layer_input == "sample":
-                    data = _bernoulli_draw(data, rng)
-                data = np.ascontiguousarray(data, dtype=X.dtype)
-        return rbms
 
 
 # ---------------------------------------------------------------------------
@@ -929,310 +781,3 @@ class DBN(
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
-
-
-# ---------------------------------------------------------------------------
-# the DBN classifier
-# ---------------------------------------------------------------------------
-
-
-class DBNClassifier(ClassifierMixin, EpochLoopMixin, _StackedRBMs, BaseEstimator):
-    """Deep belief network pretraining, then discriminative fine-tuning (§20.3).
-
-    The hidden layers are pretrained greedily as in :class:`DBN` (on ``X``
-    alone); their recognition weights and hidden biases initialise a sigmoid
-    MLP (eqs. 20.22-20.23) topped by a softmax output layer, and the whole
-    network is trained on ``(X, y)`` by back-propagation of the cross-entropy
-    (:class:`skgenerative.nn.MLP`, the package's one back-propagation),
-    minibatch Adam or SGD with momentum, with early stopping on a held-out
-    validation fraction.
-
-    Parameters
-    ----------
-    hidden_layer_sizes : tuple of int, default=(256, 256)
-        Widths of the hidden layers, bottom to top.
-    visible_type : {"bernoulli", "gaussian"}, default="bernoulli"
-        Unit type of the data layer during pretraining, as in :class:`DBN`.
-    learning_rate, batch_size, max_iter, method, n_gibbs_steps, momentum, weight_decay
-        Pretraining hyperparameters of the layer RBMs (scalar for all layers
-        or one per layer), as in :class:`DBN`. ``max_iter`` is the number of
-        pretraining epochs per layer; 0 skips pretraining (a randomly
-        initialised MLP, for comparison).
-    layer_input : {"mean", "sample"}, default="mean"
-        What each RBM is pretrained on.
-    layer_init : {"random", "stacked"}, default="random"
-        Initialisation of the RBMs above the first, as in :class:`DBN`.
-    solver : {"adam", "sgd"}, default="adam"
-        Optimizer of the fine-tuning.
-    fine_tune_learning_rate : float, default=1e-3
-    fine_tune_momentum : float, default=0.9
-        Momentum of ``solver="sgd"``.
-    fine_tune_iter : int, default=100
-        Maximum number of fine-tuning epochs.
-    fine_tune_batch_size : int, default=100
-    alpha : float, default=0.0
-        L2 penalty on the weights during fine-tuning (per sample).
-    early_stopping : bool, default=True
-        Hold out ``validation_fraction`` of the training rows (stratified
-        when every class has at least 2 rows) and stop fine-tuning when
-        their mean log-probability of the true class (minus the
-        cross-entropy) has not improved by ``tol`` for ``n_iter_no_change``
-        epochs; the best network is kept.
-    validation_fraction : float, default=0.1
-    n_iter_no_change : int, default=10
-    tol : float, default=1e-4
-    dtype : {None, numpy.float32, numpy.float64}, default=None
-    verbose : int, default=0
-    random_state : int, Generator or None, default=None
-
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-    rbms_ : list of BernoulliRBM
-        The pretrained layers (before fine-tuning).
-    mlp_ : skgenerative.nn.MLP
-        The fine-tuned network ``[n_features, *hidden_layer_sizes, n_classes]``
-        (sigmoid hidden layers, linear output = logits).
-    optimizer_ : skgenerative.nn.Adam or skgenerative.nn.SGD
-    n_iter_ : int
-        Fine-tuning epochs run.
-    validation_scores_ : list of float
-        Validation mean log-probability of the true class per fine-tuning
-        epoch (with early stopping).
-    dtype_, random_state_, n_features_in_, feature_names_in_
-
-    See Also
-    --------
-    DBN : The generative model.
-    sklearn.neural_network.MLPClassifier : Without pretraining.
-
-    References
-    ----------
-    Hinton, G. E. and Salakhutdinov, R. R. (2006). Reducing the
-    dimensionality of data with neural networks. Science 313.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_digits
-    >>> from skgenerative import DBNClassifier
-    >>> X, y = load_digits(return_X_y=True)
-    >>> clf = DBNClassifier((32,), max_iter=2, fine_tune_iter=5, random_state=0)
-    >>> clf.fit(X[:500] / 16, y[:500]).predict(X[:3] / 16).shape
-    (3,)
-    """
-
-    _parameter_constraints = {
-        **_StackedRBMs._pretrain_constraints,
-        "solver": [StrOptions({"adam", "sgd"})],
-        "fine_tune_learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "fine_tune_momentum": [Interval(Real, 0, 1, closed="left")],
-        "fine_tune_iter": [Interval(Integral, 0, None, closed="left")],
-        "fine_tune_batch_size": [Interval(Integral, 1, None, closed="left")],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-    }
-
-    _state_names = ("mlp_", "optimizer_", "random_state_")
-    _parameter_names = ("_parameter_vector",)
-
-    def __init__(
-        self,
-        hidden_layer_sizes=(256, 256),
-        *,
-        visible_type="bernoulli",
-        learning_rate=0.1,
-        batch_size=10,
-        max_iter=10,
-        method="pcd",
-        n_gibbs_steps=1,
-        momentum=0.0,
-        weight_decay=0.0,
-        layer_input="mean",
-        layer_init="random",
-        solver="adam",
-        fine_tune_learning_rate=1e-3,
-        fine_tune_momentum=0.9,
-        fine_tune_iter=100,
-        fine_tune_batch_size=100,
-        alpha=0.0,
-        early_stopping=True,
-        validation_fraction=0.1,
-        n_iter_no_change=10,
-        tol=1e-4,
-        dtype=None,
-        verbose=0,
-        random_state=None,
-    ):
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.visible_type = visible_type
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.max_iter = max_iter
-        self.method = method
-        self.n_gibbs_steps = n_gibbs_steps
-        self.momentum = momentum
-        self.weight_decay = weight_decay
-        self.layer_input = layer_input
-        self.layer_init = layer_init
-        self.solver = solver
-        self.fine_tune_learning_rate = fine_tune_learning_rate
-        self.fine_tune_momentum = fine_tune_momentum
-        self.fine_tune_iter = fine_tune_iter
-        self.fine_tune_batch_size = fine_tune_batch_size
-        self.alpha = alpha
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.n_iter_no_change = n_iter_no_change
-        self.tol = tol
-        self.dtype = dtype
-        self.verbose = verbose
-        self.random_state = random_state
-
-    @_fit_context(prefer_skip_nested_validation=False)  # layer RBMs validate per-layer values
-    def fit(self, X, y):
-        """Pretrain the layers on X, then fine-tune the network on (X, y).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data, values in [0, 1].
-        y : array-like of shape (n_samples,)
-            Class labels.
-
-        Returns
-        -------
-        self : DBNClassifier
-            The fitted classifier.
-        """
-        X, y = validate_data(self, X, y, dtype=(np.float64, np.float32))
-        check_classification_targets(y)
-        X = np.ascontiguousarray(X, dtype=resolve_dtype(self.dtype, X))
-        if X.dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be float32 or float64, got {self.dtype!r}.")
-        encoder = LabelEncoder().fit(y)
-        if len(encoder.classes_) < 2:
-            raise ValueError(
-                "DBNClassifier needs samples of at least 2 classes; got one class "
-                f"({encoder.classes_[0]!r})."
-            )
-        self.classes_ = encoder.classes_
-        codes = encoder.transform(y)
-        self._check_support(X)
-        rng = check_generator(self.random_state)
-        self.random_state_ = rng
-        self.rbms_ = self._pretrain(X, rng)
-        self.mlp_ = self._initial_network(X.shape[1], rng)
-        self.optimizer_ = make_optimizer(
-            self.solver, self.mlp_.params, self.fine_tune_learning_rate,
-            momentum=self.fine_tune_momentum, maximize=False,
-        )
-        self.n_iter_ = 0
-        train, val = self._split(codes, rng)
-        self._y_train = codes[train]
-        X_val = None
-        if val is not None:
-            X_val, self._y_val = X[val], codes[val]
-        with threadpool_limits(limits=1, user_api="blas"):
-            self._fit_epochs(
-                X[train], self.fine_tune_iter, rng, X_val=X_val,
-                tol=self.tol if val is not None else None,
-                n_iter_no_change=self.n_iter_no_change, verbose=self.verbose,
-            )
-        del self._y_train
-        self.__dict__.pop("_y_val", None)
-        return self
-
-    def _initial_network(self, n_features, rng):
-        """The MLP with the pretrained recognition weights (eqs. 20.22-20.23)."""
-        sizes = [n_features, *[r.n_components for r in self.rbms_], len(self.classes_)]
-        mlp = MLP(sizes, "sigmoid", "linear", dtype=self.dtype_, random_state=rng)
-        for l, rbm in enumerate(self.rbms_):
-            if rbm.n_iter_ > 0:
-                mlp.params[f"W{l}"][...] = (rbm.components_ * getattr(rbm, "precision_", 1)).T
-                mlp.params[f"b{l}"][...] = rbm.intercept_hidden_
-        return mlp
-
-    def _split(self, codes, rng):
-        """Row indices of the fine-tuning and validation sets."""
-        n = codes.shape[0]
-        rows = np.arange(n)
-        if not self.early_stopping:
-            return rows, None
-        n_val = int(round(self.validation_fraction * n))
-        if n_val < 1 or n - n_val < 1:
-            return rows, None
-        perm = rng.permutation(n)
-        counts = np.bincount(codes)
-        if counts.min() >= 2 and n_val >= len(counts):
-            # stratified: the same share of every class
-            val = np.concatenate([
-                perm[codes[perm] == k][: max(1, int(round(self.validation_fraction * c)))]
-                for k, c in enumerate(counts)
-            ])
-        else:
-            val = perm[:n_val]
-        mask = np.zeros(n, dtype=bool)
-        mask[val] = True
-        return rows[~mask], rows[mask]
-
-    def _snapshot(self):
-        # the optimizer shares the network's arrays: copy them in one memo
-        return copy.deepcopy({name: getattr(self, name) for name in self._state_names})
-
-    @property
-    def _parameter_vector(self):
-        return np.concatenate([v.ravel() for v in self.mlp_.params.values()])
-
-    def _run_epoch(self, X, rng, progress):
-        order = rng.permutation(X.shape[0])
-        loss = softmax_classifier_epoch(
-            self.mlp_, self.optimizer_, X, self._y_train, order, self.fine_tune_batch_size,
-            alpha=self.alpha, progress=progress,
-        )
-        return {"loss": loss}
-
-    def _validation_score(self, X_val):
-        # mean log-probability of the true class: smoother than accuracy
-        loss, _ = softmax_cross_entropy(self.mlp_.predict(X_val), self._y_val)
-        return -float(np.mean(loss))
-
-    def predict_proba(self, X):
-        """Class probabilities of the softmax output.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            In the order of ``classes_``.
-        """
-        check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
-        with threadpool_limits(limits=1, user_api="blas"):
-            return softmax(self.mlp_.predict(X))
-
-    def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba` (computed stably)."""
-        check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
-        logits = np.asarray(self.mlp_.predict(X), dtype=np.float64)
-        return logits - logsumexp(logits, axis=1, keepdims=True)
-
-    def predict(self, X):
-        """Most probable class of each row.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,)
-        """
-        check_is_fitted(self)
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]

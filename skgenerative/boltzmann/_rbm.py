@@ -30,6 +30,7 @@ from ..exceptions import PartitionFunctionError
 from ..utils.random import check_generator, draw_seed
 from ..utils.validation import resolve_dtype, warn_if_not_binary
 from . import _kernels
+from ._ais import ais_log_partition, warn_if_unreliable
 from ._units import softplus
 
 __all__ = ["BernoulliRBM"]
@@ -553,8 +554,6 @@ class BaseRBM(
                 )
             return self._exact_log_partition(), None
         result = self.estimate_log_partition(random_state=self._score_seed)
-        from ..evaluation._ais import warn_if_unreliable  # evaluation imports models
-
         warn_if_unreliable(
             result, "log Z",
             "Estimate it with more temperatures or runs (estimate_log_partition(n_runs=..., "
@@ -589,8 +588,6 @@ class BaseRBM(
             ``log_z``, its standard error ``log_z_std``, interval
             ``log_z_ci`` and effective sample size ``ess``.
         """
-        from ..evaluation import ais_log_partition  # evaluation imports models
-
         check_is_fitted(self)
         return ais_log_partition(
             self, n_runs=n_runs, betas=betas, random_state=random_state, n_jobs=n_jobs

@@ -2,16 +2,19 @@
 likelihood results that state their kind, checks on samples (nearest
 neighbours, MMD, Parzen windows) and binarization helpers (§20.14)."""
 
-from ._ais import (
+# AIS lives in the Boltzmann family (the models cache log Z with it); it is
+# part of the evaluation API
+from ..boltzmann._ais import (
     AISResult,
     LogPartitionSandwich,
     ais_log_partition,
+    ais_log_partition_dbm,
     ais_schedule,
     base_rate_from_data,
     log_partition_sandwich,
     reverse_ais_log_partition,
+    reverse_ais_log_partition_dbm,
 )
-from ._ais_dbm import ais_log_partition_dbm, reverse_ais_log_partition_dbm
 from ._exact import exact_log_partition
 from ._binarize import binarize_stochastic, binarize_threshold
 from ._likelihood import LOG_LIKELIHOOD_KINDS, LogLikelihood, log_likelihood, rbm_log_likelihood

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._ais import AISResult, ais_log_partition
+from ..boltzmann._ais import AISResult, ais_log_partition
 
 __all__ = ["LOG_LIKELIHOOD_KINDS", "LogLikelihood", "log_likelihood", "rbm_log_likelihood"]
 

@@ -81,11 +81,6 @@ class _NetworkStateMixin:
         self.n_iter_ += 1
         return self
 
-    def _continue_rng(self, random_state):
-        if random_state is None:
-            return self.random_state_
-        return check_generator(random_state)
-
 
 def _blas_single_thread():
     """One BLAS thread for the small GEMMs of minibatch training and scoring.

@@ -1,6 +1,6 @@
 """Numba kernels of the neural toolkit (fused elementwise work around BLAS).
 
-Every kernel has a plain-numpy twin in ``tests/_reference.py``.
+Every kernel has a plain-numpy twin in ``tests/nn/_reference.py``.
 """
 
 import numpy as np

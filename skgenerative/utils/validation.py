@@ -41,11 +41,6 @@ def warn_if_not_binary(X, *, what="Bernoulli visible units", stacklevel=3):
         )
 
 
-def check_finite_params(params):
-    """True if every array in the mapping ``params`` is finite."""
-    return all(np.all(np.isfinite(value)) for value in params.values())
-
-
 def validation_split(n_samples, fraction, rng, y=None):
     """Row indices of the training and validation sets (the one rule).
 

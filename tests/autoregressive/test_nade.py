@@ -8,7 +8,7 @@ from sklearn.pipeline import make_pipeline
 from skgenerative import FVSBN, NADE
 from skgenerative.autoregressive import _kernels
 
-from tests import _reference
+from tests.autoregressive import _reference as ref
 from .conftest import all_binary_states, independent_bernoulli_log_prob, total_variation_to_exact
 
 
@@ -26,7 +26,7 @@ def test_nade_log_prob_kernel_matches_numpy_twin():
     X = (np.random.default_rng(1).random((30, 7)) < 0.5).astype(float)
     np.testing.assert_allclose(
         _kernels._nade_log_prob_bernoulli(X, W, V, b, c, order),
-        _reference.nade_log_prob_bernoulli(X, W, V, b, c, order),
+        ref.nade_log_prob_bernoulli(X, W, V, b, c, order),
         rtol=1e-10,
     )
 
@@ -36,8 +36,8 @@ def test_nade_gradient_kernel_matches_numpy_twin():
     X = (np.random.default_rng(2).random((30, 7)) < 0.5).astype(float)
     grads = [np.zeros_like(p) for p in (W, V, b, c)]
     ll = _kernels._nade_grad_bernoulli(X, W, V, b, c, order, *grads)
-    assert ll == pytest.approx(_reference.nade_log_prob_bernoulli(X, W, V, b, c, order).sum())
-    for got, want in zip(grads, _reference.nade_grad_bernoulli(X, W, V, b, c, order)):
+    assert ll == pytest.approx(ref.nade_log_prob_bernoulli(X, W, V, b, c, order).sum())
+    for got, want in zip(grads, ref.nade_grad_bernoulli(X, W, V, b, c, order)):
         np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
 
 
@@ -46,7 +46,7 @@ def test_nade_sample_kernel_matches_numpy_twin():
     U = np.random.default_rng(3).random((50, 7))
     np.testing.assert_array_equal(
         _kernels._nade_sample_bernoulli(W, V, b, c, order, U),
-        _reference.nade_sample_bernoulli(W, V, b, c, order, U),
+        ref.nade_sample_bernoulli(W, V, b, c, order, U),
     )
 
 
@@ -166,10 +166,10 @@ def test_nade_float32_kernels_match_float64_twin():
     X = (np.random.default_rng(9).random((40, 20)) < 0.5).astype(float)
     f32 = [p.astype(np.float32) for p in (W, V, b, c)]
     got = _kernels._nade_log_prob_bernoulli(X.astype(np.float32), *f32, order)
-    np.testing.assert_allclose(got, _reference.nade_log_prob_bernoulli(X, W, V, b, c, order), rtol=1e-5)
+    np.testing.assert_allclose(got, ref.nade_log_prob_bernoulli(X, W, V, b, c, order), rtol=1e-5)
     grads = [np.zeros_like(p) for p in f32]
     _kernels._nade_grad_bernoulli(X.astype(np.float32), *f32, order, *grads)
-    for got, want in zip(grads, _reference.nade_grad_bernoulli(X, W, V, b, c, order)):
+    for got, want in zip(grads, ref.nade_grad_bernoulli(X, W, V, b, c, order)):
         np.testing.assert_allclose(got, want, rtol=1e-3, atol=1e-3 * np.abs(want).max())
 
 

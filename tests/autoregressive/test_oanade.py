@@ -6,7 +6,7 @@ from scipy.special import expit
 
 from skgenerative import OrderAgnosticNADE
 from skgenerative.autoregressive import _oanade
-from tests import _reference
+from tests.autoregressive import _reference as ref
 
 from .conftest import all_binary_states, independent_bernoulli_log_prob, total_variation_to_exact
 
@@ -46,7 +46,7 @@ def test_oanade_each_ordering_and_ensemble_normalise_over_1024_states(random_bin
 def test_oanade_ordering_log_prob_matches_numpy_twin(random_binary, params):
     model = _perturbed(_fitted(random_binary, **params), seed=1)
     order = model.orderings_[1]
-    expected = _reference.oanade_log_prob_one_ordering(
+    expected = ref.oanade_log_prob_one_ordering(
         random_binary[:30], model._parameters(), model.mean_, order,
         model.activation, model.n_inference_steps,
     )

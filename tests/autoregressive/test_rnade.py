@@ -5,7 +5,7 @@ from scipy.stats import multivariate_normal, norm
 
 from skgenerative import RNADE
 from skgenerative.autoregressive import _kernels
-from tests import _reference
+from tests.autoregressive import _reference as ref
 
 
 def _random_rnade(D=3, H=4, K=3, seed=0):
@@ -27,7 +27,7 @@ def test_rnade_log_prob_kernel_matches_numpy_twin():
     args = _random_rnade()
     X = np.random.default_rng(1).standard_normal((20, 3))
     np.testing.assert_allclose(
-        _kernels._rnade_log_prob(X, *args), _reference.rnade_log_prob(X, *args), rtol=1e-10
+        _kernels._rnade_log_prob(X, *args), ref.rnade_log_prob(X, *args), rtol=1e-10
     )
 
 
@@ -77,7 +77,7 @@ def test_rnade_samples_match_the_first_conditional_mixture():
     samples = model.sample(20000, random_state=0)[:, first]
     h = 1 / (1 + np.exp(-model.intercept_hidden_))
     out = model.output_weights_[first] @ h + model.intercept_output_[first]
-    log_alpha, mu, var = _reference.rnade_conditional_params(out, model.min_variance)
+    log_alpha, mu, var = ref.rnade_conditional_params(out, model.min_variance)
     grid = np.linspace(-6, 6, 2001)
     z = (grid[:, None] - model.mean_[first]) / model.scale_[first]
     cdf = (np.exp(log_alpha) * norm.cdf(z, mu, np.sqrt(var))).sum(axis=1)

@@ -6,24 +6,21 @@ from scipy.special import expit
 
 from skgenerative import DBM
 from skgenerative.boltzmann import _kernels
-from skgenerative.evaluation import _kernels as ais_kernels
-from skgenerative.boltzmann._dbm import (
+from skgenerative.boltzmann._enumeration import exact_log_partition_dbm, exact_log_unnormalized_dbm
+from skgenerative.boltzmann._mean_field import (
     bernoulli_entropy,
     centered_parameters,
     elbo_unnormalized,
-    exact_log_partition_dbm,
-    exact_log_unnormalized_dbm,
     expected_neg_energy,
     mean_field,
     plain_parameters,
-    pretrain_layers,
-    pretraining_scales,
 )
+from skgenerative.boltzmann._pretraining import pretrain_layers, pretraining_scales
 
 from skgenerative.exceptions import UnreliableEstimateWarning
 from skgenerative.utils.random import check_generator
 
-from .. import _reference as ref
+from tests.boltzmann import _reference as ref
 
 SIZES = (5, 4, 3)
 
@@ -154,7 +151,7 @@ def test_ais_kernel_matches_numpy_twin():
     betas = np.linspace(0, 1, 30)
     S = tuple(s.copy() for s in S0)
     log_w = np.zeros(4)
-    ais_kernels._ais_dbm(S, tuple(Ws), tuple(bs), b_base, betas, np.random.default_rng(3), log_w)
+    _kernels._ais_dbm(S, tuple(Ws), tuple(bs), b_base, betas, np.random.default_rng(3), log_w)
     expected = ref.ais_dbm_reference(S0, Ws, bs, b_base, betas, np.random.default_rng(3))
     np.testing.assert_allclose(log_w, expected, atol=1e-10)
 
@@ -511,7 +508,7 @@ def test_centering_trains_better_from_random_init(binary_digits):
 
 def test_classifier_mlp_is_one_more_mean_field_pass():
     from skgenerative import DBMClassifier
-    from skgenerative.boltzmann._dbm import augmented_input
+    from skgenerative.boltzmann._dbm_classifier import augmented_input
 
     rng = np.random.default_rng(0)
     X = (rng.random((40, 6)) < 0.5).astype(float)
@@ -584,7 +581,7 @@ def test_mpdbm_gradient_matches_finite_differences():
 def test_mpdbm_mean_field_is_the_dbm_mean_field():
     """Without labels clamped or missing visibles, one MP-DBM iteration is the
     DBM's odd-then-even mean-field update (same equations, eqs. 20.33-20.34)."""
-    from skgenerative.boltzmann._dbm import mp_mean_field_forward
+    from skgenerative.boltzmann._mpdbm import mp_mean_field_forward
 
     Ws, bs = _random_dbm((5, 4, 3, 2), seed=11)
     X = ref.all_binary_states(5)

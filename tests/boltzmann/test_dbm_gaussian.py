@@ -11,18 +11,12 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skgenerative import DBM, GaussianBernoulliRBM
 from skgenerative.boltzmann import _kernels
-from skgenerative.evaluation import _kernels as ais_kernels
-from skgenerative.boltzmann._dbm import (
-    bernoulli_entropy,
-    elbo_unnormalized,
-    exact_log_partition_dbm,
-    exact_log_unnormalized_dbm,
-    mean_field,
-)
+from skgenerative.boltzmann._enumeration import exact_log_partition_dbm, exact_log_unnormalized_dbm
+from skgenerative.boltzmann._mean_field import bernoulli_entropy, elbo_unnormalized, mean_field
 from skgenerative.boltzmann._gaussian_rbm import _gaussian_free_energy, _gaussian_log_partition
 from skgenerative.exceptions import OutOfSupportWarning
 
-from .. import _reference as ref
+from tests.boltzmann import _reference as ref
 
 SIZES = (3, 4, 3)
 
@@ -180,8 +174,8 @@ def test_gaussian_ais_kernel_matches_numpy_twin():
     betas = np.linspace(0, 1, 30)
     S = tuple(s.copy() for s in S0)
     log_w = np.zeros(4)
-    ais_kernels._ais_dbm_gaussian(S, _folded(Ws, beta), tuple(bs), base_mean, betas,
-                                  np.random.default_rng(3), log_w, beta)
+    _kernels._ais_dbm_gaussian(S, _folded(Ws, beta), tuple(bs), base_mean, betas,
+                               np.random.default_rng(3), log_w, beta)
     expected = ref.ais_dbm_gaussian_reference(S0, Ws, bs, beta, base_mean, betas,
                                               np.random.default_rng(3))
     np.testing.assert_allclose(log_w, expected, atol=1e-10)
@@ -381,7 +375,7 @@ def test_classifier_with_gaussian_dbm():
     from sklearn.preprocessing import StandardScaler
 
     from skgenerative import DBMClassifier
-    from skgenerative.boltzmann._dbm import augmented_input
+    from skgenerative.boltzmann._dbm_classifier import augmented_input
 
     digits = load_digits()
     X = StandardScaler().fit_transform(digits.data)[:600]
@@ -423,7 +417,11 @@ def test_gaussian_pretraining_composition():
     """The bottom RBM is the Gaussian RBM with two tied visible copies (its
     hidden units see 2 W (beta v) on data); the next RBM is trained on
     sigmoid(2 W (beta v) + c); the DBM keeps the bottom weights as they are."""
-    from skgenerative.boltzmann._dbm import fit_scaled_gaussian_rbm, fit_scaled_rbm, pretrain_layers
+    from skgenerative.boltzmann._pretraining import (
+        fit_scaled_gaussian_rbm,
+        fit_scaled_rbm,
+        pretrain_layers,
+    )
 
     X = _blobs(60)
     beta = 1 / X.var(axis=0)

@@ -14,12 +14,7 @@ import skgenerative
 
 from skgenerative import DBN, BernoulliRBM, DBNClassifier
 from skgenerative.exceptions import OutOfSupportWarning
-from tests._reference import (
-    all_binary_states,
-    dbn_elbo_brute_force,
-    dbn_visible_distribution,
-    rbm_log_marginal_brute_force,
-)
+from tests.boltzmann import _reference as ref
 
 
 def _structured_binary(n, n_features, seed):
@@ -53,15 +48,15 @@ def tiny_dbns():
 def test_bound_below_exact_log_likelihood_tiny_dbn(tiny_dbns, which):
     X, tied, untied = tiny_dbns
     dbn = tied if which == "tied" else untied
-    states, p = dbn_visible_distribution(*_generative(dbn))
+    states, p = ref.dbn_visible_distribution(*_generative(dbn))
     assert p.sum() == pytest.approx(1.0)
     exact = np.log(p)
-    V = all_binary_states(6)
+    V = ref.all_binary_states(6)
     np.testing.assert_array_equal(states, V)
     bound = dbn.variational_bound(V)  # enumerated: deterministic, exact bound
     assert np.all(bound <= exact + 1e-9)
     assert np.mean(exact - bound) > 1e-3  # a real gap: q is not the posterior
-    reference = dbn_elbo_brute_force(
+    reference = ref.dbn_elbo_brute_force(
         V[:8], dbn.recognition_weights_, dbn.recognition_biases_, *_generative(dbn)
     )
     np.testing.assert_allclose(bound[:8], reference, rtol=1e-10, atol=1e-10)
@@ -71,7 +66,7 @@ def test_bound_below_exact_log_likelihood_tiny_dbn(tiny_dbns, which):
 
 def test_sampled_bound_is_unbiased_for_the_enumerated_bound(tiny_dbns):
     X, tied, _ = tiny_dbns
-    V = all_binary_states(6)
+    V = ref.all_binary_states(6)
     exact_bound = tied.variational_bound(V)
     sampled = tied.variational_bound(V, n_samples=4000)
     assert abs(np.mean(sampled - exact_bound)) < 0.02
@@ -82,8 +77,8 @@ def test_sampled_bound_is_unbiased_for_the_enumerated_bound(tiny_dbns):
 def test_importance_estimate_converges_to_exact(tiny_dbns, which):
     X, tied, untied = tiny_dbns
     dbn = tied if which == "tied" else untied
-    V = all_binary_states(6)
-    exact = np.log(dbn_visible_distribution(*_generative(dbn))[1])
+    V = ref.all_binary_states(6)
+    exact = np.log(ref.dbn_visible_distribution(*_generative(dbn))[1])
     errors = [np.mean(np.abs(dbn.importance_estimate(V, n_samples=k) - exact))
               for k in (1, 10, 100, 3000)]
     assert errors[0] > errors[1] > errors[2] > errors[3]
@@ -96,7 +91,7 @@ def test_importance_estimate_converges_to_exact(tiny_dbns, which):
 def test_sampler_matches_exact_distribution_tiny_dbn(tiny_dbns, which):
     X, tied, untied = tiny_dbns
     dbn = tied if which == "tied" else untied
-    states, p = dbn_visible_distribution(*_generative(dbn))
+    states, p = ref.dbn_visible_distribution(*_generative(dbn))
     S = dbn.sample(20000, n_steps=100, random_state=1)
     codes = S.astype(int) @ (1 << np.arange(6))  # index into all_binary_states order
     order = states.astype(int) @ (1 << np.arange(6))
@@ -110,8 +105,8 @@ def test_one_hidden_layer_dbn_is_the_rbm():
     dbn = DBN((4,), max_iter=5, random_state=0).fit(X)
     top = dbn.top_rbm_
     assert isinstance(top, BernoulliRBM)
-    exact = rbm_log_marginal_brute_force(X, top.components_, top.intercept_visible_,
-                                         top.intercept_hidden_)
+    exact = ref.rbm_log_marginal_brute_force(X, top.components_, top.intercept_visible_,
+                                             top.intercept_hidden_)
     np.testing.assert_allclose(dbn.score_samples(X), exact, rtol=1e-10)
     np.testing.assert_allclose(dbn.importance_estimate(X), exact, rtol=1e-10)
     np.testing.assert_allclose(dbn.transform(X), top.transform(X))
@@ -331,12 +326,10 @@ def test_classifier_bad_input(digits_split):
 
 def _gaussian_mixture_exact(dbn):
     """Per hidden state h1: log p(h1) and the mean of p(v | h1) (eq. 20.20)."""
-    from tests._reference import rbm_free_energy, rbm_log_partition_brute_force
-
     top = dbn.top_rbm_
-    H1 = all_binary_states(top.n_features_in_)
+    H1 = ref.all_binary_states(top.n_features_in_)
     W, b, c = top.components_, top.intercept_visible_, top.intercept_hidden_
-    log_prior = -rbm_free_energy(H1, W, b, c) - rbm_log_partition_brute_force(W, b, c)
+    log_prior = -ref.rbm_free_energy(H1, W, b, c) - ref.rbm_log_partition_brute_force(W, b, c)
     means = H1 @ dbn.generative_weights_[0] + dbn.generative_biases_[0]
     return log_prior, means
 

@@ -22,7 +22,7 @@ from skgenerative.evaluation import (
 )
 from skgenerative.exceptions import OutOfSupportWarning
 
-from .. import _reference as ref
+from tests.boltzmann import _reference as ref
 
 
 def _random_gbrbm(n_visible, n_hidden, scale=1.0, seed=0):

@@ -18,7 +18,7 @@ from skgenerative.boltzmann._rbm import _binary_log_partition
 from skgenerative.exceptions import OutOfSupportWarning, PartitionFunctionError
 from skgenerative.evaluation import exact_log_partition
 
-from .. import _reference as ref
+from tests.boltzmann import _reference as ref
 
 
 def _random_rbm(n_visible, n_hidden, scale=1.0, seed=0):

@@ -13,8 +13,8 @@ from skgenerative.evaluation import (
     log_partition_sandwich,
     reverse_ais_log_partition,
 )
-from skgenerative.evaluation._kernels import _ais_bernoulli, _ais_gaussian_bernoulli
-from tests._reference import ais_bernoulli_reference, ais_gaussian_bernoulli_reference
+from skgenerative.boltzmann._kernels import _ais_bernoulli, _ais_gaussian_bernoulli
+from tests.boltzmann import _reference as ref
 
 
 def _hidden_states(n_hidden):
@@ -98,9 +98,9 @@ def test_bernoulli_kernel_matches_reference(n_temps):
     log_w = np.zeros(20)
     _ais_bernoulli(V, W, np.ascontiguousarray(W.T), b_base, model.intercept_visible_,
                    model.intercept_hidden_, betas, np.random.default_rng(5), log_w)
-    ref_w, ref_V = ais_bernoulli_reference(V0, W, b_base, model.intercept_visible_,
-                                           model.intercept_hidden_, betas,
-                                           np.random.default_rng(5))
+    ref_w, ref_V = ref.ais_bernoulli_reference(V0, W, b_base, model.intercept_visible_,
+                                               model.intercept_hidden_, betas,
+                                               np.random.default_rng(5))
     np.testing.assert_allclose(log_w, ref_w, rtol=1e-10, atol=1e-10)
     np.testing.assert_array_equal(V, ref_V)
 
@@ -123,8 +123,8 @@ def test_bernoulli_kernel_series_path_matches_reference(dtype, tol):
     _ais_bernoulli(V, W.astype(dtype), np.ascontiguousarray(W.T, dtype=dtype),
                    b_base.astype(dtype), b.astype(dtype), c.astype(dtype), betas,
                    np.random.default_rng(5), log_w)
-    ref_w, ref_V = ais_bernoulli_reference(V0, W, b_base, b, c, betas,
-                                           np.random.default_rng(5))
+    ref_w, ref_V = ref.ais_bernoulli_reference(V0, W, b_base, b, c, betas,
+                                               np.random.default_rng(5))
     np.testing.assert_allclose(log_w, ref_w, rtol=tol, atol=tol)
     np.testing.assert_array_equal(V, ref_V)
 
@@ -142,7 +142,7 @@ def test_gaussian_bernoulli_kernel_matches_reference():
     _ais_gaussian_bernoulli(V, W, np.ascontiguousarray(W.T * p[:, None]), b_base,
                             model.intercept_visible_, model.intercept_hidden_, p, betas,
                             np.random.default_rng(7), log_w)
-    ref_w, ref_V = ais_gaussian_bernoulli_reference(
+    ref_w, ref_V = ref.ais_gaussian_bernoulli_reference(
         V0, W, b_base, model.intercept_visible_, model.intercept_hidden_, p, betas,
         np.random.default_rng(7))
     np.testing.assert_allclose(log_w, ref_w, rtol=1e-9, atol=1e-9)
@@ -279,7 +279,7 @@ def test_result_object_statistics():
     assert lo <= lo1 < res.log_z < hi1 <= hi
     assert float(res) == res.log_z
     # equal weights: ESS = n, zero error
-    from skgenerative.evaluation._ais import _make_result
+    from skgenerative.boltzmann._ais._result import _make_result
 
     eq = _make_result(log_w, 2.0, 5, "forward")
     assert eq.ess == pytest.approx(4.0) and eq.log_z == pytest.approx(2.0)
@@ -347,7 +347,7 @@ def test_default_schedule_on_tiny_model():
 
 
 def test_warn_if_unreliable_only_below_a_tenth_of_the_runs():
-    from skgenerative.evaluation._ais import _make_result, warn_if_unreliable
+    from skgenerative.boltzmann._ais._result import _make_result, warn_if_unreliable
     from skgenerative.exceptions import UnreliableEstimateWarning
 
     even = _make_result(np.zeros(100), 0.0, 10, "forward")  # ESS 100

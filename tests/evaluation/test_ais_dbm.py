@@ -8,9 +8,9 @@ from skgenerative.evaluation import (
     ais_schedule,
     reverse_ais_log_partition_dbm,
 )
-from skgenerative.boltzmann._dbm import exact_log_partition_dbm
+from skgenerative.boltzmann._enumeration import exact_log_partition_dbm
 
-from tests import _reference as ref
+from tests.boltzmann import _reference as ref
 
 
 def _tiny(sizes=(5, 4, 3), scale=1.0, seed=0):
@@ -109,7 +109,7 @@ def test_forward_and_reverse_ais_dbm_bracket_log_z_on_a_short_schedule():
 
 
 def test_reverse_ais_dbm_gaussian_visibles():
-    from skgenerative.boltzmann._dbm import exact_log_partition_dbm as exact_dbm
+    from skgenerative.boltzmann._enumeration import exact_log_partition_dbm as exact_dbm
 
     rng = np.random.default_rng(5)
     Ws, bs = _tiny((3, 4, 3), scale=0.7, seed=5)

@@ -14,7 +14,7 @@ from skgenerative.nn import (
     squared_error,
 )
 from skgenerative.nn._kernels import _bernoulli_loglik, _bernoulli_loglik_grad
-from tests import _reference as ref
+from tests.nn import _reference as ref
 
 ACTS = ["linear", "sigmoid", "tanh", "relu", "softplus"]
 

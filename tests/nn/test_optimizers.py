@@ -51,7 +51,7 @@ def test_adam_minimizes_quadratic():
 
 def test_adam_kernel_matches_numpy_twin_and_strided_fallback():
     from skgenerative.nn._kernels import _adam_update
-    from tests import _reference as ref
+    from tests.nn import _reference as ref
 
     rng = np.random.default_rng(1)
     for dtype in (np.float32, np.float64):

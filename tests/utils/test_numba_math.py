@@ -3,7 +3,7 @@ from numba import njit
 
 from skgenerative.utils._numba_math import counter_uniform, draw_key, sigmoid_into, softplus_sum
 
-from .. import _reference as ref
+from tests.utils import _reference as ref
 
 
 @njit

@@ -15,70 +15,23 @@ The functions duck-type on the fitted attributes of the RBM family:
 
 import math
 import threading
-import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import logsumexp
 from threadpoolctl import threadpool_limits
 
-from ..exceptions import UnreliableEstimateWarning
-from ..utils.random import check_generator, draw_seed
-from ._kernels import _ais_bernoulli, _ais_gaussian_bernoulli
+from ...utils.random import check_generator, draw_seed
+from .._kernels import _ais_bernoulli, _ais_gaussian_bernoulli
+from ._result import AISResult, _make_result
+from ._schedule import _BLOCK_RUNS, _check_betas, _check_n_runs
 
 __all__ = [
-    "AISResult",
     "LogPartitionSandwich",
-    "ais_log_partition",
-    "ais_schedule",
     "base_rate_from_data",
+    "ais_log_partition",
     "log_partition_sandwich",
     "reverse_ais_log_partition",
 ]
-
-#: Temperatures per segment of the Salakhutdinov & Murray (2008) schedule:
-#: spacing 1e-3 on [0, 0.5], 1e-4 on [0.5, 0.9], 1e-5 on [0.9, 1].
-_SM08_SEGMENTS = ((0.0, 0.5, 500), (0.5, 0.9, 4000), (0.9, 1.0, 10000))
-
-#: Chains are split into blocks of at most this many runs, each with its own
-#: random stream; the split does not depend on ``n_jobs``, so results do not
-#: either.
-_BLOCK_RUNS = 50
-
-
-def ais_schedule(n_temperatures=None):
-    """Inverse temperatures from 0 to 1 for AIS.
-
-    Parameters
-    ----------
-    n_temperatures : int or None, default=None
-        ``None`` gives the schedule of Salakhutdinov & Murray (2008): spacing
-        1e-3 from 0 to 0.5, 1e-4 from 0.5 to 0.9 and 1e-5 from 0.9 to 1
-        (14,501 temperatures). An int ``n >= 2`` gives a schedule of ``n``
-        temperatures with the same shape (the same share of points in each of
-        the three segments).
-
-    Returns
-    -------
-    betas : ndarray of shape (n_temperatures,)
-        Increasing, ``betas[0] == 0`` and ``betas[-1] == 1``.
-    """
-    total = sum(n for _, _, n in _SM08_SEGMENTS)
-    if n_temperatures is None:
-        counts = [n for _, _, n in _SM08_SEGMENTS]
-    else:
-        n_temperatures = int(n_temperatures)
-        if n_temperatures < 2:
-            raise ValueError(f"n_temperatures must be >= 2; got {n_temperatures}.")
-        steps = n_temperatures - 1
-        counts = [max(1, round(steps * n / total)) for _, _, n in _SM08_SEGMENTS]
-        counts[-1] = max(1, steps - counts[0] - counts[1])
-        if sum(counts) != steps:  # very short schedules: spread evenly
-            return np.linspace(0.0, 1.0, n_temperatures)
-    parts = [np.zeros(1)]
-    for (lo, hi, _), n in zip(_SM08_SEGMENTS, counts):
-        parts.append(np.linspace(lo, hi, n + 1)[1:])
-    return np.concatenate(parts)
 
 
 def base_rate_from_data(X, *, visible="bernoulli", eps=None):
@@ -117,125 +70,6 @@ def base_rate_from_data(X, *, visible="bernoulli", eps=None):
         eps = 1.0 / (X.shape[0] + 2)
     p = np.clip(mean, eps, 1.0 - eps)
     return np.log(p) - np.log1p(-p)
-
-
-@dataclass(frozen=True)
-class AISResult:
-    """An AIS estimate of a log partition function, with its uncertainty.
-
-    Attributes
-    ----------
-    log_z : float
-        The estimate of ``log Z`` (log of the mean importance weight times the
-        base model's ``Z``, for forward AIS; ``log Z_base`` minus the log of
-        the mean reverse weight, for reverse AIS).
-    log_z_std : float
-        Standard error of ``log_z`` by the delta method: the standard deviation
-        of the normalised weights over ``sqrt(n_runs)``. It measures the Monte
-        Carlo noise only; it cannot see modes that no chain reached.
-    log_z_ci : tuple of float
-        ``(low, high)``: ``log(mean w -/+ 3 std err)``, the ±3 standard-error
-        interval of Salakhutdinov & Murray (2008), mapped to the log scale
-        (asymmetric; ``low`` is ``-inf`` when the interval reaches zero).
-        :meth:`confidence_interval` gives other widths.
-    ess : float
-        Effective sample size ``(sum w)^2 / sum w^2`` of the importance
-        weights, between 1 and ``n_runs``; far below ``n_runs`` means the
-        estimate rests on a few chains: use more temperatures.
-    log_weights : ndarray of shape (n_runs,)
-        The log importance weights (forward: of ``Z / Z_base``; reverse: of
-        ``Z_base / Z``).
-    log_z_base : float
-        ``log Z`` of the base model.
-    n_temperatures : int
-        Length of the schedule.
-    direction : {"forward", "reverse"}
-        Forward AIS underestimates ``log Z`` in expectation (likelihoods
-        computed with it are optimistic); reverse AIS overestimates it
-        (likelihoods are conservative, provided its start states are true
-        samples of the model).
-    """
-
-    log_z: float
-    log_z_std: float
-    log_z_ci: tuple
-    ess: float
-    log_weights: np.ndarray = field(repr=False)
-    log_z_base: float
-    n_temperatures: int
-    direction: str
-
-    @property
-    def n_runs(self):
-        """Number of AIS chains."""
-        return int(self.log_weights.shape[0])
-
-    def confidence_interval(self, n_std=3.0):
-        """``(low, high)`` interval of ``n_std`` standard errors of the mean
-        weight, on the log scale (``low = -inf`` if it reaches zero)."""
-        return _interval(self.log_weights, self.log_z_base, self.direction, n_std)
-
-    def __float__(self):
-        return float(self.log_z)
-
-
-#: An effective sample size below this share of the runs means that a few
-#: chains carry the AIS estimate.
-_MIN_ESS_FRACTION = 0.1
-
-
-def warn_if_unreliable(result, what, fix):
-    """Warn (``UnreliableEstimateWarning``) when the AIS ``result`` rests on
-    few chains: its effective sample size is below 10 % of the runs.
-    ``what`` names the estimate, ``fix`` says how to get a better one."""
-    n_runs = result.log_weights.shape[0]
-    if result.ess >= _MIN_ESS_FRACTION * n_runs:
-        return
-    warnings.warn(
-        f"{what} rests on few AIS chains (effective sample size {result.ess:.1f} of "
-        f"{n_runs} runs): its error bar (+-{result.log_z_std:.2f}) is too small, and "
-        f"forward AIS then tends to underestimate log Z, so scores look better than "
-        f"they are. {fix}",
-        UnreliableEstimateWarning,
-        stacklevel=3,
-    )
-
-
-def _weight_stats(log_weights):
-    """log mean weight, relative standard error of the mean, ESS."""
-    n = log_weights.shape[0]
-    log_mean = logsumexp(log_weights) - math.log(n)
-    w = np.exp(log_weights - log_mean)  # normalised: mean 1
-    rel_se = float(np.std(w, ddof=1) / math.sqrt(n)) if n > 1 else math.inf
-    ess = float(np.sum(w) ** 2 / np.sum(w**2))
-    return float(log_mean), rel_se, ess
-
-
-def _interval(log_weights, log_z_base, direction, n_std):
-    log_mean, rel_se, _ = _weight_stats(log_weights)
-    lo_factor = 1.0 - n_std * rel_se
-    log_lo = math.log(lo_factor) if lo_factor > 0 else -math.inf
-    log_hi = math.log1p(n_std * rel_se)
-    if direction == "forward":
-        log_z = log_z_base + log_mean
-        return (log_z + log_lo, log_z + log_hi)
-    log_z = log_z_base - log_mean
-    return (log_z - log_hi, log_z - log_lo)
-
-
-def _make_result(log_weights, log_z_base, n_temperatures, direction):
-    log_mean, rel_se, ess = _weight_stats(log_weights)
-    sign = 1.0 if direction == "forward" else -1.0
-    return AISResult(
-        log_z=float(log_z_base + sign * log_mean),
-        log_z_std=rel_se,
-        log_z_ci=_interval(log_weights, log_z_base, direction, 3.0),
-        ess=ess,
-        log_weights=log_weights,
-        log_z_base=float(log_z_base),
-        n_temperatures=int(n_temperatures),
-        direction=direction,
-    )
 
 
 # ---------------------------------------------------------------------------
@@ -325,21 +159,6 @@ def _resolve_dtype(dtype, model):
     return dtype
 
 
-def _check_betas(betas, descending=False):
-    if betas is None or isinstance(betas, (int, np.integer)):
-        betas = ais_schedule(betas)
-    else:
-        betas = np.asarray(betas, dtype=np.float64).ravel()
-        if betas.shape[0] < 2:
-            raise ValueError("betas needs at least two temperatures (0 and 1).")
-        if betas[0] != 0.0 or betas[-1] != 1.0 or np.any(np.diff(betas) < 0):
-            raise ValueError(
-                "betas must increase from exactly 0 to exactly 1 (e.g. "
-                "skgenerative.evaluation.ais_schedule(1000))."
-            )
-    return np.ascontiguousarray(betas[::-1] if descending else betas)
-
-
 def _sample_base(params, n_runs, rng):
     """Exact samples of the base model (independent visibles)."""
     b_base = params.b_base.astype(np.float64)
@@ -412,12 +231,6 @@ def _run_threaded(run, n_blocks, n_threads):
         t.join()
     if errors:
         raise errors[0]
-
-
-def _check_n_runs(n_runs):
-    if not isinstance(n_runs, (int, np.integer)) or isinstance(n_runs, bool) or n_runs < 2:
-        raise ValueError(f"n_runs must be an int >= 2; got {n_runs!r}.")
-    return int(n_runs)
 
 
 def ais_log_partition(model, *, n_runs=100, betas=None, base_rate=None,

@@ -1,9 +1,11 @@
-"""Plain-numpy twins of the numba kernels, and brute-force references.
+"""Plain-numpy twins of the Boltzmann kernels (``skgenerative/boltzmann/_kernels/``),
+and brute-force references of RBMs, DBNs and DBMs.
 
 Slow and obvious on purpose: each function restates the math of a kernel so
 that a test can check the kernel against it. Random draws are consumed in the
 same order as the kernels (row-major, one ``rng.random()`` per unit), so the
-twins see the same stream.
+twins see the same stream. Tests import a family's twins as
+``from tests.<family> import _reference as ref``.
 """
 
 import itertools
@@ -11,8 +13,10 @@ import itertools
 import numpy as np
 from scipy.special import expit, logsumexp
 
+from tests.utils._reference import counter_uniforms
+
 # ===========================================================================
-# Boltzmann family
+# RBMs
 
 
 def all_binary_states(n):
@@ -72,27 +76,12 @@ def gaussian_rbm_log_partition_quadrature(W, b, c, beta, grid):
     return logsumexp(log_unnorm) + np.log(cell)
 
 
-def counter_uniforms(key, n):
-    """Draws 0..n-1 of the SplitMix64 stream ``key`` (twin of
-    ``utils._numba_math.counter_uniform``), vectorised with uint64 wrap-around."""
-    z = np.uint64(key) + np.arange(n, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    z = z ^ (z >> np.uint64(31))
-    return (z >> np.uint64(11)).astype(np.float64) / 9007199254740992.0
-
-
 def bernoulli_sample(P, rng):
     """Twin of the kernels' Bernoulli sampling: one key from ``rng``, then
     counter-based uniforms in row-major order."""
     key = rng.integers(0, 2**63 - 1)
     u = counter_uniforms(key, P.size).reshape(P.shape)
     return (u < P).astype(P.dtype)
-
-
-def softplus(x):
-    """Twin of ``utils._numba_math.softplus_sum`` term by term."""
-    return np.logaddexp(0.0, x)
 
 
 def nonzero_pattern(S):
@@ -278,127 +267,7 @@ def gibbs_gaussian(V, W, b, c, beta, n_steps, rng):
 
 
 # ===========================================================================
-# nn (skgenerative/nn/_kernels.py)
-
-
-def bernoulli_loglik_grad(X, logits):
-    """Twin of ``_bernoulli_loglik_grad``: (row log-likelihoods, x - sigmoid(z))."""
-    z = logits.astype(np.float64)
-    ll = (X * z - np.logaddexp(0.0, z)).sum(axis=1)
-    return ll, (X - 1.0 / (1.0 + np.exp(-z))).astype(logits.dtype)
-
-
-def bernoulli_loglik(X, logits):
-    """Twin of ``_bernoulli_loglik``."""
-    return bernoulli_loglik_grad(X, logits)[0]
-
-
-def adam_update(param, grad, m, v, beta1, beta2, step_size, epsilon):
-    """Twin of ``_adam_update`` (returns new arrays)."""
-    m = beta1 * m + (1 - beta1) * grad
-    v = beta2 * v + (1 - beta2) * grad * grad
-    return param + step_size * m / (np.sqrt(v) + epsilon), m, v
-
-
-# ==========================================================================
-# autoregressive (skgenerative/autoregressive/_kernels.py)
-
-
-# ==========================================================================
-
-
-def nade_log_prob_bernoulli(X, W, V, b, c, order):
-    """NADE log p(x), vectorised over samples, one step per dimension."""
-    X = X.astype(np.float64)
-    A = np.tile(c.astype(np.float64), (X.shape[0], 1))
-    ll = np.zeros(X.shape[0])
-    for i in order:
-        logit = expit(A) @ V[i] + b[i]
-        ll += X[:, i] * logit - np.logaddexp(0.0, logit)
-        A += np.outer(X[:, i], W[i])
-    return ll
-
-
-def nade_grad_bernoulli(X, W, V, b, c, order):
-    """Gradient of sum_s log p(x_s) by explicit back-propagation through the
-    unrolled NADE graph; returns (gW, gV, gb, gc)."""
-    X = X.astype(np.float64)
-    n, D = X.shape
-    A = np.tile(c.astype(np.float64), (n, 1))
-    hidden, resid = [], []
-    for i in order:
-        Hd = expit(A)
-        logit = Hd @ V[i] + b[i]
-        hidden.append(Hd)
-        resid.append(X[:, i] - expit(logit))
-        A = A + np.outer(X[:, i], W[i])
-    gW, gV = np.zeros(W.shape), np.zeros(V.shape)
-    gb, dA = np.zeros(b.shape), np.zeros((n, c.shape[0]))
-    for d in reversed(range(D)):
-        i = order[d]
-        gW[i] = X[:, i] @ dA
-        gV[i] = resid[d] @ hidden[d]
-        gb[i] = resid[d].sum()
-        dA = dA + np.outer(resid[d], V[i]) * hidden[d] * (1 - hidden[d])
-    return gW, gV, gb, dA.sum(axis=0)
-
-
-def nade_sample_bernoulli(W, V, b, c, order, U):
-    """Ancestral NADE samples driven by the uniforms ``U`` (n, D)."""
-    n, D = U.shape
-    X = np.zeros((n, D))
-    A = np.tile(c.astype(np.float64), (n, 1))
-    for d, i in enumerate(order):
-        p = expit(expit(A) @ V[i] + b[i])
-        X[:, i] = U[:, d] < p
-        A += np.outer(X[:, i], W[i])
-    return X
-
-
-def rnade_conditional_params(out, min_variance):
-    """Mixture log-weights, means and variances from the 3K outputs (rows)."""
-    K = out.shape[-1] // 3
-    log_alpha = out[..., :K] - logsumexp(out[..., :K], axis=-1, keepdims=True)
-    return log_alpha, out[..., K : 2 * K], np.exp(2 * out[..., 2 * K :]) + min_variance
-
-
-def rnade_log_prob(X, W, V, b, c, order, min_variance):
-    """RNADE log-density, vectorised over samples."""
-    X = X.astype(np.float64)
-    A = np.tile(c.astype(np.float64), (X.shape[0], 1))
-    ll = np.zeros(X.shape[0])
-    for i in order:
-        out = expit(A) @ V[i].T + b[i]
-        log_alpha, mu, var = rnade_conditional_params(out, min_variance)
-        diff = X[:, i : i + 1] - mu
-        comp = log_alpha - 0.5 * (np.log(2 * np.pi * var) + diff**2 / var)
-        ll += logsumexp(comp, axis=1)
-        A += np.outer(X[:, i], W[i])
-    return ll
-
-
-def oanade_log_prob_one_ordering(X, params, mean, order, activation="relu", n_steps=1):
-    """Order-agnostic NADE log p(x | order): one full network evaluation per
-    conditional, with the mask of the dimensions already seen (no
-    incremental trick), and ``n_steps`` NADE-k inference steps."""
-    act = (lambda z: np.maximum(z, 0)) if activation == "relu" else expit
-    X = X.astype(np.float64)
-    n, D = X.shape
-    M = np.zeros((n, D))
-    ll = np.zeros(n)
-    for i in order:
-        v = np.tile(mean, (n, 1))
-        for _ in range(n_steps):
-            u = M * X + (1 - M) * v
-            Wx, Wm = params["input_weights_"][:D], params["input_weights_"][D:]
-            h = act(u @ Wx + M @ Wm + params["intercept_hidden_"][0])
-            for layer, U in enumerate(params["hidden_weights_"]):
-                h = act(h @ U + params["intercept_hidden_"][layer + 1])
-            logits = h @ params["output_weights_"] + params["intercept_visible_"]
-            v = expit(logits)
-        ll += X[:, i] * logits[:, i] - np.logaddexp(0.0, logits[:, i])
-        M[:, i] = 1.0
-    return ll
+# AIS of RBMs (``_kernels/_ais.py``)
 
 
 def _softplus(x):
@@ -507,7 +376,7 @@ def dbn_elbo_brute_force(V, rec_weights, rec_biases, gen_weights, gen_biases, W_
 
 
 # ===========================================================================
-# DBM (skgenerative/boltzmann/_kernels.py, ``_*_dbm`` kernels; issue 6)
+# DBM (``_kernels/_dbm.py``, ``_kernels/_ais.py``, ``_kernels/_pretraining.py``)
 
 
 def dbm_energy(states, Ws, bs):
@@ -616,7 +485,7 @@ def gibbs_dbm(S, Ws, bs, observed, n_steps, rng):
 
 
 def ais_dbm_reference(S, Ws, bs, b_base, betas, rng):
-    """Twin of ``evaluation._kernels._ais_dbm``: returns log weights.
+    """Twin of ``boltzmann._kernels._ais_dbm``: returns log weights.
 
     ``log p*_beta(x_even) = (1-beta) b_base.v + beta sum_even b.x
     + sum_odd softplus(beta a_odd)``, odd layers sampled then even layers.
@@ -725,7 +594,7 @@ def sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets, chains, hyp
 
 
 # ===========================================================================
-# DBM with Gaussian visibles (``_*_dbm_gaussian`` kernels; issue 6)
+# DBM with Gaussian visibles (``_*_dbm_gaussian`` kernels)
 #
 # E = 1/2 sum_j beta_j (v_j - b_0j)^2 - h_1^T W_0 (beta v) - sum_{l>=1}
 # (h_{l+1}^T W_l h_l + b_l.h_l). The kernels take ``Ws[0] = W_0 * beta``; the
@@ -854,7 +723,7 @@ def gibbs_dbm_gaussian(S, Ws, bs, beta, observed, n_steps, rng):
 
 
 def ais_dbm_gaussian_reference(S, Ws, bs, beta, base_mean, betas, rng):
-    """Twin of ``evaluation._kernels._ais_dbm_gaussian`` (plain ``Ws``): log weights of
+    """Twin of ``boltzmann._kernels._ais_dbm_gaussian`` (plain ``Ws``): log weights of
     the path ``log p*_t = -1/2 sum beta [(1-t)(v - m)^2 + t (v - b)^2] + t
     sum_{even l>=2} b.x + sum_odd softplus(t a_odd)``."""
     S = [np.array(s, dtype=np.float64) for s in S]

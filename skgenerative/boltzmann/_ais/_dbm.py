@@ -18,10 +18,10 @@ import math
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from ..boltzmann._kernels import _gibbs_dbm
-from ._kernels import _ais_dbm, _ais_dbm_gaussian
-from ..utils.random import check_generator, draw_seed
-from ._ais import _BLOCK_RUNS, _check_betas, _check_n_runs, _make_result
+from ...utils.random import check_generator, draw_seed
+from .._kernels import _ais_dbm, _ais_dbm_gaussian, _gibbs_dbm
+from ._result import _make_result
+from ._schedule import _BLOCK_RUNS, _check_betas, _check_n_runs
 
 __all__ = ["ais_log_partition_dbm", "reverse_ais_log_partition_dbm"]
 

@@ -1,4 +1,4 @@
-"""Numba kernels of the evaluation module: annealed importance sampling.
+"""Annealed importance sampling (AIS) kernels of RBMs and DBMs.
 
 Each kernel runs every AIS chain through the whole temperature schedule in one
 call (no Python loop over the ~14,500 temperatures). Per temperature it does two
@@ -28,17 +28,17 @@ float32 sigmoids use a vectorisable polynomial exp (relative error ~1e-7).
 Uniform (float32) and normal (float64) draws come in bulk from the
 ``numpy.random.Generator`` passed in, per temperature: the hidden uniforms of
 all chains (row-major), then the visible draws, which is the order the
-plain-numpy twins in ``tests/_reference.py`` use.
+plain-numpy twins in ``tests/boltzmann/_reference.py`` use.
 """
 
 import numpy as np
 from numba import njit
 
+from ...utils._numba_math import FASTMATH as _FASTMATH
 # float32: a polynomial exp that vectorises (libm's expf does not); float64:
 # the exact sigmoid
-from ..boltzmann._kernels import _dbm_layer_input
-from ..utils._numba_math import FASTMATH as _FASTMATH
-from ..utils._numba_math import sigmoid_into as _sigmoid_into
+from ...utils._numba_math import sigmoid_into as _sigmoid_into
+from ._dbm import _dbm_layer_input
 
 #: Largest |d| = |dbeta * x| for which the weight increment uses its series;
 #: the truncation error is then below 1e-12 per unit and temperature.
@@ -301,7 +301,7 @@ def _ais_dbm(S, Ws, bs, b_base, betas, rng, log_w):
 @njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
 def _ais_dbm_gaussian(S, Ws, bs, b_base, betas, rng, log_w, beta):
     """``_ais_dbm`` for Gaussian visibles (``Ws[0]`` folded: ``W_0 * beta``,
-    the convention of the DBM kernels in ``boltzmann/_kernels.py``).
+    the convention of the DBM kernels in ``_dbm.py``).
 
     The base model has independent visibles ``N(b_base, 1 / beta)`` (as the
     Gaussian-Bernoulli RBM's AIS) and uniform hidden units; the intermediate

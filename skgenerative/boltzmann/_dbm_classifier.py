@@ -1,0 +1,218 @@
+"""The DBM as a feature extractor for a classifier (Figure 20.4): mean-field
+features ``[v, q(h2)]`` and an MLP initialised with the DBM's weights,
+fine-tuned by back-propagation.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..base import EpochLoopMixin
+from ..nn import MLP, Adam, softmax, softmax_classifier_epoch
+from ..utils.random import check_generator
+from ._dbm import DBM
+from ._mean_field import _fold_precision
+
+__all__ = ["DBMClassifier"]
+
+
+def augmented_input(dbm, X):
+    """The input of the fine-tuned MLP: ``[v, q(h2)]`` with ``q(h2)`` the
+    mean-field posterior of the second hidden layer (Salakhutdinov & Hinton
+    2009); just ``v`` for a one-layer DBM."""
+    X = np.asarray(X, dtype=dbm.components_[0].dtype)
+    if len(dbm.components_) < 2:
+        return X
+    Q, _ = dbm._mean_field(X)
+    return np.hstack([X, Q[2]])
+
+
+def mlp_from_dbm(dbm, n_classes, rng):
+    """An :class:`~skgenerative.nn.MLP` shaped as one more upward pass of mean
+    field (Figure 20.4 d), initialised with the DBM's weights; the softmax
+    output layer is new.
+
+    Layer 1 sees ``[v, q(h2)]`` through ``[W_0^T; W_1]`` (``W_0 beta`` for
+    Gaussian visibles of precision ``beta``); layer l > 1 sees
+    layer l - 1 through ``W_{l-1}^T`` (for more than two hidden layers the
+    top-down inputs of the upper layers are left out).
+    """
+    Ws, bs = dbm.components_, dbm.intercepts_
+    L = len(Ws)
+    dtype = Ws[0].dtype
+    first_in = Ws[0].shape[1] + (Ws[1].shape[0] if L > 1 else 0)
+    sizes = [first_in] + [W.shape[0] for W in Ws] + [n_classes]
+    net = MLP(sizes, "sigmoid", "linear", dtype=dtype, random_state=rng)
+    W_in = _fold_precision(Ws, getattr(dbm, "precision_", None) if dbm._gaussian else None)[0]
+    W0 = W_in.T if L == 1 else np.vstack([W_in.T, Ws[1]])
+    net.params["W0"][...] = W0
+    net.params["b0"][...] = bs[1]
+    for l in range(1, L):
+        net.params[f"W{l}"][...] = Ws[l].T
+        net.params[f"b{l}"][...] = bs[l + 1]
+    return net
+
+
+class DBMClassifier(ClassifierMixin, EpochLoopMixin, BaseEstimator):
+    """A DBM's mean-field features fine-tuned as an MLP (Figure 20.4).
+
+    ``fit`` trains the DBM on X without labels (pretraining and variational
+    SML, see :class:`DBM`), computes the augmented input ``[v, q(h2)]`` of
+    every example by mean field, and trains by back-propagation (Adam on the
+    softmax cross-entropy, :mod:`skgenerative.nn`) an MLP whose hidden layers
+    are one more upward pass of mean field initialised with the DBM's weights,
+    topped by a new softmax layer.
+
+    Parameters
+    ----------
+    dbm : DBM or None, default=None
+        The (unfitted) DBM to train; None means ``DBM()``. It is cloned.
+        A DBM with Gaussian visibles (``visible_type="gaussian"``) works too
+        (standardize the data or keep ``precision="auto"``).
+    learning_rate : float, default=1e-3
+        Adam step size of the fine-tuning.
+    max_iter : int, default=30
+        Fine-tuning epochs.
+    batch_size : int, default=100
+    alpha : float, default=1e-5
+        L2 penalty on the MLP weights.
+    shuffle : bool, default=True
+    verbose : int, default=0
+    random_state : int, Generator or None, default=None
+        Seeds the fine-tuning (the DBM has its own ``random_state``).
+
+    Attributes
+    ----------
+    dbm_ : DBM
+        The fitted DBM.
+    mlp_ : skgenerative.nn.MLP
+        The fine-tuned network.
+    classes_ : ndarray of shape (n_classes,)
+    n_iter_ : int
+        Fine-tuning epochs run.
+    n_features_in_ : int
+    feature_names_in_ : ndarray
+
+    See Also
+    --------
+    DBM : The generative model.
+
+    References
+    ----------
+    Salakhutdinov, R. and Hinton, G. (2009). Deep Boltzmann machines. AISTATS.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgenerative import DBM, DBMClassifier
+    >>> rng = np.random.default_rng(0)
+    >>> X = (rng.random((60, 6)) < 0.5).astype(float)
+    >>> y = (X[:, 0] + X[:, 1] > 1).astype(int)
+    >>> clf = DBMClassifier(DBM((4, 3), max_iter=2, random_state=0), max_iter=50,
+    ...                     learning_rate=0.05, random_state=0).fit(X, y)
+    >>> bool(clf.score(X, y) > 0.9)
+    True
+    """
+
+    _parameter_constraints: dict = {
+        "dbm": [DBM, None],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "shuffle": ["boolean"],
+        "verbose": ["verbose"],
+        "random_state": ["random_state"],
+    }
+
+    _state_names = ("mlp_", "_optimizer", "random_state_")
+    _parameter_names = ("_flat_parameters",)
+
+    def __init__(self, dbm=None, *, learning_rate=1e-3, max_iter=30, batch_size=100,
+                 alpha=1e-5, shuffle=True, verbose=0, random_state=None):
+        self.dbm = dbm
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.alpha = alpha
+        self.shuffle = shuffle
+        self.verbose = verbose
+        self.random_state = random_state
+
+    @property
+    def _flat_parameters(self):
+        return np.concatenate([np.ravel(v) for v in self.mlp_.params.values()])
+
+    @_fit_context(prefer_skip_nested_validation=False)
+    def fit(self, X, y):
+        """Train the DBM on X, then fine-tune the MLP on (X, y).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self : DBMClassifier
+        """
+        X, y = validate_data(self, X, y, dtype=(np.float64, np.float32))
+        check_classification_targets(y)
+        self._encoder = LabelEncoder().fit(y)
+        self.classes_ = self._encoder.classes_
+        y_idx = self._encoder.transform(y)
+        rng = self.random_state_ = check_generator(self.random_state)
+        self.dbm_ = clone(self.dbm if self.dbm is not None else DBM()).fit(X)
+        features = augmented_input(self.dbm_, X)
+        self.mlp_ = mlp_from_dbm(self.dbm_, len(self.classes_), rng)
+        self._optimizer = Adam(self.mlp_.params, self.learning_rate, maximize=False)
+        self.n_iter_ = 0
+        self._labels = y_idx
+        try:
+            self._fit_epochs(features, self.max_iter, rng, verbose=self.verbose)
+        finally:
+            del self._labels
+        return self
+
+    def _run_epoch(self, features, rng, progress):
+        n = features.shape[0]
+        rows = rng.permutation(n) if self.shuffle else np.arange(n)
+        loss = softmax_classifier_epoch(
+            self.mlp_, self._optimizer, features, self._labels, rows, self.batch_size,
+            alpha=self.alpha, progress=progress,
+        )
+        return {"cross-entropy": loss}
+
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+        return softmax(self.mlp_.predict(augmented_input(self.dbm_, X)))
+
+    def predict(self, X):
+        """Most probable class of each row.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+        """
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]

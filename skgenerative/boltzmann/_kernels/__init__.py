@@ -1,0 +1,59 @@
+"""Numba kernels of the Boltzmann family, one role per module.
+
+* ``_elementwise``: sigmoid with a bias, Bernoulli sampling, column sums,
+  the hidden conditional;
+* ``_sparse``: products with a sparse visible layer (gather / scatter);
+* ``_gibbs``: block-Gibbs sweeps of RBMs;
+* ``_rbm_epoch``: one CD-k / PCD-k epoch of a binary RBM;
+* ``_gaussian_epoch``: one CD-k / PCD-k epoch of a Gaussian-Bernoulli RBM;
+* ``_enumeration``: exact log partition function by enumeration;
+* ``_dbm``: DBM mean field and block Gibbs;
+* ``_pretraining``: the tied-copies RBM epoch of DBM pretraining;
+* ``_ais``: annealed importance sampling of RBMs and DBMs.
+
+Conventions: weights ``W`` have shape ``(n_hidden, n_visible)`` (scikit-learn's
+``components_``), all 2-D arrays are C-contiguous, and every kernel works for
+float32 and float64. Matrix products go to BLAS through
+:func:`skgenerative.utils._blas.gemm`; the kernels fuse the elementwise work
+around them (sigmoid, sampling, centring, scaling). Random numbers come from
+the ``np.random.Generator`` passed in, so results are reproducible and equal to
+the numpy twins in ``tests/boltzmann/_reference.py``.
+
+The names the models and tests use are imported here, so callers write
+``from . import _kernels`` and ``_kernels._sgd_epoch_bernoulli(...)``.
+"""
+
+from ._ais import _ais_bernoulli, _ais_dbm, _ais_dbm_gaussian, _ais_gaussian_bernoulli
+from ._dbm import _bottom_up_dbm, _dbm_layer_input, _gibbs_dbm, _mean_field_dbm
+from ._enumeration import _log_partition_enum
+from ._gaussian_epoch import _sgd_epoch_gaussian
+from ._gibbs import _gibbs_bernoulli, _gibbs_gaussian
+from ._pretraining import _sgd_epoch_scaled_rbm
+from ._rbm_epoch import _sgd_epoch_bernoulli
+from ._sparse import (
+    _GATHER_MIN_HIDDEN,
+    _nonzero_pattern,
+    _sparse_product,
+    _sparse_transpose_product_add,
+)
+
+__all__ = [
+    "_GATHER_MIN_HIDDEN",
+    "_ais_bernoulli",
+    "_ais_dbm",
+    "_ais_dbm_gaussian",
+    "_ais_gaussian_bernoulli",
+    "_bottom_up_dbm",
+    "_dbm_layer_input",
+    "_gibbs_bernoulli",
+    "_gibbs_dbm",
+    "_gibbs_gaussian",
+    "_log_partition_enum",
+    "_mean_field_dbm",
+    "_nonzero_pattern",
+    "_sgd_epoch_bernoulli",
+    "_sgd_epoch_gaussian",
+    "_sgd_epoch_scaled_rbm",
+    "_sparse_product",
+    "_sparse_transpose_product_add",
+]

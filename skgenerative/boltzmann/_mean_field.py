@@ -1,0 +1,161 @@
+"""Mean-field inference in a deep Boltzmann machine (eqs. 20.33-20.34), its
+variational bound (eq. 20.35), and the centred parametrisation (eq. 20.37):
+sufficient statistics and the maps between centred and plain parameters.
+
+Conventions (layer order, weight layout, energy) are those of
+``_dbm.py``. The hot loops are the kernels of ``_kernels/_dbm.py``.
+"""
+
+import numpy as np
+from scipy.special import xlogy
+
+from . import _kernels
+
+
+def _as_tuple(arrays, dtype):
+    return tuple(np.ascontiguousarray(a, dtype=dtype) for a in arrays)
+
+
+def _fold_precision(Ws, precision):
+    """Weights with the visible precision folded into the bottom layer,
+    ``W_0 * beta`` (what the Gaussian kernels take); unchanged if None.
+    Folded weights are all fresh copies: a numba tuple must not mix
+    writable and read-only arrays (e.g. a model loaded from a memmap)."""
+    if precision is None:
+        return list(Ws)
+    W0 = np.asarray(Ws[0])
+    return [W0 * np.asarray(precision, dtype=W0.dtype)] + [np.array(W) for W in Ws[1:]]
+
+
+def _beta(precision, dtype):
+    """The kernels' visible precisions: empty for binary visibles."""
+    if precision is None:
+        return np.zeros(0, dtype=dtype)
+    return np.ascontiguousarray(precision, dtype=dtype)
+
+
+def mean_field(V, Ws, bs, *, n_iter=30, tol=1e-6, observed=None, init=None,
+               precision=None):
+    """Mean-field posterior Q(h | v) of a DBM (eqs. 20.33-20.34).
+
+    Parameters
+    ----------
+    V : ndarray of shape (n_samples, n_visible)
+    Ws, bs : sequences of arrays
+        Weights (``Ws[l]`` of shape ``(n_{l+1}, n_l)``) and biases (visible first).
+    n_iter : int
+        Maximum number of fixed-point iterations (odd layers, then even ones).
+    tol : float
+        Stop when no unit changes by more than ``tol``.
+    observed : ndarray of shape (n_samples, n_visible) or None
+        If given, visible entries where ``observed == 0`` are updated too.
+    init : list of arrays or None
+        Starting values of the hidden layers; None does an upward pass with
+        doubled inputs below the top.
+    precision : ndarray of shape (n_visible,) or None
+        Precisions of Gaussian visibles; None for binary visibles. Unobserved
+        Gaussian visibles take their conditional mean ``b_0 + W_0^T q_1``.
+
+    Returns
+    -------
+    Q : list of ndarray
+        ``Q[0]`` is the (possibly imputed) visible layer, ``Q[l]`` the
+        posterior means of hidden layer ``l``.
+    n_iter_run : int
+    """
+    dtype = Ws[0].dtype
+    Ws, bs = _as_tuple(_fold_precision(Ws, precision), dtype), _as_tuple(bs, dtype)
+    m = V.shape[0]
+    Q = [np.array(V, dtype=dtype, order="C")]
+    if init is None:
+        Q += [np.empty((m, b.shape[0]), dtype=dtype) for b in bs[1:]]
+        Q = tuple(Q)
+        _kernels._bottom_up_dbm(Q, Ws, bs)
+    else:
+        Q = tuple(Q + [np.array(q, dtype=dtype, order="C") for q in init])
+    if observed is None:
+        mask = np.zeros((0, 0), dtype=dtype)
+    else:
+        mask = np.ascontiguousarray(observed, dtype=dtype)
+    n_run = _kernels._mean_field_dbm(Q, Ws, bs, mask, int(n_iter), float(tol),
+                                     _beta(precision, dtype))
+    return list(Q), int(n_run)
+
+
+def expected_neg_energy(Q, Ws, bs, precision=None):
+    """``-E_Q[E(v, h)]`` per row for a factorial Q (Q[0] = v clamped).
+
+    With Gaussian visibles (``precision``) the visible terms are
+    ``-1/2 sum_j beta_j (v_j - b_0j)^2 + q_1^T W_0 (beta v)``.
+    """
+    total = np.zeros(Q[0].shape[0])
+    if precision is None:
+        for l, W in enumerate(Ws):
+            total += np.einsum("ij,ij->i", Q[l] @ W.T, Q[l + 1], dtype=np.float64)
+        for l, b in enumerate(bs):
+            total += Q[l] @ b.astype(np.float64)
+        return total
+    beta = np.asarray(precision, dtype=np.float64)
+    V = Q[0].astype(np.float64)
+    total -= 0.5 * ((V - bs[0]) ** 2 @ beta)
+    total += expected_neg_energy([V * beta] + list(Q[1:]), Ws,
+                                 [np.zeros_like(bs[0])] + list(bs[1:]))
+    return total
+
+
+def bernoulli_entropy(Q):
+    """Entropy of the factorial hidden layers of Q (nats, per row)."""
+    total = np.zeros(Q[0].shape[0])
+    for q in Q[1:]:
+        q = q.astype(np.float64)
+        total -= (xlogy(q, q) + xlogy(1 - q, 1 - q)).sum(axis=1)
+    return total
+
+
+def elbo_unnormalized(Q, Ws, bs, precision=None):
+    """``L(v, Q) + log Z`` (eq. 20.35 without ``-log Z``), per row; with
+    Gaussian visibles (``precision``) a log-density bound up to ``log Z``."""
+    return expected_neg_energy(Q, Ws, bs, precision) + bernoulli_entropy(Q)
+
+
+def centered_statistics(S, mu):
+    """Sufficient statistics ``<(s_{l+1}-mu)^T (s_l-mu)>`` and ``<s_l>`` of a
+    batch of (mean-field or sampled) states (eq. 20.37 with offsets ``mu``)."""
+    m = S[0].shape[0]
+    C = [s - u for s, u in zip(S, mu)]
+    pair = [C[l + 1].T @ C[l] / m for l in range(len(S) - 1)]
+    means = [s.mean(axis=0) for s in S]
+    return pair, means
+
+
+def plain_parameters(cW, cb, mu):
+    """Fold offsets into plain-energy parameters (same distribution).
+
+    ``-(x - mu)^T U (x - mu) - (x - mu).b'`` equals, up to a constant, the
+    plain energy with ``W = W'`` and ``b_l = b'_l - W'_{l-1} mu_{l-1} -
+    W'_l^T mu_{l+1}``.
+    """
+    L = len(cW)
+    bs = []
+    for l in range(L + 1):
+        b = cb[l].copy()
+        if l > 0:
+            b -= cW[l - 1] @ mu[l - 1]
+        if l < L:
+            b -= mu[l + 1] @ cW[l]
+        bs.append(b)
+    return [W.copy() for W in cW], bs
+
+
+def centered_parameters(Ws, bs, mu):
+    """Inverse of :func:`plain_parameters`."""
+    L = len(Ws)
+    cb = []
+    for l in range(L + 1):
+        b = bs[l].copy()
+        if l > 0:
+            b += Ws[l - 1] @ mu[l - 1]
+        if l < L:
+            b += mu[l + 1] @ Ws[l]
+        cb.append(b)
+    return [W.copy() for W in Ws], cb

@@ -1,0 +1,185 @@
+"""Greedy layer-wise pretraining of a deep Boltzmann machine (§20.4.4): RBMs
+with tied copies of their layers, composed into the DBM.
+
+Conventions (layer order, weight layout, energy) are those of
+``_dbm.py``. The epoch kernels are ``_kernels/_pretraining.py`` (binary
+visibles) and ``_kernels/_gaussian_epoch.py`` (Gaussian visibles).
+"""
+
+import numpy as np
+from scipy.special import expit, logit
+from threadpoolctl import threadpool_limits
+
+from . import _kernels
+from ._gaussian_rbm import _from_standardized
+from ._mean_field import _as_tuple
+
+#: In the standardized space of Gaussian visibles a parameter this large only
+#: comes from diverging gradient steps (the Gaussian RBM's known instability).
+_DIVERGED = 1e6
+
+
+def pretraining_scales(n_layers):
+    """Copies ``(up, down)`` and weight factor of each pretraining RBM.
+
+    ``up`` tied copies of the RBM's visible layer (its hidden units receive
+    ``up W v``), ``down`` tied copies of its hidden layer (its visible units
+    receive ``down W^T h``), and the factor its weights are multiplied by in
+    the DBM: ``(2, 1, 1)`` for the bottom RBM, ``(1, 2, 1)`` for the top one,
+    ``(1, 1, 1/2)`` in between, ``(1, 1, 1)`` for a single hidden layer (an
+    ordinary RBM).
+    """
+    if n_layers == 1:
+        return [(1.0, 1.0, 1.0)]
+    rules = []
+    for l in range(n_layers):
+        if l == 0:
+            rules.append((2.0, 1.0, 1.0))
+        elif l == n_layers - 1:
+            rules.append((1.0, 2.0, 1.0))
+        else:
+            rules.append((1.0, 1.0, 0.5))
+    return rules
+
+
+def fit_scaled_rbm(X, n_hidden, up, down, *, learning_rate, batch_size, n_epochs, rng):
+    """Fit the RBM of DBM pretraining, with ``up`` tied copies of the visible
+    layer and ``down`` tied copies of the hidden layer, by PCD-1.
+
+    On data, ``P(h = 1 | v) = sigmoid(up W v + c)``; in the chains each
+    visible copy is drawn from ``sigmoid(down W^T h + b)`` and each hidden
+    copy from ``sigmoid(W (v_1 + ... + v_up) + c)`` (kernel
+    ``_sgd_epoch_scaled_rbm``). The same initialisation, batches and update
+    as ``BernoulliRBM`` (defaults: PCD-1, no momentum, constant learning
+    rate), which it is for ``up = down = 1``.
+
+    Returns
+    -------
+    W, b, c : ndarrays of shapes (n_hidden, n_features), (n_features,), (n_hidden,)
+    """
+    dtype = X.dtype
+    n, nv = X.shape
+    W = np.ascontiguousarray(rng.normal(0.0, 0.01, (n_hidden, nv)), dtype=dtype)
+    b = logit(np.clip(X.mean(axis=0), 1e-3, 1 - 1e-3)).astype(dtype)
+    c = np.zeros(n_hidden, dtype=dtype)
+    params = (W, b, c)
+    velocity = tuple(np.zeros_like(a) for a in params)
+    offsets = (np.zeros(nv, dtype=dtype), np.zeros(n_hidden, dtype=dtype))
+    chains = np.zeros((batch_size, n_hidden), dtype=dtype)
+    hyper = np.array([learning_rate, 0.0, 0.0, 0.0, 0.0, 1, 1.0, up, down], dtype=np.float64)
+    n_batches = int(np.ceil(n / batch_size))
+    bounds = (np.arange(n_batches + 1, dtype=np.int64) * n) // n_batches
+    X = np.ascontiguousarray(X)
+    with threadpool_limits(limits=1 if batch_size <= 256 else None, user_api="blas"):
+        for _ in range(n_epochs):
+            rows = rng.permutation(n)
+            _kernels._sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets,
+                                           chains, hyper, rng)
+    return W, b, c
+
+
+def fit_scaled_gaussian_rbm(X, n_hidden, up, precision, scaling, *, learning_rate,
+                            batch_size, n_epochs, rng):
+    """Fit the bottom RBM of DBM pretraining with Gaussian visibles of
+    precisions ``precision`` and ``up`` tied copies of the visible layer, by
+    PCD-1 in the standardized space (``scaling = (mean, std)``).
+
+    The copy mean of ``up`` tied Gaussian copies, each ``N(b + W^T h, 1 /
+    beta)``, is ``N(b + W^T h, 1 / (up beta))``, and the hidden units receive
+    ``W (beta (v_1 + ... + v_up)) = W ((up beta) v)`` on data: the
+    tied-copies RBM is the Gaussian-Bernoulli RBM with precision ``up beta``
+    (its gradient is the sum of the per-copy gradients). So this is the
+    epoch kernel of :class:`GaussianBernoulliRBM` (``_sgd_epoch_gaussian``,
+    fixed precision) with that precision, initialised as the RBM is (small
+    weights and zero biases in the standardized space).
+
+    Returns
+    -------
+    W, b, c : float64 ndarrays of shapes (n_hidden, n_features), (n_features,),
+        (n_hidden,) in the units of the data (the DBM's bottom-layer
+        parameters for visible precision ``precision``).
+    """
+    dtype = X.dtype
+    n, nv = X.shape
+    mean, std = scaling
+    beta = np.asarray(precision, dtype=np.float64)
+    W_z = rng.normal(0.0, 0.01, (n_hidden, nv))
+    s_z = np.log(up * beta) + 2 * np.log(std)
+    params = _as_tuple((W_z, np.zeros(nv), np.zeros(n_hidden), s_z), dtype)
+    velocity = tuple(np.zeros_like(a) for a in params)
+    chains = np.zeros((batch_size, n_hidden), dtype=dtype)
+    hyper = np.array([learning_rate, 0.0, 0.0, 0.0, 0.0, 1, 1.0, -np.inf], dtype=np.float64)
+    kernel_scaling = _as_tuple((mean, 1.0 / std, s_z), dtype)
+    n_batches = int(np.ceil(n / batch_size))
+    bounds = (np.arange(n_batches + 1, dtype=np.int64) * n) // n_batches
+    X = np.ascontiguousarray(X)
+    with threadpool_limits(limits=1 if batch_size <= 256 else None, user_api="blas"):
+        for epoch in range(n_epochs):
+            rows = rng.permutation(n)
+            _kernels._sgd_epoch_gaussian(X, rows, bounds, params, velocity, kernel_scaling,
+                                         chains, hyper, rng)
+            if not all(np.all(np.abs(p) < _DIVERGED) for p in params):  # NaN fails too
+                raise FloatingPointError(
+                    f"Pretraining of the Gaussian bottom RBM diverged in epoch {epoch + 1} "
+                    f"(parameters blew up); lower pretrain_learning_rate (now "
+                    f"{learning_rate})."
+                )
+    W, b, c, _ = _from_standardized(*(p.astype(np.float64) for p in params), mean, std)
+    return W, b, c
+
+
+def pretrain_layers(X, sizes, *, learning_rate, batch_size, n_epochs, rng,
+                    precision=None, scaling=None):
+    """Greedy layer-wise pretraining of a DBM (§20.4.4).
+
+    Composition rule (Salakhutdinov & Hinton 2009; the spec's §20.4.4): RBM
+    ``l`` models layer ``l-1`` (visible) and layer ``l`` (hidden), with the
+    copies and weight factor of :func:`pretraining_scales`. The bottom RBM
+    is trained with two tied copies of each visible unit (its hidden units
+    receive ``2 W v`` on data), the top RBM with two tied copies of the top
+    layer (its visible units receive ``W^T (h_1 + h_2)``), each inserted
+    into the DBM with its weights unchanged; the RBMs in between are
+    ordinary RBMs whose weights are halved before insertion. So every DBM
+    layer receives half of the input each neighbouring RBM trained it with.
+    The data of RBM ``l+1`` is RBM ``l``'s posterior ``sigmoid(up W h +
+    c)``. The bias of a layer shared by two RBMs is the mean of the two
+    RBMs' biases (the visible bias comes from the bottom RBM, the top bias
+    from the top one).
+
+    With Gaussian visibles (``precision``, and the standardization ``scaling
+    = (mean, std)`` of the data) the bottom RBM is a Gaussian-Bernoulli RBM
+    with two tied copies of the visible layer (:func:`fit_scaled_gaussian_rbm`;
+    one copy for a single hidden layer) and passes ``sigmoid(up W (beta v) +
+    c)`` up.
+
+    Returns
+    -------
+    Ws, bs : lists of float64 arrays (DBM weights and biases, visible first)
+    rbms : list of dict
+        Per RBM: ``components``, ``intercept_visible``, ``intercept_hidden``,
+        ``scales`` ``(up, down)`` and ``weight_factor``.
+    """
+    L = len(sizes)
+    Ws, hidden_b, visible_b, rbms = [], [], [], []
+    H = np.ascontiguousarray(X)
+    for l, ((up, down, factor), n) in enumerate(zip(pretraining_scales(L), sizes)):
+        gaussian = l == 0 and precision is not None
+        if gaussian:
+            W, b, c = fit_scaled_gaussian_rbm(H, n, up, precision, scaling,
+                                              learning_rate=learning_rate,
+                                              batch_size=batch_size, n_epochs=n_epochs, rng=rng)
+        else:
+            W, b, c = fit_scaled_rbm(H, n, up, down, learning_rate=learning_rate,
+                                     batch_size=batch_size, n_epochs=n_epochs, rng=rng)
+        rbms.append(dict(components=W, intercept_visible=b, intercept_hidden=c,
+                         scales=(up, down), weight_factor=factor))
+        Ws.append(factor * W.astype(np.float64))
+        visible_b.append(b.astype(np.float64))
+        hidden_b.append(c.astype(np.float64))
+        if l < L - 1:
+            inputs = H * np.asarray(precision, dtype=H.dtype) if gaussian else H
+            H = np.ascontiguousarray(expit(up * (inputs @ W.T) + c), dtype=X.dtype)
+    bs = [visible_b[0]]
+    for l in range(1, L + 1):
+        bs.append(0.5 * (hidden_b[l - 1] + visible_b[l]) if l < L else hidden_b[l - 1])
+    return Ws, bs, rbms
