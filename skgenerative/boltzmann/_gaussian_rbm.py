@@ -391,7 +391,7 @@ class GaussianBernoulliRBM(BaseRBM):
         # dense only: the quadratic energy term makes sparsity useless
         return validate_data(self, X, dtype=(np.float64, np.float32), reset=reset)
 
-    def _n_epochs(self):
+    def _max_epochs(self):
         return self.max_iter
 
     def _ensure_contiguous_state(self):
@@ -417,10 +417,10 @@ class GaussianBernoulliRBM(BaseRBM):
     def _initial_precision(self, variance):
         return _initial_precision(self.precision, variance, self.min_variance)
 
-    def _initialize(self, X, rng):
+    def _initialize(self, X, y, rng=None, *, partial=False):
         # reject a bad precision before any fitted attribute is set
         self._initial_precision(np.ones(X.shape[1]))
-        super()._initialize(X, rng)
+        super()._initialize(X, y, rng, partial=partial)
 
     # ------------------------------------------------------------ unit hooks
     def _init_visible(self, X, rng):
@@ -524,7 +524,7 @@ class GaussianBernoulliRBM(BaseRBM):
             stats["log-likelihood"] = float(np.mean(self.score_samples(Xm)))
         return stats
 
-    def _validation_score(self, X_val):
+    def _validation_score(self, X_val, y_val):
         if self._enumerated_units() <= _CHEAP_ENUMERATION_UNITS:
             return float(np.mean(self.score_samples(X_val)))
         recon = self._mean_visibles(expit(self._hidden_input(X_val)))

@@ -23,9 +23,8 @@ from sklearn.base import (
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
 
-from ..base import EpochLoopMixin, GenerativeMixin
+from ..base import GenerativeMixin, TrainableMixin
 from ..exceptions import PartitionFunctionError
 from ..utils.random import check_generator, draw_seed
 from ..utils.validation import resolve_dtype, warn_if_not_binary
@@ -39,16 +38,6 @@ _SPARSE_CHUNK_ROWS = 2048
 #: Enumerated states below which the exact log-likelihood is cheap enough to
 #: report every epoch (verbose, early stopping).
 _CHEAP_ENUMERATION_UNITS = 16
-#: Below this many multiply-adds per training GEMM ((batch + chains) x
-#: n_features x n_components) BLAS is pinned to one thread. Two-thread
-#: OpenBLAS waits for the other core at every GEMM: when that core is busy
-#: (GridSearchCV workers, other jobs) an epoch gets 10-25x slower (measured:
-#: our 500-unit, batch-100 epoch took 7.3 s instead of 0.3 s at load 3;
-#: scikit-learn's 25-unit, batch-100 epoch 5.6 s instead of 0.24 s), while
-#: on an idle machine two threads gain only 1.25-1.4x on these shapes
-#: (DESIGN.md §4, benchmarks/README.md). Only GEMMs of tens of milliseconds,
-#: where a scheduler delay does not matter, get more threads.
-_SINGLE_THREAD_MACS = 2**30
 #: Rows used for the per-epoch statistics printed when verbose.
 _MONITOR_ROWS = 1000
 
@@ -73,7 +62,7 @@ class BaseRBM(
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     GenerativeMixin,
-    EpochLoopMixin,
+    TrainableMixin,
     BaseEstimator,
 ):
     """Shared machinery of RBMs with binary hidden units. Not public."""
@@ -175,7 +164,17 @@ class BaseRBM(
         return dtype
 
     # ----------------------------------------------------------- fitting
-    def _initialize(self, X, rng):
+    def _check_training_data(self, X, y, *, reset):
+        X = self._validate_X(X, reset=reset)
+        self._check_support(X)
+        return X, None
+
+    def _is_initialized(self):
+        return hasattr(self, "components_")
+
+    def _initialize(self, X, y, rng=None, *, partial=False):
+        if rng is None:  # the DBN's stacked initialisation calls _initialize(X, rng)
+            rng = y
         dtype = self._compute_dtype(X)
         nh, nv = self.n_components, X.shape[1]
         self.components_ = np.ascontiguousarray(
@@ -221,16 +220,23 @@ class BaseRBM(
     def _offset_rate(self):
         return 0.0
 
-    def _run_epoch(self, X, rng, progress):
+    def _training_data(self, X, y):
+        self._ensure_contiguous_state()
+        if not sp.issparse(X):
+            X = np.ascontiguousarray(X, dtype=self.components_.dtype)
+        return X, y
+
+    def _blas_work(self, X):
+        # the largest product of a step: the stacked batch and chains times W
+        stacked_rows = self.batch_size + self.h_samples_.shape[0]
+        return stacked_rows * self.components_.shape[0] * self.components_.shape[1]
+
+    def _run_epoch(self, X, y, rng, progress, *, shuffle):
         n = X.shape[0]
-        rows = rng.permutation(n) if self.shuffle else np.arange(n)
+        rows = rng.permutation(n) if shuffle else np.arange(n)
         hyper = self._hyper(self._current_learning_rate)
         n_batches = int(np.ceil(n / self.batch_size))
-        stacked_rows = self.batch_size + self.h_samples_.shape[0]
-        macs = stacked_rows * self.components_.shape[0] * self.components_.shape[1]
-        limit = 1 if macs < _SINGLE_THREAD_MACS else None
-        with threadpool_limits(limits=limit, user_api="blas"):
-            self._run_batches(X, rows, n_batches, hyper, rng, progress)
+        self._run_batches(X, rows, n_batches, hyper, rng, progress)
         self._log_partition = self._log_partition_ci = None
         return self._monitor(X)
 
@@ -269,72 +275,13 @@ class BaseRBM(
             stats["pseudo-likelihood"] = float(np.mean(self.pseudo_likelihood(Xm)))
         return stats
 
-    def _validation_score(self, X_val):
+    def _validation_score(self, X_val, y_val):
         if self._enumerated_units() <= _CHEAP_ENUMERATION_UNITS:
             return float(np.mean(self.score_samples(X_val)))
         return float(np.mean(self.pseudo_likelihood(X_val)))
 
-    def _split_validation(self, X, rng):
-        if not self.early_stopping:
-            return X, None
-        n_val = max(1, int(round(self.validation_fraction * X.shape[0])))
-        if X.shape[0] - n_val < 1:
-            raise ValueError(
-                f"early_stopping needs at least 2 samples, got {X.shape[0]}."
-            )
-        perm = rng.permutation(X.shape[0])
-        return X[np.sort(perm[n_val:])], X[np.sort(perm[:n_val])]
-
-    def _n_epochs(self):
+    def _max_epochs(self):
         return self.n_iter
-
-    def _fit(self, X):
-        """Validate, initialise (unless warm), train for the configured epochs."""
-        warm = self.warm_start and hasattr(self, "components_")
-        # a warm start keeps the fitted feature count: other data is an error
-        X = self._validate_X(X, reset=not warm)
-        self._check_support(X)
-        rng = self.random_state_ if warm else check_generator(self.random_state)
-        if not warm:
-            self.random_state_ = rng
-            self._initialize(X, rng)
-        self._ensure_contiguous_state()
-        X_train, X_val = self._split_validation(X, rng)
-        if not sp.issparse(X_train):
-            X_train = np.ascontiguousarray(X_train, dtype=self.components_.dtype)
-        self._fit_epochs(
-            X_train,
-            self._n_epochs(),
-            rng,
-            X_val=X_val,
-            tol=self.tol if self.early_stopping else None,
-            n_iter_no_change=self.n_iter_no_change,
-            verbose=self.verbose,
-        )
-        return self
-
-    def _partial_fit(self, X):
-        """One pass over the block X in minibatches, in order (no shuffle).
-
-        The first call initialises from its block; later calls keep the
-        chains, momentum and random stream, so a sequence of blocks gives the
-        same model as ``fit`` on the same batches in the same order.
-        """
-        first = not hasattr(self, "components_")
-        X = self._validate_X(X, reset=first)
-        self._check_support(X)
-        if first:
-            self.random_state_ = check_generator(self.random_state)
-            self._initialize(X, self.random_state_)
-        self._ensure_contiguous_state()
-        if not sp.issparse(X):
-            X = np.ascontiguousarray(X, dtype=self.components_.dtype)
-        shuffle, self.shuffle = self.shuffle, False
-        try:
-            self._fit_epochs(X, 1, self.random_state_, verbose=self.verbose)
-        finally:
-            self.shuffle = shuffle
-        return self
 
     def _begin_epoch(self, epoch, n_epochs):
         if self.learning_rate_schedule == "linear":
