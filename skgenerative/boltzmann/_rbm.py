@@ -13,7 +13,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.special import expit, logit
+from scipy.special import expit
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -27,9 +27,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..base import GenerativeMixin, TrainableMixin
 from ..exceptions import PartitionFunctionError
 from ..utils.random import check_generator, draw_seed
-from ..utils.validation import resolve_dtype, warn_if_not_binary
-from . import _kernels
-from ._units import softplus
+from ..utils.validation import resolve_dtype
+from ._units import BernoulliUnits
 
 __all__ = ["BernoulliRBM"]
 
@@ -42,22 +41,6 @@ _CHEAP_ENUMERATION_UNITS = 16
 _MONITOR_ROWS = 1000
 
 
-def _binary_log_partition(W, b, c):
-    """Exact log Z of a binary RBM, enumerating the smaller layer.
-
-    ``W`` is (n_hidden, n_visible). Summing out the other layer analytically:
-    ``log Z = logsumexp_h [c.h + sum_j softplus(b_j + (W.T h)_j)]``.
-    """
-    W = np.ascontiguousarray(W, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    c = np.asarray(c, dtype=np.float64)
-    if W.shape[0] > W.shape[1]:  # enumerate the visible layer instead
-        W, b, c = np.ascontiguousarray(W.T), c, b
-    n_enum = W.shape[0]
-    n_blocks = 64 if n_enum >= 6 else 1
-    return float(_kernels._log_partition_enum(W, b, c, np.empty(0), n_blocks))
-
-
 class BaseRBM(
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
@@ -65,7 +48,20 @@ class BaseRBM(
     TrainableMixin,
     BaseEstimator,
 ):
-    """Shared machinery of RBMs with binary hidden units. Not public."""
+    """Shared machinery of RBMs with binary hidden units. Not public.
+
+    The visible layer is a unit-type object (``_visible_units``, see
+    ``_units.py``) that supplies the conditional means, sampling, free-energy
+    and log Z terms and chooses the training and Gibbs kernels; the hidden
+    layer is Bernoulli. A concrete RBM supplies the unit type, the layer's
+    own parameters (``_visible_params``), the initialisation and the epoch
+    kernel call.
+    """
+
+    #: The visible unit type (an instance: categorical units carry their
+    #: categories and are set at ``_initialize`` instead).
+    _visible_units = BernoulliUnits()
+    _hidden_units = BernoulliUnits()
 
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
@@ -111,41 +107,56 @@ class BaseRBM(
         """Run the family kernel over ``X[rows]``; batch i is
         ``rows[bounds[i]:bounds[i + 1]]``."""
 
-    @abstractmethod
+    def _visible_params(self):
+        """Fitted parameters of the visible layer besides its bias, as the
+        unit type's keywords (e.g. ``precision`` of Gaussian units)."""
+        return {}
+
+    # ------------------------------------------------- unit-type delegation
     def _free_energy(self, v):
         """F(v) = -log sum_h exp(-E(v, h)), per row."""
+        own = self._visible_units.energy(v, self.intercept_visible_, **self._visible_params())
+        return own + self._hidden_units.free_energy(self._hidden_input(v))
 
-    @abstractmethod
     def _hidden_input(self, v):
         """Total input to the hidden units (before the sigmoid)."""
+        s = self._visible_units.statistics(v, **self._visible_params())
+        return safe_sparse_dot(s, self.components_.T, dense_output=True) + self.intercept_hidden_
 
-    @abstractmethod
     def _mean_visibles(self, h):
         """E[v | h]."""
+        activation = h @ self.components_ + self.intercept_visible_
+        return self._visible_units.mean(activation, **self._visible_params())
 
-    @abstractmethod
     def _sample_visibles(self, h, rng):
         """A draw of v | h."""
+        return self._visible_units.sample(self._mean_visibles(h), rng, **self._visible_params())
 
-    @abstractmethod
     def _exact_log_partition(self):
         """log Z by enumeration of the smaller (or only enumerable) layer."""
+        return self._visible_units.log_partition(
+            self.components_, self.intercept_visible_, self.intercept_hidden_,
+            **self._visible_params(),
+        )
 
-    @abstractmethod
     def _enumerated_units(self):
         """Number of binary units the exact log Z enumerates."""
+        return self._visible_units.enumerated_units(self.components_)
 
-    @abstractmethod
     def _check_support(self, X):
         """Warn when X is outside the visible units' support."""
+        self._visible_units.check_support(X, type(self).__name__, stacklevel=4)
 
-    @abstractmethod
     def _fresh_visibles(self, n_samples, rng):
         """Starting states of new sampling chains (the independent base model)."""
+        return self._visible_units.fresh(n_samples, self.base_rate_, rng, **self._visible_params())
 
-    @abstractmethod
     def _gibbs_kernel(self, V, n_steps, rng):
         """Run ``n_steps`` block-Gibbs sweeps in place on V (float, C-contiguous)."""
+        self._visible_units.gibbs(
+            V, self.components_, self.intercept_visible_, self.intercept_hidden_,
+            n_steps, rng, **self._visible_params(),
+        )
 
     # ------------------------------------------------------------ validation
     def _validate_X(self, X, *, reset):
@@ -261,27 +272,38 @@ class BaseRBM(
             )
             progress(stop - start)
 
+    def _log_likelihood(self, V):
+        """-F(v) - log Z of rows already in the layer's representation."""
+        return -self._free_energy(V) - self.log_partition_
+
+    def _reconstruction_error(self, V):
+        Vd = V.toarray() if sp.issparse(V) else V
+        recon = self._mean_visibles(expit(self._hidden_input(Vd)))
+        return float(np.mean((Vd - recon) ** 2))
+
+    def _proxy_score(self, V):
+        """(name, value) of a cheap stand-in for the log-likelihood of a
+        large model: minus the reconstruction error unless overridden."""
+        return None, -self._reconstruction_error(V)
+
     def _monitor(self, X):
         """Statistics printed per epoch: cheap, on at most 1000 rows."""
         if not self.verbose:
             return {}
         Xm = X[:_MONITOR_ROWS]
-        Xd = Xm.toarray() if sp.issparse(Xm) else Xm
-        recon = self._mean_visibles(expit(self._hidden_input(Xd)))
-        stats = {"reconstruction error": float(np.mean((Xd - recon) ** 2))}
+        stats = {"reconstruction error": self._reconstruction_error(Xm)}
         if self._enumerated_units() <= _CHEAP_ENUMERATION_UNITS:
-            stats["log-likelihood"] = float(np.mean(self.score_samples(Xm)))
+            stats["log-likelihood"] = float(np.mean(self._log_likelihood(Xm)))
         else:
-            stats["pseudo-likelihood"] = float(np.mean(self.pseudo_likelihood(Xm)))
+            name, value = self._proxy_score(Xm)
+            if name is not None:
+                stats[name] = value
         return stats
 
     def _validation_score(self, X_val, y_val):
         if self._enumerated_units() <= _CHEAP_ENUMERATION_UNITS:
-            return float(np.mean(self.score_samples(X_val)))
-        return float(np.mean(self.pseudo_likelihood(X_val)))
-
-    def _max_epochs(self):
-        return self.n_iter
+            return float(np.mean(self._log_likelihood(X_val)))
+        return self._proxy_score(X_val)[1]
 
     def _begin_epoch(self, epoch, n_epochs):
         if self.learning_rate_schedule == "linear":
@@ -322,7 +344,7 @@ class BaseRBM(
         -------
         v : ndarray of shape (n_samples, n_features_in_)
         """
-        return self._mean_visibles(self._check_hidden(H))
+        return self._visible_units.decode(self._mean_visibles(self._check_hidden(H)))
 
     def _check_hidden(self, H):
         check_is_fitted(self)
@@ -369,7 +391,8 @@ class BaseRBM(
         -------
         v : ndarray of shape (n_samples, n_features_in_)
         """
-        return self._sample_visibles(self._check_hidden(H), self._rng(random_state))
+        V = self._sample_visibles(self._check_hidden(H), self._rng(random_state))
+        return self._visible_units.decode(V)
 
     def _sample_hiddens(self, v, rng):
         p = self._mean_hiddens(v)
@@ -418,7 +441,7 @@ class BaseRBM(
             v = v.toarray()
         V = np.array(v, dtype=self.components_.dtype, order="C")
         self._gibbs_kernel(V, 1, self._rng(None))
-        return V
+        return self._visible_units.decode(V)
 
     def sample(self, n_samples=1, *, n_steps=1000, init="random", random_state=None):
         """Draw samples by block Gibbs sampling.
@@ -460,7 +483,7 @@ class BaseRBM(
             raise ValueError(f"init must be 'random' or 'persistent', got {init!r}.")
         V = np.ascontiguousarray(V, dtype=self.components_.dtype)
         self._gibbs_kernel(V, n_steps, rng)
-        return V
+        return self._visible_units.decode(V)
 
     # ------------------------------------------------------------ likelihood
     @property
@@ -807,14 +830,12 @@ class BernoulliRBM(BaseRBM):
 
     # ------------------------------------------------------------ unit hooks
     def _init_visible(self, X, rng):
-        mean = np.asarray(X.mean(axis=0)).ravel()
-        # logit of the clipped data mean (Hinton's practical guide): the
-        # visible biases start as the independent model of the marginals
-        self.base_rate_ = logit(np.clip(mean, 1e-3, 1 - 1e-3)).astype(
-            self.components_.dtype
-        )
-        self.intercept_visible_ = self.base_rate_.copy()
+        init = self._visible_units.initial_parameters(X)
+        mean = init["mean"]
         dtype = self.components_.dtype
+        # the visible biases start as the independent model of the marginals
+        self.base_rate_ = init["bias"].astype(dtype)
+        self.intercept_visible_ = self.base_rate_.copy()
         if self.centering:
             self._offsets = (
                 np.asarray(mean, dtype=dtype).copy(),
@@ -830,7 +851,7 @@ class BernoulliRBM(BaseRBM):
         return 0.01 if self.centering else 0.0
 
     def _epoch_kernel(self, X, rows, bounds, hyper, rng):
-        _kernels._sgd_epoch_bernoulli(
+        self._visible_units.train_epoch(
             X,
             rows,
             bounds,
@@ -842,41 +863,11 @@ class BernoulliRBM(BaseRBM):
             rng,
         )
 
-    def _hidden_input(self, v):
-        return safe_sparse_dot(v, self.components_.T, dense_output=True) + self.intercept_hidden_
+    def _max_epochs(self):
+        return self.n_iter  # the drop-in keeps scikit-learn's name
 
-    def _free_energy(self, v):
-        visible_term = safe_sparse_dot(v, self.intercept_visible_)
-        return -np.asarray(visible_term).ravel() - softplus(self._hidden_input(v)).sum(axis=1)
-
-    def _mean_visibles(self, h):
-        return expit(h @ self.components_ + self.intercept_visible_)
-
-    def _sample_visibles(self, h, rng):
-        p = self._mean_visibles(h)
-        return (check_generator(rng).random(p.shape) < p).astype(p.dtype)
-
-    def _exact_log_partition(self):
-        return _binary_log_partition(
-            self.components_, self.intercept_visible_, self.intercept_hidden_
-        )
-
-    def _enumerated_units(self):
-        return min(self.components_.shape)
-
-    def _check_support(self, X):
-        warn_if_not_binary(X, stacklevel=4)
-
-    def _fresh_visibles(self, n_samples, rng):
-        p = np.broadcast_to(expit(self.base_rate_), (n_samples, self.n_features_in_))
-        return (rng.random(p.shape) < p).astype(self.components_.dtype)
-
-    def _gibbs_kernel(self, V, n_steps, rng):
-        H = np.empty((V.shape[0], self.n_components), dtype=V.dtype)
-        _kernels._gibbs_bernoulli(
-            V, self.components_, self.intercept_visible_, self.intercept_hidden_,
-            n_steps, rng, H,
-        )
+    def _proxy_score(self, V):
+        return "pseudo-likelihood", float(np.mean(self.pseudo_likelihood(V)))
 
     def pseudo_likelihood(self, X):
         """Stochastic pseudo-likelihood of each row (scikit-learn's score).

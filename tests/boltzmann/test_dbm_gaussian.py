@@ -19,7 +19,7 @@ from skgenerative.boltzmann._dbm import (
     exact_log_unnormalized_dbm,
     mean_field,
 )
-from skgenerative.boltzmann._gaussian_rbm import _gaussian_free_energy, _gaussian_log_partition
+from skgenerative.boltzmann._units import _gaussian_free_energy, _gaussian_log_partition
 from skgenerative.exceptions import OutOfSupportWarning
 
 from .. import _reference as ref
