@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..exceptions import OutOfSupportWarning, PartitionFunctionError
 from ._categorical_kernels import SGDHyper
-from ._rbm import BaseRBM
+from ._rbm_base import BaseRBM
 from ._units import CategoricalUnits
 
 __all__ = ["CategoricalRBM"]

@@ -23,13 +23,12 @@ from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
-from ._rbm import BaseRBM
-from ._units import (  # noqa: F401  (re-exported: _dbm.py imports them from here)
-    _LOG_PRECISION_MIN,
-    GaussianUnits,
+from ._rbm_base import BaseRBM
+from ._units import _LOG_PRECISION_MIN, GaussianUnits
+
+# _dbm.py still imports the Gaussian math from here; it lives in _units.py
+from ._units import (  # noqa: E402,F401
     _from_standardized,
-    _gaussian_free_energy,
-    _gaussian_log_partition,
     _initial_precision,
     _to_standardized,
     _warn_if_unscaled,
