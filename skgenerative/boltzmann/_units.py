@@ -20,6 +20,9 @@ units ``h`` by ``E(u, h) = E_u(u; b) - c.h - h.W s(u)``:
 ``free_energy(activation, bias)``
     ``-log sum_u exp(-E_u(u; b) + u.(activation - b))``, the term the layer
     contributes when summed (or integrated) out;
+``log_conditional(u, activation)``
+    ``log p(u | total input)`` per row: the layer's term in the likelihood
+    of a directed (DBN) layer or of a pseudo-likelihood;
 ``log_partition(W, b, c)``
     exact ``log Z`` of an RBM with this visible layer and binary hiddens
     (what enumeration needs), and ``enumerated_units(W)`` its cost;
@@ -218,6 +221,9 @@ class UnitType:
     def free_energy(self, activation, bias=None, **params):
         raise NotImplementedError
 
+    def log_conditional(self, values, activation, **params):
+        raise NotImplementedError
+
     def log_partition(self, W, b, c, **params):
         raise NotImplementedError
 
@@ -273,6 +279,11 @@ class BernoulliUnits(UnitType):
 
     def free_energy(self, activation, bias=None):
         return self.marginal_free_energy(activation)
+
+    @staticmethod
+    def log_conditional(values, activation):
+        # log sigmoid(a) for u = 1, log sigmoid(-a) for u = 0 (values in [0, 1])
+        return np.sum(values * activation - softplus(activation), axis=-1)
 
     def log_partition(self, W, b, c):
         return _binary_log_partition(W, b, c)
@@ -339,6 +350,12 @@ class GaussianUnits(UnitType):
         beta = np.asarray(precision, dtype=np.float64)
         square = 0.5 * ((activation**2 - bias**2) @ beta)
         return -square - 0.5 * np.sum(np.log(2 * np.pi / beta))
+
+    @staticmethod
+    def log_conditional(values, activation, precision):
+        beta = np.asarray(precision, dtype=np.float64)
+        square = ((values - activation) ** 2) @ beta
+        return -0.5 * square + 0.5 * np.sum(np.log(beta / (2 * np.pi)))
 
     def log_partition(self, W, b, c, precision):
         return _gaussian_log_partition(W, b, c, precision)
@@ -444,6 +461,10 @@ class CategoricalUnits(UnitType):
 
     def free_energy(self, activation, bias=None):
         return -_group_logsumexp(activation, self.offsets).sum(axis=1)
+
+    def log_conditional(self, values, activation):
+        norm = _group_logsumexp(activation, self.offsets).sum(axis=1)
+        return np.sum(values * activation, axis=1) - norm
 
     def log_partition(self, W, b, c):
         return _categorical_log_partition(W, b, c, self.offsets)

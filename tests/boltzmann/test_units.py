@@ -60,6 +60,37 @@ def test_log_partition_is_the_sum_over_h_of_the_free_energy_term(units, params):
     assert units.log_partition(W, b, c, **params) == pytest.approx(logsumexp(terms), rel=1e-10)
 
 
+_CATEGORICAL = CategoricalUnits([np.arange(2), np.arange(3)])
+
+
+@pytest.mark.parametrize(
+    "units, states, off_value",
+    [
+        (BernoulliUnits(), _hidden_states(3), lambda P: 1 - P),
+        (_CATEGORICAL, _CATEGORICAL.encode(np.array(list(itertools.product(range(2), range(3))))),
+         lambda P: np.ones_like(P)),
+    ],
+    ids=["bernoulli", "categorical"],
+)
+def test_log_conditional_is_normalised_and_matches_the_mean(units, states, off_value):
+    activation = np.random.default_rng(0).normal(size=(1, states.shape[1]))
+    log_p = units.log_conditional(states, np.repeat(activation, len(states), axis=0))
+    assert logsumexp(log_p) == pytest.approx(0.0, abs=1e-12)
+    # p(u | a) is the product of the conditional means of the units that are on
+    # (and of 1 - mean for binary units that are off)
+    P = units.mean(activation)
+    expected = np.prod(np.where(states == 1, P, off_value(P)), axis=1)
+    np.testing.assert_allclose(np.exp(log_p), expected, rtol=1e-12)
+
+
+def test_gaussian_log_conditional_is_the_normal_log_density():
+    from scipy.stats import norm
+
+    v, m, beta = np.array([[0.3, -1.0]]), np.array([[0.1, 0.5]]), np.array([2.0, 0.5])
+    expected = norm.logpdf(v, m, 1 / np.sqrt(beta)).sum()
+    assert GaussianUnits.log_conditional(v, m, beta)[0] == pytest.approx(expected)
+
+
 def test_gaussian_free_energy_term_is_the_integral_over_v():
     # -log integral exp(-1/2 beta (v - b)^2 + beta v (m - b)) dv, by quadrature
     beta, b, m = 2.0, 0.3, -0.4
@@ -140,6 +171,6 @@ def test_gaussian_standardisation_round_trips():
 def test_every_unit_type_follows_the_protocol():
     for cls in UNIT_TYPES.values():
         assert issubclass(cls, UnitType)
-        for method in ("mean", "sample", "free_energy", "log_partition",
+        for method in ("mean", "sample", "free_energy", "log_conditional", "log_partition",
                        "initial_parameters", "gibbs", "train_epoch"):
             assert getattr(cls, method) is not getattr(UnitType, method, None), (cls, method)
