@@ -59,7 +59,7 @@ def test_log_partition_matches_brute_force_over_the_joint_space():
 
 @pytest.mark.parametrize("n_hidden", [1, 7])
 def test_enumeration_kernel_matches_brute_force_in_blocks(n_hidden):
-    # 7 hidden units run in 64 parallel blocks of Gray-code states
+    # 7 hidden units run in 64 blocks of Gray-code states
     W, b, c = _random_params(n_hidden, SIZES, seed=n_hidden)
     got = ck._log_partition_enum_categorical(W, b, c, OFFSETS, 64 if n_hidden >= 6 else 1)
     assert got == pytest.approx(ref.categorical_rbm_log_partition_brute_force(W, b, c, SIZES),
