@@ -23,7 +23,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..exceptions import OutOfSupportWarning, PartitionFunctionError
 from ._categorical_kernels import SGDHyper
 from ._rbm_base import BaseRBM
-from ._units import CategoricalUnits
+from ._units import check_unit_type
 
 __all__ = ["CategoricalRBM"]
 
@@ -327,7 +327,9 @@ class CategoricalRBM(BaseRBM):
     # ----------------------------------------------------------- fitting
     def _initialize(self, X, y, rng=None, *, partial=False):
         categories = _learn_categories(X, self.categories)
-        units = CategoricalUnits(categories, handle_unknown=self.handle_unknown)
+        units = check_unit_type(
+            "categorical", categories=categories, handle_unknown=self.handle_unknown
+        )
         V = units.encode(X, dtype=self._compute_dtype(X), handle_unknown="error")
         self.categories_ = categories
         self.feature_offsets_ = units.offsets

@@ -24,7 +24,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from ._rbm_base import BaseRBM
-from ._units import _LOG_PRECISION_MIN, GaussianUnits
+from ._units import _LOG_PRECISION_MIN, check_unit_type
 
 # _dbm.py still imports the Gaussian math from here; it lives in _units.py
 from ._units import (  # noqa: E402,F401
@@ -207,7 +207,7 @@ class GaussianBernoulliRBM(BaseRBM):
         "min_variance": [Interval(Real, 0, None, closed="neither")],
     }
 
-    _visible_units = GaussianUnits()
+    _visible_units = check_unit_type("gaussian")
     _state_names = BaseRBM._state_names + ("precision_", "_velocity_precision")
     _parameter_names = BaseRBM._parameter_names + ("precision_",)
 

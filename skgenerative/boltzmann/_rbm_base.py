@@ -29,7 +29,7 @@ from ..base import GenerativeMixin, TrainableMixin
 from ..exceptions import PartitionFunctionError
 from ..utils.random import check_generator, draw_seed
 from ..utils.validation import resolve_dtype
-from ._units import BernoulliUnits
+from ._units import check_unit_type
 
 __all__ = ["BaseRBM"]
 
@@ -61,8 +61,8 @@ class BaseRBM(
 
     #: The visible unit type (an instance: categorical units carry their
     #: categories and are set at ``_initialize`` instead).
-    _visible_units = BernoulliUnits()
-    _hidden_units = BernoulliUnits()
+    _visible_units = check_unit_type("bernoulli")
+    _hidden_units = check_unit_type("bernoulli")
 
     _parameter_constraints: dict = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
@@ -335,6 +335,9 @@ class BaseRBM(
 
     def inverse_transform(self, H):
         """Mean of the visible units given hidden values, E[v | h].
+
+        For categorical visible units, the most probable category of each
+        feature instead (a value of ``categories_``).
 
         Parameters
         ----------
