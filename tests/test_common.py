@@ -17,6 +17,8 @@ import skgenerative
 #: Small settings so that the checks run fast; by estimator class name.
 CHECK_PARAMS = {
     "BernoulliRBM": dict(n_components=8, n_iter=3),
+    # the checks' real-valued data make every value a category: a wide layer
+    "CategoricalRBM": dict(n_components=4, max_iter=3),
     "DBN": dict(hidden_layer_sizes=(6, 4), max_iter=3, n_importance_samples=10),
     "DBNClassifier": dict(hidden_layer_sizes=(16,), max_iter=3, fine_tune_learning_rate=0.01,
                           fine_tune_iter=100),
@@ -45,7 +47,16 @@ CHECK_PARAMS = {
 }
 
 #: {class name: {check name: reason}}; never skip silently.
-EXPECTED_FAILED_CHECKS = {}
+EXPECTED_FAILED_CHECKS = {
+    "CategoricalRBM": {
+        "check_fit_idempotent": (
+            "scores a held-out split of real-valued data: every value is a category "
+            "unseen in training, which handle_unknown='error' (the default, as "
+            "OneHotEncoder's) rejects with a ValueError; scikit-learn checks its own "
+            "OneHotEncoder with handle_unknown='ignore' for the same reason"
+        ),
+    },
+}
 
 
 def _instances():

@@ -23,6 +23,7 @@ NOJIT_SUBSET = [
     ("tests/autoregressive", "twin"),
     ("tests/boltzmann/test_dbm.py", "twin"),
     ("tests/boltzmann/test_dbm_gaussian.py", "twin"),
+    ("tests/boltzmann/test_categorical_rbm.py", "twin or brute_force"),
 ]
 
 

@@ -1,5 +1,6 @@
 """Energy-based models (§20.1–20.8): RBMs, DBNs, DBMs and their unit types."""
 
+from ._categorical_rbm import CategoricalRBM
 from ._dbm import DBM
 from ._dbm_classifier import DBMClassifier
 from ._dbn import DBN
@@ -10,6 +11,7 @@ from ._rbm import BernoulliRBM
 
 __all__ = [
     "BernoulliRBM",
+    "CategoricalRBM",
     "DBM",
     "DBMClassifier",
     "DBN",

@@ -45,7 +45,7 @@ from ..utils.random import check_generator, draw_seed
 from ..utils.validation import resolve_dtype, warn_if_not_binary
 from . import _kernels
 from ._ais import ais_log_partition_dbm, ais_schedule, warn_if_unreliable
-from ._gaussian_rbm import _from_standardized, _initial_precision, _warn_if_unscaled
+from ._units import _from_standardized, _initial_precision, _warn_if_unscaled
 from ._enumeration import _enumerated_units, exact_log_partition_dbm
 from ._mean_field import (
     _as_tuple,
@@ -570,7 +570,7 @@ class DBM(
 
     def _standardize_plain(self, Ws, bs):
         """Plain parameters in the data space -> the standardized space."""
-        from ._gaussian_rbm import _to_standardized
+        from ._units import _to_standardized
 
         mean, std = self._scaling
         W0, b0, b1, _ = _to_standardized(

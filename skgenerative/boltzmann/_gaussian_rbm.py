@@ -16,106 +16,17 @@ gradient steps are well scaled whatever the units of the data; the fitted
 attributes are always the parameters of the density of the data as given.
 """
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import expit
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
-from ..exceptions import OutOfSupportWarning
-from . import _kernels
-from ._rbm import _CHEAP_ENUMERATION_UNITS, _MONITOR_ROWS, BaseRBM
-from ._units import GaussianUnits, softplus
+from ._rbm_base import BaseRBM
+from ._units import _LOG_PRECISION_MIN, check_unit_type
 
 __all__ = ["GaussianBernoulliRBM"]
-
-#: Learned precisions (in the standardized space) stay above this: a
-#: conditional standard deviation of at most 100 training standard deviations.
-_LOG_PRECISION_MIN = float(np.log(1e-4))
-#: A fixed precision times the data variance above this means the data are far
-#: wider than the model's conditional noise: probably unstandardised data.
-_SCALE_MISMATCH = 10.0
-
-
-def _gaussian_log_partition(W, b, c, beta):
-    """Exact log Z of a Gaussian-Bernoulli RBM, enumerating the hidden layer.
-
-    ``log Z = 1/2 sum_j log(2 pi / beta_j)
-    + logsumexp_h [c.h + 1/2 sum_j beta_j ((b + W.T h)_j^2 - b_j^2)]``.
-    """
-    W = np.ascontiguousarray(W, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    c = np.asarray(c, dtype=np.float64)
-    beta = np.asarray(beta, dtype=np.float64)
-    n_blocks = 64 if W.shape[0] >= 6 else 1
-    log_sum = _kernels._log_partition_enum(W, b, c, beta, n_blocks)
-    constant = 0.5 * np.sum(np.log(2 * np.pi / beta)) - 0.5 * np.sum(beta * b * b)
-    return float(log_sum + constant)
-
-
-def _gaussian_free_energy(V, W, b, c, beta):
-    """``F(v) = 1/2 sum_j beta_j (v_j - b_j)^2 - sum_i softplus(c_i + (W (beta v))_i)``."""
-    quadratic = 0.5 * ((V - b) ** 2 @ beta)
-    return quadratic - softplus((V * beta) @ W.T + c).sum(axis=1)
-
-
-def _to_standardized(W, b, c, beta, mean, std):
-    """Parameters of the same model for ``z = (v - mean) / std``.
-
-    Returns ``(W_z, b_z, c_z, s_z)`` with ``s_z`` the log-precision of ``z``.
-    """
-    return (
-        W / std,
-        (b - mean) / std,
-        c + W @ (beta * mean),
-        np.log(beta) + 2 * np.log(std),
-    )
-
-
-def _from_standardized(W_z, b_z, c_z, s_z, mean, std):
-    """Inverse of :func:`_to_standardized`: returns ``(W, b, c, beta)``."""
-    W = W_z * std
-    beta = np.exp(s_z) / std**2
-    return W, mean + std * b_z, c_z - W @ (beta * mean), beta
-
-
-def _initial_precision(precision, variance, min_variance):
-    """The visible precisions a ``precision`` parameter asks for:
-    ``"auto"`` is ``1 / max(variance, min_variance)`` per feature, a number
-    or array is used as given (validated)."""
-    if isinstance(precision, str):  # "auto"
-        return 1.0 / np.maximum(variance, min_variance)
-    precision = np.asarray(precision, dtype=np.float64)
-    if precision.ndim > 1 or (precision.ndim == 1 and precision.shape != variance.shape):
-        raise ValueError(
-            f"precision must be 'auto', a positive number or an array of shape "
-            f"({variance.shape[0]},); got shape {precision.shape}."
-        )
-    if not np.all(np.isfinite(precision)) or np.any(precision <= 0):
-        raise ValueError("precision must be finite and positive.")
-    return np.broadcast_to(precision, variance.shape).copy()
-
-
-def _warn_if_unscaled(name, X, precision, stacklevel,
-                      alternatives="precision='auto' or learn_precision=True"):
-    """Warn when the data vary far more than the conditional standard
-    deviation ``1 / sqrt(precision)`` of fixed-precision Gaussian visibles."""
-    beta = np.asarray(precision, dtype=np.float64)
-    if X.shape[0] < 2 or (beta.ndim == 1 and beta.shape[0] != X.shape[1]):
-        return  # a shape mismatch is reported as a ValueError at initialisation
-    ratio = np.max(X.var(axis=0, dtype=np.float64) * beta)
-    if ratio > _SCALE_MISMATCH:
-        warnings.warn(
-            f"{name}: the data vary up to {np.sqrt(ratio):.3g} times "
-            "more than the fixed conditional standard deviation 1/sqrt(precision) "
-            "of the visible units: the data look unstandardised. Standardize them "
-            f"(sklearn.preprocessing.StandardScaler), or use {alternatives}.",
-            OutOfSupportWarning,
-            stacklevel=stacklevel + 1,
-        )
 
 
 class GaussianBernoulliRBM(BaseRBM):
@@ -288,6 +199,7 @@ class GaussianBernoulliRBM(BaseRBM):
         "min_variance": [Interval(Real, 0, None, closed="neither")],
     }
 
+    _visible_units = check_unit_type("gaussian")
     _state_names = BaseRBM._state_names + ("precision_", "_velocity_precision")
     _parameter_names = BaseRBM._parameter_names + ("precision_",)
 
@@ -391,9 +303,6 @@ class GaussianBernoulliRBM(BaseRBM):
         # dense only: the quadratic energy term makes sparsity useless
         return validate_data(self, X, dtype=(np.float64, np.float32), reset=reset)
 
-    def _n_epochs(self):
-        return self.max_iter
-
     def _ensure_contiguous_state(self):
         super()._ensure_contiguous_state()
         self.precision_ = np.ascontiguousarray(self.precision_, dtype=self.components_.dtype)
@@ -414,23 +323,22 @@ class GaussianBernoulliRBM(BaseRBM):
             dtype=np.float64,
         )
 
-    def _initial_precision(self, variance):
-        return _initial_precision(self.precision, variance, self.min_variance)
-
-    def _initialize(self, X, rng):
+    def _initialize(self, X, y, rng=None, *, partial=False):
         # reject a bad precision before any fitted attribute is set
-        self._initial_precision(np.ones(X.shape[1]))
-        super()._initialize(X, rng)
+        self._visible_units.check_precision(self.precision, X.shape[1])
+        super()._initialize(X, y, rng, partial=partial)
+
+    def _visible_params(self):
+        return {"precision": self.precision_}
 
     # ------------------------------------------------------------ unit hooks
     def _init_visible(self, X, rng):
         dtype = self.components_.dtype
-        mean = X.mean(axis=0, dtype=np.float64)
-        variance = X.var(axis=0, dtype=np.float64)
-        std = np.sqrt(np.maximum(variance, self.min_variance))
-        beta = self._initial_precision(variance)
-        if self.learn_precision:  # the floor applies to learned precisions
-            beta = np.minimum(beta, 1.0 / self.min_variance)
+        init = self._visible_units.initial_parameters(
+            X, precision=self.precision, min_variance=self.min_variance,
+            learn_precision=self.learn_precision,
+        )
+        mean, std, beta = init["mean"], init["std"], init["precision"]
         self._scaling = (mean, std)
         # small weights and zero biases in the standardized space:
         # W = W_z * std, b = mean, c = -W (beta * mean)
@@ -443,52 +351,14 @@ class GaussianBernoulliRBM(BaseRBM):
         self._velocity_precision = np.zeros_like(self.precision_)
 
     def _epoch_kernel(self, X, rows, bounds, hyper, rng):
-        dtype = self.components_.dtype
-        mean, std = self._scaling
-        standardized = _to_standardized(
-            self.components_.astype(np.float64),
-            self.intercept_visible_.astype(np.float64),
-            self.intercept_hidden_.astype(np.float64),
-            self.precision_.astype(np.float64),
-            mean,
-            std,
-        )
-        params = tuple(np.ascontiguousarray(p, dtype=dtype) for p in standardized)
-        s_max = (-np.log(self.min_variance) + 2 * np.log(std)).astype(dtype)
-        scaling = (mean.astype(dtype), (1.0 / std).astype(dtype), s_max)
-        _kernels._sgd_epoch_gaussian(
+        params = (self.components_, self.intercept_visible_, self.intercept_hidden_,
+                  self.precision_)
+        (self.components_, self.intercept_visible_, self.intercept_hidden_,
+         self.precision_) = self._visible_units.train_epoch(
             X, rows, bounds, params, self._velocity + (self._velocity_precision,),
-            scaling, self.h_samples_, hyper, rng,
+            self.h_samples_, hyper, rng, scaling=self._scaling,
+            min_variance=self.min_variance, learn_precision=self.learn_precision,
         )
-        W, b, c, beta = _from_standardized(*(p.astype(np.float64) for p in params), mean, std)
-        if not self.learn_precision:  # keep the fixed precision bit for bit
-            beta = self.precision_
-        self.components_ = np.ascontiguousarray(W, dtype=dtype)
-        self.intercept_visible_ = b.astype(dtype)
-        self.intercept_hidden_ = c.astype(dtype)
-        self.precision_ = np.asarray(beta, dtype=dtype)
-
-    def _hidden_input(self, v):
-        return (v * self.precision_) @ self.components_.T + self.intercept_hidden_
-
-    def _free_energy(self, v):
-        return _gaussian_free_energy(
-            v, self.components_, self.intercept_visible_, self.intercept_hidden_, self.precision_
-        )
-
-    def _mean_visibles(self, h):
-        return h @ self.components_ + self.intercept_visible_
-
-    def _sample_visibles(self, h, rng):
-        return GaussianUnits.sample(self._mean_visibles(h), rng, self.precision_)
-
-    def _exact_log_partition(self):
-        return _gaussian_log_partition(
-            self.components_, self.intercept_visible_, self.intercept_hidden_, self.precision_
-        )
-
-    def _enumerated_units(self):
-        return self.n_components
 
     def _check_support(self, X):
         """Warn when a fixed precision does not match the scale of the data."""
@@ -500,35 +370,7 @@ class GaussianBernoulliRBM(BaseRBM):
             beta = self.precision_
         else:
             beta = np.asarray(self.precision, dtype=np.float64)
-        _warn_if_unscaled(type(self).__name__, X, beta, stacklevel=4)
-
-    def _fresh_visibles(self, n_samples, rng):
-        mean = np.broadcast_to(self.base_rate_, (n_samples, self.n_features_in_))
-        return GaussianUnits.sample(np.array(mean), rng, self.precision_)
-
-    def _gibbs_kernel(self, V, n_steps, rng):
-        H = np.empty((V.shape[0], self.n_components), dtype=V.dtype)
-        _kernels._gibbs_gaussian(
-            V, self.components_, self.intercept_visible_, self.intercept_hidden_,
-            self.precision_, n_steps, rng, H,
-        )
-
-    # --------------------------------------------------- monitoring, scores
-    def _monitor(self, X):
-        if not self.verbose:
-            return {}
-        Xm = X[:_MONITOR_ROWS]
-        recon = self._mean_visibles(expit(self._hidden_input(Xm)))
-        stats = {"reconstruction error": float(np.mean((Xm - recon) ** 2))}
-        if self._enumerated_units() <= _CHEAP_ENUMERATION_UNITS:
-            stats["log-likelihood"] = float(np.mean(self.score_samples(Xm)))
-        return stats
-
-    def _validation_score(self, X_val):
-        if self._enumerated_units() <= _CHEAP_ENUMERATION_UNITS:
-            return float(np.mean(self.score_samples(X_val)))
-        recon = self._mean_visibles(expit(self._hidden_input(X_val)))
-        return -float(np.mean((X_val - recon) ** 2))
+        self._visible_units.check_support(X, type(self).__name__, stacklevel=4, precision=beta)
 
     def score_samples(self, X):
         """Log-density log p(v) of each row, in nats.

@@ -11,7 +11,7 @@ from scipy.special import expit, logit
 from threadpoolctl import threadpool_limits
 
 from . import _kernels
-from ._gaussian_rbm import _from_standardized
+from ._units import _from_standardized
 from ._mean_field import _as_tuple
 
 #: In the standardized space of Gaussian visibles a parameter this large only

@@ -1,21 +1,80 @@
 """Unit types of Boltzmann machines.
 
-A unit type says how a layer's units respond to their total input
-(``activation``): the conditional mean, how to sample, and the term the layer
-contributes to the free energy when it is summed (or integrated) out. Models
-(RBM, DBN, DBM) compose unit types instead of branching on them; a new unit
-type is a new class here.
+A unit type says how a layer's units respond to their total input, as the
+emission mixins of hmmlearn say how a state emits: the models (RBM, DBN,
+DBM) compose unit types instead of branching on them, and a new unit type is
+a new class here plus an entry in :data:`UNIT_TYPES`.
 
-All methods are plain numpy on the Python side; the hot training loops have
-fused numba versions in ``_kernels.py``.
+The protocol (:class:`UnitType`) for a layer ``u`` coupled to binary hidden
+units ``h`` by ``E(u, h) = E_u(u; b) - c.h - h.W s(u)``:
+
+``mean(activation)``
+    ``E[u | total input]`` (the total input includes the bias);
+``sample(mean, rng)``
+    a draw of ``u`` given its conditional mean;
+``statistics(u)``
+    ``s(u)``, the sufficient statistic that couples the layer to ``h`` (the
+    positive and negative phases of the gradient are ``<h s(u)^T>``);
+``energy(u, bias)``
+    ``E_u(u; b)``, the layer's own energy term when it is observed;
+``free_energy(activation, bias)``
+    ``-log sum_u exp(-E_u(u; b) + u.(activation - b))``, the term the layer
+    contributes when summed (or integrated) out;
+``log_conditional(u, activation)``
+    ``log p(u | total input)`` per row: the layer's term in the likelihood
+    of a directed (DBN) layer or of a pseudo-likelihood;
+``log_partition(W, b, c)``
+    exact ``log Z`` of an RBM with this visible layer and binary hiddens
+    (what enumeration needs), and ``enumerated_units(W)`` its cost;
+``initial_parameters(X)``
+    the visible bias (and base model) fitted to the data marginals;
+``check_support(X, owner)``
+    warn with :class:`~skgenerative.exceptions.OutOfSupportWarning`, naming
+    the fix, when ``X`` is outside the support;
+``fresh(n_samples, base_rate, rng)``
+    starting states of new chains, from the independent base model;
+``gibbs(V, W, b, c, n_steps, rng)``
+    block-Gibbs sweeps in place (the fused numba kernel of the type);
+``encode(X)`` / ``decode(V)``
+    from the data as given to the layer's values and back (identity except
+    for categorical units, whose values are one-hot groups).
+
+Layer-specific parameters (the precisions of Gaussian units) are passed as
+keywords; the parameters themselves stay fitted attributes of the model.
+The fused training kernels stay in ``_kernels.py`` and
+``_categorical_kernels.py``; a unit type's ``train_epoch`` picks its kernel.
 """
 
+import warnings
+
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, logit, logsumexp
+from sklearn.utils.extmath import safe_sparse_dot
 
+from ..exceptions import OutOfSupportWarning
 from ..utils.random import check_generator
+from ..utils.validation import warn_if_not_binary
+from . import _kernels
+from ._kernels import _categorical as _categorical_kernels
 
-__all__ = ["BernoulliUnits", "GaussianUnits", "softplus"]
+__all__ = [
+    "BernoulliUnits",
+    "CategoricalUnits",
+    "GaussianUnits",
+    "UNIT_TYPES",
+    "UnitType",
+    "check_unit_type",
+    "softplus",
+]
+
+#: Learned precisions (in the standardized space) stay above this: a
+#: conditional standard deviation of at most 100 training standard deviations.
+_LOG_PRECISION_MIN = float(np.log(1e-4))
+#: A fixed precision times the data variance above this means the data are far
+#: wider than the model's conditional noise: probably unstandardised data.
+_SCALE_MISMATCH = 10.0
+#: Clip of the data marginals before the log (Hinton's practical guide).
+_MARGINAL_CLIP = 1e-3
 
 
 def softplus(x):
@@ -23,8 +82,180 @@ def softplus(x):
     return np.logaddexp(0, x)
 
 
-class BernoulliUnits:
-    """Binary {0, 1} units: p(u = 1 | activation) = sigmoid(activation)."""
+def _enumeration_blocks(n_enum):
+    return 64 if n_enum >= 6 else 1
+
+
+# --------------------------------------------------------------------------
+# exact log Z (enumeration)
+
+
+def _binary_log_partition(W, b, c):
+    """Exact log Z of a binary RBM, enumerating the smaller layer.
+
+    ``W`` is (n_hidden, n_visible). Summing out the other layer analytically:
+    ``log Z = logsumexp_h [c.h + sum_j softplus(b_j + (W.T h)_j)]``.
+    """
+    W = np.ascontiguousarray(W, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    c = np.asarray(c, dtype=np.float64)
+    if W.shape[0] > W.shape[1]:  # enumerate the visible layer instead
+        W, b, c = np.ascontiguousarray(W.T), c, b
+    n_enum = W.shape[0]
+    return float(_kernels._log_partition_enum(W, b, c, np.empty(0), _enumeration_blocks(n_enum)))
+
+
+def _gaussian_log_partition(W, b, c, beta):
+    """Exact log Z of a Gaussian-Bernoulli RBM, enumerating the hidden layer.
+
+    ``log Z = 1/2 sum_j log(2 pi / beta_j)
+    + logsumexp_h [c.h + 1/2 sum_j beta_j ((b + W.T h)_j^2 - b_j^2)]``.
+    """
+    W = np.ascontiguousarray(W, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    c = np.asarray(c, dtype=np.float64)
+    beta = np.asarray(beta, dtype=np.float64)
+    log_sum = _kernels._log_partition_enum(W, b, c, beta, _enumeration_blocks(W.shape[0]))
+    constant = 0.5 * np.sum(np.log(2 * np.pi / beta)) - 0.5 * np.sum(beta * b * b)
+    return float(log_sum + constant)
+
+
+def _categorical_log_partition(W, b, c, offsets):
+    """Exact log Z of an RBM with softmax visible groups, enumerating ``h``.
+
+    ``log Z = logsumexp_h [c.h + sum_f logsumexp_k (b + W.T h)_{f,k}]``.
+    """
+    W = np.ascontiguousarray(W, dtype=np.float64)
+    b = np.ascontiguousarray(b, dtype=np.float64)
+    c = np.ascontiguousarray(c, dtype=np.float64)
+    n_blocks = _enumeration_blocks(W.shape[0])
+    return float(_categorical_kernels._log_partition_enum_categorical(W, b, c, offsets, n_blocks))
+
+
+# --------------------------------------------------------------------------
+# Gaussian units: free energy, standardisation, precisions
+
+
+def _gaussian_free_energy(V, W, b, c, beta):
+    """``F(v) = 1/2 sum_j beta_j (v_j - b_j)^2 - sum_i softplus(c_i + (W (beta v))_i)``."""
+    quadratic = 0.5 * ((V - b) ** 2 @ beta)
+    return quadratic - softplus((V * beta) @ W.T + c).sum(axis=1)
+
+
+def _to_standardized(W, b, c, beta, mean, std):
+    """Parameters of the same model for ``z = (v - mean) / std``.
+
+    Returns ``(W_z, b_z, c_z, s_z)`` with ``s_z`` the log-precision of ``z``.
+    """
+    return (
+        W / std,
+        (b - mean) / std,
+        c + W @ (beta * mean),
+        np.log(beta) + 2 * np.log(std),
+    )
+
+
+def _from_standardized(W_z, b_z, c_z, s_z, mean, std):
+    """Inverse of :func:`_to_standardized`: returns ``(W, b, c, beta)``."""
+    W = W_z * std
+    beta = np.exp(s_z) / std**2
+    return W, mean + std * b_z, c_z - W @ (beta * mean), beta
+
+
+def _initial_precision(precision, variance, min_variance):
+    """The visible precisions a ``precision`` parameter asks for:
+    ``"auto"`` is ``1 / max(variance, min_variance)`` per feature, a number
+    or array is used as given (validated)."""
+    if isinstance(precision, str):  # "auto"
+        return 1.0 / np.maximum(variance, min_variance)
+    precision = np.asarray(precision, dtype=np.float64)
+    if precision.ndim > 1 or (precision.ndim == 1 and precision.shape != variance.shape):
+        raise ValueError(
+            f"precision must be 'auto', a positive number or an array of shape "
+            f"({variance.shape[0]},); got shape {precision.shape}."
+        )
+    if not np.all(np.isfinite(precision)) or np.any(precision <= 0):
+        raise ValueError("precision must be finite and positive.")
+    return np.broadcast_to(precision, variance.shape).copy()
+
+
+def _warn_if_unscaled(name, X, precision, stacklevel,
+                      alternatives="precision='auto' or learn_precision=True"):
+    """Warn when the data vary far more than the conditional standard
+    deviation ``1 / sqrt(precision)`` of fixed-precision Gaussian visibles."""
+    beta = np.asarray(precision, dtype=np.float64)
+    if X.shape[0] < 2 or (beta.ndim == 1 and beta.shape[0] != X.shape[1]):
+        return  # a shape mismatch is reported as a ValueError at initialisation
+    ratio = np.max(X.var(axis=0, dtype=np.float64) * beta)
+    if ratio > _SCALE_MISMATCH:
+        warnings.warn(
+            f"{name}: the data vary up to {np.sqrt(ratio):.3g} times "
+            "more than the fixed conditional standard deviation 1/sqrt(precision) "
+            "of the visible units: the data look unstandardised. Standardize them "
+            f"(sklearn.preprocessing.StandardScaler), or use {alternatives}.",
+            OutOfSupportWarning,
+            stacklevel=stacklevel + 1,
+        )
+
+
+# --------------------------------------------------------------------------
+# the protocol
+
+
+class UnitType:
+    """A unit type: see the module docstring for the protocol."""
+
+    name = None
+
+    def mean(self, activation, **params):
+        raise NotImplementedError
+
+    def sample(self, mean, rng, **params):
+        raise NotImplementedError
+
+    def statistics(self, values, **params):
+        return values
+
+    def energy(self, values, bias, **params):
+        return -(values @ bias)
+
+    def free_energy(self, activation, bias=None, **params):
+        raise NotImplementedError
+
+    def log_conditional(self, values, activation, **params):
+        raise NotImplementedError
+
+    def log_partition(self, W, b, c, **params):
+        raise NotImplementedError
+
+    def enumerated_units(self, W):
+        return W.shape[0]
+
+    def initial_parameters(self, X, **options):
+        raise NotImplementedError
+
+    def check_support(self, X, owner, *, stacklevel=4, **params):
+        pass
+
+    def fresh(self, n_samples, base_rate, rng, **params):
+        mean = self.mean(np.broadcast_to(base_rate, (n_samples, base_rate.shape[0])), **params)
+        return self.sample(np.array(mean), rng, **params)
+
+    def gibbs(self, V, W, b, c, n_steps, rng, **params):
+        raise NotImplementedError
+
+    def encode(self, X):
+        return X
+
+    def decode(self, V):
+        return V
+
+    def __repr__(self):
+        return f"{type(self).__name__}()"
+
+
+class BernoulliUnits(UnitType):
+    """Binary {0, 1} units: ``p(u = 1 | activation) = sigmoid(activation)``."""
 
     name = "bernoulli"
 
@@ -42,17 +273,61 @@ class BernoulliUnits:
         """``-log sum_u exp(u * activation)`` summed over units (per row)."""
         return -softplus(activation).sum(axis=-1)
 
+    @staticmethod
+    def energy(values, bias):
+        # values may be a scipy sparse matrix (the drop-in takes sparse input)
+        return -np.asarray(safe_sparse_dot(values, bias)).ravel()
 
-class GaussianUnits:
+    def free_energy(self, activation, bias=None):
+        return self.marginal_free_energy(activation)
+
+    @staticmethod
+    def log_conditional(values, activation):
+        # log sigmoid(a) for u = 1, log sigmoid(-a) for u = 0 (values in [0, 1])
+        return np.sum(values * activation - softplus(activation), axis=-1)
+
+    def log_partition(self, W, b, c):
+        return _binary_log_partition(W, b, c)
+
+    def enumerated_units(self, W):
+        return min(W.shape)  # either layer can be summed out analytically
+
+    def initial_parameters(self, X):
+        """Biases of the independent model of the marginals: logit of the
+        clipped data mean (Hinton's practical guide)."""
+        mean = np.asarray(X.mean(axis=0)).ravel()
+        return {"mean": mean, "bias": logit(np.clip(mean, _MARGINAL_CLIP, 1 - _MARGINAL_CLIP))}
+
+    def check_support(self, X, owner, *, stacklevel=4):
+        warn_if_not_binary(X, stacklevel=stacklevel + 1)
+
+    def fresh(self, n_samples, base_rate, rng):
+        p = np.broadcast_to(expit(base_rate), (n_samples, base_rate.shape[0]))
+        return (rng.random(p.shape) < p).astype(base_rate.dtype)
+
+    def gibbs(self, V, W, b, c, n_steps, rng):
+        H = np.empty((V.shape[0], W.shape[0]), dtype=V.dtype)
+        _kernels._gibbs_bernoulli(V, W, b, c, n_steps, rng, H)
+
+    @staticmethod
+    def train_epoch(X, rows, bounds, params, velocity, offsets, chains, hyper, rng):
+        """One epoch of (centred) CD-k/PCD-k, in place (``hyper`` as
+        ``_kernels._sgd_epoch_bernoulli`` documents)."""
+        _kernels._sgd_epoch_bernoulli(X, rows, bounds, params, velocity, offsets, chains, hyper, rng)
+
+
+class GaussianUnits(UnitType):
     """Real units with diagonal precision ``beta``: N(mean, 1 / beta).
 
-    ``activation`` is the conditional mean itself (bias plus input).
+    ``activation`` is the conditional mean itself (bias plus input); the
+    coupling statistic is ``beta * v`` and the energy
+    ``1/2 sum_j beta_j (v_j - b_j)^2``.
     """
 
     name = "gaussian"
 
     @staticmethod
-    def mean(activation):
+    def mean(activation, precision=None):
         return activation
 
     @staticmethod
@@ -60,3 +335,240 @@ class GaussianUnits:
         rng = check_generator(rng)
         noise = rng.standard_normal(mean.shape).astype(mean.dtype, copy=False)
         return mean + noise / np.sqrt(precision).astype(mean.dtype, copy=False)
+
+    @staticmethod
+    def statistics(values, precision):
+        return values * precision
+
+    @staticmethod
+    def energy(values, bias, precision):
+        return 0.5 * ((values - bias) ** 2 @ precision)
+
+    @staticmethod
+    def free_energy(activation, bias, precision):
+        """``-log integral exp(-1/2 beta (v - b)^2 + beta v (m - b)) dv`` summed
+        over units, with ``m = activation`` the conditional mean."""
+        beta = np.asarray(precision, dtype=np.float64)
+        square = 0.5 * ((activation**2 - bias**2) @ beta)
+        return -square - 0.5 * np.sum(np.log(2 * np.pi / beta))
+
+    @staticmethod
+    def log_conditional(values, activation, precision):
+        beta = np.asarray(precision, dtype=np.float64)
+        square = ((values - activation) ** 2) @ beta
+        return -0.5 * square + 0.5 * np.sum(np.log(beta / (2 * np.pi)))
+
+    def log_partition(self, W, b, c, precision):
+        return _gaussian_log_partition(W, b, c, precision)
+
+    def initial_parameters(self, X, *, precision="auto", min_variance=1e-3,
+                           learn_precision=False):
+        """Mean, standardisation scale and precisions from the data."""
+        mean = X.mean(axis=0, dtype=np.float64)
+        variance = X.var(axis=0, dtype=np.float64)
+        std = np.sqrt(np.maximum(variance, min_variance))
+        beta = _initial_precision(precision, variance, min_variance)
+        if learn_precision:  # the floor applies to learned precisions
+            beta = np.minimum(beta, 1.0 / min_variance)
+        return {"mean": mean, "bias": mean, "std": std, "precision": beta}
+
+    @staticmethod
+    def check_precision(precision, n_features):
+        """Raise ValueError for a bad ``precision`` hyperparameter."""
+        _initial_precision(precision, np.ones(n_features), 1.0)
+
+    def check_support(self, X, owner, *, stacklevel=4, precision=None):
+        if precision is not None:
+            _warn_if_unscaled(owner, X, precision, stacklevel=stacklevel + 1)
+
+    def fresh(self, n_samples, base_rate, rng, precision):
+        mean = np.broadcast_to(base_rate, (n_samples, base_rate.shape[0]))
+        return self.sample(np.array(mean), rng, precision)
+
+    def gibbs(self, V, W, b, c, n_steps, rng, precision):
+        H = np.empty((V.shape[0], W.shape[0]), dtype=V.dtype)
+        _kernels._gibbs_gaussian(V, W, b, c, precision, n_steps, rng, H)
+
+    # standardisation: training runs on z = (v - mean) / std
+    standardize = staticmethod(_to_standardized)
+    unstandardize = staticmethod(_from_standardized)
+
+    def train_epoch(self, X, rows, bounds, params, velocity, chains, hyper, rng, *,
+                    scaling, min_variance, learn_precision):
+        """One epoch of CD-k/PCD-k in the standardized space; returns the
+        updated ``(W, b, c, beta)`` of the data's space."""
+        W, b, c, beta = params
+        dtype = W.dtype
+        mean, std = scaling
+        standardized = self.standardize(*(p.astype(np.float64) for p in params), mean, std)
+        z_params = tuple(np.ascontiguousarray(p, dtype=dtype) for p in standardized)
+        s_max = (-np.log(min_variance) + 2 * np.log(std)).astype(dtype)
+        kernel_scaling = (mean.astype(dtype), (1.0 / std).astype(dtype), s_max)
+        _kernels._sgd_epoch_gaussian(
+            X, rows, bounds, z_params, velocity, kernel_scaling, chains, hyper, rng
+        )
+        W, b, c, new_beta = self.unstandardize(
+            *(p.astype(np.float64) for p in z_params), mean, std
+        )
+        if not learn_precision:  # keep the fixed precision bit for bit
+            new_beta = beta
+        return (
+            np.ascontiguousarray(W, dtype=dtype),
+            b.astype(dtype),
+            c.astype(dtype),
+            np.asarray(new_beta, dtype=dtype),
+        )
+
+
+class CategoricalUnits(UnitType):
+    """Softmax groups: one categorical variable per feature, one-hot coded.
+
+    Feature ``f`` with categories ``categories[f]`` occupies the columns
+    ``offsets[f]:offsets[f + 1]`` of the layer; exactly one of them is on.
+    ``p(v_f = k | activation) = softmax_k(activation[offsets[f] + k])``.
+
+    Parameters
+    ----------
+    categories : list of ndarray
+        The sorted categories of each feature (the values of the data).
+    handle_unknown : {"error", "ignore"}, default="error"
+        What :meth:`encode` does with a value that is not a category:
+        raise a ValueError, or code the whole group as zeros.
+    """
+
+    name = "categorical"
+
+    def __init__(self, categories=None, handle_unknown="error"):
+        self.categories = categories
+        self.handle_unknown = handle_unknown
+        if categories is not None:
+            sizes = [len(c) for c in categories]
+            self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+
+    @property
+    def n_values(self):
+        """Width of the one-hot layer."""
+        return int(self.offsets[-1])
+
+    def mean(self, activation):
+        return _group_softmax(activation, self.offsets)
+
+    def sample(self, mean, rng):
+        rng = check_generator(rng)
+        out = np.empty_like(mean)
+        u = rng.random((mean.shape[0], self.offsets.shape[0] - 1))
+        _categorical_kernels._sample_groups_into(np.ascontiguousarray(mean), self.offsets, u, out)
+        return out
+
+    def free_energy(self, activation, bias=None):
+        return -_group_logsumexp(activation, self.offsets).sum(axis=1)
+
+    def log_conditional(self, values, activation):
+        norm = _group_logsumexp(activation, self.offsets).sum(axis=1)
+        return np.sum(values * activation, axis=1) - norm
+
+    def log_partition(self, W, b, c):
+        return _categorical_log_partition(W, b, c, self.offsets)
+
+    def initial_parameters(self, V):
+        """Biases of the independent categorical model: log of the clipped
+        category frequencies (normalised per group)."""
+        frequency = np.asarray(V.mean(axis=0), dtype=np.float64).ravel()
+        log_p = np.log(np.clip(frequency, _MARGINAL_CLIP, None))
+        bias = log_p - np.repeat(
+            _group_logsumexp(log_p[None, :], self.offsets)[0], np.diff(self.offsets)
+        )
+        return {"mean": frequency, "bias": bias}
+
+    def gibbs(self, V, W, b, c, n_steps, rng):
+        _categorical_kernels._gibbs_categorical(V, W, b, c, self.offsets, n_steps, rng)
+
+    @staticmethod
+    def train_epoch(X, rows, bounds, params, velocity, chains, groups, hyper, rng):
+        """One epoch of CD-k/PCD-k on one-hot data, in place."""
+        _categorical_kernels._sgd_epoch_categorical(
+            X, rows, bounds, params, velocity, chains, groups, hyper, rng
+        )
+
+    def encode(self, X, dtype=np.float64, handle_unknown=None):
+        """One-hot code of the category values ``X`` (n_samples, n_features);
+        ``handle_unknown`` overrides the unit's setting."""
+        handle_unknown = handle_unknown or self.handle_unknown
+        n = X.shape[0]
+        V = np.zeros((n, self.n_values), dtype=dtype)
+        for f, cats in enumerate(self.categories):
+            column = X[:, f]
+            index = np.clip(np.searchsorted(cats, column), 0, len(cats) - 1)
+            known = cats[index] == column
+            if not np.all(known):
+                if handle_unknown == "error":
+                    unknown = np.unique(column[~known])[:5]
+                    raise ValueError(
+                        f"Found unknown categories {unknown.tolist()} in column {f} "
+                        "during transform/score; the model was fitted with categories "
+                        f"{cats.tolist()[:10]}. Refit with categories= listing every "
+                        "value, or set handle_unknown='ignore'."
+                    )
+            rows = np.flatnonzero(known)
+            V[rows, self.offsets[f] + index[rows]] = 1
+        return V
+
+    def decode(self, V):
+        """Category values of one-hot (or probability) groups: the most
+        probable category of each group."""
+        columns = []
+        for f, cats in enumerate(self.categories):
+            group = V[:, self.offsets[f] : self.offsets[f + 1]]
+            columns.append(cats[np.argmax(group, axis=1)])
+        return np.stack(columns, axis=1) if columns else np.empty((V.shape[0], 0))
+
+    def __repr__(self):
+        n = None if self.categories is None else len(self.categories)
+        return f"CategoricalUnits(n_features={n})"
+
+
+def _group_logsumexp(A, offsets):
+    """``logsumexp`` over each softmax group: shape (n_rows, n_groups)."""
+    out = np.empty((A.shape[0], offsets.shape[0] - 1), dtype=np.float64)
+    for f in range(offsets.shape[0] - 1):
+        out[:, f] = logsumexp(A[:, offsets[f] : offsets[f + 1]], axis=1)
+    return out
+
+
+def _group_softmax(A, offsets):
+    """Softmax within each group of columns."""
+    norm = _group_logsumexp(A, offsets)
+    return np.exp(A - np.repeat(norm, np.diff(offsets), axis=1)).astype(A.dtype, copy=False)
+
+
+#: Unit types by name.
+UNIT_TYPES = {
+    "bernoulli": BernoulliUnits,
+    "gaussian": GaussianUnits,
+    "categorical": CategoricalUnits,
+}
+
+
+def check_unit_type(unit_type, **options):
+    """A unit-type object from its name or an instance.
+
+    Parameters
+    ----------
+    unit_type : {"bernoulli", "gaussian", "categorical"} or UnitType
+        A registered name (see :data:`UNIT_TYPES`) or an object following
+        the protocol, returned as is.
+    **options
+        Passed to the constructor of a named type (e.g. ``categories``).
+
+    Returns
+    -------
+    units : UnitType
+    """
+    if isinstance(unit_type, UnitType):
+        return unit_type
+    if isinstance(unit_type, str) and unit_type in UNIT_TYPES:
+        return UNIT_TYPES[unit_type](**options)
+    raise ValueError(
+        f"Unknown unit type {unit_type!r}: use one of {sorted(UNIT_TYPES)} or a "
+        "skgenerative.boltzmann._units.UnitType instance."
+    )

@@ -266,6 +266,114 @@ def gibbs_gaussian(V, W, b, c, beta, n_steps, rng):
     return V
 
 
+def uniform_bernoulli_sample(P, rng):
+    """Bernoulli draws with ``rng.random`` uniforms in row-major order (the
+    categorical kernels' hidden sampling)."""
+    return (rng.random(P.shape) < P).astype(P.dtype)
+
+
+def softmax_groups(A, offsets):
+    """Softmax within each group of columns ``offsets[f]:offsets[f + 1]``."""
+    P = np.empty_like(A)
+    for lo, hi in zip(offsets[:-1], offsets[1:]):
+        P[:, lo:hi] = np.exp(A[:, lo:hi] - logsumexp(A[:, lo:hi], axis=1, keepdims=True))
+    return P
+
+
+def categorical_sample(P, offsets, rng):
+    """One-hot draws from group probabilities, one uniform per (row, group),
+    row-major: the first category whose cumulative probability exceeds it."""
+    u = rng.random((P.shape[0], len(offsets) - 1))
+    V = np.zeros_like(P)
+    for f, (lo, hi) in enumerate(zip(offsets[:-1], offsets[1:])):
+        cumulative = np.cumsum(P[:, lo:hi], axis=1)
+        k = (u[:, f : f + 1] * cumulative[:, -1:] < cumulative).argmax(axis=1)
+        V[np.arange(len(P)), lo + k] = 1.0
+    return V
+
+
+def categorical_states(sizes):
+    """Every joint category code, shape (prod(sizes), len(sizes))."""
+    return np.array(list(itertools.product(*[range(s) for s in sizes])))
+
+
+def one_hot(codes, sizes):
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
+    V = np.zeros((len(codes), offsets[-1]))
+    for f in range(len(sizes)):
+        V[np.arange(len(codes)), offsets[f] + codes[:, f]] = 1.0
+    return V
+
+
+def categorical_rbm_log_partition_brute_force(W, b, c, sizes):
+    """log Z summing exp(-E(v, h)) over every visible state and hidden state."""
+    V = one_hot(categorical_states(sizes), sizes)
+    H = all_binary_states(W.shape[0])
+    return logsumexp(rbm_energy(V, H, W, b, c) * -1.0)
+
+
+def categorical_rbm_exact_gradient(V, W, b, c, sizes):
+    """Exact mean gradient of log p(v) over the rows of one-hot ``V``:
+    ``<h v^T>_data - <h v^T>_model`` (and the bias terms), the model
+    expectations summed over every visible state."""
+    states = one_hot(categorical_states(sizes), sizes)
+    log_p = -rbm_free_energy(states, W, b, c)
+    p = np.exp(log_p - logsumexp(log_p))
+    Hd, Hm = expit(V @ W.T + c), expit(states @ W.T + c)
+    grad_W = Hd.T @ V / len(V) - (Hm * p[:, None]).T @ states
+    grad_b = V.mean(axis=0) - p @ states
+    grad_c = Hd.mean(axis=0) - p @ Hm
+    return grad_W, grad_b, grad_c
+
+
+def categorical_rbm_log_likelihood(V, W, b, c, sizes):
+    """Mean exact log p(v) of the rows of one-hot ``V`` (brute force)."""
+    return float(np.mean(-rbm_free_energy(V, W, b, c))
+                 - categorical_rbm_log_partition_brute_force(W, b, c, sizes))
+
+
+def gibbs_categorical(V, W, b, c, offsets, n_steps, rng):
+    """Twin of ``_categorical_kernels._gibbs_categorical``: returns the new V."""
+    for _ in range(n_steps):
+        H = uniform_bernoulli_sample(expit(V @ W.T + c), rng)
+        V = categorical_sample(softmax_groups(H @ W + b, offsets), offsets, rng)
+    return V
+
+
+def sgd_epoch_categorical(X, rows, bounds, params, velocity, chains, offsets, hyper, rng):
+    """Twin of ``_categorical_kernels._sgd_epoch_categorical`` (in place)."""
+    W, b, c = params
+    dW, db, dc = velocity
+    k = hyper.n_gibbs_steps
+
+    def visibles(h):
+        return categorical_sample(softmax_groups(h @ W + b, offsets), offsets, rng)
+
+    for batch in range(len(bounds) - 1):
+        Vd = X[rows[bounds[batch] : bounds[batch + 1]]]
+        if hyper.persistent:
+            h = chains
+        else:
+            Hd = expit(Vd @ W.T + c)
+            h = uniform_bernoulli_sample(Hd, rng)
+        for step in range(k):
+            Vn = visibles(h)
+            Hn = expit(Vn @ W.T + c)
+            if hyper.persistent or step < k - 1:
+                h = uniform_bernoulli_sample(Hn, rng)
+        if hyper.persistent:
+            chains[:] = h
+        Hd = expit(Vd @ W.T + c)
+        lr, momentum = hyper.learning_rate, hyper.momentum
+        grad_W = Hd.T @ Vd / len(Vd) - Hn.T @ Vn / len(Vn)
+        dW[:] = momentum * dW + lr * grad_W - lr * hyper.l2 * W - lr * hyper.l1 * np.sign(W)
+        W += dW
+        db[:] = momentum * db + lr * (Vd.mean(0) - Vn.mean(0))
+        b += db
+        dc[:] = momentum * dc + lr * (Hd.mean(0) - Hn.mean(0))
+        c += dc
+
+
 # ===========================================================================
 # AIS of RBMs (``_kernels/_ais.py``)
 

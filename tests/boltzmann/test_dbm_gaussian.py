@@ -13,7 +13,7 @@ from skgenerative import DBM, GaussianBernoulliRBM
 from skgenerative.boltzmann import _kernels
 from skgenerative.boltzmann._enumeration import exact_log_partition_dbm, exact_log_unnormalized_dbm
 from skgenerative.boltzmann._mean_field import bernoulli_entropy, elbo_unnormalized, mean_field
-from skgenerative.boltzmann._gaussian_rbm import _gaussian_free_energy, _gaussian_log_partition
+from skgenerative.boltzmann._units import _gaussian_free_energy, _gaussian_log_partition
 from skgenerative.exceptions import OutOfSupportWarning
 
 from tests.boltzmann import _reference as ref

@@ -10,7 +10,7 @@ from sklearn.datasets import load_digits
 
 from skgenerative import GaussianBernoulliRBM
 from skgenerative.boltzmann import _kernels
-from skgenerative.boltzmann._gaussian_rbm import (
+from skgenerative.boltzmann._units import (
     _from_standardized,
     _gaussian_log_partition,
     _to_standardized,

@@ -9,7 +9,9 @@
 * ``_enumeration``: exact log partition function by enumeration;
 * ``_dbm``: DBM mean field and block Gibbs;
 * ``_pretraining``: the tied-copies RBM epoch of DBM pretraining;
-* ``_ais``: annealed importance sampling of RBMs and DBMs.
+* ``_ais``: annealed importance sampling of RBMs and DBMs;
+* ``_categorical``: softmax (categorical) visible groups: means, sampling,
+  Gibbs, the CD/PCD epoch and the log partition enumeration of ``CategoricalRBM``.
 
 Conventions: weights ``W`` have shape ``(n_hidden, n_visible)`` (scikit-learn's
 ``components_``), all 2-D arrays are C-contiguous, and every kernel works for
