@@ -185,9 +185,7 @@ class BaseRBM(
     def _is_initialized(self):
         return hasattr(self, "components_")
 
-    def _initialize(self, X, y, rng=None, *, partial=False):
-        if rng is None:  # the DBN's stacked initialisation calls _initialize(X, rng)
-            rng = y
+    def _initialize(self, X, y, rng, *, partial):
         dtype = self._compute_dtype(X)
         nh, nv = self.n_components, X.shape[1]
         self.components_ = np.ascontiguousarray(

@@ -67,7 +67,7 @@ def _init_from_below(rbm, below, data):
             f"{below.n_features_in_} inputs."
         )
     rbm.random_state_ = check_generator(rbm.random_state)
-    rbm._initialize(data, rbm.random_state_)  # the RBM's own state: chains, velocity
+    rbm._initialize(data, None, rbm.random_state_, partial=False)  # the RBM's own state: chains, velocity
     rbm.components_[...] = below.components_.T
     rbm.intercept_visible_[...] = below.intercept_hidden_
     rbm.intercept_hidden_[...] = below.intercept_visible_

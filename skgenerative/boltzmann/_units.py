@@ -42,7 +42,7 @@ units ``h`` by ``E(u, h) = E_u(u; b) - c.h - h.W s(u)``:
 Layer-specific parameters (the precisions of Gaussian units) are passed as
 keywords; the parameters themselves stay fitted attributes of the model.
 The fused training kernels stay in ``_kernels.py`` and
-``_categorical_kernels.py``; a unit type's ``train_epoch`` picks its kernel.
+``_kernels/_categorical.py``; a unit type's ``train_epoch`` picks its kernel.
 """
 
 import warnings
