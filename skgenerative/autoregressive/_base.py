@@ -25,7 +25,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import GenerativeMixin, TrainableMixin
-from ..nn import Adam
+from ..nn import Adam, minibatch_epoch
 from ..utils.random import check_generator
 from ..utils.validation import resolve_dtype, warn_if_not_binary
 
@@ -149,19 +149,15 @@ class _BaseAutoregressive(GenerativeMixin, TrainableMixin, BaseEstimator):
         # the optimizer updates the estimator's arrays in place; rebind them
         # in case a snapshot was restored since the last epoch
         self.optimizer_.params = self._parameters()
-        n = X.shape[0]
-        index = rng.permutation(n) if shuffle else np.arange(n)
-        total = 0.0
-        for start in range(0, n, self.batch_size):
-            batch = X[index[start : start + self.batch_size]]
-            ll, grads = self._batch_gradient(batch, rng)
-            scale = 1.0 / batch.shape[0]
-            for g in grads.values():
-                g *= scale
-            self.optimizer_.step(grads)
-            total += ll
-            progress(batch.shape[0])
-        return {"train log-likelihood": total / n}
+        order = rng.permutation(X.shape[0]) if shuffle else None
+
+        def log_likelihood(X_batch, y_batch):
+            return self._batch_gradient(X_batch, rng)
+
+        mean = minibatch_epoch(
+            X, None, order, self.batch_size, log_likelihood, self.optimizer_, progress=progress
+        )
+        return {"train log-likelihood": mean}
 
     def _validation_score(self, X_val, y_val):
         return float(np.mean(self._log_likelihood(X_val)))

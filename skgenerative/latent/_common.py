@@ -8,7 +8,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from threadpoolctl import threadpool_limits
 
-from ..nn import logsumexp_rows
+from ..nn import logsumexp_rows, minibatch_epoch
 from ..utils.random import check_generator, draw_seed
 from ..utils.validation import resolve_dtype
 
@@ -45,19 +45,20 @@ class _NetworkStateMixin:
 
     def _minibatch_pass(self, X, order, rng, progress=None):
         """One optimizer step per minibatch of ``X`` in ``order``; returns the
-        summed training bound. Models supply ``_batch_bound_and_grads``."""
-        total = 0.0
-        for idx in _batches(X.shape[0], self.batch_size, order):
-            bound, grads = self._batch_bound_and_grads(X[idx], rng)
-            self.optimizer_.step(grads)
-            total += float(np.sum(bound))
-            if progress is not None:
-                progress(len(idx))
-        return total
+        mean training bound. Models supply ``_batch_bound_and_grads`` (per-row
+        bound and gradients of the batch mean)."""
+
+        def bound(X_batch, y_batch):
+            return self._batch_bound_and_grads(X_batch, rng)
+
+        return minibatch_epoch(
+            X, None, order, self.batch_size, bound, self.optimizer_,
+            gradients="mean", progress=progress,
+        )
 
     def _run_epoch(self, X, rng, progress):
-        total = self._minibatch_pass(X, rng.permutation(X.shape[0]), rng, progress)
-        return {"training bound": total / X.shape[0]}
+        mean = self._minibatch_pass(X, rng.permutation(X.shape[0]), rng, progress)
+        return {"training bound": mean}
 
     def _partial_fit(self, X):
         """One in-order pass over ``X``, keeping optimizer and random state; a
