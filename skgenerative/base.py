@@ -277,6 +277,8 @@ class TrainableMixin(EpochLoopMixin):
         if not warm:
             self.random_state_ = check_generator(self.random_state)
             self._initialize(X, y, self.random_state_, partial=False)
+            # a new fit starts a new history (warm starts append to it)
+            self.__dict__.pop("validation_scores_", None)
         rng = self.random_state_
         X, y = self._training_data(X, y)
         X_val = y_val = None

@@ -4,19 +4,30 @@ import copy
 import numbers
 
 import numpy as np
+from sklearn.base import _fit_context
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from threadpoolctl import threadpool_limits
-
+from ..base import TrainableMixin
 from ..nn import logsumexp_rows, minibatch_epoch
 from ..utils.random import check_generator, draw_seed
 from ..utils.validation import resolve_dtype
 
 __all__ = ["generate_samples"]
 
+#: ``stacklevel`` of the out-of-support warning raised in ``_check_support``:
+#: it names the user's line that called ``fit`` or ``partial_fit`` (through
+#: ``_fit_context``, the template and ``_check_training_data``).
+_USER_STACKLEVEL = 7
 
-class _NetworkStateMixin:
-    """Snapshot/restore of networks that share arrays with one optimizer.
+
+class _LatentTrainingMixin(TrainableMixin):
+    """``fit``/``partial_fit`` hooks shared by the directed latent-variable models.
+
+    The template of :class:`~skgenerative.base.TrainableMixin` runs the
+    training; a model supplies ``_initialize(X, y, rng, *, partial)``,
+    ``_batch_bound_and_grads(X_batch, rng)`` (per-row training bound and the
+    gradients of its batch mean, keyed like ``optimizer_.params``),
+    ``_validation_score(X_val, y_val)`` and ``_check_support(X)``.
 
     The encoder, decoder and optimizer hold the *same* parameter arrays; the
     default per-attribute copy of :class:`~skgenerative.base.EpochLoopMixin`
@@ -32,6 +43,12 @@ class _NetworkStateMixin:
         """All trainable parameters, concatenated (for the divergence check)."""
         return np.concatenate([np.ravel(v) for v in self.optimizer_.params.values()])
 
+    def _is_initialized(self):
+        return hasattr(self, "optimizer_")
+
+    def __sklearn_is_fitted__(self):
+        return self._is_initialized()
+
     def _validate_X(self, X, *, reset):
         """Dense, finite, 2-D input in the compute dtype (fitted dtype after fit)."""
         if reset:
@@ -43,59 +60,67 @@ class _NetworkStateMixin:
         )
         return np.ascontiguousarray(X, dtype=dtype)
 
-    def _minibatch_pass(self, X, order, rng, progress=None):
-        """One optimizer step per minibatch of ``X`` in ``order``; returns the
-        mean training bound. Models supply ``_batch_bound_and_grads`` (per-row
-        bound and gradients of the batch mean)."""
+    def _check_training_data(self, X, y, *, reset):
+        X = self._validate_X(X, reset=reset)
+        self._check_support(X)
+        return X, None
+
+    def _run_epoch(self, X, y, rng, progress, *, shuffle):
+        order = rng.permutation(X.shape[0]) if shuffle else None
 
         def bound(X_batch, y_batch):
             return self._batch_bound_and_grads(X_batch, rng)
 
-        return minibatch_epoch(
+        mean = minibatch_epoch(
             X, None, order, self.batch_size, bound, self.optimizer_,
             gradients="mean", progress=progress,
         )
-
-    def _run_epoch(self, X, rng, progress):
-        mean = self._minibatch_pass(X, rng.permutation(X.shape[0]), rng, progress)
         return {"training bound": mean}
 
-    def _partial_fit(self, X):
-        """One in-order pass over ``X``, keeping optimizer and random state; a
-        diverging pass restores the previous parameters and raises."""
-        fitted = self._is_fitted()
-        if not fitted:
-            self._validate_params()
-        X = self._validate_X(X, reset=not fitted)
-        self._check_support(X)
-        if not fitted:
-            self._initialize(X)
-        snapshot = self._snapshot()
-        with _blas_single_thread():
-            self._minibatch_pass(X, None, self.random_state_)
-        if not np.all(np.isfinite(self._parameter_vector)):
-            self._restore(snapshot)
-            raise FloatingPointError(
-                f"{type(self).__name__}.partial_fit diverged: the parameters became "
-                "NaN or infinite and were restored. Lower the learning rate."
-            )
-        self.n_iter_ += 1
-        return self
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the networks on ``X`` for ``max_iter`` epochs.
 
-    def _continue_rng(self, random_state):
-        if random_state is None:
-            return self.random_state_
-        return check_generator(random_state)
+        Adam on the model's training objective (see the class docstring),
+        in minibatches of ``batch_size`` rows in a random order per epoch.
 
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data (binary or in [0, 1] for Bernoulli units).
+        y : None
+            Ignored.
 
-def _blas_single_thread():
-    """One BLAS thread for the small GEMMs of minibatch training and scoring.
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X)
 
-    Measured here (2 cores, shared): an IWAE epoch on digits went from 0.64 s
-    with two OpenBLAS threads to 0.05 s with one; parallelism belongs across
-    independent fits (joblib), not inside 100-row GEMMs.
-    """
-    return threadpool_limits(limits=1, user_api="blas")
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """One pass over ``X`` in order, in batches of ``batch_size``.
+
+        Keeps the optimizer state (and NVIL's baseline) and the random
+        stream between calls, so successive calls continue one trajectory.
+        A call that raises leaves a fitted model as it was: bad input is
+        rejected first, and a diverging pass restores the previous
+        parameters and raises ``FloatingPointError``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A block of training data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._partial_fit(X)
 
 
 def _batches(n, batch_size, perm=None):

@@ -14,21 +14,21 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import EpochLoopMixin, GenerativeMixin
+from ..base import GenerativeMixin
 from ..nn import MLP, Adam, ReinforceBaseline, bernoulli_log_likelihood, sigmoid
 from ..nn._mlp import check_layer_sizes
-from ..utils.random import check_generator, draw_seed, row_generators
+from ..utils._threads import blas_threads
+from ..utils.random import draw_seed, row_generators
 from ..utils.validation import warn_if_not_binary
 from ._common import (
     _base_seed,
     _batches,
-    _blas_single_thread,
     _importance_log_mean,
-    _NetworkStateMixin,
+    _USER_STACKLEVEL,
+    _LatentTrainingMixin,
     _normalised_weights,
     generate_samples,
 )
@@ -105,8 +105,7 @@ class SigmoidBeliefNet(
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     GenerativeMixin,
-    _NetworkStateMixin,
-    EpochLoopMixin,
+    _LatentTrainingMixin,
     BaseEstimator,
 ):
     """Layered sigmoid belief network with a recognition network (§20.10.1).
@@ -262,12 +261,7 @@ class SigmoidBeliefNet(
     def _sizes(self):
         return [self.n_features_in_] + [net.n_outputs for net in self.recognition_]
 
-    def _is_fitted(self):
-        return hasattr(self, "generative_")
-
-    def _initialize(self, X):
-        rng = check_generator(self.random_state)
-        self.random_state_ = rng
+    def _initialize(self, X, y, rng, *, partial):
         self.dtype_ = X.dtype
         sizes = [X.shape[1], *check_layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes")]
         if len(sizes) < 2:
@@ -369,46 +363,7 @@ class SigmoidBeliefNet(
         return log_w[0], grads
 
     def _check_support(self, X):
-        warn_if_not_binary(X, what="SigmoidBeliefNet's binary visible units", stacklevel=4)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Train the generative and recognition networks.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Binary data (values in [0, 1] are read as probabilities).
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-        """
-        warm = self.warm_start and self._is_fitted()
-        X = self._validate_X(X, reset=not warm)
-        self._check_support(X)
-        if not warm:
-            self._initialize(X)
-        with _blas_single_thread():
-            self._fit_epochs(X, self.max_iter, self.random_state_, verbose=self.verbose)
-        return self
-
-    def partial_fit(self, X, y=None):
-        """One pass over ``X`` in order, keeping optimizer and baseline state.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-        """
-        return self._partial_fit(X)
+        warn_if_not_binary(X, what="SigmoidBeliefNet's binary visible units", stacklevel=_USER_STACKLEVEL)
 
     # -- inference ---------------------------------------------------------
 
@@ -417,7 +372,7 @@ class SigmoidBeliefNet(
         sizes = self._sizes[1:]
         rows = max(1, _SCORE_BLOCK // k)
         out = []
-        with _blas_single_thread():
+        with blas_threads():
             for idx in _batches(X.shape[0], rows):
                 gens = row_generators(X[idx], seed)
                 u = np.stack([g.random((k, sum(sizes))) for g in gens], axis=1)

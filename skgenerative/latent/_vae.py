@@ -7,11 +7,10 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import EpochLoopMixin, GenerativeMixin
+from ..base import GenerativeMixin
 from ..nn import (
     MLP,
     Adam,
@@ -22,14 +21,15 @@ from ..nn import (
     reparametrize_gaussian_backward,
 )
 from ..nn._mlp import check_layer_sizes
-from ..utils.random import check_generator, draw_seed, row_generators
+from ..utils._threads import blas_threads
+from ..utils.random import draw_seed, row_generators
 from ..utils.validation import warn_if_not_binary
 from ._common import (
-    _batches,
-    _blas_single_thread,
-    _importance_log_mean,
-    _NetworkStateMixin,
     _base_seed,
+    _batches,
+    _importance_log_mean,
+    _USER_STACKLEVEL,
+    _LatentTrainingMixin,
     _normalised_weights,
     generate_samples,
 )
@@ -147,8 +147,7 @@ class VAE(
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     GenerativeMixin,
-    _NetworkStateMixin,
-    EpochLoopMixin,
+    _LatentTrainingMixin,
     BaseEstimator,
 ):
     """Variational autoencoder with a Gaussian code (Kingma & Welling, 2014).
@@ -324,12 +323,7 @@ class VAE(
     def _n_features_out(self):
         return self.n_components
 
-    def _is_fitted(self):
-        return hasattr(self, "decoder_")
-
-    def _initialize(self, X):
-        rng = check_generator(self.random_state)
-        self.random_state_ = rng
+    def _initialize(self, X, y, rng, *, partial):
         self.dtype_ = X.dtype
         n, p = X.shape
         enc = check_layer_sizes(self.encoder_layer_sizes, "encoder_layer_sizes")
@@ -348,8 +342,6 @@ class VAE(
         self.optimizer_ = Adam(params, learning_rate=self.learning_rate)
         self.score_seed_ = draw_seed(rng)
         self.n_iter_ = 0
-        if hasattr(self, "validation_scores_"):
-            del self.validation_scores_
 
     def _init_output_bias(self, X):
         """Decoder output bias at the data's base rate (logit of the mean for
@@ -371,67 +363,13 @@ class VAE(
         eps = rng.standard_normal((X.shape[0], self.n_components)).astype(self.dtype_)
         return _elbo_and_grads(self.encoder_, self.decoder_, self._head, X, eps)
 
-    def _validation_score(self, X_val):
+    def _validation_score(self, X_val, y_val):
         return float(np.mean(self.elbo(X_val)))
 
     def _check_support(self, X):
         if self.likelihood == "bernoulli":
             warn_if_not_binary(X, what=f"{type(self).__name__} with a Bernoulli decoder",
-                               stacklevel=4)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Fit the networks by maximising the training bound.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data (binary or in [0, 1] for the Bernoulli decoder).
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-        """
-        warm = self.warm_start and self._is_fitted()
-        X = self._validate_X(X, reset=not warm)
-        self._check_support(X)
-        if not warm:
-            self._initialize(X)
-        X_val = None
-        if self.early_stopping:
-            n_val = max(1, int(round(self.validation_fraction * X.shape[0])))
-            if X.shape[0] - n_val < 1:
-                raise ValueError("Too few samples for early_stopping's validation split.")
-            perm = check_generator(draw_seed(self.random_state_)).permutation(X.shape[0])
-            X_val, X = X[perm[:n_val]], X[perm[n_val:]]
-        with _blas_single_thread():
-            self._fit_epochs(
-                X, self.max_iter, self.random_state_, X_val=X_val,
-                tol=self.tol if self.early_stopping else None,
-                n_iter_no_change=self.n_iter_no_change, verbose=self.verbose,
-            )
-        return self
-
-    def partial_fit(self, X, y=None):
-        """One pass over ``X`` in order, in batches of ``batch_size``.
-
-        Keeps the optimizer state and the random stream between calls, so
-        successive calls continue one trajectory. A diverging pass restores
-        the previous parameters and raises ``FloatingPointError``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-        """
-        return self._partial_fit(X)
+                               stacklevel=_USER_STACKLEVEL)
 
     # -- inference ---------------------------------------------------------
 
@@ -441,7 +379,7 @@ class VAE(
         rows = max(1, _SCORE_BLOCK // k)
         d = self.n_components
         log_w, elbo = [], []
-        with _blas_single_thread():
+        with blas_threads():
             for idx in _batches(X.shape[0], rows):
                 gens = row_generators(X[idx], seed)
                 eps = np.stack([g.standard_normal((k, d)) for g in gens], axis=1)
@@ -683,5 +621,5 @@ n_iter_, n_features_in_, feature_names_in_, validation_scores_
             self.encoder_, self.decoder_, self._head, X, eps.astype(self.dtype_)
         )
 
-    def _validation_score(self, X_val):
+    def _validation_score(self, X_val, y_val):
         return float(np.mean(self.importance_bound(X_val, self.n_importance)))

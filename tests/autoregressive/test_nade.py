@@ -208,3 +208,11 @@ def test_nade_interrupt_keeps_last_completed_epoch(random_binary, monkeypatch):
     monkeypatch.undo()
     model.fit(random_binary)
     assert model.n_iter_ == 2
+
+
+def test_refit_without_warm_start_starts_a_new_validation_history(random_binary):
+    model = NADE(n_components=3, max_iter=2, early_stopping=True, random_state=0)
+    model.fit(random_binary).fit(random_binary)
+    assert model.n_iter_ == 2 and len(model.validation_scores_) == 2
+    model.set_params(warm_start=True).fit(random_binary)
+    assert model.n_iter_ == 4 and len(model.validation_scores_) == 4

@@ -211,7 +211,7 @@ def test_latent_epoch_equals_the_previous_loop(name):
 
 
 def _latent_run_epoch(model, X):
-    return model._run_epoch(X, model.random_state_, _no_progress)
+    return model._run_epoch(X, None, model.random_state_, _no_progress, shuffle=True)
 
 
 def _previous_softmax_epoch(mlp, optimizer, X, y, order, batch_size, alpha):
