@@ -163,22 +163,29 @@ class _BaseAutoregressive(GenerativeMixin, TrainableMixin, BaseEstimator):
         return float(np.mean(self._log_likelihood(X_val)))
 
     # ------------------------------------------------------------- inference
-    def score_samples(self, X):
+    def score_samples(self, X, return_std=False):
         """Log-likelihood of each sample, in nats (exact).
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Samples.
+        return_std : bool, default=False
+            Also return the Monte Carlo standard error of each score, as the
+            importance-sampled models do; the scores here are exact, so it
+            is zero.
 
         Returns
         -------
         log_prob : ndarray of shape (n_samples,)
             ``log p(x)`` of each row.
+        std : ndarray of shape (n_samples,)
+            Only when ``return_std=True``: zeros (``score_kind_ = "exact"``).
         """
         check_is_fitted(self)
         X = self._validate_input(X, reset=False).astype(self.dtype_, copy=False)
-        return self._log_likelihood(X).astype(self.dtype_, copy=False)
+        log_prob = self._log_likelihood(X).astype(self.dtype_, copy=False)
+        return (log_prob, np.zeros_like(log_prob)) if return_std else log_prob
 
     def sample(self, n_samples=1, *, random_state=None):
         """Draw exact samples by ancestral sampling.

@@ -8,7 +8,8 @@ from sklearn.base import _fit_context
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import TrainableMixin
-from ..nn import logsumexp_rows, minibatch_epoch
+from ..nn import minibatch_epoch
+from ..utils._monte_carlo import log_mean_exp_and_std
 from ..utils.random import check_generator, draw_seed
 from ..utils.validation import resolve_dtype
 
@@ -123,6 +124,84 @@ class _LatentTrainingMixin(TrainableMixin):
         return self._partial_fit(X)
 
 
+class _ImportanceScoreMixin:
+    """``score_samples`` and ``importance_bound`` of the models scored by
+    importance sampling from their recognition model ``q(h | x)``.
+
+    A model supplies ``_importance_log_weights(X, k, seed)``: the log weights
+    ``log p(x, h_j) - log q(h_j | x)`` of shape ``(k, n_samples)``, each row's
+    ``k`` samples drawn from its own generator (``utils.random.row_generators``).
+    """
+
+    def importance_bound(self, X, n_importance=None, *, random_state=None, return_std=False):
+        """The k-sample importance-weighted bound ``log (1/k) sum_j w_j`` (eq. 20.79).
+
+        One draw of ``k`` samples ``h_j ~ q(h | x)`` per row, with weights
+        ``w_j = p(x, h_j) / q(h_j | x)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        n_importance : int, default=None
+            ``k``; None uses ``n_importance_samples``.
+        random_state : None, int or Generator
+            Base seed of the per-row samples; None uses ``score_seed_``
+            (deterministic).
+        return_std : bool, default=False
+            Also return the Monte Carlo standard error of each value.
+
+        Returns
+        -------
+        bound : ndarray of shape (n_samples,)
+            float64, nats. Its expectation increases with ``k`` towards
+            ``log p(x)``; with ``k = 1`` it is an unbiased estimate of the
+            variational bound (the ELBO).
+        std : ndarray of shape (n_samples,)
+            Only when ``return_std=True``: the delta-method standard error
+            ``sqrt(var(w) / k) / mean(w)`` of ``bound`` as an estimate of
+            ``log p(x)`` (see
+            :func:`skgenerative.utils._monte_carlo.log_mean_exp_and_std`).
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        k = self.n_importance_samples if n_importance is None else int(n_importance)
+        if k < 1:
+            raise ValueError(f"n_importance must be >= 1; got {k}.")
+        log_w = self._importance_log_weights(X, k, _base_seed(random_state, self.score_seed_))
+        bound, std = log_mean_exp_and_std(log_w)
+        return (bound, std) if return_std else bound
+
+    def score_samples(self, X, return_std=False):
+        """Importance-sampled estimate of ``log p(x)`` per row, in nats.
+
+        ``log (1/k) sum_j p(x, h_j) / q(h_j | x)`` with ``k =
+        n_importance_samples`` samples from the recognition model, seeded per
+        row from ``score_seed_`` (stored at fit) and the row's values: the
+        result is deterministic and does not depend on the other rows or
+        their order. A lower bound on ``log p(x)`` in expectation
+        (``score_kind_ = "estimate"``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        return_std : bool, default=False
+            Also return the Monte Carlo standard error of each estimate.
+
+        Returns
+        -------
+        log_prob : ndarray of shape (n_samples,)
+            The estimates (float64).
+        std : ndarray of shape (n_samples,)
+            Only when ``return_std=True``: the estimated standard error of
+            ``log_prob[i]`` as an estimate of ``log p(x_i)``, by the delta
+            method on the ``k`` importance weights: ``sqrt(var(w) / k) /
+            mean(w)``. It shrinks like ``1 / sqrt(k)``; it measures the
+            sampling noise, not the bias of a poor ``q`` (which makes the
+            estimate low and the weights heavy-tailed).
+        """
+        return self.importance_bound(X, return_std=return_std)
+
+
 def _batches(n, batch_size, perm=None):
     idx = np.arange(n) if perm is None else perm
     for start in range(0, n, batch_size):
@@ -136,12 +215,6 @@ def _base_seed(random_state, default):
     if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
         return int(random_state)
     return draw_seed(check_generator(random_state))
-
-
-def _importance_log_mean(log_w):
-    """``log (1/k) sum_i exp(log_w[i])`` per column of a (k, n) array."""
-    k = log_w.shape[0]
-    return logsumexp_rows(log_w.T) - np.log(k)
 
 
 def _normalised_weights(log_w):

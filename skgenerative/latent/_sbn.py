@@ -20,14 +20,14 @@ from sklearn.utils.validation import check_is_fitted
 from ..base import GenerativeMixin
 from ..nn import MLP, Adam, ReinforceBaseline, bernoulli_log_likelihood, sigmoid
 from ..nn._mlp import check_layer_sizes
+from ..utils._monte_carlo import log_mean_exp_and_std
 from ..utils._threads import blas_threads
 from ..utils.random import draw_seed, row_generators
 from ..utils.validation import warn_if_not_binary
 from ._common import (
-    _base_seed,
     _batches,
-    _importance_log_mean,
     _USER_STACKLEVEL,
+    _ImportanceScoreMixin,
     _LatentTrainingMixin,
     _normalised_weights,
     generate_samples,
@@ -105,6 +105,7 @@ class SigmoidBeliefNet(
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     GenerativeMixin,
+    _ImportanceScoreMixin,
     _LatentTrainingMixin,
     BaseEstimator,
 ):
@@ -174,6 +175,8 @@ class SigmoidBeliefNet(
     ``k = n_importance_samples`` samples from ``q``: an estimate of
     ``log p(x)`` that is a lower bound in expectation and is deterministic
     (per-row seeds derived from ``score_seed_``); ``score_kind_ = "estimate"``.
+    ``score_samples(X, return_std=True)`` also returns the Monte Carlo
+    standard error of each estimate (delta method on the importance weights).
 
     References
     ----------
@@ -349,7 +352,7 @@ class SigmoidBeliefNet(
             grads, log_w = self._wake(X, weights, rng, k)
             if self.sleep_phase:
                 grads.update(self._sleep(n, rng, q_scale / n))
-            return _importance_log_mean(log_w), grads
+            return log_mean_exp_and_std(log_w)[0], grads
         # NVIL
         baseline_grads = {}
 
@@ -387,45 +390,8 @@ class SigmoidBeliefNet(
                 out.append((log_p - log_q).reshape(k, len(idx)))
         return np.concatenate(out, axis=1)
 
-    def importance_bound(self, X, n_importance=None, *, random_state=None):
-        """``log (1/k) sum_i p(x, h_i) / q(h_i | x)`` per row, one draw.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        n_importance : int, default=None
-            ``k``; None uses ``n_importance_samples``.
-        random_state : None, int or Generator
-            Base seed of the per-row samples; None uses ``score_seed_``.
-
-        Returns
-        -------
-        bound : ndarray of shape (n_samples,)
-        """
-        check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
-        k = self.n_importance_samples if n_importance is None else int(n_importance)
-        if k < 1:
-            raise ValueError(f"n_importance must be >= 1; got {k}.")
-        seed = _base_seed(random_state, self.score_seed_)
-        return _importance_log_mean(self._log_weights(X, k, seed))
-
-    def score_samples(self, X):
-        """Importance-sampled estimate of ``log p(x)`` per row, in nats.
-
-        ``n_importance_samples`` samples from the recognition network, seeded
-        per row from ``score_seed_`` and the row: deterministic, independent
-        of the other rows; a lower bound on ``log p(x)`` in expectation.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        log_likelihood : ndarray of shape (n_samples,)
-        """
-        return self.importance_bound(X)
+    def _importance_log_weights(self, X, k, seed):
+        return self._log_weights(X, k, seed)
 
     def transform(self, X):
         """Mean-field upward pass of the recognition network.

@@ -21,14 +21,14 @@ from ..nn import (
     reparametrize_gaussian_backward,
 )
 from ..nn._mlp import check_layer_sizes
+from ..utils._monte_carlo import log_mean_exp_and_std
 from ..utils._threads import blas_threads
 from ..utils.random import draw_seed, row_generators
 from ..utils.validation import warn_if_not_binary
 from ._common import (
-    _base_seed,
     _batches,
-    _importance_log_mean,
     _USER_STACKLEVEL,
+    _ImportanceScoreMixin,
     _LatentTrainingMixin,
     _normalised_weights,
     generate_samples,
@@ -110,7 +110,7 @@ def _iwae_bound_and_grads(encoder, decoder, head, X, eps):
         log_var.sum(axis=1, dtype=np.float64), k
     )
     log_w = (log_px + log_pz_q).reshape(k, n)
-    bound = _importance_log_mean(log_w)
+    bound = log_mean_exp_and_std(log_w)[0]
     w = (_normalised_weights(log_w) / n).reshape(k * n, 1).astype(out.dtype)
     g_out *= w
     g_dec, g_z = decoder.backward(dec_cache, g_out, input_grad=True)
@@ -147,6 +147,7 @@ class VAE(
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     GenerativeMixin,
+    _ImportanceScoreMixin,
     _LatentTrainingMixin,
     BaseEstimator,
 ):
@@ -225,6 +226,8 @@ class VAE(
     ``z_i ~ q(z | x)``: an importance-sampling estimate of ``log p(x)`` that
     is a lower bound in expectation (eq. 20.79) and tightens as ``k`` grows;
     ``score_kind_ = "estimate"``. :meth:`elbo` returns the variational bound.
+    ``score_samples(X, return_std=True)`` also returns the Monte Carlo
+    standard error of each estimate (delta method on the importance weights).
     With the Gaussian decoder these are densities of ``X`` as given.
 
     References
@@ -390,49 +393,8 @@ class VAE(
                 elbo.append(el)
         return np.concatenate(log_w, axis=1), np.concatenate(elbo)
 
-    def importance_bound(self, X, n_importance=None, *, random_state=None):
-        """The k-sample importance-weighted bound ``L_k`` (eq. 20.79), one draw.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        n_importance : int, default=None
-            ``k``; None uses ``n_importance_samples``.
-        random_state : None, int or Generator
-            Base seed of the per-row noise; None uses ``score_seed_``
-            (deterministic).
-
-        Returns
-        -------
-        bound : ndarray of shape (n_samples,)
-            float64, nats. Its expectation increases with ``k`` towards
-            ``log p(x)``; ``k = 1`` is an unbiased estimate of the ELBO.
-        """
-        check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
-        k = self.n_importance_samples if n_importance is None else int(n_importance)
-        if k < 1:
-            raise ValueError(f"n_importance must be >= 1; got {k}.")
-        log_w, _ = self._log_weights(X, k, _base_seed(random_state, self.score_seed_))
-        return _importance_log_mean(log_w)
-
-    def score_samples(self, X):
-        """Importance-sampled estimate of ``log p(x)`` per row, in nats.
-
-        Uses ``n_importance_samples`` draws from ``q(z | x)``, seeded per row
-        from ``score_seed_`` (stored at fit) and the row's values: the result
-        is deterministic and does not depend on the other rows or their order.
-        A lower bound on ``log p(x)`` in expectation (see Notes).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        log_likelihood : ndarray of shape (n_samples,)
-        """
-        return self.importance_bound(X)
+    def _importance_log_weights(self, X, k, seed):
+        return self._log_weights(X, k, seed)[0]
 
     def elbo(self, X):
         """The variational lower bound (eq. 20.77) per row, in nats.
