@@ -126,3 +126,27 @@ def test_refit_without_warm_start_starts_a_new_validation_history(X):
     model = VAE(2, max_iter=2, early_stopping=True, random_state=0, **NETS).fit(X)
     model.fit(X)
     assert model.n_iter_ == 2 and len(model.validation_scores_) == 2
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_a_first_partial_fit_that_diverges_leaves_the_model_unfitted(name, X, monkeypatch):
+    from sklearn.exceptions import NotFittedError
+
+    model = MODELS[name](random_state=0)
+    fresh = dict(vars(model))
+    cls = type(model)
+    original = cls._batch_bound_and_grads
+
+    def nan_gradients(self, X_batch, rng):
+        bound, grads = original(self, X_batch, rng)
+        return bound, {k: np.full_like(g, np.nan) for k, g in grads.items()}
+
+    monkeypatch.setattr(cls, "_batch_bound_and_grads", nan_gradients)
+    with np.errstate(all="ignore"), pytest.raises(FloatingPointError, match="diverged"):
+        model.partial_fit(X)
+    assert vars(model) == fresh
+    with pytest.raises(NotFittedError):
+        model.score_samples(X)
+    monkeypatch.undo()
+    model.partial_fit(X)
+    assert model.n_iter_ == 1
