@@ -291,6 +291,8 @@ class TrainableMixin(EpochLoopMixin):
         if not warm:
             self.random_state_ = check_generator(self.random_state)
             self._initialize(X, y, self.random_state_, partial=False)
+            # a new fit starts a new history (warm starts append to it)
+            self.__dict__.pop("validation_scores_", None)
         rng = self.random_state_
         X, y = self._training_data(X, y)
         X_val = y_val = None
@@ -319,16 +321,27 @@ class TrainableMixin(EpochLoopMixin):
         parameters, chains, optimizer and random stream, so a sequence of
         blocks gives the same model as one epoch of ``fit`` over the same
         batches in the same order. A call that raises leaves the model as it
-        was (validation comes first; a diverging pass is rolled back).
+        was (validation comes first; a diverging pass is rolled back; a
+        first call that fails leaves the estimator unfitted). An interrupted
+        call keeps the last completed epoch, as ``fit`` does.
         """
         first = not self._is_initialized()
-        X, y = self._check_training_data(X, y, reset=first)
-        if first:
-            self.random_state_ = check_generator(self.random_state)
-            self._initialize(X, y, self.random_state_, partial=True)
-        X, y = self._training_data(X, y)
-        with blas_threads(self._blas_work(X)):
-            self._fit_epochs(X, 1, self.random_state_, y=y, shuffle=False, verbose=self.verbose)
+        unfitted = set(vars(self)) if first else None
+        try:
+            X, y = self._check_training_data(X, y, reset=first)
+            if first:
+                self.random_state_ = check_generator(self.random_state)
+                self._initialize(X, y, self.random_state_, partial=True)
+            X, y = self._training_data(X, y)
+            with blas_threads(self._blas_work(X)):
+                self._fit_epochs(
+                    X, 1, self.random_state_, y=y, shuffle=False, verbose=self.verbose
+                )
+        except Exception:
+            if first:  # drop what the failed first call created
+                for name in set(vars(self)) - unfitted:
+                    delattr(self, name)
+            raise
         return self
 
     #: classifiers hold out every class's share of the rows

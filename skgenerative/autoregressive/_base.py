@@ -25,7 +25,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import GenerativeMixin, TrainableMixin
-from ..nn import Adam
+from ..nn import Adam, minibatch_epoch
 from ..utils.validation import resolve_dtype, warn_if_not_binary
 
 
@@ -148,40 +148,43 @@ class _BaseAutoregressive(GenerativeMixin, TrainableMixin, BaseEstimator):
         # the optimizer updates the estimator's arrays in place; rebind them
         # in case a snapshot was restored since the last epoch
         self.optimizer_.params = self._parameters()
-        n = X.shape[0]
-        index = rng.permutation(n) if shuffle else np.arange(n)
-        total = 0.0
-        for start in range(0, n, self.batch_size):
-            batch = X[index[start : start + self.batch_size]]
-            ll, grads = self._batch_gradient(batch, rng)
-            scale = 1.0 / batch.shape[0]
-            for g in grads.values():
-                g *= scale
-            self.optimizer_.step(grads)
-            total += ll
-            progress(batch.shape[0])
-        return {"train log-likelihood": total / n}
+        order = rng.permutation(X.shape[0]) if shuffle else None
+
+        def log_likelihood(X_batch, y_batch):
+            return self._batch_gradient(X_batch, rng)
+
+        mean = minibatch_epoch(
+            X, None, order, self.batch_size, log_likelihood, self.optimizer_, progress=progress
+        )
+        return {"train log-likelihood": mean}
 
     def _validation_score(self, X_val, y_val):
         return float(np.mean(self._log_likelihood(X_val)))
 
     # ------------------------------------------------------------- inference
-    def score_samples(self, X):
+    def score_samples(self, X, return_std=False):
         """Log-likelihood of each sample, in nats (exact).
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Samples.
+        return_std : bool, default=False
+            Also return the Monte Carlo standard error of each score, as the
+            importance-sampled models do; the scores here are exact, so it
+            is zero.
 
         Returns
         -------
         log_prob : ndarray of shape (n_samples,)
             ``log p(x)`` of each row.
+        std : ndarray of shape (n_samples,)
+            Only when ``return_std=True``: zeros (``score_kind_ = "exact"``).
         """
         check_is_fitted(self)
         X = self._validate_input(X, reset=False).astype(self.dtype_, copy=False)
-        return self._log_likelihood(X).astype(self.dtype_, copy=False)
+        log_prob = self._log_likelihood(X).astype(self.dtype_, copy=False)
+        return (log_prob, np.zeros_like(log_prob)) if return_std else log_prob
 
     def sample(self, n_samples=1, *, random_state=None):
         """Draw exact samples by ancestral sampling.

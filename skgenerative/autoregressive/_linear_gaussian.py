@@ -167,24 +167,31 @@ class LinearGaussianAutoregressive(GenerativeMixin, BaseEstimator):
         self.intercept_ = mean - coef @ mean
         self.variance_ = np.maximum(variance, self.min_variance)
 
-    def score_samples(self, X):
+    def score_samples(self, X, return_std=False):
         """Log-density of each sample, in nats (exact).
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Samples.
+        return_std : bool, default=False
+            Also return the Monte Carlo standard error of each score, as the
+            importance-sampled models do; the scores here are exact, so it
+            is zero.
 
         Returns
         -------
         log_prob : ndarray of shape (n_samples,)
             ``log p(x)`` of each row.
+        std : ndarray of shape (n_samples,)
+            Only when ``return_std=True``: zeros (``score_kind_ = "exact"``).
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
         resid = X - (X @ self.coef_.T + self.intercept_)
         ll = -0.5 * (_LOG_2PI + np.log(self.variance_) + resid**2 / self.variance_).sum(axis=1)
-        return ll.astype(X.dtype, copy=False)
+        log_prob = ll.astype(X.dtype, copy=False)
+        return (log_prob, np.zeros_like(log_prob)) if return_std else log_prob
 
     def sample(self, n_samples=1, *, random_state=None):
         """Draw exact samples by ancestral sampling.

@@ -4,19 +4,31 @@ import copy
 import numbers
 
 import numpy as np
+from sklearn.base import _fit_context
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from threadpoolctl import threadpool_limits
-
-from ..nn import logsumexp_rows
+from ..base import TrainableMixin
+from ..nn import minibatch_epoch
+from ..utils._monte_carlo import log_mean_exp_and_std
 from ..utils.random import check_generator, draw_seed
 from ..utils.validation import resolve_dtype
 
 __all__ = ["generate_samples"]
 
+#: ``stacklevel`` of the out-of-support warning raised in ``_check_support``:
+#: it names the user's line that called ``fit`` or ``partial_fit`` (through
+#: ``_fit_context``, the template and ``_check_training_data``).
+_USER_STACKLEVEL = 7
 
-class _NetworkStateMixin:
-    """Snapshot/restore of networks that share arrays with one optimizer.
+
+class _LatentTrainingMixin(TrainableMixin):
+    """``fit``/``partial_fit`` hooks shared by the directed latent-variable models.
+
+    The template of :class:`~skgenerative.base.TrainableMixin` runs the
+    training; a model supplies ``_initialize(X, y, rng, *, partial)``,
+    ``_batch_bound_and_grads(X_batch, rng)`` (per-row training bound and the
+    gradients of its batch mean, keyed like ``optimizer_.params``),
+    ``_validation_score(X_val, y_val)`` and ``_check_support(X)``.
 
     The encoder, decoder and optimizer hold the *same* parameter arrays; the
     default per-attribute copy of :class:`~skgenerative.base.EpochLoopMixin`
@@ -32,6 +44,12 @@ class _NetworkStateMixin:
         """All trainable parameters, concatenated (for the divergence check)."""
         return np.concatenate([np.ravel(v) for v in self.optimizer_.params.values()])
 
+    def _is_initialized(self):
+        return hasattr(self, "optimizer_")
+
+    def __sklearn_is_fitted__(self):
+        return self._is_initialized()
+
     def _validate_X(self, X, *, reset):
         """Dense, finite, 2-D input in the compute dtype (fitted dtype after fit)."""
         if reset:
@@ -43,53 +61,145 @@ class _NetworkStateMixin:
         )
         return np.ascontiguousarray(X, dtype=dtype)
 
-    def _minibatch_pass(self, X, order, rng, progress=None):
-        """One optimizer step per minibatch of ``X`` in ``order``; returns the
-        summed training bound. Models supply ``_batch_bound_and_grads``."""
-        total = 0.0
-        for idx in _batches(X.shape[0], self.batch_size, order):
-            bound, grads = self._batch_bound_and_grads(X[idx], rng)
-            self.optimizer_.step(grads)
-            total += float(np.sum(bound))
-            if progress is not None:
-                progress(len(idx))
-        return total
-
-    def _run_epoch(self, X, rng, progress):
-        total = self._minibatch_pass(X, rng.permutation(X.shape[0]), rng, progress)
-        return {"training bound": total / X.shape[0]}
-
-    def _partial_fit(self, X):
-        """One in-order pass over ``X``, keeping optimizer and random state; a
-        diverging pass restores the previous parameters and raises."""
-        fitted = self._is_fitted()
-        if not fitted:
-            self._validate_params()
-        X = self._validate_X(X, reset=not fitted)
+    def _check_training_data(self, X, y, *, reset):
+        X = self._validate_X(X, reset=reset)
         self._check_support(X)
-        if not fitted:
-            self._initialize(X)
-        snapshot = self._snapshot()
-        with _blas_single_thread():
-            self._minibatch_pass(X, None, self.random_state_)
-        if not np.all(np.isfinite(self._parameter_vector)):
-            self._restore(snapshot)
-            raise FloatingPointError(
-                f"{type(self).__name__}.partial_fit diverged: the parameters became "
-                "NaN or infinite and were restored. Lower the learning rate."
-            )
-        self.n_iter_ += 1
-        return self
+        return X, None
+
+    def _run_epoch(self, X, y, rng, progress, *, shuffle):
+        order = rng.permutation(X.shape[0]) if shuffle else None
+
+        def bound(X_batch, y_batch):
+            return self._batch_bound_and_grads(X_batch, rng)
+
+        mean = minibatch_epoch(
+            X, None, order, self.batch_size, bound, self.optimizer_,
+            gradients="mean", progress=progress,
+        )
+        return {"training bound": mean}
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the networks on ``X`` for ``max_iter`` epochs.
+
+        Adam on the model's training objective (see the class docstring),
+        in minibatches of ``batch_size`` rows in a random order per epoch.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data (binary or in [0, 1] for Bernoulli units).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """One pass over ``X`` in order, in batches of ``batch_size``.
+
+        Keeps the optimizer state (and NVIL's baseline) and the random
+        stream between calls, so successive calls continue one trajectory.
+        A call that raises leaves a fitted model as it was: bad input is
+        rejected first, and a diverging pass restores the previous
+        parameters and raises ``FloatingPointError``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A block of training data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._partial_fit(X)
 
 
-def _blas_single_thread():
-    """One BLAS thread for the small GEMMs of minibatch training and scoring.
+class _ImportanceScoreMixin:
+    """``score_samples`` and ``importance_bound`` of the models scored by
+    importance sampling from their recognition model ``q(h | x)``.
 
-    Measured here (2 cores, shared): an IWAE epoch on digits went from 0.64 s
-    with two OpenBLAS threads to 0.05 s with one; parallelism belongs across
-    independent fits (joblib), not inside 100-row GEMMs.
+    A model supplies ``_importance_log_weights(X, k, seed)``: the log weights
+    ``log p(x, h_j) - log q(h_j | x)`` of shape ``(k, n_samples)``, each row's
+    ``k`` samples drawn from its own generator (``utils.random.row_generators``).
     """
-    return threadpool_limits(limits=1, user_api="blas")
+
+    def importance_bound(self, X, n_importance=None, *, random_state=None, return_std=False):
+        """The k-sample importance-weighted bound ``log (1/k) sum_j w_j`` (eq. 20.79).
+
+        One draw of ``k`` samples ``h_j ~ q(h | x)`` per row, with weights
+        ``w_j = p(x, h_j) / q(h_j | x)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        n_importance : int, default=None
+            ``k``; None uses ``n_importance_samples``.
+        random_state : None, int or Generator
+            Base seed of the per-row samples; None uses ``score_seed_``
+            (deterministic).
+        return_std : bool, default=False
+            Also return the Monte Carlo standard error of each value.
+
+        Returns
+        -------
+        bound : ndarray of shape (n_samples,)
+            float64, nats. Its expectation increases with ``k`` towards
+            ``log p(x)``; with ``k = 1`` it is an unbiased estimate of the
+            variational bound (the ELBO).
+        std : ndarray of shape (n_samples,)
+            Only when ``return_std=True``: the delta-method standard error
+            ``sqrt(var(w) / k) / mean(w)`` of ``bound`` as an estimate of
+            ``log p(x)`` (see
+            :func:`skgenerative.utils._monte_carlo.log_mean_exp_and_std`).
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        k = self.n_importance_samples if n_importance is None else int(n_importance)
+        if k < 1:
+            raise ValueError(f"n_importance must be >= 1; got {k}.")
+        log_w = self._importance_log_weights(X, k, _base_seed(random_state, self.score_seed_))
+        bound, std = log_mean_exp_and_std(log_w)
+        return (bound, std) if return_std else bound
+
+    def score_samples(self, X, return_std=False):
+        """Importance-sampled estimate of ``log p(x)`` per row, in nats.
+
+        ``log (1/k) sum_j p(x, h_j) / q(h_j | x)`` with ``k =
+        n_importance_samples`` samples from the recognition model, seeded per
+        row from ``score_seed_`` (stored at fit) and the row's values: the
+        result is deterministic and does not depend on the other rows or
+        their order. A lower bound on ``log p(x)`` in expectation
+        (``score_kind_ = "estimate"``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        return_std : bool, default=False
+            Also return the Monte Carlo standard error of each estimate.
+
+        Returns
+        -------
+        log_prob : ndarray of shape (n_samples,)
+            The estimates (float64).
+        std : ndarray of shape (n_samples,)
+            Only when ``return_std=True``: the estimated standard error of
+            ``log_prob[i]`` as an estimate of ``log p(x_i)``, by the delta
+            method on the ``k`` importance weights: ``sqrt(var(w) / k) /
+            mean(w)``. It shrinks like ``1 / sqrt(k)``; it measures the
+            sampling noise, not the bias of a poor ``q`` (which makes the
+            estimate low and the weights heavy-tailed).
+        """
+        return self.importance_bound(X, return_std=return_std)
 
 
 def _batches(n, batch_size, perm=None):
@@ -105,12 +215,6 @@ def _base_seed(random_state, default):
     if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
         return int(random_state)
     return draw_seed(check_generator(random_state))
-
-
-def _importance_log_mean(log_w):
-    """``log (1/k) sum_i exp(log_w[i])`` per column of a (k, n) array."""
-    k = log_w.shape[0]
-    return logsumexp_rows(log_w.T) - np.log(k)
 
 
 def _normalised_weights(log_w):

@@ -14,21 +14,21 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import EpochLoopMixin, GenerativeMixin
+from ..base import GenerativeMixin
 from ..nn import MLP, Adam, ReinforceBaseline, bernoulli_log_likelihood, sigmoid
 from ..nn._mlp import check_layer_sizes
-from ..utils.random import check_generator, draw_seed, row_generators
+from ..utils._monte_carlo import log_mean_exp_and_std
+from ..utils._threads import blas_threads
+from ..utils.random import draw_seed, row_generators
 from ..utils.validation import warn_if_not_binary
 from ._common import (
-    _base_seed,
     _batches,
-    _blas_single_thread,
-    _importance_log_mean,
-    _NetworkStateMixin,
+    _USER_STACKLEVEL,
+    _ImportanceScoreMixin,
+    _LatentTrainingMixin,
     _normalised_weights,
     generate_samples,
 )
@@ -105,8 +105,8 @@ class SigmoidBeliefNet(
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     GenerativeMixin,
-    _NetworkStateMixin,
-    EpochLoopMixin,
+    _ImportanceScoreMixin,
+    _LatentTrainingMixin,
     BaseEstimator,
 ):
     """Layered sigmoid belief network with a recognition network (§20.10.1).
@@ -175,6 +175,8 @@ class SigmoidBeliefNet(
     ``k = n_importance_samples`` samples from ``q``: an estimate of
     ``log p(x)`` that is a lower bound in expectation and is deterministic
     (per-row seeds derived from ``score_seed_``); ``score_kind_ = "estimate"``.
+    ``score_samples(X, return_std=True)`` also returns the Monte Carlo
+    standard error of each estimate (delta method on the importance weights).
 
     References
     ----------
@@ -262,12 +264,7 @@ class SigmoidBeliefNet(
     def _sizes(self):
         return [self.n_features_in_] + [net.n_outputs for net in self.recognition_]
 
-    def _is_fitted(self):
-        return hasattr(self, "generative_")
-
-    def _initialize(self, X):
-        rng = check_generator(self.random_state)
-        self.random_state_ = rng
+    def _initialize(self, X, y, rng, *, partial):
         self.dtype_ = X.dtype
         sizes = [X.shape[1], *check_layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes")]
         if len(sizes) < 2:
@@ -355,7 +352,7 @@ class SigmoidBeliefNet(
             grads, log_w = self._wake(X, weights, rng, k)
             if self.sleep_phase:
                 grads.update(self._sleep(n, rng, q_scale / n))
-            return _importance_log_mean(log_w), grads
+            return log_mean_exp_and_std(log_w)[0], grads
         # NVIL
         baseline_grads = {}
 
@@ -369,46 +366,7 @@ class SigmoidBeliefNet(
         return log_w[0], grads
 
     def _check_support(self, X):
-        warn_if_not_binary(X, what="SigmoidBeliefNet's binary visible units", stacklevel=4)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Train the generative and recognition networks.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Binary data (values in [0, 1] are read as probabilities).
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-        """
-        warm = self.warm_start and self._is_fitted()
-        X = self._validate_X(X, reset=not warm)
-        self._check_support(X)
-        if not warm:
-            self._initialize(X)
-        with _blas_single_thread():
-            self._fit_epochs(X, self.max_iter, self.random_state_, verbose=self.verbose)
-        return self
-
-    def partial_fit(self, X, y=None):
-        """One pass over ``X`` in order, keeping optimizer and baseline state.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-        """
-        return self._partial_fit(X)
+        warn_if_not_binary(X, what="SigmoidBeliefNet's binary visible units", stacklevel=_USER_STACKLEVEL)
 
     # -- inference ---------------------------------------------------------
 
@@ -417,7 +375,7 @@ class SigmoidBeliefNet(
         sizes = self._sizes[1:]
         rows = max(1, _SCORE_BLOCK // k)
         out = []
-        with _blas_single_thread():
+        with blas_threads():
             for idx in _batches(X.shape[0], rows):
                 gens = row_generators(X[idx], seed)
                 u = np.stack([g.random((k, sum(sizes))) for g in gens], axis=1)
@@ -432,45 +390,8 @@ class SigmoidBeliefNet(
                 out.append((log_p - log_q).reshape(k, len(idx)))
         return np.concatenate(out, axis=1)
 
-    def importance_bound(self, X, n_importance=None, *, random_state=None):
-        """``log (1/k) sum_i p(x, h_i) / q(h_i | x)`` per row, one draw.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        n_importance : int, default=None
-            ``k``; None uses ``n_importance_samples``.
-        random_state : None, int or Generator
-            Base seed of the per-row samples; None uses ``score_seed_``.
-
-        Returns
-        -------
-        bound : ndarray of shape (n_samples,)
-        """
-        check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
-        k = self.n_importance_samples if n_importance is None else int(n_importance)
-        if k < 1:
-            raise ValueError(f"n_importance must be >= 1; got {k}.")
-        seed = _base_seed(random_state, self.score_seed_)
-        return _importance_log_mean(self._log_weights(X, k, seed))
-
-    def score_samples(self, X):
-        """Importance-sampled estimate of ``log p(x)`` per row, in nats.
-
-        ``n_importance_samples`` samples from the recognition network, seeded
-        per row from ``score_seed_`` and the row: deterministic, independent
-        of the other rows; a lower bound on ``log p(x)`` in expectation.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        log_likelihood : ndarray of shape (n_samples,)
-        """
-        return self.importance_bound(X)
+    def _importance_log_weights(self, X, k, seed):
+        return self._log_weights(X, k, seed)
 
     def transform(self, X):
         """Mean-field upward pass of the recognition network.

@@ -7,11 +7,10 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..base import EpochLoopMixin, GenerativeMixin
+from ..base import GenerativeMixin
 from ..nn import (
     MLP,
     Adam,
@@ -22,14 +21,15 @@ from ..nn import (
     reparametrize_gaussian_backward,
 )
 from ..nn._mlp import check_layer_sizes
-from ..utils.random import check_generator, draw_seed, row_generators
+from ..utils._monte_carlo import log_mean_exp_and_std
+from ..utils._threads import blas_threads
+from ..utils.random import draw_seed, row_generators
 from ..utils.validation import warn_if_not_binary
 from ._common import (
     _batches,
-    _blas_single_thread,
-    _importance_log_mean,
-    _NetworkStateMixin,
-    _base_seed,
+    _USER_STACKLEVEL,
+    _ImportanceScoreMixin,
+    _LatentTrainingMixin,
     _normalised_weights,
     generate_samples,
 )
@@ -110,7 +110,7 @@ def _iwae_bound_and_grads(encoder, decoder, head, X, eps):
         log_var.sum(axis=1, dtype=np.float64), k
     )
     log_w = (log_px + log_pz_q).reshape(k, n)
-    bound = _importance_log_mean(log_w)
+    bound = log_mean_exp_and_std(log_w)[0]
     w = (_normalised_weights(log_w) / n).reshape(k * n, 1).astype(out.dtype)
     g_out *= w
     g_dec, g_z = decoder.backward(dec_cache, g_out, input_grad=True)
@@ -147,8 +147,8 @@ class VAE(
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     GenerativeMixin,
-    _NetworkStateMixin,
-    EpochLoopMixin,
+    _ImportanceScoreMixin,
+    _LatentTrainingMixin,
     BaseEstimator,
 ):
     """Variational autoencoder with a Gaussian code (Kingma & Welling, 2014).
@@ -226,6 +226,8 @@ class VAE(
     ``z_i ~ q(z | x)``: an importance-sampling estimate of ``log p(x)`` that
     is a lower bound in expectation (eq. 20.79) and tightens as ``k`` grows;
     ``score_kind_ = "estimate"``. :meth:`elbo` returns the variational bound.
+    ``score_samples(X, return_std=True)`` also returns the Monte Carlo
+    standard error of each estimate (delta method on the importance weights).
     With the Gaussian decoder these are densities of ``X`` as given.
 
     References
@@ -324,12 +326,7 @@ class VAE(
     def _n_features_out(self):
         return self.n_components
 
-    def _is_fitted(self):
-        return hasattr(self, "decoder_")
-
-    def _initialize(self, X):
-        rng = check_generator(self.random_state)
-        self.random_state_ = rng
+    def _initialize(self, X, y, rng, *, partial):
         self.dtype_ = X.dtype
         n, p = X.shape
         enc = check_layer_sizes(self.encoder_layer_sizes, "encoder_layer_sizes")
@@ -348,8 +345,6 @@ class VAE(
         self.optimizer_ = Adam(params, learning_rate=self.learning_rate)
         self.score_seed_ = draw_seed(rng)
         self.n_iter_ = 0
-        if hasattr(self, "validation_scores_"):
-            del self.validation_scores_
 
     def _init_output_bias(self, X):
         """Decoder output bias at the data's base rate (logit of the mean for
@@ -371,67 +366,13 @@ class VAE(
         eps = rng.standard_normal((X.shape[0], self.n_components)).astype(self.dtype_)
         return _elbo_and_grads(self.encoder_, self.decoder_, self._head, X, eps)
 
-    def _validation_score(self, X_val):
+    def _validation_score(self, X_val, y_val):
         return float(np.mean(self.elbo(X_val)))
 
     def _check_support(self, X):
         if self.likelihood == "bernoulli":
             warn_if_not_binary(X, what=f"{type(self).__name__} with a Bernoulli decoder",
-                               stacklevel=4)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Fit the networks by maximising the training bound.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data (binary or in [0, 1] for the Bernoulli decoder).
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-        """
-        warm = self.warm_start and self._is_fitted()
-        X = self._validate_X(X, reset=not warm)
-        self._check_support(X)
-        if not warm:
-            self._initialize(X)
-        X_val = None
-        if self.early_stopping:
-            n_val = max(1, int(round(self.validation_fraction * X.shape[0])))
-            if X.shape[0] - n_val < 1:
-                raise ValueError("Too few samples for early_stopping's validation split.")
-            perm = check_generator(draw_seed(self.random_state_)).permutation(X.shape[0])
-            X_val, X = X[perm[:n_val]], X[perm[n_val:]]
-        with _blas_single_thread():
-            self._fit_epochs(
-                X, self.max_iter, self.random_state_, X_val=X_val,
-                tol=self.tol if self.early_stopping else None,
-                n_iter_no_change=self.n_iter_no_change, verbose=self.verbose,
-            )
-        return self
-
-    def partial_fit(self, X, y=None):
-        """One pass over ``X`` in order, in batches of ``batch_size``.
-
-        Keeps the optimizer state and the random stream between calls, so
-        successive calls continue one trajectory. A diverging pass restores
-        the previous parameters and raises ``FloatingPointError``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-        """
-        return self._partial_fit(X)
+                               stacklevel=_USER_STACKLEVEL)
 
     # -- inference ---------------------------------------------------------
 
@@ -441,7 +382,7 @@ class VAE(
         rows = max(1, _SCORE_BLOCK // k)
         d = self.n_components
         log_w, elbo = [], []
-        with _blas_single_thread():
+        with blas_threads():
             for idx in _batches(X.shape[0], rows):
                 gens = row_generators(X[idx], seed)
                 eps = np.stack([g.standard_normal((k, d)) for g in gens], axis=1)
@@ -452,49 +393,8 @@ class VAE(
                 elbo.append(el)
         return np.concatenate(log_w, axis=1), np.concatenate(elbo)
 
-    def importance_bound(self, X, n_importance=None, *, random_state=None):
-        """The k-sample importance-weighted bound ``L_k`` (eq. 20.79), one draw.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        n_importance : int, default=None
-            ``k``; None uses ``n_importance_samples``.
-        random_state : None, int or Generator
-            Base seed of the per-row noise; None uses ``score_seed_``
-            (deterministic).
-
-        Returns
-        -------
-        bound : ndarray of shape (n_samples,)
-            float64, nats. Its expectation increases with ``k`` towards
-            ``log p(x)``; ``k = 1`` is an unbiased estimate of the ELBO.
-        """
-        check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
-        k = self.n_importance_samples if n_importance is None else int(n_importance)
-        if k < 1:
-            raise ValueError(f"n_importance must be >= 1; got {k}.")
-        log_w, _ = self._log_weights(X, k, _base_seed(random_state, self.score_seed_))
-        return _importance_log_mean(log_w)
-
-    def score_samples(self, X):
-        """Importance-sampled estimate of ``log p(x)`` per row, in nats.
-
-        Uses ``n_importance_samples`` draws from ``q(z | x)``, seeded per row
-        from ``score_seed_`` (stored at fit) and the row's values: the result
-        is deterministic and does not depend on the other rows or their order.
-        A lower bound on ``log p(x)`` in expectation (see Notes).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        log_likelihood : ndarray of shape (n_samples,)
-        """
-        return self.importance_bound(X)
+    def _importance_log_weights(self, X, k, seed):
+        return self._log_weights(X, k, seed)[0]
 
     def elbo(self, X):
         """The variational lower bound (eq. 20.77) per row, in nats.
@@ -683,5 +583,5 @@ n_iter_, n_features_in_, feature_names_in_, validation_scores_
             self.encoder_, self.decoder_, self._head, X, eps.astype(self.dtype_)
         )
 
-    def _validation_score(self, X_val):
+    def _validation_score(self, X_val, y_val):
         return float(np.mean(self.importance_bound(X_val, self.n_importance)))

@@ -5,7 +5,8 @@
 * ``ACTIVATIONS`` / ``DERIVATIVES`` — sigmoid, tanh, relu, softplus, linear;
 * likelihood heads :class:`BernoulliHead`, :class:`GaussianHead` and losses
   (:func:`softmax_cross_entropy`, :func:`squared_error`);
-* optimizers :class:`SGD` (momentum) and :class:`Adam`;
+* optimizers :class:`SGD` (momentum) and :class:`Adam`, and the one
+  minibatch-optimizer loop :func:`minibatch_epoch`;
 * gradient estimators through random operations (§20.9): reparametrization
   and REINFORCE with baselines (:class:`ReinforceBaseline`).
 """
@@ -33,7 +34,7 @@ from ._losses import (
 )
 from ._mlp import MLP, Dense
 from ._optimizers import SGD, Adam, make_optimizer
-from ._training import softmax_classifier_epoch
+from ._training import minibatch_epoch, softmax_classifier_epoch
 
 __all__ = [
     "ACTIVATIONS",
@@ -55,6 +56,7 @@ __all__ = [
     "SGD",
     "Adam",
     "make_optimizer",
+    "minibatch_epoch",
     "softmax_classifier_epoch",
     "reparametrize_gaussian",
     "reparametrize_gaussian_backward",

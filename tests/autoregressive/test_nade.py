@@ -208,3 +208,30 @@ def test_nade_interrupt_keeps_last_completed_epoch(random_binary, monkeypatch):
     monkeypatch.undo()
     model.fit(random_binary)
     assert model.n_iter_ == 2
+
+
+def test_refit_without_warm_start_starts_a_new_validation_history(random_binary):
+    model = NADE(n_components=3, max_iter=2, early_stopping=True, random_state=0)
+    model.fit(random_binary).fit(random_binary)
+    assert model.n_iter_ == 2 and len(model.validation_scores_) == 2
+    model.set_params(warm_start=True).fit(random_binary)
+    assert model.n_iter_ == 4 and len(model.validation_scores_) == 4
+
+
+def test_a_first_partial_fit_that_diverges_leaves_the_model_unfitted(random_binary, monkeypatch):
+    model = NADE(4, random_state=0)
+    fresh = dict(vars(model))
+
+    def nan_gradient(self, X, rng):
+        ll, grads = original(self, X, rng)
+        grads["weights_"][:] = np.nan
+        return ll, grads
+
+    original = NADE._batch_gradient
+    monkeypatch.setattr(NADE, "_batch_gradient", nan_gradient)
+    with pytest.raises(FloatingPointError, match="learning rate"):
+        model.partial_fit(random_binary)
+    assert vars(model) == fresh
+    monkeypatch.undo()
+    model.partial_fit(random_binary)
+    assert model.n_iter_ == 1

@@ -225,3 +225,10 @@ def test_nvil_recognition_gradient_is_unbiased_for_the_elbo_gradient(one_layer_s
              for key, i in keys]
     se = est.std(axis=0) / np.sqrt(len(est))
     assert np.all(np.abs(est.mean(axis=0) - exact) < 4 * se + 1e-3), (est.mean(0), exact, se)
+
+
+def test_score_is_within_a_few_reported_standard_errors_of_the_exact_log_likelihood(tiny_sbn):
+    X = _states(4)
+    log_prob, std = tiny_sbn.score_samples(X, return_std=True)
+    error = np.abs(log_prob - _exact_log_px(tiny_sbn, X))
+    assert np.all(std > 0) and np.all(error < 4 * std)
