@@ -1411,7 +1411,9 @@ class DBMClassifier(ClassifierMixin, EpochLoopMixin, BaseEstimator):
     Parameters
     ----------
     dbm : DBM or None, default=None
-        The (unfitted) DBM to train; None means ``DBM()``. It is cloned.
+        The (unfitted) DBM to train; None means ``DBM()``. It is cloned; when
+        ``random_state`` is set, the clone's seed is drawn from it (the
+        classifier's seed rules over the DBM's own).
         A DBM with Gaussian visibles (``visible_type="gaussian"``) works too
         (standardize the data or keep ``precision="auto"``).
     learning_rate : float, default=1e-3
@@ -1424,7 +1426,8 @@ class DBMClassifier(ClassifierMixin, EpochLoopMixin, BaseEstimator):
     shuffle : bool, default=True
     verbose : int, default=0
     random_state : int, Generator or None, default=None
-        Seeds the fine-tuning (the DBM has its own ``random_state``).
+        Seeds the DBM's training and the fine-tuning: the same seed and data
+        give the same model. None leaves the DBM to its own ``random_state``.
 
     Attributes
     ----------
@@ -1453,8 +1456,8 @@ class DBMClassifier(ClassifierMixin, EpochLoopMixin, BaseEstimator):
     >>> rng = np.random.default_rng(0)
     >>> X = (rng.random((60, 6)) < 0.5).astype(float)
     >>> y = (X[:, 0] + X[:, 1] > 1).astype(int)
-    >>> clf = DBMClassifier(DBM((4, 3), max_iter=2, random_state=0), max_iter=50,
-    ...                     learning_rate=0.05, random_state=0).fit(X, y)
+    >>> clf = DBMClassifier(DBM((4, 3), max_iter=2), max_iter=100,
+    ...                     learning_rate=0.1, random_state=0).fit(X, y)
     >>> bool(clf.score(X, y) > 0.9)
     True
     """
@@ -1507,7 +1510,10 @@ class DBMClassifier(ClassifierMixin, EpochLoopMixin, BaseEstimator):
         self.classes_ = self._encoder.classes_
         y_idx = self._encoder.transform(y)
         rng = self.random_state_ = check_generator(self.random_state)
-        self.dbm_ = clone(self.dbm if self.dbm is not None else DBM()).fit(X)
+        dbm = clone(self.dbm if self.dbm is not None else DBM())
+        if self.random_state is not None:  # one seed fixes the whole fit
+            dbm.set_params(random_state=int(rng.integers(2**32)))
+        self.dbm_ = dbm.fit(X)
         features = augmented_input(self.dbm_, X)
         self.mlp_ = mlp_from_dbm(self.dbm_, len(self.classes_), rng)
         self._optimizer = Adam(self.mlp_.params, self.learning_rate, maximize=False)
