@@ -830,10 +830,11 @@ class DBM(
         -------
         self : DBM
         """
-        X = self._validate_X(X, reset=True)
+        warm = self.warm_start and hasattr(self, "components_")
+        # a warm start keeps the fitted feature count: other data is an error
+        X = self._validate_X(X, reset=not warm)
         self._check_support(X)
         sizes = self._layer_sizes()
-        warm = self.warm_start and hasattr(self, "components_")
         if warm:
             rng = self.random_state_
         else:
