@@ -1163,6 +1163,7 @@ class DBM(
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
+        self._check_support(X)
         Q, _ = self._mean_field(np.asarray(X, dtype=self.components_[0].dtype))
         return Q[1:]
 
@@ -1548,6 +1549,7 @@ class DBMClassifier(ClassifierMixin, EpochLoopMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+        self.dbm_._check_support(X)
         return softmax(self.mlp_.predict(augmented_input(self.dbm_, X)))
 
     def predict(self, X):
@@ -1877,6 +1879,7 @@ class MPDBM(ClassifierMixin, EpochLoopMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+        warn_if_not_binary(X, stacklevel=3)
         X = X.astype(self._params["W0"].dtype, copy=False)
         return self._infer(X, np.ones(X.shape, dtype=bool))[-1]
 

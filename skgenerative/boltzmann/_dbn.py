@@ -723,6 +723,7 @@ class DBN(
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
+        self._check_support(X)
         means = self._upward(X)
         return means[-1] if self.features == "top" else np.hstack(means)
 
@@ -1213,6 +1214,7 @@ class DBNClassifier(ClassifierMixin, EpochLoopMixin, _StackedRBMs, BaseEstimator
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
+        self._check_support(X)
         with threadpool_limits(limits=1, user_api="blas"):
             return softmax(self.mlp_.predict(X))
 
@@ -1220,6 +1222,7 @@ class DBNClassifier(ClassifierMixin, EpochLoopMixin, _StackedRBMs, BaseEstimator
         """Logarithm of :meth:`predict_proba` (computed stably)."""
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
+        self._check_support(X)
         logits = np.asarray(self.mlp_.predict(X), dtype=np.float64)
         return logits - logsumexp(logits, axis=1, keepdims=True)
 

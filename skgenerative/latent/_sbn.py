@@ -449,6 +449,7 @@ class SigmoidBeliefNet(
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
+        self._check_support(X)
         k = self.n_importance_samples if n_importance is None else int(n_importance)
         if k < 1:
             raise ValueError(f"n_importance must be >= 1; got {k}.")
@@ -489,6 +490,7 @@ class SigmoidBeliefNet(
         """
         check_is_fitted(self)
         a = self._validate_X(X, reset=False)
+        self._check_support(a)
         for net in self.recognition_:
             a = sigmoid(net.predict(a))
         return a

@@ -472,6 +472,7 @@ class VAE(
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
+        self._check_support(X)
         k = self.n_importance_samples if n_importance is None else int(n_importance)
         if k < 1:
             raise ValueError(f"n_importance must be >= 1; got {k}.")
@@ -527,6 +528,7 @@ class VAE(
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
+        self._check_support(X)
         return _encode(self.encoder_, X)[0].copy()
 
     def inverse_transform(self, Z):
