@@ -17,6 +17,7 @@ and the discriminative fine-tuning of the MLP through :mod:`skgenerative.nn`.
 
 import copy
 import numbers
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -37,6 +38,7 @@ from threadpoolctl import threadpool_limits
 from ..base import EpochLoopMixin, GenerativeMixin
 from ..evaluation import ais_log_partition
 from ..evaluation._ais import warn_if_unreliable
+from ..exceptions import OutOfSupportWarning
 from ..utils.random import row_generators
 from ..nn import (
     MLP,
@@ -327,7 +329,10 @@ class _StackedRBMs:
                 print(f"[{type(self).__name__}] layer {l + 1}: {data.shape[1]} -> {size}")
             if self.layer_init == "stacked" and l > 0:
                 _init_from_below(rbm, rbms[-1], data)
-            rbm.fit(data)  # the RBM picks its BLAS threads per batch shape
+            with warnings.catch_warnings():
+                if self.visible_type == "bernoulli":  # _check_support said it once
+                    warnings.simplefilter("ignore", OutOfSupportWarning)
+                rbm.fit(data)  # the RBM picks its BLAS threads per batch shape
             rbm.set_params(warm_start=False)
             rbms.append(rbm)
             if l + 1 < len(sizes):
