@@ -56,12 +56,15 @@ class _NetworkStateMixin:
         return total
 
     def _run_epoch(self, X, rng, progress):
-        total = self._minibatch_pass(X, rng.permutation(X.shape[0]), rng, progress)
+        # partial_fit passes over its block in the given order
+        order = None if getattr(self, "_in_order", False) else rng.permutation(X.shape[0])
+        total = self._minibatch_pass(X, order, rng, progress)
         return {"training bound": total / X.shape[0]}
 
     def _partial_fit(self, X):
-        """One in-order pass over ``X``, keeping optimizer and random state; a
-        diverging pass restores the previous parameters and raises."""
+        """One in-order pass over ``X``, keeping optimizer and random state,
+        through the shared epoch loop: a diverging or interrupted pass restores
+        the previous parameters."""
         fitted = self._is_fitted()
         if not fitted:
             self._validate_params()
@@ -69,16 +72,12 @@ class _NetworkStateMixin:
         self._check_support(X)
         if not fitted:
             self._initialize(X)
-        snapshot = self._snapshot()
-        with _blas_single_thread():
-            self._minibatch_pass(X, None, self.random_state_)
-        if not np.all(np.isfinite(self._parameter_vector)):
-            self._restore(snapshot)
-            raise FloatingPointError(
-                f"{type(self).__name__}.partial_fit diverged: the parameters became "
-                "NaN or infinite and were restored. Lower the learning rate."
-            )
-        self.n_iter_ += 1
+        self._in_order = True
+        try:
+            with _blas_single_thread():
+                self._fit_epochs(X, 1, self.random_state_, verbose=self.verbose)
+        finally:
+            del self._in_order
         return self
 
     def _continue_rng(self, random_state):
