@@ -1,7 +1,8 @@
 """scikit-learn's estimator checks over every public estimator.
 
 One list for the whole package: ``skgenerative.all_estimators()``. Parameters
-that make an estimator quick enough for the checks go in ``CHECK_PARAMS``;
+that make an estimator quick enough for the checks go in ``CHECK_PARAMS``
+(``tests/_estimators.py``, shared with ``tests/test_contract.py``);
 checks expected to fail go in ``EXPECTED_FAILED_CHECKS`` with the reason.
 """
 
@@ -14,37 +15,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skgenerative
 
-#: Small settings so that the checks run fast; by estimator class name.
-CHECK_PARAMS = {
-    "BernoulliRBM": dict(n_components=8, n_iter=3),
-    # the checks' real-valued data make every value a category: a wide layer
-    "CategoricalRBM": dict(n_components=4, max_iter=3),
-    "DBN": dict(hidden_layer_sizes=(6, 4), max_iter=3, n_importance_samples=10),
-    "DBNClassifier": dict(hidden_layer_sizes=(16,), max_iter=3, fine_tune_learning_rate=0.01,
-                          fine_tune_iter=100),
-    "GaussianBernoulliRBM": dict(n_components=8, max_iter=3),
-    # latent (issue 8): tiny networks, few epochs and importance samples
-    "VAE": dict(encoder_layer_sizes=(8,), decoder_layer_sizes=(8,), max_iter=3,
-                n_importance_samples=10),
-    "IWAE": dict(encoder_layer_sizes=(8,), decoder_layer_sizes=(8,), max_iter=3,
-                 n_importance=3, n_importance_samples=10, likelihood="gaussian"),
-    "SigmoidBeliefNet": dict(hidden_layer_sizes=(4,), max_iter=3, n_importance_samples=10),
-    # autoregressive
-    "FVSBN": {"max_iter": 5},
-    "NADE": {"n_components": 4, "max_iter": 5},
-    "NeuralAutoregressive": {"n_components": 2, "max_iter": 5},
-    "OrderAgnosticNADE": {"n_components": 4, "n_orderings": 2, "max_iter": 5},
-    "RNADE": {"n_components": 4, "n_mixture_components": 2, "max_iter": 5},
-    # DBM family (issue 6)
-    "DBM": dict(hidden_layer_sizes=(3, 2), max_iter=2, pretrain_max_iter=2, batch_size=10,
-                n_mean_field_iter=10),
-    "DBMClassifier": dict(dbm=skgenerative.DBM(hidden_layer_sizes=(8, 4), max_iter=2,
-                                               pretrain_max_iter=2, batch_size=10,
-                                               n_mean_field_iter=10, random_state=0),
-                          max_iter=100, learning_rate=0.02, batch_size=20),
-    "MPDBM": dict(hidden_layer_sizes=(8,), n_mean_field_iter=2, max_iter=100,
-                  learning_rate=0.05, batch_size=20),
-}
+from tests._estimators import CHECK_PARAMS
 
 #: {class name: {check name: reason}}; never skip silently.
 EXPECTED_FAILED_CHECKS = {

@@ -54,6 +54,9 @@ class LinearGaussianAutoregressive(GenerativeMixin, BaseEstimator):
         Number of samples the moments were accumulated over.
     ordering_ : ndarray of shape (n_features,)
         The ordering used.
+    dtype_ : numpy.dtype
+        float32 when the first block of data was float32, else float64: the
+        dtype of ``sample``'s output (moments and parameters stay float64).
     random_state_ : numpy.random.Generator
         The estimator's random stream.
     n_features_in_ : int
@@ -135,6 +138,7 @@ class LinearGaussianAutoregressive(GenerativeMixin, BaseEstimator):
     def _reset(self, X):
         D = X.shape[1]
         self.random_state_ = check_generator(self.random_state)
+        self.dtype_ = X.dtype
         self.ordering_ = _check_ordering(self.ordering, D, self.random_state_)
         self.n_samples_seen_ = 0
         self._sum = np.zeros(D)
@@ -206,7 +210,7 @@ class LinearGaussianAutoregressive(GenerativeMixin, BaseEstimator):
         Returns
         -------
         X : ndarray of shape (n_samples, n_features_in_)
-            Samples.
+            Samples, of dtype ``dtype_`` (float32 for float32 data, as the other models).
         """
         check_is_fitted(self)
         if not isinstance(n_samples, Integral) or n_samples < 1:
@@ -216,4 +220,4 @@ class LinearGaussianAutoregressive(GenerativeMixin, BaseEstimator):
         X = np.zeros_like(Z)
         for d, i in enumerate(self.ordering_):
             X[:, i] = X @ self.coef_[i] + self.intercept_[i] + np.sqrt(self.variance_[i]) * Z[:, d]
-        return X
+        return X.astype(self.dtype_, copy=False)

@@ -747,6 +747,7 @@ class DBM(
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
+        self._check_support(X)
         Q, _ = self._mean_field(np.asarray(X, dtype=self.components_[0].dtype))
         return Q[1:]
 

@@ -575,6 +575,7 @@ class DBN(
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
+        self._check_support(X)
         means = self._upward(X)
         return means[-1] if self.features == "top" else np.hstack(means)
 

@@ -327,6 +327,7 @@ class BaseRBM(
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
+        self._check_support(X)
         return self._mean_hiddens(X)
 
     def _mean_hiddens(self, v):

@@ -5,12 +5,14 @@ upside-down initialisation of each layer from the one below.
 """
 
 import numbers
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
+from ..exceptions import OutOfSupportWarning
 from ..nn._mlp import check_layer_sizes
 from ..utils.random import check_generator
 from ..utils.validation import resolve_dtype, warn_if_not_binary
@@ -139,7 +141,10 @@ class _StackedRBMs:
                 print(f"[{type(self).__name__}] layer {l + 1}: {data.shape[1]} -> {size}")
             if self.layer_init == "stacked" and l > 0:
                 _init_from_below(rbm, rbms[-1], data)
-            rbm.fit(data)  # the RBM picks its BLAS threads per batch shape
+            with warnings.catch_warnings():
+                if self.visible_type == "bernoulli":  # _check_support said it once
+                    warnings.simplefilter("ignore", OutOfSupportWarning)
+                rbm.fit(data)  # the RBM picks its BLAS threads per batch shape
             rbm.set_params(warm_start=False)
             rbms.append(rbm)
             if l + 1 < len(sizes):

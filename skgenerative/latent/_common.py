@@ -164,6 +164,7 @@ class _ImportanceScoreMixin:
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
+        self._check_support(X)
         k = self.n_importance_samples if n_importance is None else int(n_importance)
         if k < 1:
             raise ValueError(f"n_importance must be >= 1; got {k}.")

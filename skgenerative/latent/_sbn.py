@@ -410,6 +410,7 @@ class SigmoidBeliefNet(
         """
         check_is_fitted(self)
         a = self._validate_X(X, reset=False)
+        self._check_support(a)
         for net in self.recognition_:
             a = sigmoid(net.predict(a))
         return a

@@ -427,6 +427,7 @@ class VAE(
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
+        self._check_support(X)
         return _encode(self.encoder_, X)[0].copy()
 
     def inverse_transform(self, Z):

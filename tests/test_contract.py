@@ -1,0 +1,435 @@
+"""The project's own contract (DESIGN.md §1-2 and §8) over every public estimator.
+
+Every test is parametrized by the names of ``skgenerative.all_estimators()``, so
+a new estimator is tested as soon as it is exported; it only needs an entry in
+``EXPECTED_METHODS`` (the README's methods table) and, when its visible units
+are binary, in ``BINARY_VISIBLES``. The estimators are built from the small
+settings of ``tests/_estimators.py`` (shared with ``tests/test_common.py``).
+
+What an "epoch" is: one call of the estimator's ``_run_epoch`` hook by
+:class:`skgenerative.base.EpochLoopMixin`, i.e. one epoch of the *final*
+training loop. For the models with a pretraining phase that is the loop after
+it: DBM's variational SML (its greedy pretraining trains scaled RBMs by plain
+functions), DBN's wake-sleep fine-tuning (its layers are RBMs with their own
+loops, each tested as ``BernoulliRBM``), and the classifiers' supervised
+fine-tuning (DBMClassifier's inner DBM is a separate estimator). The interrupt
+and divergence tests wrap that hook on the instance.
+
+Contract failures that are known and not fixed yet go in
+``EXPECTED_CONTRACT_FAILURES`` with the reason (they are run and xfail
+strictly), never skipped silently.
+"""
+
+import copy
+import re
+import numbers
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.base import is_classifier
+
+import skgenerative
+from skgenerative.base import SCORE_KINDS, EpochLoopMixin
+from skgenerative.exceptions import OutOfSupportWarning
+from tests._estimators import CHECK_PARAMS
+
+ESTIMATORS = dict(skgenerative.all_estimators())
+NAMES = sorted(ESTIMATORS)
+
+#: The methods of the user's contract, in the order of the README's table.
+METHODS = (
+    "fit", "partial_fit", "score_samples", "score", "sample", "transform", "predict",
+    "predict_proba",
+)
+
+#: Which of ``METHODS`` each estimator has (the README's table is generated
+#: from this dict; ``test_methods_table_is_true`` keeps it honest).
+EXPECTED_METHODS = {
+    "BernoulliRBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
+    "DBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
+    "DBMClassifier": {"fit", "score", "predict", "predict_proba"},
+    "DBN": {"fit", "score_samples", "score", "sample", "transform"},
+    "DBNClassifier": {"fit", "score", "predict", "predict_proba"},
+    "FVSBN": {"fit", "partial_fit", "score_samples", "score", "sample"},
+    "GaussianBernoulliRBM": {
+        "fit", "partial_fit", "score_samples", "score", "sample", "transform",
+    },
+    "IWAE": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
+    "LinearGaussianAutoregressive": {"fit", "partial_fit", "score_samples", "score", "sample"},
+    "MPDBM": {"fit", "score", "predict", "predict_proba"},
+    "NADE": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
+    "NeuralAutoregressive": {"fit", "partial_fit", "score_samples", "score", "sample"},
+    "OrderAgnosticNADE": {
+        "fit", "partial_fit", "score_samples", "score", "sample", "transform",
+    },
+    "RNADE": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
+    "SigmoidBeliefNet": {
+        "fit", "partial_fit", "score_samples", "score", "sample", "transform",
+    },
+    "VAE": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
+}
+
+#: Estimators whose visible units are binary: values outside [0, 1] must warn.
+BINARY_VISIBLES = {
+    "BernoulliRBM", "DBM", "DBMClassifier", "DBN", "DBNClassifier", "FVSBN", "MPDBM", "NADE",
+    "NeuralAutoregressive", "OrderAgnosticNADE", "SigmoidBeliefNet", "VAE",
+}
+
+#: Estimators fitted in closed form (no epochs to interrupt or diverge), with why.
+NOT_ITERATIVE = {
+    "LinearGaussianAutoregressive": "closed-form fit from accumulated moments",
+}
+
+#: The parameter that counts the epochs of the final training loop, where it is
+#: not ``max_iter``.
+EPOCH_PARAMS = {
+    "BernoulliRBM": "n_iter",
+    "DBN": "fine_tune_iter",
+    "DBNClassifier": "fine_tune_iter",
+}
+
+#: Settings added to ``CHECK_PARAMS`` here: the DBN needs its fine-tuning loop
+#: switched on to have one.
+CONTRACT_PARAMS = {
+    "DBN": {"fine_tune": "wake-sleep"},
+}
+
+#: {(test name, estimator name): reason}; these run and must fail (strict xfail).
+EXPECTED_CONTRACT_FAILURES = {}
+
+N_EPOCHS = 3
+
+
+# ---------------------------------------------------------------- helpers
+def _make(name, **params):
+    """The estimator ``name`` at its small settings, with ``N_EPOCHS`` epochs in
+    its final training loop, seeded by ``random_state=0`` (nested estimators'
+    seeds left at None: the outer seed rules)."""
+    cls = ESTIMATORS[name]
+    est = cls(**CHECK_PARAMS.get(name, {}))
+    est.set_params(**CONTRACT_PARAMS.get(name, {}))
+    epoch_param = EPOCH_PARAMS.get(name, "max_iter")
+    if epoch_param in est.get_params():
+        est.set_params(**{epoch_param: N_EPOCHS})
+    if "random_state" in est.get_params():
+        est.set_params(random_state=0)
+    # the outer seed alone must fix everything, nested estimators included
+    nested = [key for key in est.get_params(deep=True) if key.endswith("__random_state")]
+    est.set_params(**dict.fromkeys(nested))
+    return est.set_params(**params)
+
+
+def _data(n_samples=40, n_features=6, seed=0):
+    rng = np.random.default_rng(seed)
+    X = (rng.random((n_samples, n_features)) < 0.4).astype(np.float64)
+    y = (X[:, 0] + X[:, 1] > 0).astype(np.int64)
+    return X, y
+
+
+def _fit(est, X, y):
+    return est.fit(X, y) if is_classifier(est) else est.fit(X)
+
+
+def _has(name, method):
+    return method in EXPECTED_METHODS[name]
+
+
+def _xfail_known(request, name):
+    reason = EXPECTED_CONTRACT_FAILURES.get((request.node.originalname, name))
+    if reason is not None:
+        request.applymarker(pytest.mark.xfail(reason=reason, strict=True))
+
+
+def _fitted_state(estimator):
+    """Every public fitted attribute (``*_``) as ``{path: value}``: arrays
+    copied, containers and nested objects (RBM layers, networks, optimizers)
+    unrolled, generators by the state of their bit generator."""
+    state = {}
+    seen = set()
+    for name, value in sorted(vars(estimator).items()):
+        if name.endswith("_") and not name.startswith("_"):
+            _collect(value, name, state, seen)
+    return state
+
+
+def _collect(value, path, out, seen):
+    if isinstance(value, np.ndarray):
+        out[path] = value.copy()
+    elif isinstance(value, np.random.Generator):
+        out[path] = copy.deepcopy(value.bit_generator.state)
+    elif isinstance(value, (numbers.Number, str, bytes, type, np.dtype, type(None))):
+        out[path] = value
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            _collect(item, f"{path}[{i}]", out, seen)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _collect(item, f"{path}[{key!r}]", out, seen)
+    elif hasattr(value, "__dict__") and not callable(value) and id(value) not in seen:
+        seen.add(id(value))  # an object reached twice is the same object
+        for key, item in sorted(vars(value).items()):
+            _collect(item, f"{path}.{key}", out, seen)
+
+
+def _assert_same_state(actual, expected):
+    assert actual.keys() == expected.keys()
+    for path, value in expected.items():
+        if isinstance(value, np.ndarray):
+            np.testing.assert_array_equal(actual[path], value, err_msg=path, strict=True)
+        elif isinstance(value, float) and np.isnan(value):
+            assert np.isnan(actual[path]), path
+        else:
+            assert actual[path] == value, path
+
+
+def _float_arrays(value, seen=None):
+    """The floating-point arrays reachable from ``value``."""
+    seen = set() if seen is None else seen
+    if isinstance(value, np.ndarray):
+        return [value] if np.issubdtype(value.dtype, np.floating) else []
+    if isinstance(value, (list, tuple)):
+        return [a for item in value for a in _float_arrays(item, seen)]
+    if isinstance(value, dict):
+        return [a for item in value.values() for a in _float_arrays(item, seen)]
+    if hasattr(value, "__dict__") and not isinstance(value, type) and id(value) not in seen:
+        seen.add(id(value))
+        return _float_arrays(vars(value), seen)
+    return []
+
+
+class _EpochHook:
+    """Wraps the instance's ``_run_epoch``: in epoch number ``epoch`` (counted
+    from 1 within one call), ``action(estimator)`` runs after the original
+    epoch. Records ``n_iter_`` before the first epoch, and the fitted state
+    and ``n_iter_`` before the acting epoch."""
+
+    def __init__(self, estimator, epoch, action):
+        self.estimator = estimator
+        self.original = estimator._run_epoch
+        self.epoch = epoch
+        self.action = action
+        self.calls = 0
+        estimator._run_epoch = self
+
+    def __call__(self, X, rng, progress):
+        self.calls += 1
+        if self.calls == 1:
+            self.n_iter_first = self.estimator.n_iter_
+        if self.calls == self.epoch:
+            self.state_before = _fitted_state(self.estimator)
+            self.n_iter_before = self.estimator.n_iter_
+        stats = self.original(X, rng, progress)
+        if self.calls == self.epoch:
+            self.action(self.estimator)
+        return stats
+
+    def remove(self):
+        del self.estimator._run_epoch
+
+
+def _interrupt(estimator):
+    raise KeyboardInterrupt
+
+
+def _poison(estimator):
+    """NaN in every floating-point array of the trained state."""
+    for name in estimator._state_names:
+        for array in _float_arrays(getattr(estimator, name)):
+            array[...] = np.nan
+
+
+ITERATIVE = [name for name in NAMES if name not in NOT_ITERATIVE]
+DENSITIES = [name for name in NAMES if _has(name, "score_samples")]
+SAMPLERS = [name for name in NAMES if _has(name, "sample")]
+ONLINE = [name for name in NAMES if _has(name, "partial_fit")]
+ONLINE_ITERATIVE = [name for name in ONLINE if name in ITERATIVE]
+WARM_STARTABLE = [name for name in NAMES if "warm_start" in ESTIMATORS[name]().get_params()]
+
+
+# ------------------------------------------------------------------ tests
+def test_every_public_estimator_is_listed():
+    assert sorted(EXPECTED_METHODS) == NAMES
+    assert BINARY_VISIBLES <= set(NAMES)
+    assert set(NOT_ITERATIVE) <= set(NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_methods_table_is_true(name):
+    has = {method for method in METHODS if callable(getattr(ESTIMATORS[name], method, None))}
+    assert has == EXPECTED_METHODS[name]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_iterative_estimators_run_the_shared_epoch_loop(name):
+    # so that the interrupt and divergence tests reach every iterative model
+    assert issubclass(ESTIMATORS[name], EpochLoopMixin) == (name not in NOT_ITERATIVE)
+
+
+@pytest.mark.parametrize("name", ITERATIVE)
+def test_interrupt_keeps_last_completed_epoch(request, name):
+    _xfail_known(request, name)
+    X, y = _data()
+    est = _make(name)
+    hook = _EpochHook(est, 2, _interrupt)
+    with pytest.warns(UserWarning, match="interrupted during epoch 2"):
+        with pytest.raises(KeyboardInterrupt):
+            _fit(est, X, y)
+    hook.remove()
+    assert hook.calls == 2
+    state = _fitted_state(est)
+    _assert_same_state(state, hook.state_before)
+    # ... which is the model a fit of one epoch gives
+    one_epoch = _make(name, **{EPOCH_PARAMS.get(name, "max_iter"): 1})
+    _assert_same_state(state, _fitted_state(_fit(one_epoch, X, y)))
+    # n_iter_ counts the completed epochs; the DBN's includes its pretraining
+    assert est.n_iter_ == hook.n_iter_first + 1
+    if name != "DBN":
+        assert est.n_iter_ == 1
+    if _has(name, "partial_fit"):  # training resumes from there
+        est.partial_fit(X)
+        assert est.n_iter_ == hook.n_iter_first + 2
+
+
+@pytest.mark.parametrize("name", ONLINE_ITERATIVE)
+def test_interrupted_partial_fit_leaves_model_intact(request, name):
+    _xfail_known(request, name)
+    X, y = _data()
+    est = _fit(_make(name), X, y)
+    before = _fitted_state(est)
+    hook = _EpochHook(est, 1, _interrupt)
+    with pytest.warns(UserWarning, match="interrupted during epoch 1"):
+        with pytest.raises(KeyboardInterrupt):
+            est.partial_fit(X)
+    hook.remove()
+    _assert_same_state(_fitted_state(est), before)
+
+
+@pytest.mark.parametrize("name", ITERATIVE)
+def test_divergence_restores_last_finite_epoch(request, name):
+    _xfail_known(request, name)
+    X, y = _data()
+    est = _make(name)
+    hook = _EpochHook(est, 2, _poison)
+    with pytest.raises(FloatingPointError, match="diverged during epoch") as error:
+        _fit(est, X, y)
+    hook.remove()
+    # the epoch is named in the count of n_iter_ (the DBN's includes pretraining)
+    assert re.search(rf"\bepoch {hook.n_iter_before + 1}\b", str(error.value))
+    state = _fitted_state(est)
+    _assert_same_state(state, hook.state_before)
+    for path, value in state.items():
+        if isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating):
+            assert np.all(np.isfinite(value)), path
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_same_seed_gives_identical_bits(request, name):
+    _xfail_known(request, name)
+    X, y = _data()
+    a, b = _fit(_make(name), X, y), _fit(_make(name), X, y)
+    _assert_same_state(_fitted_state(a), _fitted_state(b))
+    outputs = {
+        "score_samples": lambda e: e.score_samples(X),
+        "transform": lambda e: e.transform(X),
+        "predict_proba": lambda e: e.predict_proba(X),
+        "sample": lambda e: e.sample(5, random_state=0),
+    }
+    for method, output in outputs.items():
+        if _has(name, method):
+            np.testing.assert_array_equal(output(a), output(b), err_msg=method, strict=True)
+    if _has(name, "sample"):  # the estimators' own streams continue alike
+        for _ in range(2):
+            np.testing.assert_array_equal(a.sample(5), b.sample(5), strict=True)
+
+
+def _bad_inputs(X):
+    X_nan = X.copy()
+    X_nan[0, 0] = np.nan
+    return {"wrong number of features": X[:, :-1], "NaN": X_nan}
+
+
+@pytest.mark.parametrize("name", ONLINE)
+def test_failed_partial_fit_leaves_model_intact(request, name):
+    _xfail_known(request, name)
+    X, y = _data()
+    est = _fit(_make(name), X, y)
+    before = _fitted_state(est)
+    for what, X_bad in _bad_inputs(X).items():
+        with pytest.raises(ValueError):
+            est.partial_fit(X_bad)
+        _assert_same_state(_fitted_state(est), before)
+
+
+@pytest.mark.parametrize("name", WARM_STARTABLE)
+def test_failed_warm_start_fit_leaves_model_intact(request, name):
+    _xfail_known(request, name)
+    X, y = _data()
+    est = _fit(_make(name, warm_start=True), X, y)
+    before = _fitted_state(est)
+    for what, X_bad in _bad_inputs(X).items():
+        with pytest.raises(ValueError):
+            _fit(est, X_bad, y)
+        _assert_same_state(_fitted_state(est), before)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_bad_input_to_fitted_model_raises_and_changes_nothing(request, name):
+    _xfail_known(request, name)
+    X, y = _data()
+    est = _fit(_make(name), X, y)
+    before = _fitted_state(est)
+    methods = [m for m in ("score_samples", "transform", "predict_proba") if _has(name, m)]
+    for what, X_bad in _bad_inputs(X).items():
+        for method in methods:
+            with pytest.raises(ValueError):
+                getattr(est, method)(X_bad)
+            _assert_same_state(_fitted_state(est), before)
+
+
+def _count_out_of_support(call):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        call()
+    return sum(issubclass(w.category, OutOfSupportWarning) for w in caught)
+
+
+@pytest.mark.parametrize("name", sorted(BINARY_VISIBLES))
+def test_out_of_support_input_warns_once_per_call(request, name):
+    _xfail_known(request, name)
+    X, y = _data()
+    X_255 = X * 255
+    est = _make(name)
+    assert _count_out_of_support(lambda: _fit(est, X_255, y)) == 1
+    calls = {
+        "partial_fit": lambda: est.partial_fit(X_255),
+        "score_samples": lambda: est.score_samples(X_255),
+        "score": lambda: est.score(X_255, y),
+        "transform": lambda: est.transform(X_255),
+        "predict": lambda: est.predict(X_255),
+        "predict_proba": lambda: est.predict_proba(X_255),
+    }
+    for method, call in calls.items():
+        if _has(name, method):
+            assert _count_out_of_support(call) == 1, method
+
+
+@pytest.mark.parametrize("name", DENSITIES)
+def test_score_kind_is_valid(name):
+    # a property decides it from the fitted model (e.g. RBMs: exact or AIS)
+    declared = ESTIMATORS[name].score_kind_
+    assert isinstance(declared, property) or declared in SCORE_KINDS
+    X, y = _data()
+    assert _fit(_make(name), X, y).score_kind_ in SCORE_KINDS
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", SAMPLERS)
+def test_sample_shape_finite_and_dtype(request, name, dtype):
+    _xfail_known(request, name)
+    X, y = _data()
+    est = _fit(_make(name), X.astype(dtype), y)
+    samples = est.sample(7, random_state=0)
+    assert samples.shape == (7, est.n_features_in_)
+    assert samples.dtype == dtype
+    assert np.all(np.isfinite(samples))
