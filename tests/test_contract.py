@@ -47,6 +47,7 @@ METHODS = (
 #: from this dict; ``test_methods_table_is_true`` keeps it honest).
 EXPECTED_METHODS = {
     "BernoulliRBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
+    "CategoricalRBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "DBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "DBMClassifier": {"fit", "score", "predict", "predict_proba"},
     "DBN": {"fit", "score_samples", "score", "sample", "transform"},
@@ -212,14 +213,14 @@ class _EpochHook:
         self.calls = 0
         estimator._run_epoch = self
 
-    def __call__(self, X, rng, progress):
+    def __call__(self, *args, **kwargs):
         self.calls += 1
         if self.calls == 1:
             self.n_iter_first = self.estimator.n_iter_
         if self.calls == self.epoch:
             self.state_before = _fitted_state(self.estimator)
             self.n_iter_before = self.estimator.n_iter_
-        stats = self.original(X, rng, progress)
+        stats = self.original(*args, **kwargs)
         if self.calls == self.epoch:
             self.action(self.estimator)
         return stats

@@ -74,13 +74,19 @@ class DBMClassifier(ClassifierMixin, EpochLoopMixin, BaseEstimator):
         The (unfitted) DBM to train; None means ``DBM()``. It is cloned.
         A DBM with Gaussian visibles (``visible_type="gaussian"``) works too
         (standardize the data or keep ``precision="auto"``).
-    learning_rate : float, default=1e-3
-        Adam step size of the fine-tuning.
-    max_iter : int, default=30
+    learning_rate : float, default=1e-2
+        Adam step size of the fine-tuning. The softmax layer starts from
+        scratch on top of sigmoid units initialised by the DBM: at 1e-3 the
+        network was still far from fitting the training set after hundreds
+        of steps (cross-entropy 1.1 after 30 epochs on digits, test accuracy
+        0.74); at 1e-2 it fits within about 60 epochs.
+    max_iter : int, default=100
         Fine-tuning epochs.
-    batch_size : int, default=100
-    alpha : float, default=1e-5
-        L2 penalty on the MLP weights.
+    batch_size : int, default=200
+        Rows per Adam step (``sklearn.neural_network.MLPClassifier``'s
+        ``min(200, n_samples)``).
+    alpha : float, default=1e-4
+        L2 penalty on the MLP weights (``MLPClassifier``'s default).
     shuffle : bool, default=True
     verbose : int, default=0
     random_state : int, Generator or None, default=None
@@ -133,8 +139,8 @@ class DBMClassifier(ClassifierMixin, EpochLoopMixin, BaseEstimator):
     _state_names = ("mlp_", "_optimizer", "random_state_")
     _parameter_names = ("_flat_parameters",)
 
-    def __init__(self, dbm=None, *, learning_rate=1e-3, max_iter=30, batch_size=100,
-                 alpha=1e-5, shuffle=True, verbose=0, random_state=None):
+    def __init__(self, dbm=None, *, learning_rate=1e-2, max_iter=100, batch_size=200,
+                 alpha=1e-4, shuffle=True, verbose=0, random_state=None):
         self.dbm = dbm
         self.learning_rate = learning_rate
         self.max_iter = max_iter
@@ -174,7 +180,9 @@ class DBMClassifier(ClassifierMixin, EpochLoopMixin, BaseEstimator):
         self.n_iter_ = 0
         self._labels = y_idx
         try:
-            self._fit_epochs(features, self.max_iter, rng, verbose=self.verbose)
+            # small GEMMs: a second BLAS thread only adds contention (DBM's rule)
+            with threadpool_limits(limits=1 if self.batch_size <= 256 else None, user_api="blas"):
+                self._fit_epochs(features, self.max_iter, rng, verbose=self.verbose)
         finally:
             del self._labels
         return self

@@ -262,9 +262,13 @@ class DBN(
         Step size of the wake-sleep delta rules (the top RBM uses its own
         ``learning_rate``).
     fine_tune_batch_size : int, default=10
-    features : {"top", "all"}, default="top"
-        What :meth:`transform` returns: the top layer's means, or all hidden
-        layers' means concatenated (bottom to top).
+    features : {"all", "top"}, default="all"
+        What :meth:`transform` returns: all hidden layers' means concatenated
+        (bottom to top, as :meth:`DBM.transform` does by default), or the top
+        layer's means only. The top layer alone loses information the
+        lower layers carry: on digits (pixels / 16, ``(256, 100)``,
+        ``LogisticRegression(C=100)`` on the features) 0.84 test accuracy
+        with ``"top"``, 0.94 with ``"all"``.
     score_method : {"bound", "importance"}, default="bound"
         What :meth:`score_samples` returns: the variational lower bound
         (:meth:`variational_bound`) or the importance-sampled estimate of
@@ -375,7 +379,7 @@ class DBN(
     >>> X = (np.random.default_rng(0).random((200, 12)) < 0.3).astype(float)
     >>> dbn = DBN(hidden_layer_sizes=(6, 4), max_iter=5, random_state=0).fit(X)
     >>> dbn.transform(X).shape
-    (200, 4)
+    (200, 10)
     >>> dbn.sample(3, n_steps=100).shape
     (3, 12)
     >>> dbn.score_kind_
@@ -423,7 +427,7 @@ class DBN(
         fine_tune_iter=10,
         fine_tune_learning_rate=0.01,
         fine_tune_batch_size=10,
-        features="top",
+        features="all",
         score_method="bound",
         n_importance_samples=100,
         log_z="auto",

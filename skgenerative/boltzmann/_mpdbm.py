@@ -156,9 +156,11 @@ class MPDBM(ClassifierMixin, EpochLoopMixin, BaseEstimator):
         Unrolled mean-field iterations (odd layers, then even layers).
     mask_probability : float, default=0.5
         Probability that a visible unit (or the label) is hidden in training.
-    learning_rate : float, default=1e-3
-        Adam step size.
-    max_iter : int, default=30
+    learning_rate : float, default=1e-2
+        Adam step size. At 1e-3 the label predictions were still far from
+        fitting the training set after 30 epochs (digits: 0.69 test
+        accuracy); 1e-2 for 100 epochs reaches 0.96-0.97.
+    max_iter : int, default=100
     batch_size : int, default=100
     alpha : float, default=0.0
         L2 penalty on the weights.
@@ -216,7 +218,7 @@ class MPDBM(ClassifierMixin, EpochLoopMixin, BaseEstimator):
     _parameter_names = ("_flat_parameters",)
 
     def __init__(self, hidden_layer_sizes=(100, 50), *, n_mean_field_iter=5,
-                 mask_probability=0.5, learning_rate=1e-3, max_iter=30, batch_size=100,
+                 mask_probability=0.5, learning_rate=1e-2, max_iter=100, batch_size=100,
                  alpha=0.0, shuffle=True, verbose=0, random_state=None):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.n_mean_field_iter = n_mean_field_iter
@@ -277,7 +279,10 @@ class MPDBM(ClassifierMixin, EpochLoopMixin, BaseEstimator):
         self.n_iter_ = 0
         self._labels = Y
         try:
-            self._fit_epochs(np.ascontiguousarray(X), self.max_iter, rng, verbose=self.verbose)
+            # small GEMMs: a second BLAS thread only adds contention (DBM's rule)
+            with threadpool_limits(limits=1 if self.batch_size <= 256 else None, user_api="blas"):
+                self._fit_epochs(np.ascontiguousarray(X), self.max_iter, rng,
+                                 verbose=self.verbose)
         finally:
             del self._labels
         return self

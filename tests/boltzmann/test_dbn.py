@@ -151,7 +151,7 @@ def test_stacked_init_needs_mirror_sizes(binary_digits):
 
 def test_transform_features_and_names():
     X = _structured_binary(100, 6, 2)
-    dbn = DBN((5, 3), max_iter=2, random_state=0).fit(X)
+    dbn = DBN((5, 3), max_iter=2, features="top", random_state=0).fit(X)
     assert dbn.transform(X).shape == (100, 3)
     dbn_all = DBN((5, 3), max_iter=2, features="all", random_state=0).fit(X)
     H = dbn_all.transform(X)
@@ -274,7 +274,7 @@ def test_classifier_beats_logistic_regression_on_digits(digits_split):
     Xtr, ytr, Xte, yte = digits_split
     clf = DBNClassifier((100,), max_iter=20, learning_rate=0.05, fine_tune_iter=100,
                         fine_tune_learning_rate=3e-3, fine_tune_batch_size=20,
-                        random_state=0).fit(Xtr, ytr)
+                        alpha=0.0, early_stopping=True, random_state=0).fit(Xtr, ytr)
     logreg = LogisticRegression(max_iter=2000).fit(Xtr, ytr)
     acc, base = clf.score(Xte, yte), logreg.score(Xte, yte)
     assert acc >= base, (acc, base)
@@ -359,7 +359,9 @@ def test_gaussian_visible_dbn_bound_and_estimate_vs_exact_density(gaussian_dbn):
     est = dbn.importance_estimate(V, n_samples=3000)
     np.testing.assert_allclose(est, exact, atol=0.05)
     # recognition weights see beta * v, as the Gaussian RBM's hidden units do
-    np.testing.assert_allclose(dbn.transform(V), dbn.top_rbm_.transform(dbn.rbms_[0].transform(V)))
+    # (features="all" by default: the first layer's means, then the top layer's)
+    H1 = dbn.rbms_[0].transform(V)
+    np.testing.assert_allclose(dbn.transform(V), np.hstack([H1, dbn.top_rbm_.transform(H1)]))
 
 
 def test_gaussian_visible_dbn_sampler_moments(gaussian_dbn):
@@ -406,6 +408,6 @@ def test_pipeline_grid_search_and_set_output(binary_digits):
     search = GridSearchCV(DBN(max_iter=2, random_state=0),
                           {"hidden_layer_sizes": [(4, 3), (8, 4)]}, cv=2).fit(X)
     assert search.best_params_["hidden_layer_sizes"] in [(4, 3), (8, 4)]
-    out = DBN((5, 3), max_iter=1, random_state=0).set_output(transform="pandas")
+    out = DBN((5, 3), max_iter=1, features="top", random_state=0).set_output(transform="pandas")
     frame = out.fit(X).transform(X_test)
     assert isinstance(frame, pd.DataFrame) and list(frame.columns) == ["dbn0", "dbn1", "dbn2"]
