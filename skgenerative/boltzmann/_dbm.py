@@ -37,9 +37,8 @@ from sklearn.base import (
 )
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
 
-from ..base import EpochLoopMixin, GenerativeMixin
+from ..base import GenerativeMixin, TrainableMixin
 from ..exceptions import PartitionFunctionError
 from ..utils.random import check_generator, draw_seed
 from ..utils.validation import resolve_dtype, warn_if_not_binary
@@ -67,7 +66,7 @@ class DBM(
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     GenerativeMixin,
-    EpochLoopMixin,
+    TrainableMixin,
     BaseEstimator,
 ):
     """Deep Boltzmann machine with binary hidden units and binary or
@@ -415,22 +414,7 @@ class DBM(
         -------
         self : DBM
         """
-        X = self._validate_X(X, reset=True)
-        self._check_support(X)
-        sizes = self._layer_sizes()
-        warm = self.warm_start and hasattr(self, "components_")
-        if warm:
-            rng = self.random_state_
-        else:
-            rng = self.random_state_ = check_generator(self.random_state)
-            dtype = resolve_dtype(self.dtype, X)
-            if dtype not in (np.float32, np.float64):
-                raise ValueError(f"dtype must be float32 or float64, got {self.dtype!r}.")
-            X = np.ascontiguousarray(X, dtype=dtype)
-            self._initialize(X, sizes, rng)
-        X = np.ascontiguousarray(X, dtype=self.components_[0].dtype)
-        self._fit_epochs(X, self.max_iter, rng, verbose=self.verbose)
-        return self
+        return self._fit(X)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
@@ -447,24 +431,32 @@ class DBM(
         -------
         self : DBM
         """
-        first = not hasattr(self, "components_")
-        X = self._validate_X(X, reset=first)
-        self._check_support(X)
-        if first:
-            self.random_state_ = check_generator(self.random_state)
-            X = np.ascontiguousarray(X, dtype=resolve_dtype(self.dtype, X))
-            self._initialize(X, self._layer_sizes(), self.random_state_, pretrain=False)
-        X = np.ascontiguousarray(X, dtype=self.components_[0].dtype)
-        shuffle, self.shuffle = self.shuffle, False
-        schedule, self.learning_rate_schedule = self.learning_rate_schedule, "constant"
-        try:
-            self._fit_epochs(X, 1, self.random_state_, verbose=self.verbose)
-        finally:
-            self.shuffle = shuffle
-            self.learning_rate_schedule = schedule
-        return self
+        return self._partial_fit(X)
 
-    def _initialize(self, X, sizes, rng, pretrain=None):
+    # template hooks (skgenerative.base.TrainableMixin)
+    def _is_initialized(self):
+        return hasattr(self, "components_")
+
+    def _check_training_data(self, X, y, *, reset):
+        X = self._validate_X(X, reset=reset)
+        self._check_support(X)
+        self._layer_sizes()  # a bad hidden_layer_sizes fails before any change
+        if reset and resolve_dtype(self.dtype, X) not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {self.dtype!r}.")
+        return X, None
+
+    def _initialize(self, X, y, rng, *, partial):
+        X = np.ascontiguousarray(X, dtype=resolve_dtype(self.dtype, X))
+        self._initialize_state(X, self._layer_sizes(), rng, pretrain=False if partial else None)
+
+    def _training_data(self, X, y):
+        return np.ascontiguousarray(X, dtype=self.components_[0].dtype), y
+
+    def _blas_work(self, X):
+        rows = self.batch_size + self.chains_[0].shape[0]
+        return rows * sum(W.size for W in self.components_)
+
+    def _initialize_state(self, X, sizes, rng, pretrain=None):
         if self._gaussian:
             return self._initialize_gaussian(X, sizes, rng, pretrain)
         for name in ("precision_", "_scaling"):  # left by an earlier Gaussian fit
@@ -617,17 +609,16 @@ class DBM(
         else:
             self._current_lr = self.learning_rate
 
-    def _run_epoch(self, X, rng, progress):
+    def _run_epoch(self, X, y, rng, progress, *, shuffle):
         n = X.shape[0]
-        rows = rng.permutation(n) if self.shuffle else np.arange(n)
+        rows = rng.permutation(n) if shuffle else np.arange(n)
         n_batches = int(np.ceil(n / self.batch_size))
         bounds = (np.arange(n_batches + 1) * n) // n_batches
         dtype = self.components_[0].dtype
-        with threadpool_limits(limits=1 if self.batch_size <= 256 else None, user_api="blas"):
-            for i in range(n_batches):
-                batch = np.ascontiguousarray(X[rows[bounds[i] : bounds[i + 1]]], dtype=dtype)
-                self._sml_step(batch, rng)
-                progress(batch.shape[0])
+        for i in range(n_batches):
+            batch = np.ascontiguousarray(X[rows[bounds[i] : bounds[i + 1]]], dtype=dtype)
+            self._sml_step(batch, rng)
+            progress(batch.shape[0])
         self._log_partition = None
         self.log_partition_result_ = None
         if not self.verbose:

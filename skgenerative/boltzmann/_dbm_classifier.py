@@ -6,15 +6,12 @@ fine-tuned by back-propagation.
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context, clone
-from sklearn.preprocessing import LabelEncoder
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.base import BaseEstimator, _fit_context, clone
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..base import EpochLoopMixin
-from ..nn import MLP, Adam, softmax, softmax_classifier_epoch
-from ..utils.random import check_generator
+from ..base import FineTunedClassifierMixin
+from ..nn import MLP, Adam, softmax_classifier_epoch
+from ..utils.random import nested_seed
 from ._dbm import DBM
 from ._mean_field import _fold_precision
 
@@ -58,7 +55,7 @@ def mlp_from_dbm(dbm, n_classes, rng):
     return net
 
 
-class DBMClassifier(ClassifierMixin, EpochLoopMixin, BaseEstimator):
+class DBMClassifier(FineTunedClassifierMixin, BaseEstimator):
     """A DBM's mean-field features fine-tuned as an MLP (Figure 20.4).
 
     ``fit`` trains the DBM on X without labels (pretraining and variational
@@ -90,7 +87,8 @@ class DBMClassifier(ClassifierMixin, EpochLoopMixin, BaseEstimator):
     shuffle : bool, default=True
     verbose : int, default=0
     random_state : int, Generator or None, default=None
-        Seeds the fine-tuning (the DBM has its own ``random_state``).
+        Seeds the fine-tuning, and the DBM when its own ``random_state`` is
+        None (a seed drawn from this one), so one seed fixes the whole fit.
 
     Attributes
     ----------
@@ -167,60 +165,36 @@ class DBMClassifier(ClassifierMixin, EpochLoopMixin, BaseEstimator):
         -------
         self : DBMClassifier
         """
-        X, y = validate_data(self, X, y, dtype=(np.float64, np.float32))
-        check_classification_targets(y)
-        self._encoder = LabelEncoder().fit(y)
-        self.classes_ = self._encoder.classes_
-        y_idx = self._encoder.transform(y)
-        rng = self.random_state_ = check_generator(self.random_state)
-        self.dbm_ = clone(self.dbm if self.dbm is not None else DBM()).fit(X)
-        features = augmented_input(self.dbm_, X)
+        return self._fit(X, y)
+
+    # template hooks (skgenerative.base.FineTunedClassifierMixin)
+    def _initialize(self, X, y, rng, *, partial):
+        self._set_classes(y)
+        dbm = clone(self.dbm if self.dbm is not None else DBM())
+        if dbm.random_state is None:  # nested seeds come from the outer generator
+            dbm.set_params(random_state=nested_seed(rng))
+        self.dbm_ = dbm.fit(X)
         self.mlp_ = mlp_from_dbm(self.dbm_, len(self.classes_), rng)
         self._optimizer = Adam(self.mlp_.params, self.learning_rate, maximize=False)
         self.n_iter_ = 0
-        self._labels = y_idx
-        try:
-            # small GEMMs: a second BLAS thread only adds contention (DBM's rule)
-            with threadpool_limits(limits=1 if self.batch_size <= 256 else None, user_api="blas"):
-                self._fit_epochs(features, self.max_iter, rng, verbose=self.verbose)
-        finally:
-            del self._labels
-        return self
 
-    def _run_epoch(self, features, rng, progress):
+    def _training_data(self, X, y):
+        X, codes = super()._training_data(X, y)
+        return augmented_input(self.dbm_, X), codes
+
+    def _run_epoch(self, features, y, rng, progress, *, shuffle):
         n = features.shape[0]
-        rows = rng.permutation(n) if self.shuffle else np.arange(n)
+        rows = rng.permutation(n) if shuffle else np.arange(n)
         loss = softmax_classifier_epoch(
-            self.mlp_, self._optimizer, features, self._labels, rows, self.batch_size,
+            self.mlp_, self._optimizer, features, y, rows, self.batch_size,
             alpha=self.alpha, progress=progress,
         )
         return {"cross-entropy": loss}
 
-    def predict_proba(self, X):
-        """Class probabilities.
+    def _check_predict_data(self, X):
+        X = super()._check_predict_data(X)
+        self.dbm_._check_support(X)
+        return X
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
-        return softmax(self.mlp_.predict(augmented_input(self.dbm_, X)))
-
-    def predict(self, X):
-        """Most probable class of each row.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,)
-        """
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
+    def _class_scores(self, X):
+        return self.mlp_.predict(augmented_input(self.dbm_, X)), "logits"

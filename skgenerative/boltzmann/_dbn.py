@@ -30,9 +30,9 @@ from sklearn.base import (
 )
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import threadpool_limits
 
-from ..base import EpochLoopMixin, GenerativeMixin
+from ..base import GenerativeMixin, TrainableMixin
+from ..utils._threads import blas_threads
 from ..utils.random import row_generators
 from ..nn import bernoulli_log_likelihood, make_optimizer
 from ..utils.random import check_generator, draw_seed
@@ -199,7 +199,7 @@ class DBN(
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     GenerativeMixin,
-    EpochLoopMixin,
+    TrainableMixin,
     _StackedRBMs,
     BaseEstimator,
 ):
@@ -481,10 +481,16 @@ class DBN(
         self : DBN
             The fitted model.
         """
-        X = self._validate_X(X, reset=True)
+        return self._fit(X)
+
+    # template hooks (skgenerative.base.TrainableMixin): greedy pretraining
+    # is the initialisation, wake-sleep fine-tuning the epochs
+    def _check_training_data(self, X, y, *, reset):
+        X = self._validate_X(X, reset=reset)
         self._check_support(X)
-        rng = check_generator(self.random_state)
-        self.random_state_ = rng
+        return X, None
+
+    def _initialize(self, X, y, rng, *, partial):
         self.rbms_ = self._pretrain(X, rng)
         self.top_rbm_ = self.rbms_[-1]
         self._untie()
@@ -493,9 +499,12 @@ class DBN(
         self._score_seed = draw_seed(rng)
         self._log_partition = None
         self.score_kind_ = self._resolve_score_kind()
-        if self.fine_tune == "wake-sleep" and self.fine_tune_iter > 0:
-            self._wake_sleep(X, rng)
-        return self
+        if self._max_epochs() > 0:
+            # the top RBM trains on wake states one minibatch per partial_fit
+            self.top_rbm_.set_params(batch_size=self.fine_tune_batch_size, verbose=0)
+
+    def _max_epochs(self):
+        return self.fine_tune_iter if self.fine_tune == "wake-sleep" else 0
 
     def _untie(self):
         """Copy the directed layers' weights out of the RBMs (tied at first)."""
@@ -519,14 +528,6 @@ class DBN(
             params[f"c{l}"] = self.recognition_biases_[l]
         self._fine_tune_optimizer = make_optimizer("sgd", params, self.fine_tune_learning_rate)
 
-    def _wake_sleep(self, X, rng):
-        top = self.top_rbm_
-        # the top RBM trains on wake states one minibatch per partial_fit
-        top.set_params(batch_size=self.fine_tune_batch_size, verbose=0)
-        with threadpool_limits(limits=1, user_api="blas"):
-            self._fit_epochs(X, self.fine_tune_iter, rng, verbose=self.verbose)
-        self._log_partition = None
-
     def _snapshot(self):
         # the optimizer shares the weight arrays: copy them in one memo
         return copy.deepcopy({name: getattr(self, name) for name in self._state_names})
@@ -543,8 +544,8 @@ class DBN(
                   self.top_rbm_.intercept_visible_]
         return np.concatenate([a.ravel() for a in arrays])
 
-    def _run_epoch(self, X, rng, progress):
-        order = rng.permutation(X.shape[0])
+    def _run_epoch(self, X, y, rng, progress, *, shuffle):
+        order = rng.permutation(X.shape[0]) if shuffle else np.arange(X.shape[0])
         size = self.fine_tune_batch_size
         for start in range(0, X.shape[0], size):
             rows = order[start : start + size]
@@ -714,7 +715,7 @@ class DBN(
         X = self._score_input(X)
         if len(self.rbms_) == 1:
             return self._one_layer_log_likelihood(X)
-        with threadpool_limits(limits=1, user_api="blas"):
+        with blas_threads():
             if n_samples is None and sum(self._intermediate_sizes()) <= _ENUMERATE_BOUND_UNITS:
                 log_q, log_p = _enumerated_log_weights(
                     X, self._intermediate_sizes(), self._recognition(), self._generative(),
@@ -752,7 +753,7 @@ class DBN(
         k = self.n_importance_samples if n_samples is None else int(n_samples)
         if k < 1:
             raise ValueError(f"n_samples must be >= 1; got {n_samples}.")
-        with threadpool_limits(limits=1, user_api="blas"):
+        with blas_threads():
             log_w = self._sampled_log_weights(X, k, self._seed(random_state))
         return logsumexp(log_w, axis=0) - np.log(k) - self.log_partition_
 

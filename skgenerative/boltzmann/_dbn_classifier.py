@@ -6,24 +6,19 @@ import copy
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import logsumexp
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.preprocessing import LabelEncoder
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import threadpool_limits
+from sklearn.utils.validation import check_is_fitted
 
-from ..base import EpochLoopMixin
-from ..nn import MLP, make_optimizer, softmax, softmax_classifier_epoch, softmax_cross_entropy
-from ..utils.random import check_generator
+from ..base import FineTunedClassifierMixin
+from ..nn import MLP, make_optimizer, softmax_classifier_epoch, softmax_cross_entropy
 from ..utils.validation import resolve_dtype
 from ._stacked_rbms import _StackedRBMs
 
 __all__ = ["DBNClassifier"]
 
 
-class DBNClassifier(ClassifierMixin, EpochLoopMixin, _StackedRBMs, BaseEstimator):
+class DBNClassifier(FineTunedClassifierMixin, _StackedRBMs, BaseEstimator):
     """Deep belief network pretraining, then discriminative fine-tuning (§20.3).
 
     The hidden layers are pretrained greedily as in :class:`DBN` (on ``X``
@@ -204,22 +199,20 @@ class DBNClassifier(ClassifierMixin, EpochLoopMixin, _StackedRBMs, BaseEstimator
         self : DBNClassifier
             The fitted classifier.
         """
-        X, y = validate_data(self, X, y, dtype=(np.float64, np.float32))
-        check_classification_targets(y)
-        X = np.ascontiguousarray(X, dtype=resolve_dtype(self.dtype, X))
-        if X.dtype not in (np.float32, np.float64):
+        return self._fit(X, y)
+
+    # template hooks (skgenerative.base.FineTunedClassifierMixin)
+    def _check_training_data(self, X, y, *, reset):
+        X, y = super()._check_training_data(X, y, reset=reset)
+        dtype = resolve_dtype(self.dtype, X)
+        if dtype not in (np.float32, np.float64):
             raise ValueError(f"dtype must be float32 or float64, got {self.dtype!r}.")
-        encoder = LabelEncoder().fit(y)
-        if len(encoder.classes_) < 2:
-            raise ValueError(
-                "DBNClassifier needs samples of at least 2 classes; got one class "
-                f"({encoder.classes_[0]!r})."
-            )
-        self.classes_ = encoder.classes_
-        codes = encoder.transform(y)
+        X = np.ascontiguousarray(X, dtype=dtype)
         self._check_support(X)
-        rng = check_generator(self.random_state)
-        self.random_state_ = rng
+        return X, y
+
+    def _initialize(self, X, y, rng, *, partial):
+        self._set_classes(y)
         self.rbms_ = self._pretrain(X, rng)
         self.mlp_ = self._initial_network(X.shape[1], rng)
         self.optimizer_ = make_optimizer(
@@ -227,20 +220,9 @@ class DBNClassifier(ClassifierMixin, EpochLoopMixin, _StackedRBMs, BaseEstimator
             momentum=self.fine_tune_momentum, maximize=False,
         )
         self.n_iter_ = 0
-        train, val = self._split(codes, rng)
-        self._y_train = codes[train]
-        X_val = None
-        if val is not None:
-            X_val, self._y_val = X[val], codes[val]
-        with threadpool_limits(limits=1, user_api="blas"):
-            self._fit_epochs(
-                X[train], self.fine_tune_iter, rng, X_val=X_val,
-                tol=self.tol if val is not None else None,
-                n_iter_no_change=self.n_iter_no_change, verbose=self.verbose,
-            )
-        del self._y_train
-        self.__dict__.pop("_y_val", None)
-        return self
+
+    def _max_epochs(self):
+        return self.fine_tune_iter
 
     def _initial_network(self, n_features, rng):
         """The MLP with the pretrained recognition weights (eqs. 20.22-20.23)."""
@@ -252,29 +234,6 @@ class DBNClassifier(ClassifierMixin, EpochLoopMixin, _StackedRBMs, BaseEstimator
                 mlp.params[f"b{l}"][...] = rbm.intercept_hidden_
         return mlp
 
-    def _split(self, codes, rng):
-        """Row indices of the fine-tuning and validation sets."""
-        n = codes.shape[0]
-        rows = np.arange(n)
-        if not self.early_stopping:
-            return rows, None
-        n_val = int(round(self.validation_fraction * n))
-        if n_val < 1 or n - n_val < 1:
-            return rows, None
-        perm = rng.permutation(n)
-        counts = np.bincount(codes)
-        if counts.min() >= 2 and n_val >= len(counts):
-            # stratified: the same share of every class
-            val = np.concatenate([
-                perm[codes[perm] == k][: max(1, int(round(self.validation_fraction * c)))]
-                for k, c in enumerate(counts)
-            ])
-        else:
-            val = perm[:n_val]
-        mask = np.zeros(n, dtype=bool)
-        mask[val] = True
-        return rows[~mask], rows[mask]
-
     def _snapshot(self):
         # the optimizer shares the network's arrays: copy them in one memo
         return copy.deepcopy({name: getattr(self, name) for name in self._state_names})
@@ -283,53 +242,24 @@ class DBNClassifier(ClassifierMixin, EpochLoopMixin, _StackedRBMs, BaseEstimator
     def _parameter_vector(self):
         return np.concatenate([v.ravel() for v in self.mlp_.params.values()])
 
-    def _run_epoch(self, X, rng, progress):
-        order = rng.permutation(X.shape[0])
+    def _run_epoch(self, X, y, rng, progress, *, shuffle):
+        order = rng.permutation(X.shape[0]) if shuffle else np.arange(X.shape[0])
         loss = softmax_classifier_epoch(
-            self.mlp_, self.optimizer_, X, self._y_train, order, self.fine_tune_batch_size,
+            self.mlp_, self.optimizer_, X, y, order, self.fine_tune_batch_size,
             alpha=self.alpha, progress=progress,
         )
         return {"loss": loss}
 
-    def _validation_score(self, X_val):
+    def _validation_score(self, X_val, y_val):
         # mean log-probability of the true class: smoother than accuracy
-        loss, _ = softmax_cross_entropy(self.mlp_.predict(X_val), self._y_val)
+        loss, _ = softmax_cross_entropy(self.mlp_.predict(X_val), y_val)
         return -float(np.mean(loss))
 
-    def predict_proba(self, X):
-        """Class probabilities of the softmax output.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-            In the order of ``classes_``.
-        """
+    def _check_predict_data(self, X):
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
-        with threadpool_limits(limits=1, user_api="blas"):
-            return softmax(self.mlp_.predict(X))
+        self._check_support(X)
+        return X
 
-    def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba` (computed stably)."""
-        check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
-        logits = np.asarray(self.mlp_.predict(X), dtype=np.float64)
-        return logits - logsumexp(logits, axis=1, keepdims=True)
-
-    def predict(self, X):
-        """Most probable class of each row.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,)
-        """
-        check_is_fitted(self)
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+    def _class_scores(self, X):
+        return self.mlp_.predict(X), "logits"

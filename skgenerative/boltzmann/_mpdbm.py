@@ -10,15 +10,12 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import logit
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
-from sklearn.preprocessing import LabelEncoder
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from ..base import EpochLoopMixin
-from ..nn import Adam, softmax
-from ..utils.random import check_generator
+from ..base import FineTunedClassifierMixin
+from ..nn import Adam, minibatch_epoch, softmax
 from ..utils.validation import warn_if_not_binary
 from ._dbm import DBM
 
@@ -137,7 +134,7 @@ def mp_loss(Q, X, Y, mask_v, mask_y):
     return float(loss), grad
 
 
-class MPDBM(ClassifierMixin, EpochLoopMixin, BaseEstimator):
+class MPDBM(FineTunedClassifierMixin, BaseEstimator):
     """Multi-prediction deep Boltzmann machine (§20.4.5, Goodfellow et al. 2013).
 
     A binary DBM (binary visibles only) with a softmax label layer above the top hidden layer,
@@ -257,15 +254,19 @@ class MPDBM(ClassifierMixin, EpochLoopMixin, BaseEstimator):
         -------
         self : MPDBM
         """
-        X, y = validate_data(self, X, y, dtype=(np.float64, np.float32))
-        warn_if_not_binary(X, stacklevel=3)
-        check_classification_targets(y)
-        self._encoder = LabelEncoder().fit(y)
-        self.classes_ = self._encoder.classes_
-        Y = np.eye(len(self.classes_), dtype=X.dtype)[self._encoder.transform(y)]
+        return self._fit(X, y)
+
+    # template hooks (skgenerative.base.FineTunedClassifierMixin)
+    def _check_training_data(self, X, y, *, reset):
+        X, y = super()._check_training_data(X, y, reset=reset)
+        warn_if_not_binary(X, stacklevel=5)
+        DBM(self.hidden_layer_sizes)._layer_sizes()  # bad sizes fail before any change
+        return X, y
+
+    def _initialize(self, X, y, rng, *, partial):
+        self._set_classes(y)
         sizes = DBM(self.hidden_layer_sizes)._layer_sizes()
         all_sizes = (X.shape[1],) + sizes + (len(self.classes_),)
-        rng = self.random_state_ = check_generator(self.random_state)
         self._n_weights = len(all_sizes) - 1
         self._params = {}
         for l in range(self._n_weights):
@@ -277,15 +278,11 @@ class MPDBM(ClassifierMixin, EpochLoopMixin, BaseEstimator):
             self._params[f"b{l}"] = np.zeros(all_sizes[l], dtype=X.dtype)
         self._optimizer = Adam(self._params, self.learning_rate, maximize=False)
         self.n_iter_ = 0
-        self._labels = Y
-        try:
-            # small GEMMs: a second BLAS thread only adds contention (DBM's rule)
-            with threadpool_limits(limits=1 if self.batch_size <= 256 else None, user_api="blas"):
-                self._fit_epochs(np.ascontiguousarray(X), self.max_iter, rng,
-                                 verbose=self.verbose)
-        finally:
-            del self._labels
-        return self
+
+    def _training_data(self, X, y):
+        X, codes = super()._training_data(X, y)
+        one_hot = np.eye(len(self.classes_), dtype=X.dtype)[codes]
+        return np.ascontiguousarray(X), one_hot
 
     def _loss_and_grads(self, X, Y, mask_v, mask_y):
         Ws, bs = self.components_, self.intercepts_
@@ -296,26 +293,25 @@ class MPDBM(ClassifierMixin, EpochLoopMixin, BaseEstimator):
         grads.update({f"b{l}": g for l, g in enumerate(gb)})
         return loss, grads
 
-    def _run_epoch(self, X, rng, progress):
-        Y = self._labels
-        n = X.shape[0]
-        rows = rng.permutation(n) if self.shuffle else np.arange(n)
-        total = 0.0
-        for start in range(0, n, self.batch_size):
-            idx = rows[start : start + self.batch_size]
-            Xb, Yb = X[idx], Y[idx]
-            mask_v = rng.random(Xb.shape) >= self.mask_probability
-            mask_y = np.broadcast_to(rng.random((len(idx), 1)) >= self.mask_probability, Yb.shape)
-            loss, grads = self._loss_and_grads(Xb, Yb, mask_v, mask_y)
-            scale = 1.0 / len(idx)
-            for key, g in grads.items():
-                g *= scale
-                if self.alpha and key.startswith("W"):
-                    g += self.alpha * self._params[key]
-            self._optimizer.step(grads)
-            total += loss
-            progress(len(idx))
-        return {"multi-prediction loss": total / n}
+    def _run_epoch(self, X, Y, rng, progress, *, shuffle):
+        # the optimizer updates the arrays in place; rebind them in case a
+        # snapshot was restored since the last epoch
+        self._optimizer.params = self._params
+        order = rng.permutation(X.shape[0]) if shuffle else None
+
+        def multi_prediction_loss(X_batch, Y_batch):
+            # each batch observes a fresh random subset of the inputs and labels
+            # (True = observed) and is scored on predicting the rest
+            mask_v = rng.random(X_batch.shape) >= self.mask_probability
+            observed_y = rng.random((X_batch.shape[0], 1)) >= self.mask_probability
+            mask_y = np.broadcast_to(observed_y, Y_batch.shape)
+            return self._loss_and_grads(X_batch, Y_batch, mask_v, mask_y)
+
+        loss = minibatch_epoch(
+            X, Y, order, self.batch_size, multi_prediction_loss, self._optimizer,
+            alpha=self.alpha, progress=progress,
+        )
+        return {"multi-prediction loss": loss}
 
     def _infer(self, X, mask_v):
         K = len(self.classes_)
@@ -325,35 +321,15 @@ class MPDBM(ClassifierMixin, EpochLoopMixin, BaseEstimator):
                                      self.intercepts_, self.n_mean_field_iter)
         return Q
 
-    def predict_proba(self, X):
-        """Class probabilities from mean field with the labels missing.
+    def _check_predict_data(self, X):
+        X = super()._check_predict_data(X)
+        warn_if_not_binary(X, stacklevel=4)
+        return X
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes)
-        """
-        check_is_fitted(self)
-        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+    def _class_scores(self, X):
+        """Label probabilities from mean field with the labels missing."""
         X = X.astype(self._params["W0"].dtype, copy=False)
-        return self._infer(X, np.ones(X.shape, dtype=bool))[-1]
-
-    def predict(self, X):
-        """Most probable class of each row.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,)
-        """
-        proba = self.predict_proba(X)
-        return self.classes_[np.argmax(proba, axis=1)]
+        return self._infer(X, np.ones(X.shape, dtype=bool))[-1], "proba"
 
     def impute(self, X, mask):
         """Mean-field predictions of the missing inputs (labels unknown).

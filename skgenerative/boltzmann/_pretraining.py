@@ -8,8 +8,8 @@ visibles) and ``_kernels/_gaussian_epoch.py`` (Gaussian visibles).
 
 import numpy as np
 from scipy.special import expit, logit
-from threadpoolctl import threadpool_limits
 
+from ..utils._threads import blas_threads
 from . import _kernels
 from ._units import _from_standardized
 from ._mean_field import _as_tuple
@@ -70,7 +70,7 @@ def fit_scaled_rbm(X, n_hidden, up, down, *, learning_rate, batch_size, n_epochs
     n_batches = int(np.ceil(n / batch_size))
     bounds = (np.arange(n_batches + 1, dtype=np.int64) * n) // n_batches
     X = np.ascontiguousarray(X)
-    with threadpool_limits(limits=1 if batch_size <= 256 else None, user_api="blas"):
+    with blas_threads(2 * batch_size * n_hidden * nv):
         for _ in range(n_epochs):
             rows = rng.permutation(n)
             _kernels._sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets,
@@ -113,7 +113,7 @@ def fit_scaled_gaussian_rbm(X, n_hidden, up, precision, scaling, *, learning_rat
     n_batches = int(np.ceil(n / batch_size))
     bounds = (np.arange(n_batches + 1, dtype=np.int64) * n) // n_batches
     X = np.ascontiguousarray(X)
-    with threadpool_limits(limits=1 if batch_size <= 256 else None, user_api="blas"):
+    with blas_threads(2 * batch_size * n_hidden * nv):
         for epoch in range(n_epochs):
             rows = rng.permutation(n)
             _kernels._sgd_epoch_gaussian(X, rows, bounds, params, velocity, kernel_scaling,

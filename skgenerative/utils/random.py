@@ -51,6 +51,15 @@ def draw_seed(rng):
     return int(rng.integers(0, _SEED_HIGH))
 
 
+def nested_seed(rng):
+    """A seed for a nested estimator's ``random_state``, drawn from ``rng``.
+
+    Below 2**32, the range scikit-learn's parameter validation accepts, so
+    one outer ``random_state`` fixes every nested estimator it fits.
+    """
+    return int(rng.integers(0, 2**32))
+
+
 def row_generators(X, seed):
     """One generator per row of ``X``, seeded by ``seed`` and the row's values.
 

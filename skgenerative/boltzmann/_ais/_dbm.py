@@ -16,8 +16,8 @@ in the AIS of :class:`~skgenerative.GaussianBernoulliRBM`.
 import math
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
+from ...utils._threads import blas_threads
 from ...utils.random import check_generator, draw_seed
 from .._kernels import _ais_dbm, _ais_dbm_gaussian, _gibbs_dbm
 from ._result import _make_result
@@ -215,7 +215,7 @@ def _run_blocks(Ws, bs, base_rate, precision, betas, start, n_runs, n_gibbs, rng
     log_w = np.zeros(n_runs)
     beta = (np.zeros(0, dtype) if precision is None else precision.astype(dtype))
     Wt, bt = tuple(Ws), tuple(bs)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with blas_threads():
         for lo in range(0, n_runs, _BLOCK_RUNS):
             hi = min(n_runs, lo + _BLOCK_RUNS)
             block_rng = np.random.default_rng(draw_seed(rng))

@@ -18,8 +18,8 @@ import threading
 from dataclasses import dataclass
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
+from ...utils._threads import blas_threads
 from ...utils.random import check_generator, draw_seed
 from .._kernels import _ais_bernoulli, _ais_gaussian_bernoulli
 from ._result import AISResult, _make_result
@@ -197,7 +197,7 @@ def _run_chains(params, V, betas, seeds, n_jobs):
     # one BLAS thread per kernel: per-temperature GEMMs are small, and a
     # multi-threaded OpenBLAS on small shapes is slower, catastrophically so
     # on a loaded machine; parallelism comes from blocks on Python threads
-    with threadpool_limits(limits=1, user_api="blas"):
+    with blas_threads():
         if n_threads == 1:
             for i in range(len(blocks)):
                 run(i)
