@@ -44,7 +44,7 @@ def main():
         fit_time = time.perf_counter() - start
         start = time.perf_counter()
         bound = dbm.score(X_test)
-        kind = "exact" if dbm.log_partition_result_ is None else "AIS"
+        kind = "exact" if dbm.log_partition_result_.method == "exact" else "AIS"
         line = (f"DBM 64-{sizes[0]}-{sizes[1]} Gaussian (50 pretraining epochs / RBM, {joint} joint):"
                 f" test bound = {bound:.2f} (log Z {kind} {dbm.log_partition_:.2f}"
                 f"{'' if kind == 'exact' else f' ± {dbm.log_partition_result_.log_z_std:.2f}'}),"

@@ -105,14 +105,14 @@ def run_bound(args):
         max_iter=args.epochs,
         method="pcd", n_gibbs_steps=1, layer_input="sample",
         layer_init="stacked" if args.stacked else "random",
-        n_importance_samples=args.k, ais_runs=args.ais_runs, ais_betas=args.ais_betas,
+        n_importance_samples=args.k, ais_n_runs=args.ais_runs, ais_n_temperatures=args.ais_betas,
         random_state=0, verbose=1,
     ).fit(Xtr)
     train_time = time.perf_counter() - start
     start = time.perf_counter()
     log_z = dbn.log_partition_
     ais_time = time.perf_counter() - start
-    res = dbn.ais_result_
+    res = dbn.log_partition_result_
     print(f"top RBM log Z = {log_z:.2f} (AIS {res.n_runs} runs x {res.n_temperatures} "
           f"temperatures, ESS {res.ess:.1f}, +/-3se {res.log_z_ci[0]:.2f}..{res.log_z_ci[1]:.2f}; "
           f"{ais_time:.1f} s)")

@@ -196,7 +196,7 @@ class CategoricalRBM(BaseRBM):
     """
 
     _parameter_constraints: dict = {
-        **BaseRBM._parameter_constraints,
+        **{k: v for k, v in BaseRBM._parameter_constraints.items() if not k.startswith("ais_")},
         "categories": [StrOptions({"auto"}), list],
         "handle_unknown": [StrOptions({"error", "ignore"})],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
@@ -364,10 +364,11 @@ class CategoricalRBM(BaseRBM):
         )
 
     # ------------------------------------------------------------ likelihood
-    def _compute_log_partition(self):
+    def _log_partition_method(self):
+        """Never "ais": enumerate, or take the given value (see ``log_z``)."""
         log_z = self.log_z
         if isinstance(log_z, Real) and not isinstance(log_z, bool):
-            return float(log_z), None
+            return "given"
         limit = 30 if log_z == "exact" else self.exact_limit
         if self.n_components > limit:
             raise PartitionFunctionError(
@@ -377,7 +378,7 @@ class CategoricalRBM(BaseRBM):
                 "it has no AIS estimate. Use n_components <= exact_limit (at most "
                 "30), or pass a known log Z as log_z=<float>."
             )
-        return self._exact_log_partition(), None
+        return "exact"
 
     def estimate_log_partition(self, **kwargs):
         """Not available: the AIS of the RBM family assumes binary or
@@ -393,7 +394,7 @@ class CategoricalRBM(BaseRBM):
             "enumerates the hidden layer (n_components <= 30)."
         )
 
-    def score_samples(self, X):
+    def score_samples(self, X, return_std=False):
         """Log-probability log p(v) of each row, in nats.
 
         ``-F(v) - log Z``, exact (``log Z`` by enumeration of the hidden
@@ -404,16 +405,22 @@ class CategoricalRBM(BaseRBM):
         ----------
         X : array-like of shape (n_samples, n_features)
             Category codes.
+        return_std : bool, default=False
+            Also return the standard error of each score: the error of the
+            AIS estimate of ``log Z`` (0 when exact or given).
 
         Returns
         -------
         log_prob : ndarray of shape (n_samples,)
+        std : ndarray of shape (n_samples,)
+            Only when ``return_std=True``.
         """
         check_is_fitted(self)
         V = self._validate_X(X, reset=False)
         log_prob = self._log_likelihood(V)
         known = V.sum(axis=1) == self.n_features_in_
-        return np.where(known, log_prob, -np.inf).astype(V.dtype, copy=False)
+        log_prob = np.where(known, log_prob, -np.inf).astype(V.dtype, copy=False)
+        return self._scores_with_std(log_prob, return_std)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -39,11 +39,10 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import GenerativeMixin, TrainableMixin
-from ..exceptions import PartitionFunctionError
 from ..utils.random import check_generator, draw_seed
 from ..utils.validation import resolve_dtype, warn_if_not_binary
 from . import _kernels
-from ._ais import ais_log_partition_dbm, ais_schedule, warn_if_unreliable
+from ._ais import ais_log_partition_dbm, ais_schedule
 from ._units import _from_standardized, _initial_precision, _warn_if_unscaled
 from ._enumeration import _enumerated_units, exact_log_partition_dbm
 from ._mean_field import (
@@ -56,6 +55,7 @@ from ._mean_field import (
     mean_field,
     plain_parameters,
 )
+from ._log_partition import LogPartitionMixin
 from ._pretraining import pretrain_layers
 from ._units import GaussianUnits
 
@@ -65,6 +65,7 @@ __all__ = ["DBM"]
 class DBM(
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
+    LogPartitionMixin,
     GenerativeMixin,
     TrainableMixin,
     BaseEstimator,
@@ -88,13 +89,14 @@ class DBM(
     the layers are first pretrained greedily as RBMs (§20.4.4) and the joint
     training uses the centred gradient (eq. 20.37, Montavon & Müller 2012).
 
-    ``score_samples`` is a **lower bound** on ``log p(v)`` (``score_kind_ =
-    "lower_bound"``): the variational bound of the mean-field posterior,
-    ``E_Q[-E(v, h)] + H(Q) - log Z``, with ``log Z`` exact by enumeration on
-    small models and an AIS estimate over the full DBM otherwise (its standard
-    error is ``log_partition_result_.log_z_std``; the AIS estimate of ``log Z``
-    is low in expectation, so the reported bound can be optimistic by that
-    error).
+    ``score_samples`` is the variational bound of the mean-field posterior,
+    ``E_Q[-E(v, h)] + H(Q) - log Z``. With ``log Z`` exact by enumeration
+    (small models) it is a **lower bound** on ``log p(v)`` (``score_kind_ =
+    "lower_bound"``); with an AIS estimate of ``log Z`` (larger models) it is
+    an ``"estimate"`` of that bound: its standard error is
+    ``log_partition_result_.log_z_std`` (``score_samples(X, return_std=True)``),
+    and forward AIS is low in expectation, so the reported bound can be
+    optimistic by that error.
 
     Parameters
     ----------
@@ -197,8 +199,9 @@ class DBM(
         for Gaussian visibles the training mean (base model
         ``N(base_rate_, 1 / precision_)``).
     log_partition_ : float
-    log_partition_result_ : AISResult or None
-        The AIS result behind ``log_partition_`` (None when exact).
+    log_partition_result_ : AISResult or LogPartitionResult
+        How ``log_partition_`` was obtained: the AIS result (standard error,
+        interval, effective sample size) or an exact / given value.
     pretrained_rbms_ : list of dict
         The pretraining RBMs (empty without pretraining): ``components``,
         ``intercept_visible``, ``intercept_hidden``, tied copies ``scales``
@@ -241,7 +244,6 @@ class DBM(
     (2, 3)
     """
 
-    score_kind_ = "lower_bound"
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
@@ -268,10 +270,7 @@ class DBM(
         "centering": ["boolean"],
         "offset_rate": [Interval(Real, 0, 1, closed="both")],
         "transform_layer": [Integral, None],
-        "log_z": [StrOptions({"auto", "exact", "ais"}), Real],
-        "exact_limit": [Interval(Integral, 0, 30, closed="both")],
-        "ais_n_runs": [Interval(Integral, 2, None, closed="left")],
-        "ais_n_temperatures": [Interval(Integral, 2, None, closed="left")],
+        **LogPartitionMixin._log_partition_constraints,
         "shuffle": ["boolean"],
         "dtype": [None, type, np.dtype, str],
         "warm_start": ["boolean"],
@@ -288,8 +287,7 @@ class DBM(
         "_velocity",
         "chains_",
         "random_state_",
-        "_log_partition",
-        "log_partition_result_",
+        "_log_partition_result",
     )
     _parameter_names = ("_flat_parameters",)
 
@@ -500,8 +498,7 @@ class DBM(
         self._n_features_out = self._transform_width(sizes)
         self.n_iter_ = 0
         self._score_seed = draw_seed(rng)
-        self._log_partition = None
-        self.log_partition_result_ = None
+        self._forget_log_partition()
 
     def _initialize_gaussian(self, X, sizes, rng, pretrain=None):
         """Gaussian visibles: the same steps in the standardized space.
@@ -619,8 +616,7 @@ class DBM(
             batch = np.ascontiguousarray(X[rows[bounds[i] : bounds[i + 1]]], dtype=dtype)
             self._sml_step(batch, rng)
             progress(batch.shape[0])
-        self._log_partition = None
-        self.log_partition_result_ = None
+        self._forget_log_partition()
         if not self.verbose:
             return {}
         Q, _ = self._mean_field(X[:500])
@@ -865,45 +861,20 @@ class DBM(
         return S[0]
 
     # ------------------------------------------------------------ likelihood
-    @property
-    def log_partition_(self):
-        """log Z (exact by enumeration when small, else AIS; cached)."""
-        check_is_fitted(self, "components_")
-        if getattr(self, "_log_partition", None) is None:
-            self._log_partition = self._compute_log_partition()
-        return self._log_partition
+    _score_kind_when_exact = "lower_bound"
 
-    def _compute_log_partition(self):
-        log_z = self.log_z
-        if isinstance(log_z, numbers.Real) and not isinstance(log_z, bool):
-            return float(log_z)
-        sizes = [b.shape[0] for b in self.intercepts_]
-        n_enum = _enumerated_units(sizes, self._gaussian)
-        if log_z == "exact" or (log_z == "auto" and n_enum <= self.exact_limit):
-            if n_enum > 30:
-                raise PartitionFunctionError(
-                    f"log_z='exact' would enumerate 2**{n_enum} states; use 'ais'."
-                )
-            self.log_partition_result_ = None
-            return self._exact_log_partition()
-        result = ais_log_partition_dbm(
-            self,
-            n_runs=self.ais_n_runs,
-            betas=ais_schedule(self.ais_n_temperatures),
-            random_state=self._score_seed,
+    def _enumerated_units(self):
+        return _enumerated_units([b.shape[0] for b in self.intercepts_], self._gaussian)
+
+    def _ais_log_partition(self, n_runs, n_temperatures, random_state):
+        return ais_log_partition_dbm(
+            self, n_runs=n_runs, betas=ais_schedule(n_temperatures), random_state=random_state
         )
-        warn_if_unreliable(
-            result, "The DBM's log Z",
-            f"Raise ais_n_temperatures (now {self.ais_n_temperatures}) or ais_n_runs "
-            f"(now {self.ais_n_runs}).",
-        )
-        self.log_partition_result_ = result
-        return float(result.log_z)
 
     def _exact_log_partition(self):
         return exact_log_partition_dbm(self.components_, self.intercepts_, self._precision())
 
-    def score_samples(self, X):
+    def score_samples(self, X, return_std=False):
         """Variational lower bound on log p(v) of each row, in nats.
 
         ``E_Q[-E(v, h)] + H(Q) - log Z`` with Q the mean-field posterior; a
@@ -913,17 +884,22 @@ class DBM(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+        return_std : bool, default=False
+            Also return the standard error of each score: the error of the
+            AIS estimate of ``log Z`` (0 when exact or given).
 
         Returns
         -------
         bound : ndarray of shape (n_samples,)
+        std : ndarray of shape (n_samples,)
+            Only when ``return_std=True``.
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         self._check_support(X)
         Q, _ = self._mean_field(np.asarray(X, dtype=self.components_[0].dtype))
         bound = elbo_unnormalized(Q, self.components_, self.intercepts_, self._precision())
-        return bound - self.log_partition_
+        return self._scores_with_std(bound - self.log_partition_, return_std)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -33,10 +33,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..base import GenerativeMixin, TrainableMixin
 from ..utils._threads import blas_threads
+from ..utils._monte_carlo import log_mean_exp_and_std
 from ..utils.random import row_generators
 from ..nn import bernoulli_log_likelihood, make_optimizer
 from ..utils.random import check_generator, draw_seed
-from ._ais import ais_log_partition, warn_if_unreliable
+from ._ais import ais_log_partition
+from ._log_partition import LogPartitionMixin
 from ._gaussian_rbm import GaussianBernoulliRBM
 from ._stacked_rbms import _StackedRBMs, _bernoulli_draw
 from ._units import GaussianUnits
@@ -198,6 +200,7 @@ def _up_down_step(model, v, lr, rng):
 class DBN(
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
+    LogPartitionMixin,
     GenerativeMixin,
     TrainableMixin,
     _StackedRBMs,
@@ -282,9 +285,9 @@ class DBN(
         estimate whose effective sample size is below a tenth of its runs
         raises :class:`~skgenerative.exceptions.UnreliableEstimateWarning`).
     exact_limit : int, default=20
-    ais_runs : int, default=100
+    ais_n_runs : int, default=100
         AIS chains for ``log Z``.
-    ais_betas : None or int, default=None
+    ais_n_temperatures : None or int, default=None
         AIS schedule: None is Salakhutdinov & Murray's 14,501 temperatures,
         an int a schedule of that length (see
         :func:`skgenerative.evaluation.ais_schedule`).
@@ -316,9 +319,10 @@ class DBN(
         binary data.
     log_partition_ : float
         The top RBM's ``log Z`` (exact or AIS; computed on first use, cached).
-    ais_result_ : skgenerative.evaluation.AISResult
-        The AIS run behind ``log_partition_`` when it is estimated (set on
-        first use): standard error, interval, effective sample size.
+    log_partition_result_ : AISResult or LogPartitionResult
+        How ``log_partition_`` was obtained (computed on first use): the AIS
+        run (standard error, interval, effective sample size) or an exact /
+        given value.
     score_kind_ : {"lower_bound", "estimate"}
         ``"lower_bound"`` when ``score_samples`` is the variational bound with
         an exact ``log Z``; ``"estimate"`` when it is importance-sampled or
@@ -386,8 +390,6 @@ class DBN(
     'lower_bound'
     """
 
-    score_kind_ = "lower_bound"
-
     _parameter_constraints = {
         **_StackedRBMs._pretrain_constraints,
         "fine_tune": [StrOptions({"wake-sleep"}), None],
@@ -397,10 +399,7 @@ class DBN(
         "features": [StrOptions({"top", "all"})],
         "score_method": [StrOptions({"bound", "importance"})],
         "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
-        "log_z": [StrOptions({"auto", "exact", "ais"}), Real],
-        "exact_limit": [Interval(Integral, 0, 30, closed="both")],
-        "ais_runs": [Interval(Integral, 2, None, closed="left")],
-        "ais_betas": [Interval(Integral, 2, None, closed="left"), None],
+        **LogPartitionMixin._log_partition_constraints,
     }
 
     _state_names = (
@@ -432,8 +431,8 @@ class DBN(
         n_importance_samples=100,
         log_z="auto",
         exact_limit=20,
-        ais_runs=100,
-        ais_betas=None,
+        ais_n_runs=100,
+        ais_n_temperatures=None,
         dtype=None,
         verbose=0,
         random_state=None,
@@ -458,8 +457,8 @@ class DBN(
         self.n_importance_samples = n_importance_samples
         self.log_z = log_z
         self.exact_limit = exact_limit
-        self.ais_runs = ais_runs
-        self.ais_betas = ais_betas
+        self.ais_n_runs = ais_n_runs
+        self.ais_n_temperatures = ais_n_temperatures
         self.dtype = dtype
         self.verbose = verbose
         self.random_state = random_state
@@ -497,8 +496,7 @@ class DBN(
         self.layer_n_iter_ = [rbm.n_iter_ for rbm in self.rbms_]
         self.n_iter_ = int(sum(self.layer_n_iter_))
         self._score_seed = draw_seed(rng)
-        self._log_partition = None
-        self.score_kind_ = self._resolve_score_kind()
+        self._forget_log_partition()
         if self._max_epochs() > 0:
             # the top RBM trains on wake states one minibatch per partial_fit
             self.top_rbm_.set_params(batch_size=self.fine_tune_batch_size, verbose=0)
@@ -551,7 +549,7 @@ class DBN(
             rows = order[start : start + size]
             _up_down_step(self, X[rows], self.fine_tune_learning_rate, rng)
             progress(len(rows))
-        self._log_partition = None
+        self._forget_log_partition()
         return {}
 
     # ----------------------------------------------------------- features
@@ -616,41 +614,28 @@ class DBN(
         )[0]
 
     # ----------------------------------------------------------- likelihood
-    def _resolve_score_kind(self):
-        if self.score_method == "importance" or self._top_log_z_method() == "ais":
-            return "estimate"
-        return "lower_bound"
-
-    def _top_log_z_method(self):
-        if isinstance(self.log_z, numbers.Real) and not isinstance(self.log_z, bool):
-            return "given"
-        n_enum = self.top_rbm_._enumerated_units()
-        if self.log_z == "exact" or (self.log_z == "auto" and n_enum <= self.exact_limit):
-            return "exact"
-        return "ais"
+    # the log-partition policy (LogPartitionMixin) applies to the top RBM
+    _score_kind_when_exact = "lower_bound"
 
     @property
-    def log_partition_(self):
-        """log Z of the top RBM (computed on first use, then cached)."""
-        check_is_fitted(self, "top_rbm_")
-        if getattr(self, "_log_partition", None) is None:
-            how = self._top_log_z_method()
-            if how == "given":
-                self._log_partition = float(self.log_z)
-            elif how == "exact":
-                self._log_partition = float(self.top_rbm_._exact_log_partition())
-            else:
-                result = ais_log_partition(
-                    self.top_rbm_, n_runs=self.ais_runs, betas=self.ais_betas,
-                    random_state=self._score_seed,
-                )
-                warn_if_unreliable(
-                    result, "The top RBM's log Z",
-                    "Raise ais_betas (more temperatures) or ais_runs.",
-                )
-                self.ais_result_ = result
-                self._log_partition = float(result.log_z)
-        return self._log_partition
+    def score_kind_(self):
+        """"lower_bound" for the variational bound with an exact ``log Z``;
+        "estimate" when importance-sampled or ``log Z`` is estimated."""
+        if self.score_method == "importance":
+            check_is_fitted(self)
+            return "estimate"
+        return LogPartitionMixin.score_kind_.fget(self)
+
+    def _enumerated_units(self):
+        return self.top_rbm_._enumerated_units()
+
+    def _exact_log_partition(self):
+        return self.top_rbm_._exact_log_partition()
+
+    def _ais_log_partition(self, n_runs, n_temperatures, random_state):
+        return ais_log_partition(
+            self.top_rbm_, n_runs=n_runs, betas=n_temperatures, random_state=random_state
+        )
 
     def _intermediate_sizes(self):
         return [r.n_components for r in self.rbms_[:-1]]
@@ -690,7 +675,7 @@ class DBN(
     def _one_layer_log_likelihood(self, X):
         return -np.asarray(self.top_rbm_._free_energy(X), dtype=np.float64) - self.log_partition_
 
-    def variational_bound(self, X, *, n_samples=None, random_state=None):
+    def variational_bound(self, X, *, n_samples=None, random_state=None, return_std=False):
         """Variational lower bound on ``log p(v)`` per row, in nats.
 
         ``E_q[log p*(v, h) - log q(h | v)] - log Z_top`` with the recognition
@@ -707,14 +692,20 @@ class DBN(
         random_state : int, Generator or None, default=None
             Seed of the draws; None uses the seed stored at fit
             (deterministic).
+        return_std : bool, default=False
+            Also return the standard error of each value: the sampling error of the expectation when it is sampled (0 when summed), combined
+            with the AIS error of ``log Z`` (0 when exact or given).
 
         Returns
         -------
         bound : ndarray of shape (n_samples,)
+        std : ndarray of shape (n_samples,)
+            Only when ``return_std=True``.
         """
         X = self._score_input(X)
         if len(self.rbms_) == 1:
-            return self._one_layer_log_likelihood(X)
+            return self._scores_with_std(self._one_layer_log_likelihood(X), return_std)
+        sampling_std = None
         with blas_threads():
             if n_samples is None and sum(self._intermediate_sizes()) <= _ENUMERATE_BOUND_UNITS:
                 log_q, log_p = _enumerated_log_weights(
@@ -725,10 +716,12 @@ class DBN(
                 bound = (q * (log_p - log_q)).sum(axis=1)
             else:
                 k = self.n_importance_samples if n_samples is None else int(n_samples)
-                bound = self._sampled_log_weights(X, k, self._seed(random_state)).mean(axis=0)
-        return bound - self.log_partition_
+                log_w = self._sampled_log_weights(X, k, self._seed(random_state))
+                bound = log_w.mean(axis=0)
+                sampling_std = np.std(log_w, axis=0) / np.sqrt(k)
+        return self._scores_with_std(bound - self.log_partition_, return_std, sampling_std)
 
-    def importance_estimate(self, X, *, n_samples=None, random_state=None):
+    def importance_estimate(self, X, *, n_samples=None, random_state=None, return_std=False):
         """Importance-sampled estimate of ``log p(v)`` per row, in nats.
 
         ``log (1/k) sum_i p*(v, h_i) / q(h_i | v) - log Z_top`` with ``k``
@@ -742,20 +735,27 @@ class DBN(
             ``k``; None uses ``n_importance_samples``.
         random_state : int, Generator or None, default=None
             Seed of the draws; None uses the seed stored at fit.
+        return_std : bool, default=False
+            Also return the standard error of each value: the delta-method error of the importance-sampled mean (``skgenerative.utils._monte_carlo``), combined
+            with the AIS error of ``log Z`` (0 when exact or given).
 
         Returns
         -------
         log_likelihood : ndarray of shape (n_samples,)
+        std : ndarray of shape (n_samples,)
+            Only when ``return_std=True``.
         """
         X = self._score_input(X)
         if len(self.rbms_) == 1:
-            return self._one_layer_log_likelihood(X)
+            return self._scores_with_std(self._one_layer_log_likelihood(X), return_std)
         k = self.n_importance_samples if n_samples is None else int(n_samples)
         if k < 1:
             raise ValueError(f"n_samples must be >= 1; got {n_samples}.")
         with blas_threads():
             log_w = self._sampled_log_weights(X, k, self._seed(random_state))
-        return logsumexp(log_w, axis=0) - np.log(k) - self.log_partition_
+        estimate = logsumexp(log_w, axis=0) - np.log(k) - self.log_partition_
+        sampling_std = log_mean_exp_and_std(log_w, axis=0)[1] if return_std else None
+        return self._scores_with_std(estimate, return_std, sampling_std)
 
     def _seed(self, random_state):
         if random_state is None:
@@ -764,7 +764,7 @@ class DBN(
             return int(random_state)
         return draw_seed(check_generator(random_state))
 
-    def score_samples(self, X):
+    def score_samples(self, X, return_std=False):
         """Lower bound (or estimate) of ``log p(v)`` for each row, in nats.
 
         :meth:`variational_bound` (``score_method="bound"``) or
@@ -774,14 +774,19 @@ class DBN(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+        return_std : bool, default=False
+            Also return the standard error of each value (Monte Carlo error
+            of the sampled part and AIS error of ``log Z``).
 
         Returns
         -------
         log_likelihood : ndarray of shape (n_samples,)
+        std : ndarray of shape (n_samples,)
+            Only when ``return_std=True``.
         """
         if self.score_method == "importance":
-            return self.importance_estimate(X)
-        return self.variational_bound(X)
+            return self.importance_estimate(X, return_std=return_std)
+        return self.variational_bound(X, return_std=return_std)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -130,6 +130,12 @@ class GaussianBernoulliRBM(BaseRBM):
         :class:`~skgenerative.exceptions.UnreliableEstimateWarning`.
     exact_limit : int, default=20
         Largest number of hidden units enumerated for the exact ``log Z``.
+    ais_n_runs : int, default=100
+        AIS chains when ``log Z`` is estimated (``log_partition_result_``
+        holds the estimate with its standard error and effective sample size).
+    ais_n_temperatures : int or None, default=None
+        Length of the AIS schedule; None is the 14,501 temperatures of
+        Salakhutdinov & Murray (2008).
 
     Attributes
     ----------
@@ -231,6 +237,8 @@ class GaussianBernoulliRBM(BaseRBM):
         warm_start=False,
         log_z="auto",
         exact_limit=20,
+        ais_n_runs=100,
+        ais_n_temperatures=None,
     ):
         self.n_components = n_components
         self.learning_rate = learning_rate
@@ -257,6 +265,8 @@ class GaussianBernoulliRBM(BaseRBM):
         self.warm_start = warm_start
         self.log_z = log_z
         self.exact_limit = exact_limit
+        self.ais_n_runs = ais_n_runs
+        self.ais_n_temperatures = ais_n_temperatures
 
     # ------------------------------------------------------------ fitting
     @_fit_context(prefer_skip_nested_validation=True)
@@ -372,7 +382,7 @@ class GaussianBernoulliRBM(BaseRBM):
             beta = np.asarray(self.precision, dtype=np.float64)
         self._visible_units.check_support(X, type(self).__name__, stacklevel=4, precision=beta)
 
-    def score_samples(self, X):
+    def score_samples(self, X, return_std=False):
         """Log-density log p(v) of each row, in nats.
 
         ``-F(v) - log Z``, a density of the data as given (not of standardized
@@ -384,12 +394,17 @@ class GaussianBernoulliRBM(BaseRBM):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+        return_std : bool, default=False
+            Also return the standard error of each score: the error of the
+            AIS estimate of ``log Z`` (0 when exact or given).
 
         Returns
         -------
         log_density : ndarray of shape (n_samples,)
+        std : ndarray of shape (n_samples,)
+            Only when ``return_std=True``.
         """
-        return super().score_samples(X)
+        return super().score_samples(X, return_std=return_std)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -92,6 +92,12 @@ class BernoulliRBM(BaseRBM):
         raises :class:`~skgenerative.exceptions.UnreliableEstimateWarning`.
     exact_limit : int, default=20
         Largest number of units enumerated for the exact ``log Z``.
+    ais_n_runs : int, default=100
+        AIS chains when ``log Z`` is estimated (``log_partition_result_``
+        holds the estimate with its standard error and effective sample size).
+    ais_n_temperatures : int or None, default=None
+        Length of the AIS schedule; None is the 14,501 temperatures of
+        Salakhutdinov & Murray (2008).
 
     Attributes
     ----------
@@ -177,6 +183,8 @@ class BernoulliRBM(BaseRBM):
         warm_start=False,
         log_z="auto",
         exact_limit=20,
+        ais_n_runs=100,
+        ais_n_temperatures=None,
     ):
         self.n_components = n_components
         self.learning_rate = learning_rate
@@ -201,6 +209,8 @@ class BernoulliRBM(BaseRBM):
         self.warm_start = warm_start
         self.log_z = log_z
         self.exact_limit = exact_limit
+        self.ais_n_runs = ais_n_runs
+        self.ais_n_temperatures = ais_n_temperatures
 
     _state_names = BaseRBM._state_names + ("_offsets",)
 

@@ -26,10 +26,10 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import GenerativeMixin, TrainableMixin
-from ..exceptions import PartitionFunctionError
 from ..utils.random import check_generator, draw_seed
 from ..utils.validation import resolve_dtype
-from ._ais import ais_log_partition, warn_if_unreliable
+from ._ais import ais_log_partition
+from ._log_partition import LogPartitionMixin
 from ._units import check_unit_type
 
 __all__ = ["BaseRBM"]
@@ -46,6 +46,7 @@ _MONITOR_ROWS = 1000
 class BaseRBM(
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
+    LogPartitionMixin,
     GenerativeMixin,
     TrainableMixin,
     BaseEstimator,
@@ -85,8 +86,7 @@ class BaseRBM(
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "warm_start": ["boolean"],
-        "log_z": [StrOptions({"auto", "exact", "ais"}), Real],
-        "exact_limit": [Interval(Integral, 0, 30, closed="both")],
+        **LogPartitionMixin._log_partition_constraints,
     }
 
     _state_names = (
@@ -204,8 +204,7 @@ class BaseRBM(
         self.n_iter_ = 0
         # seed of the deterministic streams used after fit (pseudo-likelihood, AIS)
         self._score_seed = draw_seed(rng)
-        self._log_partition = None
-        self._log_partition_ci = None
+        self._forget_log_partition()
 
     def _ensure_contiguous_state(self):
         """Kernels update in place: the state must be C-contiguous, one dtype."""
@@ -248,7 +247,7 @@ class BaseRBM(
         hyper = self._hyper(self._current_learning_rate)
         n_batches = int(np.ceil(n / self.batch_size))
         self._run_batches(X, rows, n_batches, hyper, rng, progress)
-        self._log_partition = self._log_partition_ci = None
+        self._forget_log_partition()
         return self._monitor(X)
 
     def _run_batches(self, X, rows, n_batches, hyper, rng, progress):
@@ -490,51 +489,10 @@ class BaseRBM(
         return self._visible_units.decode(V)
 
     # ------------------------------------------------------------ likelihood
-    @property
-    def log_partition_(self):
-        """log Z of the fitted model (computed on first use, then cached)."""
-        check_is_fitted(self, "components_")
-        if getattr(self, "_log_partition", None) is None:
-            self._log_partition, self._log_partition_ci = self._compute_log_partition()
-        return self._log_partition
-
-    @property
-    def log_partition_ci_(self):
-        """(low, high) interval of ``log_partition_``: a point for exact or
-        given values, ±3 standard errors for AIS."""
-        log_z = self.log_partition_
-        return self._log_partition_ci if self._log_partition_ci else (log_z, log_z)
-
-    def _uses_exact_log_partition(self):
-        log_z = self.log_z
-        if isinstance(log_z, numbers.Real) and not isinstance(log_z, bool):
-            return False
-        return log_z == "exact" or (
-            log_z == "auto" and self._enumerated_units() <= self.exact_limit
+    def _ais_log_partition(self, n_runs, n_temperatures, random_state):
+        return self.estimate_log_partition(
+            n_runs=n_runs, betas=n_temperatures, random_state=random_state
         )
-
-    def _compute_log_partition(self):
-        """(log Z, interval or None) as ``log_z`` asks."""
-        log_z = self.log_z
-        if isinstance(log_z, numbers.Real) and not isinstance(log_z, bool):
-            return float(log_z), None
-        if self._uses_exact_log_partition():
-            n_enum = self._enumerated_units()
-            if n_enum > 30:
-                raise PartitionFunctionError(
-                    f"log_z='exact' would enumerate 2**{n_enum} states; use "
-                    "log_z='ais' (or 'auto')."
-                )
-            return self._exact_log_partition(), None
-        result = self.estimate_log_partition(random_state=self._score_seed)
-
-
-        warn_if_unreliable(
-            result, "log Z",
-            "Estimate it with more temperatures or runs (estimate_log_partition(n_runs=..., "
-            "betas=...)) and pass its log_z as the log_z parameter.",
-        )
-        return result.log_z, result.log_z_ci
 
     def estimate_log_partition(self, *, n_runs=100, betas=None, random_state=None, n_jobs=None):
         """Estimate log Z by annealed importance sampling (AIS).
@@ -563,14 +521,12 @@ class BaseRBM(
             ``log_z``, its standard error ``log_z_std``, interval
             ``log_z_ci`` and effective sample size ``ess``.
         """
-
-
         check_is_fitted(self)
         return ais_log_partition(
             self, n_runs=n_runs, betas=betas, random_state=random_state, n_jobs=n_jobs
         )
 
-    def score_samples(self, X):
+    def score_samples(self, X, return_std=False):
         """Log-likelihood log p(v) of each row, in nats.
 
         ``-F(v) - log Z``: exact when the smaller layer has at most
@@ -584,20 +540,21 @@ class BaseRBM(
         Parameters
         ----------
         X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        return_std : bool, default=False
+            Also return the standard error of each score: the error of the
+            AIS estimate of ``log Z`` (0 when exact or given).
 
         Returns
         -------
         log_likelihood : ndarray of shape (n_samples,)
+        std : ndarray of shape (n_samples,)
+            Only when ``return_std=True``.
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         self._check_support(X)
-        return -self._free_energy(X) - self.log_partition_
+        return self._scores_with_std(-self._free_energy(X) - self.log_partition_, return_std)
 
-    @property
-    def score_kind_(self):
-        """"exact" when log Z is enumerated, else "estimate" (AIS or given)."""
-        return "exact" if self._uses_exact_log_partition() else "estimate"
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

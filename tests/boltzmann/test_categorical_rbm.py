@@ -11,7 +11,7 @@ from skgenerative import CategoricalRBM
 from skgenerative.boltzmann._kernels import _categorical as ck
 from skgenerative.exceptions import OutOfSupportWarning, PartitionFunctionError
 
-from .. import _reference as ref
+from tests.boltzmann import _reference as ref
 
 SIZES = (2, 3, 2)
 OFFSETS = np.array([0, 2, 5, 7], dtype=np.int64)

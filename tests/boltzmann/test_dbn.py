@@ -184,11 +184,11 @@ def test_layer_input_sample_feeds_binary_states():
 def test_ais_log_partition_of_a_large_top_rbm():
     X = _structured_binary(200, 6, 5)
     exact = DBN((4, 3), max_iter=5, random_state=0).fit(X)
-    ais = DBN((4, 3), max_iter=5, random_state=0, log_z="ais", ais_runs=50,
-              ais_betas=2000).fit(X)
+    ais = DBN((4, 3), max_iter=5, random_state=0, log_z="ais", ais_n_runs=50,
+              ais_n_temperatures=2000).fit(X)
     assert ais.score_kind_ == "estimate"
     assert ais.log_partition_ == pytest.approx(exact.log_partition_, abs=0.05)
-    assert ais.ais_result_.n_runs == 50
+    assert ais.log_partition_result_.n_runs == 50
     imp = DBN((4, 3), max_iter=5, random_state=0, score_method="importance").fit(X)
     assert imp.score_kind_ == "estimate"
 

@@ -60,6 +60,11 @@ class AISResult:
     direction: str
 
     @property
+    def method(self):
+        """"ais": how the estimate was obtained (as ``LogPartitionResult.method``)."""
+        return "ais"
+
+    @property
     def n_runs(self):
         """Number of AIS chains."""
         return int(self.log_weights.shape[0])
