@@ -133,7 +133,7 @@ class EpochLoopMixin:
         rng,
         *,
         y=None,
-        shuffle=None,
+        shuffle=True,
         X_val=None,
         y_val=None,
         tol=None,
@@ -161,10 +161,7 @@ class EpochLoopMixin:
             start = time.perf_counter()
             try:
                 progress = bar.update if bar else _no_progress
-                if shuffle is None:  # models not yet on TrainableMixin
-                    stats = self._run_epoch(X, rng, progress)
-                else:
-                    stats = self._run_epoch(X, y, rng, progress, shuffle=shuffle)
+                stats = self._run_epoch(X, y, rng, progress, shuffle=shuffle)
             except KeyboardInterrupt:
                 self._restore(snapshot)
                 warnings.warn(
@@ -191,10 +188,7 @@ class EpochLoopMixin:
             self.n_iter_ += 1
             epochs_run += 1
             if X_val is not None:
-                if shuffle is None:
-                    score = float(self._validation_score(X_val))
-                else:
-                    score = float(self._validation_score(X_val, y_val))
+                score = float(self._validation_score(X_val, y_val))
                 self.validation_scores_.append(score)
                 stats = {**stats, "validation score": score}
             if verbose:

@@ -434,3 +434,22 @@ def test_sample_shape_finite_and_dtype(request, name, dtype):
     assert samples.shape == (7, est.n_features_in_)
     assert samples.dtype == dtype
     assert np.all(np.isfinite(samples))
+
+
+SCORERS = [name for name in NAMES if _has(name, "score_samples")]
+
+
+@pytest.mark.parametrize("name", SCORERS)
+def test_score_samples_can_return_its_standard_error(name):
+    # one design for every model (issue 12): score_samples(X, return_std=True)
+    # -> (the same scores, a non-negative standard error per row), zero when
+    # the score is exact
+    X, y = _data()
+    est = _fit(_make(name), X, y)
+    scores = est.score_samples(X)
+    again, std = est.score_samples(X, return_std=True)
+    np.testing.assert_array_equal(again, scores)
+    assert std.shape == scores.shape
+    assert np.all(std >= 0)
+    if est.score_kind_ == "exact":
+        np.testing.assert_array_equal(std, 0.0)

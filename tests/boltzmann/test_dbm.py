@@ -43,7 +43,7 @@ def _model_with(Ws, bs, **kwargs):
     model.offsets_ = [np.zeros(len(b)) for b in bs]
     model._cW, model._cb = centered_parameters(Ws, bs, model.offsets_)
     model._sync_plain()
-    model._log_partition = None
+    model._forget_log_partition()
     return model
 
 

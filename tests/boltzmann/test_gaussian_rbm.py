@@ -42,7 +42,7 @@ def _model_with(W, b, c, beta):
     model.intercept_visible_ = b.copy()
     model.intercept_hidden_ = c.copy()
     model.precision_ = beta.copy()
-    model._log_partition = None
+    model._forget_log_partition()
     return model
 
 

@@ -33,7 +33,7 @@ def _set_params(model, W, b, c):
     model.components_ = W.copy()
     model.intercept_visible_ = b.copy()
     model.intercept_hidden_ = c.copy()
-    model._log_partition = None
+    model._forget_log_partition()
     return model
 
 
@@ -535,7 +535,7 @@ def test_log_z_options():
     assert model.score_kind_ == "estimate"
     assert abs(model.log_partition_ - exact_log_partition(model)) < 0.05
     model.set_params(log_z="exact", exact_limit=0)
-    model._log_partition = None
+    model._forget_log_partition()
     assert model.log_partition_ == exact_log_partition(model)
 
 

@@ -58,7 +58,7 @@ def test_dbm_score_samples_uses_ais_when_forced():
     exact = exact_log_partition_dbm(model.components_, model.intercepts_)
     assert abs(model.log_partition_ - exact) < 0.1
     model.set_params(log_z="exact")
-    model._log_partition = None
+    model._forget_log_partition()
     bound_exact = model.score_samples(X)
     assert np.all(np.abs(bound_ais - bound_exact) < 0.1)
 

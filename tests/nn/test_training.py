@@ -276,7 +276,8 @@ def test_mpdbm_epoch_equals_the_previous_loop():
     model._labels = np.eye(2)[y]
     old = copy.deepcopy(model)
     expected = _previous_mpdbm_epoch(old, X, old.random_state_)
-    assert model._run_epoch(X, model.random_state_, _no_progress) == expected
+    got = model._run_epoch(X, model._labels, model.random_state_, _no_progress, shuffle=True)
+    assert got == expected
     for key in model._params:
         np.testing.assert_array_equal(model._params[key], old._params[key])
     assert model.random_state_.random() == old.random_state_.random()
