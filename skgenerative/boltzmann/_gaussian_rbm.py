@@ -23,6 +23,7 @@ from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
+from ._kernels._hyper import epoch_hyper
 from ._rbm_base import BaseRBM
 from ._units import _LOG_PRECISION_MIN, check_unit_type
 
@@ -319,18 +320,15 @@ class GaussianBernoulliRBM(BaseRBM):
 
     def _hyper(self, learning_rate):
         decay = self.weight_decay
-        return np.array(
-            [
-                learning_rate,
-                self.momentum,
-                decay if self.penalty == "l2" else 0.0,
-                decay if self.penalty == "l1" else 0.0,
-                1.0 if self.learn_precision else 0.0,
-                self.n_gibbs_steps,
-                1.0 if self.method == "pcd" else 0.0,
-                _LOG_PRECISION_MIN,
-            ],
-            dtype=np.float64,
+        return epoch_hyper(
+            learning_rate,
+            momentum=self.momentum,
+            l2=decay if self.penalty == "l2" else 0.0,
+            l1=decay if self.penalty == "l1" else 0.0,
+            n_gibbs_steps=self.n_gibbs_steps,
+            persistent=self.method == "pcd",
+            learn_precision=self.learn_precision,
+            min_log_precision=_LOG_PRECISION_MIN,
         )
 
     def _initialize(self, X, y, rng=None, *, partial=False):

@@ -11,6 +11,7 @@ from scipy.special import expit, logit
 
 from ..utils._threads import blas_threads
 from . import _kernels
+from ._kernels._hyper import epoch_hyper
 from ._units import _from_standardized
 from ._mean_field import _as_tuple
 
@@ -66,7 +67,7 @@ def fit_scaled_rbm(X, n_hidden, up, down, *, learning_rate, batch_size, n_epochs
     velocity = tuple(np.zeros_like(a) for a in params)
     offsets = (np.zeros(nv, dtype=dtype), np.zeros(n_hidden, dtype=dtype))
     chains = np.zeros((batch_size, n_hidden), dtype=dtype)
-    hyper = np.array([learning_rate, 0.0, 0.0, 0.0, 0.0, 1, 1.0, up, down], dtype=np.float64)
+    hyper = epoch_hyper(learning_rate, up=up, down=down)
     n_batches = int(np.ceil(n / batch_size))
     bounds = (np.arange(n_batches + 1, dtype=np.int64) * n) // n_batches
     X = np.ascontiguousarray(X)
@@ -108,7 +109,7 @@ def fit_scaled_gaussian_rbm(X, n_hidden, up, precision, scaling, *, learning_rat
     params = _as_tuple((W_z, np.zeros(nv), np.zeros(n_hidden), s_z), dtype)
     velocity = tuple(np.zeros_like(a) for a in params)
     chains = np.zeros((batch_size, n_hidden), dtype=dtype)
-    hyper = np.array([learning_rate, 0.0, 0.0, 0.0, 0.0, 1, 1.0, -np.inf], dtype=np.float64)
+    hyper = epoch_hyper(learning_rate)
     kernel_scaling = _as_tuple((mean, 1.0 / std, s_z), dtype)
     n_batches = int(np.ceil(n / batch_size))
     bounds = (np.arange(n_batches + 1, dtype=np.int64) * n) // n_batches

@@ -29,6 +29,7 @@ from ..base import GenerativeMixin, TrainableMixin
 from ..utils.random import check_generator, draw_seed
 from ..utils.validation import resolve_dtype
 from ._ais import ais_log_partition
+from ._kernels._hyper import epoch_hyper
 from ._log_partition import LogPartitionMixin
 from ._units import check_unit_type
 
@@ -214,17 +215,14 @@ class BaseRBM(
 
     def _hyper(self, learning_rate):
         decay = self.weight_decay
-        return np.array(
-            [
-                learning_rate,
-                self.momentum,
-                decay if self.penalty == "l2" else 0.0,
-                decay if self.penalty == "l1" else 0.0,
-                self._offset_rate(),
-                self.n_gibbs_steps,
-                1.0 if self.method == "pcd" else 0.0,
-            ],
-            dtype=np.float64,
+        return epoch_hyper(
+            learning_rate,
+            momentum=self.momentum,
+            l2=decay if self.penalty == "l2" else 0.0,
+            l1=decay if self.penalty == "l1" else 0.0,
+            offset_rate=self._offset_rate(),
+            n_gibbs_steps=self.n_gibbs_steps,
+            persistent=self.method == "pcd",
         )
 
     def _offset_rate(self):

@@ -107,8 +107,9 @@ def sgd_epoch_bernoulli(X, rows, bounds, params, velocity, offsets, chains, hype
     W, b, c = params
     dW, db, dc = velocity
     mu, lam = offsets
-    lr, momentum, l2, l1, rate = hyper[:5]
-    k, persistent = int(hyper[5]), hyper[6] > 0
+    lr, momentum, l2, l1 = hyper.learning_rate, hyper.momentum, hyper.l2, hyper.l1
+    rate = hyper.offset_rate
+    k, persistent = int(hyper.n_gibbs_steps), hyper.persistent > 0
 
     def sample(P):
         return bernoulli_sample(P, rng)
@@ -209,9 +210,10 @@ def sgd_epoch_gaussian(X, rows, bounds, params, velocity, scaling, chains, hyper
     W, b, c, s = params
     dW, db, dc, ds = velocity
     mu, inv_sigma, s_max = scaling
-    lr, momentum, l2, l1 = hyper[:4]
-    learn_precision = hyper[4] > 0
-    k, persistent, s_min = int(hyper[5]), hyper[6] > 0, hyper[7]
+    lr, momentum, l2, l1 = hyper.learning_rate, hyper.momentum, hyper.l2, hyper.l1
+    learn_precision = hyper.learn_precision > 0
+    k, persistent = int(hyper.n_gibbs_steps), hyper.persistent > 0
+    s_min = hyper.min_log_precision
 
     def sample(P):
         return bernoulli_sample(P, rng)
@@ -639,7 +641,7 @@ def _uniforms32(rng, shape):
 def sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets, chains, hyper, rng):
     """Twin of ``_kernels._sgd_epoch_scaled_rbm`` (DBM pretraining RBM).
 
-    ``hyper[7:9] = (up, down)`` tied copies of the visible and hidden layer;
+    ``hyper.up`` and ``hyper.down``: tied copies of the visible and hidden layer;
     states are copy means: each hidden copy ~ Bernoulli(sigmoid(up W v + c)),
     each visible copy ~ Bernoulli(sigmoid(down W^T h + b)); the update is the
     (centred) gradient ``<h v^T>_data - <h v^T>_chains`` as in
@@ -648,9 +650,10 @@ def sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets, chains, hyp
     W, b, c = params
     dW, db, dc = velocity
     mu, lam = offsets
-    lr, momentum, l2, l1, rate = hyper[:5]
-    k, persistent = int(hyper[5]), hyper[6] > 0
-    up, down = hyper[7], hyper[8]
+    lr, momentum, l2, l1 = hyper.learning_rate, hyper.momentum, hyper.l2, hyper.l1
+    rate = hyper.offset_rate
+    k, persistent = int(hyper.n_gibbs_steps), hyper.persistent > 0
+    up, down = hyper.up, hyper.down
 
     def uniforms(shape):  # counter-based stream, one key per call
         key = rng.integers(0, 2**63 - 1)

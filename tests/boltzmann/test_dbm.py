@@ -19,6 +19,7 @@ from skgenerative.boltzmann._pretraining import pretrain_layers, pretraining_sca
 
 from skgenerative.exceptions import UnreliableEstimateWarning
 from skgenerative.utils.random import check_generator
+from skgenerative.boltzmann._kernels._hyper import epoch_hyper
 
 from tests.boltzmann import _reference as ref
 
@@ -286,11 +287,10 @@ def _copy_state(state):
             tuple(a.copy() for a in offsets), chains.copy())
 
 
-# lr, momentum, l2, l1, offset_rate, k, persistent
 _HYPERS = [
-    [0.1, 0.0, 0.0, 0.0, 0.0, 1, 1.0],  # plain PCD-1 (the pretraining setting)
-    [0.1, 0.5, 0.01, 0.001, 0.1, 2, 1.0],  # momentum, decay, centring, PCD-2
-    [0.1, 0.0, 0.0, 0.0, 0.0, 2, 0.0],  # CD-2
+    dict(),  # plain PCD-1 (the pretraining setting)
+    dict(momentum=0.5, l2=0.01, l1=0.001, offset_rate=0.1, n_gibbs_steps=2),  # PCD-2, centred
+    dict(n_gibbs_steps=2, persistent=False),  # CD-2
 ]
 
 
@@ -300,12 +300,12 @@ def test_scaled_rbm_kernel_with_unit_scales_is_the_rbm_kernel(dtype, hyper):
     """up = down = 1: bit for bit ``_sgd_epoch_bernoulli`` on the same rng stream."""
     state = _scaled_rbm_problem(dtype)
     a, b = _copy_state(state), _copy_state(state)
-    if hyper[4] > 0:  # centred: start from non-zero offsets
+    if hyper.get("offset_rate", 0) > 0:  # centred: start from non-zero offsets
         for s in (a, b):
             s[5][0][:] = 0.3
             s[5][1][:] = 0.6
-    _kernels._sgd_epoch_bernoulli(*a[:7], np.array(hyper), np.random.default_rng(5))
-    _kernels._sgd_epoch_scaled_rbm(*b[:7], np.array(hyper + [1.0, 1.0]),
+    _kernels._sgd_epoch_bernoulli(*a[:7], epoch_hyper(0.1, **hyper), np.random.default_rng(5))
+    _kernels._sgd_epoch_scaled_rbm(*b[:7], epoch_hyper(0.1, up=1.0, down=1.0, **hyper),
                                    np.random.default_rng(5))
     for x, y in zip(a[3] + a[4] + a[5] + (a[6],), b[3] + b[4] + b[5] + (b[6],)):
         np.testing.assert_array_equal(x, y)
@@ -316,12 +316,12 @@ def test_scaled_rbm_kernel_with_unit_scales_is_the_rbm_kernel(dtype, hyper):
 def test_scaled_rbm_kernel_matches_numpy_twin(scales, hyper):
     state = _scaled_rbm_problem(np.float64, seed=1)
     a, b = _copy_state(state), _copy_state(state)
-    full = np.array(hyper + list(scales))
+    full = epoch_hyper(0.1, up=scales[0], down=scales[1], **hyper)
     _kernels._sgd_epoch_scaled_rbm(*a[:7], full, np.random.default_rng(9))
     ref.sgd_epoch_scaled_rbm(*b[:7], full, np.random.default_rng(9))
     np.testing.assert_array_equal(a[6], b[6])  # chains: same samples
     # (the kernel's momentum-free path does not keep the velocity)
-    compared = (3, 4, 5) if hyper[1] > 0 else (3, 5)
+    compared = (3, 4, 5) if hyper.get("momentum", 0) > 0 else (3, 5)
     for x, y in zip(sum((a[i] for i in compared), ()), sum((b[i] for i in compared), ())):
         np.testing.assert_allclose(x, y, atol=1e-12)
 
@@ -340,7 +340,7 @@ def test_scaled_rbm_kernel_samples_the_doubled_conditionals():
     results = {}
     for up, down in [(1, 1), (2, 1), (1, 2), (2, 2)]:
         h = chains.copy()
-        hyper = np.array([0.0, 0, 0, 0, 0, 1, 1.0, up, down])
+        hyper = epoch_hyper(0.0, up=up, down=down)
         _kernels._sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets, h, hyper,
                                        np.random.default_rng(11))
         rng = np.random.default_rng(11)

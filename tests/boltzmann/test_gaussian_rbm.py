@@ -21,6 +21,7 @@ from skgenerative.evaluation import (
     rbm_log_likelihood,
 )
 from skgenerative.exceptions import OutOfSupportWarning
+from skgenerative.boltzmann._kernels._hyper import epoch_hyper
 
 from tests.boltzmann import _reference as ref
 
@@ -147,7 +148,7 @@ def test_pcd_update_is_unbiased_for_exact_gradient():
     params = (W.copy(), b.copy(), c.copy(), s.copy())
     velocity = tuple(np.zeros_like(p) for p in params)
     scaling = (np.zeros(3), np.ones(3), np.full(3, 50.0))
-    hyper = np.array([lr, 0, 0, 0, 1.0, 1, 1.0, -50.0])
+    hyper = epoch_hyper(lr, learn_precision=True, min_log_precision=-50.0)
     _kernels._sgd_epoch_gaussian(
         V, np.arange(5), np.array([0, 5]), params, velocity, scaling, chains, hyper, rng
     )
@@ -176,8 +177,9 @@ def test_epoch_kernel_matches_numpy_twin(method, k, momentum, l2, l1, learn_prec
     s = np.log(beta)
     rows = rng.permutation(23)
     bounds = (np.arange(6) * 23) // 5
-    persistent = 1.0 if method == "pcd" else 0.0
-    hyper = np.array([0.05, momentum, l2, l1, float(learn_precision), k, persistent, -3.0])
+    hyper = epoch_hyper(0.05, momentum=momentum, l2=l2, l1=l1, n_gibbs_steps=k,
+                        persistent=method == "pcd", learn_precision=learn_precision,
+                        min_log_precision=-3.0)
     # a low ceiling on s so that the clipping is exercised too
     scaling = (X.mean(0), 1 / X.std(0), np.full(7, 0.2))
     chains0 = (rng.random((6, 4)) < 0.5).astype(float)

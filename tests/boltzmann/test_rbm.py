@@ -17,6 +17,7 @@ from skgenerative.boltzmann import _kernels
 from skgenerative.boltzmann._units import _binary_log_partition
 from skgenerative.exceptions import OutOfSupportWarning, PartitionFunctionError
 from skgenerative.evaluation import exact_log_partition
+from skgenerative.boltzmann._kernels._hyper import epoch_hyper
 
 from tests.boltzmann import _reference as ref
 
@@ -110,7 +111,7 @@ def test_pcd_update_is_unbiased_for_exact_gradient():
     params = (W.copy(), b.copy(), c.copy())
     velocity = tuple(np.zeros_like(p) for p in params)
     offsets = (np.zeros(5), np.zeros(3))
-    hyper = np.array([lr, 0, 0, 0, 0, 1, 1.0])
+    hyper = epoch_hyper(lr)
     _kernels._sgd_epoch_bernoulli(
         V, np.arange(5), np.array([0, 5]), params, velocity, offsets, chains, hyper, rng
     )
@@ -139,7 +140,8 @@ def test_epoch_kernel_matches_numpy_twin(method, k, momentum, l2, l1, rate):
     W, b, c = _random_rbm(7, 4, scale=0.3)
     rows = rng.permutation(23)
     bounds = (np.arange(6) * 23) // 5
-    hyper = np.array([0.05, momentum, l2, l1, rate, k, 1.0 if method == "pcd" else 0.0])
+    hyper = epoch_hyper(0.05, momentum=momentum, l2=l2, l1=l1, offset_rate=rate,
+                        n_gibbs_steps=k, persistent=method == "pcd")
     mu0 = X.mean(0) if rate else np.zeros(7)
     lam0 = np.full(4, 0.5) if rate else np.zeros(4)
     chains0 = (rng.random((6, 4)) < 0.5).astype(float)
@@ -203,7 +205,7 @@ def test_gather_mode_epoch_matches_numpy_twin(density, visible_bias, method, k, 
     b = b + visible_bias
     rows = rng.permutation(31)
     bounds = (np.arange(5) * 31) // 4
-    hyper = np.array([0.05, 0.0, l2, 0.0, 0.0, k, 1.0 if method == "pcd" else 0.0])
+    hyper = epoch_hyper(0.05, l2=l2, n_gibbs_steps=k, persistent=method == "pcd")
     chains0 = (rng.random((5, n_hidden)) < 0.5).astype(float)
     results = []
     for epoch in (_kernels._sgd_epoch_bernoulli, ref.sgd_epoch_bernoulli):

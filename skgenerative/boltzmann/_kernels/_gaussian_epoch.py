@@ -53,8 +53,8 @@ def _sgd_epoch_gaussian(X, rows, bounds, params, velocity, scaling, chains, hype
         per-visible upper bound of ``s`` (the variance floor).
     chains : (n_chains, n_hidden) persistent hidden states (PCD) or scratch
         space of at least the batch size (CD).
-    hyper : float64 array [learning_rate, momentum, l2, l1, learn_precision,
-        n_gibbs_steps, persistent, s_min].
+    hyper : EpochHyper (``_kernels._hyper``): learning_rate, momentum, l2,
+        l1, learn_precision, n_gibbs_steps, persistent, min_log_precision.
 
     Gradient of -E (data minus model averages, hidden units replaced by their
     conditional means): ``dW_ij = h_i beta_j v_j``, ``db_j = beta_j (v_j -
@@ -65,11 +65,11 @@ def _sgd_epoch_gaussian(X, rows, bounds, params, velocity, scaling, chains, hype
     W, b, c, s = params
     dW, db, dc, ds = velocity
     mu, inv_sigma, s_max = scaling
-    lr, momentum, l2, l1 = hyper[0], hyper[1], hyper[2], hyper[3]
-    learn_precision = hyper[4] > 0
-    k = int(hyper[5])
-    persistent = hyper[6] > 0
-    s_min = hyper[7]
+    lr, momentum, l2, l1 = hyper.learning_rate, hyper.momentum, hyper.l2, hyper.l1
+    learn_precision = hyper.learn_precision > 0
+    k = int(hyper.n_gibbs_steps)
+    persistent = hyper.persistent > 0
+    s_min = hyper.min_log_precision
     direct = momentum == 0.0 and l1 == 0.0
     nh, nv = W.shape
     n_batches = bounds.shape[0] - 1

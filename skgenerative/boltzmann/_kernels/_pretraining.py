@@ -92,9 +92,9 @@ def _sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets, chains, hy
     ``<h v^T>_data - <h v^T>_chains`` of ``_sgd_epoch_bernoulli``.
     """
     W, b, c = params
-    k = int(hyper[5])
-    persistent = hyper[6] > 0
-    up, down = hyper[7], hyper[8]
+    k = int(hyper.n_gibbs_steps)
+    persistent = hyper.persistent > 0
+    up, down = hyper.up, hyper.down
     n_up, n_down = int(up), int(down)
     direct = _is_direct_update(hyper, offsets)
     S, T, H, n_chains = _epoch_workspace(W, bounds, chains, persistent)

@@ -51,7 +51,7 @@ def _is_direct_update(hyper, offsets):
     """No momentum, L1 or centring: the step can go straight into W."""
     mu, lam = offsets
     return (
-        hyper[1] == 0.0 and hyper[3] == 0.0 and hyper[4] == 0.0
+        hyper.momentum == 0.0 and hyper.l1 == 0.0 and hyper.offset_rate == 0.0
         and not np.any(mu) and not np.any(lam)
     )
 
@@ -89,7 +89,8 @@ def _apply_update(S, T, B, params, velocity, offsets, hyper, direct):
         return
     dW, db, dc = velocity
     mu, lam = offsets
-    lr, momentum, l2, l1, offset_rate = hyper[0], hyper[1], hyper[2], hyper[3], hyper[4]
+    lr, momentum, l2, l1 = hyper.learning_rate, hyper.momentum, hyper.l2, hyper.l1
+    offset_rate = hyper.offset_rate
     nh, nv = W.shape
     m = S.shape[0]
     C = m - B
@@ -160,7 +161,7 @@ def _apply_direct_update(S, T, B, Wm, transposed, b, c, hyper, pattern):
     sparse, with its non-zero ``pattern``).
     """
     ptr, idx = pattern
-    lr, l2 = hyper[0], hyper[2]
+    lr, l2 = hyper.learning_rate, hyper.l2
     m = S.shape[0]
     nv = S.shape[1]
     nh = T.shape[1]
@@ -200,8 +201,8 @@ def _sgd_epoch_bernoulli(X, rows, bounds, params, velocity, offsets, chains, hyp
         (zeros and rate 0 for a plain RBM), updated as sliding averages.
     chains : (n_chains, n_hidden) persistent hidden states (PCD) or scratch
         space of at least the batch size (CD).
-    hyper : float64 array [learning_rate, momentum, l2, l1, offset_rate,
-        n_gibbs_steps, persistent].
+    hyper : EpochHyper (``_kernels._hyper``): learning_rate, momentum, l2,
+        l1, offset_rate, n_gibbs_steps, persistent.
 
     The update is the centred gradient of Melchior et al. (2016) written in
     plain-energy parameters: with offsets at zero it is the ordinary
@@ -212,8 +213,8 @@ def _sgd_epoch_bernoulli(X, rows, bounds, params, velocity, offsets, chains, hyp
     samples) can gather its rows instead of calling GEMM.
     """
     W, b, c = params
-    k = int(hyper[5])
-    persistent = hyper[6] > 0
+    k = int(hyper.n_gibbs_steps)
+    persistent = hyper.persistent > 0
     direct = _is_direct_update(hyper, offsets)
     S, T, H, n_chains = _epoch_workspace(W, bounds, chains, persistent)
     # gather mode: the epoch works on a copy of W.T
