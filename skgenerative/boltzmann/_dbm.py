@@ -39,22 +39,19 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import GenerativeMixin, TrainableMixin
-from ..utils.random import check_generator, draw_seed
+from ..utils.random import draw_seed
 from ..utils.validation import resolve_dtype, warn_if_not_binary
-from . import _kernels
 from ._ais import ais_log_partition_dbm, ais_schedule
 from ._units import _from_standardized, _initial_precision, _warn_if_unscaled
 from ._enumeration import _enumerated_units, exact_log_partition_dbm
 from ._mean_field import (
-    _as_tuple,
-    _beta,
-    _fold_precision,
     centered_parameters,
     centered_statistics,
     elbo_unnormalized,
     mean_field,
     plain_parameters,
 )
+from ._dbm_inference import _DBMInference
 from ._log_partition import LogPartitionMixin
 from ._pretraining import pretrain_layers
 from ._units import GaussianUnits
@@ -65,6 +62,7 @@ __all__ = ["DBM"]
 class DBM(
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
+    _DBMInference,
     LogPartitionMixin,
     GenerativeMixin,
     TrainableMixin,
@@ -677,188 +675,6 @@ class DBM(
         mean, std = self._scaling
         beta_z = self.precision_.astype(np.float64) * std  # beta std^2 / std
         return ((V - mean) * beta_z).astype(V.dtype)
-
-    # ------------------------------------------------------------- inference
-    def _mean_field(self, V, observed=None):
-        return mean_field(
-            V, self.components_, self.intercepts_,
-            n_iter=self.n_mean_field_iter, tol=self.tol, observed=observed,
-            precision=self._precision(),
-        )
-
-    def _gibbs(self, S, observed, n_steps, rng):
-        """Block-Gibbs sweeps in place on the states ``S`` (a tuple)."""
-        dtype = S[0].dtype
-        precision = self._precision()
-        Ws = _as_tuple(_fold_precision(self.components_, precision), dtype)
-        bs = _as_tuple(self.intercepts_, dtype)
-        _kernels._gibbs_dbm(S, Ws, bs, observed, int(n_steps), rng, _beta(precision, dtype))
-
-    def _fresh_visibles(self, n, rng):
-        """Visible states of the base model: training marginals (binary) or
-        ``N(base_rate_, 1 / precision_)`` (Gaussian)."""
-        dtype = self.components_[0].dtype
-        if self._gaussian:
-            mean = np.broadcast_to(self.base_rate_, (n, self.base_rate_.shape[0])).copy()
-            return GaussianUnits.sample(mean, rng, self.precision_)
-        p = expit(self.base_rate_.astype(np.float64))
-        return (rng.random((n, p.shape[0])) < p).astype(dtype)
-
-    def _transform_width(self, sizes):
-        if self.transform_layer is None:
-            return int(sum(sizes))
-        return sizes[self._layer_index(len(sizes)) - 1]
-
-    def _layer_index(self, L):
-        k = self.transform_layer
-        if k < 0:
-            k = L + 1 + k
-        if not 1 <= k <= L:
-            raise ValueError(
-                f"transform_layer must be in 1..{L} or -{L}..-1 (hidden layers); got "
-                f"{self.transform_layer}."
-            )
-        return k
-
-    def mean_field_posterior(self, X):
-        """Mean-field posterior means of every hidden layer.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        Q : list of ndarray
-            One (n_samples, n_l) array per hidden layer, bottom to top.
-        """
-        check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
-        self._check_support(X)
-        Q, _ = self._mean_field(np.asarray(X, dtype=self.components_[0].dtype))
-        return Q[1:]
-
-    def transform(self, X):
-        """Mean-field posterior of the hidden layer ``transform_layer`` (or of
-        all hidden layers, concatenated).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        features : ndarray of shape (n_samples, n_features_out)
-        """
-        Q = self.mean_field_posterior(X)
-        if self.transform_layer is None:
-            return np.hstack(Q)
-        return Q[self._layer_index(len(Q)) - 1]
-
-    def impute(self, X, mask, *, method="mean_field", n_steps=1000, random_state=None):
-        """Fill in missing visible values given the observed ones.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Data; entries where ``mask`` is True are ignored (they may be NaN).
-        mask : array-like of bool, shape (n_samples, n_features)
-            True where a value is missing.
-        method : {"mean_field", "gibbs"}, default="mean_field"
-            ``"mean_field"`` returns the mean-field probabilities of the
-            missing units (their conditional means ``b_0 + W_0^T q_1`` for
-            Gaussian visibles), observed units clamped; ``"gibbs"`` returns a
-            sample from p(missing | observed) after ``n_steps`` block-Gibbs
-            sweeps with the observed units clamped.
-        n_steps : int, default=1000
-        random_state : int, Generator or None
-            For ``"gibbs"``; None continues the estimator's stream.
-
-        Returns
-        -------
-        X_imputed : ndarray of shape (n_samples, n_features)
-            Observed values unchanged, missing values filled in.
-        """
-        check_is_fitted(self)
-        mask = np.asarray(mask, dtype=bool)
-        X = np.array(X, dtype=self.components_[0].dtype)
-        if X.ndim != 2 or mask.shape != X.shape or X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X and mask must both have shape (n_samples, {self.n_features_in_}); "
-                f"got {X.shape} and {mask.shape}."
-            )
-        if not np.all(np.isfinite(X[~mask])):
-            raise ValueError("Observed entries of X (mask False) must be finite.")
-        if self._gaussian:
-            base = self.base_rate_.astype(np.float64)
-        else:
-            base = expit(self.base_rate_.astype(np.float64))
-        X[mask] = np.broadcast_to(base, X.shape)[mask]
-        observed = (~mask).astype(X.dtype)
-        if method == "mean_field":
-            Q, _ = self._mean_field(X, observed=observed)
-            return Q[0]
-        if method != "gibbs":
-            raise ValueError(f"method must be 'mean_field' or 'gibbs'; got {method!r}.")
-        rng = self._rng(random_state)
-        if self._gaussian:
-            X[mask] = GaussianUnits.sample(X, rng, self.precision_)[mask]
-        else:
-            X[mask] = (rng.random(int(mask.sum())) < X[mask]).astype(X.dtype)
-        Q, _ = self._mean_field(X, observed=observed)
-        S = [X] + [(rng.random(q.shape) < q).astype(X.dtype) for q in Q[1:]]
-        S = _as_tuple(S, X.dtype)
-        self._gibbs(S, observed, n_steps, rng)
-        return S[0]
-
-    def _rng(self, random_state):
-        if random_state is not None:
-            return check_generator(random_state)
-        return self.random_state_
-
-    def sample(self, n_samples=1, *, n_steps=1000, init="random", random_state=None):
-        """Draw visible samples by block Gibbs sampling.
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-        n_steps : int, default=1000
-            Sweeps (even layers, then odd layers) per chain.
-        init : {"random", "persistent"}, default="random"
-            Fresh chains from the base model (training marginals, or
-            ``N(base_rate_, 1 / precision_)`` for Gaussian visibles; uniform
-            hidden units), or a continuation of the persistent chains.
-        random_state : int, Generator or None
-            None continues the estimator's own stream.
-
-        Returns
-        -------
-        X : ndarray of shape (n_samples, n_features_in_)
-        """
-        check_is_fitted(self)
-        if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
-            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
-        if not isinstance(n_steps, numbers.Integral) or n_steps < 1:
-            raise ValueError(f"n_steps must be a positive integer, got {n_steps!r}.")
-        rng = self._rng(random_state)
-        dtype = self.components_[0].dtype
-        if init == "random":
-            S = [self._fresh_visibles(n_samples, rng)] + [
-                (rng.random((n_samples, b.shape[0])) < 0.5).astype(dtype)
-                for b in self.intercepts_[1:]
-            ]
-        elif init == "persistent":
-            if n_samples > self.chains_[0].shape[0]:
-                raise ValueError(
-                    f"init='persistent' can continue at most {self.chains_[0].shape[0]} "
-                    f"chains, got n_samples={n_samples}."
-                )
-            S = [c[:n_samples].copy() for c in self.chains_]
-        else:
-            raise ValueError(f"init must be 'random' or 'persistent', got {init!r}.")
-        S = _as_tuple(S, dtype)
-        self._gibbs(S, np.zeros((0, 0), dtype), n_steps, rng)
-        return S[0]
 
     # ------------------------------------------------------------ likelihood
     _score_kind_when_exact = "lower_bound"
