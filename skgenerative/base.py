@@ -67,12 +67,16 @@ class GenerativeMixin(DensityMixin):
         """
         return float(np.mean(self.score_samples(X)))
 
-    def _sampling_rng(self, n_samples, random_state):
-        """The preamble of every ``sample``: check fitted and ``n_samples``;
-        the generator to draw from (``None`` continues ``random_state_``)."""
+    def _sampling_rng(self, n_samples, random_state, n_steps=None):
+        """The preamble of every ``sample``: check fitted, ``n_samples`` (and
+        ``n_steps`` of MCMC samplers); the generator to draw from (``None``
+        continues ``random_state_``)."""
         check_is_fitted(self)
-        if isinstance(n_samples, bool) or not isinstance(n_samples, Integral) or n_samples < 1:
-            raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}.")
+        for name, value in (("n_samples", n_samples), ("n_steps", n_steps)):
+            if value is None and name == "n_steps":
+                continue
+            if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+                raise ValueError(f"{name} must be a positive integer; got {value!r}.")
         return self.random_state_ if random_state is None else check_generator(random_state)
 
 

@@ -1,6 +1,6 @@
 """Linear-Gaussian autoregressive network (real-valued FVBN), fitted in closed form."""
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context
@@ -212,10 +212,7 @@ class LinearGaussianAutoregressive(GenerativeMixin, BaseEstimator):
         X : ndarray of shape (n_samples, n_features_in_)
             Samples, of dtype ``dtype_`` (float32 for float32 data, as the other models).
         """
-        check_is_fitted(self)
-        if not isinstance(n_samples, Integral) or n_samples < 1:
-            raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}.")
-        rng = self.random_state_ if random_state is None else check_generator(random_state)
+        rng = self._sampling_rng(n_samples, random_state)
         Z = rng.standard_normal((int(n_samples), self.n_features_in_))
         X = np.zeros_like(Z)
         for d, i in enumerate(self.ordering_):

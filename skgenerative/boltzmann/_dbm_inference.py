@@ -1,7 +1,6 @@
 """Inference in a fitted DBM: mean field, block Gibbs, features, imputation
 and sampling (eqs. 20.33-20.34; the training is in ``_dbm.py``)."""
 
-import numbers
 
 import numpy as np
 from scipy.special import expit
@@ -173,12 +172,7 @@ class _DBMInference:
         -------
         X : ndarray of shape (n_samples, n_features_in_)
         """
-        check_is_fitted(self)
-        if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
-            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
-        if not isinstance(n_steps, numbers.Integral) or n_steps < 1:
-            raise ValueError(f"n_steps must be a positive integer, got {n_steps!r}.")
-        rng = self._rng(random_state)
+        rng = self._sampling_rng(n_samples, random_state, n_steps=n_steps)
         dtype = self.components_[0].dtype
         if init == "random":
             S = [self._fresh_visibles(n_samples, rng)] + [

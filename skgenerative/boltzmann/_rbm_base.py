@@ -9,7 +9,6 @@ conditional means, free-energy and log Z terms, sampling and the kernels; a
 concrete RBM supplies that object, the initialisation and the epoch call.
 """
 
-import numbers
 from abc import abstractmethod
 from numbers import Integral, Real
 
@@ -465,12 +464,7 @@ class BaseRBM(
         -------
         X : ndarray of shape (n_samples, n_features_in_)
         """
-        check_is_fitted(self)
-        if not isinstance(n_samples, numbers.Integral) or n_samples < 1:
-            raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
-        if not isinstance(n_steps, numbers.Integral) or n_steps < 1:
-            raise ValueError(f"n_steps must be a positive integer, got {n_steps!r}.")
-        rng = self._rng(random_state)
+        rng = self._sampling_rng(n_samples, random_state, n_steps=n_steps)
         if init == "random":
             V = self._fresh_visibles(n_samples, rng)
         elif init == "persistent":
