@@ -326,13 +326,15 @@ class DBN(
     Attributes
     ----------
     rbms_ : list of BernoulliRBM
-        The layer RBMs as pretrained, bottom to top. ``rbms_[-1]`` is the top
+        The layer RBMs as pretrained, bottom to top (the first one a
+        GaussianBernoulliRBM or CategoricalRBM for those visible types). ``rbms_[-1]`` is the top
         RBM of the model (``top_rbm_``, further trained by wake-sleep).
     top_rbm_ : BernoulliRBM
         The associative memory ``P(h_{L-1}, h_L)``.
     generative_weights_ : list of ndarray
         ``generative_weights_[l]`` of shape ``(n_{l+1}, n_l)``: the top-down
-        weights of ``P(h_l | h_{l+1})`` (``h_0 = v``), one per directed layer.
+        weights of ``P(h_l | h_{l+1})`` (``h_0 = v``; one column per category
+        of each feature for categorical data), one per directed layer.
     generative_biases_ : list of ndarray
         Biases of ``h_l`` in ``P(h_l | h_{l+1})``, shape ``(n_l,)``.
     recognition_weights_ : list of ndarray
@@ -343,6 +345,9 @@ class DBN(
     visible_precision_ : ndarray of shape (n_features,) or None
         Precisions ``beta`` of Gaussian data units (eq. 20.20); None for
         binary data.
+    categories_ : list of ndarray
+        The categories of each feature (``visible_type="categorical"`` only;
+        the first RBM's ``categories_``).
     log_partition_ : float
         The top RBM's ``log Z`` (exact or AIS; computed on first use, cached).
     log_partition_result_ : AISResult or LogPartitionResult
@@ -501,7 +506,8 @@ class DBN(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training data, values in [0, 1].
+            Training data: values in [0, 1] (binary visibles), real
+            (Gaussian) or category codes (categorical).
         y : None
             Ignored.
 
