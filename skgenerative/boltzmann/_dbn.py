@@ -327,8 +327,9 @@ class DBN(
     ----------
     rbms_ : list of BernoulliRBM
         The layer RBMs as pretrained, bottom to top (the first one a
-        GaussianBernoulliRBM or CategoricalRBM for those visible types). ``rbms_[-1]`` is the top
-        RBM of the model (``top_rbm_``, further trained by wake-sleep).
+        GaussianBernoulliRBM or CategoricalRBM for those visible types).
+        ``rbms_[-1]`` is the top RBM of the model (``top_rbm_``, further
+        trained by wake-sleep).
     top_rbm_ : BernoulliRBM
         The associative memory ``P(h_{L-1}, h_L)``.
     generative_weights_ : list of ndarray
