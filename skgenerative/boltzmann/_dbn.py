@@ -39,8 +39,9 @@ from ..nn import bernoulli_log_likelihood, make_optimizer
 from ..utils.random import check_generator, draw_seed
 from ._ais import ais_log_partition
 from ._log_partition import LogPartitionMixin
+from ._categorical_rbm import CategoricalRBM
 from ._gaussian_rbm import GaussianBernoulliRBM
-from ._stacked_rbms import _StackedRBMs, _bernoulli_draw
+from ._stacked_rbms import _VISIBLE_RBMS, _StackedRBMs, _bernoulli_draw
 from ._units import GaussianUnits
 
 __all__ = ["DBN"]
@@ -85,15 +86,19 @@ def _gaussian_log_density(v, mean, precision):
     )
 
 
-def _log_joint_unnormalized(states, gen_weights, gen_biases, top_rbm, precision=None):
+def _log_joint_unnormalized(states, gen_weights, gen_biases, top_rbm, precision=None,
+                            units=None):
     """``log p*(v, h_1..h_{L-1})`` per row (float64): the directed layers'
     ``log p(h_l | h_{l+1})`` (eqs. 20.18-20.19; eq. 20.20 for the data layer
-    when ``precision`` is given) plus ``-F_top(h_{L-1})``, the top RBM's
+    when ``precision`` is given, softmax groups when ``units`` is the data
+    layer's CategoricalUnits) plus ``-F_top(h_{L-1})``, the top RBM's
     unnormalised log marginal of its visible layer (eq. 20.17)."""
     total = -np.asarray(top_rbm._free_energy(states[-1]), dtype=np.float64)
     for l, (G, b) in enumerate(zip(gen_weights, gen_biases)):
         activation = states[l + 1] @ G + b
-        if l == 0 and precision is not None:
+        if l == 0 and units is not None:
+            total += units.log_conditional(states[0], activation)
+        elif l == 0 and precision is not None:
             total += _gaussian_log_density(states[0], activation, precision)
         else:
             total += bernoulli_log_likelihood(states[l], activation)
@@ -109,13 +114,19 @@ def _sample_recognition(v, rec_weights, rec_biases, uniforms):
     return states
 
 
-def _sample_down(top_visible, gen_weights, gen_biases, rng, mean=False, precision=None):
+def _sample_down(top_visible, gen_weights, gen_biases, rng, mean=False, precision=None,
+                 units=None):
     """Ancestral pass from ``h_{L-1}`` down to ``v`` (eqs. 20.18-20.20); returns
     ``[v, h_1, ..., h_{L-1}]`` (``v`` is ``E[v | h_1]`` when ``mean``).
-    ``precision`` makes the data layer Gaussian (eq. 20.20)."""
+    ``precision`` makes the data layer Gaussian (eq. 20.20), ``units`` (the
+    data layer's CategoricalUnits) softmax groups, one-hot coded."""
     states = [top_visible]
     for l in range(len(gen_weights) - 1, -1, -1):
         activation = states[0] @ gen_weights[l] + gen_biases[l]
+        if l == 0 and units is not None:
+            p = units.mean(activation)
+            states.insert(0, p if mean else units.sample(p, rng))
+            continue
         if l == 0 and precision is not None:
             v = activation if mean else GaussianUnits.sample(activation, rng, precision)
             states.insert(0, v)
@@ -131,7 +142,7 @@ def _all_binary_states(n, dtype):
     return ((codes >> np.arange(n, dtype=np.int64)) & 1).astype(dtype)
 
 
-def _enumerated_log_weights(X, sizes, rec, gen, top_rbm, precision=None):
+def _enumerated_log_weights(X, sizes, rec, gen, top_rbm, precision=None, units=None):
     """``(log q(h | v), log p*(v, h))``, each (n_rows, n_states), for every
     joint state ``h`` of the intermediate layers (``sizes``)."""
     rec_weights, rec_biases = rec
@@ -145,7 +156,9 @@ def _enumerated_log_weights(X, sizes, rec, gen, top_rbm, precision=None):
         logits_q @ states[0].T - np.logaddexp(0, logits_q).sum(axis=1, keepdims=True)
     ).astype(np.float64) + const_q
     act = states[0] @ gen_weights[0] + gen_biases[0]  # (n_states, n_v)
-    if precision is None:
+    if units is not None:  # softmax groups: v.a - sum_f logsumexp_k a_{f,k}
+        log_p = (X @ act.T).astype(np.float64) + units.free_energy(act)[None, :]
+    elif precision is None:
         log_p = (X @ act.T).astype(np.float64) - np.logaddexp(0, act).sum(
             axis=1, dtype=np.float64
         )
@@ -178,14 +191,19 @@ def _up_down_step(model, v, lr, rng):
     for l, (G, b) in enumerate(zip(model.generative_weights_, model.generative_biases_)):
         activation = wake[l + 1] @ G + b
         # delta rule: the error of the layer's mean (Gaussian data: not squashed)
-        err = wake[l] - (activation if (l == 0 and precision is not None) else expit(activation))
+        if l == 0 and model._categorical_units is not None:
+            err = wake[l] - model._categorical_units.mean(activation)
+        else:
+            err = wake[l] - (
+                activation if (l == 0 and precision is not None) else expit(activation)
+            )
         grads[f"G{l}"], grads[f"b{l}"] = wake[l + 1].T @ err / n, err.mean(axis=0)
     top = model.top_rbm_
-    top.partial_fit(wake[-1])
+    top.partial_fit(model._visible_codes(wake[-1]) if len(wake) == 1 else wake[-1])
     negative = np.ascontiguousarray(wake[-1])
     top._gibbs_kernel(negative, top.n_gibbs_steps, rng)
     sleep = _sample_down(negative, model.generative_weights_, model.generative_biases_, rng,
-                         precision=precision)
+                         precision=precision, units=model._categorical_units)
     for l, (R, c) in enumerate(zip(model.recognition_weights_, model.recognition_biases_)):
         err = sleep[l + 1] - expit(sleep[l] @ R + c)
         grads[f"R{l}"], grads[f"c{l}"] = sleep[l].T @ err / n, err.mean(axis=0)
@@ -230,7 +248,15 @@ class DBN(
         first layer is then a :class:`GaussianBernoulliRBM` with its default
         ``precision="auto"``, and ``score_samples`` is a log-density). The
         Gaussian layer usually wants a smaller ``learning_rate`` (e.g. 0.01,
-        its own default).
+        its own default). ``"categorical"``: each feature is an integer-coded
+        categorical variable (softmax group, one-hot coded internally); the
+        first layer is a :class:`CategoricalRBM`, ``sample`` returns category
+        values and ``score_samples`` is a log-probability.
+    categories : "auto" or list of array-like, default="auto"
+        Categories of each feature when ``visible_type="categorical"`` (as
+        :class:`CategoricalRBM`): the sorted unique values of the training
+        data, or one sorted array per feature. A value outside them at
+        ``transform`` or scoring time raises a ValueError. Ignored otherwise.
     learning_rate : float or sequence of float, default=0.1
         Learning rate of each layer's RBM (one for all layers, or one per
         layer; likewise for the following RBM hyperparameters).
@@ -300,13 +326,16 @@ class DBN(
     Attributes
     ----------
     rbms_ : list of BernoulliRBM
-        The layer RBMs as pretrained, bottom to top. ``rbms_[-1]`` is the top
-        RBM of the model (``top_rbm_``, further trained by wake-sleep).
+        The layer RBMs as pretrained, bottom to top (the first one a
+        GaussianBernoulliRBM or CategoricalRBM for those visible types).
+        ``rbms_[-1]`` is the top RBM of the model (``top_rbm_``, further
+        trained by wake-sleep).
     top_rbm_ : BernoulliRBM
         The associative memory ``P(h_{L-1}, h_L)``.
     generative_weights_ : list of ndarray
         ``generative_weights_[l]`` of shape ``(n_{l+1}, n_l)``: the top-down
-        weights of ``P(h_l | h_{l+1})`` (``h_0 = v``), one per directed layer.
+        weights of ``P(h_l | h_{l+1})`` (``h_0 = v``; one column per category
+        of each feature for categorical data), one per directed layer.
     generative_biases_ : list of ndarray
         Biases of ``h_l`` in ``P(h_l | h_{l+1})``, shape ``(n_l,)``.
     recognition_weights_ : list of ndarray
@@ -317,6 +346,9 @@ class DBN(
     visible_precision_ : ndarray of shape (n_features,) or None
         Precisions ``beta`` of Gaussian data units (eq. 20.20); None for
         binary data.
+    categories_ : list of ndarray
+        The categories of each feature (``visible_type="categorical"`` only;
+        the first RBM's ``categories_``).
     log_partition_ : float
         The top RBM's ``log Z`` (exact or AIS; computed on first use, cached).
     log_partition_result_ : AISResult or LogPartitionResult
@@ -392,6 +424,8 @@ class DBN(
 
     _parameter_constraints = {
         **_StackedRBMs._pretrain_constraints,
+        "visible_type": [StrOptions(set(_VISIBLE_RBMS))],
+        "categories": [StrOptions({"auto"}), list],
         "fine_tune": [StrOptions({"wake-sleep"}), None],
         "fine_tune_iter": [Interval(Integral, 0, None, closed="left")],
         "fine_tune_learning_rate": [Interval(Real, 0, None, closed="neither")],
@@ -413,6 +447,7 @@ class DBN(
         hidden_layer_sizes=(256, 256),
         *,
         visible_type="bernoulli",
+        categories="auto",
         learning_rate=0.1,
         batch_size=10,
         max_iter=10,
@@ -439,6 +474,7 @@ class DBN(
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.visible_type = visible_type
+        self.categories = categories
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.max_iter = max_iter
@@ -471,7 +507,8 @@ class DBN(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Training data, values in [0, 1].
+            Training data: values in [0, 1] (binary visibles), real
+            (Gaussian) or category codes (categorical).
         y : None
             Ignored.
 
@@ -501,6 +538,28 @@ class DBN(
             # the top RBM trains on wake states one minibatch per partial_fit
             self.top_rbm_.set_params(batch_size=self.fine_tune_batch_size, verbose=0)
 
+    def _training_data(self, X, y):
+        return self._visible_values(X), y
+
+    @property
+    def _categorical_units(self):
+        """The data layer's CategoricalUnits, or None for binary/real data."""
+        first = self.rbms_[0]
+        return first._visible_units if isinstance(first, CategoricalRBM) else None
+
+    def _visible_values(self, X):
+        """The data layer's values: one-hot groups of categorical codes
+        (unknown categories raise a ValueError), else ``X`` itself."""
+        units = self._categorical_units
+        if units is None:
+            return X
+        return units.encode(X, dtype=X.dtype, handle_unknown="error")
+
+    def _visible_codes(self, V):
+        """Inverse of :meth:`_visible_values`."""
+        units = self._categorical_units
+        return V if units is None else units.decode(V)
+
     def _max_epochs(self):
         return self.fine_tune_iter if self.fine_tune == "wake-sleep" else 0
 
@@ -518,6 +577,8 @@ class DBN(
             first.precision_.copy() if isinstance(first, GaussianBernoulliRBM) else None
         )
         self.recognition_biases_ = [r.intercept_hidden_.copy() for r in lower]
+        if isinstance(first, CategoricalRBM):
+            self.categories_ = first.categories_
         params = {}
         for l in range(len(lower)):
             params[f"G{l}"] = self.generative_weights_[l]
@@ -579,7 +640,7 @@ class DBN(
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         self._check_support(X)
-        means = self._upward(X)
+        means = self._upward(self._visible_values(X))
         return means[-1] if self.features == "top" else np.hstack(means)
 
     # ------------------------------------------------------------- sampling
@@ -593,7 +654,8 @@ class DBN(
         n_steps : int, default=1000
             Gibbs sweeps of the top RBM from a fresh start (its base-rate model).
         mean : bool, default=False
-            Return ``E[v | h_1]`` of the last step instead of a binary draw.
+            Return ``E[v | h_1]`` of the last step instead of a binary draw
+            (categorical data: the most probable category of each feature).
         random_state : int, Generator or None, default=None
             None continues the estimator's own stream.
 
@@ -605,13 +667,15 @@ class DBN(
         rng = self.random_state_ if random_state is None else check_generator(random_state)
         top = self.top_rbm_
         if len(self.rbms_) == 1 and mean:
-            h = top._sample_hiddens(top.sample(n_samples, n_steps=n_steps, random_state=rng), rng)
-            return top._mean_visibles(h)
+            v = self._visible_values(top.sample(n_samples, n_steps=n_steps, random_state=rng))
+            return self._visible_codes(top._mean_visibles(top._sample_hiddens(v, rng)))
         top_visible = top.sample(n_samples, n_steps=n_steps, random_state=rng)
-        return _sample_down(
+        if len(self.rbms_) == 1:
+            return top_visible  # the top RBM's own values (category codes)
+        return self._visible_codes(_sample_down(
             top_visible, self.generative_weights_, self.generative_biases_, rng, mean,
-            self.visible_precision_,
-        )[0]
+            self.visible_precision_, self._categorical_units,
+        )[0])
 
     # ----------------------------------------------------------- likelihood
     # the log-partition policy (LogPartitionMixin) applies to the top RBM
@@ -660,7 +724,8 @@ class DBN(
             uniforms = np.split(u, np.cumsum(sizes)[:-1], axis=1)
             states = _sample_recognition(np.tile(block, (k, 1)), *self._recognition(), uniforms)
             log_w = _log_joint_unnormalized(
-                states, *self._generative(), self.top_rbm_, self.visible_precision_
+                states, *self._generative(), self.top_rbm_, self.visible_precision_,
+                self._categorical_units,
             )
             log_w -= _log_q(states, *self._recognition())
             out.append(log_w.reshape(k, len(block)))
@@ -670,7 +735,7 @@ class DBN(
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         self._check_support(X)
-        return X
+        return self._visible_values(X)
 
     def _one_layer_log_likelihood(self, X):
         return -np.asarray(self.top_rbm_._free_energy(X), dtype=np.float64) - self.log_partition_
@@ -710,7 +775,7 @@ class DBN(
             if n_samples is None and sum(self._intermediate_sizes()) <= _ENUMERATE_BOUND_UNITS:
                 log_q, log_p = _enumerated_log_weights(
                     X, self._intermediate_sizes(), self._recognition(), self._generative(),
-                    self.top_rbm_, self.visible_precision_,
+                    self.top_rbm_, self.visible_precision_, self._categorical_units,
                 )
                 q = np.exp(log_q)
                 bound = (q * (log_p - log_q)).sum(axis=1)

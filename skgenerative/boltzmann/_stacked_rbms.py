@@ -1,7 +1,9 @@
 """Greedy layer-wise training of a stack of RBMs (§20.3, eq. 20.21), shared by
 :class:`DBN` and :class:`DBNClassifier`: per-layer hyperparameters, the
 layer RBMs (Bernoulli or Gaussian visibles at the bottom), and the
-upside-down initialisation of each layer from the one below.
+upside-down initialisation of each layer from the one below. :class:`DBN`
+also takes categorical (softmax) visibles: its first layer is then a
+:class:`CategoricalRBM` on the integer codes.
 """
 
 import numbers
@@ -16,6 +18,7 @@ from ..exceptions import OutOfSupportWarning
 from ..nn._mlp import check_layer_sizes
 from ..utils.random import check_generator
 from ..utils.validation import resolve_dtype, warn_if_not_binary
+from ._categorical_rbm import CategoricalRBM
 from ._gaussian_rbm import GaussianBernoulliRBM
 from ._rbm import BernoulliRBM
 
@@ -31,7 +34,13 @@ _PER_LAYER = {
     "weight_decay": "weight_decay",
 }
 #: Visible unit types of the first layer, by name.
-_VISIBLE_RBMS = {"bernoulli": BernoulliRBM, "gaussian": GaussianBernoulliRBM}
+_VISIBLE_RBMS = {
+    "bernoulli": BernoulliRBM,
+    "gaussian": GaussianBernoulliRBM,
+    "categorical": CategoricalRBM,
+}
+#: The visible types every stack takes (DBN adds "categorical").
+_REAL_VISIBLE_TYPES = {"bernoulli", "gaussian"}
 
 
 def _per_layer(value, name, n_layers):
@@ -56,10 +65,11 @@ def _init_from_below(rbm, below, data):
     2006): its visible marginal then equals the hidden marginal of ``below``,
     so the variational bound starts where the shallower model's
     log-likelihood is and greedy training can only raise it (eq. 20.21)."""
-    if isinstance(below, GaussianBernoulliRBM):
+    if not isinstance(below, BernoulliRBM):
+        kind = "Gaussian" if isinstance(below, GaussianBernoulliRBM) else "categorical"
         raise ValueError(
             "layer_init='stacked' needs binary units in every layer; the first layer "
-            "has Gaussian visibles (visible_type='gaussian')."
+            f"has {kind} visibles (visible_type={kind.lower()!r})."
         )
     if rbm.n_components != below.n_features_in_:
         raise ValueError(
@@ -76,12 +86,25 @@ def _init_from_below(rbm, below, data):
     rbm.set_params(warm_start=True)
 
 
+def _warn_if_not_codes(owner, X):
+    """Warn when categorical data are not integer codes (as CategoricalRBM)."""
+    if X.size and not np.all(X == np.round(X)):
+        warnings.warn(
+            f"{owner} with visible_type='categorical' expects integer-coded "
+            "categories but X has non-integer values: every distinct value of a "
+            "column is taken as a category. Discretize real-valued data first (e.g. "
+            "sklearn.preprocessing.KBinsDiscretizer(encode='ordinal')).",
+            OutOfSupportWarning,
+            stacklevel=5,
+        )
+
+
 class _StackedRBMs:
     """Greedy layer-wise pretraining shared by :class:`DBN` and :class:`DBNClassifier`."""
 
     _pretrain_constraints = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "visible_type": [StrOptions(set(_VISIBLE_RBMS))],
+        "visible_type": [StrOptions(_REAL_VISIBLE_TYPES)],
         "learning_rate": [Interval(Real, 0, None, closed="neither"), "array-like"],
         "batch_size": [Interval(Integral, 1, None, closed="left"), "array-like"],
         "max_iter": [Interval(Integral, 0, None, closed="left"), "array-like"],
@@ -122,6 +145,8 @@ class _StackedRBMs:
             warn_if_not_binary(
                 X, what=f"{type(self).__name__}'s binary visible units", stacklevel=4
             )
+        elif self.visible_type == "categorical":
+            _warn_if_not_codes(type(self).__name__, X)
 
     def _pretrain(self, X, rng):
         """Train the RBMs bottom-up; returns the list of fitted RBMs."""
@@ -131,8 +156,10 @@ class _StackedRBMs:
         rbms, data = [], X
         for l, (size, params) in enumerate(zip(sizes, layer_params)):
             cls = _VISIBLE_RBMS[self.visible_type] if l == 0 else BernoulliRBM
-            if cls is GaussianBernoulliRBM:
+            if cls is not BernoulliRBM:
                 params = {("max_iter" if k == "n_iter" else k): v for k, v in params.items()}
+            if cls is CategoricalRBM:
+                params["categories"] = self.categories
             rbm = cls(
                 n_components=size, dtype=X.dtype, random_state=int(rng.integers(2**32)),
                 verbose=self.verbose, **params,
@@ -142,12 +169,15 @@ class _StackedRBMs:
             if self.layer_init == "stacked" and l > 0:
                 _init_from_below(rbm, rbms[-1], data)
             with warnings.catch_warnings():
-                if self.visible_type == "bernoulli":  # _check_support said it once
+                if self.visible_type != "gaussian":  # _check_support said it once
                     warnings.simplefilter("ignore", OutOfSupportWarning)
                 rbm.fit(data)  # the RBM picks its BLAS threads per batch shape
             rbm.set_params(warm_start=False)
             rbms.append(rbm)
             if l + 1 < len(sizes):
+                # categorical codes: the first layer sees their one-hot groups
+                if isinstance(rbm, CategoricalRBM):
+                    data = rbm._encode(data)
                 data = rbm._mean_hiddens(data)
                 if self.layer_input == "sample":
                     data = _bernoulli_draw(data, rng)
