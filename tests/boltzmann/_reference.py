@@ -436,7 +436,7 @@ def ais_gaussian_bernoulli_reference(V, W, b_base, b, c, precision, betas, rng):
 
 
 # ===========================================================================
-# DBN (skgenerative/boltzmann/_dbn.py): brute force over every state
+# DBN (skgenerative/boltzmann/_dbn_math.py): brute force over every state
 
 
 def _bernoulli_log_prob(X, logits):
