@@ -8,10 +8,8 @@ from skgenerative import DBM
 from skgenerative.boltzmann import _kernels
 from skgenerative.boltzmann._enumeration import exact_log_partition_dbm, exact_log_unnormalized_dbm
 from skgenerative.boltzmann._mean_field import (
-    bernoulli_entropy,
     centered_parameters,
     elbo_unnormalized,
-    expected_neg_energy,
     mean_field,
     plain_parameters,
 )

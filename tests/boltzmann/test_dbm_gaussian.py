@@ -9,10 +9,10 @@ from scipy.special import expit
 from scipy.stats import norm
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from skgenerative import DBM, GaussianBernoulliRBM
+from skgenerative import DBM
 from skgenerative.boltzmann import _kernels
 from skgenerative.boltzmann._enumeration import exact_log_partition_dbm, exact_log_unnormalized_dbm
-from skgenerative.boltzmann._mean_field import bernoulli_entropy, elbo_unnormalized, mean_field
+from skgenerative.boltzmann._mean_field import elbo_unnormalized, mean_field
 from skgenerative.boltzmann._units import _gaussian_free_energy, _gaussian_log_partition
 from skgenerative.exceptions import OutOfSupportWarning
 
