@@ -17,7 +17,7 @@ import warnings
 from numbers import Integral
 
 import numpy as np
-from scipy.special import softmax
+from scipy.special import log_softmax, softmax
 from sklearn.base import ClassifierMixin, DensityMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -417,9 +417,7 @@ class FineTunedClassifierMixin(ClassifierMixin, TrainableMixin):
         with blas_threads():
             scores, kind = self._class_scores(X)
         if kind == "logits":
-            logits = np.asarray(scores, dtype=np.float64)
-            top = logits.max(axis=1, keepdims=True)
-            return logits - top - np.log(np.exp(logits - top).sum(axis=1, keepdims=True))
+            return log_softmax(np.asarray(scores, dtype=np.float64), axis=1)
         with np.errstate(divide="ignore"):
             return np.log(scores)
 

@@ -44,13 +44,6 @@ def _check_ordering(ordering, n_features, rng):
     return order.astype(np.int64)
 
 
-def _check_dtype(dtype, X):
-    dt = resolve_dtype(dtype, X)
-    if dt not in (np.float32, np.float64):
-        raise ValueError(f"dtype must be None, numpy.float32 or numpy.float64; got {dtype!r}.")
-    return dt
-
-
 class _BaseAutoregressive(GenerativeMixin, TrainableMixin, BaseEstimator):
     """Estimator plumbing: validation, minibatch Adam, early stopping, sampling."""
 
@@ -91,7 +84,7 @@ class _BaseAutoregressive(GenerativeMixin, TrainableMixin, BaseEstimator):
         return hasattr(self, "optimizer_")
 
     def _initialize(self, X, y, rng, *, partial):
-        self.dtype_ = _check_dtype(self.dtype, X)
+        self.dtype_ = resolve_dtype(self.dtype, X)
         if "ordering" in self._parameter_constraints:  # models with one fixed ordering
             self.ordering_ = _check_ordering(self.ordering, X.shape[1], rng)
         self._init_parameters(X.astype(self.dtype_, copy=False), rng)

@@ -21,6 +21,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..exceptions import OutOfSupportWarning, PartitionFunctionError
+from ..utils.validation import resolve_dtype
 from ._kernels._categorical import SGDHyper
 from ._rbm_base import BaseRBM
 from ._units import check_unit_type
@@ -330,7 +331,7 @@ class CategoricalRBM(BaseRBM):
         units = check_unit_type(
             "categorical", categories=categories, handle_unknown=self.handle_unknown
         )
-        V = units.encode(X, dtype=self._compute_dtype(X), handle_unknown="error")
+        V = units.encode(X, dtype=resolve_dtype(self.dtype, X), handle_unknown="error")
         self.categories_ = categories
         self.feature_offsets_ = units.offsets
         self._visible_units = units

@@ -437,8 +437,8 @@ class DBM(
         X = self._validate_X(X, reset=reset)
         self._check_support(X)
         self._layer_sizes()  # a bad hidden_layer_sizes fails before any change
-        if reset and resolve_dtype(self.dtype, X) not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be float32 or float64, got {self.dtype!r}.")
+        if reset:
+            resolve_dtype(self.dtype, X)  # a bad dtype fails before any change
         return X, None
 
     def _initialize(self, X, y, rng, *, partial):

@@ -204,10 +204,7 @@ class DBNClassifier(FineTunedClassifierMixin, _StackedRBMs, BaseEstimator):
     # template hooks (skgenerative.base.FineTunedClassifierMixin)
     def _check_training_data(self, X, y, *, reset):
         X, y = super()._check_training_data(X, y, reset=reset)
-        dtype = resolve_dtype(self.dtype, X)
-        if dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be float32 or float64, got {self.dtype!r}.")
-        X = np.ascontiguousarray(X, dtype=dtype)
+        X = np.ascontiguousarray(X, dtype=resolve_dtype(self.dtype, X))
         self._check_support(X)
         return X, y
 

@@ -170,12 +170,6 @@ class BaseRBM(
             reset=reset,
         )
 
-    def _compute_dtype(self, X):
-        dtype = resolve_dtype(self.dtype, X)
-        if dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be float32 or float64, got {self.dtype!r}.")
-        return dtype
-
     # ----------------------------------------------------------- fitting
     def _check_training_data(self, X, y, *, reset):
         X = self._validate_X(X, reset=reset)
@@ -186,7 +180,7 @@ class BaseRBM(
         return hasattr(self, "components_")
 
     def _initialize(self, X, y, rng, *, partial):
-        dtype = self._compute_dtype(X)
+        dtype = resolve_dtype(self.dtype, X)
         nh, nv = self.n_components, X.shape[1]
         self.components_ = np.ascontiguousarray(
             rng.normal(0.0, 0.01, (nh, nv)), dtype=dtype

@@ -136,8 +136,6 @@ class _StackedRBMs:
     def _validate_X(self, X, *, reset):
         X = validate_data(self, X, reset=reset, dtype=(np.float64, np.float32))
         dtype = resolve_dtype(self.dtype, X) if reset else self.dtype_
-        if dtype not in (np.float32, np.float64):
-            raise ValueError(f"dtype must be float32 or float64, got {self.dtype!r}.")
         return np.ascontiguousarray(X, dtype=dtype)
 
     def _check_support(self, X):

@@ -10,12 +10,21 @@ from ..exceptions import OutOfSupportWarning
 
 def resolve_dtype(dtype, X):
     """The compute dtype: ``dtype`` if given, else float32 for float32 input,
-    else float64 (scikit-learn's convention)."""
-    if dtype is not None:
-        return np.dtype(dtype)
-    if getattr(X, "dtype", None) == np.float32:
-        return np.dtype(np.float32)
-    return np.dtype(np.float64)
+    else float64 (scikit-learn's convention).
+
+    Raises
+    ------
+    ValueError
+        If ``dtype`` is given and is not float32 or float64.
+    """
+    if dtype is None:
+        return np.dtype(np.float32 if getattr(X, "dtype", None) == np.float32 else np.float64)
+    resolved = np.dtype(dtype)
+    if resolved not in (np.float32, np.float64):
+        raise ValueError(
+            f"dtype must be None, numpy.float32 or numpy.float64; got {dtype!r}."
+        )
+    return resolved
 
 
 def warn_if_not_binary(X, *, what="Bernoulli visible units", stacklevel=3):
