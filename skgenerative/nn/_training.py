@@ -24,7 +24,6 @@ def minibatch_epoch(
     *,
     gradients="sum",
     alpha=0.0,
-    penalized=None,
     progress=None,
 ):
     """One epoch of minibatch optimisation: one ``optimizer.step`` per batch.
@@ -45,7 +44,8 @@ def minibatch_epoch(
 
     Then, if ``alpha`` is non-zero, ``alpha * param`` (the gradient of
     ``alpha / 2 * ||param||^2``) is added to the gradient of every penalised
-    parameter, read from ``optimizer.params``; the sign follows the
+    weight matrix (the keys starting with ``"W"``, as in :class:`MLP`), read
+    from ``optimizer.params``; the sign follows the
     optimizer's convention, so ``alpha`` penalises a *minimised* loss
     (``maximize=False``). Finally ``optimizer.step(grads)`` and
     ``progress(n_rows)``.
@@ -67,10 +67,7 @@ def minibatch_epoch(
         What ``grads`` are: of the summed objective (the loop divides by the
         batch size) or already of the batch mean.
     alpha : float, default=0.0
-        L2 penalty on the penalised parameters.
-    penalized : collection of str or None, default=None
-        Keys of the penalised parameters; None means every key of ``grads``
-        starting with ``"W"`` (the weight matrices of :class:`MLP`).
+        L2 penalty on the weight matrices.
     progress : callable or None, default=None
         Called with the number of rows after each batch.
 
@@ -93,7 +90,7 @@ def minibatch_epoch(
             for g in grads.values():
                 g *= scale
         if alpha:
-            _add_l2_penalty(grads, optimizer.params, alpha, penalized)
+            _add_l2_penalty(grads, optimizer.params, alpha)
         optimizer.step(grads)
         total += float(np.sum(objective))
         if progress is not None:
@@ -101,11 +98,11 @@ def minibatch_epoch(
     return total / len(order)
 
 
-def _add_l2_penalty(grads, params, alpha, penalized):
-    """``grads[key] += alpha * params[key]`` for the penalised keys (new arrays:
-    a hook may return views it still needs)."""
+def _add_l2_penalty(grads, params, alpha):
+    """``grads[key] += alpha * params[key]`` for the weight matrices (new
+    arrays: a hook may return views it still needs)."""
     for key in grads:
-        if key.startswith("W") if penalized is None else key in penalized:
+        if key.startswith("W"):
             grads[key] = grads[key] + alpha * params[key]
 
 
