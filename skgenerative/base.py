@@ -121,7 +121,10 @@ class EpochLoopMixin:
     _parameter_names = ()
 
     def _snapshot(self):
-        return {name: _copy(getattr(self, name)) for name in self._state_names}
+        # one deepcopy (one memo) for the whole state: arrays that several
+        # attributes share (a network and the optimizer stepping it) stay
+        # shared after a restore
+        return copy.deepcopy({name: getattr(self, name) for name in self._state_names})
 
     def _restore(self, snapshot):
         for name, value in snapshot.items():
@@ -219,10 +222,6 @@ class EpochLoopMixin:
 
 def _no_progress(n):
     return None
-
-
-def _copy(value):
-    return value.copy() if isinstance(value, np.ndarray) else copy.deepcopy(value)
 
 
 class TrainableMixin(EpochLoopMixin):

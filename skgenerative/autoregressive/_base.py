@@ -138,9 +138,6 @@ class _BaseAutoregressive(GenerativeMixin, TrainableMixin, BaseEstimator):
         return self._partial_fit(X)
 
     def _run_epoch(self, X, y, rng, progress, *, shuffle):
-        # the optimizer updates the estimator's arrays in place; rebind them
-        # in case a snapshot was restored since the last epoch
-        self.optimizer_.params = self._parameters()
         order = rng.permutation(X.shape[0]) if shuffle else None
 
         def log_likelihood(X_batch, y_batch):

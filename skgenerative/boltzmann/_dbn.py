@@ -16,7 +16,6 @@ the ancestral sampler. The discriminative fine-tuning of the MLP through
 :mod:`skgenerative.nn` is :class:`DBNClassifier` (``_dbn_classifier.py``).
 """
 
-import copy
 import numbers
 from numbers import Integral, Real
 
@@ -432,10 +431,6 @@ class DBN(
             params[f"R{l}"] = self.recognition_weights_[l]
             params[f"c{l}"] = self.recognition_biases_[l]
         self._fine_tune_optimizer = make_optimizer("sgd", params, self.fine_tune_learning_rate)
-
-    def _snapshot(self):
-        # the optimizer shares the weight arrays: copy them in one memo
-        return copy.deepcopy({name: getattr(self, name) for name in self._state_names})
 
     def _restore(self, snapshot):
         super()._restore(snapshot)

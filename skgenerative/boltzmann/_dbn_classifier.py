@@ -2,7 +2,6 @@
 fine-tuning of the MLP the recognition weights initialise (eqs. 20.22-20.23).
 """
 
-import copy
 from numbers import Integral, Real
 
 import numpy as np
@@ -230,10 +229,6 @@ class DBNClassifier(FineTunedClassifierMixin, _StackedRBMs, BaseEstimator):
                 mlp.params[f"W{l}"][...] = (rbm.components_ * getattr(rbm, "precision_", 1)).T
                 mlp.params[f"b{l}"][...] = rbm.intercept_hidden_
         return mlp
-
-    def _snapshot(self):
-        # the optimizer shares the network's arrays: copy them in one memo
-        return copy.deepcopy({name: getattr(self, name) for name in self._state_names})
 
     @property
     def _parameter_vector(self):

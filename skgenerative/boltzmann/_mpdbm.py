@@ -294,9 +294,6 @@ class MPDBM(FineTunedClassifierMixin, BaseEstimator):
         return loss, grads
 
     def _run_epoch(self, X, Y, rng, progress, *, shuffle):
-        # the optimizer updates the arrays in place; rebind them in case a
-        # snapshot was restored since the last epoch
-        self._optimizer.params = self._params
         order = rng.permutation(X.shape[0]) if shuffle else None
 
         def multi_prediction_loss(X_batch, Y_batch):

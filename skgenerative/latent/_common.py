@@ -1,6 +1,5 @@
 """Pieces shared by the directed latent-variable estimators."""
 
-import copy
 import numbers
 
 import numpy as np
@@ -31,13 +30,9 @@ class _LatentTrainingMixin(TrainableMixin):
     ``_validation_score(X_val, y_val)`` and ``_check_support(X)``.
 
     The encoder, decoder and optimizer hold the *same* parameter arrays; the
-    default per-attribute copy of :class:`~skgenerative.base.EpochLoopMixin`
-    would break that sharing on restore, so the state is deep-copied in one
-    call (one memo) here.
+    snapshot of :class:`~skgenerative.base.EpochLoopMixin` (one deepcopy of
+    the whole state) keeps that sharing on restore.
     """
-
-    def _snapshot(self):
-        return copy.deepcopy({name: getattr(self, name) for name in self._state_names})
 
     @property
     def _parameter_vector(self):
