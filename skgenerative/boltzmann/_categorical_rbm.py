@@ -12,7 +12,6 @@ visible layer group by group gives ``log Z`` as an enumeration of the hidden
 layer only.
 """
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -20,11 +19,11 @@ from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..exceptions import OutOfSupportWarning, PartitionFunctionError
+from ..exceptions import PartitionFunctionError
 from ..utils.validation import resolve_dtype
 from ._kernels._categorical import SGDHyper
 from ._rbm_base import BaseRBM
-from ._units import check_unit_type
+from ._units import _warn_if_not_codes, check_unit_type
 
 __all__ = ["CategoricalRBM"]
 
@@ -300,15 +299,7 @@ class CategoricalRBM(BaseRBM):
     # ------------------------------------------------------------ validation
     def _validate_codes(self, X, *, reset):
         X = validate_data(self, X, dtype="numeric", reset=reset)
-        if X.dtype.kind == "f" and X.size and not np.all(X == np.round(X)):
-            warnings.warn(
-                f"{type(self).__name__} expects integer-coded categories but X has "
-                "non-integer values: every distinct value of a column is taken as "
-                "a category. Discretize real-valued data first (e.g. "
-                "sklearn.preprocessing.KBinsDiscretizer(encode='ordinal')).",
-                OutOfSupportWarning,
-                stacklevel=4,
-            )
+        _warn_if_not_codes(type(self).__name__, X, stacklevel=4)
         return X
 
     def _encode(self, X, handle_unknown=None):

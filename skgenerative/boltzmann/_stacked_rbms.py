@@ -21,6 +21,7 @@ from ..utils.validation import resolve_dtype, warn_if_not_binary
 from ._categorical_rbm import CategoricalRBM
 from ._gaussian_rbm import GaussianBernoulliRBM
 from ._rbm import BernoulliRBM
+from ._units import _warn_if_not_codes
 
 #: Per-layer hyperparameters: a scalar for all layers or one value per layer.
 #: Maps the DBN's name to the layer RBM's.
@@ -86,18 +87,6 @@ def _init_from_below(rbm, below, data):
     rbm.set_params(warm_start=True)
 
 
-def _warn_if_not_codes(owner, X):
-    """Warn when categorical data are not integer codes (as CategoricalRBM)."""
-    if X.size and not np.all(X == np.round(X)):
-        warnings.warn(
-            f"{owner} with visible_type='categorical' expects integer-coded "
-            "categories but X has non-integer values: every distinct value of a "
-            "column is taken as a category. Discretize real-valued data first (e.g. "
-            "sklearn.preprocessing.KBinsDiscretizer(encode='ordinal')).",
-            OutOfSupportWarning,
-            stacklevel=5,
-        )
-
 
 class _StackedRBMs:
     """Greedy layer-wise pretraining shared by :class:`DBN` and :class:`DBNClassifier`."""
@@ -144,7 +133,9 @@ class _StackedRBMs:
                 X, what=f"{type(self).__name__}'s binary visible units", stacklevel=4
             )
         elif self.visible_type == "categorical":
-            _warn_if_not_codes(type(self).__name__, X)
+            _warn_if_not_codes(
+                f"{type(self).__name__} with visible_type='categorical'", X, stacklevel=6
+            )
 
     def _pretrain(self, X, rng):
         """Train the RBMs bottom-up; returns the list of fitted RBMs."""

@@ -179,6 +179,20 @@ def _initial_precision(precision, variance, min_variance):
     return np.broadcast_to(precision, variance.shape).copy()
 
 
+def _warn_if_not_codes(owner, X, stacklevel):
+    """Warn (``OutOfSupportWarning``) when categorical data are not integer
+    codes: ``owner`` names the estimator in the message."""
+    if X.dtype.kind == "f" and X.size and not np.all(X == np.round(X)):
+        warnings.warn(
+            f"{owner} expects integer-coded categories but X has non-integer "
+            "values: every distinct value of a column is taken as a category. "
+            "Discretize real-valued data first (e.g. "
+            "sklearn.preprocessing.KBinsDiscretizer(encode='ordinal')).",
+            OutOfSupportWarning,
+            stacklevel=stacklevel + 1,
+        )
+
+
 def _warn_if_unscaled(name, X, precision, stacklevel,
                       alternatives="precision='auto' or learn_precision=True"):
     """Warn when the data vary far more than the conditional standard
