@@ -435,6 +435,32 @@ def ais_gaussian_bernoulli_reference(V, W, b_base, b, c, precision, betas, rng):
     return log_w, V
 
 
+def ais_categorical_reference(V, W, b_base, b, c, offsets, betas, rng):
+    """AIS for an RBM with softmax visible groups (one-hot ``V``).
+
+    ``log p*_beta(v) = (1 - beta) b_base.v + beta b.v + sum softplus(beta (c + W v))``
+    (as for binary visibles); the visible step draws each group from
+    ``softmax((1 - beta) b_base + beta (b + H W))``. Returns ``(log_w, final V)``.
+    """
+    V = np.array(V, dtype=np.float64)
+    log_w = np.zeros(V.shape[0])
+
+    def log_p(V, beta):
+        return ((1 - beta) * V @ b_base + beta * V @ b
+                + _softplus(beta * (V @ W.T + c)).sum(axis=1))
+
+    for k in range(1, len(betas)):
+        beta = betas[k]
+        log_w += log_p(V, beta) - log_p(V, betas[k - 1])
+        p_h = 1.0 / (1.0 + np.exp(-beta * (V @ W.T + c)))
+        H = (rng.random(p_h.shape, dtype=np.float32) < p_h).astype(np.float64)
+        if k == len(betas) - 1:
+            break
+        P = softmax_groups((1 - beta) * b_base + beta * (b + H @ W), offsets)
+        V = categorical_sample(P, offsets, rng)
+    return log_w, V
+
+
 # ===========================================================================
 # DBN (skgenerative/boltzmann/_dbn_math.py): brute force over every state
 
