@@ -320,10 +320,6 @@ class CategoricalRBM(BaseRBM):
         _warn_if_not_codes(type(self).__name__, X, stacklevel=4)
         return X
 
-    def _encode(self, X, handle_unknown=None):
-        dtype = self.components_.dtype
-        return self._visible_units.encode(X, dtype=dtype, handle_unknown=handle_unknown)
-
     def _validate_X(self, X, *, reset):
         # inference: category codes in, the one-hot layer out
         return self._encode(self._validate_codes(X, reset=reset))
