@@ -186,14 +186,12 @@ def test_short_poor_runs_bias_forward_down_and_reverse_up():
     model = _random_model(10, (3, 4) * 5, seed=2, scale=1.0)
     exact = _exact_log_z(model)
     base = np.zeros(model.intercept_visible_.shape)
-    rng = np.random.default_rng(0)
-    forward, reverse = [], []
-    for seed in range(3):
-        forward.append(ais_log_partition(model, n_runs=50, betas=30, base_rate=base,
-                                         random_state=seed).log_z)
-        init = _exact_samples(model, 50, rng)
-        reverse.append(reverse_ais_log_partition(model, init, betas=30, base_rate=base,
-                                                 random_state=seed).log_z)
+    inits = [_exact_samples(model, 50, np.random.default_rng(seed)) for seed in range(3)]
+    common = dict(betas=30, base_rate=base)
+    forward = [ais_log_partition(model, n_runs=50, random_state=s, **common).log_z
+               for s in range(3)]
+    reverse = [reverse_ais_log_partition(model, init, random_state=s, **common).log_z
+               for s, init in enumerate(inits)]
     assert max(forward) < exact < min(reverse)
 
 

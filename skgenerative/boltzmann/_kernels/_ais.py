@@ -93,6 +93,37 @@ def _ais_hidden_step(X, c, beta, dbeta, rng, H, log_w, work):
 
 
 @njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
+def _ais_buffers(V, n_hidden):
+    """Work arrays of the RBM kernels: ``(X, H, M, work)`` for the hidden
+    inputs, hidden states, visible inputs and ``_ais_hidden_step``."""
+    n_runs, n_visible = V.shape
+    X = np.empty((n_runs, n_hidden), dtype=V.dtype)
+    H = np.empty((n_runs, n_hidden), dtype=V.dtype)
+    M = np.empty((n_runs, n_visible), dtype=V.dtype)
+    work = (np.empty(n_hidden, dtype=V.dtype), np.empty(n_hidden, dtype=V.dtype),
+            np.empty(n_hidden, dtype=np.int32))
+    return X, H, M, work
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
+def _ais_linear_visible_and_hidden_step(V, Wt, c, diff, beta, dbeta, rng, log_w, buffers):
+    """The part of an AIS step shared by visibles whose energy is linear in
+    ``v`` (binary and softmax): add ``dbeta (b - b_base).v`` (``diff`` is
+    ``b - b_base`` in float64) and the hidden increments to ``log_w``, and
+    sample the hidden states at ``beta`` into ``buffers[1]``."""
+    X, H, _, work = buffers
+    n_runs, n_visible = V.shape
+    if dbeta != 0.0:
+        for r in range(n_runs):
+            acc = 0.0
+            for j in range(n_visible):
+                acc += diff[j] * V[r, j]
+            log_w[r] += dbeta * acc
+    np.dot(V, Wt, X)
+    _ais_hidden_step(X, c, beta, dbeta, rng, H, log_w, work)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
 def _ais_bernoulli(V, W, Wt, b_base, b, c, betas, rng, log_w):
     """Forward (or reverse) AIS for a Bernoulli-Bernoulli RBM.
 
@@ -112,15 +143,11 @@ def _ais_bernoulli(V, W, Wt, b_base, b, c, betas, rng, log_w):
         Incremented by ``sum_k log p*_k(v_k) - log p*_{k-1}(v_k)``.
     """
     n_runs, n_visible = V.shape
-    n_hidden = W.shape[0]
     dt = V.dtype.type
     one = dt(1.0)
     zero = dt(0.0)
-    X = np.empty((n_runs, n_hidden), dtype=V.dtype)
-    H = np.empty((n_runs, n_hidden), dtype=V.dtype)
-    M = np.empty((n_runs, n_visible), dtype=V.dtype)
-    work = (np.empty(n_hidden, dtype=V.dtype), np.empty(n_hidden, dtype=V.dtype),
-            np.empty(n_hidden, dtype=np.int32))
+    buffers = _ais_buffers(V, W.shape[0])
+    H, M = buffers[1], buffers[2]
     a = np.empty(n_visible, dtype=V.dtype)
     p = np.empty(n_visible, dtype=V.dtype)
     scratch = np.empty(n_visible, dtype=np.int32)
@@ -129,14 +156,7 @@ def _ais_bernoulli(V, W, Wt, b_base, b, c, betas, rng, log_w):
     for k in range(1, n_temps):
         beta = betas[k]
         dbeta = beta - betas[k - 1]
-        if dbeta != 0.0:
-            for r in range(n_runs):
-                acc = 0.0
-                for j in range(n_visible):
-                    acc += diff[j] * V[r, j]
-                log_w[r] += dbeta * acc
-        np.dot(V, Wt, X)
-        _ais_hidden_step(X, c, beta, dbeta, rng, H, log_w, work)
+        _ais_linear_visible_and_hidden_step(V, Wt, c, diff, beta, dbeta, rng, log_w, buffers)
         if k == n_temps - 1:
             break
         np.dot(H, W, M)
@@ -215,28 +235,17 @@ def _ais_categorical(V, W, Wt, b_base, b, c, offsets, betas, rng, log_w):
     as in :func:`_ais_bernoulli`.
     """
     n_runs, n_visible = V.shape
-    n_hidden = W.shape[0]
     n_groups = offsets.shape[0] - 1
     dt = V.dtype.type
-    X = np.empty((n_runs, n_hidden), dtype=V.dtype)
-    H = np.empty((n_runs, n_hidden), dtype=V.dtype)
-    M = np.empty((n_runs, n_visible), dtype=V.dtype)
-    work = (np.empty(n_hidden, dtype=V.dtype), np.empty(n_hidden, dtype=V.dtype),
-            np.empty(n_hidden, dtype=np.int32))
+    buffers = _ais_buffers(V, W.shape[0])
+    H, M = buffers[1], buffers[2]
     bias = np.empty(n_visible, dtype=V.dtype)
     diff = (b.astype(np.float64) - b_base.astype(np.float64))
     n_temps = betas.shape[0]
     for k in range(1, n_temps):
         beta = betas[k]
         dbeta = beta - betas[k - 1]
-        if dbeta != 0.0:
-            for r in range(n_runs):
-                acc = 0.0
-                for j in range(n_visible):
-                    acc += diff[j] * V[r, j]
-                log_w[r] += dbeta * acc
-        np.dot(V, Wt, X)
-        _ais_hidden_step(X, c, beta, dbeta, rng, H, log_w, work)
+        _ais_linear_visible_and_hidden_step(V, Wt, c, diff, beta, dbeta, rng, log_w, buffers)
         if k == n_temps - 1:
             break
         np.dot(H, W, M)
