@@ -19,6 +19,7 @@ from sklearn.base import is_classifier
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
+from sklearn.naive_bayes import CategoricalNB
 from sklearn.pipeline import Pipeline
 from sklearn.utils.estimator_checks import check_classifiers_train
 from threadpoolctl import threadpool_limits
@@ -91,6 +92,24 @@ def test_transformer_at_defaults_feeds_logistic_regression_on_digits(cls, digits
     pipe = Pipeline([("model", model), ("logreg", LogisticRegression(C=100, max_iter=2000))])
     pipe.fit(X_train, y_train)
     assert pipe.score(X_test, y_test) >= TRANSFORMER_TARGET
+
+
+def test_categorical_rbm_at_defaults_beats_categorical_naive_bayes():
+    # digits in 4 levels (pixel // 4, 16 -> 3); both models get the data's
+    # domain (pixel 48 takes level 2 only in the test split, which either
+    # model rejects at its defaults) and are otherwise at their defaults.
+    # Measured: CategoricalNB 0.898; the RBM pipeline 0.933 (0.907 with
+    # LogisticRegression's default C=1.0)
+    X, y = load_digits(return_X_y=True)
+    X = np.minimum(X // 4, 3).astype(int)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25, stratify=y, random_state=0
+    )
+    naive_bayes = CategoricalNB(min_categories=4).fit(X_train, y_train)
+    rbm = skgenerative.CategoricalRBM(categories=[np.arange(4)] * X.shape[1], random_state=0)
+    pipe = Pipeline([("model", rbm), ("logreg", LogisticRegression(C=100, max_iter=2000))])
+    pipe.fit(X_train, y_train)
+    assert pipe.score(X_test, y_test) >= naive_bayes.score(X_test, y_test)
 
 
 # check_classifiers_train feeds standardized blobs to binary-visible models

@@ -9,17 +9,16 @@ hidden units are binary. Energy::
 so ``p(h_i = 1 | v) = sigmoid(c_i + sum_f W[i, f, v_f])`` and
 ``p(v_f = k | h) = softmax_k(b_{f, k} + (W.T h)_{f, k})``. Summing out the
 visible layer group by group gives ``log Z`` as an enumeration of the hidden
-layer only.
+layer only; larger hidden layers get an AIS estimate (``_ais/_rbm.py``).
 """
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..exceptions import PartitionFunctionError
 from ..utils.validation import resolve_dtype
 from ._kernels._categorical import SGDHyper
 from ._rbm_base import BaseRBM
@@ -72,13 +71,14 @@ class CategoricalRBM(BaseRBM):
     ``score_samples`` is the exact log-probability (nats) of each row,
     ``-F(v) - log Z``, with ``log Z = logsumexp_h [c.h + sum_f logsumexp_k
     (b + W.T h)_{f,k}]`` enumerated over the hidden layer when
-    ``n_components <= exact_limit``. There is no AIS estimate for this unit
-    type: larger models raise :class:`~skgenerative.exceptions.PartitionFunctionError`
-    in ``score_samples`` unless ``log_z`` is given as a number.
+    ``n_components <= exact_limit`` (then ``score_kind_ == "exact"``), else
+    estimated by annealed importance sampling from the independent model of
+    the category frequencies (``base_rate_``; ``score_kind_ == "estimate"``,
+    and ``score_samples(X, return_std=True)`` gives its standard error).
 
     Parameters
     ----------
-    n_components : int, default=16
+    n_components : int, default=256
         Number of binary hidden units (at most ``exact_limit`` for an exact
         log-likelihood).
     categories : "auto" or list of array-like, default="auto"
@@ -132,12 +132,21 @@ class CategoricalRBM(BaseRBM):
     tol : float, default=1e-4
     warm_start : bool, default=False
         Continue from the fitted parameters and chains on ``fit``.
-    log_z : {"auto", "exact"} or float, default="auto"
-        How ``log Z`` is obtained: by enumeration of the hidden layer
-        (``"auto"`` when ``n_components <= exact_limit``, ``"exact"`` up to 30
-        units), or a given number.
+    log_z : {"auto", "exact", "ais"} or float, default="auto"
+        How ``log Z`` is obtained for ``score_samples``: ``"auto"`` enumerates
+        the hidden layer when ``n_components <= exact_limit`` and runs AIS
+        otherwise; ``"exact"`` always enumerates (up to 30 units), ``"ais"``
+        always estimates; a number is taken as given. An AIS estimate whose
+        effective sample size is below a tenth of its runs raises
+        :class:`~skgenerative.exceptions.UnreliableEstimateWarning`.
     exact_limit : int, default=20
         Largest number of hidden units enumerated for the exact ``log Z``.
+    ais_n_runs : int, default=100
+        AIS chains when ``log Z`` is estimated (``log_partition_result_``
+        holds the estimate with its standard error and effective sample size).
+    ais_n_temperatures : int or None, default=None
+        Length of the AIS schedule; None is the 14,501 temperatures of
+        Salakhutdinov & Murray (2008).
 
     Attributes
     ----------
@@ -156,11 +165,14 @@ class CategoricalRBM(BaseRBM):
         Hidden states of the persistent chains.
     base_rate_ : ndarray of shape (feature_offsets_[-1],)
         Log-frequencies of the categories in the training data (clipped): the
-        independent model that starts fresh sampling chains.
+        independent model that starts fresh sampling chains and AIS.
     log_partition_ : float
         log Z (computed on first use, then cached).
+    log_partition_result_ : LogPartitionResult or AISResult
+        How ``log_partition_`` was obtained, with its standard error.
     score_kind_ : str
-        ``"exact"`` when ``log Z`` is enumerated, ``"estimate"`` when given.
+        ``"exact"`` when ``log Z`` is enumerated, ``"estimate"`` when it is
+        an AIS estimate or given.
     n_iter_ : int
         Epochs run.
     random_state_ : numpy.random.Generator
@@ -180,6 +192,9 @@ class CategoricalRBM(BaseRBM):
     Salakhutdinov, R., Mnih, A. and Hinton, G. (2007). Restricted Boltzmann
     machines for collaborative filtering. ICML.
 
+    Salakhutdinov, R. and Murray, I. (2008). On the quantitative analysis of
+    deep belief networks. ICML.
+
     Examples
     --------
     >>> import numpy as np
@@ -196,16 +211,15 @@ class CategoricalRBM(BaseRBM):
     """
 
     _parameter_constraints: dict = {
-        **{k: v for k, v in BaseRBM._parameter_constraints.items() if not k.startswith("ais_")},
+        **BaseRBM._parameter_constraints,
         "categories": [StrOptions({"auto"}), list],
         "handle_unknown": [StrOptions({"error", "ignore"})],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
-        "log_z": [StrOptions({"auto", "exact"}), Real],
     }
 
     def __init__(
         self,
-        n_components=16,
+        n_components=256,
         *,
         categories="auto",
         handle_unknown="error",
@@ -230,6 +244,8 @@ class CategoricalRBM(BaseRBM):
         warm_start=False,
         log_z="auto",
         exact_limit=20,
+        ais_n_runs=100,
+        ais_n_temperatures=None,
     ):
         self.n_components = n_components
         self.categories = categories
@@ -255,6 +271,8 @@ class CategoricalRBM(BaseRBM):
         self.warm_start = warm_start
         self.log_z = log_z
         self.exact_limit = exact_limit
+        self.ais_n_runs = ais_n_runs
+        self.ais_n_temperatures = ais_n_temperatures
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -301,10 +319,6 @@ class CategoricalRBM(BaseRBM):
         X = validate_data(self, X, dtype="numeric", reset=reset)
         _warn_if_not_codes(type(self).__name__, X, stacklevel=4)
         return X
-
-    def _encode(self, X, handle_unknown=None):
-        dtype = self.components_.dtype
-        return self._visible_units.encode(X, dtype=dtype, handle_unknown=handle_unknown)
 
     def _validate_X(self, X, *, reset):
         # inference: category codes in, the one-hot layer out
@@ -356,42 +370,15 @@ class CategoricalRBM(BaseRBM):
         )
 
     # ------------------------------------------------------------ likelihood
-    def _log_partition_method(self):
-        """Never "ais": enumerate, or take the given value (see ``log_z``)."""
-        log_z = self.log_z
-        if isinstance(log_z, Real) and not isinstance(log_z, bool):
-            return "given"
-        limit = 30 if log_z == "exact" else self.exact_limit
-        if self.n_components > limit:
-            raise PartitionFunctionError(
-                f"{type(self).__name__} computes log Z by enumerating its "
-                f"{self.n_components} hidden units, more than "
-                f"{'30' if log_z == 'exact' else f'exact_limit={self.exact_limit}'}; "
-                "it has no AIS estimate. Use n_components <= exact_limit (at most "
-                "30), or pass a known log Z as log_z=<float>."
-            )
-        return "exact"
-
-    def estimate_log_partition(self, **kwargs):
-        """Not available: the AIS of the RBM family assumes binary or
-        Gaussian visible units.
-
-        Raises
-        ------
-        PartitionFunctionError
-            Always; ``log_partition_`` is exact up to 30 hidden units.
-        """
-        raise PartitionFunctionError(
-            "AIS is not implemented for categorical visible units; log_partition_ "
-            "enumerates the hidden layer (n_components <= 30)."
-        )
-
     def score_samples(self, X, return_std=False):
         """Log-probability log p(v) of each row, in nats.
 
-        ``-F(v) - log Z``, exact (``log Z`` by enumeration of the hidden
-        layer). With ``handle_unknown="ignore"`` a row holding an unknown
-        category scores ``-inf``.
+        ``-F(v) - log Z``: exact when ``log Z`` is enumerated (at most
+        ``exact_limit`` hidden units), otherwise with an AIS estimate of
+        ``log Z`` (see ``log_z``, ``estimate_log_partition`` and
+        ``log_partition_ci_``), cached and deterministic after ``fit``. With
+        ``handle_unknown="ignore"`` a row holding an unknown category scores
+        ``-inf``.
 
         Parameters
         ----------

@@ -47,8 +47,6 @@ from ._dbn_math import (
     _upward_means,
 )
 from ._log_partition import LogPartitionMixin
-from ._categorical_rbm import CategoricalRBM
-from ._gaussian_rbm import GaussianBernoulliRBM
 from ._stacked_rbms import _VISIBLE_RBMS, _StackedRBMs
 
 __all__ = ["DBN"]
@@ -387,23 +385,18 @@ class DBN(
         return self._visible_values(X), y
 
     @property
-    def _categorical_units(self):
-        """The data layer's CategoricalUnits, or None for binary/real data."""
-        first = self.rbms_[0]
-        return first._visible_units if isinstance(first, CategoricalRBM) else None
+    def _data_units(self):
+        """The data layer's unit type (the first RBM's visible units)."""
+        return self.rbms_[0]._visible_units
 
     def _visible_values(self, X):
         """The data layer's values: one-hot groups of categorical codes
         (unknown categories raise a ValueError), else ``X`` itself."""
-        units = self._categorical_units
-        if units is None:
-            return X
-        return units.encode(X, dtype=X.dtype, handle_unknown="error")
+        return self._data_units.encode(X, dtype=X.dtype, handle_unknown="error")
 
     def _visible_codes(self, V):
         """Inverse of :meth:`_visible_values`."""
-        units = self._categorical_units
-        return V if units is None else units.decode(V)
+        return self._data_units.decode(V)
 
     def _max_epochs(self):
         return self.fine_tune_iter if self.fine_tune == "wake-sleep" else 0
@@ -413,16 +406,15 @@ class DBN(
         lower = self.rbms_[:-1]
         self.generative_weights_ = [r.components_.copy() for r in lower]
         self.generative_biases_ = [r.intercept_visible_.copy() for r in lower]
-        # q(h | v) of a Gaussian layer sees beta * v: fold the precision in
-        self.recognition_weights_ = [
-            np.ascontiguousarray((r.components_ * getattr(r, "precision_", 1)).T) for r in lower
-        ]
+        # q(h | v) sees the layer's statistic (beta * v for Gaussian units):
+        # folded into the bottom-up weights
+        self.recognition_weights_ = [np.ascontiguousarray(r._recognition_weights()) for r in lower]
         first = self.rbms_[0]
-        self.visible_precision_ = (
-            first.precision_.copy() if isinstance(first, GaussianBernoulliRBM) else None
-        )
+        # the data layer's own parameters (Gaussian precisions), fixed from here
+        self._data_params = {k: v.copy() for k, v in first._visible_params().items()}
+        self.visible_precision_ = self._data_params.get("precision")  # public, as before
         self.recognition_biases_ = [r.intercept_hidden_.copy() for r in lower]
-        if isinstance(first, CategoricalRBM):
+        if hasattr(first, "categories_"):
             self.categories_ = first.categories_
         params = {}
         for l in range(len(lower)):
@@ -515,7 +507,7 @@ class DBN(
             return top_visible  # the top RBM's own values (category codes)
         return self._visible_codes(_sample_down(
             top_visible, self.generative_weights_, self.generative_biases_, rng, mean,
-            self.visible_precision_, self._categorical_units,
+            self._data_units, self._data_params,
         )[0])
 
     # ----------------------------------------------------------- likelihood
@@ -565,8 +557,7 @@ class DBN(
             uniforms = np.split(u, np.cumsum(sizes)[:-1], axis=1)
             states = _sample_recognition(np.tile(block, (k, 1)), *self._recognition(), uniforms)
             log_w = _log_joint_unnormalized(
-                states, *self._generative(), self.top_rbm_, self.visible_precision_,
-                self._categorical_units,
+                states, *self._generative(), self.top_rbm_, self._data_units, self._data_params,
             )
             log_w -= _log_q(states, *self._recognition())
             out.append(log_w.reshape(k, len(block)))
@@ -616,7 +607,7 @@ class DBN(
             if n_samples is None and sum(self._intermediate_sizes()) <= _ENUMERATE_BOUND_UNITS:
                 log_q, log_p = _enumerated_log_weights(
                     X, self._intermediate_sizes(), self._recognition(), self._generative(),
-                    self.top_rbm_, self.visible_precision_, self._categorical_units,
+                    self.top_rbm_, self._data_units, self._data_params,
                 )
                 q = np.exp(log_q)
                 bound = (q * (log_p - log_q)).sum(axis=1)

@@ -226,7 +226,7 @@ class DBNClassifier(FineTunedClassifierMixin, _StackedRBMs, BaseEstimator):
         mlp = MLP(sizes, "sigmoid", "linear", dtype=self.dtype_, random_state=rng)
         for l, rbm in enumerate(self.rbms_):
             if rbm.n_iter_ > 0:
-                mlp.params[f"W{l}"][...] = (rbm.components_ * getattr(rbm, "precision_", 1)).T
+                mlp.params[f"W{l}"][...] = rbm._recognition_weights()
                 mlp.params[f"b{l}"][...] = rbm.intercept_hidden_
         return mlp
 

@@ -7,10 +7,15 @@ import numpy as np
 from scipy.special import expit
 
 from ..nn import bernoulli_log_likelihood
-from ._stacked_rbms import _bernoulli_draw
-from ._units import GaussianUnits
+from ._units import BernoulliUnits
 
-_LOG_2PI = float(np.log(2 * np.pi))
+#: The unit type of every hidden layer.
+_BINARY = BernoulliUnits()
+
+
+def _layer_units(l, data_units, data_params):
+    """``(units, params)`` of layer ``l`` (0 is the data layer)."""
+    return (data_units, data_params or {}) if l == 0 else (_BINARY, {})
 
 
 def _upward_means(X, weights, biases):
@@ -32,30 +37,17 @@ def _log_q(states, rec_weights, rec_biases):
     return total
 
 
-def _gaussian_log_density(v, mean, precision):
-    """``log N(v; mean, 1 / precision)`` summed over features, per row (float64)."""
-    sq = ((v - mean) ** 2) @ precision
-    return -0.5 * np.asarray(sq, dtype=np.float64) + 0.5 * float(
-        np.sum(np.log(precision.astype(np.float64))) - v.shape[1] * _LOG_2PI
-    )
-
-
-def _log_joint_unnormalized(states, gen_weights, gen_biases, top_rbm, precision=None,
-                            units=None):
+def _log_joint_unnormalized(states, gen_weights, gen_biases, top_rbm, data_units=_BINARY,
+                            data_params=None):
     """``log p*(v, h_1..h_{L-1})`` per row (float64): the directed layers'
-    ``log p(h_l | h_{l+1})`` (eqs. 20.18-20.19; eq. 20.20 for the data layer
-    when ``precision`` is given, softmax groups when ``units`` is the data
-    layer's CategoricalUnits) plus ``-F_top(h_{L-1})``, the top RBM's
-    unnormalised log marginal of its visible layer (eq. 20.17)."""
+    ``log p(h_l | h_{l+1})`` (eqs. 20.18-20.19; the data layer's from its
+    unit type ``data_units`` with parameters ``data_params``, e.g. eq. 20.20
+    for Gaussian units) plus ``-F_top(h_{L-1})``, the top RBM's unnormalised
+    log marginal of its visible layer (eq. 20.17)."""
     total = -np.asarray(top_rbm._free_energy(states[-1]), dtype=np.float64)
     for l, (G, b) in enumerate(zip(gen_weights, gen_biases)):
-        activation = states[l + 1] @ G + b
-        if l == 0 and units is not None:
-            total += units.log_conditional(states[0], activation)
-        elif l == 0 and precision is not None:
-            total += _gaussian_log_density(states[0], activation, precision)
-        else:
-            total += bernoulli_log_likelihood(states[l], activation)
+        units, params = _layer_units(l, data_units, data_params)
+        total += units.log_conditional(states[l], states[l + 1] @ G + b, **params)
     return total
 
 
@@ -68,25 +60,17 @@ def _sample_recognition(v, rec_weights, rec_biases, uniforms):
     return states
 
 
-def _sample_down(top_visible, gen_weights, gen_biases, rng, mean=False, precision=None,
-                 units=None):
+def _sample_down(top_visible, gen_weights, gen_biases, rng, mean=False, data_units=_BINARY,
+                 data_params=None):
     """Ancestral pass from ``h_{L-1}`` down to ``v`` (eqs. 20.18-20.20); returns
-    ``[v, h_1, ..., h_{L-1}]`` (``v`` is ``E[v | h_1]`` when ``mean``).
-    ``precision`` makes the data layer Gaussian (eq. 20.20), ``units`` (the
-    data layer's CategoricalUnits) softmax groups, one-hot coded."""
+    ``[v, h_1, ..., h_{L-1}]`` (``v`` is ``E[v | h_1]`` when ``mean``). The
+    data layer is of the unit type ``data_units`` (parameters ``data_params``),
+    in its layer values (one-hot groups for categorical units)."""
     states = [top_visible]
     for l in range(len(gen_weights) - 1, -1, -1):
-        activation = states[0] @ gen_weights[l] + gen_biases[l]
-        if l == 0 and units is not None:
-            p = units.mean(activation)
-            states.insert(0, p if mean else units.sample(p, rng))
-            continue
-        if l == 0 and precision is not None:
-            v = activation if mean else GaussianUnits.sample(activation, rng, precision)
-            states.insert(0, v)
-            continue
-        p = expit(activation)
-        states.insert(0, p if (mean and l == 0) else _bernoulli_draw(p, rng))
+        units, params = _layer_units(l, data_units, data_params)
+        p = units.mean(states[0] @ gen_weights[l] + gen_biases[l], **params)
+        states.insert(0, p if (mean and l == 0) else units.sample(p, rng, **params))
     return states
 
 
@@ -96,9 +80,10 @@ def _all_binary_states(n, dtype):
     return ((codes >> np.arange(n, dtype=np.int64)) & 1).astype(dtype)
 
 
-def _enumerated_log_weights(X, sizes, rec, gen, top_rbm, precision=None, units=None):
+def _enumerated_log_weights(X, sizes, rec, gen, top_rbm, data_units=_BINARY, data_params=None):
     """``(log q(h | v), log p*(v, h))``, each (n_rows, n_states), for every
-    joint state ``h`` of the intermediate layers (``sizes``)."""
+    joint state ``h`` of the intermediate layers (``sizes``); the data layer
+    is of the unit type ``data_units`` (parameters ``data_params``)."""
     rec_weights, rec_biases = rec
     gen_weights, gen_biases = gen
     states = np.split(_all_binary_states(sum(sizes), X.dtype), np.cumsum(sizes)[:-1], axis=1)
@@ -110,20 +95,7 @@ def _enumerated_log_weights(X, sizes, rec, gen, top_rbm, precision=None, units=N
         logits_q @ states[0].T - np.logaddexp(0, logits_q).sum(axis=1, keepdims=True)
     ).astype(np.float64) + const_q
     act = states[0] @ gen_weights[0] + gen_biases[0]  # (n_states, n_v)
-    if units is not None:  # softmax groups: v.a - sum_f logsumexp_k a_{f,k}
-        log_p = (X @ act.T).astype(np.float64) + units.free_energy(act)[None, :]
-    elif precision is None:
-        log_p = (X @ act.T).astype(np.float64) - np.logaddexp(0, act).sum(
-            axis=1, dtype=np.float64
-        )
-    else:  # -1/2 sum_j beta_j (v_j - mu_j)^2 expanded over (rows, states)
-        quad = (
-            ((X * X) @ precision)[:, None] - 2 * (X * precision) @ act.T
-            + ((act * act) @ precision)[None, :]
-        )
-        log_p = -0.5 * quad.astype(np.float64) + 0.5 * float(
-            np.sum(np.log(precision.astype(np.float64))) - X.shape[1] * _LOG_2PI
-        )
+    log_p = data_units.log_conditional_table(X, act, **(data_params or {}))
     return log_q, log_p + const_p
 
 
@@ -141,23 +113,18 @@ def _up_down_step(model, v, lr, rng):
     uniforms = [rng.random((n, w.shape[1])).astype(v.dtype) for w in model.recognition_weights_]
     wake = _sample_recognition(v, model.recognition_weights_, model.recognition_biases_, uniforms)
     grads = {}
-    precision = model.visible_precision_
+    data_units, data_params = model._data_units, model._data_params
     for l, (G, b) in enumerate(zip(model.generative_weights_, model.generative_biases_)):
-        activation = wake[l + 1] @ G + b
-        # delta rule: the error of the layer's mean (Gaussian data: not squashed)
-        if l == 0 and model._categorical_units is not None:
-            err = wake[l] - model._categorical_units.mean(activation)
-        else:
-            err = wake[l] - (
-                activation if (l == 0 and precision is not None) else expit(activation)
-            )
+        # delta rule: the error of the layer's conditional mean
+        units, params = _layer_units(l, data_units, data_params)
+        err = wake[l] - units.mean(wake[l + 1] @ G + b, **params)
         grads[f"G{l}"], grads[f"b{l}"] = wake[l + 1].T @ err / n, err.mean(axis=0)
     top = model.top_rbm_
     top.partial_fit(model._visible_codes(wake[-1]) if len(wake) == 1 else wake[-1])
     negative = np.ascontiguousarray(wake[-1])
     top._gibbs_kernel(negative, top.n_gibbs_steps, rng)
     sleep = _sample_down(negative, model.generative_weights_, model.generative_biases_, rng,
-                         precision=precision, units=model._categorical_units)
+                         data_units=data_units, data_params=data_params)
     for l, (R, c) in enumerate(zip(model.recognition_weights_, model.recognition_biases_)):
         err = sleep[l + 1] - expit(sleep[l] @ R + c)
         grads[f"R{l}"], grads[f"c{l}"] = sleep[l].T @ err / n, err.mean(axis=0)

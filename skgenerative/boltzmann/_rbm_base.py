@@ -120,6 +120,19 @@ class BaseRBM(
         own = self._visible_units.energy(v, self.intercept_visible_, **self._visible_params())
         return own + self._hidden_units.free_energy(self._hidden_input(v))
 
+    def _recognition_weights(self):
+        """``R`` of shape (n_features, n_components) with ``v @ R + c`` the
+        hidden input: the weights of a feed-forward (recognition) pass, the
+        unit type's statistic folded in."""
+        return self._visible_units.recognition_weights(self.components_, **self._visible_params())
+
+    def _encode(self, X, handle_unknown=None):
+        """The visible layer's values of data rows (one-hot groups for
+        categorical units, ``X`` itself otherwise)."""
+        return self._visible_units.encode(
+            X, dtype=self.components_.dtype, handle_unknown=handle_unknown
+        )
+
     def _hidden_input(self, v):
         """Total input to the hidden units (before the sigmoid)."""
         s = self._visible_units.statistics(v, **self._visible_params())

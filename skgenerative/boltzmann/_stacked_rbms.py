@@ -3,7 +3,9 @@
 layer RBMs (Bernoulli or Gaussian visibles at the bottom), and the
 upside-down initialisation of each layer from the one below. :class:`DBN`
 also takes categorical (softmax) visibles: its first layer is then a
-:class:`CategoricalRBM` on the integer codes.
+:class:`CategoricalRBM` on the integer codes. The data layer is reached
+through the first RBM's unit type (``_units.py``): its values, support check
+and statistic, never a branch on the type.
 """
 
 import numbers
@@ -17,11 +19,11 @@ from sklearn.utils.validation import validate_data
 from ..exceptions import OutOfSupportWarning
 from ..nn._mlp import check_layer_sizes
 from ..utils.random import check_generator
-from ..utils.validation import resolve_dtype, warn_if_not_binary
+from ..utils.validation import resolve_dtype
 from ._categorical_rbm import CategoricalRBM
 from ._gaussian_rbm import GaussianBernoulliRBM
 from ._rbm import BernoulliRBM
-from ._units import _warn_if_not_codes
+from ._units import check_unit_type
 
 #: Per-layer hyperparameters: a scalar for all layers or one value per layer.
 #: Maps the DBN's name to the layer RBM's.
@@ -61,16 +63,28 @@ def _bernoulli_draw(p, rng):
     return (rng.random(p.shape) < p).astype(p.dtype)
 
 
+def _layer_kwargs(cls, params, stack):
+    """``params`` (the stack's per-layer values) in the names of ``cls``: the
+    drop-in BernoulliRBM counts epochs in ``n_iter``, the other RBMs in
+    ``max_iter``; an RBM with ``categories`` gets the stack's."""
+    names = cls._parameter_constraints
+    params = {("max_iter" if k == "n_iter" and k not in names else k): v
+              for k, v in params.items()}
+    if "categories" in names:
+        params["categories"] = stack.categories
+    return params
+
+
 def _init_from_below(rbm, below, data):
     """Start ``rbm`` as the upside-down copy of the RBM below (Hinton et al.
     2006): its visible marginal then equals the hidden marginal of ``below``,
     so the variational bound starts where the shallower model's
     log-likelihood is and greedy training can only raise it (eq. 20.21)."""
-    if not isinstance(below, BernoulliRBM):
-        kind = "Gaussian" if isinstance(below, GaussianBernoulliRBM) else "categorical"
+    kind = below._visible_units.name
+    if kind != rbm._hidden_units.name:
         raise ValueError(
             "layer_init='stacked' needs binary units in every layer; the first layer "
-            f"has {kind} visibles (visible_type={kind.lower()!r})."
+            f"is a {type(below).__name__} with {kind} visibles (visible_type={kind!r})."
         )
     if rbm.n_components != below.n_features_in_:
         raise ValueError(
@@ -128,14 +142,9 @@ class _StackedRBMs:
         return np.ascontiguousarray(X, dtype=dtype)
 
     def _check_support(self, X):
-        if self.visible_type == "bernoulli":
-            warn_if_not_binary(
-                X, what=f"{type(self).__name__}'s binary visible units", stacklevel=4
-            )
-        elif self.visible_type == "categorical":
-            _warn_if_not_codes(
-                f"{type(self).__name__} with visible_type='categorical'", X, stacklevel=6
-            )
+        # the stack warns once for the data layer (naming the line that called
+        # fit); its RBMs are silenced
+        check_unit_type(self.visible_type).check_support(X, type(self).__name__, stacklevel=7)
 
     def _pretrain(self, X, rng):
         """Train the RBMs bottom-up; returns the list of fitted RBMs."""
@@ -145,10 +154,7 @@ class _StackedRBMs:
         rbms, data = [], X
         for l, (size, params) in enumerate(zip(sizes, layer_params)):
             cls = _VISIBLE_RBMS[self.visible_type] if l == 0 else BernoulliRBM
-            if cls is not BernoulliRBM:
-                params = {("max_iter" if k == "n_iter" else k): v for k, v in params.items()}
-            if cls is CategoricalRBM:
-                params["categories"] = self.categories
+            params = _layer_kwargs(cls, params, self)
             rbm = cls(
                 n_components=size, dtype=X.dtype, random_state=int(rng.integers(2**32)),
                 verbose=self.verbose, **params,
@@ -157,17 +163,14 @@ class _StackedRBMs:
                 print(f"[{type(self).__name__}] layer {l + 1}: {data.shape[1]} -> {size}")
             if self.layer_init == "stacked" and l > 0:
                 _init_from_below(rbm, rbms[-1], data)
-            with warnings.catch_warnings():
-                if self.visible_type != "gaussian":  # _check_support said it once
-                    warnings.simplefilter("ignore", OutOfSupportWarning)
+            with warnings.catch_warnings():  # _check_support said it once
+                warnings.simplefilter("ignore", OutOfSupportWarning)
                 rbm.fit(data)  # the RBM picks its BLAS threads per batch shape
             rbm.set_params(warm_start=False)
             rbms.append(rbm)
             if l + 1 < len(sizes):
-                # categorical codes: the first layer sees their one-hot groups
-                if isinstance(rbm, CategoricalRBM):
-                    data = rbm._encode(data)
-                data = rbm._mean_hiddens(data)
+                # the layer's values (one-hot groups of categorical codes)
+                data = rbm._mean_hiddens(rbm._encode(data))
                 if self.layer_input == "sample":
                     data = _bernoulli_draw(data, rng)
                 data = np.ascontiguousarray(data, dtype=X.dtype)

@@ -21,8 +21,15 @@ units ``h`` by ``E(u, h) = E_u(u; b) - c.h - h.W s(u)``:
     ``-log sum_u exp(-E_u(u; b) + u.(activation - b))``, the term the layer
     contributes when summed (or integrated) out;
 ``log_conditional(u, activation)``
-    ``log p(u | total input)`` per row: the layer's term in the likelihood
-    of a directed (DBN) layer or of a pseudo-likelihood;
+    ``log p(u | total input)`` per row (float64): the layer's term in the
+    likelihood of a directed (DBN) layer or of a pseudo-likelihood;
+``log_conditional_table(u, activations)``
+    ``log p(u_i | activations_j)`` for every pair of rows, shape
+    (len(u), len(activations)): what a DBN's bound needs when it sums over
+    every state of the layer above;
+``recognition_weights(W)``
+    ``R`` with ``statistics(u) @ W.T == u @ R``: the coupling as a product
+    with the values themselves (the bottom-up weights of a DBN);
 ``log_partition(W, b, c)``
     exact ``log Z`` of an RBM with this visible layer and binary hiddens
     (what enumeration needs), and ``enumerated_units(W)`` its cost;
@@ -35,7 +42,7 @@ units ``h`` by ``E(u, h) = E_u(u; b) - c.h - h.W s(u)``:
     starting states of new chains, from the independent base model;
 ``gibbs(V, W, b, c, n_steps, rng)``
     block-Gibbs sweeps in place (the fused numba kernel of the type);
-``encode(X)`` / ``decode(V)``
+``encode(X, dtype, handle_unknown)`` / ``decode(V)``
     from the data as given to the layer's values and back (identity except
     for categorical units, whose values are one-hot groups).
 
@@ -52,6 +59,7 @@ from scipy.special import expit, logit, logsumexp
 from sklearn.utils.extmath import safe_sparse_dot
 
 from ..exceptions import OutOfSupportWarning
+from ..nn import bernoulli_log_likelihood
 from ..utils.random import check_generator
 from ..utils.validation import warn_if_not_binary
 from . import _kernels
@@ -75,6 +83,7 @@ _LOG_PRECISION_MIN = float(np.log(1e-4))
 _SCALE_MISMATCH = 10.0
 #: Clip of the data marginals before the log (Hinton's practical guide).
 _MARGINAL_CLIP = 1e-3
+_LOG_2PI = float(np.log(2 * np.pi))
 
 
 def softplus(x):
@@ -179,6 +188,13 @@ def _initial_precision(precision, variance, min_variance):
     return np.broadcast_to(precision, variance.shape).copy()
 
 
+def _gaussian_log_normalizer(precision, n_features):
+    """``1/2 sum_j log(beta_j / (2 pi))`` (a float)."""
+    return 0.5 * float(
+        np.sum(np.log(np.asarray(precision).astype(np.float64))) - n_features * _LOG_2PI
+    )
+
+
 def _warn_if_not_codes(owner, X, stacklevel):
     """Warn (``OutOfSupportWarning``) when categorical data are not integer
     codes: ``owner`` names the estimator in the message."""
@@ -239,6 +255,21 @@ class UnitType:
     def log_conditional(self, values, activation, **params):
         raise NotImplementedError
 
+    def log_conditional_table(self, values, activations, **params):
+        """``log p(values[i] | activations[j])``, shape (n_values, n_activations)
+        (float64). This default calls :meth:`log_conditional` once per
+        activation; unit types override it with one matrix product."""
+        columns = [
+            self.log_conditional(values, np.broadcast_to(a, values.shape), **params)
+            for a in activations
+        ]
+        return np.stack(columns, axis=1).astype(np.float64, copy=False)
+
+    def recognition_weights(self, W, **params):
+        """``R`` with ``statistics(v) @ W.T == v @ R``: the statistic applied
+        to the rows of ``W`` (valid for statistics linear in each unit)."""
+        return self.statistics(W, **params).T
+
     def log_partition(self, W, b, c, **params):
         raise NotImplementedError
 
@@ -258,7 +289,7 @@ class UnitType:
     def gibbs(self, V, W, b, c, n_steps, rng, **params):
         raise NotImplementedError
 
-    def encode(self, X):
+    def encode(self, X, dtype=None, handle_unknown=None):
         return X
 
     def decode(self, V):
@@ -298,7 +329,14 @@ class BernoulliUnits(UnitType):
     @staticmethod
     def log_conditional(values, activation):
         # log sigmoid(a) for u = 1, log sigmoid(-a) for u = 0 (values in [0, 1])
-        return np.sum(values * activation - softplus(activation), axis=-1)
+        return bernoulli_log_likelihood(values, activation)
+
+    @staticmethod
+    def log_conditional_table(values, activations):
+        # sum_j v_j a_j - softplus(a_j), expanded over (rows, activations)
+        return (values @ activations.T).astype(np.float64) - np.logaddexp(
+            0, activations
+        ).sum(axis=1, dtype=np.float64)
 
     def log_partition(self, W, b, c):
         return _binary_log_partition(W, b, c)
@@ -313,7 +351,7 @@ class BernoulliUnits(UnitType):
         return {"mean": mean, "bias": logit(np.clip(mean, _MARGINAL_CLIP, 1 - _MARGINAL_CLIP))}
 
     def check_support(self, X, owner, *, stacklevel=4):
-        warn_if_not_binary(X, stacklevel=stacklevel + 1)
+        warn_if_not_binary(X, what=f"{owner}'s binary visible units", stacklevel=stacklevel + 1)
 
     def fresh(self, n_samples, base_rate, rng):
         p = np.broadcast_to(expit(base_rate), (n_samples, base_rate.shape[0]))
@@ -368,9 +406,23 @@ class GaussianUnits(UnitType):
 
     @staticmethod
     def log_conditional(values, activation, precision):
-        beta = np.asarray(precision, dtype=np.float64)
-        square = ((values - activation) ** 2) @ beta
-        return -0.5 * square + 0.5 * np.sum(np.log(beta / (2 * np.pi)))
+        """``log N(values; activation, 1 / precision)`` summed over units."""
+        square = ((values - activation) ** 2) @ precision
+        return -0.5 * np.asarray(square, dtype=np.float64) + _gaussian_log_normalizer(
+            precision, values.shape[1]
+        )
+
+    @staticmethod
+    def log_conditional_table(values, activations, precision):
+        # -1/2 sum_j beta_j (v_j - mu_j)^2 expanded over (rows, activations)
+        square = (
+            ((values * values) @ precision)[:, None]
+            - 2 * (values * precision) @ activations.T
+            + ((activations * activations) @ precision)[None, :]
+        )
+        return -0.5 * square.astype(np.float64) + _gaussian_log_normalizer(
+            precision, values.shape[1]
+        )
 
     def log_partition(self, W, b, c, precision):
         return _gaussian_log_partition(W, b, c, precision)
@@ -480,6 +532,13 @@ class CategoricalUnits(UnitType):
     def log_conditional(self, values, activation):
         norm = _group_logsumexp(activation, self.offsets).sum(axis=1)
         return np.sum(values * activation, axis=1) - norm
+
+    def log_conditional_table(self, values, activations):
+        # v.a - sum_f logsumexp_k a_{f,k}
+        return (values @ activations.T).astype(np.float64) + self.free_energy(activations)[None, :]
+
+    def check_support(self, X, owner, *, stacklevel=4):
+        _warn_if_not_codes(owner, X, stacklevel=stacklevel)
 
     def log_partition(self, W, b, c):
         return _categorical_log_partition(W, b, c, self.offsets)

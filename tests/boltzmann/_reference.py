@@ -384,11 +384,13 @@ def _softplus(x):
     return np.logaddexp(0.0, x)
 
 
-def ais_bernoulli_reference(V, W, b_base, b, c, betas, rng):
-    """AIS for a Bernoulli RBM, as in Salakhutdinov & Murray (2008).
+def _ais_linear_visible_reference(V, W, b_base, b, c, betas, rng, sample_visibles):
+    """AIS for an RBM whose visible energy is linear in ``v`` (binary or
+    softmax visibles), as in Salakhutdinov & Murray (2008).
 
     ``log p*_beta(v) = (1 - beta) b_base.v + beta b.v + sum softplus(beta (c + W v))``;
     the weight increment is computed by subtracting two evaluations of it.
+    ``sample_visibles(logits, rng)`` draws ``v`` given its total input.
     Returns ``(log_w, final V)``.
     """
     V = np.array(V, dtype=np.float64)
@@ -405,9 +407,28 @@ def ais_bernoulli_reference(V, W, b_base, b, c, betas, rng):
         H = (rng.random(p_h.shape, dtype=np.float32) < p_h).astype(np.float64)
         if k == len(betas) - 1:
             break
-        p_v = 1.0 / (1.0 + np.exp(-((1 - beta) * b_base + beta * (b + H @ W))))
-        V = (rng.random(p_v.shape, dtype=np.float32) < p_v).astype(np.float64)
+        V = sample_visibles((1 - beta) * b_base + beta * (b + H @ W), rng)
     return log_w, V
+
+
+def ais_bernoulli_reference(V, W, b_base, b, c, betas, rng):
+    """AIS for a Bernoulli RBM: binary visibles drawn with float32 uniforms."""
+
+    def sample_visibles(logits, rng):
+        p_v = 1.0 / (1.0 + np.exp(-logits))
+        return (rng.random(p_v.shape, dtype=np.float32) < p_v).astype(np.float64)
+
+    return _ais_linear_visible_reference(V, W, b_base, b, c, betas, rng, sample_visibles)
+
+
+def ais_categorical_reference(V, W, b_base, b, c, offsets, betas, rng):
+    """AIS for an RBM with softmax visible groups (one-hot ``V``): each group
+    drawn from the softmax of its logits, one float64 uniform per group."""
+
+    def sample_visibles(logits, rng):
+        return categorical_sample(softmax_groups(logits, offsets), offsets, rng)
+
+    return _ais_linear_visible_reference(V, W, b_base, b, c, betas, rng, sample_visibles)
 
 
 def ais_gaussian_bernoulli_reference(V, W, b_base, b, c, precision, betas, rng):

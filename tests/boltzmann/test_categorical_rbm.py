@@ -239,16 +239,21 @@ def test_non_integer_values_warn_with_the_fix():
         CategoricalRBM(n_components=2, max_iter=1).fit(X)
 
 
-def test_large_models_say_that_log_z_is_not_available():
+def test_large_models_estimate_log_z_by_ais_or_take_a_given_value():
+    # n_components > exact_limit: "auto" runs AIS (tests/boltzmann/test_categorical_ais.py
+    # checks it against enumeration); a number is taken as given
     X = np.random.default_rng(0).integers(0, 2, (20, 3))
-    model = CategoricalRBM(n_components=22, max_iter=1, random_state=0).fit(X)
-    with pytest.raises(PartitionFunctionError, match="no AIS estimate"):
-        model.score_samples(X)
-    with pytest.raises(PartitionFunctionError, match="AIS is not implemented"):
-        model.estimate_log_partition()
-    model.set_params(log_z=-3.0)
+    params = dict(n_components=22, max_iter=1, random_state=0)
+    model = CategoricalRBM(**params, log_z=-3.0).fit(X)
     assert model.score_kind_ == "estimate"
     np.testing.assert_allclose(model.score_samples(X), -model.free_energy(X) + 3.0)
+    model = CategoricalRBM(**params, ais_n_runs=20, ais_n_temperatures=100).fit(X)
+    assert model.score_kind_ == "estimate"
+    assert model.log_partition_result_.method == "ais"
+    result = model.estimate_log_partition(n_runs=20, betas=100, random_state=0)
+    assert result.method == "ais" and np.isfinite(result.log_z)
+    with pytest.raises(PartitionFunctionError, match="enumerate 2\\*\\*31"):
+        CategoricalRBM(n_components=31, max_iter=1, log_z="exact").fit(X).score_samples(X)
 
 
 # ------------------------------------------------------------ learning

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from skgenerative import DBM, DBN, BernoulliRBM, GaussianBernoulliRBM
+from skgenerative import DBM, DBN, BernoulliRBM, CategoricalRBM, GaussianBernoulliRBM
 from skgenerative.boltzmann._log_partition import LogPartitionResult
 
 NAMES = ("log_z", "exact_limit", "ais_n_runs", "ais_n_temperatures")
@@ -20,10 +20,12 @@ def _small(cls, **kw):
         return DBN((4, 3), max_iter=2, random_state=0, **kw)
     if cls is GaussianBernoulliRBM:
         return GaussianBernoulliRBM(n_components=4, max_iter=2, random_state=0, **kw)
+    if cls is CategoricalRBM:  # the 0/1 data read as category codes
+        return CategoricalRBM(n_components=4, max_iter=2, random_state=0, **kw)
     return BernoulliRBM(n_components=4, n_iter=2, random_state=0, **kw)
 
 
-@pytest.mark.parametrize("cls", [BernoulliRBM, GaussianBernoulliRBM, DBN, DBM])
+@pytest.mark.parametrize("cls", [BernoulliRBM, GaussianBernoulliRBM, CategoricalRBM, DBN, DBM])
 def test_every_boltzmann_model_has_the_same_log_partition_names(cls):
     params = cls().get_params()
     assert all(name in params for name in NAMES)
@@ -35,8 +37,8 @@ def test_every_boltzmann_model_has_the_same_log_partition_names(cls):
 
 
 @pytest.mark.parametrize("cls, exact_kind", [
-    (BernoulliRBM, "exact"), (GaussianBernoulliRBM, "exact"), (DBN, "lower_bound"),
-    (DBM, "lower_bound"),
+    (BernoulliRBM, "exact"), (GaussianBernoulliRBM, "exact"), (CategoricalRBM, "exact"),
+    (DBN, "lower_bound"), (DBM, "lower_bound"),
 ])
 def test_score_kind_is_lower_bound_only_when_log_z_is_exact(cls, exact_kind):
     X = _data()
@@ -52,7 +54,7 @@ def test_dbn_importance_score_is_an_estimate():
     assert dbn.score_kind_ == "estimate"
 
 
-@pytest.mark.parametrize("cls", [BernoulliRBM, GaussianBernoulliRBM, DBN, DBM])
+@pytest.mark.parametrize("cls", [BernoulliRBM, GaussianBernoulliRBM, CategoricalRBM, DBN, DBM])
 def test_return_std_is_zero_when_exact_and_the_ais_error_otherwise(cls):
     X = _data()
     exact = _small(cls).fit(X)

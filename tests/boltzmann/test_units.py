@@ -171,6 +171,89 @@ def test_gaussian_standardisation_round_trips():
 def test_every_unit_type_follows_the_protocol():
     for cls in UNIT_TYPES.values():
         assert issubclass(cls, UnitType)
-        for method in ("mean", "sample", "free_energy", "log_conditional", "log_partition",
-                       "initial_parameters", "gibbs", "train_epoch"):
+        for method in ("mean", "sample", "free_energy", "log_conditional",
+                       "log_conditional_table", "log_partition", "initial_parameters", "gibbs",
+                       "train_epoch"):
             assert getattr(cls, method) is not getattr(UnitType, method, None), (cls, method)
+
+
+# ---------------------------------------------------------------------------
+# what the DBN asks of its data layer (issue 12: no unit-type branch in DBN code)
+
+_PRECISION = np.array([0.5, 2.0, 1.0, 3.0, 0.7])
+_LAYERS = [
+    (BernoulliUnits(), {}, lambda rng, n: (rng.random((n, 5)) < 0.5).astype(float)),
+    (GaussianUnits(), {"precision": _PRECISION}, lambda rng, n: rng.normal(size=(n, 5))),
+    (CategoricalUnits([np.arange(2), np.arange(3)]), {},
+     lambda rng, n: CategoricalUnits([np.arange(2), np.arange(3)]).encode(
+         np.stack([rng.integers(0, 2, n), rng.integers(0, 3, n)], axis=1))),
+]
+
+
+@pytest.mark.parametrize("units, params, draw", _LAYERS, ids=["bernoulli", "gaussian", "categorical"])
+def test_log_conditional_table_holds_every_pair_of_rows(units, params, draw):
+    rng = np.random.default_rng(0)
+    V, A = draw(rng, 6), rng.normal(size=(4, 5))
+    table = units.log_conditional_table(V, A, **params)
+    assert table.shape == (6, 4) and table.dtype == np.float64
+    for j in range(4):
+        column = units.log_conditional(V, np.repeat(A[j : j + 1], 6, axis=0), **params)
+        np.testing.assert_allclose(table[:, j], column, rtol=1e-12, atol=1e-12)
+    # the protocol's default (one log_conditional per activation) agrees
+    np.testing.assert_allclose(UnitType.log_conditional_table(units, V, A, **params), table,
+                               rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("units, params, draw", _LAYERS, ids=["bernoulli", "gaussian", "categorical"])
+def test_recognition_weights_fold_the_statistic(units, params, draw):
+    rng = np.random.default_rng(1)
+    V, W = draw(rng, 6), rng.normal(size=(3, 5))
+    R = units.recognition_weights(W, **params)
+    np.testing.assert_allclose(V @ R, units.statistics(V, **params) @ W.T, rtol=1e-12)
+
+
+class _PlusMinusOneUnits(UnitType):
+    """Binary units with values {-1, +1}: a unit type the DBN code never
+    heard of, given only the protocol's mean, sample and log_conditional."""
+
+    name = "plus_minus_one"
+
+    def mean(self, activation):
+        return np.tanh(activation)
+
+    def sample(self, mean, rng):
+        return np.where(rng.random(mean.shape) < (1 + mean) / 2, 1.0, -1.0)
+
+    def log_conditional(self, values, activation):
+        # p(u | a) = exp(u a) / (2 cosh a)
+        return np.sum(values * activation - np.logaddexp(activation, -activation), axis=1)
+
+
+def test_dbn_math_takes_a_new_unit_type_through_the_protocol():
+    from skgenerative import DBN
+    from skgenerative.boltzmann._dbn_math import (
+        _enumerated_log_weights,
+        _log_joint_unnormalized,
+        _sample_down,
+    )
+
+    X = (np.random.default_rng(0).random((80, 5)) < 0.4).astype(float)
+    dbn = DBN((3, 2), max_iter=2, random_state=0).fit(X)
+    units = _PlusMinusOneUnits()
+    V = 2 * X[:6] - 1
+    # the enumerated p*(v, h) agrees with the per-state joint of the same unit type
+    _, log_p = _enumerated_log_weights(
+        V, [3], dbn._recognition(), dbn._generative(), dbn.top_rbm_, units, {}
+    )
+    H = np.array(list(itertools.product([0.0, 1.0], repeat=3)))[:, ::-1]  # unit 0 fastest
+    for i in range(len(V)):
+        states = [np.repeat(V[i : i + 1], len(H), axis=0), H]
+        expected = _log_joint_unnormalized(states, *dbn._generative(), dbn.top_rbm_, units, {})
+        np.testing.assert_allclose(log_p[i], expected, rtol=1e-10)
+    # ancestral samples take the unit type's values
+    states = _sample_down(np.ones((50, 3)), *dbn._generative(), np.random.default_rng(0),
+                          data_units=units)
+    assert set(np.unique(states[0])) == {-1.0, 1.0}
+    means = _sample_down(np.ones((2, 3)), *dbn._generative(), np.random.default_rng(0), True,
+                         units)[0]
+    assert np.all(np.abs(means) < 1)

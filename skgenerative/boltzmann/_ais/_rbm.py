@@ -10,7 +10,9 @@ conservative. Together they sandwich ``log Z``.
 
 The functions duck-type on the fitted attributes of the RBM family:
 ``components_`` (W, shape (n_hidden, n_visible)), ``intercept_hidden_`` (c),
-``intercept_visible_`` (b), and for Gaussian visibles ``precision_`` (beta_j).
+``intercept_visible_`` (b), for Gaussian visibles ``precision_`` (beta_j), and
+for categorical (softmax) visibles ``feature_offsets_`` (the one-hot columns of
+each feature; ``categories_`` lets reverse AIS start from category codes).
 """
 
 import math
@@ -21,7 +23,9 @@ import numpy as np
 
 from ...utils._threads import blas_threads
 from ...utils.random import check_generator, draw_seed
-from .._kernels import _ais_bernoulli, _ais_gaussian_bernoulli
+from .._kernels import _ais_bernoulli, _ais_categorical, _ais_gaussian_bernoulli
+from .._kernels._categorical import _sample_groups_into, _softmax_groups_inplace
+from .._units import CategoricalUnits, _group_logsumexp
 from ._result import AISResult, _make_result
 from ._schedule import _BLOCK_RUNS, _check_betas, _check_n_runs
 
@@ -78,28 +82,97 @@ def base_rate_from_data(X, *, visible="bernoulli", eps=None):
 
 @dataclass
 class _RBMParams:
-    """The parameters AIS needs, in the compute dtype, C-contiguous."""
+    """The parameters AIS needs, in the compute dtype, C-contiguous: binary
+    visibles. Subclasses for other visible types supply the base model's
+    ``log Z`` and samples, the kernel, and the start states of reverse AIS."""
 
     W: np.ndarray
     Wt: np.ndarray
     b: np.ndarray
     c: np.ndarray
     b_base: np.ndarray
-    precision: object  # ndarray for Gaussian visibles, None for Bernoulli
-
-    @property
-    def gaussian(self):
-        return self.precision is not None
 
     def log_z_base(self):
         """log Z of the base model, hidden units (biases 0, no weights) included."""
         n_hidden = self.W.shape[0]
+        return float(n_hidden * math.log(2.0) + self._visible_log_z_base())
+
+    def _visible_log_z_base(self):
+        return np.sum(np.logaddexp(0.0, self.b_base.astype(np.float64)))
+
+    def sample_base(self, n_runs, rng):
+        """Exact samples of the base model (independent visibles), float64."""
+        p = 1.0 / (1.0 + np.exp(-self.b_base.astype(np.float64)))
+        return (rng.random((n_runs, p.shape[0])) < p).astype(np.float64)
+
+    def run(self, V, betas, rng, log_w):
+        """The AIS kernel on the chains ``V`` (in place)."""
+        _ais_bernoulli(V, self.W, self.Wt, self.b_base, self.b, self.c, betas, rng, log_w)
+
+    def layer_values(self, init):
+        """Start states of reverse AIS as the kernel's visible values."""
+        return np.array(init, dtype=np.float64)
+
+
+@dataclass
+class _GaussianParams(_RBMParams):
+    """Gaussian visibles with precisions ``precision`` (folded into ``Wt``)."""
+
+    precision: np.ndarray = None
+
+    def _visible_log_z_base(self):
+        return 0.5 * np.sum(np.log(2 * np.pi / self.precision.astype(np.float64)))
+
+    def sample_base(self, n_runs, rng):
         b_base = self.b_base.astype(np.float64)
-        if self.gaussian:
-            visible = 0.5 * np.sum(np.log(2 * np.pi / self.precision.astype(np.float64)))
-        else:
-            visible = np.sum(np.logaddexp(0.0, b_base))
-        return float(n_hidden * math.log(2.0) + visible)
+        std = 1.0 / np.sqrt(self.precision.astype(np.float64))
+        return b_base + std * rng.standard_normal((n_runs, b_base.shape[0]))
+
+    def run(self, V, betas, rng, log_w):
+        _ais_gaussian_bernoulli(V, self.W, self.Wt, self.b_base, self.b, self.c,
+                                self.precision, betas, rng, log_w)
+
+
+@dataclass
+class _CategoricalParams(_RBMParams):
+    """Softmax visible groups: group ``f`` owns the columns
+    ``offsets[f]:offsets[f + 1]`` of the one-hot layer; the base model has
+    independent groups with logits ``b_base``."""
+
+    offsets: np.ndarray = None
+    categories: list = None  # the model's categories_, to encode category codes
+
+    def _visible_log_z_base(self):
+        return float(_group_logsumexp(self.b_base.astype(np.float64)[None, :], self.offsets).sum())
+
+    def sample_base(self, n_runs, rng):
+        P = np.zeros((n_runs, self.b_base.shape[0]))
+        _softmax_groups_inplace(P, self.b_base.astype(np.float64), self.offsets)
+        u = rng.random((n_runs, self.offsets.shape[0] - 1))
+        _sample_groups_into(P, self.offsets, u, P)
+        return P
+
+    def run(self, V, betas, rng, log_w):
+        _ais_categorical(V, self.W, self.Wt, self.b_base, self.b, self.c, self.offsets,
+                         betas, rng, log_w)
+
+    def layer_values(self, init):
+        """Category codes (one column per feature, as ``sample`` returns) or
+        the one-hot layer itself."""
+        init = np.asarray(init)
+        n_values, n_features = self.b.shape[0], self.offsets.shape[0] - 1
+        if init.ndim == 2 and init.shape[1] == n_values:
+            V = np.array(init, dtype=np.float64)
+            group_sums = np.add.reduceat(V, self.offsets[:-1], axis=1) if n_features else V
+            if np.all((V == 0) | (V == 1)) and np.all(group_sums == 1):
+                return V
+        if init.ndim == 2 and init.shape[1] == n_features and self.categories is not None:
+            return CategoricalUnits(self.categories).encode(init, handle_unknown="error")
+        raise ValueError(
+            f"init must hold category codes, shape (n_runs, {n_features}) (as the "
+            f"model's sample returns), or one-hot groups, shape (n_runs, {n_values}); "
+            f"got shape {init.shape}."
+        )
 
 
 def _rbm_params(model, base_rate, dtype):
@@ -138,15 +211,31 @@ def _rbm_params(model, base_rate, dtype):
         if not np.all(np.isfinite(value)):
             raise ValueError(f"{name} has non-finite parameters; AIS cannot run.")
     Wt = W.T * precision[:, None] if precision is not None else W.T
-    return _RBMParams(
+    common = dict(
         W=np.ascontiguousarray(W, dtype=dtype),
         Wt=np.ascontiguousarray(Wt, dtype=dtype),
         b=np.ascontiguousarray(b, dtype=dtype),
         c=np.ascontiguousarray(c, dtype=dtype),
         b_base=np.ascontiguousarray(base_rate, dtype=dtype),
-        precision=(None if precision is None
-                   else np.ascontiguousarray(precision, dtype=dtype)),
     )
+    if precision is not None:
+        return _GaussianParams(**common, precision=np.ascontiguousarray(precision, dtype=dtype))
+    offsets = getattr(model, "feature_offsets_", None)
+    if offsets is not None:
+        return _CategoricalParams(**common, offsets=_check_offsets(offsets, b.shape[0]),
+                                  categories=getattr(model, "categories_", None))
+    return _RBMParams(**common)
+
+
+def _check_offsets(offsets, n_visible):
+    offsets = np.asarray(offsets)
+    if (offsets.ndim != 1 or offsets.shape[0] < 1 or offsets[0] != 0
+            or offsets[-1] != n_visible or np.any(np.diff(offsets) < 1)):
+        raise ValueError(
+            "feature_offsets_ must increase from 0 to the number of visible units "
+            f"({n_visible}), one softmax group per step; got {offsets!r}."
+        )
+    return np.ascontiguousarray(offsets, dtype=np.int64)
 
 
 def _resolve_dtype(dtype, model):
@@ -157,18 +246,6 @@ def _resolve_dtype(dtype, model):
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64; got {dtype}.")
     return dtype
-
-
-def _sample_base(params, n_runs, rng):
-    """Exact samples of the base model (independent visibles)."""
-    b_base = params.b_base.astype(np.float64)
-    if params.gaussian:
-        std = 1.0 / np.sqrt(params.precision.astype(np.float64))
-        V = b_base + std * rng.standard_normal((n_runs, b_base.shape[0]))
-    else:
-        p = 1.0 / (1.0 + np.exp(-b_base))
-        V = (rng.random((n_runs, b_base.shape[0])) < p).astype(np.float64)
-    return V
 
 
 def _run_chains(params, V, betas, seeds, n_jobs):
@@ -183,13 +260,7 @@ def _run_chains(params, V, betas, seeds, n_jobs):
         lo, hi = blocks[block_index]
         Vb = np.ascontiguousarray(V[lo:hi])
         wb = np.zeros(hi - lo)
-        rng = np.random.default_rng(seeds[block_index])
-        if params.gaussian:
-            _ais_gaussian_bernoulli(Vb, params.W, params.Wt, params.b_base, params.b,
-                                    params.c, params.precision, betas, rng, wb)
-        else:
-            _ais_bernoulli(Vb, params.W, params.Wt, params.b_base, params.b,
-                           params.c, betas, rng, wb)
+        params.run(Vb, betas, np.random.default_rng(seeds[block_index]), wb)
         V[lo:hi] = Vb
         log_w[lo:hi] = wb
 
@@ -251,7 +322,13 @@ def ais_log_partition(model, *, n_runs=100, betas=None, base_rate=None,
         ``E(v, h) = -b.v - c.h - h.W v`` (binary visibles). With a
         ``precision_`` attribute (per-visible precision ``p``) the visibles are
         Gaussian: ``E(v, h) = 1/2 sum_j p_j (v_j - b_j)^2 - sum_j p_j v_j
-        (W^T h)_j - c.h``.
+        (W^T h)_j - c.h``. With a ``feature_offsets_`` attribute (a
+        :class:`~skgenerative.CategoricalRBM`) the visible layer is one-hot
+        softmax groups, feature ``f`` owning the columns
+        ``feature_offsets_[f]:feature_offsets_[f + 1]``: the energy is the
+        binary one, each group has exactly one unit on, the base model has
+        independent groups and the visible step samples each group from its
+        softmax.
     n_runs : int, default=100
         Number of AIS chains (importance weights).
     betas : None, int or array-like, default=None
@@ -260,7 +337,7 @@ def ais_log_partition(model, *, n_runs=100, betas=None, base_rate=None,
         schedule of that length with the same shape (:func:`ais_schedule`).
     base_rate : array-like of shape (n_visible,) or None, default=None
         Visible biases of the base model (logits for binary visibles, means
-        for Gaussian visibles). ``None`` uses the model's ``base_rate_``
+        for Gaussian visibles, per-group logits for categorical visibles). ``None`` uses the model's ``base_rate_``
         attribute if it has one (the training marginals stored at fit),
         else the model's own visible biases. :func:`base_rate_from_data`
         computes it from training data; it is the better choice.
@@ -323,7 +400,7 @@ def ais_log_partition(model, *, n_runs=100, betas=None, base_rate=None,
     params = _rbm_params(model, base_rate, dtype)
     betas = _check_betas(betas)
     rng = check_generator(random_state)
-    V0 = _sample_base(params, n_runs, rng)
+    V0 = params.sample_base(n_runs, rng)
     seeds = [draw_seed(rng) for _ in range(-(-n_runs // _BLOCK_RUNS))]
     log_w, _ = _run_chains(params, V0, betas, seeds, n_jobs)
     return _make_result(log_w, params.log_z_base(), betas.shape[0], "forward")
@@ -331,7 +408,7 @@ def ais_log_partition(model, *, n_runs=100, betas=None, base_rate=None,
 
 def _gibbs_samples(params, n_runs, n_steps, seeds, rng, n_jobs):
     """Approximate model samples: chains from the base model, ``n_steps`` sweeps."""
-    V0 = _sample_base(params, n_runs, rng)
+    V0 = params.sample_base(n_runs, rng)
     # a constant schedule at beta = 1: the kernel's transitions are plain
     # Gibbs sweeps and the weight increments are zero
     _, V = _run_chains(params, V0, np.ones(n_steps + 1), seeds, n_jobs)
@@ -357,7 +434,9 @@ def reverse_ais_log_partition(model, init=None, *, n_runs=100, betas=None,
         As in :func:`ais_log_partition`.
     init : array-like of shape (n_runs, n_visible) or None, default=None
         Start states, assumed to be samples of the model (e.g. exact samples
-        of a small model, or the end states of long Gibbs chains). ``None``
+        of a small model, or the end states of long Gibbs chains); for a
+        categorical RBM, category codes of shape (n_runs, n_features) as its
+        ``sample`` returns (or the one-hot layer). ``None``
         runs ``n_runs`` Gibbs chains from the base model for ``n_gibbs``
         sweeps first: approximate samples, so on a poorly mixing model the
         result can be too low (chains stuck in some modes).
@@ -399,7 +478,7 @@ def reverse_ais_log_partition(model, init=None, *, n_runs=100, betas=None,
         seeds = [draw_seed(rng) for _ in range(-(-n_runs // _BLOCK_RUNS))]
         V0 = _gibbs_samples(params, n_runs, n_gibbs, seeds, rng, n_jobs)
     else:
-        V0 = np.array(init, dtype=np.float64)
+        V0 = params.layer_values(init)
         if V0.ndim != 2 or V0.shape[1] != n_visible or V0.shape[0] < 2:
             raise ValueError(
                 f"init must have shape (n_runs >= 2, {n_visible}); got {V0.shape}."

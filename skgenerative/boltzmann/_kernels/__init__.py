@@ -9,7 +9,8 @@
 * ``_enumeration``: exact log partition function by enumeration;
 * ``_dbm``: DBM mean field and block Gibbs;
 * ``_pretraining``: the tied-copies RBM epoch of DBM pretraining;
-* ``_ais``: annealed importance sampling of RBMs and DBMs;
+* ``_ais``: annealed importance sampling of RBMs (binary, Gaussian and
+  softmax visibles) and DBMs;
 * ``_categorical``: softmax (categorical) visible groups: means, sampling,
   Gibbs, the CD/PCD epoch and the log partition enumeration of ``CategoricalRBM``.
 
@@ -25,7 +26,13 @@ The names the models and tests use are imported here, so callers write
 ``from . import _kernels`` and ``_kernels._sgd_epoch_bernoulli(...)``.
 """
 
-from ._ais import _ais_bernoulli, _ais_dbm, _ais_dbm_gaussian, _ais_gaussian_bernoulli
+from ._ais import (
+    _ais_bernoulli,
+    _ais_categorical,
+    _ais_dbm,
+    _ais_dbm_gaussian,
+    _ais_gaussian_bernoulli,
+)
 from ._dbm import _bottom_up_dbm, _dbm_layer_input, _gibbs_dbm, _mean_field_dbm
 from ._enumeration import _log_partition_enum
 from ._gaussian_epoch import _sgd_epoch_gaussian
@@ -42,6 +49,7 @@ from ._sparse import (
 __all__ = [
     "_GATHER_MIN_HIDDEN",
     "_ais_bernoulli",
+    "_ais_categorical",
     "_ais_dbm",
     "_ais_dbm_gaussian",
     "_ais_gaussian_bernoulli",

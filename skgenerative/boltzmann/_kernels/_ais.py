@@ -38,6 +38,7 @@ from ...utils._numba_math import FASTMATH as _FASTMATH
 # float32: a polynomial exp that vectorises (libm's expf does not); float64:
 # the exact sigmoid
 from ...utils._numba_math import sigmoid_into as _sigmoid_into
+from ._categorical import _sample_groups_into, _softmax_groups_inplace
 from ._dbm import _dbm_layer_input
 
 #: Largest |d| = |dbeta * x| for which the weight increment uses its series;
@@ -92,6 +93,37 @@ def _ais_hidden_step(X, c, beta, dbeta, rng, H, log_w, work):
 
 
 @njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
+def _ais_buffers(V, n_hidden):
+    """Work arrays of the RBM kernels: ``(X, H, M, work)`` for the hidden
+    inputs, hidden states, visible inputs and ``_ais_hidden_step``."""
+    n_runs, n_visible = V.shape
+    X = np.empty((n_runs, n_hidden), dtype=V.dtype)
+    H = np.empty((n_runs, n_hidden), dtype=V.dtype)
+    M = np.empty((n_runs, n_visible), dtype=V.dtype)
+    work = (np.empty(n_hidden, dtype=V.dtype), np.empty(n_hidden, dtype=V.dtype),
+            np.empty(n_hidden, dtype=np.int32))
+    return X, H, M, work
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
+def _ais_linear_visible_and_hidden_step(V, Wt, c, diff, beta, dbeta, rng, log_w, buffers):
+    """The part of an AIS step shared by visibles whose energy is linear in
+    ``v`` (binary and softmax): add ``dbeta (b - b_base).v`` (``diff`` is
+    ``b - b_base`` in float64) and the hidden increments to ``log_w``, and
+    sample the hidden states at ``beta`` into ``buffers[1]``."""
+    X, H, _, work = buffers
+    n_runs, n_visible = V.shape
+    if dbeta != 0.0:
+        for r in range(n_runs):
+            acc = 0.0
+            for j in range(n_visible):
+                acc += diff[j] * V[r, j]
+            log_w[r] += dbeta * acc
+    np.dot(V, Wt, X)
+    _ais_hidden_step(X, c, beta, dbeta, rng, H, log_w, work)
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
 def _ais_bernoulli(V, W, Wt, b_base, b, c, betas, rng, log_w):
     """Forward (or reverse) AIS for a Bernoulli-Bernoulli RBM.
 
@@ -111,15 +143,11 @@ def _ais_bernoulli(V, W, Wt, b_base, b, c, betas, rng, log_w):
         Incremented by ``sum_k log p*_k(v_k) - log p*_{k-1}(v_k)``.
     """
     n_runs, n_visible = V.shape
-    n_hidden = W.shape[0]
     dt = V.dtype.type
     one = dt(1.0)
     zero = dt(0.0)
-    X = np.empty((n_runs, n_hidden), dtype=V.dtype)
-    H = np.empty((n_runs, n_hidden), dtype=V.dtype)
-    M = np.empty((n_runs, n_visible), dtype=V.dtype)
-    work = (np.empty(n_hidden, dtype=V.dtype), np.empty(n_hidden, dtype=V.dtype),
-            np.empty(n_hidden, dtype=np.int32))
+    buffers = _ais_buffers(V, W.shape[0])
+    H, M = buffers[1], buffers[2]
     a = np.empty(n_visible, dtype=V.dtype)
     p = np.empty(n_visible, dtype=V.dtype)
     scratch = np.empty(n_visible, dtype=np.int32)
@@ -128,14 +156,7 @@ def _ais_bernoulli(V, W, Wt, b_base, b, c, betas, rng, log_w):
     for k in range(1, n_temps):
         beta = betas[k]
         dbeta = beta - betas[k - 1]
-        if dbeta != 0.0:
-            for r in range(n_runs):
-                acc = 0.0
-                for j in range(n_visible):
-                    acc += diff[j] * V[r, j]
-                log_w[r] += dbeta * acc
-        np.dot(V, Wt, X)
-        _ais_hidden_step(X, c, beta, dbeta, rng, H, log_w, work)
+        _ais_linear_visible_and_hidden_step(V, Wt, c, diff, beta, dbeta, rng, log_w, buffers)
         if k == n_temps - 1:
             break
         np.dot(H, W, M)
@@ -197,6 +218,46 @@ def _ais_gaussian_bernoulli(V, W, Wt, b_base, b, c, precision, betas, rng, log_w
             for j in range(n_visible):
                 mean = w_base * b_base[j] + w_model * (b[j] + M[r, j])
                 V[r, j] = mean + dt(std[j] * Z[r * n_visible + j])
+
+
+@njit(cache=True, nogil=True, error_model="numpy", fastmath=_FASTMATH)
+def _ais_categorical(V, W, Wt, b_base, b, c, offsets, betas, rng, log_w):
+    """Forward (or reverse) AIS for an RBM with softmax visible groups.
+
+    ``V`` is one-hot: group ``f`` owns the columns ``offsets[f]:offsets[f + 1]``.
+    The base model has independent groups with logits ``b_base`` and no
+    weights; the intermediate distributions are those of
+    :func:`_ais_bernoulli` (the visible terms are linear in ``v`` either
+    way), and the visible step samples each group from
+    ``softmax((1 - beta) b_base + beta (b + W^T h))`` with the softmax-group
+    kernels of ``_categorical.py``: one float64 uniform per (chain, group),
+    row-major, after the hidden uniforms of the temperature. Other arguments
+    as in :func:`_ais_bernoulli`.
+    """
+    n_runs, n_visible = V.shape
+    n_groups = offsets.shape[0] - 1
+    dt = V.dtype.type
+    buffers = _ais_buffers(V, W.shape[0])
+    H, M = buffers[1], buffers[2]
+    bias = np.empty(n_visible, dtype=V.dtype)
+    diff = (b.astype(np.float64) - b_base.astype(np.float64))
+    n_temps = betas.shape[0]
+    for k in range(1, n_temps):
+        beta = betas[k]
+        dbeta = beta - betas[k - 1]
+        _ais_linear_visible_and_hidden_step(V, Wt, c, diff, beta, dbeta, rng, log_w, buffers)
+        if k == n_temps - 1:
+            break
+        np.dot(H, W, M)
+        w_model = dt(beta)
+        for j in range(n_visible):
+            bias[j] = dt(1.0 - beta) * b_base[j] + w_model * b[j]
+        for r in range(n_runs):
+            for j in range(n_visible):
+                M[r, j] *= w_model
+        _softmax_groups_inplace(M, bias, offsets)
+        U = rng.random(n_runs * n_groups).reshape((n_runs, n_groups))
+        _sample_groups_into(M, offsets, U, V)
 
 # --------------------------------------------------------------------------
 # deep Boltzmann machines (Salakhutdinov & Hinton 2009): the AIS state is the
