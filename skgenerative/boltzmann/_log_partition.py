@@ -15,7 +15,7 @@ needs ``log Z``:
 ``log_partition_`` (float) and ``log_partition_result_`` (an
 :class:`~skgenerative.evaluation.AISResult` after AIS, a
 :class:`LogPartitionResult` for exact or given values) are computed on first
-use and cached; AIS draws from a seed stored at ``fit`` (``_score_seed``), so
+use and cached until the parameters or one of the four settings above change; AIS draws from a seed stored at ``fit`` (``_score_seed``), so
 scores are deterministic after ``fit`` and ``fit`` stays fast.
 ``score_kind_`` follows from the method: a model whose score is exact given
 ``log Z`` (RBMs) is ``"exact"`` with an enumerated ``log Z``; one whose score
@@ -98,14 +98,22 @@ class LogPartitionMixin:
         """Drop the cached value (the parameters changed)."""
         self._log_partition_result = None
 
+    def _log_partition_settings(self):
+        """The hyperparameters a cached ``log Z`` was computed with: a
+        ``set_params`` that changes one of them makes the cache stale."""
+        return (self.log_z, self.exact_limit, self.ais_n_runs, self.ais_n_temperatures)
+
     @property
     def log_partition_result_(self):
         """How ``log_partition_`` was obtained, with its error: an
         ``AISResult`` (``log_z_std``, ``log_z_ci``, ``ess``) or a
         :class:`LogPartitionResult` (exact or given)."""
         check_is_fitted(self)
-        if getattr(self, "_log_partition_result", None) is None:
+        settings = self._log_partition_settings()
+        if (getattr(self, "_log_partition_result", None) is None
+                or getattr(self, "_log_partition_key", None) != settings):
             self._log_partition_result = self._compute_log_partition()
+            self._log_partition_key = settings
         return self._log_partition_result
 
     @property

@@ -79,3 +79,17 @@ def test_dbn_importance_std_adds_the_sampling_error():
     assert np.all(few > 0)
     # the delta-method error shrinks like 1 / sqrt(k): 8x here, up to noise
     assert 4 < np.median(few / many) < 16
+
+
+@pytest.mark.parametrize("cls", [BernoulliRBM, CategoricalRBM, DBN, DBM])
+def test_set_params_of_the_log_z_policy_is_not_hidden_by_the_cache(cls):
+    X = _data()
+    model = _small(cls).fit(X)
+    exact = model.log_partition_
+    before = model.score_samples(X)
+    model.set_params(log_z=exact + 1.0)
+    assert model.log_partition_ == exact + 1.0
+    assert model.log_partition_result_.method == "given"
+    np.testing.assert_allclose(model.score_samples(X), before - 1.0)
+    model.set_params(log_z="auto")
+    assert model.log_partition_ == exact and model.score_kind_ != "estimate"
