@@ -418,7 +418,7 @@ class DBM(
             return check_unit_type(self.visible_type)
         return self._visible_units
 
-    def _make_visible_units(self, X):
+    def _fit_visible_units(self, X):
         """The visible unit type of a new fit (categories learned from ``X``)."""
         if self.visible_type != "categorical":
             return check_unit_type(self.visible_type)
@@ -511,7 +511,7 @@ class DBM(
         dtype = resolve_dtype(self.dtype, X)
         for name in ("categories_", "feature_offsets_", *self._VISIBLE_ATTRIBUTES.values()):
             self.__dict__.pop(name, None)  # left by a fit of another visible type
-        self._visible_units = self._make_visible_units(X)
+        self._visible_units = self._fit_visible_units(X)
         V = self._visible_values(X, dtype, handle_unknown="error")
         self._initialize_state(V, self._layer_sizes(), rng, pretrain=False if partial else None)
 

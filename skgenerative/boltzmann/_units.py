@@ -331,7 +331,8 @@ class UnitType:
         raise NotImplementedError
 
     def sample_masked(self, mean, mask, rng, **params):
-        """Draws of the entries where ``mask`` holds (a whole row is drawn)."""
+        """Draws of the entries where ``mask`` holds (by default the whole
+        layer is drawn and those entries kept)."""
         return self.sample(mean, rng, **params)[mask]
 
     def value_mask(self, mask):
@@ -434,10 +435,12 @@ class BernoulliUnits(UnitType):
         return _kernels.visible_layer(_kernels.BERNOULLI, dtype)
 
     def chain_start(self, n_samples, base_rate, rng, dtype, **params):
-        # the sigmoid in float64 whatever the dtype
+        # the sigmoid in float64 whatever the dtype (as the DBM always drew them)
         return self.fresh(n_samples, np.asarray(base_rate, np.float64), rng).astype(dtype)
 
     def ais_start(self, base_rate, n_samples, rng, dtype, **params):
+        # 1 / (1 + exp(-b)) rather than expit (ulps apart): the DBM's AIS
+        # estimates stay bit for bit what they were
         p = 1.0 / (1.0 + np.exp(-np.asarray(base_rate, dtype=np.float64)))
         return (rng.random((n_samples, p.shape[0])) < p).astype(dtype)
 
