@@ -8,7 +8,7 @@ visibles), ``_kernels/_gaussian_epoch.py`` (Gaussian visibles) and
 """
 
 import numpy as np
-from scipy.special import expit, logit
+from scipy.special import expit
 
 from ..utils._threads import blas_threads
 from . import _kernels
@@ -45,6 +45,32 @@ def pretraining_scales(n_layers):
     return rules
 
 
+def _epochs(X, n_hidden, batch_size, n_epochs, rng, run_epoch):
+    """``n_epochs`` passes over the rows of ``X`` in even batches of at most
+    ``batch_size``, a fresh permutation each: ``run_epoch(X, rows, bounds,
+    epoch)`` runs one epoch kernel (on the BLAS threads its products want)."""
+    n, nv = X.shape
+    n_batches = int(np.ceil(n / batch_size))
+    bounds = (np.arange(n_batches + 1, dtype=np.int64) * n) // n_batches
+    X = np.ascontiguousarray(X)
+    with blas_threads(2 * batch_size * n_hidden * nv):
+        for epoch in range(n_epochs):
+            run_epoch(X, rng.permutation(n), bounds, epoch)
+
+
+def _initial_rbm(X, n_hidden, units, n_chains, rng):
+    """``(W, b, c)``, zero velocities and zero chains of an RBM about to be
+    trained on ``X`` by PCD: small random weights, the visible biases of the
+    independent model of the data (the unit type's ``initial_parameters``),
+    zero hidden biases."""
+    dtype = X.dtype
+    W = np.ascontiguousarray(rng.normal(0.0, 0.01, (n_hidden, X.shape[1])), dtype=dtype)
+    b = units.initial_parameters(X)["bias"].astype(dtype)
+    params = (W, b, np.zeros(n_hidden, dtype=dtype))
+    velocity = tuple(np.zeros_like(a) for a in params)
+    return params, velocity, np.zeros((n_chains, n_hidden), dtype=dtype)
+
+
 def fit_scaled_rbm(X, n_hidden, up, down, *, learning_rate, batch_size, n_epochs, rng):
     """Fit the RBM of DBM pretraining, with ``up`` tied copies of the visible
     layer and ``down`` tied copies of the hidden layer, by PCD-1.
@@ -60,25 +86,16 @@ def fit_scaled_rbm(X, n_hidden, up, down, *, learning_rate, batch_size, n_epochs
     -------
     W, b, c : ndarrays of shapes (n_hidden, n_features), (n_features,), (n_hidden,)
     """
-    dtype = X.dtype
-    n, nv = X.shape
-    W = np.ascontiguousarray(rng.normal(0.0, 0.01, (n_hidden, nv)), dtype=dtype)
-    b = logit(np.clip(X.mean(axis=0), 1e-3, 1 - 1e-3)).astype(dtype)
-    c = np.zeros(n_hidden, dtype=dtype)
-    params = (W, b, c)
-    velocity = tuple(np.zeros_like(a) for a in params)
-    offsets = (np.zeros(nv, dtype=dtype), np.zeros(n_hidden, dtype=dtype))
-    chains = np.zeros((batch_size, n_hidden), dtype=dtype)
+    params, velocity, chains = _initial_rbm(X, n_hidden, _BINARY, batch_size, rng)
+    offsets = (np.zeros(X.shape[1], dtype=X.dtype), np.zeros(n_hidden, dtype=X.dtype))
     hyper = epoch_hyper(learning_rate, up=up, down=down)
-    n_batches = int(np.ceil(n / batch_size))
-    bounds = (np.arange(n_batches + 1, dtype=np.int64) * n) // n_batches
-    X = np.ascontiguousarray(X)
-    with blas_threads(2 * batch_size * n_hidden * nv):
-        for _ in range(n_epochs):
-            rows = rng.permutation(n)
-            _kernels._sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets,
-                                           chains, hyper, rng)
-    return W, b, c
+
+    def run_epoch(X, rows, bounds, epoch):
+        _kernels._sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets, chains,
+                                       hyper, rng)
+
+    _epochs(X, n_hidden, batch_size, n_epochs, rng, run_epoch)
+    return params
 
 
 def fit_scaled_gaussian_rbm(X, n_hidden, up, precision, scaling, *, learning_rate,
@@ -103,7 +120,7 @@ def fit_scaled_gaussian_rbm(X, n_hidden, up, precision, scaling, *, learning_rat
         parameters for visible precision ``precision``).
     """
     dtype = X.dtype
-    n, nv = X.shape
+    nv = X.shape[1]
     mean, std = scaling
     beta = np.asarray(precision, dtype=np.float64)
     W_z = rng.normal(0.0, 0.01, (n_hidden, nv))
@@ -113,20 +130,18 @@ def fit_scaled_gaussian_rbm(X, n_hidden, up, precision, scaling, *, learning_rat
     chains = np.zeros((batch_size, n_hidden), dtype=dtype)
     hyper = epoch_hyper(learning_rate)
     kernel_scaling = _as_tuple((mean, 1.0 / std, s_z), dtype)
-    n_batches = int(np.ceil(n / batch_size))
-    bounds = (np.arange(n_batches + 1, dtype=np.int64) * n) // n_batches
-    X = np.ascontiguousarray(X)
-    with blas_threads(2 * batch_size * n_hidden * nv):
-        for epoch in range(n_epochs):
-            rows = rng.permutation(n)
-            _kernels._sgd_epoch_gaussian(X, rows, bounds, params, velocity, kernel_scaling,
-                                         chains, hyper, rng)
-            if not all(np.all(np.abs(p) < _DIVERGED) for p in params):  # NaN fails too
-                raise FloatingPointError(
-                    f"Pretraining of the Gaussian bottom RBM diverged in epoch {epoch + 1} "
-                    f"(parameters blew up); lower pretrain_learning_rate (now "
-                    f"{learning_rate})."
-                )
+
+    def run_epoch(X, rows, bounds, epoch):
+        _kernels._sgd_epoch_gaussian(X, rows, bounds, params, velocity, kernel_scaling,
+                                     chains, hyper, rng)
+        if not all(np.all(np.abs(p) < _DIVERGED) for p in params):  # NaN fails too
+            raise FloatingPointError(
+                f"Pretraining of the Gaussian bottom RBM diverged in epoch {epoch + 1} "
+                f"(parameters blew up); lower pretrain_learning_rate (now "
+                f"{learning_rate})."
+            )
+
+    _epochs(X, n_hidden, batch_size, n_epochs, rng, run_epoch)
     W, b, c, _ = _from_standardized(*(p.astype(np.float64) for p in params), mean, std)
     return W, b, c
 
@@ -149,25 +164,16 @@ def fit_scaled_categorical_rbm(X, n_hidden, up, units, *, learning_rate, batch_s
     -------
     W, b, c : ndarrays of shapes (n_hidden, n_values), (n_values,), (n_hidden,)
     """
-    dtype = X.dtype
-    n, nv = X.shape
-    W = np.ascontiguousarray(rng.normal(0.0, 0.01, (n_hidden, nv)), dtype=dtype)
-    b = units.initial_parameters(X)["bias"].astype(dtype)
-    c = np.zeros(n_hidden, dtype=dtype)
-    params = (W, b, c)
-    velocity = tuple(np.zeros_like(a) for a in params)
-    chains = np.zeros((batch_size, n_hidden), dtype=dtype)
+    params, velocity, chains = _initial_rbm(X, n_hidden, units, batch_size, rng)
     hyper = SGDHyper(learning_rate=float(learning_rate), momentum=0.0, l2=0.0, l1=0.0,
                      n_gibbs_steps=1, persistent=True, copies=int(up))
-    n_batches = int(np.ceil(n / batch_size))
-    bounds = (np.arange(n_batches + 1, dtype=np.int64) * n) // n_batches
-    counts = np.ascontiguousarray(up * X, dtype=dtype)
-    with blas_threads(2 * batch_size * n_hidden * nv):
-        for _ in range(n_epochs):
-            rows = rng.permutation(n)
-            units.train_epoch(counts, rows, bounds, params, velocity, chains, units.offsets,
-                              hyper, rng)
-    return W, b, c
+
+    def run_epoch(counts, rows, bounds, epoch):
+        units.train_epoch(counts, rows, bounds, params, velocity, chains, units.offsets, hyper,
+                          rng)
+
+    _epochs((up * X).astype(X.dtype), n_hidden, batch_size, n_epochs, rng, run_epoch)
+    return params
 
 
 # The bottom RBM of each visible unit type: ``(X, n_hidden, up, down, units,

@@ -19,6 +19,7 @@ from skgenerative.evaluation import ais_log_partition_dbm
 from skgenerative.exceptions import OutOfSupportWarning
 
 from tests.boltzmann import _reference as ref
+from tests.boltzmann._checks import assert_dbm_gradient_matches_finite_differences
 
 GROUPS = (3, 2)  # categories of each visible feature
 
@@ -122,23 +123,7 @@ def test_variational_bound_gradient_matches_finite_differences():
     model_pair, model_mean = ref.dbm_model_statistics(Ws, bs, table)
     grads_W = [Q[l + 1].T @ Q[l] / len(V) - model_pair[l] for l in range(2)]
     grads_b = [Q[l].mean(0) - model_mean[l] for l in range(3)]
-    eps = 1e-5
-    rng = np.random.default_rng(0)
-    for l in range(2):
-        for _ in range(4):
-            i, j = rng.integers(Ws[l].shape[0]), rng.integers(Ws[l].shape[1])
-            Wp, Wm = [W.copy() for W in Ws], [W.copy() for W in Ws]
-            Wp[l][i, j] += eps
-            Wm[l][i, j] -= eps
-            fd = (objective(Wp, bs) - objective(Wm, bs)) / (2 * eps)
-            np.testing.assert_allclose(fd, grads_W[l][i, j], atol=1e-6)
-    for l in range(3):
-        j = rng.integers(len(bs[l]))
-        bp, bm = [b.copy() for b in bs], [b.copy() for b in bs]
-        bp[l][j] += eps
-        bm[l][j] -= eps
-        fd = (objective(Ws, bp) - objective(Ws, bm)) / (2 * eps)
-        np.testing.assert_allclose(fd, grads_b[l][j], atol=1e-6)
+    assert_dbm_gradient_matches_finite_differences(objective, Ws, bs, grads_W, grads_b)
 
 
 # ------------------------------------------------------------------ kernels vs numpy twins

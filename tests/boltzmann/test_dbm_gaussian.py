@@ -21,6 +21,7 @@ from skgenerative.boltzmann._units import (
 from skgenerative.exceptions import OutOfSupportWarning
 
 from tests.boltzmann import _reference as ref
+from tests.boltzmann._checks import assert_dbm_gradient_matches_finite_differences
 
 SIZES = (3, 4, 3)
 GAUSS = GaussianUnits()
@@ -231,23 +232,7 @@ def test_gaussian_variational_bound_gradient_matches_finite_differences():
     model_W1 = (H[1] * p[:, None]).T @ H[0]
     grads_W = [Q[1].T @ (V * beta) / len(V) - model_W0, Q[2].T @ Q[1] / len(V) - model_W1]
     grads_b = [beta * (V.mean(0) - p @ v_mean), Q[1].mean(0) - p @ H[0], Q[2].mean(0) - p @ H[1]]
-    eps = 1e-5
-    rng = np.random.default_rng(0)
-    for l in range(2):
-        for _ in range(4):
-            i, j = rng.integers(Ws[l].shape[0]), rng.integers(Ws[l].shape[1])
-            Wp, Wm = [W.copy() for W in Ws], [W.copy() for W in Ws]
-            Wp[l][i, j] += eps
-            Wm[l][i, j] -= eps
-            fd = (objective(Wp, bs) - objective(Wm, bs)) / (2 * eps)
-            np.testing.assert_allclose(fd, grads_W[l][i, j], atol=1e-6)
-    for l in range(3):
-        j = rng.integers(len(bs[l]))
-        bp, bm = [b.copy() for b in bs], [b.copy() for b in bs]
-        bp[l][j] += eps
-        bm[l][j] -= eps
-        fd = (objective(Ws, bp) - objective(Ws, bm)) / (2 * eps)
-        np.testing.assert_allclose(fd, grads_b[l][j], atol=1e-6)
+    assert_dbm_gradient_matches_finite_differences(objective, Ws, bs, grads_W, grads_b)
 
 
 def _exact_sign_distribution(Ws, bs, beta):

@@ -6,35 +6,18 @@ independent base model (visible logits ``b_base``, uniform hidden units) to
 the DBM. Only the visible step differs: at inverse temperature ``t`` each
 softmax group of the visible layer is drawn from
 ``softmax((1 - t) b_base + t (b_0 + W_0^T h_1))`` (one uniform per (row,
-group), row-major, the sampler of ``_categorical.py``). The odd layers'
-increments and draws and the binary even layers are those of ``_ais.py``.
+group), row-major, the sampler of ``_categorical.py``). The weight
+increments, the odd layers and the binary even layers are those of
+``_ais.py``.
 """
 
 import numpy as np
 from numba import njit
 
 from ...utils._numba_math import FASTMATH as _FASTMATH
-from ._ais import _ais_dbm_odd_layers, _ais_dbm_sample_binary_layer
+from ._ais import _ais_dbm, _ais_dbm_sample_binary_layer
 from ._categorical import _sample_groups_inplace, _softmax_groups_inplace
 from ._dbm import _dbm_layer_input
-
-
-@njit(cache=True, nogil=True, error_model="numpy")
-def _ais_dbm_even_increment(S, bs, b_base, dbeta, log_w):
-    """Add ``dbeta [(b_0 - b_base).v + sum_{even l >= 2} b_l.x_l]`` to
-    ``log_w``: the change of the even layers' linear terms (float64)."""
-    m = S[0].shape[0]
-    for l in range(0, len(S), 2):
-        Sl = S[l]
-        b = bs[l]
-        for i in range(m):
-            acc = 0.0
-            for j in range(Sl.shape[1]):
-                coef = np.float64(b[j])
-                if l == 0:
-                    coef -= np.float64(b_base[j])
-                acc += coef * Sl[i, j]
-            log_w[i] += dbeta * acc
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -62,23 +45,22 @@ def _ais_dbm_categorical(S, Ws, bs, b_base, betas, rng, log_w, offsets):
         log p*_t = (1 - t) b_base.v + t sum_{even l} b_l.x_l
                    + sum_{odd l} sum_i softplus(t a_{l,i}(x_even))
 
-    with ``v`` one-hot; the base model's visible groups are independent
-    softmaxes of ``b_base``. Per temperature: the even layers' linear
-    increment, the odd layers (increment and draws, as ``_ais_dbm``), then
-    the visible groups and the binary even layers at ``t``. ``log_w``
-    (float64) is incremented; with the temperatures descending this is
-    reverse AIS.
+    with ``v`` one-hot: those of ``_ais_dbm``, whose step from ``betas[k -
+    1]`` to ``betas[k]`` (run on those two temperatures: the even layers'
+    linear increment, then the odd layers' increment and draws at
+    ``betas[k]``, where its schedule ends) is reused as it is. Then the
+    visible groups and the binary even layers are drawn at ``betas[k]``.
+    The base model's visible groups are independent softmaxes of
+    ``b_base``. ``log_w`` (float64) is incremented; with the temperatures
+    descending this is reverse AIS.
     """
     L = len(S) - 1
     n_temps = betas.shape[0]
     for k in range(1, n_temps):
-        t = betas[k]
-        dbeta = t - betas[k - 1]
-        if dbeta != 0.0:
-            _ais_dbm_even_increment(S, bs, b_base, dbeta, log_w)
-        _ais_dbm_odd_layers(S, Ws, bs, t, dbeta, rng, log_w)
+        _ais_dbm(S, Ws, bs, b_base, betas[k - 1 : k + 1], rng, log_w)
         if k == n_temps - 1:
             break
+        t = betas[k]
         _ais_softmax_visible(S, Ws, bs[0], b_base, t, offsets, rng)
         for l in range(2, L + 1, 2):
             _ais_dbm_sample_binary_layer(S, Ws, bs, l, t, b_base, rng)
