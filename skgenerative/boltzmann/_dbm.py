@@ -418,14 +418,13 @@ class DBM(
             return check_unit_type(self.visible_type)
         return self._visible_units
 
-    def _fit_visible_units(self, X):
-        """The visible unit type of a new fit (categories learned from ``X``)."""
+    def _new_visible_units(self, X):
+        """The visible unit type of a new fit (categories learned from ``X``
+        or checked against it: a ValueError for bad ``categories``)."""
         if self.visible_type != "categorical":
             return check_unit_type(self.visible_type)
-        units = check_unit_type("categorical", categories=_learn_categories(X, self.categories),
-                                handle_unknown=self.handle_unknown)
-        self.categories_, self.feature_offsets_ = units.categories, units.offsets
-        return units
+        return check_unit_type("categorical", categories=_learn_categories(X, self.categories),
+                               handle_unknown=self.handle_unknown)
 
     def _visible_params(self):
         """The visible layer's own parameters, as keywords of its unit type."""
@@ -481,7 +480,8 @@ class DBM(
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
         """One pass of variational SML over X (initialises without
-        pretraining on the first call).
+        pretraining on the first call, which also fixes the categories of
+        categorical visibles).
 
         Parameters
         ----------
@@ -505,13 +505,16 @@ class DBM(
         self._layer_sizes()  # a bad hidden_layer_sizes fails before any change
         if reset:
             resolve_dtype(self.dtype, X)  # a bad dtype fails before any change
+            self._new_visible_units(X)  # bad categories too
         return X, None
 
     def _initialize(self, X, y, rng, *, partial):
         dtype = resolve_dtype(self.dtype, X)
         for name in ("categories_", "feature_offsets_", *self._VISIBLE_ATTRIBUTES.values()):
             self.__dict__.pop(name, None)  # left by a fit of another visible type
-        self._visible_units = self._fit_visible_units(X)
+        self._visible_units = units = self._new_visible_units(X)
+        if units.name == "categorical":
+            self.categories_, self.feature_offsets_ = units.categories, units.offsets
         V = self._visible_values(X, dtype, handle_unknown="error")
         self._initialize_state(V, self._layer_sizes(), rng, pretrain=False if partial else None)
 

@@ -372,6 +372,11 @@ def test_unknown_categories_and_bad_input():
     assert np.all(np.isfinite(ignoring.transform(unknown)))
     with pytest.raises(ValueError, match="categories"):
         DBM((3,), visible_type="categorical", categories=[[0, 1]], max_iter=0).fit(X)
+    with pytest.raises(ValueError, match="unknown categories"):  # a refit that fails...
+        model.set_params(categories=[[0, 1, 2], [0, 1], [5, 6, 7]]).fit(X)
+    for w, v in zip(before, model.components_):  # ... leaves the fitted model as it was
+        np.testing.assert_array_equal(w, v)
+    assert len(model.categories_[2]) == 4 and np.all(np.isfinite(model.score_samples(X)))
 
 
 def test_classifier_with_categorical_dbm():
