@@ -15,7 +15,15 @@ mean)::
     E = 1/2 sum_j beta_j (v_j - b_0j)^2 - h_1^T W_0 (beta v) - (the rest as above),
 
 so ``p(v | h_1) = N(b_0 + W_0^T h_1, 1 / beta)`` and h_1 sees ``W_0 (beta v)``;
-a one-hidden-layer DBM is then exactly a :class:`GaussianBernoulliRBM`.
+a one-hidden-layer DBM is then exactly a :class:`GaussianBernoulliRBM`. With
+categorical visibles ``v`` is one-hot in softmax groups (one per feature) and
+the energy is the binary one, so ``p(v_f | h_1)`` is a softmax and a
+one-hidden-layer DBM is a :class:`CategoricalRBM`.
+
+The visible layer is a unit type of ``_units.py`` (``_visible_units``), whose
+methods do everything that depends on the type; its own parameters (the
+precisions and standardisation of Gaussian units) are passed to them as
+keywords (``_visible_params``).
 
 The math is in module-level functions of their own modules: mean field, the
 ELBO and centering in ``_mean_field.py``, exact enumeration in
@@ -28,7 +36,6 @@ import numbers
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import expit, logit
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -40,21 +47,20 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import GenerativeMixin, TrainableMixin
 from ..utils.random import draw_seed
-from ..utils.validation import resolve_dtype, warn_if_not_binary
+from ..utils.validation import resolve_dtype
 from ._ais import ais_log_partition_dbm, ais_schedule
-from ._units import _from_standardized, _initial_precision, _warn_if_unscaled
+from ._categorical_rbm import _learn_categories
+from ._dbm_inference import _DBMInference
 from ._enumeration import _enumerated_units, exact_log_partition_dbm
+from ._log_partition import LogPartitionMixin
 from ._mean_field import (
     centered_parameters,
     centered_statistics,
     elbo_unnormalized,
-    mean_field,
     plain_parameters,
 )
-from ._dbm_inference import _DBMInference
-from ._log_partition import LogPartitionMixin
 from ._pretraining import pretrain_layers
-from ._units import GaussianUnits
+from ._units import check_unit_type
 
 __all__ = ["DBM"]
 
@@ -68,8 +74,8 @@ class DBM(
     TrainableMixin,
     BaseEstimator,
 ):
-    """Deep Boltzmann machine with binary hidden units and binary or
-    Gaussian visible units (§20.4).
+    """Deep Boltzmann machine with binary hidden units and binary, Gaussian
+    or categorical visible units (§20.4).
 
     Energy (eq. 20.25 with biases, any number of hidden layers)
     ``E(v, h1..hL) = -sum_l h_{l+1}^T W_l h_l - sum_l b_l.h_l`` with
@@ -80,7 +86,10 @@ class DBM(
     Gaussian-Bernoulli RBM with the same parameters; the visible layer is
     then trained in the standardized space of the training data (as
     ``GaussianBernoulliRBM``), its precision is fixed (``precision``), and
-    ``score_samples`` bounds a log-density of the data as given. Inference is mean field (eqs. 20.33-20.34), training is
+    ``score_samples`` bounds a log-density of the data as given. With
+    ``visible_type="categorical"`` each feature is an integer-coded
+    categorical variable (as :class:`CategoricalRBM` takes them), one-hot in
+    a softmax group of the visible layer. Inference is mean field (eqs. 20.33-20.34), training is
     variational stochastic maximum likelihood (Algorithm 20.1): the positive
     phase from the mean-field posterior of the batch, the negative phase from
     persistent block-Gibbs chains alternating even and odd layers. By default
@@ -100,14 +109,28 @@ class DBM(
     ----------
     hidden_layer_sizes : tuple of int, default=(64, 32)
         Widths of the hidden layers, bottom to top.
-    visible_type : {"bernoulli", "gaussian"}, default="bernoulli"
+    visible_type : {"bernoulli", "gaussian", "categorical"}, default="bernoulli"
         Unit type of the visible layer: binary (values in [0, 1] are read as
-        probabilities), or real with a fixed diagonal precision
-        (``precision``; the energy of :class:`GaussianBernoulliRBM`). The
+        probabilities), real with a fixed diagonal precision
+        (``precision``; the energy of :class:`GaussianBernoulliRBM`), or
+        categorical: integer-coded features (each distinct value of a column
+        is a category, as :class:`CategoricalRBM`), one softmax group per
+        feature; ``sample`` and ``impute`` then return category values. The
         Gaussian layer usually wants smaller learning rates (e.g.
         ``learning_rate=0.005``, ``pretrain_learning_rate=0.01``; too large a
         pretraining rate makes the Gaussian RBM diverge, a
         ``FloatingPointError``).
+    categories : "auto" or list of array-like, default="auto"
+        Categorical visibles only: the categories of each feature, learned
+        from the training data (the sorted unique values, as
+        :class:`~sklearn.preprocessing.OneHotEncoder`) or given, one sorted
+        array per feature.
+    handle_unknown : {"error", "ignore"}, default="error"
+        Categorical visibles only: a value that is not a category at
+        ``transform`` / scoring time raises a ValueError, or (``"ignore"``)
+        leaves its group empty: the feature then sends no input to the
+        hidden units and the row scores ``-inf``. Training data must always
+        be known categories.
     precision : "auto", float or array-like of shape (n_features,), default="auto"
         Gaussian visibles only: precision (inverse variance) of the visible
         units given h_1, in the units of the data, fixed during training.
@@ -190,12 +213,19 @@ class DBM(
         layer is centred at the training mean by the standardization).
     precision_ : ndarray of shape (n_features,)
         Gaussian visibles only: the precisions ``beta`` of the visible units.
+    categories_ : list of ndarray
+        Categorical visibles only: the categories of each feature.
+    feature_offsets_ : ndarray of shape (n_features_in_ + 1,)
+        Categorical visibles only: the one-hot columns (in ``components_[0]``,
+        ``intercepts_[0]``, ...) of feature ``f`` are
+        ``feature_offsets_[f]:feature_offsets_[f + 1]``.
     chains_ : list of ndarray
         States of the persistent chains, one array per layer.
-    base_rate_ : ndarray of shape (n_features,)
+    base_rate_ : ndarray of shape (n_visible_units,)
         Logits of the training marginals (start of sampling chains and AIS);
         for Gaussian visibles the training mean (base model
-        ``N(base_rate_, 1 / precision_)``).
+        ``N(base_rate_, 1 / precision_)``); for categorical visibles the
+        log-frequencies of the categories (independent softmax groups).
     log_partition_ : float
     log_partition_result_ : AISResult or LogPartitionResult
         How ``log_partition_`` was obtained: the AIS result (standard error,
@@ -214,6 +244,7 @@ class DBM(
     --------
     BernoulliRBM : One hidden layer.
     GaussianBernoulliRBM : One hidden layer, Gaussian visibles.
+    CategoricalRBM : One hidden layer, categorical visibles.
     DBMClassifier : DBM features fine-tuned as an MLP.
 
     References
@@ -240,12 +271,18 @@ class DBM(
     >>> gdbm = DBM((4, 3), visible_type="gaussian", max_iter=2, random_state=0).fit(Z)
     >>> gdbm.sample(2, random_state=0).shape
     (2, 3)
+    >>> C = np.random.default_rng(0).integers(0, 3, size=(50, 4))
+    >>> cdbm = DBM((4, 3), visible_type="categorical", max_iter=2, random_state=0).fit(C)
+    >>> cdbm.sample(2, random_state=0).dtype.kind
+    'i'
     """
 
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "visible_type": [StrOptions({"bernoulli", "gaussian"})],
+        "visible_type": [StrOptions({"bernoulli", "gaussian", "categorical"})],
+        "categories": [StrOptions({"auto"}), list],
+        "handle_unknown": [StrOptions({"error", "ignore"})],
         "precision": [
             StrOptions({"auto"}),
             Interval(Real, 0, None, closed="neither"),
@@ -294,6 +331,8 @@ class DBM(
         hidden_layer_sizes=(64, 32),
         *,
         visible_type="bernoulli",
+        categories="auto",
+        handle_unknown="error",
         precision="auto",
         min_variance=1e-3,
         learning_rate=0.005,
@@ -324,6 +363,8 @@ class DBM(
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.visible_type = visible_type
+        self.categories = categories
+        self.handle_unknown = handle_unknown
         self.precision = precision
         self.min_variance = min_variance
         self.learning_rate = learning_rate
@@ -365,30 +406,53 @@ class DBM(
             )
         return tuple(int(s) for s in sizes)
 
+    # --------------------------------------------------------- visible layer
+    #: The fitted attributes holding the visible layer's own parameters,
+    #: by the keyword its unit type's methods take (Gaussian units).
+    _VISIBLE_ATTRIBUTES = {"precision": "precision_", "scaling": "_scaling"}
+
+    def _input_units(self, reset=False):
+        """The visible unit type the input is checked against: the fitted
+        one, or (before a new fit) one of ``visible_type``."""
+        if reset or not hasattr(self, "_visible_units"):
+            return check_unit_type(self.visible_type)
+        return self._visible_units
+
+    def _new_visible_units(self, X):
+        """The visible unit type of a new fit (categories learned from ``X``
+        or checked against it: a ValueError for bad ``categories``)."""
+        if self.visible_type != "categorical":
+            return check_unit_type(self.visible_type)
+        return check_unit_type("categorical", categories=_learn_categories(X, self.categories),
+                               handle_unknown=self.handle_unknown)
+
+    def _visible_params(self):
+        """The visible layer's own parameters, as keywords of its unit type."""
+        return {key: getattr(self, name) for key, name in self._VISIBLE_ATTRIBUTES.items()
+                if hasattr(self, name)}
+
+    def _visible_values(self, X, dtype=None, handle_unknown=None):
+        """The visible layer's values of validated data (one-hot groups of
+        category codes), C-contiguous in the fitted dtype."""
+        dtype = self.components_[0].dtype if dtype is None else dtype
+        V = self._visible_units.encode(X, dtype=dtype, handle_unknown=handle_unknown)
+        return np.ascontiguousarray(V)
+
     def _validate_X(self, X, *, reset):
-        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=reset)
-        return X
+        return validate_data(self, X, dtype=self._input_units(reset).input_dtype, reset=reset)
 
-    @property
-    def _gaussian(self):
-        return self.visible_type == "gaussian"
-
-    def _precision(self):
-        """Visible precisions (Gaussian visibles) or None (binary)."""
-        return self.precision_ if self._gaussian else None
-
-    def _check_support(self, X):
-        """Out-of-support warnings: non-binary data for binary visibles,
-        unstandardised data for a fixed Gaussian precision (the warning of
-        :class:`GaussianBernoulliRBM`)."""
-        if not self._gaussian:
-            warn_if_not_binary(X, stacklevel=4)
-        elif not isinstance(self.precision, str):
-            beta = getattr(self, "precision_", None)
-            if beta is None or beta.shape[0] != X.shape[1]:
-                beta = np.asarray(self.precision, dtype=np.float64)
-            _warn_if_unscaled(type(self).__name__, X, beta, stacklevel=4,
-                              alternatives="precision='auto'")
+    def _check_support(self, X, reset=False):
+        """Out-of-support warnings of the visible unit type: non-binary data
+        (binary), non-integer codes (categorical), data far wider than a
+        fixed Gaussian precision (the warning of :class:`GaussianBernoulliRBM`)."""
+        precision = None
+        if not isinstance(self.precision, str):
+            precision = getattr(self, "precision_", None)
+            if precision is None or precision.shape[0] != X.shape[1]:
+                precision = np.asarray(self.precision, dtype=np.float64)
+        self._input_units(reset).check_support(
+            X, type(self).__name__, stacklevel=4, precision=precision,
+            alternatives="precision='auto'")
 
     @property
     def _flat_parameters(self):
@@ -402,7 +466,8 @@ class DBM(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Binary data (values in [0, 1]).
+            Binary data (values in [0, 1]), real data (Gaussian visibles) or
+            category codes (categorical visibles).
         y : None
             Ignored.
 
@@ -415,7 +480,8 @@ class DBM(
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
         """One pass of variational SML over X (initialises without
-        pretraining on the first call).
+        pretraining on the first call, which also fixes the categories of
+        categorical visibles).
 
         Parameters
         ----------
@@ -435,59 +501,85 @@ class DBM(
 
     def _check_training_data(self, X, y, *, reset):
         X = self._validate_X(X, reset=reset)
-        self._check_support(X)
+        self._check_support(X, reset=reset)
         self._layer_sizes()  # a bad hidden_layer_sizes fails before any change
         if reset:
             resolve_dtype(self.dtype, X)  # a bad dtype fails before any change
+            self._new_visible_units(X)  # bad categories too
         return X, None
 
     def _initialize(self, X, y, rng, *, partial):
-        X = np.ascontiguousarray(X, dtype=resolve_dtype(self.dtype, X))
-        self._initialize_state(X, self._layer_sizes(), rng, pretrain=False if partial else None)
+        dtype = resolve_dtype(self.dtype, X)
+        for name in ("categories_", "feature_offsets_", *self._VISIBLE_ATTRIBUTES.values()):
+            self.__dict__.pop(name, None)  # left by a fit of another visible type
+        self._visible_units = units = self._new_visible_units(X)
+        if units.name == "categorical":
+            self.categories_, self.feature_offsets_ = units.categories, units.offsets
+        V = self._visible_values(X, dtype, handle_unknown="error")
+        self._initialize_state(V, self._layer_sizes(), rng, pretrain=False if partial else None)
 
     def _training_data(self, X, y):
-        return np.ascontiguousarray(X, dtype=self.components_[0].dtype), y
+        return self._visible_values(X, handle_unknown="error"), y
 
     def _blas_work(self, X):
         rows = self.batch_size + self.chains_[0].shape[0]
         return rows * sum(W.size for W in self.components_)
 
-    def _initialize_state(self, X, sizes, rng, pretrain=None):
-        if self._gaussian:
-            return self._initialize_gaussian(X, sizes, rng, pretrain)
-        for name in ("precision_", "_scaling"):  # left by an earlier Gaussian fit
-            if hasattr(self, name):
-                delattr(self, name)
-        dtype = X.dtype
+    def _initialize_state(self, V, sizes, rng, pretrain=None):
+        """Initial parameters, offsets and chains from the visible values ``V``.
+
+        The centred parameters ``_cW``, ``_cb`` and ``offsets_`` live in the
+        space the visible unit type is trained in (``to_training_space``):
+        the data's for binary and categorical units; for Gaussian units that
+        of ``z = (v - mean) / std`` (the training data's mean and standard
+        deviation, floored at ``sqrt(min_variance)``), where the visible
+        precisions are ``beta_z = beta std^2`` (1 with ``precision="auto"``),
+        the visible layer enters the gradient as ``beta_z z`` (see
+        :meth:`_sml_step`) and its offset stays 0. ``components_``,
+        ``intercepts_`` (and ``precision_``) are the plain parameters of the
+        density of the data as given.
+        """
+        units = self._visible_units
+        dtype = V.dtype
         pretrain = self.pretrain if pretrain is None else pretrain
-        nv = X.shape[1]
+        nv = V.shape[1]
         all_sizes = (nv,) + sizes
-        mean = X.mean(axis=0)
-        self.base_rate_ = logit(np.clip(mean, 1e-3, 1 - 1e-3)).astype(dtype)
+        fitted = units.initial_parameters(V, precision=self.precision,
+                                          min_variance=self.min_variance)
+        for key, value in units.own_parameters(fitted, dtype).items():
+            setattr(self, self._VISIBLE_ATTRIBUTES[key], value)
+        params = self._visible_params()
+        self.base_rate_ = fitted["bias"].astype(dtype)
         self.pretrained_rbms_ = []
         if pretrain:
-            Ws, bs = self._pretrain(X, sizes, rng)
-        else:
+            Ws, bs, self.pretrained_rbms_ = pretrain_layers(
+                V, sizes, learning_rate=self.pretrain_learning_rate,
+                batch_size=min(self.batch_size, max(1, V.shape[0])),
+                n_epochs=self.pretrain_max_iter, rng=rng, visible=units,
+                **units.own_parameters(fitted, np.float64),
+            )
+            Ws, bs = units.to_training_space(Ws, bs, **params)
+        else:  # small weights, the base model's visible bias, zero hidden biases
             Ws = [rng.normal(0.0, 0.01, (all_sizes[l + 1], all_sizes[l])) for l in range(len(sizes))]
-            bs = [self.base_rate_.astype(np.float64)] + [np.zeros(n) for n in sizes]
+            bs = [units.base_bias(self.base_rate_, **params)] + [np.zeros(n) for n in sizes]
         Ws = [np.ascontiguousarray(W, dtype=dtype) for W in Ws]
         bs = [np.ascontiguousarray(b, dtype=dtype) for b in bs]
-        if self.centering:
-            mu = [mean.astype(dtype)]
-            if pretrain:
-                Q, _ = mean_field(X[:1000], Ws, bs, n_iter=self.n_mean_field_iter, tol=self.tol)
-                mu += [q.mean(axis=0).astype(dtype) for q in Q[1:]]
-            else:
-                mu += [np.full(n, 0.5, dtype=dtype) for n in sizes]
+        mu = [fitted["mean"].astype(dtype) if self.centering and not units.centred_by_scaling
+              else np.zeros(nv, dtype=dtype)]
+        if self.centering and pretrain:  # the hidden offsets: mean-field means of the data
+            self._cW, self._cb = Ws, bs
+            self.offsets_ = [np.zeros(n, dtype=dtype) for n in all_sizes]
+            self._sync_plain()
+            Q, _ = self._mean_field(V[:1000])
+            mu += [q.mean(axis=0).astype(dtype) for q in Q[1:]]
         else:
-            mu = [np.zeros(n, dtype=dtype) for n in all_sizes]
+            mu += [np.full(n, 0.5 if self.centering else 0.0, dtype=dtype) for n in sizes]
         self.offsets_ = mu
         self._cW, self._cb = centered_parameters(Ws, bs, mu)
         self._sync_plain()
         self._velocity = [np.zeros_like(W) for W in self._cW] + [np.zeros_like(b) for b in self._cb]
         n_chains = self.batch_size if self.n_chains is None else self.n_chains
-        p = expit(self.base_rate_.astype(np.float64))
-        self.chains_ = [(rng.random((n_chains, nv)) < p).astype(dtype)] + [
+        self.chains_ = [units.chain_start(n_chains, self.base_rate_, rng, dtype, **params)] + [
             (rng.random((n_chains, n)) < 0.5).astype(dtype) for n in sizes
         ]
         self._finish_initialize(sizes, rng)
@@ -498,105 +590,15 @@ class DBM(
         self._score_seed = draw_seed(rng)
         self._forget_log_partition()
 
-    def _initialize_gaussian(self, X, sizes, rng, pretrain=None):
-        """Gaussian visibles: the same steps in the standardized space.
-
-        The centred parameters ``_cW``, ``_cb`` and ``offsets_`` live in the
-        space of ``z = (v - mean) / std`` (the training data's mean and
-        standard deviation, floored at ``sqrt(min_variance)``), where the
-        visible precisions are ``beta_z = beta std^2`` (1 with
-        ``precision="auto"``) and the visible layer enters the gradient as
-        ``beta_z z`` (see :meth:`_sml_step`); ``components_``,
-        ``intercepts_`` and ``precision_`` are the plain parameters of the
-        density of the data as given.
-        """
-        dtype = X.dtype
-        pretrain = self.pretrain if pretrain is None else pretrain
-        nv = X.shape[1]
-        all_sizes = (nv,) + sizes
-        mean = X.mean(axis=0, dtype=np.float64)
-        variance = X.var(axis=0, dtype=np.float64)
-        std = np.sqrt(np.maximum(variance, self.min_variance))
-        beta = _initial_precision(self.precision, variance, self.min_variance)
-        self._scaling = (mean, std)
-        self.precision_ = beta.astype(dtype)
-        self.base_rate_ = mean.astype(dtype)
-        self.pretrained_rbms_ = []
-        if pretrain:
-            Ws, bs, self.pretrained_rbms_ = pretrain_layers(
-                X, sizes, learning_rate=self.pretrain_learning_rate,
-                batch_size=min(self.batch_size, max(1, X.shape[0])),
-                n_epochs=self.pretrain_max_iter, rng=rng, precision=beta,
-                scaling=self._scaling,
-            )
-            Wz, bz = self._standardize_plain(Ws, bs)
-        else:  # small weights, zero biases in the standardized space
-            Wz = [rng.normal(0.0, 0.01, (all_sizes[l + 1], all_sizes[l])) for l in range(len(sizes))]
-            bz = [np.zeros(n) for n in all_sizes]
-        Wz = [np.ascontiguousarray(W, dtype=dtype) for W in Wz]
-        bz = [np.ascontiguousarray(b, dtype=dtype) for b in bz]
-        # the visible offset is 0 in the standardized space (the training mean)
-        mu = [np.zeros(nv, dtype=dtype)]
-        if self.centering and pretrain:
-            self._cW, self._cb, self.offsets_ = Wz, bz, [np.zeros(n, dtype=dtype) for n in all_sizes]
-            self._sync_plain()
-            Q, _ = self._mean_field(X[:1000])
-            mu += [q.mean(axis=0).astype(dtype) for q in Q[1:]]
-        else:
-            mu += [np.full(n, 0.5 if self.centering else 0.0, dtype=dtype) for n in sizes]
-        self.offsets_ = mu
-        self._cW, self._cb = centered_parameters(Wz, bz, mu)
-        self._sync_plain()
-        self._velocity = [np.zeros_like(W) for W in self._cW] + [np.zeros_like(b) for b in self._cb]
-        n_chains = self.batch_size if self.n_chains is None else self.n_chains
-        start = np.broadcast_to(self.base_rate_, (n_chains, nv)).copy()
-        self.chains_ = [GaussianUnits.sample(start, rng, self.precision_)] + [
-            (rng.random((n_chains, n)) < 0.5).astype(dtype) for n in sizes
-        ]
-        self._finish_initialize(sizes, rng)
-
     def _standardize_plain(self, Ws, bs):
-        """Plain parameters in the data space -> the standardized space."""
-        from ._units import _to_standardized
-
-        mean, std = self._scaling
-        W0, b0, b1, _ = _to_standardized(
-            np.asarray(Ws[0], dtype=np.float64), np.asarray(bs[0], dtype=np.float64),
-            np.asarray(bs[1], dtype=np.float64), self.precision_.astype(np.float64), mean, std)
-        return [W0] + [np.asarray(W, dtype=np.float64) for W in Ws[1:]], \
-            [b0, b1] + [np.asarray(b, dtype=np.float64) for b in bs[2:]]
-
-    def _plain_standardized(self):
-        """The plain parameters in the training space (standardized for
-        Gaussian visibles), the ones the centred parameters fold into."""
-        if not self._gaussian:
-            return self.components_, self.intercepts_
-        return plain_parameters(self._cW, self._cb, self.offsets_)
+        """Plain parameters -> the visible unit type's training space."""
+        return self._visible_units.to_training_space(Ws, bs, **self._visible_params())
 
     def _sync_plain(self):
-        if not self._gaussian:
-            self.components_, self.intercepts_ = plain_parameters(self._cW, self._cb, self.offsets_)
-            return
+        """``components_``, ``intercepts_`` from the centred parameters."""
         Wz, bz = plain_parameters(self._cW, self._cb, self.offsets_)
-        dtype = Wz[0].dtype
-        mean, std = self._scaling
-        s_z = np.log(self.precision_.astype(np.float64)) + 2 * np.log(std)
-        W0, b0, b1, _ = _from_standardized(Wz[0].astype(np.float64), bz[0].astype(np.float64),
-                                           bz[1].astype(np.float64), s_z, mean, std)
-        self.components_ = [np.ascontiguousarray(W0, dtype=dtype)] + Wz[1:]
-        self.intercepts_ = [b0.astype(dtype), b1.astype(dtype)] + bz[2:]
-
-    def _pretrain(self, X, sizes, rng):
-        """Greedy layer-wise pretraining (§20.4.4, Salakhutdinov & Hinton 2009).
-
-        See :func:`pretrain_layers` for the composition rule.
-        """
-        Ws, bs, self.pretrained_rbms_ = pretrain_layers(
-            X, sizes, learning_rate=self.pretrain_learning_rate,
-            batch_size=min(self.batch_size, max(1, X.shape[0])),
-            n_epochs=self.pretrain_max_iter, rng=rng,
-        )
-        return Ws, bs
+        self.components_, self.intercepts_ = self._visible_units.from_training_space(
+            Wz, bz, **self._visible_params())
 
     def _begin_epoch(self, epoch, n_epochs):
         if self.learning_rate_schedule == "linear" and n_epochs > 0:
@@ -618,7 +620,8 @@ class DBM(
         if not self.verbose:
             return {}
         Q, _ = self._mean_field(X[:500])
-        elbo = elbo_unnormalized(Q, self.components_, self.intercepts_, self._precision())
+        elbo = elbo_unnormalized(Q, self.components_, self.intercepts_, self._visible_units,
+                                 **self._visible_params())
         return {"mean-field ELBO + log Z": float(np.mean(elbo))}
 
     def _update_offsets(self, means):
@@ -626,8 +629,8 @@ class DBM(
         ``offset_rate`` and re-centre the parameters; the plain-energy
         parameters, hence the model's distribution, are left as they are."""
         rate = self.offset_rate
-        plain = self._plain_standardized()
-        if self._gaussian:  # the visible offset stays at 0 (the training mean)
+        plain = plain_parameters(self._cW, self._cb, self.offsets_)  # in the training space
+        if self._visible_units.centred_by_scaling:  # the visible offset stays at 0
             means = [self.offsets_[0]] + list(means[1:])
         for mu, m in zip(self.offsets_, means):
             mu += (rate * (np.asarray(m, dtype=np.float64) - mu)).astype(mu.dtype)
@@ -636,10 +639,12 @@ class DBM(
     def _sml_step(self, V, rng):
         """One update of Algorithm 20.1 in the centred parametrisation.
 
-        Gaussian visibles: the energy in the standardized space is, up to a
-        term without parameters, the binary one with visible state
-        ``beta_z z`` (``-1/2 beta_z (z - b)^2 = beta_z z b - 1/2 beta_z z^2 -
-        const(b)``, the last term cancelling in ``log p``), so the same
+        The visible layer enters the gradient through its unit type's
+        ``training_statistic``: ``v`` itself (binary, one-hot), or for
+        Gaussian visibles ``beta_z z``: the energy in the standardized space
+        is, up to a term without parameters, the binary one with visible
+        state ``beta_z z`` (``-1/2 beta_z (z - b)^2 = beta_z z b - 1/2 beta_z
+        z^2 - const(b)``, the last term cancelling in ``log p``), so the same
         centred gradient applies with ``beta_z z`` in the visible slot.
         """
         Q, _ = self._mean_field(V)
@@ -647,9 +652,9 @@ class DBM(
             self._update_offsets([q.mean(axis=0) for q in Q])
         chains = tuple(self.chains_)
         self._gibbs(chains, np.zeros((0, 0), V.dtype), self.n_gibbs_steps, rng)
-        if self._gaussian:
-            Q = [self._visible_statistic(Q[0])] + list(Q[1:])
-            chains = (self._visible_statistic(chains[0]),) + chains[1:]
+        units, params = self._visible_units, self._visible_params()
+        Q = [units.training_statistic(Q[0], **params)] + list(Q[1:])
+        chains = (units.training_statistic(chains[0], **params),) + chains[1:]
         pos_pair, pos_mean = centered_statistics(Q, self.offsets_)
         neg_pair, neg_mean = centered_statistics(chains, self.offsets_)
         lr, mom = self._current_lr, self.momentum
@@ -669,18 +674,12 @@ class DBM(
             self._cb[l] += vel
         self._sync_plain()
 
-    def _visible_statistic(self, V):
-        """``beta_z z`` of Gaussian visibles: their gradient statistic in the
-        standardized space (see :meth:`_sml_step`)."""
-        mean, std = self._scaling
-        beta_z = self.precision_.astype(np.float64) * std  # beta std^2 / std
-        return ((V - mean) * beta_z).astype(V.dtype)
-
     # ------------------------------------------------------------ likelihood
     _score_kind_when_exact = "lower_bound"
 
     def _enumerated_units(self):
-        return _enumerated_units([b.shape[0] for b in self.intercepts_], self._gaussian)
+        return _enumerated_units([b.shape[0] for b in self.intercepts_],
+                                 self._visible_units.enumerable)
 
     def _ais_log_partition(self, n_runs, n_temperatures, random_state):
         return ais_log_partition_dbm(
@@ -688,14 +687,17 @@ class DBM(
         )
 
     def _exact_log_partition(self):
-        return exact_log_partition_dbm(self.components_, self.intercepts_, self._precision())
+        return exact_log_partition_dbm(self.components_, self.intercepts_, self._visible_units,
+                                       **self._visible_params())
 
     def score_samples(self, X, return_std=False):
         """Variational lower bound on log p(v) of each row, in nats.
 
         ``E_Q[-E(v, h)] + H(Q) - log Z`` with Q the mean-field posterior; a
         lower bound when ``log Z`` is exact, and up to the AIS error of
-        ``log Z`` otherwise (see ``log_partition_result_``).
+        ``log Z`` otherwise (see ``log_partition_result_``). Categorical
+        visibles: a row with an unknown category (``handle_unknown="ignore"``)
+        scores ``-inf``.
 
         Parameters
         ----------
@@ -713,9 +715,13 @@ class DBM(
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         self._check_support(X)
-        Q, _ = self._mean_field(np.asarray(X, dtype=self.components_[0].dtype))
-        bound = elbo_unnormalized(Q, self.components_, self.intercepts_, self._precision())
-        return self._scores_with_std(bound - self.log_partition_, return_std)
+        V = self._visible_values(X)
+        Q, _ = self._mean_field(V)
+        units = self._visible_units
+        bound = elbo_unnormalized(Q, self.components_, self.intercepts_, units,
+                                  **self._visible_params())
+        bound = np.where(units.complete_rows(V), bound - self.log_partition_, -np.inf)
+        return self._scores_with_std(bound, return_std)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

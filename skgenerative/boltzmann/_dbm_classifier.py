@@ -13,7 +13,6 @@ from ..base import FineTunedClassifierMixin
 from ..nn import MLP, Adam, softmax_classifier_epoch
 from ..utils.random import nested_seed
 from ._dbm import DBM
-from ._mean_field import _fold_precision
 
 __all__ = ["DBMClassifier"]
 
@@ -21,12 +20,13 @@ __all__ = ["DBMClassifier"]
 def augmented_input(dbm, X):
     """The input of the fine-tuned MLP: ``[v, q(h2)]`` with ``q(h2)`` the
     mean-field posterior of the second hidden layer (Salakhutdinov & Hinton
-    2009); just ``v`` for a one-layer DBM."""
-    X = np.asarray(X, dtype=dbm.components_[0].dtype)
+    2009); just ``v`` for a one-layer DBM. ``v`` is the visible layer's
+    values: one-hot groups of category codes for categorical visibles."""
+    V = dbm._visible_values(X)
     if len(dbm.components_) < 2:
-        return X
-    Q, _ = dbm._mean_field(X)
-    return np.hstack([X, Q[2]])
+        return V
+    Q, _ = dbm._mean_field(V)
+    return np.hstack([V, Q[2]])
 
 
 def mlp_from_dbm(dbm, n_classes, rng):
@@ -35,7 +35,8 @@ def mlp_from_dbm(dbm, n_classes, rng):
     output layer is new.
 
     Layer 1 sees ``[v, q(h2)]`` through ``[W_0^T; W_1]`` (``W_0 beta`` for
-    Gaussian visibles of precision ``beta``); layer l > 1 sees
+    Gaussian visibles of precision ``beta``: the unit type's folded weights;
+    ``v`` one-hot for categorical visibles); layer l > 1 sees
     layer l - 1 through ``W_{l-1}^T`` (for more than two hidden layers the
     top-down inputs of the upper layers are left out).
     """
@@ -45,7 +46,7 @@ def mlp_from_dbm(dbm, n_classes, rng):
     first_in = Ws[0].shape[1] + (Ws[1].shape[0] if L > 1 else 0)
     sizes = [first_in] + [W.shape[0] for W in Ws] + [n_classes]
     net = MLP(sizes, "sigmoid", "linear", dtype=dtype, random_state=rng)
-    W_in = _fold_precision(Ws, getattr(dbm, "precision_", None) if dbm._gaussian else None)[0]
+    W_in = dbm._visible_units.fold(Ws[0], **dbm._visible_params())
     W0 = W_in.T if L == 1 else np.vstack([W_in.T, Ws[1]])
     net.params["W0"][...] = W0
     net.params["b0"][...] = bs[1]
@@ -70,7 +71,9 @@ class DBMClassifier(FineTunedClassifierMixin, BaseEstimator):
     dbm : DBM or None, default=None
         The (unfitted) DBM to train; None means ``DBM()``. It is cloned.
         A DBM with Gaussian visibles (``visible_type="gaussian"``) works too
-        (standardize the data or keep ``precision="auto"``).
+        (standardize the data or keep ``precision="auto"``), and one with
+        categorical visibles (``visible_type="categorical"``: integer-coded
+        features, one-hot in the MLP's input layer).
     learning_rate : float, default=1e-2
         Adam step size of the fine-tuning. The softmax layer starts from
         scratch on top of sigmoid units initialised by the DBM: at 1e-3 the

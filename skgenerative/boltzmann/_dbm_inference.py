@@ -1,15 +1,14 @@
 """Inference in a fitted DBM: mean field, block Gibbs, features, imputation
-and sampling (eqs. 20.33-20.34; the training is in ``_dbm.py``)."""
+and sampling (eqs. 20.33-20.34; the training is in ``_dbm.py``). What depends
+on the visible unit type is done by the unit type (``_visible_units``)."""
 
 
 import numpy as np
-from scipy.special import expit
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils.random import check_generator
 from . import _kernels
-from ._mean_field import _as_tuple, _beta, _fold_precision, mean_field
-from ._units import GaussianUnits
+from ._mean_field import _as_tuple, kernel_weights, mean_field
 
 
 class _DBMInference:
@@ -20,26 +19,25 @@ class _DBMInference:
         return mean_field(
             V, self.components_, self.intercepts_,
             n_iter=self.n_mean_field_iter, tol=self.tol, observed=observed,
-            precision=self._precision(),
+            visible=self._visible_units, **self._visible_params(),
         )
 
     def _gibbs(self, S, observed, n_steps, rng):
         """Block-Gibbs sweeps in place on the states ``S`` (a tuple)."""
         dtype = S[0].dtype
-        precision = self._precision()
-        Ws = _as_tuple(_fold_precision(self.components_, precision), dtype)
+        units, params = self._visible_units, self._visible_params()
+        Ws = kernel_weights(self.components_, units, params, dtype)
         bs = _as_tuple(self.intercepts_, dtype)
-        _kernels._gibbs_dbm(S, Ws, bs, observed, int(n_steps), rng, _beta(precision, dtype))
+        _kernels._gibbs_dbm(S, Ws, bs, observed, int(n_steps), rng,
+                            units.kernel_layer(dtype, **params))
 
     def _fresh_visibles(self, n, rng):
-        """Visible states of the base model: training marginals (binary) or
-        ``N(base_rate_, 1 / precision_)`` (Gaussian)."""
-        dtype = self.components_[0].dtype
-        if self._gaussian:
-            mean = np.broadcast_to(self.base_rate_, (n, self.base_rate_.shape[0])).copy()
-            return GaussianUnits.sample(mean, rng, self.precision_)
-        p = expit(self.base_rate_.astype(np.float64))
-        return (rng.random((n, p.shape[0])) < p).astype(dtype)
+        """Visible states of the base model: training marginals (binary),
+        ``N(base_rate_, 1 / precision_)`` (Gaussian), category frequencies
+        (categorical)."""
+        return self._visible_units.chain_start(n, self.base_rate_, rng,
+                                               self.components_[0].dtype,
+                                               **self._visible_params())
 
     def _transform_width(self, sizes):
         if self.transform_layer is None:
@@ -72,7 +70,7 @@ class _DBMInference:
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
         self._check_support(X)
-        Q, _ = self._mean_field(np.asarray(X, dtype=self.components_[0].dtype))
+        Q, _ = self._mean_field(self._visible_values(X))
         return Q[1:]
 
     def transform(self, X):
@@ -104,9 +102,10 @@ class _DBMInference:
         method : {"mean_field", "gibbs"}, default="mean_field"
             ``"mean_field"`` returns the mean-field probabilities of the
             missing units (their conditional means ``b_0 + W_0^T q_1`` for
-            Gaussian visibles), observed units clamped; ``"gibbs"`` returns a
-            sample from p(missing | observed) after ``n_steps`` block-Gibbs
-            sweeps with the observed units clamped.
+            Gaussian visibles, the most probable category of their factor
+            for categorical visibles), observed units clamped; ``"gibbs"``
+            returns a sample from p(missing | observed) after ``n_steps``
+            block-Gibbs sweeps with the observed units clamped.
         n_steps : int, default=1000
         random_state : int, Generator or None
             For ``"gibbs"``; None continues the estimator's stream.
@@ -126,27 +125,27 @@ class _DBMInference:
             )
         if not np.all(np.isfinite(X[~mask])):
             raise ValueError("Observed entries of X (mask False) must be finite.")
-        if self._gaussian:
-            base = self.base_rate_.astype(np.float64)
-        else:
-            base = expit(self.base_rate_.astype(np.float64))
-        X[mask] = np.broadcast_to(base, X.shape)[mask]
-        observed = (~mask).astype(X.dtype)
+        units, params = self._visible_units, self._visible_params()
+        # missing values start at the base model's mean (its most probable
+        # category for categorical visibles)
+        base = units.mean(self.base_rate_.astype(np.float64)[None, :])
+        X[mask] = np.broadcast_to(units.decode(base), X.shape)[mask]
+        V = self._visible_values(X)
+        missing = units.value_mask(mask)
+        V[missing] = np.broadcast_to(base, V.shape)[missing]
+        observed = (~missing).astype(V.dtype)
         if method == "mean_field":
-            Q, _ = self._mean_field(X, observed=observed)
-            return Q[0]
+            Q, _ = self._mean_field(V, observed=observed)
+            return units.decode(Q[0])
         if method != "gibbs":
             raise ValueError(f"method must be 'mean_field' or 'gibbs'; got {method!r}.")
         rng = self._rng(random_state)
-        if self._gaussian:
-            X[mask] = GaussianUnits.sample(X, rng, self.precision_)[mask]
-        else:
-            X[mask] = (rng.random(int(mask.sum())) < X[mask]).astype(X.dtype)
-        Q, _ = self._mean_field(X, observed=observed)
-        S = [X] + [(rng.random(q.shape) < q).astype(X.dtype) for q in Q[1:]]
-        S = _as_tuple(S, X.dtype)
+        V[missing] = units.sample_masked(V, missing, rng, **params)
+        Q, _ = self._mean_field(V, observed=observed)
+        S = [V] + [(rng.random(q.shape) < q).astype(V.dtype) for q in Q[1:]]
+        S = _as_tuple(S, V.dtype)
         self._gibbs(S, observed, n_steps, rng)
-        return S[0]
+        return units.decode(S[0])
 
     def _rng(self, random_state):
         if random_state is not None:
@@ -171,6 +170,7 @@ class _DBMInference:
         Returns
         -------
         X : ndarray of shape (n_samples, n_features_in_)
+            Category values for categorical visibles.
         """
         rng = self._sampling_rng(n_samples, random_state, n_steps=n_steps)
         dtype = self.components_[0].dtype
@@ -190,4 +190,4 @@ class _DBMInference:
             raise ValueError(f"init must be 'random' or 'persistent', got {init!r}.")
         S = _as_tuple(S, dtype)
         self._gibbs(S, np.zeros((0, 0), dtype), n_steps, rng)
-        return S[0]
+        return self._visible_units.decode(S[0])

@@ -3,39 +3,39 @@ variational bound (eq. 20.35), and the centred parametrisation (eq. 20.37):
 sufficient statistics and the maps between centred and plain parameters.
 
 Conventions (layer order, weight layout, energy) are those of
-``_dbm.py``. The hot loops are the kernels of ``_kernels/_dbm.py``.
+``_dbm.py``. The visible layer is a unit type of ``_units.py`` (``visible``,
+binary by default) whose own parameters are passed as keywords (``**params``,
+e.g. ``precision`` of Gaussian units). The hot loops are the kernels of
+``_kernels/_dbm.py``.
 """
 
 import numpy as np
 from scipy.special import xlogy
 
 from . import _kernels
+from ._units import BernoulliUnits
+
+#: The default visible layer, and the unit type of every hidden layer.
+_BINARY = BernoulliUnits()
 
 
 def _as_tuple(arrays, dtype):
     return tuple(np.ascontiguousarray(a, dtype=dtype) for a in arrays)
 
 
-def _fold_precision(Ws, precision):
-    """Weights with the visible precision folded into the bottom layer,
-    ``W_0 * beta`` (what the Gaussian kernels take); unchanged if None.
-    Folded weights are all fresh copies: a numba tuple must not mix
-    writable and read-only arrays (e.g. a model loaded from a memmap)."""
-    if precision is None:
-        return list(Ws)
-    W0 = np.asarray(Ws[0])
-    return [W0 * np.asarray(precision, dtype=W0.dtype)] + [np.array(W) for W in Ws[1:]]
-
-
-def _beta(precision, dtype):
-    """The kernels' visible precisions: empty for binary visibles."""
-    if precision is None:
-        return np.zeros(0, dtype=dtype)
-    return np.ascontiguousarray(precision, dtype=dtype)
+def kernel_weights(Ws, visible, params, dtype):
+    """The weights as the DBM kernels take them: the visible unit type's
+    statistic folded into the bottom layer (``W_0 * beta`` for Gaussian
+    units). A folded layer is a fresh array, and then the others are copied
+    too: a numba tuple must not mix writable and read-only arrays (e.g. a
+    model loaded from a memmap)."""
+    W0 = visible.fold(Ws[0], **params)
+    rest = list(Ws[1:]) if W0 is Ws[0] else [np.array(W) for W in Ws[1:]]
+    return _as_tuple([W0] + rest, dtype)
 
 
 def mean_field(V, Ws, bs, *, n_iter=30, tol=1e-6, observed=None, init=None,
-               precision=None):
+               visible=_BINARY, **params):
     """Mean-field posterior Q(h | v) of a DBM (eqs. 20.33-20.34).
 
     Parameters
@@ -52,9 +52,12 @@ def mean_field(V, Ws, bs, *, n_iter=30, tol=1e-6, observed=None, init=None,
     init : list of arrays or None
         Starting values of the hidden layers; None does an upward pass with
         doubled inputs below the top.
-    precision : ndarray of shape (n_visible,) or None
-        Precisions of Gaussian visibles; None for binary visibles. Unobserved
-        Gaussian visibles take their conditional mean ``b_0 + W_0^T q_1``.
+    visible : UnitType, default=BernoulliUnits()
+        The visible unit type. Unobserved visibles take the mean of their
+        optimal factor: ``sigmoid``, the conditional mean ``b_0 + W_0^T q_1``
+        (Gaussian) or the softmax of each group (categorical).
+    **params
+        The visible layer's own parameters (``precision`` of Gaussian units).
 
     Returns
     -------
@@ -64,7 +67,7 @@ def mean_field(V, Ws, bs, *, n_iter=30, tol=1e-6, observed=None, init=None,
     n_iter_run : int
     """
     dtype = Ws[0].dtype
-    Ws, bs = _as_tuple(_fold_precision(Ws, precision), dtype), _as_tuple(bs, dtype)
+    Ws, bs = kernel_weights(Ws, visible, params, dtype), _as_tuple(bs, dtype)
     m = V.shape[0]
     Q = [np.array(V, dtype=dtype, order="C")]
     if init is None:
@@ -78,29 +81,29 @@ def mean_field(V, Ws, bs, *, n_iter=30, tol=1e-6, observed=None, init=None,
     else:
         mask = np.ascontiguousarray(observed, dtype=dtype)
     n_run = _kernels._mean_field_dbm(Q, Ws, bs, mask, int(n_iter), float(tol),
-                                     _beta(precision, dtype))
+                                     visible.kernel_layer(dtype, **params))
     return list(Q), int(n_run)
 
 
-def expected_neg_energy(Q, Ws, bs, precision=None):
+def _linear_neg_energy(S, Ws, bs):
+    """``sum_l s_{l+1}^T W_l s_l + sum_l b_l.s_l`` per row (float64)."""
+    total = np.zeros(S[0].shape[0])
+    for l, W in enumerate(Ws):
+        total += np.einsum("ij,ij->i", S[l] @ W.T, S[l + 1], dtype=np.float64)
+    for l, b in enumerate(bs):
+        total += S[l] @ b.astype(np.float64)
+    return total
+
+
+def expected_neg_energy(Q, Ws, bs, visible=_BINARY, **params):
     """``-E_Q[E(v, h)]`` per row for a factorial Q (Q[0] = v clamped).
 
-    With Gaussian visibles (``precision``) the visible terms are
-    ``-1/2 sum_j beta_j (v_j - b_0j)^2 + q_1^T W_0 (beta v)``.
+    The visible terms are the unit type's ``coupling_terms``: with Gaussian
+    visibles (``precision``) ``-1/2 sum_j beta_j (v_j - b_0j)^2 + q_1^T W_0
+    (beta v)``.
     """
-    total = np.zeros(Q[0].shape[0])
-    if precision is None:
-        for l, W in enumerate(Ws):
-            total += np.einsum("ij,ij->i", Q[l] @ W.T, Q[l + 1], dtype=np.float64)
-        for l, b in enumerate(bs):
-            total += Q[l] @ b.astype(np.float64)
-        return total
-    beta = np.asarray(precision, dtype=np.float64)
-    V = Q[0].astype(np.float64)
-    total -= 0.5 * ((V - bs[0]) ** 2 @ beta)
-    total += expected_neg_energy([V * beta] + list(Q[1:]), Ws,
-                                 [np.zeros_like(bs[0])] + list(bs[1:]))
-    return total
+    S0, b0, own = visible.coupling_terms(Q[0], bs[0], **params)
+    return own + _linear_neg_energy([S0] + list(Q[1:]), Ws, [b0] + list(bs[1:]))
 
 
 def bernoulli_entropy(Q):
@@ -112,10 +115,10 @@ def bernoulli_entropy(Q):
     return total
 
 
-def elbo_unnormalized(Q, Ws, bs, precision=None):
+def elbo_unnormalized(Q, Ws, bs, visible=_BINARY, **params):
     """``L(v, Q) + log Z`` (eq. 20.35 without ``-log Z``), per row; with
     Gaussian visibles (``precision``) a log-density bound up to ``log Z``."""
-    return expected_neg_energy(Q, Ws, bs, precision) + bernoulli_entropy(Q)
+    return expected_neg_energy(Q, Ws, bs, visible, **params) + bernoulli_entropy(Q)
 
 
 def centered_statistics(S, mu):

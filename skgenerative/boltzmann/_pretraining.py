@@ -3,17 +3,19 @@ with tied copies of their layers, composed into the DBM.
 
 Conventions (layer order, weight layout, energy) are those of
 ``_dbm.py``. The epoch kernels are ``_kernels/_pretraining.py`` (binary
-visibles) and ``_kernels/_gaussian_epoch.py`` (Gaussian visibles).
+visibles), ``_kernels/_gaussian_epoch.py`` (Gaussian visibles) and
+``_kernels/_categorical.py`` (categorical visibles).
 """
 
 import numpy as np
-from scipy.special import expit, logit
+from scipy.special import expit
 
 from ..utils._threads import blas_threads
 from . import _kernels
+from ._kernels._categorical import SGDHyper
 from ._kernels._hyper import epoch_hyper
+from ._mean_field import _BINARY, _as_tuple
 from ._units import _from_standardized
-from ._mean_field import _as_tuple
 
 #: In the standardized space of Gaussian visibles a parameter this large only
 #: comes from diverging gradient steps (the Gaussian RBM's known instability).
@@ -43,6 +45,32 @@ def pretraining_scales(n_layers):
     return rules
 
 
+def _epochs(X, n_hidden, batch_size, n_epochs, rng, run_epoch):
+    """``n_epochs`` passes over the rows of ``X`` in even batches of at most
+    ``batch_size``, a fresh permutation each: ``run_epoch(X, rows, bounds,
+    epoch)`` runs one epoch kernel (on the BLAS threads its products want)."""
+    n, nv = X.shape
+    n_batches = int(np.ceil(n / batch_size))
+    bounds = (np.arange(n_batches + 1, dtype=np.int64) * n) // n_batches
+    X = np.ascontiguousarray(X)
+    with blas_threads(2 * batch_size * n_hidden * nv):
+        for epoch in range(n_epochs):
+            run_epoch(X, rng.permutation(n), bounds, epoch)
+
+
+def _initial_rbm(X, n_hidden, units, n_chains, rng):
+    """``(W, b, c)``, zero velocities and zero chains of an RBM about to be
+    trained on ``X`` by PCD: small random weights, the visible biases of the
+    independent model of the data (the unit type's ``initial_parameters``),
+    zero hidden biases."""
+    dtype = X.dtype
+    W = np.ascontiguousarray(rng.normal(0.0, 0.01, (n_hidden, X.shape[1])), dtype=dtype)
+    b = units.initial_parameters(X)["bias"].astype(dtype)
+    params = (W, b, np.zeros(n_hidden, dtype=dtype))
+    velocity = tuple(np.zeros_like(a) for a in params)
+    return params, velocity, np.zeros((n_chains, n_hidden), dtype=dtype)
+
+
 def fit_scaled_rbm(X, n_hidden, up, down, *, learning_rate, batch_size, n_epochs, rng):
     """Fit the RBM of DBM pretraining, with ``up`` tied copies of the visible
     layer and ``down`` tied copies of the hidden layer, by PCD-1.
@@ -58,25 +86,16 @@ def fit_scaled_rbm(X, n_hidden, up, down, *, learning_rate, batch_size, n_epochs
     -------
     W, b, c : ndarrays of shapes (n_hidden, n_features), (n_features,), (n_hidden,)
     """
-    dtype = X.dtype
-    n, nv = X.shape
-    W = np.ascontiguousarray(rng.normal(0.0, 0.01, (n_hidden, nv)), dtype=dtype)
-    b = logit(np.clip(X.mean(axis=0), 1e-3, 1 - 1e-3)).astype(dtype)
-    c = np.zeros(n_hidden, dtype=dtype)
-    params = (W, b, c)
-    velocity = tuple(np.zeros_like(a) for a in params)
-    offsets = (np.zeros(nv, dtype=dtype), np.zeros(n_hidden, dtype=dtype))
-    chains = np.zeros((batch_size, n_hidden), dtype=dtype)
+    params, velocity, chains = _initial_rbm(X, n_hidden, _BINARY, batch_size, rng)
+    offsets = (np.zeros(X.shape[1], dtype=X.dtype), np.zeros(n_hidden, dtype=X.dtype))
     hyper = epoch_hyper(learning_rate, up=up, down=down)
-    n_batches = int(np.ceil(n / batch_size))
-    bounds = (np.arange(n_batches + 1, dtype=np.int64) * n) // n_batches
-    X = np.ascontiguousarray(X)
-    with blas_threads(2 * batch_size * n_hidden * nv):
-        for _ in range(n_epochs):
-            rows = rng.permutation(n)
-            _kernels._sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets,
-                                           chains, hyper, rng)
-    return W, b, c
+
+    def run_epoch(X, rows, bounds, epoch):
+        _kernels._sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets, chains,
+                                       hyper, rng)
+
+    _epochs(X, n_hidden, batch_size, n_epochs, rng, run_epoch)
+    return params
 
 
 def fit_scaled_gaussian_rbm(X, n_hidden, up, precision, scaling, *, learning_rate,
@@ -101,7 +120,7 @@ def fit_scaled_gaussian_rbm(X, n_hidden, up, precision, scaling, *, learning_rat
         parameters for visible precision ``precision``).
     """
     dtype = X.dtype
-    n, nv = X.shape
+    nv = X.shape[1]
     mean, std = scaling
     beta = np.asarray(precision, dtype=np.float64)
     W_z = rng.normal(0.0, 0.01, (n_hidden, nv))
@@ -111,26 +130,78 @@ def fit_scaled_gaussian_rbm(X, n_hidden, up, precision, scaling, *, learning_rat
     chains = np.zeros((batch_size, n_hidden), dtype=dtype)
     hyper = epoch_hyper(learning_rate)
     kernel_scaling = _as_tuple((mean, 1.0 / std, s_z), dtype)
-    n_batches = int(np.ceil(n / batch_size))
-    bounds = (np.arange(n_batches + 1, dtype=np.int64) * n) // n_batches
-    X = np.ascontiguousarray(X)
-    with blas_threads(2 * batch_size * n_hidden * nv):
-        for epoch in range(n_epochs):
-            rows = rng.permutation(n)
-            _kernels._sgd_epoch_gaussian(X, rows, bounds, params, velocity, kernel_scaling,
-                                         chains, hyper, rng)
-            if not all(np.all(np.abs(p) < _DIVERGED) for p in params):  # NaN fails too
-                raise FloatingPointError(
-                    f"Pretraining of the Gaussian bottom RBM diverged in epoch {epoch + 1} "
-                    f"(parameters blew up); lower pretrain_learning_rate (now "
-                    f"{learning_rate})."
-                )
+
+    def run_epoch(X, rows, bounds, epoch):
+        _kernels._sgd_epoch_gaussian(X, rows, bounds, params, velocity, kernel_scaling,
+                                     chains, hyper, rng)
+        if not all(np.all(np.abs(p) < _DIVERGED) for p in params):  # NaN fails too
+            raise FloatingPointError(
+                f"Pretraining of the Gaussian bottom RBM diverged in epoch {epoch + 1} "
+                f"(parameters blew up); lower pretrain_learning_rate (now "
+                f"{learning_rate})."
+            )
+
+    _epochs(X, n_hidden, batch_size, n_epochs, rng, run_epoch)
     W, b, c, _ = _from_standardized(*(p.astype(np.float64) for p in params), mean, std)
     return W, b, c
 
 
+def fit_scaled_categorical_rbm(X, n_hidden, up, units, *, learning_rate, batch_size,
+                               n_epochs, rng):
+    """Fit the bottom RBM of DBM pretraining with softmax visible groups
+    (``units``, a :class:`~._units.CategoricalUnits`; ``X`` one-hot) and
+    ``up`` tied copies of the visible layer, by PCD-1.
+
+    The tied copies are independent draws given ``h``, so the RBM's visible
+    layer is the category counts of the copies: ``up X`` on data (its
+    hidden units receive ``up W v``), the sum of ``up`` softmax draws in the
+    chains, and the update its gradient (the epoch kernel of
+    :class:`CategoricalRBM` with ``copies=up``; the ordinary RBM for
+    ``up = 1``). Initialised as ``fit_scaled_rbm``: small weights, visible
+    biases at the log-frequencies of the categories, zero hidden biases.
+
+    Returns
+    -------
+    W, b, c : ndarrays of shapes (n_hidden, n_values), (n_values,), (n_hidden,)
+    """
+    params, velocity, chains = _initial_rbm(X, n_hidden, units, batch_size, rng)
+    hyper = SGDHyper(learning_rate=float(learning_rate), momentum=0.0, l2=0.0, l1=0.0,
+                     n_gibbs_steps=1, persistent=True, copies=int(up))
+
+    def run_epoch(counts, rows, bounds, epoch):
+        units.train_epoch(counts, rows, bounds, params, velocity, chains, units.offsets, hyper,
+                          rng)
+
+    _epochs((up * X).astype(X.dtype), n_hidden, batch_size, n_epochs, rng, run_epoch)
+    return params
+
+
+# The bottom RBM of each visible unit type: ``(X, n_hidden, up, down, units,
+# params, **training) -> (W, b, c, s)`` with ``s`` the statistic of ``X`` its
+# hidden units see (``beta X`` for Gaussian units).
+def _bottom_bernoulli(X, n_hidden, up, down, units, params, **training):
+    return fit_scaled_rbm(X, n_hidden, up, down, **training) + (X,)
+
+
+def _bottom_gaussian(X, n_hidden, up, down, units, params, **training):
+    precision = params["precision"]
+    W, b, c = fit_scaled_gaussian_rbm(X, n_hidden, up, precision, params["scaling"], **training)
+    return W, b, c, X * np.asarray(precision, dtype=X.dtype)
+
+
+def _bottom_categorical(X, n_hidden, up, down, units, params, **training):
+    return fit_scaled_categorical_rbm(X, n_hidden, up, units, **training) + (X,)
+
+
+_BOTTOM_RBMS = {
+    "bernoulli": _bottom_bernoulli,
+    "gaussian": _bottom_gaussian,
+    "categorical": _bottom_categorical,
+}
+
+
 def pretrain_layers(X, sizes, *, learning_rate, batch_size, n_epochs, rng,
-                    precision=None, scaling=None):
+                    visible=_BINARY, **params):
     """Greedy layer-wise pretraining of a DBM (§20.4.4).
 
     Composition rule (Salakhutdinov & Hinton 2009; the spec's §20.4.4): RBM
@@ -147,11 +218,14 @@ def pretrain_layers(X, sizes, *, learning_rate, batch_size, n_epochs, rng,
     RBMs' biases (the visible bias comes from the bottom RBM, the top bias
     from the top one).
 
-    With Gaussian visibles (``precision``, and the standardization ``scaling
-    = (mean, std)`` of the data) the bottom RBM is a Gaussian-Bernoulli RBM
-    with two tied copies of the visible layer (:func:`fit_scaled_gaussian_rbm`;
-    one copy for a single hidden layer) and passes ``sigmoid(up W (beta v) +
-    c)`` up.
+    The bottom RBM has the visible unit type ``visible`` (binary by
+    default; its parameters ``**params``). With Gaussian visibles
+    (``precision``, and the standardization ``scaling = (mean, std)`` of the
+    data) it is a Gaussian-Bernoulli RBM with two tied copies of the visible
+    layer (:func:`fit_scaled_gaussian_rbm`; one copy for a single hidden
+    layer) and passes ``sigmoid(up W (beta v) + c)`` up; with categorical
+    visibles (``X`` one-hot) an RBM with two tied copies of each softmax
+    group (:func:`fit_scaled_categorical_rbm`).
 
     Returns
     -------
@@ -163,22 +237,21 @@ def pretrain_layers(X, sizes, *, learning_rate, batch_size, n_epochs, rng,
     L = len(sizes)
     Ws, hidden_b, visible_b, rbms = [], [], [], []
     H = np.ascontiguousarray(X)
+    training = dict(learning_rate=learning_rate, batch_size=batch_size, n_epochs=n_epochs,
+                    rng=rng)
     for l, ((up, down, factor), n) in enumerate(zip(pretraining_scales(L), sizes)):
-        gaussian = l == 0 and precision is not None
-        if gaussian:
-            W, b, c = fit_scaled_gaussian_rbm(H, n, up, precision, scaling,
-                                              learning_rate=learning_rate,
-                                              batch_size=batch_size, n_epochs=n_epochs, rng=rng)
+        if l == 0:
+            W, b, c, inputs = _BOTTOM_RBMS[visible.name](H, n, up, down, visible, params,
+                                                         **training)
         else:
-            W, b, c = fit_scaled_rbm(H, n, up, down, learning_rate=learning_rate,
-                                     batch_size=batch_size, n_epochs=n_epochs, rng=rng)
+            W, b, c = fit_scaled_rbm(H, n, up, down, **training)
+            inputs = H
         rbms.append(dict(components=W, intercept_visible=b, intercept_hidden=c,
                          scales=(up, down), weight_factor=factor))
         Ws.append(factor * W.astype(np.float64))
         visible_b.append(b.astype(np.float64))
         hidden_b.append(c.astype(np.float64))
         if l < L - 1:
-            inputs = H * np.asarray(precision, dtype=H.dtype) if gaussian else H
             H = np.ascontiguousarray(expit(up * (inputs @ W.T) + c), dtype=X.dtype)
     bs = [visible_b[0]]
     for l in range(1, L + 1):

@@ -47,9 +47,33 @@ units ``h`` by ``E(u, h) = E_u(u; b) - c.h - h.W s(u)``:
     for categorical units, whose values are one-hot groups).
 
 Layer-specific parameters (the precisions of Gaussian units) are passed as
-keywords; the parameters themselves stay fitted attributes of the model.
+keywords; the parameters themselves stay fitted attributes of the model, and
+a method ignores the keywords it does not use (a model passes all of them).
 The fused training kernels stay in ``_kernels.py`` and
 ``_kernels/_categorical.py``; a unit type's ``train_epoch`` picks its kernel.
+
+The visible layer of a deep Boltzmann machine (``_dbm.py``) adds, with
+``s(u)`` the coupling statistic (``W_0 s(v)`` is the input of ``h_1``):
+
+``kernel_layer(dtype)``
+    the layer as the DBM kernels take it (``_kernels._dbm.VisibleLayer``),
+    and ``fold(W)`` the bottom weights they take (``s`` folded in);
+``coupling_terms(v, bias)``
+    ``(s(v), b_lin, own)`` with ``-E_u(v; b) = b_lin.s(v) + own(v)``: the
+    layer's part of the mean-field bound and of the clamped enumeration;
+``log_sum(activation, bias)``
+    ``log sum_u exp(-E_u(u; b) + s(u).W^T h)`` (the layer summed out) as
+    ``(terms, constant)``; ``enumerable``: whether its states are binary
+    codes the enumeration can list instead;
+``chain_start`` / ``ais_start`` / ``ais_dbm``
+    fresh Gibbs chains and AIS runs from the independent base model, and
+    the AIS kernel of the type; ``sample_masked``, ``value_mask``,
+    ``complete_rows``: imputation and unknown categories;
+``own_parameters(fitted, dtype)``, ``to_training_space`` /
+``from_training_space``, ``training_statistic``, ``base_bias``,
+``centred_by_scaling``
+    the layer's fitted parameters and the space it is trained in (Gaussian
+    units: standardized data, the centring offset fixed at 0).
 """
 
 import warnings
@@ -289,11 +313,86 @@ class UnitType:
     def gibbs(self, V, W, b, c, n_steps, rng, **params):
         raise NotImplementedError
 
+    #: dtype of the data as given (``validate_data``)
+    input_dtype = (np.float64, np.float32)
+
     def encode(self, X, dtype=None, handle_unknown=None):
-        return X
+        return X if dtype is None else np.asarray(X, dtype=dtype)
 
     def decode(self, V):
         return V
+
+    # ---------------------------------------------- as the visible layer of a DBM
+    #: the layer's states are binary codes the exact log Z can enumerate
+    enumerable = False
+    #: trained in a standardized space whose centring offset stays 0
+    centred_by_scaling = False
+
+    def kernel_layer(self, dtype, **params):
+        """The layer as the DBM kernels take it (``_kernels._dbm.VisibleLayer``)."""
+        raise NotImplementedError
+
+    def fold(self, W, **params):
+        """Bottom weights with the coupling statistic folded in (what the
+        DBM kernels take): ``W`` itself when ``s(u) = u``."""
+        return W
+
+    def coupling_terms(self, V, bias, **params):
+        """``(s(V), b_lin, own)`` with ``-E_u(V; bias) = b_lin.s(V) + own``:
+        a linear energy by default (``own = 0``)."""
+        return V, bias, 0.0
+
+    def log_sum(self, activation, bias, **params):
+        """``log sum_u exp(-E_u(u; bias) + s(u).W^T h)`` per row, the layer
+        summed out given its total input ``activation``, as ``(terms,
+        constant)`` (the constant does not depend on the input)."""
+        return -self.free_energy(activation, bias, **params), 0.0
+
+    def chain_start(self, n_samples, base_rate, rng, dtype, **params):
+        """States of fresh DBM chains: draws of the independent base model."""
+        return np.asarray(self.fresh(n_samples, base_rate, rng, **params), dtype=dtype)
+
+    def ais_start(self, base_rate, n_samples, rng, dtype, **params):
+        """Exact draws of the AIS base model (float64 arithmetic, then ``dtype``)."""
+        base_rate = np.asarray(base_rate, dtype=np.float64)
+        return self.fresh(n_samples, base_rate, rng, **params).astype(dtype)
+
+    def ais_dbm(self, S, Ws, bs, base_rate, betas, rng, log_w, **params):
+        """Run the type's DBM AIS kernel (``log_w`` incremented in place)."""
+        raise NotImplementedError
+
+    def sample_masked(self, mean, mask, rng, **params):
+        """Draws of the entries where ``mask`` holds (by default the whole
+        layer is drawn and those entries kept)."""
+        return self.sample(mean, rng, **params)[mask]
+
+    def value_mask(self, mask):
+        """The mask of the layer's values for a mask of the data's features."""
+        return mask
+
+    def complete_rows(self, V):
+        """Rows that are states of the layer (all of them by default)."""
+        return np.ones(V.shape[0], dtype=bool)
+
+    def own_parameters(self, fitted, dtype):
+        """The layer's own parameters from :meth:`initial_parameters` (none)."""
+        return {}
+
+    def to_training_space(self, Ws, bs, **params):
+        """Plain DBM parameters -> the space the layer is trained in."""
+        return Ws, bs
+
+    def from_training_space(self, Ws, bs, **params):
+        """Inverse of :meth:`to_training_space`."""
+        return Ws, bs
+
+    def training_statistic(self, V, **params):
+        """The layer's gradient statistic in the training space."""
+        return V
+
+    def base_bias(self, base_rate, **params):
+        """The base model's bias in the training space (float64)."""
+        return np.asarray(base_rate, dtype=np.float64)
 
     def __repr__(self):
         return f"{type(self).__name__}()"
@@ -344,13 +443,13 @@ class BernoulliUnits(UnitType):
     def enumerated_units(self, W):
         return min(W.shape)  # either layer can be summed out analytically
 
-    def initial_parameters(self, X):
+    def initial_parameters(self, X, **options):
         """Biases of the independent model of the marginals: logit of the
         clipped data mean (Hinton's practical guide)."""
         mean = np.asarray(X.mean(axis=0)).ravel()
         return {"mean": mean, "bias": logit(np.clip(mean, _MARGINAL_CLIP, 1 - _MARGINAL_CLIP))}
 
-    def check_support(self, X, owner, *, stacklevel=4):
+    def check_support(self, X, owner, *, stacklevel=4, **params):
         warn_if_not_binary(X, what=f"{owner}'s binary visible units", stacklevel=stacklevel + 1)
 
     def fresh(self, n_samples, base_rate, rng):
@@ -366,6 +465,28 @@ class BernoulliUnits(UnitType):
         """One epoch of (centred) CD-k/PCD-k, in place (``hyper`` as
         ``_kernels._sgd_epoch_bernoulli`` documents)."""
         _kernels._sgd_epoch_bernoulli(X, rows, bounds, params, velocity, offsets, chains, hyper, rng)
+
+    # DBM visible layer (binary codes: the one type the enumeration can list)
+    enumerable = True
+
+    def kernel_layer(self, dtype, **params):
+        return _kernels.visible_layer(_kernels.BERNOULLI, dtype)
+
+    def chain_start(self, n_samples, base_rate, rng, dtype, **params):
+        # the sigmoid in float64 whatever the dtype (as the DBM always drew them)
+        return self.fresh(n_samples, np.asarray(base_rate, np.float64), rng).astype(dtype)
+
+    def ais_start(self, base_rate, n_samples, rng, dtype, **params):
+        # 1 / (1 + exp(-b)) rather than expit (ulps apart): the DBM's AIS
+        # estimates stay bit for bit what they were
+        p = 1.0 / (1.0 + np.exp(-np.asarray(base_rate, dtype=np.float64)))
+        return (rng.random((n_samples, p.shape[0])) < p).astype(dtype)
+
+    def ais_dbm(self, S, Ws, bs, base_rate, betas, rng, log_w, **params):
+        _kernels._ais_dbm(S, Ws, bs, base_rate, betas, rng, log_w)
+
+    def sample_masked(self, mean, mask, rng, **params):
+        return (rng.random(int(mask.sum())) < mean[mask]).astype(mean.dtype)
 
 
 class GaussianUnits(UnitType):
@@ -383,21 +504,21 @@ class GaussianUnits(UnitType):
         return activation
 
     @staticmethod
-    def sample(mean, rng, precision):
+    def sample(mean, rng, precision, **_):
         rng = check_generator(rng)
         noise = rng.standard_normal(mean.shape).astype(mean.dtype, copy=False)
         return mean + noise / np.sqrt(precision).astype(mean.dtype, copy=False)
 
     @staticmethod
-    def statistics(values, precision):
+    def statistics(values, precision, **_):
         return values * precision
 
     @staticmethod
-    def energy(values, bias, precision):
+    def energy(values, bias, precision, **_):
         return 0.5 * ((values - bias) ** 2 @ precision)
 
     @staticmethod
-    def free_energy(activation, bias, precision):
+    def free_energy(activation, bias, precision, **_):
         """``-log integral exp(-1/2 beta (v - b)^2 + beta v (m - b)) dv`` summed
         over units, with ``m = activation`` the conditional mean."""
         beta = np.asarray(precision, dtype=np.float64)
@@ -428,7 +549,7 @@ class GaussianUnits(UnitType):
         return _gaussian_log_partition(W, b, c, precision)
 
     def initial_parameters(self, X, *, precision="auto", min_variance=1e-3,
-                           learn_precision=False):
+                           learn_precision=False, **_):
         """Mean, standardisation scale and precisions from the data."""
         mean = X.mean(axis=0, dtype=np.float64)
         variance = X.var(axis=0, dtype=np.float64)
@@ -443,11 +564,13 @@ class GaussianUnits(UnitType):
         """Raise ValueError for a bad ``precision`` hyperparameter."""
         _initial_precision(precision, np.ones(n_features), 1.0)
 
-    def check_support(self, X, owner, *, stacklevel=4, precision=None):
+    def check_support(self, X, owner, *, stacklevel=4, precision=None,
+                      alternatives="precision='auto' or learn_precision=True", **_):
         if precision is not None:
-            _warn_if_unscaled(owner, X, precision, stacklevel=stacklevel + 1)
+            _warn_if_unscaled(owner, X, precision, stacklevel=stacklevel + 1,
+                              alternatives=alternatives)
 
-    def fresh(self, n_samples, base_rate, rng, precision):
+    def fresh(self, n_samples, base_rate, rng, precision, **_):
         mean = np.broadcast_to(base_rate, (n_samples, base_rate.shape[0]))
         return self.sample(np.array(mean), rng, precision)
 
@@ -484,6 +607,61 @@ class GaussianUnits(UnitType):
             c.astype(dtype),
             np.asarray(new_beta, dtype=dtype),
         )
+
+    # DBM visible layer: the statistic is beta v; trained on z = (v - mean) / std
+    # (``scaling = (mean, std)``), where the layer is centred by the scaling
+    centred_by_scaling = True
+
+    def kernel_layer(self, dtype, precision, **_):
+        return _kernels.visible_layer(_kernels.GAUSSIAN, dtype, precision=precision)
+
+    def fold(self, W, precision, **_):
+        W = np.asarray(W)
+        return W * np.asarray(precision, dtype=W.dtype)
+
+    def coupling_terms(self, V, bias, precision, **_):
+        V = np.asarray(V, dtype=np.float64)
+        return (self.statistics(V, precision), np.zeros_like(bias),
+                -self.energy(V, bias, precision))
+
+    def log_sum(self, activation, bias, precision, **_):
+        beta = np.asarray(precision, dtype=np.float64)
+        return (0.5 * ((activation**2 - bias**2) @ beta),
+                0.5 * np.sum(np.log(2 * np.pi / beta)))
+
+    def ais_dbm(self, S, Ws, bs, base_rate, betas, rng, log_w, precision, **_):
+        beta = np.ascontiguousarray(precision, dtype=S[0].dtype)
+        _kernels._ais_dbm_gaussian(S, Ws, bs, base_rate, betas, rng, log_w, beta)
+
+    def own_parameters(self, fitted, dtype):
+        return {"precision": fitted["precision"].astype(dtype),
+                "scaling": (fitted["mean"], fitted["std"])}
+
+    def to_training_space(self, Ws, bs, precision, scaling, **_):
+        W0, b0, b1, _ = _to_standardized(
+            np.asarray(Ws[0], dtype=np.float64), np.asarray(bs[0], dtype=np.float64),
+            np.asarray(bs[1], dtype=np.float64), precision.astype(np.float64), *scaling)
+        return ([W0] + [np.asarray(W, dtype=np.float64) for W in Ws[1:]],
+                [b0, b1] + [np.asarray(b, dtype=np.float64) for b in bs[2:]])
+
+    def from_training_space(self, Ws, bs, precision, scaling, **_):
+        mean, std = scaling
+        dtype = Ws[0].dtype
+        s_z = np.log(precision.astype(np.float64)) + 2 * np.log(std)
+        W0, b0, b1, _ = _from_standardized(Ws[0].astype(np.float64), bs[0].astype(np.float64),
+                                           bs[1].astype(np.float64), s_z, mean, std)
+        return ([np.ascontiguousarray(W0, dtype=dtype)] + list(Ws[1:]),
+                [b0.astype(dtype), b1.astype(dtype)] + list(bs[2:]))
+
+    def training_statistic(self, V, precision, scaling, **_):
+        """``beta_z z``: the energy in the standardized space is, up to a term
+        without parameters, the binary one with visible state ``beta_z z``."""
+        mean, std = scaling
+        beta_z = precision.astype(np.float64) * std  # beta std^2 / std
+        return ((V - mean) * beta_z).astype(V.dtype)
+
+    def base_bias(self, base_rate, **params):
+        return np.zeros(np.shape(base_rate)[0])  # N(mean, .) standardized: 0
 
 
 class CategoricalUnits(UnitType):
@@ -537,13 +715,10 @@ class CategoricalUnits(UnitType):
         # v.a - sum_f logsumexp_k a_{f,k}
         return (values @ activations.T).astype(np.float64) + self.free_energy(activations)[None, :]
 
-    def check_support(self, X, owner, *, stacklevel=4):
-        _warn_if_not_codes(owner, X, stacklevel=stacklevel)
-
     def log_partition(self, W, b, c):
         return _categorical_log_partition(W, b, c, self.offsets)
 
-    def initial_parameters(self, V):
+    def initial_parameters(self, V, **options):
         """Biases of the independent categorical model: log of the clipped
         category frequencies (normalised per group)."""
         frequency = np.asarray(V.mean(axis=0), dtype=np.float64).ravel()
@@ -562,6 +737,26 @@ class CategoricalUnits(UnitType):
         _categorical_kernels._sgd_epoch_categorical(
             X, rows, bounds, params, velocity, chains, groups, hyper, rng
         )
+
+    input_dtype = "numeric"  # category values: codes, or any numbers
+
+    def check_support(self, X, owner, *, stacklevel=4, **params):
+        _warn_if_not_codes(owner, X, stacklevel=stacklevel)
+
+    # DBM visible layer (one-hot groups: a linear energy)
+    def kernel_layer(self, dtype, **params):
+        return _kernels.visible_layer(_kernels.CATEGORICAL, dtype, offsets=self.offsets)
+
+    def ais_dbm(self, S, Ws, bs, base_rate, betas, rng, log_w, **params):
+        _kernels._ais_dbm_categorical(S, Ws, bs, base_rate, betas, rng, log_w, self.offsets)
+
+    def value_mask(self, mask):
+        return np.repeat(mask, np.diff(self.offsets), axis=1)
+
+    def complete_rows(self, V):
+        """False where an unknown category (``handle_unknown="ignore"``) left
+        a group empty."""
+        return V.sum(axis=1) == len(self.categories)
 
     def encode(self, X, dtype=np.float64, handle_unknown=None):
         """One-hot code of the category values ``X`` (n_samples, n_features);

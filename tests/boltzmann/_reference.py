@@ -343,13 +343,16 @@ def gibbs_categorical(V, W, b, c, offsets, n_steps, rng):
 
 
 def sgd_epoch_categorical(X, rows, bounds, params, velocity, chains, offsets, hyper, rng):
-    """Twin of ``_categorical_kernels._sgd_epoch_categorical`` (in place)."""
+    """Twin of ``_categorical_kernels._sgd_epoch_categorical`` (in place);
+    with ``hyper.copies = r`` a negative visible row is the sum of ``r``
+    one-hot draws, copy after copy."""
     W, b, c = params
     dW, db, dc = velocity
     k = hyper.n_gibbs_steps
 
     def visibles(h):
-        return categorical_sample(softmax_groups(h @ W + b, offsets), offsets, rng)
+        P = softmax_groups(h @ W + b, offsets)
+        return sum(categorical_sample(P, offsets, rng) for _ in range(hyper.copies))
 
     for batch in range(len(bounds) - 1):
         Vd = X[rows[bounds[batch] : bounds[batch + 1]]]
@@ -558,17 +561,42 @@ def dbm_log_marginal_brute_force(V, Ws, bs):
     return np.log(p[codes])
 
 
-def dbm_model_statistics(Ws, bs):
-    """Exact E_model[x_{l+1} x_l^T] and E_model[x_l]."""
-    states, log_p = dbm_joint_table(Ws, bs)
+def categorical_dbm_joint_table(Ws, bs, sizes):
+    """Every joint state of a tiny DBM with softmax visible groups of
+    ``sizes`` categories: (list of per-layer states, log p)."""
+    V = one_hot(categorical_states(sizes), sizes)
+    H = all_binary_states(sum(len(b) for b in bs[1:]))
+    rows = np.repeat(np.arange(len(V)), len(H))
+    hidden = np.tile(H, (len(V), 1))
+    states, pos = [V[rows]], 0
+    for b in bs[1:]:
+        states.append(hidden[:, pos : pos + len(b)])
+        pos += len(b)
+    neg_e = -dbm_energy(states, Ws, bs)
+    return states, neg_e - logsumexp(neg_e)
+
+
+def categorical_dbm_visible_distribution(Ws, bs, sizes):
+    """(every category code, exact p(v)), codes in ``categorical_states`` order."""
+    states, log_p = categorical_dbm_joint_table(Ws, bs, sizes)
+    n_h = len(log_p) // np.prod(sizes)
+    p = np.exp(log_p).reshape(-1, n_h).sum(axis=1)
+    return categorical_states(sizes), p
+
+
+def dbm_model_statistics(Ws, bs, table=None):
+    """Exact E_model[x_{l+1} x_l^T] and E_model[x_l] (over ``table``, the
+    states and log-probabilities of every joint state; default binary)."""
+    states, log_p = dbm_joint_table(Ws, bs) if table is None else table
     p = np.exp(log_p)
     pair = [(states[l + 1] * p[:, None]).T @ states[l] for l in range(len(Ws))]
     means = [p @ s for s in states]
     return pair, means
 
 
-def mean_field_dbm(Q, Ws, bs, observed, n_iter, tol):
-    """Twin of ``_kernels._mean_field_dbm``; returns (Q, iterations)."""
+def mean_field_dbm(Q, Ws, bs, observed, n_iter, tol, offsets=None):
+    """Twin of ``_kernels._mean_field_dbm``; returns (Q, iterations).
+    ``offsets``: softmax visible groups (categorical visibles)."""
     Q = [np.array(q, dtype=np.float64) for q in Q]
     L = len(Q) - 1
 
@@ -586,7 +614,10 @@ def mean_field_dbm(Q, Ws, bs, observed, n_iter, tol):
             for l in range(parity, L + 1, 2):
                 if l == 0 and observed.shape[0] == 0:
                     continue
-                new = expit(inp(l))
+                if l == 0 and offsets is not None:
+                    new = softmax_groups(inp(0), offsets)
+                else:
+                    new = expit(inp(l))
                 if l == 0:
                     new = np.where(observed != 0, Q[0], new)
                 delta = max(delta, np.max(np.abs(new - Q[l])))
@@ -596,8 +627,10 @@ def mean_field_dbm(Q, Ws, bs, observed, n_iter, tol):
     return Q, n_iter
 
 
-def gibbs_dbm(S, Ws, bs, observed, n_steps, rng):
-    """Twin of ``_kernels._gibbs_dbm``; returns the new states."""
+def gibbs_dbm(S, Ws, bs, observed, n_steps, rng, offsets=None):
+    """Twin of ``_kernels._gibbs_dbm``; returns the new states.
+    ``offsets``: softmax visible groups (categorical visibles), one uniform
+    per (row, group)."""
     S = [np.array(s, dtype=np.float64) for s in S]
     L = len(S) - 1
     for _ in range(n_steps):
@@ -608,18 +641,24 @@ def gibbs_dbm(S, Ws, bs, observed, n_steps, rng):
                     a += S[l - 1] @ Ws[l - 1].T
                 if l < L:
                     a += S[l + 1] @ Ws[l]
-                new = (rng.random(a.shape) < expit(a)).astype(np.float64)
+                if l == 0 and offsets is not None:
+                    new = categorical_sample(softmax_groups(a, offsets), offsets, rng)
+                else:
+                    new = (rng.random(a.shape) < expit(a)).astype(np.float64)
                 if l == 0 and observed.shape[0] > 0:
                     new = np.where(observed != 0, S[0], new)
                 S[l] = new
     return S
 
 
-def ais_dbm_reference(S, Ws, bs, b_base, betas, rng):
+def ais_dbm_reference(S, Ws, bs, b_base, betas, rng, offsets=None):
     """Twin of ``boltzmann._kernels._ais_dbm``: returns log weights.
 
     ``log p*_beta(x_even) = (1-beta) b_base.v + beta sum_even b.x
     + sum_odd softplus(beta a_odd)``, odd layers sampled then even layers.
+    With ``offsets`` (softmax visible groups) the twin of
+    ``_ais_dbm_categorical``: the visible groups are drawn from the softmax
+    of ``beta a_0 + (1 - beta) b_base``, one float64 uniform per (row, group).
     """
     S = [np.array(s, dtype=np.float64) for s in S]
     L = len(S) - 1
@@ -650,7 +689,10 @@ def ais_dbm_reference(S, Ws, bs, b_base, betas, rng):
             a = beta * total_input(l)
             if l == 0:
                 a = a + (1 - beta) * b_base
-            S[l] = (_uniforms32(rng, S[l].shape) < expit(a)).astype(float)
+            if l == 0 and offsets is not None:
+                S[0] = categorical_sample(softmax_groups(a, offsets), offsets, rng)
+            else:
+                S[l] = (_uniforms32(rng, S[l].shape) < expit(a)).astype(float)
     return log_w
 
 

@@ -20,6 +20,7 @@ from skgenerative.utils.random import check_generator
 from skgenerative.boltzmann._kernels._hyper import epoch_hyper
 
 from tests.boltzmann import _reference as ref
+from tests.boltzmann._checks import assert_dbm_gradient_matches_finite_differences
 
 SIZES = (5, 4, 3)
 
@@ -120,7 +121,7 @@ def test_mean_field_kernel_matches_numpy_twin(dtype, with_mask):
     Qk = tuple(q.copy() for q in Q0)
     n_k = _kernels._mean_field_dbm(Qk, tuple(W.astype(dtype) for W in Ws),
                                    tuple(b.astype(dtype) for b in bs), observed, 7, 1e-9,
-                                   np.zeros(0, dtype))
+                                   _kernels.visible_layer(_kernels.BERNOULLI, dtype))
     Qr, n_r = ref.mean_field_dbm(Q0, Ws, bs, observed, 7, 1e-9)
     assert n_k == n_r
     tol = 1e-5 if dtype == np.float32 else 1e-12
@@ -136,7 +137,7 @@ def test_gibbs_kernel_matches_numpy_twin():
     for mask in (np.zeros((0, 0)), observed):
         S = tuple(s.copy() for s in S0)
         _kernels._gibbs_dbm(S, tuple(Ws), tuple(bs), mask, 4, np.random.default_rng(7),
-                            np.zeros(0))
+                            _kernels.visible_layer(_kernels.BERNOULLI, np.float64))
         Sr = ref.gibbs_dbm(S0, Ws, bs, mask, 4, np.random.default_rng(7))
         for a, b in zip(S, Sr):
             np.testing.assert_array_equal(a, b)
@@ -183,25 +184,7 @@ def test_variational_bound_gradient_matches_finite_differences():
     model_pair, model_mean = ref.dbm_model_statistics(Ws, bs)
     grads_W = [Q[l + 1].T @ Q[l] / len(V) - model_pair[l] for l in range(2)]
     grads_b = [Q[l].mean(0) - model_mean[l] for l in range(3)]
-    eps = 1e-5
-    rng = np.random.default_rng(0)
-    for l in range(2):
-        for _ in range(4):
-            i, j = rng.integers(Ws[l].shape[0]), rng.integers(Ws[l].shape[1])
-            Wp = [W.copy() for W in Ws]
-            Wm = [W.copy() for W in Ws]
-            Wp[l][i, j] += eps
-            Wm[l][i, j] -= eps
-            fd = (objective(Wp, bs) - objective(Wm, bs)) / (2 * eps)
-            np.testing.assert_allclose(fd, grads_W[l][i, j], atol=1e-6)
-    for l in range(3):
-        j = rng.integers(len(bs[l]))
-        bp = [b.copy() for b in bs]
-        bm = [b.copy() for b in bs]
-        bp[l][j] += eps
-        bm[l][j] -= eps
-        fd = (objective(Ws, bp) - objective(Ws, bm)) / (2 * eps)
-        np.testing.assert_allclose(fd, grads_b[l][j], atol=1e-6)
+    assert_dbm_gradient_matches_finite_differences(objective, Ws, bs, grads_W, grads_b)
 
 
 def test_gibbs_sampler_matches_exact_visible_distribution():

@@ -13,12 +13,18 @@ from skgenerative import DBM
 from skgenerative.boltzmann import _kernels
 from skgenerative.boltzmann._enumeration import exact_log_partition_dbm, exact_log_unnormalized_dbm
 from skgenerative.boltzmann._mean_field import elbo_unnormalized, mean_field
-from skgenerative.boltzmann._units import _gaussian_free_energy, _gaussian_log_partition
+from skgenerative.boltzmann._units import (
+    GaussianUnits,
+    _gaussian_free_energy,
+    _gaussian_log_partition,
+)
 from skgenerative.exceptions import OutOfSupportWarning
 
 from tests.boltzmann import _reference as ref
+from tests.boltzmann._checks import assert_dbm_gradient_matches_finite_differences
 
 SIZES = (3, 4, 3)
+GAUSS = GaussianUnits()
 
 
 def _random_gaussian_dbm(sizes=SIZES, scale=0.7, seed=0):
@@ -27,6 +33,10 @@ def _random_gaussian_dbm(sizes=SIZES, scale=0.7, seed=0):
     bs = [rng.normal(0, scale, n) for n in sizes]
     beta = rng.uniform(0.5, 2.0, sizes[0])
     return Ws, bs, beta
+
+
+def _log_z(Ws, bs, beta):
+    return exact_log_partition_dbm(Ws, bs, GAUSS, precision=beta)
 
 
 def _folded(Ws, beta, dtype=np.float64):
@@ -56,7 +66,7 @@ def _model_with(Ws, bs, beta, **kwargs):
 @pytest.mark.parametrize("sizes", [(3, 4, 3), (2, 3, 2, 2), (3, 5)])
 def test_gaussian_exact_log_partition_matches_brute_force(sizes):
     Ws, bs, beta = _random_gaussian_dbm(sizes)
-    np.testing.assert_allclose(exact_log_partition_dbm(Ws, bs, beta),
+    np.testing.assert_allclose(exact_log_partition_dbm(Ws, bs, GAUSS, precision=beta),
                                ref.gaussian_dbm_log_partition_brute_force(Ws, bs, beta),
                                rtol=0, atol=1e-8)
 
@@ -64,7 +74,7 @@ def test_gaussian_exact_log_partition_matches_brute_force(sizes):
 def test_gaussian_exact_log_partition_matches_quadrature():
     Ws, bs, beta = _random_gaussian_dbm((2, 3, 2), seed=1)
     grid = np.linspace(-16, 16, 401)
-    np.testing.assert_allclose(exact_log_partition_dbm(Ws, bs, beta),
+    np.testing.assert_allclose(exact_log_partition_dbm(Ws, bs, GAUSS, precision=beta),
                                ref.gaussian_dbm_log_partition_quadrature(Ws, bs, beta, grid),
                                rtol=0, atol=1e-8)
 
@@ -72,10 +82,10 @@ def test_gaussian_exact_log_partition_matches_quadrature():
 def test_one_hidden_layer_gaussian_dbm_is_the_gaussian_rbm():
     Ws, bs, beta = _random_gaussian_dbm((3, 5), seed=2)
     W, b, c = Ws[0], bs[0], bs[1]
-    np.testing.assert_allclose(exact_log_partition_dbm(Ws, bs, beta),
+    np.testing.assert_allclose(exact_log_partition_dbm(Ws, bs, GAUSS, precision=beta),
                                _gaussian_log_partition(W, b, c, beta), rtol=0, atol=1e-10)
     V = np.random.default_rng(0).normal(size=(6, 3))
-    np.testing.assert_allclose(exact_log_unnormalized_dbm(V, Ws, bs, beta),
+    np.testing.assert_allclose(exact_log_unnormalized_dbm(V, Ws, bs, GAUSS, precision=beta),
                                -_gaussian_free_energy(V, W, b, c, beta), atol=1e-10)
 
 
@@ -83,7 +93,7 @@ def test_one_hidden_layer_gaussian_dbm_is_the_gaussian_rbm():
 def test_gaussian_exact_log_marginal_matches_brute_force(sizes):
     Ws, bs, beta = _random_gaussian_dbm(sizes, seed=3)
     V = np.random.default_rng(1).normal(size=(5, sizes[0]))
-    exact = exact_log_unnormalized_dbm(V, Ws, bs, beta) - exact_log_partition_dbm(Ws, bs, beta)
+    exact = exact_log_unnormalized_dbm(V, Ws, bs, GAUSS, precision=beta) - _log_z(Ws, bs, beta)
     np.testing.assert_allclose(exact, ref.gaussian_dbm_log_marginal_brute_force(V, Ws, bs, beta),
                                atol=1e-9)
 
@@ -92,14 +102,14 @@ def test_gaussian_bound_gap_is_kl():
     """ELBO = log p(v) - KL(Q || P(h | v)) with the Gaussian energy, in nats."""
     Ws, bs, beta = _random_gaussian_dbm(seed=4)
     v = np.array([0.3, -1.2, 0.8])
-    Q, _ = mean_field(v[None], Ws, bs, n_iter=500, tol=1e-12, precision=beta)
+    Q, _ = mean_field(v[None], Ws, bs, n_iter=500, tol=1e-12, visible=GAUSS, precision=beta)
     H = ref._hidden_states(bs)
     log_joint = -ref.gaussian_dbm_energy([np.broadcast_to(v, (len(H[0]), 3))] + H, Ws, bs, beta)
     log_post = log_joint - np.logaddexp.reduce(log_joint)
     log_q = sum(np.log(np.where(h == 1, q, 1 - q)).sum(1) for h, q in zip(H, Q[1:]))
     kl = np.sum(np.exp(log_q) * (log_q - log_post))
     log_pv = ref.gaussian_dbm_log_marginal_brute_force(v[None], Ws, bs, beta)[0]
-    bound = elbo_unnormalized(Q, Ws, bs, beta)[0] - exact_log_partition_dbm(Ws, bs, beta)
+    bound = elbo_unnormalized(Q, Ws, bs, GAUSS, precision=beta)[0] - _log_z(Ws, bs, beta)
     np.testing.assert_allclose(bound, log_pv - kl, atol=1e-10)
     assert kl > 0
 
@@ -110,7 +120,7 @@ def test_gaussian_bound_gap_is_kl():
 def test_gaussian_mean_field_fixed_point_satisfies_equations():
     Ws, bs, beta = _random_gaussian_dbm(scale=1.0, seed=5)
     V = np.random.default_rng(2).normal(size=(8, 3))
-    Q, n_run = mean_field(V, Ws, bs, n_iter=1000, tol=1e-12, precision=beta)
+    Q, n_run = mean_field(V, Ws, bs, n_iter=1000, tol=1e-12, visible=GAUSS, precision=beta)
     assert n_run < 1000
     np.testing.assert_allclose(Q[1], expit((V * beta) @ Ws[0].T + Q[2] @ Ws[1] + bs[1]),
                                atol=1e-6)
@@ -125,7 +135,8 @@ def test_gaussian_mean_field_imputation_is_the_conditional_mean():
     out = model.impute(X, mask)
     np.testing.assert_array_equal(out[~mask], X[~mask])
     observed = (~mask).astype(float)
-    Q, _ = mean_field(out, Ws, bs, n_iter=1000, tol=1e-13, observed=observed, precision=beta)
+    Q, _ = mean_field(out, Ws, bs, n_iter=1000, tol=1e-13, observed=observed, visible=GAUSS,
+                      precision=beta)
     np.testing.assert_allclose(Q[0], out, atol=1e-5)
     np.testing.assert_allclose(out[mask], (bs[0] + Q[1] @ Ws[0])[mask], atol=1e-5)
 
@@ -144,7 +155,7 @@ def test_gaussian_mean_field_kernel_matches_numpy_twin(dtype, with_mask):
     Qk = tuple(q.copy() for q in Q0)
     n_k = _kernels._mean_field_dbm(Qk, _folded(Ws, beta, dtype),
                                    tuple(b.astype(dtype) for b in bs), observed, 7,
-                                   1e-9, beta.astype(dtype))
+                                   1e-9, GAUSS.kernel_layer(dtype, precision=beta))
     Qr, n_r = ref.mean_field_dbm_gaussian(Q0, Ws, bs, beta, observed, 7, 1e-9)
     assert n_k == n_r
     tol = 1e-4 if dtype == np.float32 else 1e-11
@@ -159,8 +170,8 @@ def test_gaussian_gibbs_kernel_matches_numpy_twin():
     observed = (rng.random((5, 6)) < 0.5).astype(float)
     for mask in (np.zeros((0, 0)), observed):
         S = tuple(s.copy() for s in S0)
-        _kernels._gibbs_dbm(S, _folded(Ws, beta), tuple(bs), mask, 4,
-                            np.random.default_rng(7), beta)
+        _kernels._gibbs_dbm(S, _folded(Ws, beta), tuple(bs), mask, 4, np.random.default_rng(7),
+                            GAUSS.kernel_layer(np.float64, precision=beta))
         Sr = ref.gibbs_dbm_gaussian(S0, Ws, bs, beta, mask, 4, np.random.default_rng(7))
         for a, b in zip(S, Sr):
             np.testing.assert_allclose(a, b, atol=1e-12)
@@ -211,33 +222,17 @@ def test_gaussian_variational_bound_gradient_matches_finite_differences():
     V = np.random.default_rng(4).normal(size=(6, 3))
 
     def objective(Ws, bs):
-        Q, _ = mean_field(V, Ws, bs, n_iter=2000, tol=1e-13, precision=beta)
-        return np.mean(elbo_unnormalized(Q, Ws, bs, beta)) - exact_log_partition_dbm(Ws, bs, beta)
+        Q, _ = mean_field(V, Ws, bs, n_iter=2000, tol=1e-13, visible=GAUSS, precision=beta)
+        return np.mean(elbo_unnormalized(Q, Ws, bs, GAUSS, precision=beta)) - _log_z(Ws, bs, beta)
 
-    Q, _ = mean_field(V, Ws, bs, n_iter=2000, tol=1e-13, precision=beta)
+    Q, _ = mean_field(V, Ws, bs, n_iter=2000, tol=1e-13, visible=GAUSS, precision=beta)
     H, p = ref.gaussian_dbm_hidden_distribution(Ws, bs, beta)
     v_mean = bs[0] + H[0] @ Ws[0]  # E[v | h1] per hidden state
     model_W0 = (H[0] * p[:, None]).T @ (v_mean * beta)
     model_W1 = (H[1] * p[:, None]).T @ H[0]
     grads_W = [Q[1].T @ (V * beta) / len(V) - model_W0, Q[2].T @ Q[1] / len(V) - model_W1]
     grads_b = [beta * (V.mean(0) - p @ v_mean), Q[1].mean(0) - p @ H[0], Q[2].mean(0) - p @ H[1]]
-    eps = 1e-5
-    rng = np.random.default_rng(0)
-    for l in range(2):
-        for _ in range(4):
-            i, j = rng.integers(Ws[l].shape[0]), rng.integers(Ws[l].shape[1])
-            Wp, Wm = [W.copy() for W in Ws], [W.copy() for W in Ws]
-            Wp[l][i, j] += eps
-            Wm[l][i, j] -= eps
-            fd = (objective(Wp, bs) - objective(Wm, bs)) / (2 * eps)
-            np.testing.assert_allclose(fd, grads_W[l][i, j], atol=1e-6)
-    for l in range(3):
-        j = rng.integers(len(bs[l]))
-        bp, bm = [b.copy() for b in bs], [b.copy() for b in bs]
-        bp[l][j] += eps
-        bm[l][j] -= eps
-        fd = (objective(Ws, bp) - objective(Ws, bm)) / (2 * eps)
-        np.testing.assert_allclose(fd, grads_b[l][j], atol=1e-6)
+    assert_dbm_gradient_matches_finite_differences(objective, Ws, bs, grads_W, grads_b)
 
 
 def _exact_sign_distribution(Ws, bs, beta):
@@ -427,8 +422,8 @@ def test_gaussian_pretraining_composition():
     beta = 1 / X.var(axis=0)
     scaling = (X.mean(axis=0), X.std(axis=0))
     kw = dict(learning_rate=0.01, batch_size=10, n_epochs=2)
-    Ws, bs, rbms = pretrain_layers(X, (5, 3), rng=np.random.default_rng(0), precision=beta,
-                                   scaling=scaling, **kw)
+    Ws, bs, rbms = pretrain_layers(X, (5, 3), rng=np.random.default_rng(0), visible=GAUSS,
+                                   precision=beta, scaling=scaling, **kw)
     rng = np.random.default_rng(0)
     W0, b0, c0 = fit_scaled_gaussian_rbm(X, 5, 2.0, beta, scaling, rng=rng, **kw)
     H = expit(2 * (X * beta) @ W0.T + c0)

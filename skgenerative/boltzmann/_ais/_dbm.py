@@ -8,9 +8,13 @@ of Salakhutdinov & Hinton 2009, with h1 summed out). The path is geometric
 from an independent base model (visible logits ``base_rate``, uniform hidden
 units) to the DBM. The result is the same :class:`AISResult` as for RBMs.
 
-Gaussian visibles (a model with ``precision_``, e.g. ``DBM(visible_type=
-"gaussian")``): the base visibles are ``N(base_rate, 1 / precision_)``, as
-in the AIS of :class:`~skgenerative.GaussianBernoulliRBM`.
+The visible layer is the model's unit type (``_units.py``): its AIS kernel,
+base draws and base ``log Z`` come from it. Gaussian visibles (a model with
+``precision_``, e.g. ``DBM(visible_type="gaussian")``): the base visibles
+are ``N(base_rate, 1 / precision_)``, as in the AIS of
+:class:`~skgenerative.GaussianBernoulliRBM`. Categorical visibles
+(``DBM(visible_type="categorical")``): independent softmax groups with
+logits ``base_rate`` (the log-frequencies of the categories).
 """
 
 import math
@@ -19,7 +23,8 @@ import numpy as np
 
 from ...utils._threads import blas_threads
 from ...utils.random import check_generator, draw_seed
-from .._kernels import _ais_dbm, _ais_dbm_gaussian, _gibbs_dbm
+from .._kernels import _gibbs_dbm
+from .._units import check_unit_type
 from ._result import _make_result
 from ._schedule import _BLOCK_RUNS, _check_betas, _check_n_runs
 
@@ -68,7 +73,8 @@ def ais_log_partition_dbm(model, *, n_runs=100, betas=None, base_rate=None,
         ``E = -sum_l h_{l+1}^T W_l h_l - sum_l b_l.h_l`` with ``h_0 = v``.
         With a ``precision_`` attribute (not None) the visibles are Gaussian
         with those precisions (``E = 1/2 sum_j beta_j (v_j - b_0j)^2 -
-        h_1^T W_0 (beta v) - ...``).
+        h_1^T W_0 (beta v) - ...``); a fitted :class:`~skgenerative.DBM`
+        brings its own visible unit type (e.g. categorical).
     n_runs : int, default=100
         Number of AIS chains.
     betas : None, int or array-like, default=None
@@ -102,11 +108,11 @@ def ais_log_partition_dbm(model, *, n_runs=100, betas=None, base_rate=None,
        AISTATS 2009.
     """
     n_runs = _check_n_runs(n_runs)
-    Ws, bs, base_rate, precision, dtype = _prepare(model, base_rate, dtype)
+    Ws, bs, base_rate, visible, dtype = _prepare(model, base_rate, dtype)
     betas = _check_betas(betas)
     rng = check_generator(random_state)
-    log_w = _run_blocks(Ws, bs, base_rate, precision, betas, None, n_runs, 0, rng, dtype)
-    return _make_result(log_w, _log_z_base(bs, base_rate, precision), betas.shape[0],
+    log_w = _run_blocks(Ws, bs, base_rate, visible, betas, None, n_runs, 0, rng, dtype)
+    return _make_result(log_w, _log_z_base(bs, base_rate, visible), betas.shape[0],
                         "forward")
 
 
@@ -155,7 +161,7 @@ def reverse_ais_log_partition_dbm(model, init=None, *, n_runs=100, betas=None,
        conservative estimates of MRF log-likelihood using reverse annealing",
        AISTATS 2015.
     """
-    Ws, bs, base_rate, precision, dtype = _prepare(model, base_rate, dtype)
+    Ws, bs, base_rate, visible, dtype = _prepare(model, base_rate, dtype)
     betas = _check_betas(betas, descending=True)
     rng = check_generator(random_state)
     if init is None:
@@ -180,78 +186,85 @@ def reverse_ais_log_partition_dbm(model, init=None, *, n_runs=100, betas=None,
         if n_runs < 2:
             raise ValueError("init needs at least 2 runs.")
         n_gibbs = 0
-    log_w = _run_blocks(Ws, bs, base_rate, precision, betas, start, n_runs, n_gibbs, rng,
+    log_w = _run_blocks(Ws, bs, base_rate, visible, betas, start, n_runs, n_gibbs, rng,
                         dtype)
-    return _make_result(log_w, _log_z_base(bs, base_rate, precision), betas.shape[0],
+    return _make_result(log_w, _log_z_base(bs, base_rate, visible), betas.shape[0],
                         "reverse")
 
 
+def _visible_layer(model, n_visible):
+    """``(units, params)``: the model's visible unit type (a fitted DBM's own;
+    else Gaussian with a ``precision_`` attribute, binary without) and its
+    parameters for AIS (the precisions, float64)."""
+    precision = getattr(model, "precision_", None)
+    params = {}
+    if precision is not None:
+        precision = np.broadcast_to(np.asarray(precision, dtype=np.float64), (n_visible,))
+        if np.any(~np.isfinite(precision)) or np.any(precision <= 0):
+            raise ValueError("precision_ must be finite and positive.")
+        params["precision"] = precision
+    units = getattr(model, "_visible_units", None)
+    if units is None:
+        units = check_unit_type("bernoulli" if precision is None else "gaussian")
+    return units, params
+
+
 def _prepare(model, base_rate, dtype):
-    """Weights (the bottom one times the precision for Gaussian visibles),
-    biases, base rate, precision (None for binary visibles), dtype."""
+    """Weights (the bottom one with the visible statistic folded in, e.g.
+    times the precision), biases, base rate, ``(units, params)`` of the
+    visible layer, dtype."""
     Ws, bs, base_rate = _dbm_params(model, base_rate, np.float64)
     if dtype is None:
         dtype = np.float32 if np.asarray(model.components_[0]).dtype == np.float32 else np.float64
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64; got {dtype}.")
-    precision = getattr(model, "precision_", None)
-    if precision is not None:
-        precision = np.broadcast_to(np.asarray(precision, dtype=np.float64), bs[0].shape)
-        if np.any(~np.isfinite(precision)) or np.any(precision <= 0):
-            raise ValueError("precision_ must be finite and positive.")
-        Ws[0] = Ws[0] * precision  # the Gaussian kernels take W_0 beta
+    units, params = _visible_layer(model, bs[0].shape[0])
+    Ws[0] = units.fold(Ws[0], **params)
     Ws = [np.ascontiguousarray(W, dtype=dtype) for W in Ws]
     bs = [b.astype(dtype) for b in bs]
-    return Ws, bs, base_rate.astype(dtype), precision, dtype
+    return Ws, bs, base_rate.astype(dtype), (units, params), dtype
 
 
-def _run_blocks(Ws, bs, base_rate, precision, betas, start, n_runs, n_gibbs, rng, dtype):
+def _run_blocks(Ws, bs, base_rate, visible, betas, start, n_runs, n_gibbs, rng, dtype):
     """log weights of ``n_runs`` AIS chains along ``betas``, in blocks of at
     most 50 chains, each with its own stream (the split depends on nothing
     but n_runs). A block starts from ``start`` (its rows), else from the
     base model followed by ``n_gibbs`` Gibbs sweeps of the DBM. Small GEMMs
     run far faster on one BLAS thread (DESIGN.md §4)."""
+    units, params = visible
     log_w = np.zeros(n_runs)
-    beta = (np.zeros(0, dtype) if precision is None else precision.astype(dtype))
+    layer = units.kernel_layer(dtype, **params)
     Wt, bt = tuple(Ws), tuple(bs)
     with blas_threads():
         for lo in range(0, n_runs, _BLOCK_RUNS):
             hi = min(n_runs, lo + _BLOCK_RUNS)
             block_rng = np.random.default_rng(draw_seed(rng))
             if start is None:
-                S = _base_states(bs, base_rate, hi - lo, block_rng, dtype, precision)
+                S = _base_states(bs, base_rate, hi - lo, block_rng, dtype, visible)
             else:
                 S = [np.ascontiguousarray(x[lo:hi]) for x in start]
             if n_gibbs:
-                _gibbs_dbm(tuple(S), Wt, bt, np.zeros((0, 0), dtype), n_gibbs, block_rng, beta)
+                _gibbs_dbm(tuple(S), Wt, bt, np.zeros((0, 0), dtype), n_gibbs, block_rng, layer)
             wb = np.zeros(hi - lo)
-            if precision is None:
-                _ais_dbm(tuple(S), Wt, bt, base_rate, betas, block_rng, wb)
-            else:
-                _ais_dbm_gaussian(tuple(S), Wt, bt, base_rate, betas, block_rng, wb, beta)
+            units.ais_dbm(tuple(S), Wt, bt, base_rate, betas, block_rng, wb, **params)
             log_w[lo:hi] = wb
     return log_w
 
 
-def _log_z_base(bs, base_rate, precision):
+def _log_z_base(bs, base_rate, visible):
     """log Z of the base model: independent visibles, uniform hidden units."""
+    units, params = visible
     n_hidden = sum(b.shape[0] for b in bs[1:])
-    if precision is None:
-        log_z_visible = float(np.sum(np.logaddexp(0.0, base_rate.astype(np.float64))))
-    else:
-        log_z_visible = float(0.5 * np.sum(np.log(2 * np.pi / precision)))
+    b = base_rate.astype(np.float64)[None, :]
+    log_z_visible = -float(units.free_energy(b, b[0], **params)[0])
     return log_z_visible + n_hidden * math.log(2.0)
 
 
-def _base_states(bs, base_rate, n, rng, dtype, precision=None):
+def _base_states(bs, base_rate, n, rng, dtype, visible):
     """Exact samples of the base model for the even layers; odd layers zero."""
-    if precision is None:
-        p = 1.0 / (1.0 + np.exp(-base_rate.astype(np.float64)))
-        S = [(rng.random((n, p.shape[0])) < p).astype(dtype)]
-    else:
-        noise = rng.standard_normal((n, base_rate.shape[0])) / np.sqrt(precision)
-        S = [(base_rate.astype(np.float64) + noise).astype(dtype)]
+    units, params = visible
+    S = [units.ais_start(base_rate, n, rng, dtype, **params)]
     for l in range(1, len(bs)):
         if l % 2 == 0:
             S.append((rng.random((n, bs[l].shape[0])) < 0.5).astype(dtype))

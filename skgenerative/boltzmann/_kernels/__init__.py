@@ -7,10 +7,12 @@
 * ``_rbm_epoch``: one CD-k / PCD-k epoch of a binary RBM;
 * ``_gaussian_epoch``: one CD-k / PCD-k epoch of a Gaussian-Bernoulli RBM;
 * ``_enumeration``: exact log partition function by enumeration;
-* ``_dbm``: DBM mean field and block Gibbs;
+* ``_dbm``: DBM mean field and block Gibbs (binary, Gaussian or categorical
+  visibles, told apart by a named ``VisibleLayer``);
 * ``_pretraining``: the tied-copies RBM epoch of DBM pretraining;
 * ``_ais``: annealed importance sampling of RBMs (binary, Gaussian and
   softmax visibles) and DBMs;
+* ``_dbm_ais``: AIS of DBMs with categorical visibles;
 * ``_categorical``: softmax (categorical) visible groups: means, sampling,
   Gibbs, the CD/PCD epoch and the log partition enumeration of ``CategoricalRBM``.
 
@@ -33,7 +35,18 @@ from ._ais import (
     _ais_dbm_gaussian,
     _ais_gaussian_bernoulli,
 )
-from ._dbm import _bottom_up_dbm, _dbm_layer_input, _gibbs_dbm, _mean_field_dbm
+from ._dbm import (
+    BERNOULLI,
+    CATEGORICAL,
+    GAUSSIAN,
+    VisibleLayer,
+    _bottom_up_dbm,
+    _dbm_layer_input,
+    _gibbs_dbm,
+    _mean_field_dbm,
+    visible_layer,
+)
+from ._dbm_ais import _ais_dbm_categorical
 from ._enumeration import _log_partition_enum
 from ._gaussian_epoch import _sgd_epoch_gaussian
 from ._gibbs import _gibbs_bernoulli, _gibbs_gaussian
@@ -47,10 +60,15 @@ from ._sparse import (
 )
 
 __all__ = [
+    "BERNOULLI",
+    "CATEGORICAL",
+    "GAUSSIAN",
+    "VisibleLayer",
     "_GATHER_MIN_HIDDEN",
     "_ais_bernoulli",
     "_ais_categorical",
     "_ais_dbm",
+    "_ais_dbm_categorical",
     "_ais_dbm_gaussian",
     "_ais_gaussian_bernoulli",
     "_bottom_up_dbm",
@@ -66,4 +84,5 @@ __all__ = [
     "_sgd_epoch_scaled_rbm",
     "_sparse_product",
     "_sparse_transpose_product_add",
+    "visible_layer",
 ]

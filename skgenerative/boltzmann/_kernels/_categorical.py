@@ -25,9 +25,12 @@ __all__ = ["SGDHyper"]
 _NJIT = dict(cache=True, error_model="numpy")
 
 #: Hyperparameters of one training epoch (numba reads the fields by name).
+#: ``copies``: tied copies of the visible layer (DBM pretraining; 1 is the
+#: ordinary RBM), see :func:`_sgd_epoch_categorical`.
 SGDHyper = namedtuple(
     "SGDHyper",
-    ["learning_rate", "momentum", "l2", "l1", "n_gibbs_steps", "persistent"],
+    ["learning_rate", "momentum", "l2", "l1", "n_gibbs_steps", "persistent", "copies"],
+    defaults=(1,),
 )
 
 
@@ -114,6 +117,24 @@ def _sample_visibles_categorical(H, W, b, offsets, out, rng):
 
 
 @njit(**_NJIT)
+def _sample_visible_counts(H, W, b, offsets, copies, out, rng):
+    """``out`` = the category counts of ``copies`` tied copies of the visible
+    layer, each drawn from ``softmax groups(H @ W + b)`` one copy after the
+    other (one-hot draws for ``copies = 1``)."""
+    if copies == 1:
+        _sample_visibles_categorical(H, W, b, offsets, out, rng)
+        return
+    gemm(False, False, 1.0, H, W, 0.0, out)
+    _softmax_groups_inplace(out, b, offsets)
+    P = out.copy()
+    out[:] = 0.0
+    for _ in range(copies):
+        draw = P.copy()
+        _sample_groups_inplace(draw, offsets, rng)
+        out += draw
+
+
+@njit(**_NJIT)
 def _gibbs_categorical(V, W, b, c, offsets, n_steps, rng):
     """``n_steps`` block-Gibbs sweeps v -> h -> v in place on one-hot ``V``."""
     H = np.empty((V.shape[0], W.shape[0]), V.dtype)
@@ -188,6 +209,12 @@ def _sgd_epoch_categorical(X, rows, bounds, params, velocity, chains, offsets, h
 
     Data and negative particles are stacked into ``S`` so that one product
     gives both phases' hidden means and one product updates ``W``.
+
+    With ``hyper.copies = r > 1`` the visible layer has ``r`` tied copies
+    (the bottom RBM of DBM pretraining): the visible rows are category
+    counts, ``X`` holds the data's (``r`` times its one-hot rows), a
+    negative particle is the sum of ``r`` independent one-hot draws, and the
+    update is the gradient of that RBM (its statistics are the counts).
     """
     W, b, c = params
     nh, nv = W.shape
@@ -213,7 +240,7 @@ def _sgd_epoch_categorical(X, rows, bounds, params, velocity, chains, offsets, h
             gemm(False, True, 1.0, S[:B], W, 0.0, T[:B])
             _sigmoid_sample_rows(T[:B], c, Hc, rng)
         for step in range(k):
-            _sample_visibles_categorical(Hc, W, b, offsets, S[B:m], rng)
+            _sample_visible_counts(Hc, W, b, offsets, hyper.copies, S[B:m], rng)
             # PCD's first step takes the data rows along (one stacked product)
             lo = 0 if persistent and step == 0 else B
             gemm(False, True, 1.0, S[lo:m], W, 0.0, T[lo:m])
