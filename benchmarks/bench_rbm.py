@@ -25,7 +25,7 @@ from sklearn.neural_network import BernoulliRBM as SklearnRBM
 from threadpoolctl import threadpool_limits
 
 from skgenerative import BernoulliRBM
-from skgenerative.boltzmann._units import _binary_log_partition
+from skgenerative.boltzmann._unit_math import _binary_log_partition
 
 MNIST = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "binarized_mnist.npz"
 

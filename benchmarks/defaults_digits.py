@@ -26,7 +26,6 @@ import os
 import time
 import warnings
 
-import numpy as np
 from sklearn.base import is_classifier
 from sklearn.datasets import load_digits
 from sklearn.linear_model import LogisticRegression

@@ -22,7 +22,8 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..utils.validation import resolve_dtype
 from ._kernels._categorical import SGDHyper
 from ._rbm_base import BaseRBM
-from ._units import _warn_if_not_codes, check_unit_type
+from ._units import check_unit_type
+from ._unit_math import _warn_if_not_codes
 
 __all__ = ["CategoricalRBM"]
 

@@ -25,7 +25,8 @@ from sklearn.utils.validation import validate_data
 
 from ._kernels._hyper import epoch_hyper
 from ._rbm_base import BaseRBM
-from ._units import _LOG_PRECISION_MIN, check_unit_type
+from ._units import check_unit_type
+from ._unit_math import _LOG_PRECISION_MIN
 
 __all__ = ["GaussianBernoulliRBM"]
 

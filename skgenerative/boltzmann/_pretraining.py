@@ -15,7 +15,7 @@ from . import _kernels
 from ._kernels._categorical import SGDHyper
 from ._kernels._hyper import epoch_hyper
 from ._mean_field import _BINARY, _as_tuple
-from ._units import _from_standardized
+from ._unit_math import _from_standardized
 
 #: In the standardized space of Gaussian visibles a parameter this large only
 #: comes from diverging gradient steps (the Gaussian RBM's known instability).

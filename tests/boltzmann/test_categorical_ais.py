@@ -11,7 +11,7 @@ from sklearn.datasets import load_digits
 from skgenerative import CategoricalRBM
 from skgenerative.boltzmann._ais._rbm import _rbm_params
 from skgenerative.boltzmann._kernels import _ais_categorical
-from skgenerative.boltzmann._units import _categorical_log_partition
+from skgenerative.boltzmann._unit_math import _categorical_log_partition
 from skgenerative.evaluation import (
     AISResult,
     ais_log_partition,

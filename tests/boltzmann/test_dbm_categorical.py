@@ -14,7 +14,8 @@ from skgenerative.boltzmann._enumeration import exact_log_partition_dbm, exact_l
 from skgenerative.boltzmann._kernels._categorical import SGDHyper, _sgd_epoch_categorical
 from skgenerative.boltzmann._mean_field import centered_parameters, elbo_unnormalized, mean_field
 from skgenerative.boltzmann._pretraining import fit_scaled_categorical_rbm, pretrain_layers
-from skgenerative.boltzmann._units import CategoricalUnits, _categorical_log_partition
+from skgenerative.boltzmann._units import CategoricalUnits
+from skgenerative.boltzmann._unit_math import _categorical_log_partition
 from skgenerative.evaluation import ais_log_partition_dbm
 from skgenerative.exceptions import OutOfSupportWarning
 

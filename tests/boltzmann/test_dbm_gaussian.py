@@ -13,11 +13,8 @@ from skgenerative import DBM
 from skgenerative.boltzmann import _kernels
 from skgenerative.boltzmann._enumeration import exact_log_partition_dbm, exact_log_unnormalized_dbm
 from skgenerative.boltzmann._mean_field import elbo_unnormalized, mean_field
-from skgenerative.boltzmann._units import (
-    GaussianUnits,
-    _gaussian_free_energy,
-    _gaussian_log_partition,
-)
+from skgenerative.boltzmann._units import GaussianUnits
+from skgenerative.boltzmann._unit_math import _gaussian_free_energy, _gaussian_log_partition
 from skgenerative.exceptions import OutOfSupportWarning
 
 from tests.boltzmann import _reference as ref

@@ -10,11 +10,7 @@ from sklearn.datasets import load_digits
 
 from skgenerative import GaussianBernoulliRBM
 from skgenerative.boltzmann import _kernels
-from skgenerative.boltzmann._units import (
-    _from_standardized,
-    _gaussian_log_partition,
-    _to_standardized,
-)
+from skgenerative.boltzmann._unit_math import _from_standardized, _gaussian_log_partition, _to_standardized
 from skgenerative.evaluation import (
     ais_log_partition,
     exact_log_partition,

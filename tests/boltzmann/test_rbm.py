@@ -14,7 +14,7 @@ from sklearn.pipeline import Pipeline
 
 from skgenerative import BernoulliRBM
 from skgenerative.boltzmann import _kernels
-from skgenerative.boltzmann._units import _binary_log_partition
+from skgenerative.boltzmann._unit_math import _binary_log_partition
 from skgenerative.exceptions import OutOfSupportWarning, PartitionFunctionError
 from skgenerative.evaluation import exact_log_partition
 from skgenerative.boltzmann._kernels._hyper import epoch_hyper

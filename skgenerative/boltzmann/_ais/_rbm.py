@@ -25,7 +25,8 @@ from ...utils._threads import blas_threads
 from ...utils.random import check_generator, draw_seed
 from .._kernels import _ais_bernoulli, _ais_categorical, _ais_gaussian_bernoulli
 from .._kernels._categorical import _sample_groups_into, _softmax_groups_inplace
-from .._units import CategoricalUnits, _group_logsumexp
+from .._units import CategoricalUnits
+from .._unit_math import _group_logsumexp
 from ._result import AISResult, _make_result
 from ._schedule import _BLOCK_RUNS, _check_betas, _check_n_runs
 
