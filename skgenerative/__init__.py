@@ -31,6 +31,7 @@ if _cache_dir is not None:
     _numba.config.CACHE_DIR = _cache_dir
 
 from . import (  # noqa: E402
+    applications,
     autoregressive,
     boltzmann,
     datasets,
@@ -38,6 +39,7 @@ from . import (  # noqa: E402
     latent,
     nn,
 )
+from .applications import *  # noqa: E402,F401,F403
 from .autoregressive import *  # noqa: E402,F401,F403
 from .boltzmann import *  # noqa: E402,F401,F403
 from .latent import *  # noqa: E402,F401,F403
@@ -48,11 +50,16 @@ __all__ = sorted(
     boltzmann.__all__
     + autoregressive.__all__
     + latent.__all__
+    + applications.__all__
 )
 
 
-def all_estimators():
-    """The public estimator classes, as ``(name, class)`` pairs sorted by name."""
+def all_estimators(*, include_applications=False):
+    """The public generative models, as ``(name, class)`` pairs sorted by name.
+
+    With ``include_applications=True`` the estimators built on them
+    (:mod:`skgenerative.applications`: outlier detection, imputation) too.
+    """
     from sklearn.base import BaseEstimator
 
     g = globals()
@@ -60,4 +67,5 @@ def all_estimators():
         (name, g[name])
         for name in __all__
         if isinstance(g[name], type) and issubclass(g[name], BaseEstimator)
+        and (include_applications or name not in applications.__all__)
     ]

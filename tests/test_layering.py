@@ -1,6 +1,7 @@
 """The import graph respects the layers of DESIGN.md §3.
 
-exceptions, utils < base, nn < model families < evaluation (datasets apart):
+exceptions, utils < base, nn < model families < evaluation, applications
+(datasets apart):
 a module imports only from its own layer or below. Every import counts,
 including those inside functions (a lazy import is still an edge of the
 graph, and a cycle that only import order keeps working).
@@ -18,12 +19,17 @@ PACKAGE_DIR = Path(skgenerative.__file__).resolve().parent
 FAMILIES = {"boltzmann", "autoregressive", "latent", "adversarial", "denoising", "diffusion"}
 CORE = {"exceptions", "utils"}
 FOUNDATION = CORE | {"base", "nn"}
+#: Estimators built on the models (outlier detection, imputation).
+APPLICATIONS = {"applications"}
 
 #: What each layer must never import.
 FORBIDDEN = {
-    **{name: {"evaluation", "datasets"} | {"base", "nn"} | FAMILIES for name in CORE},
-    **{name: {"evaluation", "datasets"} | FAMILIES for name in ("base", "nn")},
-    **{name: {"evaluation", "datasets"} for name in FAMILIES},
+    **{name: {"evaluation", "datasets"} | {"base", "nn"} | FAMILIES | APPLICATIONS
+       for name in CORE},
+    **{name: {"evaluation", "datasets"} | FAMILIES | APPLICATIONS for name in ("base", "nn")},
+    **{name: {"evaluation", "datasets"} | APPLICATIONS for name in FAMILIES},
+    "evaluation": APPLICATIONS,
+    "applications": {"datasets"},
 }
 
 
