@@ -85,6 +85,18 @@ def test_no_module_imports_a_layer_above_its_own():
     assert _violations() == []
 
 
+def test_nothing_in_the_package_imports_plotting():
+    # skgenerative.plotting (matplotlib, optional) is for users and examples
+    found = [
+        f"{_module_name(path)}:{line}"
+        for path in sorted(PACKAGE_DIR.rglob("*.py")) if path.name != "plotting.py"
+        for target, line in _imported_modules(path.read_text(encoding="utf-8"),
+                                              _module_name(path), path.name == "__init__.py")
+        if target == "skgenerative.plotting" or target.startswith("skgenerative.plotting.")
+    ]
+    assert found == []
+
+
 def test_every_layer_of_the_package_is_checked():
     subpackages = {p.name for p in PACKAGE_DIR.iterdir() if (p / "__init__.py").exists()}
     assert subpackages - {"evaluation", "datasets"} <= set(FORBIDDEN)
