@@ -34,4 +34,6 @@ CHECK_PARAMS = {
     "MPDBM": dict(hidden_layer_sizes=(16,), n_mean_field_iter=2),
     # applications (issue 19): a small model with exact scores
     "DensityOutlierDetector": dict(model=skgenerative.FVSBN(max_iter=5)),
+    "GenerativeImputer": dict(model=skgenerative.OrderAgnosticNADE(
+        n_components=4, n_orderings=2, max_iter=5)),
 }
