@@ -10,7 +10,15 @@ defaults: ``DensityOutlierDetector()``, ``IsolationForest()``,
 ``LocalOutlierFactor(novelty=True)``, ``OneClassSVM()``, ``GaussianMixture()``
 (``random_state=seed`` where there is one).
 
-Imputation: see ``impute`` below.
+Imputation: binarized digits split 75/25 (``random_state=0``); each imputer
+is fitted on the complete training images; test images lose either each
+pixel with probability 0.3 (``--masks 0.3``) or their top or bottom half (at
+random per image, ``half``). Reported: the share of missing pixels imputed
+wrong (imputed value thresholded at 0.5), their mean squared error, and the
+accuracy of ``LogisticRegression(max_iter=2000)`` trained on the complete
+training images and tested on the imputed ones. Imputers at their defaults:
+``GenerativeImputer()``, ``SimpleImputer()``, ``KNNImputer()``,
+``IterativeImputer()``.
 
 Usage::
 
@@ -24,13 +32,16 @@ import warnings
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.ensemble import IsolationForest
+from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.mixture import GaussianMixture
 from sklearn.model_selection import train_test_split
 from sklearn.neighbors import LocalOutlierFactor
 from sklearn.svm import OneClassSVM
 
-from skgenerative import DensityOutlierDetector
+from skgenerative import DensityOutlierDetector, GenerativeImputer
 
 
 def digits(kind):
@@ -78,6 +89,44 @@ def run_outliers(kinds, classes, seed, only=None):
             for name in detectors(seed)))
 
 
+def imputers(seed):
+    return {
+        "GenerativeImputer()": GenerativeImputer(random_state=seed),
+        "SimpleImputer()": SimpleImputer(),
+        "KNNImputer()": KNNImputer(),
+        "IterativeImputer()": IterativeImputer(random_state=seed),
+    }
+
+
+def missing_mask(shape, kind, rng):
+    if kind == "half":
+        mask = np.zeros(shape, dtype=bool)
+        top = rng.random(shape[0]) < 0.5
+        mask[top, : shape[1] // 2] = True
+        mask[~top, shape[1] // 2 :] = True
+        return mask
+    return rng.random(shape) < float(kind)
+
+
+def run_impute(masks, seed, only=None):
+    X, y = digits("binary")
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0)
+    clf = LogisticRegression(max_iter=2000).fit(X_train, y_train)
+    print(f"complete test images: accuracy {clf.score(X_test, y_test):.3f}")
+    print("mask | imputer | pixels wrong | squared error | accuracy")
+    for kind in masks:
+        mask = missing_mask(X_test.shape, kind, np.random.default_rng(seed))
+        X_missing = np.where(mask, np.nan, X_test)
+        for name, imputer in imputers(seed).items():
+            if only and name not in only:
+                continue
+            filled = imputer.fit(X_train).transform(X_missing)
+            wrong = np.mean((filled[mask] >= 0.5) != (X_test[mask] == 1))
+            squared = np.mean((filled[mask] - X_test[mask]) ** 2)
+            accuracy = clf.score(filled, y_test)
+            print(f"{kind} | {name} | {wrong:.4f} | {squared:.4f} | {accuracy:.3f}", flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="task", required=True)
@@ -87,10 +136,16 @@ def main(argv=None):
     out.add_argument("--classes", nargs="+", type=int, default=list(range(10)))
     out.add_argument("--only", nargs="+", help="detectors to run (by their name above)")
     out.add_argument("--seed", type=int, default=0)
+    imp = sub.add_parser("impute")
+    imp.add_argument("--masks", nargs="+", default=["0.3", "half"])
+    imp.add_argument("--only", nargs="+", help="imputers to run (by their name above)")
+    imp.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", category=UserWarning)
     if args.task == "outliers":
         run_outliers(args.kinds, args.classes, args.seed, args.only)
+    else:
+        run_impute(args.masks, args.seed, args.only)
 
 
 if __name__ == "__main__":
