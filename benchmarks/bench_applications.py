@@ -114,13 +114,14 @@ def run_impute(masks, seed, only=None):
     clf = LogisticRegression(max_iter=2000).fit(X_train, y_train)
     print(f"complete test images: accuracy {clf.score(X_test, y_test):.3f}")
     print("mask | imputer | pixels wrong | squared error | accuracy")
-    for kind in masks:
-        mask = missing_mask(X_test.shape, kind, np.random.default_rng(seed))
-        X_missing = np.where(mask, np.nan, X_test)
-        for name, imputer in imputers(seed).items():
-            if only and name not in only:
-                continue
-            filled = imputer.fit(X_train).transform(X_missing)
+    masks = {kind: missing_mask(X_test.shape, kind, np.random.default_rng(seed))
+             for kind in masks}
+    for name, imputer in imputers(seed).items():
+        if only and name not in only:
+            continue
+        imputer.fit(X_train)
+        for kind, mask in masks.items():
+            filled = imputer.transform(np.where(mask, np.nan, X_test))
             wrong = np.mean((filled[mask] >= 0.5) != (X_test[mask] == 1))
             squared = np.mean((filled[mask] - X_test[mask]) ** 2)
             accuracy = clf.score(filled, y_test)
