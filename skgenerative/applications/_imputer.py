@@ -4,12 +4,13 @@ model's conditional distribution of them given the observed entries."""
 import inspect
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..autoregressive import OrderAgnosticNADE
-from ..utils.random import check_generator, nested_seed
+from ..utils.random import check_generator
+from ._common import seeded_clone
 
 __all__ = ["GenerativeImputer"]
 
@@ -148,10 +149,8 @@ class GenerativeImputer(TransformerMixin, BaseEstimator):
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32], ensure_all_finite="allow-nan")
         rng = check_generator(self.random_state)
-        model = clone(self.model) if self.model is not None else default_imputation_model()
-        params = model.get_params()
-        if "random_state" in params and params["random_state"] is None:
-            model.set_params(random_state=nested_seed(rng))
+        model = self.model if self.model is not None else default_imputation_model()
+        model = seeded_clone(model, rng)
         self.model_ = model.fit(hot_deck_fill(X, np.isnan(X), rng), y)
         return self
 

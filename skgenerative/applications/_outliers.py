@@ -4,12 +4,13 @@ model of the training data gives it a low log-likelihood."""
 from numbers import Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, OutlierMixin, _fit_context, clone
+from sklearn.base import BaseEstimator, OutlierMixin, _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..latent import IWAE
-from ..utils.random import check_generator, nested_seed
+from ..utils.random import check_generator
+from ._common import seeded_clone
 
 __all__ = ["DensityOutlierDetector"]
 
@@ -113,11 +114,8 @@ class DensityOutlierDetector(OutlierMixin, BaseEstimator):
         self : DensityOutlierDetector
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32])
-        model = clone(self.model) if self.model is not None else default_density_model(X)
-        params = model.get_params()
-        if "random_state" in params and params["random_state"] is None:
-            model.set_params(random_state=nested_seed(check_generator(self.random_state)))
-        self.model_ = model.fit(X)
+        model = self.model if self.model is not None else default_density_model(X)
+        self.model_ = seeded_clone(model, check_generator(self.random_state)).fit(X)
         self.score_kind_ = getattr(self.model_, "score_kind_", "exact")
         scores = self.model_.score_samples(X)
         share = _AUTO_CONTAMINATION if self.contamination == "auto" else self.contamination
