@@ -95,7 +95,7 @@ class GenerativeImputer(TransformerMixin, BaseEstimator):
     model_ : estimator
         The fitted generative model.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Defined when X has feature names that are all strings.
 
     See Also

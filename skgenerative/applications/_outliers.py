@@ -68,7 +68,7 @@ class DensityOutlierDetector(OutlierMixin, BaseEstimator):
     score_kind_ : str
         What the scores are (the model's ``score_kind_``).
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Defined when X has feature names that are all strings.
 
     See Also
