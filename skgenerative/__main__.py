@@ -22,7 +22,8 @@ def _parser():
 
     fit = sub.add_parser("fit", help="fit a model to a data file and save it (joblib)",
                          description="Fit MODEL (a class name, e.g. BernoulliRBM) to DATA "
-                                     "(.npy, .npz or .csv; rows are samples) and save it.")
+                                     "(.npy, .npz or .csv; rows are samples) and save it.",
+                         epilog="models: " + ", ".join(sorted(_generative_models())))
     fit.add_argument("model", metavar="MODEL", help="estimator class name, e.g. BernoulliRBM")
     fit.add_argument("data", metavar="DATA", help="training data: .npy, .npz or .csv")
     fit.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
@@ -50,12 +51,19 @@ def _parser():
     return parser
 
 
-def _fit(args):
-    import joblib
+def _generative_models():
+    """The models ``fit`` can train: every public model but the classifiers."""
+    from sklearn.base import ClassifierMixin
 
     from . import all_estimators
 
-    model = make_model(args.model, args.param, dict(all_estimators()))
+    return {name: cls for name, cls in all_estimators() if not issubclass(cls, ClassifierMixin)}
+
+
+def _fit(args):
+    import joblib
+
+    model = make_model(args.model, args.param, _generative_models())
     fit_model(model, load_data(args.data))
     joblib.dump(model, args.output)
     print(f"fitted {model!r}; saved to {args.output}")

@@ -91,19 +91,16 @@ def parse_params(items, estimator):
 def make_model(name, param_items, estimators):
     """An instance of the estimator called ``name`` with the given parameters."""
     if name not in estimators:
-        raise CLIError(f"unknown model {name!r}; choose from: {', '.join(sorted(estimators))}")
+        raise CLIError(f"unknown model {name!r} (classifiers, which need labels, are not "
+                       f"fitted here); choose from: {', '.join(sorted(estimators))}")
     model = estimators[name]()
     return model.set_params(**parse_params(param_items, model))
 
 
 def fit_model(model, X):
     """Fit ``model`` to ``X``, turning invalid parameter values into a CLIError."""
-    from sklearn.base import is_classifier
     from sklearn.utils._param_validation import InvalidParameterError
 
-    if is_classifier(model):
-        raise CLIError(f"{type(model).__name__} is a classifier (it needs labels); "
-                       f"the command line fits generative models")
     try:
         return model.fit(X)
     except InvalidParameterError as exc:

@@ -71,7 +71,7 @@ def test_data_formats_give_the_same_array(tmp_path, data, fmt):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["fit", "NoSuchModel", "{X}", "-o", "{m}"], "unknown model 'NoSuchModel'; choose from"),
+    (["fit", "NoSuchModel", "{X}", "-o", "{m}"], "unknown model 'NoSuchModel' (classifiers"),
     (["fit", "BernoulliRBM", "{X}", "--param", "n_hidden=3", "-o", "{m}"],
      "has no parameter 'n_hidden'"),
     (["fit", "BernoulliRBM", "{X}", "--param", "n_components", "-o", "{m}"],
@@ -80,7 +80,7 @@ def test_data_formats_give_the_same_array(tmp_path, data, fmt):
      "bad parameter"),
     (["fit", "BernoulliRBM", "{X}", "--param", "learning_rate=fast", "-o", "{m}"],
      "bad parameter"),
-    (["fit", "DBNClassifier", "{X}", "-o", "{m}"], "is a classifier"),
+    (["fit", "DBNClassifier", "{X}", "-o", "{m}"], "unknown model 'DBNClassifier'"),
     (["fit", "BernoulliRBM", "{missing}", "-o", "{m}"], "no such data file"),
     (["fit", "BernoulliRBM", "{txt}", "-o", "{m}"], "unknown data format '.txt'"),
     (["fit", "BernoulliRBM", "{bad_csv}", "-o", "{m}"], "cannot read"),
@@ -115,7 +115,10 @@ def test_help_everywhere(capsys, command):
     with pytest.raises(SystemExit) as exit_:
         main(command + ["--help"])
     assert exit_.value.code == 0
-    assert "usage: skgenerative" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "usage: skgenerative" in out
+    if command == ["fit"]:
+        assert "models: BernoulliRBM" in out.replace("\n", " ")
 
 
 def test_missing_arguments_are_usage_errors(capsys):
