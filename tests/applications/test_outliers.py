@@ -74,6 +74,9 @@ def test_default_model_matches_the_kind_of_data():
     assert isinstance(default_density_model(binary), IWAE)
     assert default_density_model(binary).likelihood == "bernoulli"
     assert default_density_model(grey).likelihood == "gaussian"
+    # the variance floor scales with the data
+    assert default_density_model(10 * grey).min_variance == pytest.approx(
+        100 * default_density_model(grey).min_variance)
     assert DensityOutlierDetector().model is None  # chosen at fit, never stored
 
 
