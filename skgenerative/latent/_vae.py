@@ -344,10 +344,12 @@ class VAE(
             random_state=rng, prefix="dec_",
         )
         self._init_output_bias(X)
-        params = {**self.encoder_.params, **self.decoder_.params}
-        self.optimizer_ = Adam(params, learning_rate=self.learning_rate)
+        self.optimizer_ = Adam(self._network_parameters, learning_rate=self.learning_rate)
         self.score_seed_ = draw_seed(rng)
         self.n_iter_ = 0
+
+    def _network_parameters(self):
+        return {**self.encoder_.params, **self.decoder_.params}
 
     def _init_output_bias(self, X):
         """Decoder output bias at the data's base rate (logit of the mean for
