@@ -58,6 +58,7 @@ EXPECTED_METHODS = {
     "GaussianBernoulliRBM": {
         "fit", "partial_fit", "score_samples", "score", "sample", "transform",
     },
+    "HierarchicalVAE": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "IWAE": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "LinearGaussianAutoregressive": {"fit", "partial_fit", "score_samples", "score", "sample"},
     "MPDBM": {"fit", "score", "predict", "predict_proba"},
@@ -76,7 +77,7 @@ EXPECTED_METHODS = {
 #: Estimators whose visible units are binary: values outside [0, 1] must warn.
 BINARY_VISIBLES = {
     "BernoulliRBM", "DBM", "DBMClassifier", "DBN", "DBNClassifier", "FVSBN", "MPDBM", "NADE",
-    "NeuralAutoregressive", "OrderAgnosticNADE", "SigmoidBeliefNet", "VAE",
+    "NeuralAutoregressive", "OrderAgnosticNADE", "SigmoidBeliefNet", "VAE", "HierarchicalVAE",
 }
 
 #: Estimators fitted in closed form (no epochs to interrupt or diverge), with why.

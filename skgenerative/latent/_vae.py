@@ -57,9 +57,11 @@ def _encode(encoder, X):
     return out[:, :d], log_var, (cache, inside)
 
 
-def _encoder_backward(encoder, enc_cache, g_mean, g_log_var):
+def _encoder_backward(encoder, enc_cache, g_mean, g_log_var, *, input_grad=False):
     cache, inside = enc_cache
-    return encoder.backward(cache, np.concatenate([g_mean, g_log_var * inside], axis=1))
+    return encoder.backward(
+        cache, np.concatenate([g_mean, g_log_var * inside], axis=1), input_grad=input_grad
+    )
 
 
 def _elbo_and_grads(encoder, decoder, head, X, eps):
