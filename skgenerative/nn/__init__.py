@@ -8,7 +8,9 @@
 * optimizers :class:`SGD` (momentum) and :class:`Adam`, and the one
   minibatch-optimizer loop :func:`minibatch_epoch`;
 * gradient estimators through random operations (§20.9): reparametrization
-  and REINFORCE with baselines (:class:`ReinforceBaseline`).
+  and REINFORCE with baselines (:class:`ReinforceBaseline`);
+* maximum mean discrepancy with a mixture of Gaussian kernels
+  (:func:`mmd2_unbiased` and its gradient, §20.10.5).
 """
 
 from ._activations import ACTIVATIONS, DERIVATIVES, log_sigmoid, sigmoid, softplus
@@ -33,6 +35,7 @@ from ._losses import (
     squared_error,
 )
 from ._mlp import MLP, Dense
+from ._mmd import gaussian_kernel, median_distance, mmd2_unbiased
 from ._optimizers import SGD, Adam, make_optimizer
 from ._training import minibatch_epoch, softmax_classifier_epoch
 
@@ -65,4 +68,7 @@ __all__ = [
     "reinforce_gradient",
     "optimal_baseline",
     "ReinforceBaseline",
+    "gaussian_kernel",
+    "median_distance",
+    "mmd2_unbiased",
 ]
