@@ -35,4 +35,5 @@ CHECK_PARAMS = {
     # adversarial (issue 17): tiny networks, few epochs and score samples
     "GAN": dict(generator_layer_sizes=(8,), discriminator_layer_sizes=(8,), max_iter=3,
                 n_score_samples=20),
+    "GMMN": dict(generator_layer_sizes=(8,), max_iter=3, n_score_samples=20),
 }

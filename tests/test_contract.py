@@ -54,6 +54,7 @@ EXPECTED_METHODS = {
     "DBNClassifier": {"fit", "score", "predict", "predict_proba"},
     "FVSBN": {"fit", "partial_fit", "score_samples", "score", "sample"},
     "GAN": {"fit", "score", "sample", "transform"},
+    "GMMN": {"fit", "score", "sample"},
     "GaussianBernoulliRBM": {
         "fit", "partial_fit", "score_samples", "score", "sample", "transform",
     },

@@ -2,5 +2,6 @@
 (and conditional GAN) and generative moment matching networks."""
 
 from ._gan import GAN
+from ._gmmn import GMMN
 
-__all__ = ["GAN"]
+__all__ = ["GAN", "GMMN"]
