@@ -12,10 +12,12 @@ each feature, train on that scale, and map samples back, so the defaults do
 not depend on the units of the data.
 """
 
+import numbers
 import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import GenerativeMixin, TrainableMixin
@@ -30,6 +32,21 @@ BANDWIDTH_FACTORS = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 #: A generator whose samples spread less than this (mean per-feature
 #: standard deviation, on the standardised scale) has collapsed.
 _COLLAPSE_SPREAD = 0.05
+
+
+#: The hyperparameters every generator network here has.
+GENERATOR_CONSTRAINTS = {
+    "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
+    "generator_layer_sizes": ["array-like"],
+    "activation": [StrOptions({"relu", "tanh", "softplus", "sigmoid"})],
+    "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+    "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
+    "n_score_samples": [Interval(numbers.Integral, 2, None, closed="left")],
+    "dtype": [None, type, np.dtype, str],
+    "warm_start": ["boolean"],
+    "verbose": ["verbose"],
+    "random_state": ["random_state", np.random.Generator],
+}
 
 
 class _GeneratorNetMixin(GenerativeMixin, TrainableMixin):

@@ -15,7 +15,7 @@ from ..nn import MLP, Adam
 from ..nn._dropout import hidden_features
 from ..nn._mlp import check_layer_sizes
 from ..utils.validation import resolve_dtype
-from ._common import _GeneratorNetMixin
+from ._common import GENERATOR_CONSTRAINTS, _GeneratorNetMixin
 from ._gan_math import GENERATOR_LOSSES, discriminator_step, generator_step
 
 __all__ = ["GAN"]
@@ -195,21 +195,12 @@ class GAN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _GeneratorNetMixin,
     _parameter_names = ("_parameter_vector",)
 
     _parameter_constraints = {
-        "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
-        "generator_layer_sizes": ["array-like"],
+        **GENERATOR_CONSTRAINTS,
         "discriminator_layer_sizes": ["array-like"],
-        "activation": [StrOptions({"relu", "tanh", "softplus", "sigmoid"})],
         "loss": [StrOptions(set(GENERATOR_LOSSES))],
         "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
         "n_critic": [Interval(numbers.Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
-        "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
-        "n_score_samples": [Interval(numbers.Integral, 2, None, closed="left")],
-        "dtype": [None, type, np.dtype, str],
-        "warm_start": ["boolean"],
-        "verbose": ["verbose"],
-        "random_state": ["random_state", np.random.Generator],
     }
 
     def __init__(

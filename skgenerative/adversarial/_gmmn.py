@@ -8,7 +8,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..nn import MLP, Adam, median_distance, minibatch_epoch, mmd2_unbiased, squared_error
 from ..nn._mlp import check_layer_sizes
-from ._common import BANDWIDTH_FACTORS, _GeneratorNetMixin
+from ._common import BANDWIDTH_FACTORS, GENERATOR_CONSTRAINTS, _GeneratorNetMixin
 
 __all__ = ["GMMN"]
 
@@ -150,20 +150,11 @@ class GMMN(_GeneratorNetMixin, BaseEstimator):
     _parameter_names = ("_parameter_vector",)
 
     _parameter_constraints = {
-        "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
-        "generator_layer_sizes": ["array-like"],
-        "activation": [StrOptions({"relu", "tanh", "softplus", "sigmoid"})],
+        **GENERATOR_CONSTRAINTS,
         "bandwidths": [StrOptions({"auto"}), "array-like"],
         "autoencoder_layer_sizes": [None, "array-like"],
         "autoencoder_max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
-        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
         "batch_size": [Interval(numbers.Integral, 2, None, closed="left")],
-        "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
-        "n_score_samples": [Interval(numbers.Integral, 2, None, closed="left")],
-        "dtype": [None, type, np.dtype, str],
-        "warm_start": ["boolean"],
-        "verbose": ["verbose"],
-        "random_state": ["random_state", np.random.Generator],
     }
 
     def __init__(
