@@ -10,7 +10,10 @@
 * gradient estimators through random operations (§20.9): reparametrization
   and REINFORCE with baselines (:class:`ReinforceBaseline`);
 * maximum mean discrepancy with a mixture of Gaussian kernels
-  (:func:`mmd2_unbiased` and its gradient, §20.10.5).
+  (:func:`mmd2_unbiased` and its gradient, §20.10.5);
+* convolution, transposed convolution and un-pooling layers for
+  convolutional generators (:class:`Conv2D`, :class:`ConvTranspose2D`,
+  :class:`Unpool2D`, §20.10.6).
 """
 
 from ._activations import ACTIVATIONS, DERIVATIVES, log_sigmoid, sigmoid, softplus
@@ -34,6 +37,7 @@ from ._losses import (
     softmax_cross_entropy,
     squared_error,
 )
+from ._conv import Conv2D, ConvTranspose2D, Unpool2D
 from ._mlp import MLP, Dense
 from ._mmd import gaussian_kernel, median_distance, mmd2_unbiased
 from ._optimizers import SGD, Adam, make_optimizer
@@ -71,4 +75,7 @@ __all__ = [
     "gaussian_kernel",
     "median_distance",
     "mmd2_unbiased",
+    "Conv2D",
+    "ConvTranspose2D",
+    "Unpool2D",
 ]
