@@ -1,4 +1,4 @@
-"""Generator networks on grey-level images: GAN, conditional GAN, GMMN, GMMN+AE,
+"""Generator networks on grey-level images: GAN, conditional GAN, LAPGAN, GMMN, GMMN+AE,
 with VAE and DBN samples for reference (issue 17).
 
 For each data set (scikit-learn's digits scaled to [0, 1]; the labelled
@@ -36,7 +36,7 @@ import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
-from skgenerative import DBN, GAN, GMMN, VAE
+from skgenerative import DBN, GAN, GMMN, LAPGAN, VAE
 from skgenerative.evaluation import (
     mmd_test,
     nearest_neighbors_check,
@@ -51,7 +51,7 @@ PARZEN_CAVEAT = (
 )
 
 #: epochs per model: (tiny smoke run, full run)
-EPOCHS = {"GAN": (2, 200), "conditional GAN": (2, 200), "GMMN": (2, 200),
+EPOCHS = {"GAN": (2, 200), "conditional GAN": (2, 200), "LAPGAN": (2, 200), "GMMN": (2, 200),
           "GMMN+AE": (2, 200), "VAE": (2, 50), "DBN": (1, 30)}
 
 
@@ -74,6 +74,7 @@ def make_models(size, seed, n_features):
         "GAN": (GAN(max_iter=epochs["GAN"], dropout=0.5, random_state=seed), False),
         "conditional GAN": (GAN(max_iter=epochs["conditional GAN"], dropout=0.5,
                                 random_state=seed), True),
+        "LAPGAN": (LAPGAN(max_iter=epochs["LAPGAN"], dropout=0.5, random_state=seed), False),
         "GMMN": (GMMN(max_iter=epochs["GMMN"], random_state=seed), False),
         "GMMN+AE": (GMMN(max_iter=epochs["GMMN+AE"], autoencoder_layer_sizes=(256, code),
                          autoencoder_max_iter=2 if tiny else 100, random_state=seed), False),

@@ -36,4 +36,6 @@ CHECK_PARAMS = {
     "GAN": dict(generator_layer_sizes=(8,), discriminator_layer_sizes=(8,), max_iter=3,
                 n_score_samples=20),
     "GMMN": dict(generator_layer_sizes=(8,), max_iter=3, n_score_samples=20),
+    "LAPGAN": dict(generator_layer_sizes=(8,), discriminator_layer_sizes=(8,), max_iter=3,
+                   n_score_samples=20),
 }
