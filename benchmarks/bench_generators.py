@@ -51,8 +51,8 @@ PARZEN_CAVEAT = (
 )
 
 #: epochs per model: (tiny smoke run, full run)
-EPOCHS = {"GAN": (2, 200), "conditional GAN": (2, 200), "LAPGAN": (2, 200), "GMMN": (2, 200),
-          "GMMN+AE": (2, 200), "VAE": (2, 50), "DBN": (1, 30)}
+EPOCHS = {"GAN": (2, 200), "conditional GAN": (2, 200), "LAPGAN": (2, 200),
+          "GMMN": (2, 200), "GMMN+AE": (2, 200), "VAE": (2, 50), "DBN": (1, 30)}
 
 
 def load(name):

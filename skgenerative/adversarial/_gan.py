@@ -298,10 +298,7 @@ class GAN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _GeneratorNetMixin,
         return check_layer_sizes(self.discriminator_layer_sizes, "discriminator_layer_sizes")[-1]
 
     def _initialize(self, X, y, rng, *, partial):
-        gen = check_layer_sizes(self.generator_layer_sizes, "generator_layer_sizes")
-        disc = check_layer_sizes(self.discriminator_layer_sizes, "discriminator_layer_sizes")
-        if not disc:
-            raise ValueError("discriminator_layer_sizes needs at least one hidden layer.")
+        gen, disc = self._layer_sizes()
         self.__dict__.pop("classes_", None)
         self.__dict__.pop("class_prior_", None)
         if y is not None:
@@ -317,6 +314,18 @@ class GAN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _GeneratorNetMixin,
                                  maximize=False)
         self.d_optimizer_ = Adam(self.discriminator_.params, self.learning_rate, beta1=0.5,
                                  maximize=False)
+        self._start_monitoring()
+
+    def _layer_sizes(self):
+        """The validated hidden sizes of the generator and the discriminator."""
+        gen = check_layer_sizes(self.generator_layer_sizes, "generator_layer_sizes")
+        disc = check_layer_sizes(self.discriminator_layer_sizes, "discriminator_layer_sizes")
+        if not disc:
+            raise ValueError("discriminator_layer_sizes needs at least one hidden layer.")
+        return gen, disc
+
+    def _start_monitoring(self):
+        """A new fit: no epoch yet, no collapse seen, no warning given."""
         self._n_stuck_epochs = 0
         self._stuck_warned = self._collapse_warned = False
         self.n_iter_ = 0

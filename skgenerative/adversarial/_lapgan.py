@@ -9,7 +9,6 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..nn import MLP, Adam
 from ..nn._dropout import hidden_features
-from ..nn._mlp import check_layer_sizes
 from ._gan import _COLLAPSE_CHECK_SAMPLES, GAN
 from ._gan_math import discriminator_step, generator_step
 from ._pyramid import expand, pyramid_shapes, reduce
@@ -150,10 +149,7 @@ random_state_, n_iter_, n_features_in_, feature_names_in_
         return shape
 
     def _initialize(self, X, y, rng, *, partial):
-        gen = check_layer_sizes(self.generator_layer_sizes, "generator_layer_sizes")
-        disc = check_layer_sizes(self.discriminator_layer_sizes, "discriminator_layer_sizes")
-        if not disc:
-            raise ValueError("discriminator_layer_sizes needs at least one hidden layer.")
+        gen, disc = self._layer_sizes()
         self.image_shape_ = self._resolve_image_shape(X.shape[1])
         self.level_shapes_ = pyramid_shapes(self.image_shape_, self.levels)
         self._init_scaling(X, rng)
@@ -171,9 +167,7 @@ random_state_, n_iter_, n_features_in_, feature_names_in_
                                  self.learning_rate, beta1=0.5, maximize=False)
         self.d_optimizer_ = Adam(_merge(d.params for d in self.discriminators_),
                                  self.learning_rate, beta1=0.5, maximize=False)
-        self._n_stuck_epochs = 0
-        self._stuck_warned = self._collapse_warned = False
-        self.n_iter_ = 0
+        self._start_monitoring()
 
     def _trainable_params(self):
         return {**self.g_optimizer_.params, **self.d_optimizer_.params}

@@ -33,7 +33,9 @@ def _check_4d(X, channels, name):
 
 
 class _ConvBase:
-    """Shared set-up: sizes, activation, Glorot-uniform initialisation."""
+    """Shared set-up (sizes, activation, Glorot-uniform initialisation) and
+    passes; a subclass supplies its linear map ``_map``, the map's adjoint
+    ``_adjoint`` (the input gradient) and ``_weight_grad``."""
 
     def __init__(self, in_channels, out_channels, kernel_size, *, stride=1,
                  activation="linear", weight_key="W", bias_key="b"):
@@ -60,13 +62,32 @@ class _ConvBase:
         W = rng.uniform(-scale, scale, size=self._weight_shape()).astype(dtype)
         return {self.weight_key: W, self.bias_key: np.zeros(self.out_channels, dtype=dtype)}
 
-    def _activate(self, z):
-        return ACTIVATIONS[self.activation](z)
+    def forward(self, params, X):
+        """``a = f(map(X, W) + b)``; returns ``(a, cache)``."""
+        X = _check_4d(X, self.in_channels, type(self).__name__)
+        n, _, h, w = X.shape
+        oh, ow = self.output_size(h), self.output_size(w)
+        if oh < 1 or ow < 1:
+            raise ValueError(f"input {h}x{w} is smaller than the kernel {self.kernel_size}.")
+        z = np.empty((n, self.out_channels, oh, ow), dtype=X.dtype)
+        self._map(X, params[self.weight_key], z)
+        z += params[self.bias_key][None, :, None, None]
+        a = ACTIVATIONS[self.activation](z)
+        return a, (X, z, a)
 
-    def _grad_z(self, z, a, grad_a):
+    def backward(self, params, cache, grad_a, input_grad=True):
+        """Back-propagate ``grad_a``; returns ``(grads, grad_X)`` (None unless
+        ``input_grad``)."""
+        X, z, a = cache
         if self.activation in ("linear", "identity"):
-            return np.ascontiguousarray(grad_a)
-        return np.ascontiguousarray(grad_a * DERIVATIVES[self.activation](z, a))
+            gz = np.ascontiguousarray(grad_a)
+        else:
+            gz = np.ascontiguousarray(grad_a * DERIVATIVES[self.activation](z, a))
+        W = params[self.weight_key]
+        grads = {self.weight_key: self._weight_grad(X, gz, np.empty_like(W)),
+                 self.bias_key: gz.sum(axis=(0, 2, 3))}
+        gX = self._adjoint(gz, W, np.empty_like(X)) if input_grad else None
+        return grads, gX
 
 
 class Conv2D(_ConvBase):
@@ -82,28 +103,14 @@ class Conv2D(_ConvBase):
     def output_size(self, size):
         return (size - self.kernel_size) // self.stride + 1
 
-    def forward(self, params, X):
-        X = _check_4d(X, self.in_channels, "Conv2D")
-        n, _, h, w = X.shape
-        oh, ow = self.output_size(h), self.output_size(w)
-        if oh < 1 or ow < 1:
-            raise ValueError(f"input {h}x{w} is smaller than the kernel {self.kernel_size}.")
-        z = np.empty((n, self.out_channels, oh, ow), dtype=X.dtype)
-        _conv2d_gather(X, params[self.weight_key], self.stride, z)
-        z += params[self.bias_key][None, :, None, None]
-        a = self._activate(z)
-        return a, (X, z, a)
+    def _map(self, X, W, out):
+        return _conv2d_gather(X, W, self.stride, out)
 
-    def backward(self, params, cache, grad_a, input_grad=True):
-        X, z, a = cache
-        gz = self._grad_z(z, a, grad_a)
-        W = params[self.weight_key]
-        gW = _conv2d_weight_grad(X, gz, self.stride, np.empty_like(W))
-        grads = {self.weight_key: gW, self.bias_key: gz.sum(axis=(0, 2, 3))}
-        gX = None
-        if input_grad:
-            gX = _conv2d_scatter(gz, W, self.stride, np.empty_like(X))
-        return grads, gX
+    def _adjoint(self, G, W, out):
+        return _conv2d_scatter(G, W, self.stride, out)
+
+    def _weight_grad(self, X, G, out):
+        return _conv2d_weight_grad(X, G, self.stride, out)
 
 
 class ConvTranspose2D(_ConvBase):
@@ -120,27 +127,15 @@ class ConvTranspose2D(_ConvBase):
     def output_size(self, size):
         return (size - 1) * self.stride + self.kernel_size
 
-    def forward(self, params, X):
-        X = _check_4d(X, self.in_channels, "ConvTranspose2D")
-        n, _, h, w = X.shape
-        z = np.empty((n, self.out_channels, self.output_size(h), self.output_size(w)),
-                     dtype=X.dtype)
-        _conv2d_scatter(X, params[self.weight_key], self.stride, z)
-        z += params[self.bias_key][None, :, None, None]
-        a = self._activate(z)
-        return a, (X, z, a)
+    def _map(self, X, W, out):
+        return _conv2d_scatter(X, W, self.stride, out)
 
-    def backward(self, params, cache, grad_a, input_grad=True):
-        X, z, a = cache
-        gz = self._grad_z(z, a, grad_a)
-        W = params[self.weight_key]
+    def _adjoint(self, G, W, out):
         # the transposed map's adjoint is the convolution itself
-        gW = _conv2d_weight_grad(gz, X, self.stride, np.empty_like(W))
-        grads = {self.weight_key: gW, self.bias_key: gz.sum(axis=(0, 2, 3))}
-        gX = None
-        if input_grad:
-            gX = _conv2d_gather(gz, W, self.stride, np.empty_like(X))
-        return grads, gX
+        return _conv2d_gather(G, W, self.stride, out)
+
+    def _weight_grad(self, X, G, out):
+        return _conv2d_weight_grad(G, X, self.stride, out)
 
 
 class Unpool2D:

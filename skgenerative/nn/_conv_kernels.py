@@ -7,12 +7,12 @@ step of the kernel window. Three loops serve both layers:
   (convolution forward; transposed convolution's input gradient);
 * ``_conv2d_scatter``: ``out[n, c, i s + p, j s + q] += sum_o G[n, o, i, j] W[o, c, p, q]``
   (convolution's input gradient; transposed convolution forward);
-* ``_conv2d_weight_grad``: ``gW[o, c, p, q] = sum_{n, i, j} X[n, c, i s + p, j s + q] G[n, o, i, j]``.
+* ``_conv2d_weight_grad``:
+  ``gW[o, c, p, q] = sum_{n, i, j} X[n, c, i s + p, j s + q] G[n, o, i, j]``.
 
 Plain-numpy twins: ``tests/nn/_reference.py``.
 """
 
-import numpy as np
 from numba import njit
 
 from ..utils._numba_math import FASTMATH as _FASTMATH

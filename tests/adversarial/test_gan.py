@@ -91,7 +91,8 @@ def test_conditional_gan_samples_the_requested_mode():
         assert np.mean(np.linalg.norm(samples - MODES[j], axis=1) < 3 * SIGMA) >= 0.8
     # one label per sample, in order
     both = gan.sample(2, y=[0, 4], random_state=0)
-    assert np.argmin(np.linalg.norm(both[:, None] - MODES[None], axis=-1), axis=1).tolist() == [0, 4]
+    nearest = np.argmin(np.linalg.norm(both[:, None] - MODES[None], axis=-1), axis=1)
+    assert nearest.tolist() == [0, 4]
     # score compares (row, label) pairs: wrong labels score far worse
     X_test, k_test = ring(400, seed=1)
     assert gan.score(X_test, k_test) > gan.score(X_test, (k_test + 1) % 8) + 0.5
