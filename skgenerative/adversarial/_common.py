@@ -22,6 +22,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import GenerativeMixin, TrainableMixin
 from ..nn import median_distance, mmd2_unbiased
+from ..utils._threads import blas_threads
 from ..utils.random import draw_seed
 from ..utils.validation import resolve_dtype
 
@@ -156,9 +157,10 @@ class _GeneratorNetMixin(GenerativeMixin, TrainableMixin):
                 f"score compares samples with the data by MMD and needs at least 2 rows "
                 f"of X; got {X.shape[0]}."
             )
-        samples, data = self._score_pair(X, y)
-        return -mmd2_unbiased(samples.astype(np.float64), data.astype(np.float64),
-                              self.score_bandwidths_)
+        with blas_threads():
+            samples, data = self._score_pair(X, y)
+            return -mmd2_unbiased(samples.astype(np.float64), data.astype(np.float64),
+                                  self.score_bandwidths_)
 
     def _sample_standardized(self, n_samples, rng, y):
         """Samples on the standardised scale; ``y`` (conditional models):

@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 from ..nn import MLP, Adam
 from ..nn._dropout import hidden_features
 from ..nn._mlp import check_layer_sizes
+from ..utils._threads import blas_threads
 from ..utils.validation import resolve_dtype
 from ._common import GENERATOR_CONSTRAINTS, _GeneratorNetMixin
 from ._gan_math import GENERATOR_LOSSES, discriminator_step, generator_step
@@ -421,7 +422,8 @@ class GAN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _GeneratorNetMixin,
         """
         rng = self._sampling_rng(n_samples, random_state)
         codes = self._check_labels(y, n_samples)
-        return self._unstandardize(self._sample_standardized(n_samples, rng, codes))
+        with blas_threads():
+            return self._unstandardize(self._sample_standardized(n_samples, rng, codes))
 
     def transform(self, X):
         """Features of the discriminator's last hidden layer (no dropout).
@@ -443,4 +445,5 @@ class GAN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _GeneratorNetMixin,
             prior = np.broadcast_to(self.class_prior_.astype(self.dtype_),
                                     (X.shape[0], self._n_classes))
             X = np.concatenate([X, prior], axis=1)
-        return hidden_features(self.discriminator_, X)
+        with blas_threads():
+            return hidden_features(self.discriminator_, X)

@@ -8,6 +8,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..nn import MLP, Adam, median_distance, minibatch_epoch, mmd2_unbiased, squared_error
 from ..nn._mlp import check_layer_sizes
+from ..utils._threads import blas_threads
 from ._common import BANDWIDTH_FACTORS, GENERATOR_CONSTRAINTS, _GeneratorNetMixin
 
 __all__ = ["GMMN"]
@@ -230,9 +231,10 @@ class GMMN(_GeneratorNetMixin, BaseEstimator):
                             random_state=rng, prefix="enc_")
         self.decoder_ = MLP([code, *hidden[::-1], p], self.activation, dtype=Z.dtype,
                             random_state=rng, prefix="dec_")
-        self.reconstruction_error_ = _train_autoencoder(
-            self.encoder_, self.decoder_, Z, n_epochs=self.autoencoder_max_iter,
-            batch_size=self.batch_size, learning_rate=self.learning_rate, rng=rng)
+        with blas_threads():  # small products: one BLAS thread (utils._threads)
+            self.reconstruction_error_ = _train_autoencoder(
+                self.encoder_, self.decoder_, Z, n_epochs=self.autoencoder_max_iter,
+                batch_size=self.batch_size, learning_rate=self.learning_rate, rng=rng)
         return self.encoder_.predict(Z)
 
     def _trainable_params(self):
@@ -297,4 +299,5 @@ class GMMN(_GeneratorNetMixin, BaseEstimator):
         X : ndarray of shape (n_samples, n_features_in_)
         """
         rng = self._sampling_rng(n_samples, random_state)
-        return self._unstandardize(self._sample_standardized(n_samples, rng, None))
+        with blas_threads():
+            return self._unstandardize(self._sample_standardized(n_samples, rng, None))

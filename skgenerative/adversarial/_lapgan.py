@@ -9,6 +9,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..nn import MLP, Adam
 from ..nn._dropout import hidden_features
+from ..utils._threads import blas_threads
 from ._gan import _COLLAPSE_CHECK_SAMPLES, GAN
 from ._gan_math import discriminator_step, generator_step
 from ._pyramid import expand, pyramid_shapes, reduce
@@ -272,4 +273,6 @@ random_state_, n_iter_, n_features_in_, feature_names_in_
         """
         check_is_fitted(self)
         detail, cond = self._pyramid(self._standardize(self._validate_X(X, reset=False)))[0]
-        return hidden_features(self.discriminators_[0], np.concatenate([detail, cond], axis=1))
+        with blas_threads():
+            return hidden_features(self.discriminators_[0],
+                                   np.concatenate([detail, cond], axis=1))

@@ -79,6 +79,23 @@ def _off_diagonal_sum(K):
     return K.sum() - np.trace(K)
 
 
+#: Rows per block of the kernel sums of the value-only MMD (bounded memory).
+_BLOCK_ROWS = 1024
+
+
+def _kernel_sum(A, B, bandwidths, *, same):
+    """``sum_{i, j} k(a_i, b_j)`` (over ``i != j`` when ``same``), by blocks
+    of rows of ``A`` so that memory stays ``O(_BLOCK_ROWS * len(B))``."""
+    total = 0.0
+    for start in range(0, A.shape[0], _BLOCK_ROWS):
+        K = _kernels(euclidean_distances(A[start:start + _BLOCK_ROWS], B, squared=True),
+                     bandwidths)
+        total += float(K.sum())
+    if same:  # the diagonal: k(a, a) = one per bandwidth
+        total -= A.shape[0] * len(bandwidths)
+    return total
+
+
 def mmd2_unbiased(X, Y, bandwidths, *, grad=False):
     """Unbiased estimate of the squared MMD between samples ``X`` and ``Y``.
 
@@ -96,7 +113,9 @@ def mmd2_unbiased(X, Y, bandwidths, *, grad=False):
         ``m >= 2``; e.g. data.
     bandwidths : float or array-like of float
     grad : bool, default=False
-        Also return the gradient of ``MMD^2_u`` with respect to ``X``.
+        Also return the gradient of ``MMD^2_u`` with respect to ``X`` (then
+        the three kernel matrices are held in memory; without it the sums
+        are taken by blocks of rows, in memory linear in ``n + m``).
 
     Returns
     -------
@@ -111,22 +130,20 @@ def mmd2_unbiased(X, Y, bandwidths, *, grad=False):
     if n < 2 or m < 2:
         raise ValueError(f"the unbiased MMD needs at least 2 rows in each sample; got {n} and {m}.")
     bandwidths = _check_bandwidths(bandwidths)
+    if not grad:
+        return (_kernel_sum(X, X, bandwidths, same=True) / (n * (n - 1))
+                + _kernel_sum(Y, Y, bandwidths, same=True) / (m * (m - 1))
+                - 2.0 * _kernel_sum(X, Y, bandwidths, same=False) / (n * m))
     d_xx = euclidean_distances(X, squared=True)
     d_yy = euclidean_distances(Y, squared=True)
     d_xy = euclidean_distances(X, Y, squared=True)
     K_yy = _kernels(d_yy, bandwidths)
-    if grad:
-        (K_xx, W_xx), (K_xy, W_xy) = (
-            _kernels(d_xx, bandwidths, weighted=True), _kernels(d_xy, bandwidths, weighted=True)
-        )
-    else:
-        K_xx, K_xy = _kernels(d_xx, bandwidths), _kernels(d_xy, bandwidths)
+    K_xx, W_xx = _kernels(d_xx, bandwidths, weighted=True)
+    K_xy, W_xy = _kernels(d_xy, bandwidths, weighted=True)
     mmd2 = float(
         _off_diagonal_sum(K_xx) / (n * (n - 1)) + _off_diagonal_sum(K_yy) / (m * (m - 1))
         - 2.0 * K_xy.sum() / (n * m)
     )
-    if not grad:
-        return mmd2
     # sum_j W_aj (z_j - x_a) = (W Z)_a - rowsum(W)_a x_a (the diagonal term
     # of W_xx multiplies x_a - x_a = 0, so it needs no removal)
     g_xx = W_xx @ X - W_xx.sum(axis=1, keepdims=True) * X

@@ -64,3 +64,13 @@ def test_mmd2_validates():
         mmd2_unbiased(X[:1], X, 1.0)
     with pytest.raises(ValueError, match="bandwidths"):
         mmd2_unbiased(X, X, [1.0, -1.0])
+
+
+def test_blocked_value_equals_the_value_of_the_full_matrices(monkeypatch):
+    import skgenerative.nn._mmd as mmd
+
+    rng = np.random.default_rng(4)
+    X, Y = rng.normal(size=(23, 3)), rng.normal(0.3, 1, (17, 3))
+    full = mmd2_unbiased(X, Y, [0.5, 2.0], grad=True)[0]
+    monkeypatch.setattr(mmd, "_BLOCK_ROWS", 5)  # several blocks, a ragged last one
+    assert mmd2_unbiased(X, Y, [0.5, 2.0]) == pytest.approx(full, rel=1e-10, abs=1e-13)
