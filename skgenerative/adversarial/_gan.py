@@ -68,127 +68,12 @@ def _adversarial_epoch(model, X, labels, order, rng, progress):
     }
 
 
-class GAN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _GeneratorNetMixin, BaseEstimator):
-    """Generative adversarial network (Goodfellow et al. 2014), optionally conditional.
+class _AdversarialNet(_GeneratorNetMixin, BaseEstimator):
+    """The GAN game on dense networks: parameters, labels, training, sampling.
 
-    A generator network ``x = g(z)``, ``z ~ N(0, I)`` (§20.10.2), and a
-    discriminator ``d(x) = sigmoid(D(x))`` that estimates the probability
-    that ``x`` is a training example, trained against each other by Adam
-    (eqs. 20.80–20.81). The discriminator is trained with dropout on its
-    hidden layers, and the generator follows the gradient of the
-    dropped-out discriminator (§20.10.4). ``fit(X, y)`` with class labels
-    trains a conditional GAN (Mirza & Osindero 2014): the one-hot label is
-    appended to the input of both networks and ``sample(n, y=...)`` draws
-    given the labels.
-
-    The data are standardised (training mean and standard deviation of each
-    feature) and the generator's output is linear on that scale; samples are
-    mapped back.
-
-    Parameters
-    ----------
-    n_components : int, default=8
-        Dimension of the noise ``z``.
-    generator_layer_sizes : tuple of int, default=(128, 128)
-        Hidden layers of the generator.
-    discriminator_layer_sizes : tuple of int, default=(128, 128)
-        Hidden layers of the discriminator (at least one: its last hidden
-        layer is what :meth:`transform` returns).
-    activation : {"relu", "tanh", "softplus", "sigmoid"}, default="relu"
-        Hidden-layer activation of both networks.
-    loss : {"non_saturating", "minimax"}, default="non_saturating"
-        Generator loss: ``"minimax"`` minimises ``E log(1 - d(g(z)))``, the
-        zero-sum game of eq. 20.80 with the value of eq. 20.81;
-        ``"non_saturating"`` minimises ``-E log d(g(z))``, the formulation
-        that performs best in practice (§20.10.4). The discriminator always
-        maximises eq. 20.81.
-    dropout : float in [0, 1), default=0.0
-        Probability of dropping each hidden unit of the discriminator during
-        training; the generator follows the gradient of the dropped-out
-        discriminator (§20.10.4). Goodfellow et al. (2014) found dropout
-        important for image discriminators (try 0.5 there); on
-        low-dimensional data it blurs the modes (on the ring of 8 Gaussians
-        of the tests, 0.1 needs twice the epochs to match 0.0), hence the
-        default.
-    n_critic : int, default=1
-        Discriminator updates per generator update.
-    learning_rate : float, default=1e-3
-        Adam step size of both networks (``beta1 = 0.5``, as Radford et al.
-        2015).
-    batch_size : int, default=100
-        Real rows per discriminator step (as many generated rows).
-    max_iter : int, default=200
-        Epochs (passes over the data).
-    n_score_samples : int, default=500
-        Model samples compared with the data by :meth:`score`.
-    dtype : None, np.float32 or np.float64, default=None
-        Compute dtype; None follows the input (float32 in, float32 out).
-    warm_start : bool, default=False
-        Continue from the fitted networks and optimizers on ``fit``.
-    verbose : int, default=0
-        1: losses and discriminator accuracy per epoch; 2: also a progress
-        bar (tqdm).
-    random_state : None, int or Generator, default=None
-        Fixes initialisation, noise, dropout, batches and samples.
-
-    Attributes
-    ----------
-    generator_, discriminator_ : skgenerative.nn.MLP
-        The networks (the discriminator outputs the logit ``D(x)``).
-    g_optimizer_, d_optimizer_ : skgenerative.nn.Adam
-    classes_ : ndarray of shape (n_classes,)
-        Labels of a conditional GAN (only after ``fit(X, y)``).
-    class_prior_ : ndarray of shape (n_classes,)
-        Label frequencies of the training data (conditional GAN).
-    data_mean_, data_scale_ : ndarray of shape (n_features,)
-        The standardisation.
-    score_bandwidths_ : ndarray
-        Kernel bandwidths of :meth:`score` (standardised scale).
-    score_seed_ : int
-    dtype_ : numpy.dtype
-    random_state_ : numpy.random.Generator
-    n_iter_ : int
-    n_features_in_ : int
-    feature_names_in_ : ndarray of str
-
-    See Also
-    --------
-    GMMN : a generator trained by moment matching, without a discriminator.
-    skgenerative.latent.VAE : a generator paired with an inference network.
-
-    Notes
-    -----
-    **No likelihood.** A GAN defines its distribution only through its
-    sampler (it may put all its mass on a manifold and give the test set a
-    log-likelihood of minus infinity, §20.10.4), so there is no
-    ``score_samples``. :meth:`score` is a sample-quality score, the
-    negative squared MMD between model samples and the data
-    (``score_kind_ = "sample_quality"``), so ``GridSearchCV`` works.
-
-    Training warns (``ConvergenceWarning``) when the discriminator tells real
-    from generated rows with accuracy >= 0.99 for 5 epochs in a row (the
-    generator gets no useful gradient) and when the generated samples
-    collapse to a point; NaN or infinite parameters stop training with
-    ``FloatingPointError`` and restore the last finite epoch.
-
-    References
-    ----------
-    Goodfellow, I. et al. (2014). Generative adversarial nets. NIPS.
-    Mirza, M. and Osindero, S. (2014). Conditional generative adversarial
-    nets. arXiv:1411.1784.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from skgenerative.adversarial import GAN
-    >>> rng = np.random.default_rng(0)
-    >>> X = rng.normal([2.0, -1.0], 0.5, size=(500, 2))
-    >>> gan = GAN(max_iter=100, random_state=0).fit(X)
-    >>> samples = gan.sample(1000, random_state=0)
-    >>> bool(np.all(np.abs(samples.mean(axis=0) - [2.0, -1.0]) < 0.25))
-    True
-    >>> gan.transform(X[:3]).shape
-    (3, 128)
+    :class:`GAN` adds the discriminator's features (``transform``);
+    :class:`~skgenerative.adversarial.LAPGAN` runs one game per level of a
+    Laplacian pyramid.
     """
 
     _state_names = ("generator_", "discriminator_", "g_optimizer_", "d_optimizer_",
@@ -294,10 +179,6 @@ class GAN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _GeneratorNetMixin,
         return self._label_codes(y)
 
     # ------------------------------------------------------------- set-up
-    @property
-    def _n_features_out(self):
-        return check_layer_sizes(self.discriminator_layer_sizes, "discriminator_layer_sizes")[-1]
-
     def _initialize(self, X, y, rng, *, partial):
         gen, disc = self._layer_sizes()
         self.__dict__.pop("classes_", None)
@@ -424,6 +305,134 @@ class GAN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _GeneratorNetMixin,
         codes = self._check_labels(y, n_samples)
         with blas_threads():
             return self._unstandardize(self._sample_standardized(n_samples, rng, codes))
+
+
+class GAN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _AdversarialNet):
+    """Generative adversarial network (Goodfellow et al. 2014), optionally conditional.
+
+    A generator network ``x = g(z)``, ``z ~ N(0, I)`` (§20.10.2), and a
+    discriminator ``d(x) = sigmoid(D(x))`` that estimates the probability
+    that ``x`` is a training example, trained against each other by Adam
+    (eqs. 20.80–20.81). The discriminator is trained with dropout on its
+    hidden layers, and the generator follows the gradient of the
+    dropped-out discriminator (§20.10.4). ``fit(X, y)`` with class labels
+    trains a conditional GAN (Mirza & Osindero 2014): the one-hot label is
+    appended to the input of both networks and ``sample(n, y=...)`` draws
+    given the labels.
+
+    The data are standardised (training mean and standard deviation of each
+    feature) and the generator's output is linear on that scale; samples are
+    mapped back.
+
+    Parameters
+    ----------
+    n_components : int, default=8
+        Dimension of the noise ``z``.
+    generator_layer_sizes : tuple of int, default=(128, 128)
+        Hidden layers of the generator.
+    discriminator_layer_sizes : tuple of int, default=(128, 128)
+        Hidden layers of the discriminator (at least one: its last hidden
+        layer is what :meth:`transform` returns).
+    activation : {"relu", "tanh", "softplus", "sigmoid"}, default="relu"
+        Hidden-layer activation of both networks.
+    loss : {"non_saturating", "minimax"}, default="non_saturating"
+        Generator loss: ``"minimax"`` minimises ``E log(1 - d(g(z)))``, the
+        zero-sum game of eq. 20.80 with the value of eq. 20.81;
+        ``"non_saturating"`` minimises ``-E log d(g(z))``, the formulation
+        that performs best in practice (§20.10.4). The discriminator always
+        maximises eq. 20.81.
+    dropout : float in [0, 1), default=0.0
+        Probability of dropping each hidden unit of the discriminator during
+        training; the generator follows the gradient of the dropped-out
+        discriminator (§20.10.4). Goodfellow et al. (2014) found dropout
+        important for image discriminators (try 0.5 there); on
+        low-dimensional data it blurs the modes (on the ring of 8 Gaussians
+        of the tests, 0.1 needs twice the epochs to match 0.0), hence the
+        default.
+    n_critic : int, default=1
+        Discriminator updates per generator update.
+    learning_rate : float, default=1e-3
+        Adam step size of both networks (``beta1 = 0.5``, as Radford et al.
+        2015).
+    batch_size : int, default=100
+        Real rows per discriminator step (as many generated rows).
+    max_iter : int, default=200
+        Epochs (passes over the data).
+    n_score_samples : int, default=500
+        Model samples compared with the data by :meth:`score`.
+    dtype : None, np.float32 or np.float64, default=None
+        Compute dtype; None follows the input (float32 in, float32 out).
+    warm_start : bool, default=False
+        Continue from the fitted networks and optimizers on ``fit``.
+    verbose : int, default=0
+        1: losses and discriminator accuracy per epoch; 2: also a progress
+        bar (tqdm).
+    random_state : None, int or Generator, default=None
+        Fixes initialisation, noise, dropout, batches and samples.
+
+    Attributes
+    ----------
+    generator_, discriminator_ : skgenerative.nn.MLP
+        The networks (the discriminator outputs the logit ``D(x)``).
+    g_optimizer_, d_optimizer_ : skgenerative.nn.Adam
+    classes_ : ndarray of shape (n_classes,)
+        Labels of a conditional GAN (only after ``fit(X, y)``).
+    class_prior_ : ndarray of shape (n_classes,)
+        Label frequencies of the training data (conditional GAN).
+    data_mean_, data_scale_ : ndarray of shape (n_features,)
+        The standardisation.
+    score_bandwidths_ : ndarray
+        Kernel bandwidths of :meth:`score` (standardised scale).
+    score_seed_ : int
+    dtype_ : numpy.dtype
+    random_state_ : numpy.random.Generator
+    n_iter_ : int
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+
+    See Also
+    --------
+    GMMN : a generator trained by moment matching, without a discriminator.
+    skgenerative.latent.VAE : a generator paired with an inference network.
+
+    Notes
+    -----
+    **No likelihood.** A GAN defines its distribution only through its
+    sampler (it may put all its mass on a manifold and give the test set a
+    log-likelihood of minus infinity, §20.10.4), so there is no
+    ``score_samples``. :meth:`score` is a sample-quality score, the
+    negative squared MMD between model samples and the data
+    (``score_kind_ = "sample_quality"``), so ``GridSearchCV`` works.
+
+    Training warns (``ConvergenceWarning``) when the discriminator tells real
+    from generated rows with accuracy >= 0.99 for 5 epochs in a row (the
+    generator gets no useful gradient) and when the generated samples
+    collapse to a point; NaN or infinite parameters stop training with
+    ``FloatingPointError`` and restore the last finite epoch.
+
+    References
+    ----------
+    Goodfellow, I. et al. (2014). Generative adversarial nets. NIPS.
+    Mirza, M. and Osindero, S. (2014). Conditional generative adversarial
+    nets. arXiv:1411.1784.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgenerative.adversarial import GAN
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal([2.0, -1.0], 0.5, size=(500, 2))
+    >>> gan = GAN(max_iter=100, random_state=0).fit(X)
+    >>> samples = gan.sample(1000, random_state=0)
+    >>> bool(np.all(np.abs(samples.mean(axis=0) - [2.0, -1.0]) < 0.25))
+    True
+    >>> gan.transform(X[:3]).shape
+    (3, 128)
+    """
+
+    @property
+    def _n_features_out(self):
+        return check_layer_sizes(self.discriminator_layer_sizes, "discriminator_layer_sizes")[-1]
 
     def transform(self, X):
         """Features of the discriminator's last hidden layer (no dropout).

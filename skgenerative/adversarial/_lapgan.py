@@ -5,12 +5,9 @@ import numbers
 import numpy as np
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted
 
 from ..nn import MLP, Adam
-from ..nn._dropout import hidden_features
-from ..utils._threads import blas_threads
-from ._gan import _COLLAPSE_CHECK_SAMPLES, GAN
+from ._gan import _COLLAPSE_CHECK_SAMPLES, _AdversarialNet
 from ._gan_math import discriminator_step, generator_step
 from ._pyramid import expand, pyramid_shapes, reduce
 
@@ -24,7 +21,7 @@ def _merge(parts):
     return merged
 
 
-class LAPGAN(GAN):
+class LAPGAN(_AdversarialNet):
     """Laplacian pyramid of adversarial networks (Denton, Chintala, Szlam & Fergus 2015).
 
     The image is generated coarse to fine: a GAN draws the coarsest level
@@ -74,9 +71,9 @@ random_state_, n_iter_, n_features_in_, feature_names_in_
     -----
     Like every GAN it has no likelihood and no ``score_samples``;
     :meth:`score` is the negative MMD^2 between samples and the data. ``y``
-    is ignored (no class conditioning). :meth:`transform` returns the
-    hidden features of the finest level's discriminator on the image's
-    finest detail and its expanded coarser level.
+    is ignored (no class conditioning). There is no ``transform``: the
+    discriminators see pyramid levels, not images (use :class:`GAN` for
+    discriminator features).
 
     References
     ----------
@@ -99,7 +96,7 @@ random_state_, n_iter_, n_features_in_, feature_names_in_
                     "random_state_", "_n_stuck_epochs", "_stuck_warned", "_collapse_warned")
 
     _parameter_constraints = {
-        **GAN._parameter_constraints,
+        **_AdversarialNet._parameter_constraints,
         "levels": [Interval(numbers.Integral, 2, None, closed="left")],
         "image_shape": [None, tuple],
     }
@@ -256,23 +253,3 @@ random_state_, n_iter_, n_features_in_, feature_names_in_
             noise = rng.standard_normal((n_samples, k)).astype(dtype)
             image = cond + self.generators_[level].predict(np.concatenate([noise, cond], axis=1))
         return image
-
-    def transform(self, X):
-        """Hidden features of the finest level's discriminator (no dropout).
-
-        Its input is the finest detail of each image and the expanded
-        coarser level (the Laplacian pyramid of the row).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        H : ndarray of shape (n_samples, discriminator_layer_sizes[-1])
-        """
-        check_is_fitted(self)
-        detail, cond = self._pyramid(self._standardize(self._validate_X(X, reset=False)))[0]
-        with blas_threads():
-            return hidden_features(self.discriminators_[0],
-                                   np.concatenate([detail, cond], axis=1))

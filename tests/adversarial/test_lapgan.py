@@ -43,7 +43,6 @@ def test_lapgan_levels_learn_bar_images():
     untrained = LAPGAN(max_iter=2, random_state=0, **SMALL).fit(X)
     # measured -0.19 against -0.84 after 2 epochs
     assert lapgan.score(X_test) > untrained.score(X_test) + 0.3
-    assert lapgan.transform(X_test).shape == (300, 64)
 
 
 def test_image_shape_is_checked():
