@@ -345,10 +345,11 @@ class GAN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _AdversarialNet):
         Probability of dropping each hidden unit of the discriminator during
         training; the generator follows the gradient of the dropped-out
         discriminator (§20.10.4). Goodfellow et al. (2014) found dropout
-        important for image discriminators (try 0.5 there); on
-        low-dimensional data it blurs the modes (on the ring of 8 Gaussians
-        of the tests, 0.1 needs twice the epochs to match 0.0), hence the
-        default.
+        important for their (maxout) image discriminators; with these dense
+        ReLU networks it hurt in our measurements: MMD^2 of 1000 samples to
+        held-out digits 0.028 / 0.042 / 0.101 at dropout 0 / 0.2 / 0.5 (200
+        epochs), and on the ring of 8 Gaussians of the tests 0.1 needs twice
+        the epochs of 0.0 to cover the modes as tightly. Hence the default.
     n_critic : int, default=1
         Discriminator updates per generator update.
     learning_rate : float, default=1e-3
