@@ -74,7 +74,8 @@ def test_gan_covers_every_mode_of_the_ring():
     X, _ = ring(2000, seed=0)
     gan = GAN(max_iter=150, random_state=0, **SMALL).fit(X)
     near, per_mode = mode_coverage(gan.sample(2000, random_state=1))
-    # measured 0.90 (seeds 1-3 of the model: 0.76, 0.89, 0.86: GANs drop modes)
+    # measured 0.90; the GAN game is seed-sensitive (other model seeds 1-5:
+    # 0.76, 0.89, 0.86, 0.79 with 7 modes, 0.83): GANs drop modes (Metz et al.)
     assert near >= 0.8
     assert np.all(per_mode > 0)
     X_test, _ = ring(500, seed=1)

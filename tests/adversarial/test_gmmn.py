@@ -41,7 +41,7 @@ def test_gmmn_covers_every_mode_and_matches_held_out_data():
     gmmn = GMMN(max_iter=60, random_state=0, **SMALL).fit(X)
     samples = gmmn.sample(1000, random_state=1)
     near, per_mode = mode_coverage(samples)
-    assert near >= 0.8  # measured 0.83
+    assert near >= 0.8  # measured 0.83 (model seeds 1, 2: 0.84, 0.83)
     assert np.all(per_mode > 0)
     X_test, _ = ring(1000, seed=1)
     assert mmd2_unbiased(samples, X_test, BANDWIDTH) < THRESHOLD
