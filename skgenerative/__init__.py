@@ -31,6 +31,7 @@ if _cache_dir is not None:
     _numba.config.CACHE_DIR = _cache_dir
 
 from . import (  # noqa: E402
+    adversarial,
     autoregressive,
     boltzmann,
     datasets,
@@ -38,6 +39,7 @@ from . import (  # noqa: E402
     latent,
     nn,
 )
+from .adversarial import *  # noqa: E402,F401,F403
 from .autoregressive import *  # noqa: E402,F401,F403
 from .boltzmann import *  # noqa: E402,F401,F403
 from .latent import *  # noqa: E402,F401,F403
@@ -48,6 +50,7 @@ __all__ = sorted(
     boltzmann.__all__
     + autoregressive.__all__
     + latent.__all__
+    + adversarial.__all__
 )
 
 

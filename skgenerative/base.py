@@ -34,6 +34,9 @@ __all__ = [
 #: estimate of it (e.g. AIS or importance sampling, unbiased in p not in log p),
 #: or a lower bound (variational).
 SCORE_KINDS = ("exact", "estimate", "lower_bound")
+#: Models without a tractable likelihood (GAN, GMMN) have no ``score_samples``;
+#: their ``score`` is a sample-quality score (negative MMD to the data).
+SCORE_KINDS += ("sample_quality",)
 
 
 class GenerativeMixin(DensityMixin):

@@ -34,4 +34,10 @@ CHECK_PARAMS = {
                                                pretrain_max_iter=2, batch_size=10,
                                                n_mean_field_iter=10, random_state=0)),
     "MPDBM": dict(hidden_layer_sizes=(16,), n_mean_field_iter=2),
+    # adversarial (issue 17): tiny networks, few epochs and score samples
+    "GAN": dict(generator_layer_sizes=(8,), discriminator_layer_sizes=(8,), max_iter=3,
+                n_score_samples=20),
+    "GMMN": dict(generator_layer_sizes=(8,), max_iter=3, n_score_samples=20),
+    "LAPGAN": dict(generator_layer_sizes=(8,), discriminator_layer_sizes=(8,), max_iter=3,
+                   n_score_samples=20),
 }

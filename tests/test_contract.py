@@ -55,11 +55,14 @@ EXPECTED_METHODS = {
     "DBN": {"fit", "score_samples", "score", "sample", "transform"},
     "DBNClassifier": {"fit", "score", "predict", "predict_proba"},
     "FVSBN": {"fit", "partial_fit", "score_samples", "score", "sample"},
+    "GAN": {"fit", "score", "sample", "transform"},
+    "GMMN": {"fit", "score", "sample"},
     "GaussianBernoulliRBM": {
         "fit", "partial_fit", "score_samples", "score", "sample", "transform",
     },
     "HierarchicalVAE": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "IWAE": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
+    "LAPGAN": {"fit", "score", "sample"},
     "LinearGaussianAutoregressive": {"fit", "partial_fit", "score_samples", "score", "sample"},
     "MPDBM": {"fit", "score", "predict", "predict_proba"},
     "NADE": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
@@ -488,3 +491,18 @@ def test_score_samples_can_return_its_standard_error(name):
     assert np.all(std >= 0)
     if est.score_kind_ == "exact":
         np.testing.assert_array_equal(std, 0.0)
+
+
+#: Samplers without a likelihood (GAN, GMMN): no score_samples, and a score
+#: that says it is a sample-quality score.
+SAMPLE_QUALITY = [name for name in SAMPLERS if not _has(name, "score_samples")]
+
+
+@pytest.mark.parametrize("name", SAMPLE_QUALITY)
+def test_models_without_likelihood_declare_a_sample_quality_score(name):
+    assert ESTIMATORS[name].score_kind_ == "sample_quality" in SCORE_KINDS
+    X, y = _data()
+    est = _fit(_make(name), X, y)
+    score = est.score(X)
+    assert np.isfinite(score) and score == est.score(X)  # deterministic after fit
+    assert not hasattr(est, "score_samples")
