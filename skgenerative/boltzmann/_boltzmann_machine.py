@@ -437,6 +437,7 @@ class BoltzmannMachine(
         """
         check_is_fitted(self)
         X = self._validate_X(X, reset=False)
+        self._check_support(X)
         nv = self.n_features_in_
         states = np.empty((X.shape[0], self.coupling_.shape[0]), dtype=self.coupling_.dtype)
         states[:, :nv] = X

@@ -1,15 +1,17 @@
 """Plain-numpy twins of the RBM training methods beyond CD/PCD: parallel
 tempering (``_kernels/_tempering.py``) and the ratio-matching and
-pseudo-likelihood objectives (``_kernels/_flip_objectives.py``).
+pseudo-likelihood objectives (``_kernels/_flip_objectives.py``); and of the
+general Boltzmann machine (``_kernels/_boltzmann_machine.py``) with its
+brute-force references.
 
 As in ``_reference.py``: slow and obvious, random draws consumed in the
 kernels' order.
 """
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, logsumexp
 
-from tests.boltzmann._reference import bernoulli_sample, rbm_free_energy
+from tests.boltzmann._reference import all_binary_states, bernoulli_sample, rbm_free_energy
 from tests.utils._reference import counter_uniforms
 
 RATIO_MATCHING, PSEUDO_LIKELIHOOD = 0, 1
@@ -130,3 +132,91 @@ def pt_epoch(X, rows, bounds, params, velocity, ladder, hyper, rng, swaps):
         dW[:] = step_W
         b += db
         c += dc
+
+
+# ------------------------------------------------- general Boltzmann machine
+
+
+def bm_log_unnormalized(X, U, b):
+    """1/2 x.U x + b.x of each row (U symmetric, zero diagonal)."""
+    return 0.5 * np.einsum("ij,jk,ik->i", X, U, X) + X @ b
+
+
+def bm_log_partition_brute_force(U, b):
+    return logsumexp(bm_log_unnormalized(all_binary_states(len(b)), U, b))
+
+
+def bm_visible_distribution(U, b, n_visible):
+    """p(v) of every visible state (rows of all_binary_states(n_visible))."""
+    X = all_binary_states(len(b))
+    log_p = bm_log_unnormalized(X, U, b) - bm_log_partition_brute_force(U, b)
+    n_hidden = len(b) - n_visible
+    return np.exp(logsumexp(log_p.reshape(2**n_visible, 2**n_hidden), axis=1))
+
+
+def bm_exact_gradient(V, U, b):
+    """Exact gradient of the mean log-likelihood of the visible rows V wrt
+    (U, b): <x x^T>_{data, p(h | v)} - <x x^T>_model (diagonal meaningless)."""
+    n_visible = V.shape[1]
+    X = all_binary_states(len(b))
+    log_q = bm_log_unnormalized(X, U, b)
+    p_model = np.exp(log_q - logsumexp(log_q))
+    pos_xx, pos_x = np.zeros_like(U), np.zeros_like(b)
+    for v in V:
+        rows = np.all(X[:, :n_visible] == v, axis=1)
+        w = np.exp(log_q[rows] - logsumexp(log_q[rows]))
+        pos_xx += (X[rows] * w[:, None]).T @ X[rows] / len(V)
+        pos_x += w @ X[rows] / len(V)
+    return pos_xx - (X * p_model[:, None]).T @ X, pos_x - p_model @ X
+
+
+def gibbs_sweeps_bm(X, U, b, first, n_steps, rng):
+    """Twin of ``_kernels._gibbs_sweeps_bm`` (in place)."""
+    n, d = X.shape
+    for _ in range(n_steps):
+        u = counter_uniforms(rng.integers(0, 2**63 - 1), n * d).reshape(n, d)
+        for r in range(n):
+            for i in range(first, d):
+                X[r, i] = float(u[r, i] < expit(b[i] + U[i] @ X[r]))
+
+
+def mean_field_bm(X, U, b, first, n_iter, tol=1e-7):
+    """Twin of ``_kernels._mean_field_bm`` (in place)."""
+    for x in X:
+        for _ in range(n_iter):
+            change = 0.0
+            for i in range(first, len(x)):
+                new = expit(b[i] + U[i] @ x)
+                change = max(change, abs(new - x[i]))
+                x[i] = new
+            if change <= tol:
+                break
+
+
+def sml_epoch_bm(X, rows, bounds, params, chains, mask, hyper, n_mean_field, rng):
+    """Twin of ``_kernels._sml_epoch_bm`` (in place)."""
+    U, b = params
+    n_visible, d = X.shape[1], len(b)
+    for batch in range(len(bounds) - 1):
+        V = X[rows[bounds[batch] : bounds[batch + 1]]]
+        P = np.hstack([V, np.full((len(V), d - n_visible), 0.5)])
+        if d > n_visible:
+            mean_field_bm(P, U, b, n_visible, n_mean_field)
+        gibbs_sweeps_bm(chains, U, b, 0, int(hyper.n_gibbs_steps), rng)
+        pos, neg = P.T @ P / len(P), chains.T @ chains / len(chains)
+        U += np.where(mask, hyper.learning_rate * (pos - neg - hyper.l2 * U), 0)
+        b += hyper.learning_rate * (P.mean(0) - chains.mean(0))
+
+
+def ais_bm(X, U, b, b0, betas, rng):
+    """Twin of ``_kernels._ais_bm``: returns the log weights (X in place)."""
+    n, d = X.shape
+    log_w = np.zeros(n)
+    for t in range(1, len(betas)):
+        log_w += (betas[t] - betas[t - 1]) * (bm_log_unnormalized(X, U, b) - X @ b0)
+        u = counter_uniforms(rng.integers(0, 2**63 - 1), n * d).reshape(n, d)
+        for r in range(n):
+            for i in range(d):
+                a = b[i] + U[i] @ X[r]
+                X[r, i] = float(u[r, i] < expit(betas[t] * a + (1 - betas[t]) * b0[i]))
+    return log_w
