@@ -16,24 +16,16 @@ from numba import njit, prange
 
 from ...utils._blas import gemm
 from ...utils._numba_math import counter_uniform, draw_key
-from ._elementwise import _NJIT, _column_sums
+from ._elementwise import (
+    _NJIT,
+    _column_sums,
+    _sigmoid_scalar as _sigmoid,
+    _softplus_scalar as _softplus,
+)
 from ._enumeration import _lowest_set_bit
 
 #: A row's mean field stops when no unit moved by more than this.
 MEAN_FIELD_TOL = 1e-7
-
-
-@njit(**_NJIT)
-def _sigmoid(a):
-    if a >= 0:
-        return 1.0 / (1.0 + math.exp(-a))
-    e = math.exp(a)
-    return e / (1.0 + e)
-
-
-@njit(**_NJIT)
-def _softplus(a):
-    return max(a, 0.0) + math.log1p(math.exp(-abs(a)))
 
 
 @njit(**_NJIT)

@@ -14,31 +14,20 @@ Their gradient is ``sum_j g_j (grad F(x) - grad F(x~j))`` with
 ``g_j = 2 s_j**2 (1 - s_j)`` or ``g_j = s_j`` (``s_j = sigmoid(d_j)``).
 """
 
-import math
-
 import numpy as np
 from numba import njit
 
 from ...utils._blas import gemm
-from ._elementwise import _NJIT
+from ._elementwise import (
+    _NJIT,
+    _sigmoid_scalar as _sigmoid,
+    _softplus_scalar as _softplus,
+)
 from ._rbm_epoch import _copy_rows
 
 #: Objective codes of ``_flip_epoch_bernoulli``.
 RATIO_MATCHING = 0
 PSEUDO_LIKELIHOOD = 1
-
-
-@njit(**_NJIT)
-def _softplus(x):
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
-
-
-@njit(**_NJIT)
-def _sigmoid(x):
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1.0 + e)
 
 
 @njit(**_NJIT)
