@@ -14,6 +14,8 @@ Their gradient is ``sum_j g_j (grad F(x) - grad F(x~j))`` with
 ``g_j = 2 s_j**2 (1 - s_j)`` or ``g_j = s_j`` (``s_j = sigmoid(d_j)``).
 """
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -42,13 +44,18 @@ def _flip_gradient_row(x, a, params, objective, gW, gb, gc, M):
     nh, nv = W.shape
     loss = 0.0
     total = 0.0  # sum_j g_j
+    base = 0.0  # sum_i softplus(a_i)
+    for i in range(nh):
+        base += _softplus(a[i])
     for j in range(nv):
         delta = 1.0 - 2.0 * x[j]
-        d = b[j] * delta
+        d = b[j] * delta - base
         for i in range(nh):
             flipped = a[i] + W[i, j] * delta
-            d += _softplus(flipped) - _softplus(a[i])
-            M[i, j] = _sigmoid(flipped)
+            # softplus and sigmoid from one exp
+            e = math.exp(-abs(flipped))
+            d += max(flipped, 0.0) + math.log1p(e)
+            M[i, j] = 1.0 / (1.0 + e) if flipped >= 0 else e / (1.0 + e)
         s = _sigmoid(d)
         if objective == RATIO_MATCHING:
             loss += s * s
