@@ -11,7 +11,12 @@ kernels' order.
 import numpy as np
 from scipy.special import expit, logsumexp
 
-from tests.boltzmann._reference import all_binary_states, bernoulli_sample, rbm_free_energy
+from tests.boltzmann._reference import (
+    all_binary_states,
+    bernoulli_sample,
+    gibbs_bernoulli,
+    rbm_free_energy,
+)
 from tests.utils._reference import counter_uniforms
 
 RATIO_MATCHING, PSEUDO_LIKELIHOOD = 0, 1
@@ -220,3 +225,44 @@ def ais_bm(X, U, b, b0, betas, rng):
                 a = b[i] + U[i] @ X[r]
                 X[r, i] = float(u[r, i] < expit(betas[t] * a + (1 - betas[t]) * b0[i]))
     return log_w
+
+
+# ---------------------------------------------------- DBN up-down (wake-sleep)
+
+
+def up_down_step(v, rec, gen, top_params, train_top, lr, n_gibbs_steps, rng):
+    """Twin of ``_dbn_math._up_down_step`` for binary layers, in place on the
+    lists ``rec = (weights, biases)`` and ``gen = (weights, biases)``.
+
+    ``top_params()`` returns the top RBM's current ``(W, b, c)`` and
+    ``train_top(h)`` trains it on the wake states (the RBM's own update,
+    checked against its twin elsewhere): the up-down logic is what this
+    restates. Draws from ``rng``: the wake uniforms layer by layer, the top
+    RBM's Gibbs sweeps, the sleep samples top-down.
+    """
+    rec_w, rec_b = rec
+    gen_w, gen_b = gen
+    n = len(v)
+    wake = [v]
+    for R, c in zip(rec_w, rec_b):
+        u = rng.random((n, R.shape[1])).astype(v.dtype)
+        wake.append((u < expit(wake[-1] @ R + c)).astype(v.dtype))
+    steps = {}
+    for l, (G, b) in enumerate(zip(gen_w, gen_b)):
+        err = wake[l] - expit(wake[l + 1] @ G + b)
+        steps[("G", l)], steps[("b", l)] = wake[l + 1].T @ err / n, err.mean(0)
+    train_top(wake[-1])
+    W, b_top, c_top = top_params()
+    sleep = [gibbs_bernoulli(wake[-1].copy(), W, b_top, c_top, n_gibbs_steps, rng)]
+    for G, b in zip(gen_w[::-1], gen_b[::-1]):
+        p = expit(sleep[0] @ G + b)
+        sleep.insert(0, (rng.random(p.shape) < p).astype(p.dtype))
+    for l, (R, c) in enumerate(zip(rec_w, rec_b)):
+        err = sleep[l + 1] - expit(sleep[l] @ R + c)
+        steps[("R", l)], steps[("c", l)] = sleep[l].T @ err / n, err.mean(0)
+    for l in range(len(gen_w)):
+        gen_w[l] += lr * steps[("G", l)]
+        gen_b[l] += lr * steps[("b", l)]
+        rec_w[l] += lr * steps[("R", l)]
+        rec_b[l] += lr * steps[("c", l)]
+
