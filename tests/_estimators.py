@@ -9,6 +9,7 @@ import skgenerative
 #: Small settings so that the checks run fast; by estimator class name.
 CHECK_PARAMS = {
     "BernoulliRBM": dict(n_components=8, n_iter=3),
+    "BoltzmannMachine": dict(n_components=3, max_iter=3, ais_n_temperatures=200),
     "CategoricalRBM": dict(n_components=4, max_iter=3),
     "DBN": dict(hidden_layer_sizes=(6, 4), max_iter=3, n_importance_samples=10),
     "DBNClassifier": dict(hidden_layer_sizes=(16,), max_iter=3),

@@ -49,6 +49,7 @@ METHODS = (
 #: from this dict; ``test_methods_table_is_true`` keeps it honest).
 EXPECTED_METHODS = {
     "BernoulliRBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
+    "BoltzmannMachine": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "CategoricalRBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "DBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "DBMClassifier": {"fit", "score", "predict", "predict_proba"},
@@ -79,7 +80,8 @@ EXPECTED_METHODS = {
 
 #: Estimators whose visible units are binary: values outside [0, 1] must warn.
 BINARY_VISIBLES = {
-    "BernoulliRBM", "DBM", "DBMClassifier", "DBN", "DBNClassifier", "FVSBN", "MPDBM", "NADE",
+    "BernoulliRBM", "BoltzmannMachine", "DBM", "DBMClassifier", "DBN", "DBNClassifier",
+    "FVSBN", "MPDBM", "NADE",
     "NeuralAutoregressive", "OrderAgnosticNADE", "SigmoidBeliefNet", "VAE", "HierarchicalVAE",
 }
 
