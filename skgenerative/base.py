@@ -34,6 +34,9 @@ __all__ = [
 #: estimate of it (e.g. AIS or importance sampling, unbiased in p not in log p),
 #: or a lower bound (variational).
 SCORE_KINDS = ("exact", "estimate", "lower_bound")
+#: Models without a tractable likelihood (no ``score_samples``) whose
+#: ``score`` is the mean denoising log-likelihood ``E log p(x | x~)``.
+SCORE_KINDS += ("denoising",)
 
 
 class GenerativeMixin(DensityMixin):

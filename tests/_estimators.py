@@ -32,4 +32,6 @@ CHECK_PARAMS = {
                                                pretrain_max_iter=2, batch_size=10,
                                                n_mean_field_iter=10, random_state=0)),
     "MPDBM": dict(hidden_layer_sizes=(16,), n_mean_field_iter=2),
+    # denoising (issue 18)
+    "DenoisingAutoencoder": dict(n_components=8, max_iter=3, n_steps=5, n_score_samples=3),
 }

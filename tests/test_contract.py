@@ -52,6 +52,7 @@ EXPECTED_METHODS = {
     "DBMClassifier": {"fit", "score", "predict", "predict_proba"},
     "DBN": {"fit", "score_samples", "score", "sample", "transform"},
     "DBNClassifier": {"fit", "score", "predict", "predict_proba"},
+    "DenoisingAutoencoder": {"fit", "partial_fit", "score", "sample", "transform"},
     "FVSBN": {"fit", "partial_fit", "score_samples", "score", "sample"},
     "GaussianBernoulliRBM": {
         "fit", "partial_fit", "score_samples", "score", "sample", "transform",
@@ -76,6 +77,7 @@ BINARY_VISIBLES = {
     "BernoulliRBM", "DBM", "DBMClassifier", "DBN", "DBNClassifier", "FVSBN", "MPDBM", "NADE",
     "NeuralAutoregressive", "OrderAgnosticNADE", "SigmoidBeliefNet", "VAE",
 }
+BINARY_VISIBLES |= {"DenoisingAutoencoder"}
 
 #: Estimators fitted in closed form (no epochs to interrupt or diverge), with why.
 NOT_ITERATIVE = {
@@ -422,6 +424,23 @@ def test_score_kind_is_valid(name):
     assert isinstance(declared, property) or declared in SCORE_KINDS
     X, y = _data()
     assert _fit(_make(name), X, y).score_kind_ in SCORE_KINDS
+
+
+#: Generative models with ``score`` but no ``score_samples`` (no tractable
+#: likelihood): their ``score_kind_`` says what ``score`` is.
+SCORE_ONLY = [
+    name for name in NAMES
+    if _has(name, "score") and not _has(name, "score_samples") and not is_classifier(ESTIMATORS[name]())
+]
+
+
+@pytest.mark.parametrize("name", SCORE_ONLY)
+def test_score_kind_of_models_without_likelihood_is_valid(name):
+    assert ESTIMATORS[name].score_kind_ in SCORE_KINDS
+    assert ESTIMATORS[name].score_kind_ not in ("exact", "estimate", "lower_bound")
+    X, y = _data()
+    est = _fit(_make(name), X, y)
+    assert np.isfinite(est.score(X))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

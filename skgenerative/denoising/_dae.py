@@ -1,0 +1,518 @@
+"""Denoising autoencoders as generative models (§20.11): the DAE Markov
+chain (§20.11.1), clamping and conditional sampling (§20.11.2) and walk-back
+training (§20.11.3), on :class:`skgenerative.nn.MLP` networks.
+"""
+
+import numbers
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ..base import GenerativeMixin
+from ..latent._common import _USER_STACKLEVEL, _LatentTrainingMixin
+from ..nn import MLP, Adam, make_head
+from ..nn._mlp import check_layer_sizes
+from ..utils._threads import blas_threads
+from ..utils.random import draw_seed, row_generators
+from ..utils.validation import warn_if_not_binary
+from ._corruption import NOISES, corrupt
+
+__all__ = ["DenoisingAutoencoder"]
+
+
+# ---------------------------------------------------------------------------
+# the math: functions of (encoder, decoder, head, arrays)
+# ---------------------------------------------------------------------------
+
+
+def _reconstruction(encoder, decoder, X_tilde):
+    """``omega = g(f(x~))``: the parameters of ``p(x | x~)`` (the head's input)."""
+    return decoder.predict(encoder.predict(X_tilde))
+
+
+def _denoising_loglik_and_grads(encoder, decoder, head, X, X_tilde, scale):
+    """``log p(x | x~)`` per row (float64), the reconstruction output, and
+    ``scale`` times the gradient of its sum over rows w.r.t. every parameter
+    (the corrupted inputs ``x~`` are constants)."""
+    code, enc_cache = encoder.forward(X_tilde)
+    out, dec_cache = decoder.forward(code)
+    ll, g_out = head.log_likelihood_grad(X, out)
+    g_out *= scale
+    g_dec, g_code = decoder.backward(dec_cache, g_out, input_grad=True)
+    g_enc = encoder.backward(enc_cache, g_code)
+    return ll, out, {**g_enc, **g_dec}
+
+
+def _walkback_objective_and_grads(encoder, decoder, head, X, corruption, walkback, rng):
+    """The walk-back objective (§20.11.3) of a batch and its gradient.
+
+    A chain starts at the data ``x_0 = x``; step ``i`` corrupts the state
+    (``x~_i ~ C(x~ | x_{i-1})``) and samples ``x_i ~ p(x | x~_i)``. The
+    objective of a row is ``(1/k) sum_i log p(x | x~_i)``: every
+    reconstruction along the walk is asked to return to the data (with
+    ``k = 1``, the ordinary denoising criterion). The walk's samples are
+    constants of the gradient (Bengio et al., 2013). ``corruption(X, rng)``
+    draws ``x~``. Returns the per-row objective and the gradient of its batch
+    mean.
+    """
+    n = X.shape[0]
+    state = X
+    total = np.zeros(n)
+    grads = None
+    for i in range(walkback):
+        X_tilde = corruption(state, rng)
+        ll, out, g = _denoising_loglik_and_grads(
+            encoder, decoder, head, X, X_tilde, 1.0 / (n * walkback)
+        )
+        total += ll
+        if grads is None:
+            grads = g
+        else:
+            for key, value in g.items():
+                grads[key] += value
+        if i + 1 < walkback:
+            state = head.sample(out, rng)
+    return total / walkback, grads
+
+
+def _run_chain(encoder, decoder, head, X, free, n_steps, corruption, rng, mean):
+    """``n_steps`` steps of the DAE chain from ``X`` (§20.11.1).
+
+    Each step corrupts the whole state, encodes, decodes and samples the
+    reconstruction distribution; units where ``free`` is False keep their
+    values (clamping, §20.11.2; ``free=None`` resamples every unit). With
+    ``mean`` the last step returns the reconstruction mean instead of a draw.
+    """
+    for step in range(n_steps):
+        out = _reconstruction(encoder, decoder, corruption(X, rng))
+        new = head.mean(out) if mean and step + 1 == n_steps else head.sample(out, rng)
+        X = new if free is None else np.where(free, new, X)
+    return X
+
+
+# ---------------------------------------------------------------------------
+# the estimator
+# ---------------------------------------------------------------------------
+
+
+class DenoisingAutoencoder(
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    GenerativeMixin,
+    _LatentTrainingMixin,
+    BaseEstimator,
+):
+    """Denoising autoencoder with a generative Markov chain (§20.11).
+
+    An encoder ``h = f(x~)`` and a decoder ``omega = g(h)`` (MLPs) are trained
+    to maximise the denoising log-likelihood ``log p(x | omega = g(f(x~)))``
+    of clean data ``x`` given a corrupted copy ``x~ ~ C(x~ | x)``, by Adam.
+    The model it defines is implicit: the stationary distribution of the
+    chain ``x -> x~ ~ C(x~ | x) -> x ~ p(x | g(f(x~)))`` (Bengio et al.,
+    2013), which :meth:`sample` runs; :meth:`impute` runs it with the
+    observed units clamped (§20.11.2). ``walkback=k`` trains on ``k``
+    corrupt-and-sample steps from each example, every reconstruction asked to
+    return to the example (§20.11.3).
+
+    Parameters
+    ----------
+    n_components : int, default=256
+        Width of the code ``h`` (the encoder's last layer).
+    encoder_layer_sizes, decoder_layer_sizes : tuple of int, default=()
+        Further hidden layers of the encoder (before the code) and of the
+        decoder (after it).
+    activation : {"sigmoid", "tanh", "relu", "softplus"}, default="sigmoid"
+        Activation of the hidden layers and of the code.
+    likelihood : {"bernoulli", "gaussian"}, default="bernoulli"
+        The reconstruction distribution ``p(x | omega)``: independent
+        Bernoulli (data in [0, 1]; warns otherwise) or diagonal Gaussian with
+        a learned variance ``min_variance + softplus(s)`` per unit.
+    min_variance : float, default=1e-3
+        Variance floor of the Gaussian reconstruction.
+    noise : {"salt_pepper", "mask", "gaussian"}, default="salt_pepper"
+        The corruption ``C(x~ | x)``: a unit replaced by 0 or 1 at random,
+        set to 0, or Gaussian noise added (see
+        ``skgenerative.denoising._corruption``).
+    noise_level : float, default=0.2
+        Probability that a unit is corrupted (``"salt_pepper"``, ``"mask"``;
+        in (0, 1)) or the noise's standard deviation (``"gaussian"``). It
+        sets how far the chain moves per step and how much the learned
+        distribution smooths the data's.
+    walkback : int, default=1
+        Corrupt-and-sample steps per training example (1: the ordinary
+        denoising criterion).
+    learning_rate : float, default=1e-3
+        Adam step size.
+    batch_size : int, default=100
+    max_iter : int, default=30
+        Epochs (the maximum with early stopping).
+    n_steps : int, default=100
+        Default number of chain steps of :meth:`sample` and :meth:`impute`.
+    n_score_samples : int, default=10
+        Corruptions per row averaged by :meth:`score`.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the rows; stop when their mean
+        denoising log-likelihood (:meth:`score`) has not improved by ``tol``
+        for ``n_iter_no_change`` epochs (the best parameters are restored).
+    validation_fraction : float, default=0.1
+    tol : float, default=1e-4
+    n_iter_no_change : int, default=10
+    dtype : None, np.float32 or np.float64, default=None
+        Compute dtype; None follows the input.
+    warm_start : bool, default=False
+    verbose : int, default=0
+    random_state : None, int or Generator, default=None
+        Fixes initialisation, corruption, batches, chains and scores.
+
+    Attributes
+    ----------
+    encoder_, decoder_ : skgenerative.nn.MLP
+    optimizer_ : skgenerative.nn.Adam
+    base_mean_, base_var_ : ndarray of shape (n_features_in_,)
+        Per-unit mean and variance of the first data seen; chains start from
+        independent draws with these moments.
+    dtype_ : numpy.dtype
+    random_state_ : numpy.random.Generator
+    score_seed_ : int
+        Seed of the corruptions of :meth:`score` (deterministic scores).
+    n_iter_ : int
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+    validation_scores_ : list of float
+
+    See Also
+    --------
+    sklearn.neural_network.BernoulliRBM : a Boltzmann machine sampled by Gibbs.
+    skgenerative.VAE : an autoencoder with an explicit (bounded) likelihood.
+
+    Notes
+    -----
+    A DAE defines no tractable likelihood, so it has no ``score_samples``.
+    :meth:`score` returns the mean *denoising* log-likelihood
+    ``E_{x~ ~ C(x~ | x)} log p(x | x~)`` (nats per row, Monte Carlo over
+    ``n_score_samples`` corruptions seeded per row): ``score_kind_ =
+    "denoising"``. It is the training criterion (higher is better, so
+    ``GridSearchCV`` works), not ``log p(x)``; compare it only between models
+    with the same corruption.
+
+    The chain's stationary distribution approaches the data's as the
+    reconstruction distribution approaches the true ``p(x | x~)`` (Bengio et
+    al., 2013). Clamped chains sample the stationary conditional only
+    approximately: the operator need not satisfy detailed balance (Alain et
+    al., 2015).
+
+    References
+    ----------
+    Vincent, P., Larochelle, H., Bengio, Y. and Manzagol, P.-A. (2008).
+    Extracting and composing robust features with denoising autoencoders. ICML.
+    Bengio, Y., Yao, L., Alain, G. and Vincent, P. (2013). Generalized
+    denoising auto-encoders as generative models. NIPS.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.datasets import load_digits
+    >>> from skgenerative.denoising import DenoisingAutoencoder
+    >>> X = (load_digits().data > 7).astype(np.float64)
+    >>> dae = DenoisingAutoencoder(n_components=32, max_iter=5, random_state=0).fit(X)
+    >>> dae.transform(X[:3]).shape
+    (3, 32)
+    >>> dae.sample(2, n_steps=10).shape
+    (2, 64)
+    >>> mask = np.zeros(X[:2].shape, dtype=bool)
+    >>> mask[:, 32:] = True
+    >>> dae.impute(X[:2], mask, n_steps=10).shape
+    (2, 64)
+    """
+
+    score_kind_ = "denoising"
+    _state_names = ("encoder_", "decoder_", "optimizer_", "random_state_")
+    _parameter_names = ("_parameter_vector",)
+
+    _parameter_constraints = {
+        "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
+        "encoder_layer_sizes": ["array-like"],
+        "decoder_layer_sizes": ["array-like"],
+        "activation": [StrOptions({"sigmoid", "tanh", "relu", "softplus"})],
+        "likelihood": [StrOptions({"bernoulli", "gaussian"})],
+        "min_variance": [Interval(numbers.Real, 0, None, closed="neither")],
+        "noise": [StrOptions(set(NOISES))],
+        "noise_level": [Interval(numbers.Real, 0, None, closed="neither")],
+        "walkback": [Interval(numbers.Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
+        "n_steps": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_score_samples": [Interval(numbers.Integral, 1, None, closed="left")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+        "dtype": [None, type, np.dtype, str],
+        "warm_start": ["boolean"],
+        "verbose": ["verbose"],
+        "random_state": ["random_state", np.random.Generator],
+    }
+
+    def __init__(
+        self,
+        n_components=256,
+        *,
+        encoder_layer_sizes=(),
+        decoder_layer_sizes=(),
+        activation="sigmoid",
+        likelihood="bernoulli",
+        min_variance=1e-3,
+        noise="salt_pepper",
+        noise_level=0.2,
+        walkback=1,
+        learning_rate=1e-3,
+        batch_size=100,
+        max_iter=30,
+        n_steps=100,
+        n_score_samples=10,
+        early_stopping=False,
+        validation_fraction=0.1,
+        tol=1e-4,
+        n_iter_no_change=10,
+        dtype=None,
+        warm_start=False,
+        verbose=0,
+        random_state=None,
+    ):
+        self.n_components = n_components
+        self.encoder_layer_sizes = encoder_layer_sizes
+        self.decoder_layer_sizes = decoder_layer_sizes
+        self.activation = activation
+        self.likelihood = likelihood
+        self.min_variance = min_variance
+        self.noise = noise
+        self.noise_level = noise_level
+        self.walkback = walkback
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.n_steps = n_steps
+        self.n_score_samples = n_score_samples
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.dtype = dtype
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.random_state = random_state
+
+    # -- set-up ------------------------------------------------------------
+
+    @property
+    def _head(self):
+        return make_head(self.likelihood, min_variance=self.min_variance)
+
+    @property
+    def _n_features_out(self):
+        return self.n_components
+
+    def _corrupt(self, X, rng):
+        return corrupt(X, self.noise, self.noise_level, rng)
+
+    def _initialize(self, X, y, rng, *, partial):
+        if self.noise != "gaussian" and self.noise_level >= 1:
+            raise ValueError(
+                f"noise_level is a probability for noise={self.noise!r}: it must be "
+                f"in (0, 1); got {self.noise_level!r}."
+            )
+        self.dtype_ = X.dtype
+        p = X.shape[1]
+        enc = check_layer_sizes(self.encoder_layer_sizes, "encoder_layer_sizes")
+        dec = check_layer_sizes(self.decoder_layer_sizes, "decoder_layer_sizes")
+        head = self._head
+        self.encoder_ = MLP(
+            [p, *enc, self.n_components], self.activation, self.activation,
+            dtype=X.dtype, random_state=rng, prefix="enc_",
+        )
+        self.decoder_ = MLP(
+            [self.n_components, *dec, head.n_outputs(p)], self.activation, dtype=X.dtype,
+            random_state=rng, prefix="dec_",
+        )
+        self.base_mean_ = X.mean(axis=0, dtype=np.float64)
+        self.base_var_ = X.var(axis=0, dtype=np.float64)
+        self._init_output_bias()
+        self.optimizer_ = Adam(
+            {**self.encoder_.params, **self.decoder_.params}, learning_rate=self.learning_rate
+        )
+        self.score_seed_ = draw_seed(rng)
+        self.n_iter_ = 0
+
+    def _init_output_bias(self):
+        """Decoder output bias at the data's base rate."""
+        b = self.decoder_.params[f"dec_b{len(self.decoder_.layers) - 1}"]
+        if self.likelihood == "bernoulli":
+            m = np.clip(self.base_mean_, 1e-3, 1 - 1e-3)
+            b[:] = np.log(m) - np.log1p(-m)
+        else:
+            p = self.base_mean_.shape[0]
+            var = np.maximum(self.base_var_ - self.min_variance, 1e-3)
+            b[:p] = self.base_mean_
+            b[p:] = np.log(np.expm1(var))
+
+    # -- training ----------------------------------------------------------
+
+    def _batch_bound_and_grads(self, X, rng):
+        return _walkback_objective_and_grads(
+            self.encoder_, self.decoder_, self._head, X, self._corrupt, self.walkback, rng
+        )
+
+    def _validation_score(self, X_val, y_val):
+        return float(np.mean(self._denoising_scores(X_val)))
+
+    def _check_support(self, X):
+        if self.likelihood == "bernoulli":
+            warn_if_not_binary(
+                X, what=f"{type(self).__name__} with a Bernoulli reconstruction",
+                stacklevel=_USER_STACKLEVEL,
+            )
+
+    # -- scores and features -----------------------------------------------
+
+    def _denoising_scores(self, X):
+        """``(1/m) sum_j log p(x | x~_j)`` per row, ``x~_j ~ C(x~ | x)``, the
+        ``m = n_score_samples`` corruptions drawn from the row's own generator."""
+        m, head = self.n_score_samples, self._head
+        scores = np.empty(X.shape[0])
+        with blas_threads():
+            for i, gen in enumerate(row_generators(X, self.score_seed_)):
+                rows = np.repeat(X[i : i + 1], m, axis=0)
+                out = _reconstruction(self.encoder_, self.decoder_, self._corrupt(rows, gen))
+                scores[i] = head.log_likelihood(rows, out).mean()
+        return scores
+
+    def score(self, X, y=None):
+        """Mean denoising log-likelihood ``E log p(x | x~)`` in nats (higher is better).
+
+        Not ``log p(x)``: a DAE has no tractable likelihood (see Notes of
+        the class; ``score_kind_ = "denoising"``). Deterministic: the
+        corruptions are seeded per row from ``score_seed_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        self._check_support(X)
+        return float(np.mean(self._denoising_scores(X)))
+
+    def transform(self, X):
+        """The codes ``h = f(x)`` of the clean rows.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        H : ndarray of shape (n_samples, n_components)
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        self._check_support(X)
+        with blas_threads():
+            return self.encoder_.predict(X)
+
+    # -- sampling ----------------------------------------------------------
+
+    def _chain_start(self, n, rng):
+        """Independent draws with the base-rate moments of the training data."""
+        p = self.base_mean_.shape[0]
+        if self.likelihood == "bernoulli":
+            return (rng.random((n, p)) < self.base_mean_).astype(self.dtype_)
+        noise = rng.standard_normal((n, p)) * np.sqrt(self.base_var_)
+        return (self.base_mean_ + noise).astype(self.dtype_)
+
+    def _chain(self, X, free, n_steps, rng, mean):
+        with blas_threads():
+            return _run_chain(
+                self.encoder_, self.decoder_, self._head, X, free, n_steps,
+                self._corrupt, rng, mean,
+            )
+
+    def sample(self, n_samples=1, *, n_steps=None, random_state=None, mean=False):
+        """Run ``n_samples`` independent DAE chains (§20.11.1).
+
+        Each chain starts from independent draws with the training data's
+        per-unit moments and takes ``n_steps`` steps of corrupt, encode,
+        decode, sample the reconstruction distribution.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+        n_steps : int, default=None
+            Steps per chain; None uses ``self.n_steps``.
+        random_state : None, int or Generator
+            None continues the fitted stream ``random_state_``.
+        mean : bool, default=False
+            Return the reconstruction mean of the last step instead of a draw.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features_in_)
+        """
+        n_steps = self.n_steps if n_steps is None else n_steps
+        rng = self._sampling_rng(n_samples, random_state, n_steps)
+        return self._chain(self._chain_start(n_samples, rng), None, n_steps, rng, mean)
+
+    def impute(self, X, mask=None, *, n_steps=None, random_state=None, mean=False):
+        """Fill in missing values by the clamped chain (§20.11.2).
+
+        The observed units stay clamped to their values; the missing ones
+        start from base-rate draws and are resampled by ``n_steps`` steps of
+        the chain (the whole state is corrupted and reconstructed at each
+        step). The result is a draw from the chain's conditional, or with
+        ``mean=True`` the last step's reconstruction mean.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Entries where ``mask`` is True are ignored (they may be NaN).
+        mask : array-like of bool of shape (n_samples, n_features), default=None
+            True where a value is missing; None means the NaN entries of
+            ``X`` (as scikit-learn's imputers).
+        n_steps : int, default=None
+            None uses ``self.n_steps``.
+        random_state : None, int or Generator
+            None continues the fitted stream ``random_state_``.
+        mean : bool, default=False
+
+        Returns
+        -------
+        X_imputed : ndarray of shape (n_samples, n_features_in_)
+            Observed values unchanged, missing values filled in.
+        """
+        n_steps = self.n_steps if n_steps is None else n_steps
+        check_is_fitted(self)
+        X = np.array(X, dtype=self.dtype_)
+        mask = np.isnan(X) if mask is None else np.asarray(mask, dtype=bool)
+        if X.ndim != 2 or mask.shape != X.shape or X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X and mask must both have shape (n_samples, {self.n_features_in_}); "
+                f"got {X.shape} and {mask.shape}."
+            )
+        if not np.all(np.isfinite(X[~mask])):
+            raise ValueError("Observed entries of X (mask False) must be finite.")
+        rng = self._sampling_rng(max(X.shape[0], 1), random_state, n_steps)
+        X[mask] = self._chain_start(X.shape[0], rng)[mask]
+        return self._chain(X, mask, n_steps, rng, mean)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags
