@@ -35,6 +35,7 @@ from . import (  # noqa: E402
     boltzmann,
     datasets,
     denoising,
+    diffusion,
     evaluation,
     latent,
     nn,
@@ -42,6 +43,7 @@ from . import (  # noqa: E402
 from .autoregressive import *  # noqa: E402,F401,F403
 from .boltzmann import *  # noqa: E402,F401,F403
 from .denoising import *  # noqa: E402,F401,F403
+from .diffusion import *  # noqa: E402,F401,F403
 from .latent import *  # noqa: E402,F401,F403
 
 __version__ = "0.1.0.dev0"
@@ -51,6 +53,7 @@ __all__ = sorted(
     + autoregressive.__all__
     + latent.__all__
     + denoising.__all__
+    + diffusion.__all__
 )
 
 

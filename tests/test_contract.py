@@ -53,6 +53,7 @@ EXPECTED_METHODS = {
     "DBN": {"fit", "score_samples", "score", "sample", "transform"},
     "DBNClassifier": {"fit", "score", "predict", "predict_proba"},
     "DenoisingAutoencoder": {"fit", "partial_fit", "score", "sample", "transform"},
+    "DiffusionModel": {"fit", "partial_fit", "score_samples", "score", "sample"},
     "FVSBN": {"fit", "partial_fit", "score_samples", "score", "sample"},
     "GaussianBernoulliRBM": {
         "fit", "partial_fit", "score_samples", "score", "sample", "transform",
@@ -78,6 +79,7 @@ BINARY_VISIBLES = {
     "NeuralAutoregressive", "OrderAgnosticNADE", "SigmoidBeliefNet", "VAE",
 }
 BINARY_VISIBLES |= {"DenoisingAutoencoder"}
+BINARY_VISIBLES |= {"DiffusionModel"}
 
 #: Estimators fitted in closed form (no epochs to interrupt or diverge), with why.
 NOT_ITERATIVE = {
