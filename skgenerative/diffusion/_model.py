@@ -38,6 +38,14 @@ def _kernel_input(Xt, t, n_steps):
     return np.hstack([Xt, steps])
 
 
+def _reverse_output(net, diffusion, Xt, t, *, cache=False):
+    """The head's input for ``p(x_{t-1} | x_t)``: the independent-units
+    reversal (``diffusion.reverse_base``) plus the network's correction."""
+    out, net_cache = net.forward(_kernel_input(Xt, t, diffusion.n_steps))
+    out += diffusion.reverse_base(Xt, t)
+    return (out, net_cache) if cache else out
+
+
 def _bound_terms_and_grads(net, head, diffusion, X0, Xt, t, scale=None):
     """The step-``t`` term of the bound per row, and ``scale`` (one value per
     row) times the gradient of the terms' sum (when ``scale`` is given).
@@ -50,7 +58,7 @@ def _bound_terms_and_grads(net, head, diffusion, X0, Xt, t, scale=None):
     int or one step per row; the posterior at ``t = 1`` is the point mass at
     ``x_0`` (zero entropy).
     """
-    out, cache = net.forward(_kernel_input(Xt, t, diffusion.n_steps))
+    out, cache = _reverse_output(net, diffusion, Xt, t, cache=True)
     first = np.asarray(t)[..., None] == 1  # rows at step 1
     later = np.minimum(np.maximum(t, 2), diffusion.n_steps)  # their values are unused
     p = X0.shape[1]
@@ -93,7 +101,7 @@ def _training_objective_and_grads(net, head, diffusion, X0, rng):
 
 def _reverse_step(net, head, diffusion, Xt, t, rng, mean=False):
     """A draw of ``x_{t-1} ~ p(x_{t-1} | x_t)`` (or its mean)."""
-    out = net.predict(_kernel_input(Xt, np.full(Xt.shape[0], t), diffusion.n_steps))
+    out = _reverse_output(net, diffusion, Xt, np.full(Xt.shape[0], t))
     return head.mean(out) if mean else head.sample(out, rng)
 
 
@@ -109,8 +117,9 @@ class DiffusionModel(GenerativeMixin, _LatentTrainingMixin, BaseEstimator):
     into noise (binomial diffusion towards ``Bernoulli(1/2)`` for binary
     data, Gaussian diffusion towards ``N(0, I)`` for real data); the model is
     the reverse chain ``p(x_T) prod_t p(x_{t-1} | x_t)``, each step a
-    factorised Bernoulli or Gaussian whose parameters come from one MLP
-    shared by all steps, which sees the step through a learned embedding.
+    factorised Bernoulli or Gaussian: the exact reversal of the diffusion of
+    independent units with the data's moments, corrected by one MLP shared
+    by all steps, which sees the step through a learned embedding.
     It is trained by Adam on the variational lower bound (each minibatch row
     draws one step, an unbiased estimate of the bound), each step asked to
     undo only one step of diffusion. :meth:`sample` runs the reverse chain;
@@ -155,8 +164,13 @@ class DiffusionModel(GenerativeMixin, _LatentTrainingMixin, BaseEstimator):
     Attributes
     ----------
     network_ : skgenerative.nn.MLP
-        The reverse kernel: input ``[x_t, onehot(t)]``, output the logits
-        (binomial) or means and variances (Gaussian) of ``x_{t-1}``.
+        The reverse kernel's correction: input ``[x_t, onehot(t)]``, output
+        added to the logits (binomial) or to the means and variance
+        parameters (Gaussian) of the independent-units reversal.
+    base_mean_, base_var_ : ndarray of shape (n_features_in_,)
+        Per-unit moments of the first data seen (the independent-units
+        reversal; the last layer of ``network_`` starts at zero, so an
+        untrained model is the independent model).
     optimizer_ : skgenerative.nn.Adam
     betas_ : ndarray of shape (n_steps,)
     dtype_ : numpy.dtype
@@ -282,7 +296,10 @@ class DiffusionModel(GenerativeMixin, _LatentTrainingMixin, BaseEstimator):
 
     @property
     def _process(self):
-        return make_diffusion(self.diffusion, self.betas_)
+        return make_diffusion(
+            self.diffusion, self.betas_, self.base_mean_, self.base_var_,
+            min_variance=self.min_variance,
+        )
 
     def _check_betas(self):
         if self.betas is None:
@@ -305,6 +322,13 @@ class DiffusionModel(GenerativeMixin, _LatentTrainingMixin, BaseEstimator):
             [p + self.n_steps, *sizes, head.n_outputs(p)], self.activation, dtype=X.dtype,
             random_state=rng,
         )
+        # the correction starts at zero: the untrained model is the
+        # independent-units model with the data's moments
+        last = len(self.network_.layers) - 1
+        self.network_.params[f"W{last}"][...] = 0
+        X_train = self._training_data(X, None)[0]
+        self.base_mean_ = X_train.mean(axis=0, dtype=np.float64)
+        self.base_var_ = np.maximum(X_train.var(axis=0, dtype=np.float64), self.min_variance)
         self.optimizer_ = Adam(self.network_.params, learning_rate=self.learning_rate)
         self.score_seed_ = draw_seed(rng)
         self.n_iter_ = 0

@@ -14,7 +14,13 @@ every unit independently.
   ``N(0, 1)``; a distribution is represented by ``(mean, variance)``.
 
 With ``alpha_bar_t = prod_{s <= t} (1 - beta_s)`` both marginals mix the data
-with the prior in proportion ``alpha_bar_t``. The default schedule
+with the prior in proportion ``alpha_bar_t``.
+
+A process also knows the reverse kernel of the *independent-units* model
+with the data's per-unit moments (:meth:`reverse_base`): the exact reversal
+of the diffusion when the units are independent. The learned kernel is that
+baseline plus a network's correction, so an untrained model scores as the
+independent model does and training only adds the dependencies. The default schedule
 ``beta_t = 1 / (T - t + 1)`` (Sohl-Dickstein et al.'s binomial schedule)
 gives ``alpha_bar_t = 1 - t / T``: ``x_T`` is exactly the prior.
 """
@@ -41,9 +47,15 @@ def _at(values, t):
 
 
 class _Diffusion:
-    """The schedule. Methods take ``t`` as an int or as one step per row."""
+    """The schedule. Methods take ``t`` as an int or as one step per row.
 
-    def __init__(self, betas):
+    ``data_mean`` and ``data_var`` are the per-unit moments of the data
+    (for :meth:`reverse_base`).
+    """
+
+    def __init__(self, betas, data_mean, data_var):
+        self.data_mean = np.asarray(data_mean, dtype=np.float64)
+        self.data_var = np.asarray(data_var, dtype=np.float64)
         self.betas = np.asarray(betas, dtype=np.float64)
         self.alpha_bar = np.cumprod(1.0 - self.betas)
         self._beta_at = np.concatenate([[0.0], self.betas])  # index t = 1..T
@@ -89,6 +101,12 @@ class BinomialDiffusion(_Diffusion):
         num = like1 * m
         return num / (num + like0 * (1 - m))
 
+    def reverse_base(self, Xt, t):
+        """Logits of ``q(x_{t-1} = 1 | x_t)`` when ``x_0`` has independent
+        units of probability ``data_mean``."""
+        q = np.clip(self.posterior(self.data_mean, Xt, t), _EPS, 1 - _EPS)
+        return (np.log(q) - np.log1p(-q)).astype(Xt.dtype)
+
     @staticmethod
     def entropy(q):
         """Entropy of independent Bernoulli(q) units, summed per row (float64)."""
@@ -107,6 +125,23 @@ class GaussianDiffusion(_Diffusion):
     """Gaussian diffusion of real units (mean and variance of each unit)."""
 
     name = "gaussian"
+
+    def __init__(self, betas, data_mean, data_var, min_variance):
+        super().__init__(betas, data_mean, data_var)
+        self.min_variance = float(min_variance)
+
+    def reverse_base(self, Xt, t):
+        """``[mean, s]`` (the Gaussian head's parametrisation, variance
+        ``min_variance + softplus(s)``) of ``q(x_{t-1} | x_t)`` when ``x_0`` has
+        independent Gaussian units with the data's moments."""
+        a_prev, b = self._alpha_bar(t - 1), self._beta(t)
+        V = a_prev * self.data_var + 1 - a_prev  # var(x_{t-1})
+        M = np.sqrt(a_prev) * self.data_mean  # mean(x_{t-1})
+        S = (1 - b) * V + b  # var(x_t)
+        mean = M + np.sqrt(1 - b) * V / S * (Xt - np.sqrt(1 - b) * M)
+        var = np.broadcast_to(V * b / S, mean.shape)
+        s = np.log(np.expm1(np.maximum(var - self.min_variance, 1e-6)))
+        return np.hstack([mean, s]).astype(Xt.dtype)
 
     def marginal(self, X0, t):
         a = self._alpha_bar(t)
@@ -143,9 +178,9 @@ class GaussianDiffusion(_Diffusion):
         return rng.standard_normal(shape).astype(dtype)
 
 
-def make_diffusion(name, betas):
+def make_diffusion(name, betas, data_mean, data_var, *, min_variance=1e-4):
     if name == "binomial":
-        return BinomialDiffusion(betas)
+        return BinomialDiffusion(betas, data_mean, data_var)
     if name == "gaussian":
-        return GaussianDiffusion(betas)
+        return GaussianDiffusion(betas, data_mean, data_var, min_variance)
     raise ValueError(f"Unknown diffusion {name!r}; use 'binomial' or 'gaussian'.")
