@@ -17,7 +17,7 @@ from ..nn._mlp import check_layer_sizes
 from ..utils._threads import blas_threads
 from ..utils.random import draw_seed, row_generators
 from ..utils.validation import warn_if_not_binary
-from ._process import erase_schedule, make_diffusion
+from ._process import erase_schedule, geometric_schedule, make_diffusion
 
 __all__ = ["DiffusionModel"]
 
@@ -134,9 +134,11 @@ class DiffusionModel(GenerativeMixin, _LatentTrainingMixin, BaseEstimator):
         probabilities; warns outside), Gaussian diffusion for real data
         (standardise it first: the prior is ``N(0, I)``).
     betas : array-like of shape (n_steps,), default=None
-        The schedule ``beta_t`` in (0, 1]; None is ``beta_t = 1 / (T - t +
-        1)``, for which ``alpha_bar_t = prod_s (1 - beta_s) = 1 - t / T`` and
-        ``x_T`` is exactly the prior.
+        The schedule ``beta_t`` in (0, 1]. None: for binomial diffusion
+        ``beta_t = 1 / (T - t + 1)``, for which ``alpha_bar_t = prod_s (1 -
+        beta_s) = 1 - t / T``; for Gaussian diffusion geometric from 1e-3 to
+        1 (small first steps keep the bound on a density tight). Both end at
+        ``beta_T = 1``: ``x_T`` is exactly the prior.
     hidden_layer_sizes : tuple of int, default=(200, 200)
         Hidden layers of the reverse-kernel network.
     activation : {"tanh", "relu", "softplus", "sigmoid"}, default="tanh"
@@ -303,6 +305,8 @@ class DiffusionModel(GenerativeMixin, _LatentTrainingMixin, BaseEstimator):
 
     def _check_betas(self):
         if self.betas is None:
+            if self.diffusion == "gaussian":
+                return geometric_schedule(self.n_steps)
             return erase_schedule(self.n_steps)
         betas = np.asarray(self.betas, dtype=np.float64)
         if betas.shape != (self.n_steps,) or not np.all((betas > 0) & (betas <= 1)):

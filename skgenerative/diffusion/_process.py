@@ -22,12 +22,18 @@ of the diffusion when the units are independent. The learned kernel is that
 baseline plus a network's correction, so an untrained model scores as the
 independent model does and training only adds the dependencies. The default schedule
 ``beta_t = 1 / (T - t + 1)`` (Sohl-Dickstein et al.'s binomial schedule)
-gives ``alpha_bar_t = 1 - t / T``: ``x_T`` is exactly the prior.
+gives ``alpha_bar_t = 1 - t / T``: ``x_T`` is exactly the prior. For
+Gaussian diffusion the default is geometric from ``1e-3`` to 1
+(:func:`geometric_schedule`): with the erasing schedule's first step
+``1 / T`` the bound on a continuous density is loose.
 """
 
 import numpy as np
 
-__all__ = ["BinomialDiffusion", "GaussianDiffusion", "erase_schedule", "make_diffusion"]
+__all__ = [
+    "BinomialDiffusion", "GaussianDiffusion", "erase_schedule", "geometric_schedule",
+    "make_diffusion",
+]
 
 _EPS = 1e-7
 
@@ -44,6 +50,14 @@ def _at(values, t):
     if np.ndim(t) == 0:
         return float(values[int(t)])
     return values[np.asarray(t)][:, None]
+
+
+def geometric_schedule(n_steps, first=1e-3):
+    """``beta_t`` geometric from ``first`` to 1 (``x_T`` is the prior): small
+    first steps, which a continuous density needs for a tight bound."""
+    if n_steps == 1:
+        return np.ones(1)
+    return np.geomspace(first, 1.0, n_steps)
 
 
 class _Diffusion:
