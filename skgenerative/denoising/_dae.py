@@ -8,16 +8,12 @@ import numbers
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
-from ..base import GenerativeMixin
-from ..latent._common import _USER_STACKLEVEL, _LatentTrainingMixin
-from ..nn import MLP, Adam, make_head
+from ..nn import MLP, Adam
 from ..nn._mlp import check_layer_sizes
-from ..utils._threads import blas_threads
-from ..utils.random import draw_seed, row_generators
-from ..utils.validation import warn_if_not_binary
-from ._corruption import NOISES, corrupt
+from ..utils.random import draw_seed
+from ._chain import _DenoisingChainMixin
+from ._corruption import NOISES
 
 __all__ = ["DenoisingAutoencoder"]
 
@@ -100,8 +96,7 @@ def _run_chain(encoder, decoder, head, X, free, n_steps, corruption, rng, mean):
 class DenoisingAutoencoder(
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
-    GenerativeMixin,
-    _LatentTrainingMixin,
+    _DenoisingChainMixin,
     BaseEstimator,
 ):
     """Denoising autoencoder with a generative Markov chain (§20.11).
@@ -227,7 +222,6 @@ class DenoisingAutoencoder(
     (2, 64)
     """
 
-    score_kind_ = "denoising"
     _state_names = ("encoder_", "decoder_", "optimizer_", "random_state_")
     _parameter_names = ("_parameter_vector",)
 
@@ -307,23 +301,8 @@ class DenoisingAutoencoder(
 
     # -- set-up ------------------------------------------------------------
 
-    @property
-    def _head(self):
-        return make_head(self.likelihood, min_variance=self.min_variance)
-
-    @property
-    def _n_features_out(self):
-        return self.n_components
-
-    def _corrupt(self, X, rng):
-        return corrupt(X, self.noise, self.noise_level, rng)
-
     def _initialize(self, X, y, rng, *, partial):
-        if self.noise != "gaussian" and self.noise_level >= 1:
-            raise ValueError(
-                f"noise_level is a probability for noise={self.noise!r}: it must be "
-                f"in (0, 1); got {self.noise_level!r}."
-            )
+        self._check_noise_level()
         self.dtype_ = X.dtype
         p = X.shape[1]
         enc = check_layer_sizes(self.encoder_layer_sizes, "encoder_layer_sizes")
@@ -337,26 +316,12 @@ class DenoisingAutoencoder(
             [self.n_components, *dec, head.n_outputs(p)], self.activation, dtype=X.dtype,
             random_state=rng, prefix="dec_",
         )
-        self.base_mean_ = X.mean(axis=0, dtype=np.float64)
-        self.base_var_ = X.var(axis=0, dtype=np.float64)
-        self._init_output_bias()
+        self._init_base(X, self.decoder_)
         self.optimizer_ = Adam(
             {**self.encoder_.params, **self.decoder_.params}, learning_rate=self.learning_rate
         )
         self.score_seed_ = draw_seed(rng)
         self.n_iter_ = 0
-
-    def _init_output_bias(self):
-        """Decoder output bias at the data's base rate."""
-        b = self.decoder_.params[f"dec_b{len(self.decoder_.layers) - 1}"]
-        if self.likelihood == "bernoulli":
-            m = np.clip(self.base_mean_, 1e-3, 1 - 1e-3)
-            b[:] = np.log(m) - np.log1p(-m)
-        else:
-            p = self.base_mean_.shape[0]
-            var = np.maximum(self.base_var_ - self.min_variance, 1e-3)
-            b[:p] = self.base_mean_
-            b[p:] = np.log(np.expm1(var))
 
     # -- training ----------------------------------------------------------
 
@@ -365,154 +330,20 @@ class DenoisingAutoencoder(
             self.encoder_, self.decoder_, self._head, X, self._corrupt, self.walkback, rng
         )
 
-    def _validation_score(self, X_val, y_val):
-        return float(np.mean(self._denoising_scores(X_val)))
+    # -- the hooks of the chain ----------------------------------------------
 
-    def _check_support(self, X):
-        if self.likelihood == "bernoulli":
-            warn_if_not_binary(
-                X, what=f"{type(self).__name__} with a Bernoulli reconstruction",
-                stacklevel=_USER_STACKLEVEL,
-            )
+    def _score_rows(self, rows, rng):
+        """``log p(x | x~)`` for one corruption of each row."""
+        out = _reconstruction(self.encoder_, self.decoder_, self._corrupt(rows, rng))
+        return self._head.log_likelihood(rows, out)
 
-    # -- scores and features -----------------------------------------------
+    def _codes(self, X):
+        """The encoder's code ``h = f(x)`` of the clean rows."""
+        return self.encoder_.predict(X)
 
-    def _denoising_scores(self, X):
-        """``(1/m) sum_j log p(x | x~_j)`` per row, ``x~_j ~ C(x~ | x)``, the
-        ``m = n_score_samples`` corruptions drawn from the row's own generator."""
-        m, head = self.n_score_samples, self._head
-        scores = np.empty(X.shape[0])
-        with blas_threads():
-            for i, gen in enumerate(row_generators(X, self.score_seed_)):
-                rows = np.repeat(X[i : i + 1], m, axis=0)
-                out = _reconstruction(self.encoder_, self.decoder_, self._corrupt(rows, gen))
-                scores[i] = head.log_likelihood(rows, out).mean()
-        return scores
+    def _run_chain(self, X, free, n_steps, rng, mean):
+        return _run_chain(
+            self.encoder_, self.decoder_, self._head, X, free, n_steps,
+            self._corrupt, rng, mean,
+        )
 
-    def score(self, X, y=None):
-        """Mean denoising log-likelihood ``E log p(x | x~)`` in nats (higher is better).
-
-        Not ``log p(x)``: a DAE has no tractable likelihood (see Notes of
-        the class; ``score_kind_ = "denoising"``). Deterministic: the
-        corruptions are seeded per row from ``score_seed_``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        score : float
-        """
-        check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
-        self._check_support(X)
-        return float(np.mean(self._denoising_scores(X)))
-
-    def transform(self, X):
-        """The codes ``h = f(x)`` of the clean rows.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        H : ndarray of shape (n_samples, n_components)
-        """
-        check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
-        self._check_support(X)
-        with blas_threads():
-            return self.encoder_.predict(X)
-
-    # -- sampling ----------------------------------------------------------
-
-    def _chain_start(self, n, rng):
-        """Independent draws with the base-rate moments of the training data."""
-        p = self.base_mean_.shape[0]
-        if self.likelihood == "bernoulli":
-            return (rng.random((n, p)) < self.base_mean_).astype(self.dtype_)
-        noise = rng.standard_normal((n, p)) * np.sqrt(self.base_var_)
-        return (self.base_mean_ + noise).astype(self.dtype_)
-
-    def _chain(self, X, free, n_steps, rng, mean):
-        with blas_threads():
-            return _run_chain(
-                self.encoder_, self.decoder_, self._head, X, free, n_steps,
-                self._corrupt, rng, mean,
-            )
-
-    def sample(self, n_samples=1, *, n_steps=None, random_state=None, mean=False):
-        """Run ``n_samples`` independent DAE chains (§20.11.1).
-
-        Each chain starts from independent draws with the training data's
-        per-unit moments and takes ``n_steps`` steps of corrupt, encode,
-        decode, sample the reconstruction distribution.
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-        n_steps : int, default=None
-            Steps per chain; None uses ``self.n_steps``.
-        random_state : None, int or Generator
-            None continues the fitted stream ``random_state_``.
-        mean : bool, default=False
-            Return the reconstruction mean of the last step instead of a draw.
-
-        Returns
-        -------
-        X : ndarray of shape (n_samples, n_features_in_)
-        """
-        n_steps = self.n_steps if n_steps is None else n_steps
-        rng = self._sampling_rng(n_samples, random_state, n_steps)
-        return self._chain(self._chain_start(n_samples, rng), None, n_steps, rng, mean)
-
-    def impute(self, X, mask=None, *, n_steps=None, random_state=None, mean=False):
-        """Fill in missing values by the clamped chain (§20.11.2).
-
-        The observed units stay clamped to their values; the missing ones
-        start from base-rate draws and are resampled by ``n_steps`` steps of
-        the chain (the whole state is corrupted and reconstructed at each
-        step). The result is a draw from the chain's conditional, or with
-        ``mean=True`` the last step's reconstruction mean.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Entries where ``mask`` is True are ignored (they may be NaN).
-        mask : array-like of bool of shape (n_samples, n_features), default=None
-            True where a value is missing; None means the NaN entries of
-            ``X`` (as scikit-learn's imputers).
-        n_steps : int, default=None
-            None uses ``self.n_steps``.
-        random_state : None, int or Generator
-            None continues the fitted stream ``random_state_``.
-        mean : bool, default=False
-
-        Returns
-        -------
-        X_imputed : ndarray of shape (n_samples, n_features_in_)
-            Observed values unchanged, missing values filled in.
-        """
-        n_steps = self.n_steps if n_steps is None else n_steps
-        check_is_fitted(self)
-        X = np.array(X, dtype=self.dtype_)
-        mask = np.isnan(X) if mask is None else np.asarray(mask, dtype=bool)
-        if X.ndim != 2 or mask.shape != X.shape or X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X and mask must both have shape (n_samples, {self.n_features_in_}); "
-                f"got {X.shape} and {mask.shape}."
-            )
-        if not np.all(np.isfinite(X[~mask])):
-            raise ValueError("Observed entries of X (mask False) must be finite.")
-        rng = self._sampling_rng(max(X.shape[0], 1), random_state, n_steps)
-        X[mask] = self._chain_start(X.shape[0], rng)[mask]
-        return self._chain(X, mask, n_steps, rng, mean)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
-        return tags
