@@ -34,5 +34,7 @@ CHECK_PARAMS = {
     "MPDBM": dict(hidden_layer_sizes=(16,), n_mean_field_iter=2),
     # denoising (issue 18)
     "DenoisingAutoencoder": dict(n_components=8, max_iter=3, n_steps=5, n_score_samples=3),
+    "GenerativeStochasticNetwork": dict(n_components=8, max_iter=3, n_steps=5,
+                                        n_score_samples=3),
     "DiffusionModel": dict(n_steps=4, hidden_layer_sizes=(8,), max_iter=3, n_score_samples=2),
 }

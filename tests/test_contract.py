@@ -54,6 +54,7 @@ EXPECTED_METHODS = {
     "DBNClassifier": {"fit", "score", "predict", "predict_proba"},
     "DenoisingAutoencoder": {"fit", "partial_fit", "score", "sample", "transform"},
     "DiffusionModel": {"fit", "partial_fit", "score_samples", "score", "sample"},
+    "GenerativeStochasticNetwork": {"fit", "partial_fit", "score", "sample", "transform"},
     "FVSBN": {"fit", "partial_fit", "score_samples", "score", "sample"},
     "GaussianBernoulliRBM": {
         "fit", "partial_fit", "score_samples", "score", "sample", "transform",
@@ -80,6 +81,7 @@ BINARY_VISIBLES = {
 }
 BINARY_VISIBLES |= {"DenoisingAutoencoder"}
 BINARY_VISIBLES |= {"DiffusionModel"}
+BINARY_VISIBLES |= {"GenerativeStochasticNetwork"}
 
 #: Estimators fitted in closed form (no epochs to interrupt or diverge), with why.
 NOT_ITERATIVE = {

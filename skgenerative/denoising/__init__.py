@@ -1,5 +1,7 @@
-"""Denoising autoencoders as generative models (§20.11)."""
+"""Denoising autoencoders and generative stochastic networks as generative
+models (§20.11–20.12)."""
 
 from ._dae import DenoisingAutoencoder
+from ._gsn import GenerativeStochasticNetwork
 
-__all__ = ["DenoisingAutoencoder"]
+__all__ = ["DenoisingAutoencoder", "GenerativeStochasticNetwork"]
