@@ -1,7 +1,8 @@
 """Denoising autoencoders and generative stochastic networks as generative
 models (§20.11–20.12)."""
 
+from ._abc import abc_adjust
 from ._dae import DenoisingAutoencoder
 from ._gsn import GenerativeStochasticNetwork
 
-__all__ = ["DenoisingAutoencoder", "GenerativeStochasticNetwork"]
+__all__ = ["DenoisingAutoencoder", "GenerativeStochasticNetwork", "abc_adjust"]
