@@ -12,7 +12,9 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ..nn import MLP, Adam
 from ..nn._mlp import check_layer_sizes
 from ..utils.random import draw_seed
+from ..utils._threads import blas_threads
 from ._chain import _DenoisingChainMixin
+from ._contractive import contraction_penalty_and_grads, tangent_noise
 from ._corruption import NOISES
 
 __all__ = ["DenoisingAutoencoder"]
@@ -41,7 +43,8 @@ def _denoising_loglik_and_grads(encoder, decoder, head, X, X_tilde, scale):
     return ll, out, {**g_enc, **g_dec}
 
 
-def _walkback_objective_and_grads(encoder, decoder, head, X, corruption, walkback, rng):
+def _walkback_objective_and_grads(encoder, decoder, head, X, corruption, walkback, rng,
+                                  contraction=0.0):
     """The walk-back objective (§20.11.3) of a batch and its gradient.
 
     A chain starts at the data ``x_0 = x``; step ``i`` corrupts the state
@@ -50,8 +53,10 @@ def _walkback_objective_and_grads(encoder, decoder, head, X, corruption, walkbac
     reconstruction along the walk is asked to return to the data (with
     ``k = 1``, the ordinary denoising criterion). The walk's samples are
     constants of the gradient (Bengio et al., 2013). ``corruption(X, rng)``
-    draws ``x~``. Returns the per-row objective and the gradient of its batch
-    mean.
+    draws ``x~``. With ``contraction`` the objective of each step also
+    subtracts ``contraction * ||J_f(x~)||_F^2``, the contractive penalty on
+    the encoder at its input (one-layer encoders). Returns the per-row
+    objective and the gradient of its batch mean.
     """
     n = X.shape[0]
     state = X
@@ -62,6 +67,13 @@ def _walkback_objective_and_grads(encoder, decoder, head, X, corruption, walkbac
         ll, out, g = _denoising_loglik_and_grads(
             encoder, decoder, head, X, X_tilde, 1.0 / (n * walkback)
         )
+        if contraction:
+            penalty, g_pen = contraction_penalty_and_grads(
+                encoder, X_tilde, -contraction / (n * walkback)
+            )
+            ll = ll - contraction * penalty
+            for key, value in g_pen.items():
+                g[key] = g[key] + value
         total += ll
         if grads is None:
             grads = g
@@ -71,6 +83,15 @@ def _walkback_objective_and_grads(encoder, decoder, head, X, corruption, walkbac
         if i + 1 < walkback:
             state = head.sample(out, rng)
     return total / walkback, grads
+
+
+def _manifold_walk(encoder, decoder, head, X, n_steps, scale, rng):
+    """Manifold diffusion (Rifai et al., 2012): ``x <- E[x | g(f(x + e))]``
+    with ``e ~ N(0, scale^2 J^T J)``, noise along the tangent directions the
+    (contractive) encoder estimates."""
+    for _ in range(n_steps):
+        X = head.mean(_reconstruction(encoder, decoder, X + tangent_noise(encoder, X, scale, rng)))
+    return X
 
 
 def _run_chain(encoder, decoder, head, X, free, n_steps, corruption, rng, mean):
@@ -138,6 +159,12 @@ class DenoisingAutoencoder(
     walkback : int, default=1
         Corrupt-and-sample steps per training example (1: the ordinary
         denoising criterion).
+    contraction : float, default=0.0
+        Weight of the contractive penalty ``||J_f(x~)||_F^2`` on the
+        encoder's Jacobian at its input (Rifai et al., 2011), subtracted from
+        the denoising log-likelihood; needs a one-layer encoder
+        (``encoder_layer_sizes=()``). A contractive encoder estimates the
+        data manifold's tangent plane: ``sample(method="manifold")``.
     learning_rate : float, default=1e-3
         Adam step size.
     batch_size : int, default=100
@@ -235,6 +262,7 @@ class DenoisingAutoencoder(
         "noise": [StrOptions(set(NOISES))],
         "noise_level": [Interval(numbers.Real, 0, None, closed="neither")],
         "walkback": [Interval(numbers.Integral, 1, None, closed="left")],
+        "contraction": [Interval(numbers.Real, 0, None, closed="left")],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
@@ -262,6 +290,7 @@ class DenoisingAutoencoder(
         noise="salt_pepper",
         noise_level=0.2,
         walkback=1,
+        contraction=0.0,
         learning_rate=1e-3,
         batch_size=100,
         max_iter=30,
@@ -285,6 +314,7 @@ class DenoisingAutoencoder(
         self.noise = noise
         self.noise_level = noise_level
         self.walkback = walkback
+        self.contraction = contraction
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.max_iter = max_iter
@@ -306,6 +336,11 @@ class DenoisingAutoencoder(
         self.dtype_ = X.dtype
         p = X.shape[1]
         enc = check_layer_sizes(self.encoder_layer_sizes, "encoder_layer_sizes")
+        if self.contraction and enc:
+            raise ValueError(
+                "contraction needs a one-layer encoder: set encoder_layer_sizes=() "
+                f"(got {enc!r})."
+            )
         dec = check_layer_sizes(self.decoder_layer_sizes, "decoder_layer_sizes")
         head = self._head
         self.encoder_ = MLP(
@@ -327,7 +362,8 @@ class DenoisingAutoencoder(
 
     def _batch_bound_and_grads(self, X, rng):
         return _walkback_objective_and_grads(
-            self.encoder_, self.decoder_, self._head, X, self._corrupt, self.walkback, rng
+            self.encoder_, self.decoder_, self._head, X, self._corrupt, self.walkback, rng,
+            self.contraction,
         )
 
     # -- the hooks of the chain ----------------------------------------------
@@ -347,3 +383,44 @@ class DenoisingAutoencoder(
             self._corrupt, rng, mean,
         )
 
+    def sample(self, n_samples=1, *, n_steps=None, random_state=None, mean=False,
+               method="chain", tangent_scale=1.0):
+        """Run ``n_samples`` independent chains from base-rate draws.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+        n_steps : int, default=None
+            Steps per chain; None uses ``self.n_steps``.
+        random_state : None, int or Generator
+            None continues the fitted stream ``random_state_``.
+        mean : bool, default=False
+            ``"chain"`` only: the reconstruction mean of the last step
+            instead of a draw.
+        method : {"chain", "manifold"}, default="chain"
+            ``"chain"``: the DAE chain of §20.11.1 (corrupt, encode, decode,
+            sample the reconstruction distribution). ``"manifold"``: manifold
+            diffusion (Rifai et al., 2012) for contractive models with a
+            one-layer encoder: ``x <- E[x | g(f(x + e))]``, ``e ~ N(0,
+            tangent_scale^2 J^T J)``, a random walk along the tangent plane
+            the encoder estimates; returns reconstruction means.
+        tangent_scale : float, default=1.0
+            ``"manifold"`` only: the step's noise scale in code space.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features_in_)
+        """
+        if method == "chain":
+            return super().sample(n_samples, n_steps=n_steps, random_state=random_state,
+                                  mean=mean)
+        if method != "manifold":
+            raise ValueError(f"method must be 'chain' or 'manifold'; got {method!r}.")
+        n_steps = self.n_steps if n_steps is None else n_steps
+        rng = self._sampling_rng(n_samples, random_state, n_steps)
+        if len(self.encoder_.layers) != 1:
+            raise ValueError("method='manifold' needs a one-layer encoder "
+                             "(encoder_layer_sizes=()).")
+        with blas_threads():
+            return _manifold_walk(self.encoder_, self.decoder_, self._head,
+                                  self._chain_start(n_samples, rng), n_steps, tangent_scale, rng)
