@@ -8,7 +8,10 @@ per-row log-likelihoods of copies of one row, with noise from ``rng``) and
 ``_codes(X)`` (the features of :meth:`transform`).
 """
 
+import numbers
+
 import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import GenerativeMixin
@@ -16,10 +19,35 @@ from ..latent._common import _USER_STACKLEVEL, _LatentTrainingMixin
 from ..nn import make_head
 from ..utils._threads import blas_threads
 from ..utils.random import row_generators
-from ..utils.validation import warn_if_not_binary
-from ._corruption import corrupt
+from ..utils.validation import check_missing_mask, warn_if_not_binary
+from ._corruption import NOISES, corrupt
 
 __all__ = []
+
+#: The hyperparameters every denoising model has (each adds its own).
+_COMMON_CONSTRAINTS = {
+    "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
+    "decoder_layer_sizes": ["array-like"],
+    "activation": [StrOptions({"sigmoid", "tanh", "relu", "softplus"})],
+    "likelihood": [StrOptions({"bernoulli", "gaussian"})],
+    "min_variance": [Interval(numbers.Real, 0, None, closed="neither")],
+    "noise": [StrOptions(set(NOISES))],
+    "noise_level": [Interval(numbers.Real, 0, None, closed="neither")],
+    "walkback": [Interval(numbers.Integral, 1, None, closed="left")],
+    "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+    "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+    "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
+    "n_steps": [Interval(numbers.Integral, 1, None, closed="left")],
+    "n_score_samples": [Interval(numbers.Integral, 1, None, closed="left")],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+    "tol": [Interval(numbers.Real, 0, None, closed="left")],
+    "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+    "dtype": [None, type, np.dtype, str],
+    "warm_start": ["boolean"],
+    "verbose": ["verbose"],
+    "random_state": ["random_state", np.random.Generator],
+}
 
 
 class _DenoisingChainMixin(GenerativeMixin, _LatentTrainingMixin):
@@ -185,15 +213,7 @@ class _DenoisingChainMixin(GenerativeMixin, _LatentTrainingMixin):
         """
         n_steps = self.n_steps if n_steps is None else n_steps
         check_is_fitted(self)
-        X = np.array(X, dtype=self.dtype_)
-        mask = np.isnan(X) if mask is None else np.asarray(mask, dtype=bool)
-        if X.ndim != 2 or mask.shape != X.shape or X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X and mask must both have shape (n_samples, {self.n_features_in_}); "
-                f"got {X.shape} and {mask.shape}."
-            )
-        if not np.all(np.isfinite(X[~mask])):
-            raise ValueError("Observed entries of X (mask False) must be finite.")
+        X, mask = check_missing_mask(X, mask, self.n_features_in_, self.dtype_)
         rng = self._sampling_rng(max(X.shape[0], 1), random_state, n_steps)
         X[mask] = self._chain_start(X.shape[0], rng)[mask]
         with blas_threads():

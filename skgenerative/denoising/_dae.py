@@ -7,15 +7,14 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval
 
 from ..nn import MLP, Adam
 from ..nn._mlp import check_layer_sizes
 from ..utils.random import draw_seed
 from ..utils._threads import blas_threads
-from ._chain import _DenoisingChainMixin
+from ._chain import _COMMON_CONSTRAINTS, _DenoisingChainMixin
 from ._contractive import contraction_penalty_and_grads, tangent_noise
-from ._corruption import NOISES
 
 __all__ = ["DenoisingAutoencoder"]
 
@@ -253,29 +252,9 @@ class DenoisingAutoencoder(
     _parameter_names = ("_parameter_vector",)
 
     _parameter_constraints = {
-        "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
+        **_COMMON_CONSTRAINTS,
         "encoder_layer_sizes": ["array-like"],
-        "decoder_layer_sizes": ["array-like"],
-        "activation": [StrOptions({"sigmoid", "tanh", "relu", "softplus"})],
-        "likelihood": [StrOptions({"bernoulli", "gaussian"})],
-        "min_variance": [Interval(numbers.Real, 0, None, closed="neither")],
-        "noise": [StrOptions(set(NOISES))],
-        "noise_level": [Interval(numbers.Real, 0, None, closed="neither")],
-        "walkback": [Interval(numbers.Integral, 1, None, closed="left")],
         "contraction": [Interval(numbers.Real, 0, None, closed="left")],
-        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
-        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
-        "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
-        "n_steps": [Interval(numbers.Integral, 1, None, closed="left")],
-        "n_score_samples": [Interval(numbers.Integral, 1, None, closed="left")],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
-        "tol": [Interval(numbers.Real, 0, None, closed="left")],
-        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
-        "dtype": [None, type, np.dtype, str],
-        "warm_start": ["boolean"],
-        "verbose": ["verbose"],
-        "random_state": ["random_state", np.random.Generator],
     }
 
     def __init__(

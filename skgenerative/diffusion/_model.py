@@ -16,7 +16,7 @@ from ..nn import MLP, Adam, gaussian_log_likelihood, make_head, sigmoid
 from ..nn._mlp import check_layer_sizes
 from ..utils._threads import blas_threads
 from ..utils.random import draw_seed, row_generators
-from ..utils.validation import warn_if_not_binary
+from ..utils.validation import check_missing_mask, warn_if_not_binary
 from ._process import erase_schedule, geometric_schedule, make_diffusion
 
 __all__ = ["DiffusionModel"]
@@ -466,15 +466,7 @@ class DiffusionModel(GenerativeMixin, _LatentTrainingMixin, BaseEstimator):
         X_imputed : ndarray of shape (n_samples, n_features_in_)
         """
         check_is_fitted(self)
-        X = np.array(X, dtype=self.dtype_)
-        mask = np.isnan(X) if mask is None else np.asarray(mask, dtype=bool)
-        if X.ndim != 2 or mask.shape != X.shape or X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X and mask must both have shape (n_samples, {self.n_features_in_}); "
-                f"got {X.shape} and {mask.shape}."
-            )
-        if not np.all(np.isfinite(X[~mask])):
-            raise ValueError("Observed entries of X (mask False) must be finite.")
+        X, mask = check_missing_mask(X, mask, self.n_features_in_, self.dtype_)
         rng = self._sampling_rng(max(X.shape[0], 1), random_state)
         X[mask] = 0
         return self._reverse_chain(X, ~mask, rng, mean)
