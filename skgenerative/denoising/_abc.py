@@ -33,7 +33,7 @@ def _tilting_weights(S, target):
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)
         res = minimize(dual, np.zeros(S.shape[1]), jac=True, method="BFGS",
-                       options={"gtol": 1e-10, "maxiter": 1000})
+                       options={"gtol": 1e-10, "maxiter": 200})
         w = softmax(Z @ res.x)
     if not np.all(np.isfinite(w)) or np.max(np.abs(Z.T @ w)) > 1e-4:
         raise ValueError(

@@ -11,7 +11,9 @@ from sklearn.utils._param_validation import Interval
 
 from ..nn import MLP, Adam
 from ..nn._mlp import check_layer_sizes
+from ..utils._threads import blas_threads
 from ..utils.random import draw_seed
+from ._abc import abc_adjust
 from ._chain import _COMMON_CONSTRAINTS, _DenoisingChainMixin
 
 __all__ = ["GenerativeStochasticNetwork"]
@@ -72,16 +74,33 @@ def _walk_objective_and_grads(transition, decoder, head, X, corruption, hidden_n
 
 
 def _run_gsn_chain(transition, decoder, head, X, free, n_steps, corruption, hidden_noise,
-                   rng, mean):
+                   rng, mean, shaping=None):
     """``n_steps`` steps of the GSN chain from ``(X, h = 0)``; units where
-    ``free`` is False stay clamped (None: all free)."""
+    ``free`` is False stay clamped (None: all free). ``shaping(X, rng)``,
+    when given, returns the rows of the population of chains to continue
+    after each step (ABC shaping)."""
     H = np.zeros((X.shape[0], transition.n_outputs), dtype=X.dtype)
     for step in range(n_steps):
         H, _ = _transition_step(transition, corruption(X, rng), H, hidden_noise, rng)
         out = decoder.predict(H)
         new = head.mean(out) if mean and step + 1 == n_steps else head.sample(out, rng)
         X = new if free is None else np.where(free, new, X)
+        if shaping is not None:
+            rows = shaping(X, rng)
+            X, H = X[rows], H[rows]
     return X
+
+
+def _abc_shaping(statistics, target):
+    """Resample the population of chains by the ABC weights of
+    :func:`abc_adjust` (a sequential importance-resampling step), so that
+    the population's mean statistics match ``target`` after every step."""
+
+    def shaping(X, rng):
+        w = abc_adjust(X, statistics, target)
+        return rng.choice(X.shape[0], size=X.shape[0], p=w)
+
+    return shaping
 
 
 # ---------------------------------------------------------------------------
@@ -293,3 +312,45 @@ class GenerativeStochasticNetwork(
             self.transition_, self.decoder_, self._head, X, free, n_steps, self._corrupt,
             self.hidden_noise, rng, mean,
         )
+
+    def sample(self, n_samples=1, *, n_steps=None, random_state=None, mean=False,
+               abc_statistics=None, abc_target=None):
+        """Run ``n_samples`` chains from base-rate draws, optionally shaped by ABC.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+        n_steps : int, default=None
+            Steps per chain; None uses ``self.n_steps``.
+        random_state : None, int or Generator
+            None continues the fitted stream ``random_state_``.
+        mean : bool, default=False
+            Return the reconstruction mean of the last step instead of a draw.
+        abc_statistics : callable, default=None
+            With ``abc_target``: shape the chains' trajectories by approximate
+            Bayesian computation (§20.13, after Bachman & Precup, 2015). After
+            every step the ``n_samples`` chains, as a population, are
+            resampled with the weights of :func:`abc_adjust` (exponential
+            tilting), so that the mean of ``abc_statistics(x)`` over the
+            population matches ``abc_target``; the chains then go on from the
+            resampled states. E.g. ``abc_statistics=lambda x: x`` and
+            ``abc_target=X_train.mean(axis=0)`` keep the pixel means right.
+        abc_target : array-like of shape (n_statistics,), default=None
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features_in_)
+        """
+        if (abc_statistics is None) != (abc_target is None):
+            raise ValueError("Give both abc_statistics and abc_target, or neither.")
+        if abc_statistics is None:
+            return super().sample(n_samples, n_steps=n_steps, random_state=random_state,
+                                  mean=mean)
+        n_steps = self.n_steps if n_steps is None else n_steps
+        rng = self._sampling_rng(n_samples, random_state, n_steps)
+        with blas_threads():
+            return _run_gsn_chain(
+                self.transition_, self.decoder_, self._head, self._chain_start(n_samples, rng),
+                None, n_steps, self._corrupt, self.hidden_noise, rng, mean,
+                _abc_shaping(abc_statistics, abc_target),
+            )
