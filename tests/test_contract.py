@@ -55,6 +55,7 @@ EXPECTED_METHODS = {
     "DenoisingAutoencoder": {"fit", "partial_fit", "score", "sample", "transform"},
     "DiffusionModel": {"fit", "partial_fit", "score_samples", "score", "sample"},
     "GenerativeStochasticNetwork": {"fit", "partial_fit", "score", "sample", "transform"},
+    "GSNClassifier": {"fit", "score", "predict", "predict_proba"},
     "FVSBN": {"fit", "partial_fit", "score_samples", "score", "sample"},
     "GaussianBernoulliRBM": {
         "fit", "partial_fit", "score_samples", "score", "sample", "transform",
