@@ -1,7 +1,8 @@
 """What the denoising models (DAE, GSN) share: corruption, the chain's start,
 ``sample`` and ``impute`` by the (clamped) chain, and the denoising score.
 
-A model supplies ``_run_chain(X, free, n_steps, rng, mean)`` (steps of its
+A model supplies ``sample`` (over ``_chain_sample``),
+``_run_chain(X, free, n_steps, rng, mean)`` (steps of its
 chain from ``X``, resampling the units where ``free`` is True, every unit
 when ``free`` is None), ``_score_rows(rows, rng)`` (the training criterion's
 per-row log-likelihoods of copies of one row, with noise from ``rng``) and
@@ -20,7 +21,7 @@ from ..nn import make_head
 from ..utils._threads import blas_threads
 from ..utils.random import row_generators
 from ..utils.validation import check_missing_mask, warn_if_not_binary
-from ._corruption import NOISES, corrupt
+from ._corruption import NOISES, check_noise_level, corrupt
 
 __all__ = []
 
@@ -65,11 +66,7 @@ class _DenoisingChainMixin(GenerativeMixin, _LatentTrainingMixin):
         return corrupt(X, self.noise, self.noise_level, rng)
 
     def _check_noise_level(self):
-        if self.noise != "gaussian" and self.noise_level >= 1:
-            raise ValueError(
-                f"noise_level is a probability for noise={self.noise!r}: it must be "
-                f"in (0, 1); got {self.noise_level!r}."
-            )
+        check_noise_level(self.noise, self.noise_level)
 
     def _init_base(self, X, decoder):
         """Per-unit moments of the data (the chains' start) and the decoder's
@@ -159,26 +156,9 @@ class _DenoisingChainMixin(GenerativeMixin, _LatentTrainingMixin):
         noise = rng.standard_normal((n, p)) * np.sqrt(self.base_var_)
         return (self.base_mean_ + noise).astype(self.dtype_)
 
-    def sample(self, n_samples=1, *, n_steps=None, random_state=None, mean=False):
-        """Run ``n_samples`` independent chains of the model.
-
-        Each chain starts from independent draws with the training data's
-        per-unit moments and takes ``n_steps`` steps.
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-        n_steps : int, default=None
-            Steps per chain; None uses ``self.n_steps``.
-        random_state : None, int or Generator
-            None continues the fitted stream ``random_state_``.
-        mean : bool, default=False
-            Return the reconstruction mean of the last step instead of a draw.
-
-        Returns
-        -------
-        X : ndarray of shape (n_samples, n_features_in_)
-        """
+    def _chain_sample(self, n_samples, n_steps, random_state, mean):
+        """``n_samples`` chains of ``n_steps`` from base-rate draws (the
+        models' ``sample`` documents it)."""
         n_steps = self.n_steps if n_steps is None else n_steps
         rng = self._sampling_rng(n_samples, random_state, n_steps)
         with blas_threads():

@@ -13,7 +13,7 @@ exactly (``tests/denoising``):
 
 import numpy as np
 
-__all__ = ["NOISES", "corrupt"]
+__all__ = ["NOISES", "check_noise_level", "corrupt"]
 
 NOISES = ("gaussian", "salt_pepper", "mask")
 
@@ -44,3 +44,12 @@ def corrupt(X, noise, level, rng):
         keep = rng.random(X.shape) >= level
         return X * keep.astype(X.dtype)
     raise ValueError(f"Unknown noise {noise!r}; choose one of {NOISES}.")
+
+
+def check_noise_level(noise, level):
+    """``level`` is a probability for the noises that corrupt units at random."""
+    if noise != "gaussian" and level >= 1:
+        raise ValueError(
+            f"noise_level is a probability for noise={noise!r}: it must be "
+            f"in (0, 1); got {level!r}."
+        )

@@ -391,8 +391,7 @@ class DenoisingAutoencoder(
         X : ndarray of shape (n_samples, n_features_in_)
         """
         if method == "chain":
-            return super().sample(n_samples, n_steps=n_steps, random_state=random_state,
-                                  mean=mean)
+            return self._chain_sample(n_samples, n_steps, random_state, mean)
         if method != "manifold":
             raise ValueError(f"method must be 'chain' or 'manifold'; got {method!r}.")
         n_steps = self.n_steps if n_steps is None else n_steps

@@ -317,6 +317,10 @@ class GenerativeStochasticNetwork(
                abc_statistics=None, abc_target=None):
         """Run ``n_samples`` chains from base-rate draws, optionally shaped by ABC.
 
+        Each chain starts from independent draws with the training data's
+        per-unit moments and takes ``n_steps`` steps of the GSN chain from
+        ``h = 0``.
+
         Parameters
         ----------
         n_samples : int, default=1
@@ -344,8 +348,7 @@ class GenerativeStochasticNetwork(
         if (abc_statistics is None) != (abc_target is None):
             raise ValueError("Give both abc_statistics and abc_target, or neither.")
         if abc_statistics is None:
-            return super().sample(n_samples, n_steps=n_steps, random_state=random_state,
-                                  mean=mean)
+            return self._chain_sample(n_samples, n_steps, random_state, mean)
         n_steps = self.n_steps if n_steps is None else n_steps
         rng = self._sampling_rng(n_samples, random_state, n_steps)
         with blas_threads():

@@ -14,7 +14,7 @@ from ..base import FineTunedClassifierMixin
 from ..nn import MLP, Adam, make_head, minibatch_epoch, softmax, softmax_cross_entropy
 from ..nn._mlp import check_layer_sizes
 from ..utils.validation import warn_if_not_binary
-from ._corruption import NOISES, corrupt
+from ._corruption import NOISES, check_noise_level, corrupt
 from ._gsn import _transition_step
 
 __all__ = ["GSNClassifier"]
@@ -274,11 +274,7 @@ class GSNClassifier(FineTunedClassifierMixin, BaseEstimator):
         return np.concatenate([np.ravel(v) for v in self.optimizer_.params.values()])
 
     def _check_training_data(self, X, y, *, reset):
-        if self.noise != "gaussian" and self.noise_level >= 1:
-            raise ValueError(
-                f"noise_level is a probability for noise={self.noise!r}: it must be "
-                f"in (0, 1); got {self.noise_level!r}."
-            )
+        check_noise_level(self.noise, self.noise_level)
         check_layer_sizes(self.transition_layer_sizes, "transition_layer_sizes")
         X, y = super()._check_training_data(X, y, reset=reset)
         if self.unsupervised_weight and self.likelihood == "bernoulli":
