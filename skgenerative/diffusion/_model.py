@@ -22,6 +22,8 @@ from ._process import erase_schedule, geometric_schedule, make_diffusion
 __all__ = ["DiffusionModel"]
 
 _LIKELIHOOD = {"binomial": "bernoulli", "gaussian": "gaussian"}
+#: random numbers drawn per block of rows when scoring (bounds the memory)
+_SCORE_BLOCK = 4_000_000
 
 
 # ---------------------------------------------------------------------------
@@ -360,7 +362,16 @@ class DiffusionModel(GenerativeMixin, _LatentTrainingMixin, BaseEstimator):
     # -- the bound ---------------------------------------------------------
 
     def _bound_samples(self, X):
-        """``(m, n)`` independent estimates of the bound (one trajectory each)."""
+        """``(m, n)`` independent estimates of the bound (one trajectory each),
+        in blocks of rows (the noise of a block is ``T * m * rows * p`` numbers)."""
+        n, p = X.shape
+        m, T = self.n_score_samples, self.n_steps
+        rows = max(1, _SCORE_BLOCK // (T * m * p))
+        with blas_threads():
+            parts = [self._bound_block(X[i : i + rows]) for i in range(0, n, rows)]
+        return np.concatenate(parts, axis=1) if parts else np.zeros((m, 0))
+
+    def _bound_block(self, X):
         n, p = X.shape
         m, T = self.n_score_samples, self.n_steps
         process, head = self._process, self._head
@@ -369,11 +380,10 @@ class DiffusionModel(GenerativeMixin, _LatentTrainingMixin, BaseEstimator):
         )  # (T, m, n, p)
         X0 = np.tile(X, (m, 1))
         total = -process.prior_kl(X0)
-        with blas_threads():
-            for t in range(1, T + 1):
-                Xt = process.sample_marginal(X0, t, noise[t - 1].reshape(m * n, p))
-                total += _bound_terms_and_grads(self.network_, head, process, X0, Xt,
-                                                np.full(m * n, t))
+        for t in range(1, T + 1):
+            Xt = process.sample_marginal(X0, t, noise[t - 1].reshape(m * n, p))
+            total += _bound_terms_and_grads(self.network_, head, process, X0, Xt,
+                                            np.full(m * n, t))
         return total.reshape(m, n)
 
     def score_samples(self, X, return_std=False):

@@ -208,3 +208,12 @@ def test_training_objective_is_an_unbiased_estimate_of_the_bound(trained):
 def test_bad_schedule_is_rejected(data):
     with pytest.raises(ValueError, match="betas"):
         DiffusionModel(n_steps=3, betas=[0.5, 1.5, 1.0], max_iter=1).fit(data)
+
+
+def test_scores_do_not_depend_on_the_scoring_blocks(trained, monkeypatch):
+    import skgenerative.diffusion._model as model_module
+
+    _, model = trained
+    whole = model.score_samples(STATES)
+    monkeypatch.setattr(model_module, "_SCORE_BLOCK", 100)  # blocks of a few rows
+    np.testing.assert_array_equal(model.score_samples(STATES), whole)
