@@ -9,6 +9,9 @@
   validation rows; reported, never recommended: see
   ``skgenerative.evaluation.parzen_log_likelihood``), and the nearest
   training example (copies, mean distance against the test set's own).
+* The same on grey-level digits (pixels / 16): the chains' last
+  reconstruction means (``sample(mean=True)``) of the DAEs, the GSN and the
+  VAE, and the Gaussian diffusion model's draws.
 * Likelihoods: the diffusion model's test bound in nats against NADE (exact)
   and the VAE (importance-sampled), and the independent-Bernoulli model.
 * Imputation: grey-level digits (pixels / 16), the right half of every test
@@ -51,8 +54,19 @@ from skgenerative.evaluation import (
 )
 
 
-def samplers(tiny):
+def samplers(tiny, grey=False):
     small = dict(max_iter=2) if tiny else {}
+    if grey:  # grey levels: Bernoulli reconstruction means, Gaussian diffusion
+        return {
+            "DenoisingAutoencoder (means)": DenoisingAutoencoder(random_state=0, **small),
+            "DenoisingAutoencoder walkback=3 (means)": DenoisingAutoencoder(
+                walkback=3, random_state=0, **small),
+            "GenerativeStochasticNetwork (means)": GenerativeStochasticNetwork(
+                random_state=0, **small),
+            "DiffusionModel (Gaussian)": DiffusionModel(diffusion="gaussian", random_state=0,
+                                                        **small),
+            "VAE (means)": VAE(random_state=0, **small),
+        }
     return {
         "DenoisingAutoencoder": DenoisingAutoencoder(random_state=0, **small),
         "DenoisingAutoencoder walkback=3": DenoisingAutoencoder(walkback=3, random_state=0,
@@ -69,23 +83,26 @@ def independent_bernoulli(X_train, X_test):
     return float((X_test * np.log(m) + (1 - X_test) * np.log1p(-m)).sum(axis=1).mean())
 
 
-def sample_quality(tiny):
-    X = (load_digits().data > 7).astype(np.float64)
+def sample_quality(tiny, grey=False):
+    X = load_digits().data / 16.0 if grey else (load_digits().data > 7).astype(np.float64)
     X_train, X_test = train_test_split(X, test_size=0.25, random_state=0)
     X_fit, X_val = train_test_split(X_train, test_size=0.2, random_state=0)
     n = 60 if tiny else 1000
     if tiny:
         X_fit, X_val, X_test = X_fit[:200], X_val[:50], X_test[:50]
-    print(f"binarized digits: {len(X_fit)} training, {len(X_val)} validation, "
+    print(f"{'grey-level' if grey else 'binarized'} digits: {len(X_fit)} training, {len(X_val)} validation, "
           f"{len(X_test)} test rows; {n} samples per model")
-    print(f"independent Bernoulli test log-likelihood: {independent_bernoulli(X_fit, X_test):.2f}")
+    if not grey:
+        print(f"independent Bernoulli test log-likelihood: "
+              f"{independent_bernoulli(X_fit, X_test):.2f}")
     reference = nearest_neighbors_check(X_test, X_fit).distances[:, 0].mean()
     print(f"test rows' mean distance to the nearest training row: {reference:.3f}")
     print("| model | test score (kind) | MMD^2 (p) | Parzen | copies | NN distance |")
     print("|---|---|---|---|---|---|")
-    for name, model in samplers(tiny).items():
+    for name, model in samplers(tiny, grey).items():
         model.fit(X_fit)
-        samples = model.sample(n, random_state=1)
+        means = grey and "(means)" in name
+        samples = model.sample(n, random_state=1, **({"mean": True} if means else {}))
         mmd = mmd_test(samples, X_test, n_permutations=50 if tiny else 500, random_state=0)
         bw, _ = parzen_bandwidth(samples, X_val)
         parzen = parzen_log_likelihood(samples, X_test, bandwidth=bw).mean()
@@ -142,6 +159,7 @@ def main():
     parser.add_argument("--mnist-path", default="/work/shared/data/binarized_mnist.npz")
     args = parser.parse_args()
     sample_quality(args.tiny)
+    sample_quality(args.tiny, grey=True)
     imputation(args.tiny)
     if args.mnist:
         if os.path.exists(args.mnist_path):
