@@ -130,7 +130,8 @@ class _DenoisingChainMixin(GenerativeMixin, _LatentTrainingMixin):
         return float(np.mean(self._denoising_scores(X)))
 
     def transform(self, X):
-        """The codes of the clean rows (see the class's ``transform`` note).
+        """The codes of the clean rows: a DAE's encoder output ``f(x)``, a
+        GSN's first latent state ``f([x, 0])`` (no noise).
 
         Parameters
         ----------
