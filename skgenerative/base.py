@@ -126,8 +126,10 @@ class EpochLoopMixin:
     def _snapshot(self):
         # one deepcopy (one memo) for the whole state: arrays that several
         # attributes share (a network and the optimizer stepping it) stay
-        # shared after a restore
-        return copy.deepcopy({name: getattr(self, name) for name in self._state_names})
+        # shared after a restore; the estimator itself is not copied, so an
+        # optimizer bound to one of its methods stays bound to it
+        state = {name: getattr(self, name) for name in self._state_names}
+        return copy.deepcopy(state, memo={id(self): self})
 
     def _restore(self, snapshot):
         for name, value in snapshot.items():

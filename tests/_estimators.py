@@ -18,6 +18,8 @@ CHECK_PARAMS = {
                 n_importance_samples=10),
     "IWAE": dict(encoder_layer_sizes=(8,), decoder_layer_sizes=(8,), max_iter=3,
                  n_importance=3, n_importance_samples=10, likelihood="gaussian"),
+    "HierarchicalVAE": dict(n_components=(3, 2), hidden_layer_sizes=((8,), (4,)), max_iter=3,
+                            n_importance_samples=10),
     "SigmoidBeliefNet": dict(hidden_layer_sizes=(4,), max_iter=3, n_importance_samples=10),
     # autoregressive
     "FVSBN": {"max_iter": 5},

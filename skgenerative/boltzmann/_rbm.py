@@ -77,9 +77,11 @@ class BernoulliRBM(BaseRBM):
         Compute dtype; None follows the input (float32 stays float32).
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data and stop when its
-        log-likelihood (exact when cheap, else pseudo-likelihood) has not
-        improved by ``tol`` for ``n_iter_no_change`` epochs; the best
-        parameters are kept.
+        log-likelihood has not improved by ``tol`` for ``n_iter_no_change``
+        epochs; the best parameters are kept. The score is exact when
+        enumerating the smaller layer (at most 16 units) costs at most about
+        a tenth of an epoch (``2**units <= 0.2 (1 + n_gibbs_steps)``
+        training rows), else the pseudo-likelihood.
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=5
     tol : float, default=1e-4

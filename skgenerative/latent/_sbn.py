@@ -281,19 +281,23 @@ class SigmoidBeliefNet(
         self.generative_[0].params["gen0_b0"][:] = np.log(m) - np.log1p(-m)
         self.prior_ = {"prior_b": np.zeros(sizes[-1], dtype=X.dtype)}
         self.baseline_ = None
-        params = {**self.prior_}
-        for net in self.generative_ + self.recognition_:
-            params.update(net.params)
         if self.method == "nvil":
             self.baseline_ = ReinforceBaseline(
                 X.shape[1],
                 check_layer_sizes(self.baseline_layer_sizes, "baseline_layer_sizes"),
                 alpha=self.baseline_alpha, dtype=X.dtype, random_state=rng,
             )
-            params.update(self.baseline_.params)
-        self.optimizer_ = Adam(params, learning_rate=self.learning_rate)
+        self.optimizer_ = Adam(self._network_parameters, learning_rate=self.learning_rate)
         self.score_seed_ = draw_seed(rng)
         self.n_iter_ = 0
+
+    def _network_parameters(self):
+        params = {**self.prior_}
+        for net in self.generative_ + self.recognition_:
+            params.update(net.params)
+        if self.baseline_ is not None:
+            params.update(self.baseline_.params)
+        return params
 
     # -- training ----------------------------------------------------------
 
