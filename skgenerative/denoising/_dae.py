@@ -337,11 +337,13 @@ class DenoisingAutoencoder(
             random_state=rng, prefix="dec_",
         )
         self._init_base(X, self.decoder_)
-        self.optimizer_ = Adam(
-            {**self.encoder_.params, **self.decoder_.params}, learning_rate=self.learning_rate
-        )
+        # a bound method, not the dict: see skgenerative.nn._optimizers
+        self.optimizer_ = Adam(self._network_parameters, learning_rate=self.learning_rate)
         self.score_seed_ = draw_seed(rng)
         self.n_iter_ = 0
+
+    def _network_parameters(self):
+        return {**self.encoder_.params, **self.decoder_.params}
 
     # -- training ----------------------------------------------------------
 

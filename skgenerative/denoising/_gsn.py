@@ -285,11 +285,13 @@ class GenerativeStochasticNetwork(
             random_state=rng, prefix="g_",
         )
         self._init_base(X, self.decoder_)
-        self.optimizer_ = Adam(
-            {**self.transition_.params, **self.decoder_.params}, learning_rate=self.learning_rate
-        )
+        # a bound method, not the dict: see skgenerative.nn._optimizers
+        self.optimizer_ = Adam(self._network_parameters, learning_rate=self.learning_rate)
         self.score_seed_ = draw_seed(rng)
         self.n_iter_ = 0
+
+    def _network_parameters(self):
+        return {**self.transition_.params, **self.decoder_.params}
 
     def _walk(self, X, rng, grads):
         return _walk_objective_and_grads(

@@ -289,14 +289,20 @@ class GSNClassifier(FineTunedClassifierMixin, BaseEstimator):
         self.transition_ = MLP([p + n_classes + d, *hidden, d], self.activation, self.activation,
                                dtype=X.dtype, random_state=rng, prefix="f_")
         self.label_decoder_ = MLP([d, n_classes], dtype=X.dtype, random_state=rng, prefix="y_")
-        params = {**self.transition_.params, **self.label_decoder_.params}
         self.decoder_ = None
         if self.unsupervised_weight:
             self.decoder_ = MLP([d, self._head.n_outputs(p)], dtype=X.dtype, random_state=rng,
                                 prefix="x_")
-            params.update(self.decoder_.params)
-        self.optimizer_ = Adam(params, learning_rate=self.learning_rate, maximize=False)
+        # a bound method, not the dict: see skgenerative.nn._optimizers
+        self.optimizer_ = Adam(self._network_parameters, learning_rate=self.learning_rate,
+                               maximize=False)
         self.n_iter_ = 0
+
+    def _network_parameters(self):
+        params = {**self.transition_.params, **self.label_decoder_.params}
+        if self.decoder_ is not None:
+            params.update(self.decoder_.params)
+        return params
 
     def _training_data(self, X, y):
         X, codes = super()._training_data(X, y)

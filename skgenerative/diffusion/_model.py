@@ -335,9 +335,13 @@ class DiffusionModel(GenerativeMixin, _LatentTrainingMixin, BaseEstimator):
         X_train = self._training_data(X, None)[0]
         self.base_mean_ = X_train.mean(axis=0, dtype=np.float64)
         self.base_var_ = np.maximum(X_train.var(axis=0, dtype=np.float64), self.min_variance)
-        self.optimizer_ = Adam(self.network_.params, learning_rate=self.learning_rate)
+        # a bound method, not the dict: see skgenerative.nn._optimizers
+        self.optimizer_ = Adam(self._network_parameters, learning_rate=self.learning_rate)
         self.score_seed_ = draw_seed(rng)
         self.n_iter_ = 0
+
+    def _network_parameters(self):
+        return self.network_.params
 
     # -- training ----------------------------------------------------------
 
