@@ -35,6 +35,8 @@ from . import (  # noqa: E402
     autoregressive,
     boltzmann,
     datasets,
+    denoising,
+    diffusion,
     evaluation,
     latent,
     nn,
@@ -42,6 +44,8 @@ from . import (  # noqa: E402
 from .adversarial import *  # noqa: E402,F401,F403
 from .autoregressive import *  # noqa: E402,F401,F403
 from .boltzmann import *  # noqa: E402,F401,F403
+from .denoising import *  # noqa: E402,F401,F403
+from .diffusion import *  # noqa: E402,F401,F403
 from .latent import *  # noqa: E402,F401,F403
 
 __version__ = "0.1.0.dev0"
@@ -51,6 +55,8 @@ __all__ = sorted(
     + autoregressive.__all__
     + latent.__all__
     + adversarial.__all__
+    + denoising.__all__
+    + diffusion.__all__
 )
 
 

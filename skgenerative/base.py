@@ -37,6 +37,9 @@ SCORE_KINDS = ("exact", "estimate", "lower_bound")
 #: Models without a tractable likelihood (GAN, GMMN) have no ``score_samples``;
 #: their ``score`` is a sample-quality score (negative MMD to the data).
 SCORE_KINDS += ("sample_quality",)
+#: Models without a tractable likelihood (no ``score_samples``) whose
+#: ``score`` is the mean denoising log-likelihood ``E log p(x | x~)``.
+SCORE_KINDS += ("denoising",)
 
 
 class GenerativeMixin(DensityMixin):

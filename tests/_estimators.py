@@ -41,4 +41,10 @@ CHECK_PARAMS = {
     "GMMN": dict(generator_layer_sizes=(8,), max_iter=3, n_score_samples=20),
     "LAPGAN": dict(generator_layer_sizes=(8,), discriminator_layer_sizes=(8,), max_iter=3,
                    n_score_samples=20),
+    # denoising (issue 18)
+    "DenoisingAutoencoder": dict(n_components=8, max_iter=3, n_steps=5, n_score_samples=3),
+    "GenerativeStochasticNetwork": dict(n_components=8, max_iter=3, n_steps=5,
+                                        n_score_samples=3),
+    "GSNClassifier": dict(n_components=16, max_iter=20),
+    "DiffusionModel": dict(n_steps=4, hidden_layer_sizes=(8,), max_iter=3, n_score_samples=2),
 }

@@ -55,6 +55,10 @@ EXPECTED_METHODS = {
     "DBMClassifier": {"fit", "score", "predict", "predict_proba"},
     "DBN": {"fit", "score_samples", "score", "sample", "transform"},
     "DBNClassifier": {"fit", "score", "predict", "predict_proba"},
+    "DenoisingAutoencoder": {"fit", "partial_fit", "score", "sample", "transform"},
+    "DiffusionModel": {"fit", "partial_fit", "score_samples", "score", "sample"},
+    "GenerativeStochasticNetwork": {"fit", "partial_fit", "score", "sample", "transform"},
+    "GSNClassifier": {"fit", "score", "predict", "predict_proba"},
     "FVSBN": {"fit", "partial_fit", "score_samples", "score", "sample"},
     "GAN": {"fit", "score", "sample", "transform"},
     "GMMN": {"fit", "score", "sample"},
@@ -84,6 +88,9 @@ BINARY_VISIBLES = {
     "FVSBN", "MPDBM", "NADE",
     "NeuralAutoregressive", "OrderAgnosticNADE", "SigmoidBeliefNet", "VAE", "HierarchicalVAE",
 }
+BINARY_VISIBLES |= {"DenoisingAutoencoder"}
+BINARY_VISIBLES |= {"DiffusionModel"}
+BINARY_VISIBLES |= {"GenerativeStochasticNetwork"}
 
 #: Estimators fitted in closed form (no epochs to interrupt or diverge), with why.
 NOT_ITERATIVE = {
@@ -464,6 +471,23 @@ def test_score_kind_is_valid(name):
     assert _fit(_make(name), X, y).score_kind_ in SCORE_KINDS
 
 
+#: Generative models with ``score`` but no ``score_samples`` (no tractable
+#: likelihood): their ``score_kind_`` says what ``score`` is.
+SCORE_ONLY = [
+    name for name in NAMES
+    if _has(name, "score") and not _has(name, "score_samples") and not is_classifier(ESTIMATORS[name]())
+]
+
+
+@pytest.mark.parametrize("name", SCORE_ONLY)
+def test_score_kind_of_models_without_likelihood_is_valid(name):
+    assert ESTIMATORS[name].score_kind_ in SCORE_KINDS
+    assert ESTIMATORS[name].score_kind_ not in ("exact", "estimate", "lower_bound")
+    X, y = _data()
+    est = _fit(_make(name), X, y)
+    assert np.isfinite(est.score(X))
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", SAMPLERS)
 def test_sample_shape_finite_and_dtype(request, name, dtype):
@@ -495,14 +519,14 @@ def test_score_samples_can_return_its_standard_error(name):
         np.testing.assert_array_equal(std, 0.0)
 
 
-#: Samplers without a likelihood (GAN, GMMN): no score_samples, and a score
-#: that says it is a sample-quality score.
+#: Samplers without a likelihood (GAN, GMMN, denoising chains): no
+#: score_samples, and a score that says what it is instead.
 SAMPLE_QUALITY = [name for name in SAMPLERS if not _has(name, "score_samples")]
 
 
 @pytest.mark.parametrize("name", SAMPLE_QUALITY)
-def test_models_without_likelihood_declare_a_sample_quality_score(name):
-    assert ESTIMATORS[name].score_kind_ == "sample_quality" in SCORE_KINDS
+def test_samplers_without_likelihood_have_a_deterministic_declared_score(name):
+    assert ESTIMATORS[name].score_kind_ in ("sample_quality", "denoising")
     X, y = _data()
     est = _fit(_make(name), X, y)
     score = est.score(X)
