@@ -16,7 +16,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import GenerativeMixin
-from ..latent._common import _USER_STACKLEVEL, _LatentTrainingMixin
+from ..nn._estimator import USER_STACKLEVEL as _USER_STACKLEVEL
+from ..nn._estimator import NetworkTrainingMixin
 from ..nn import make_head
 from ..utils._threads import blas_threads
 from ..utils.random import row_generators
@@ -51,7 +52,7 @@ _COMMON_CONSTRAINTS = {
 }
 
 
-class _DenoisingChainMixin(GenerativeMixin, _LatentTrainingMixin):
+class _DenoisingChainMixin(GenerativeMixin, NetworkTrainingMixin):
     score_kind_ = "denoising"
 
     @property

@@ -11,7 +11,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import GenerativeMixin
-from ..latent._common import _USER_STACKLEVEL, _LatentTrainingMixin
+from ..nn._estimator import USER_STACKLEVEL as _USER_STACKLEVEL
+from ..nn._estimator import NetworkTrainingMixin
 from ..nn import MLP, Adam, gaussian_log_likelihood, make_head, sigmoid
 from ..nn._mlp import check_layer_sizes
 from ..utils._threads import blas_threads
@@ -112,7 +113,7 @@ def _reverse_step(net, head, diffusion, Xt, t, rng, mean=False):
 # ---------------------------------------------------------------------------
 
 
-class DiffusionModel(GenerativeMixin, _LatentTrainingMixin, BaseEstimator):
+class DiffusionModel(GenerativeMixin, NetworkTrainingMixin, BaseEstimator):
     """Diffusion probabilistic model (Sohl-Dickstein et al., 2015; §20.13).
 
     A forward diffusion ``q(x_t | x_{t-1})``, ``t = 1..T``, turns the data

@@ -24,11 +24,11 @@ from ..utils._monte_carlo import log_mean_exp_and_std
 from ..utils._threads import blas_threads
 from ..utils.random import draw_seed, row_generators
 from ..utils.validation import warn_if_not_binary
+from ..nn._estimator import USER_STACKLEVEL as _USER_STACKLEVEL
+from ..nn._estimator import NetworkTrainingMixin
 from ._common import (
-    _USER_STACKLEVEL,
     _batches,
     _ImportanceScoreMixin,
-    _LatentTrainingMixin,
     _normalised_weights,
     generate_samples,
 )
@@ -141,7 +141,7 @@ class HierarchicalVAE(
     TransformerMixin,
     GenerativeMixin,
     _ImportanceScoreMixin,
-    _LatentTrainingMixin,
+    NetworkTrainingMixin,
     BaseEstimator,
 ):
     """Variational autoencoder with several Gaussian stochastic layers.

@@ -24,11 +24,11 @@ from ..utils._monte_carlo import log_mean_exp_and_std
 from ..utils._threads import blas_threads
 from ..utils.random import draw_seed, row_generators
 from ..utils.validation import warn_if_not_binary
+from ..nn._estimator import USER_STACKLEVEL as _USER_STACKLEVEL
+from ..nn._estimator import NetworkTrainingMixin
 from ._common import (
     _batches,
-    _USER_STACKLEVEL,
     _ImportanceScoreMixin,
-    _LatentTrainingMixin,
     _normalised_weights,
     generate_samples,
 )
@@ -106,7 +106,7 @@ class SigmoidBeliefNet(
     TransformerMixin,
     GenerativeMixin,
     _ImportanceScoreMixin,
-    _LatentTrainingMixin,
+    NetworkTrainingMixin,
     BaseEstimator,
 ):
     """Layered sigmoid belief network with a recognition network (§20.10.1).

@@ -25,11 +25,11 @@ from ..utils._monte_carlo import log_mean_exp_and_std
 from ..utils._threads import blas_threads
 from ..utils.random import draw_seed, row_generators
 from ..utils.validation import warn_if_not_binary
+from ..nn._estimator import USER_STACKLEVEL as _USER_STACKLEVEL
+from ..nn._estimator import NetworkTrainingMixin
 from ._common import (
     _batches,
-    _USER_STACKLEVEL,
     _ImportanceScoreMixin,
-    _LatentTrainingMixin,
     _normalised_weights,
     generate_samples,
 )
@@ -150,7 +150,7 @@ class VAE(
     TransformerMixin,
     GenerativeMixin,
     _ImportanceScoreMixin,
-    _LatentTrainingMixin,
+    NetworkTrainingMixin,
     BaseEstimator,
 ):
     """Variational autoencoder with a Gaussian code (Kingma & Welling, 2014).
