@@ -13,6 +13,7 @@
 * ``_ais``: annealed importance sampling of RBMs (binary, Gaussian and
   softmax visibles) and DBMs;
 * ``_dbm_ais``: AIS of DBMs with categorical visibles;
+* ``_class_rbm``: the class posterior and data-phase gradient of ``ClassRBM``;
 * ``_categorical``: softmax (categorical) visible groups: means, sampling,
   Gibbs, the CD/PCD epoch and the log partition enumeration of ``CategoricalRBM``.
 
@@ -35,6 +36,7 @@ from ._ais import (
     _ais_dbm_gaussian,
     _ais_gaussian_bernoulli,
 )
+from ._class_rbm import _class_gradient, _class_log_posterior
 from ._dbm import (
     BERNOULLI,
     CATEGORICAL,
@@ -72,6 +74,8 @@ __all__ = [
     "_ais_dbm_gaussian",
     "_ais_gaussian_bernoulli",
     "_bottom_up_dbm",
+    "_class_gradient",
+    "_class_log_posterior",
     "_dbm_layer_input",
     "_gibbs_bernoulli",
     "_gibbs_dbm",
