@@ -285,7 +285,8 @@ class ClassRBM(LogPartitionMixin, FineTunedClassifierMixin, GenerativeMixin, Bas
         classes = np.unique(y[labelled])
         if reset and len(classes) < 2:
             raise ValueError(
-                f"ClassRBM needs labelled samples of at least 2 classes; got {len(classes)}."
+                f"ClassRBM needs labelled samples of at least 2 classes; got {len(classes)} "
+                f"class{'' if len(classes) == 1 else 'es'}."
             )
         if not reset and not np.all(np.isin(classes, self.classes_)):
             raise ValueError(

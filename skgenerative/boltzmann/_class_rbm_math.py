@@ -32,6 +32,8 @@ __all__ = [
     "exact_log_partition",
     "ais_log_partition_classes",
     "batch_gradient",
+    "data_phase",
+    "model_phase",
     "gibbs_joint",
     "sample_classes",
 ]
@@ -114,36 +116,42 @@ def gibbs_joint(h, P, n_steps, rng):
     return x, y, h_mean, h
 
 
-def batch_gradient(X, y, P, w_disc, w_gen, chains, n_gibbs_steps, rng):
-    """Ascent direction of ``sum_i [w_disc_i log p(y_i | x_i) + w_gen_i log
-    p(x_i, y_i)]`` over a batch (``log p(x_i)`` for ``y_i = -1``).
+def data_phase(X, y, P, w_disc, w_gen):
+    """The exact part of the ascent direction of ``sum_i [w_disc_i log
+    p(y_i | x_i) + w_gen_i log p(x_i, y_i)]`` (``log p(x_i)`` for ``y_i =
+    -1``): the whole discriminative gradient and the data phase of the
+    generative one (:func:`_kernels._class_gradient`).
 
-    The discriminative part and the data phase of the generative part are
-    exact (:func:`_kernels._class_gradient`); the model phase of the
-    generative part is estimated by ``n_gibbs_steps`` Gibbs sweeps from
-    ``chains``: ``None`` starts them at the batch's own rows (CD-k, the
-    labels of unlabelled rows drawn from ``p(y | x)``) weighted by
-    ``w_gen``; an array of hidden states continues those persistent chains
-    (PCD-k) in place, each weighted ``sum(w_gen) / n_chains``.
-
-    Returns ``(grads, log_p)``: a dict of gradients keyed ``W, b, c, U, d``
-    (sums over the batch, not means) and the class log-posteriors.
+    Returns ``(grads, log_p, A)``: a dict of sums over the batch keyed ``W,
+    b, c, U, d``, the class log-posteriors and the hidden inputs ``X W^T + c``.
     """
     W, b, c, U, d = P
     dtype = W.dtype
     A = hidden_input(X, W, c)
-    n, n_classes = X.shape[0], U.shape[0]
-    log_p = np.empty((n, n_classes), dtype=dtype)
+    log_p = np.empty((X.shape[0], U.shape[0]), dtype=dtype)
     G = np.empty_like(A)
     gU = np.empty_like(U)
     gd = np.empty_like(d)
     wq = (w_disc + w_gen).astype(dtype)
     _kernels._class_gradient(A, U, d, y, wq, w_disc.astype(dtype), log_p, G, gU, gd)
     grads = {"W": G.T @ X, "b": w_gen.astype(dtype) @ X, "c": G.sum(axis=0), "U": gU, "d": gd}
+    return grads, log_p, A
+
+
+def model_phase(grads, y, P, w_gen, log_p, A, chains, n_gibbs_steps, rng):
+    """Subtract from ``grads`` the model term of the generative part,
+    ``sum(w_gen)`` times the model's expected statistics, estimated by
+    ``n_gibbs_steps`` Gibbs sweeps from ``chains``: ``None`` starts them at
+    the batch's own rows (CD-k; the labels of unlabelled rows drawn from
+    ``p(y | x)``), each weighted by its ``w_gen``; an array of hidden states
+    continues those persistent chains (PCD-k) in place, each weighted
+    ``sum(w_gen) / n_chains``."""
+    W, b, c, U, d = P
+    dtype = W.dtype
     total = float(w_gen.sum())
     if total == 0.0:
-        return grads, log_p
-    if chains is None:  # CD-k from the generatively weighted rows
+        return
+    if chains is None:
         rows = np.flatnonzero(w_gen)
         labels = y[rows].copy()
         unlabelled = labels < 0
@@ -152,7 +160,7 @@ def batch_gradient(X, y, P, w_disc, w_gen, chains, n_gibbs_steps, rng):
         h_mean = expit(A[rows] + U[labels])
         h = (rng.random(h_mean.shape) < h_mean).astype(dtype)
         weights = w_gen[rows].astype(dtype)
-    else:  # PCD-k
+    else:
         h = chains
         weights = np.full(chains.shape[0], total / chains.shape[0], dtype=dtype)
     x, y_neg, h_mean, h_new = gibbs_joint(h, P, n_gibbs_steps, rng)
@@ -164,4 +172,11 @@ def batch_gradient(X, y, P, w_disc, w_gen, chains, n_gibbs_steps, rng):
     grads["c"] -= wh.sum(axis=0)
     np.subtract.at(grads["U"], y_neg, wh)
     np.subtract.at(grads["d"], y_neg, weights)
+
+
+def batch_gradient(X, y, P, w_disc, w_gen, chains, n_gibbs_steps, rng):
+    """Ascent direction of the objective of a batch (:func:`data_phase`
+    minus :func:`model_phase`); returns ``(grads, log_p)``."""
+    grads, log_p, A = data_phase(X, y, P, w_disc, w_gen)
+    model_phase(grads, y, P, w_gen, log_p, A, chains, n_gibbs_steps, rng)
     return grads, log_p

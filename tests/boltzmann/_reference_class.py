@@ -1,0 +1,91 @@
+"""Plain-numpy twins of the class-RBM kernels (``_kernels/_class_rbm.py``)
+and brute-force enumerations of tiny class RBMs, for the tests.
+
+The enumerations never use the closed forms the package relies on: they sum
+``exp(-E(x, k, h))`` over every binary ``h`` (and ``x``) explicitly.
+"""
+
+import itertools
+
+import numpy as np
+from scipy.special import expit, logsumexp
+
+
+def class_log_posterior(A, U, d):
+    """Twin of ``_class_log_posterior``."""
+    A64, U64 = A.astype(np.float64), U.astype(np.float64)
+    scores = d.astype(np.float64) + np.logaddexp(0.0, A64[:, None, :] + U64[None]).sum(axis=2)
+    return scores - logsumexp(scores, axis=1, keepdims=True)
+
+
+def class_gradient(A, U, d, y, wq, wp):
+    """Twin of ``_class_gradient``: returns ``(log_p, G, gU, gd)``."""
+    log_p = class_log_posterior(A, U, d)
+    p = np.exp(log_p)
+    q = p.copy()
+    labelled = y >= 0
+    q[labelled] = np.eye(U.shape[0])[y[labelled]]
+    a = wq[:, None] * q - wp[:, None] * p  # (n, K)
+    s = expit(A.astype(np.float64)[:, None, :] + U.astype(np.float64)[None])  # (n, K, nh)
+    G = np.einsum("ik,ikj->ij", a, s)
+    gU = np.einsum("ik,ikj->kj", a, s)
+    return log_p, G, gU, a.sum(axis=0)
+
+
+def binary_states(n):
+    return np.array(list(itertools.product([0.0, 1.0], repeat=n))).reshape(-1, n)
+
+
+def energy(x, k, h, P):
+    """E(x, k, h) for one configuration."""
+    W, b, c, U, d = (np.asarray(a, dtype=np.float64) for a in P)
+    return -(b @ x + d[k] + c @ h + h @ W @ x + h @ U[k])
+
+
+def log_unnormalised_joint(x, k, P):
+    """log sum_h exp(-E(x, k, h)), by enumerating h."""
+    H = binary_states(P[0].shape[0])
+    return logsumexp([-energy(x, k, h, P) for h in H])
+
+
+def brute_log_posterior(X, P):
+    """log p(k | x) by enumerating h."""
+    K = P[3].shape[0]
+    scores = np.array([[log_unnormalised_joint(x, k, P) for k in range(K)] for x in X])
+    return scores - logsumexp(scores, axis=1, keepdims=True)
+
+
+def brute_log_partition(P):
+    """log Z by enumerating x, k and h."""
+    nf, K = P[0].shape[1], P[3].shape[0]
+    return logsumexp([
+        log_unnormalised_joint(x, k, P) for x in binary_states(nf) for k in range(K)
+    ])
+
+
+def brute_model_statistics(P):
+    """Exact model expectations of the sufficient statistics, keyed like the
+    gradients: E[h x^T], E[x], E[h], E[onehot(k) h^T], E[onehot(k)]."""
+    W, b, c, U, d = (np.asarray(a, dtype=np.float64) for a in P)
+    nh, nf, K = W.shape[0], W.shape[1], U.shape[0]
+    states = [(x, k, h) for x in binary_states(nf) for k in range(K) for h in binary_states(nh)]
+    log_w = np.array([-energy(x, k, h, P) for x, k, h in states])
+    w = np.exp(log_w - logsumexp(log_w))
+    stats = {"W": np.zeros((nh, nf)), "b": np.zeros(nf), "c": np.zeros(nh),
+             "U": np.zeros((K, nh)), "d": np.zeros(K)}
+    for p, (x, k, h) in zip(w, states):
+        stats["W"] += p * np.outer(h, x)
+        stats["b"] += p * x
+        stats["c"] += p * h
+        stats["U"][k] += p * h
+        stats["d"][k] += p
+    return stats
+
+
+def brute_joint_distribution(P):
+    """p(x, k) over every (x, k), as a dict keyed (tuple(x), k)."""
+    nf, K = P[0].shape[1], P[3].shape[0]
+    keys = [(tuple(x), k) for x in binary_states(nf) for k in range(K)]
+    log_p = np.array([log_unnormalised_joint(np.array(x), k, P) for x, k in keys])
+    p = np.exp(log_p - logsumexp(log_p))
+    return dict(zip(keys, p))
