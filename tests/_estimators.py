@@ -34,4 +34,5 @@ CHECK_PARAMS = {
     "MPDBM": dict(hidden_layer_sizes=(16,), n_mean_field_iter=2),
     # discriminative Boltzmann machines (issue 15)
     "ClassRBM": dict(n_components=8, max_iter=20),
+    "ConditionalBoltzmannMachine": dict(n_components=8, max_iter=20),
 }

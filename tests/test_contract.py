@@ -49,6 +49,7 @@ EXPECTED_METHODS = {
     "BernoulliRBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "CategoricalRBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "ClassRBM": {"fit", "score_samples", "score", "sample", "predict", "predict_proba"},
+    "ConditionalBoltzmannMachine": {"fit", "score_samples", "score", "predict", "predict_proba"},
     "DBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "DBMClassifier": {"fit", "score", "predict", "predict_proba"},
     "DBN": {"fit", "score_samples", "score", "sample", "transform"},

@@ -2,6 +2,7 @@
 
 from ._categorical_rbm import CategoricalRBM
 from ._class_rbm import ClassRBM
+from ._conditional import ConditionalBoltzmannMachine
 from ._dbm import DBM
 from ._dbm_classifier import DBMClassifier
 from ._dbn import DBN
@@ -14,6 +15,7 @@ __all__ = [
     "BernoulliRBM",
     "CategoricalRBM",
     "ClassRBM",
+    "ConditionalBoltzmannMachine",
     "DBM",
     "DBMClassifier",
     "DBN",
