@@ -57,7 +57,14 @@ class ClassRBM(LogPartitionMixin, FineTunedClassifierMixin, GenerativeMixin, Bas
     Parameters
     ----------
     n_components : int, default=256
-        Number of binary hidden units.
+        Number of binary hidden units that interact with the inputs and
+        the class.
+    n_input_only_components : int, default=0
+        Further hidden units that interact with the inputs only (Luo et al.
+        2011; §20.8): they cancel from ``p(y | x)`` but model the details of
+        ``x`` the class does not explain, in the generative term. They are
+        the last rows of ``components_``; their columns of
+        ``class_components_`` stay zero.
     objective : {"hybrid", "discriminative", "generative"}, default="hybrid"
         The training criterion (see above).
     alpha : float, default=0.003
@@ -119,17 +126,17 @@ class ClassRBM(LogPartitionMixin, FineTunedClassifierMixin, GenerativeMixin, Bas
     Attributes
     ----------
     classes_ : ndarray of shape (n_classes,)
-    components_ : ndarray of shape (n_components, n_features)
+    components_ : ndarray of shape (n_components + n_input_only_components, n_features)
         Input-hidden weights ``W``.
-    class_components_ : ndarray of shape (n_classes, n_components)
+    class_components_ : ndarray of shape (n_classes, n_components + n_input_only_components)
         Class-hidden weights ``U`` (row ``k`` belongs to ``classes_[k]``).
     intercept_visible_ : ndarray of shape (n_features,)
-    intercept_hidden_ : ndarray of shape (n_components,)
+    intercept_hidden_ : ndarray of shape (n_components + n_input_only_components,)
     intercept_class_ : ndarray of shape (n_classes,)
     base_rate_ : ndarray of shape (n_features,)
         Logits of the training marginals: the start of sampling chains and
         of AIS.
-    h_samples_ : ndarray of shape (n_chains, n_components) or None
+    h_samples_ : ndarray of shape (n_chains, n_components + n_input_only_components) or None
         Persistent chains (``method="pcd"``).
     optimizer_ : skgenerative.nn.Adam or skgenerative.nn.SGD
     log_partition_ : float
@@ -150,6 +157,10 @@ class ClassRBM(LogPartitionMixin, FineTunedClassifierMixin, GenerativeMixin, Bas
     Larochelle, H. and Bengio, Y. (2008). Classification using
     discriminative restricted Boltzmann machines. ICML.
 
+    Luo, H., Shen, R., Niu, C. and Ullrich, C. (2011). Learning
+    class-relevant features and class-irrelevant features via a hybrid
+    third-order RBM. AISTATS.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -162,6 +173,7 @@ class ClassRBM(LogPartitionMixin, FineTunedClassifierMixin, GenerativeMixin, Bas
 
     _parameter_constraints = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
+        "n_input_only_components": [Interval(Integral, 0, None, closed="left")],
         "objective": [StrOptions(set(_OBJECTIVES))],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "unlabeled_weight": [Interval(Real, 0, None, closed="left"), None],
@@ -199,6 +211,7 @@ class ClassRBM(LogPartitionMixin, FineTunedClassifierMixin, GenerativeMixin, Bas
         self,
         n_components=256,
         *,
+        n_input_only_components=0,
         objective="hybrid",
         alpha=0.003,
         unlabeled_weight=None,
@@ -226,6 +239,7 @@ class ClassRBM(LogPartitionMixin, FineTunedClassifierMixin, GenerativeMixin, Bas
         random_state=None,
     ):
         self.n_components = n_components
+        self.n_input_only_components = n_input_only_components
         self.objective = objective
         self.alpha = alpha
         self.unlabeled_weight = unlabeled_weight
@@ -316,11 +330,12 @@ class ClassRBM(LogPartitionMixin, FineTunedClassifierMixin, GenerativeMixin, Bas
     def _initialize(self, X, y, rng, *, partial):
         self._set_classes(y)
         self.dtype_ = dtype = X.dtype
-        nh, nf, n_classes = self.n_components, X.shape[1], len(self.classes_)
+        nh = self.n_components + self.n_input_only_components
+        nf, n_classes = X.shape[1], len(self.classes_)
         self.components_ = np.ascontiguousarray(rng.normal(0.0, 0.01, (nh, nf)), dtype=dtype)
-        self.class_components_ = np.ascontiguousarray(
-            rng.normal(0.0, 0.01, (n_classes, nh)), dtype=dtype
-        )
+        U = np.zeros((n_classes, nh))
+        U[:, : self.n_components] = rng.normal(0.0, 0.01, (n_classes, self.n_components))
+        self.class_components_ = np.ascontiguousarray(U, dtype=dtype)
         self.base_rate_ = _BERNOULLI.initial_parameters(X)["bias"].astype(dtype)
         self.intercept_visible_ = self.base_rate_.copy()
         self.intercept_hidden_ = np.zeros(nh, dtype=dtype)
@@ -353,7 +368,7 @@ class ClassRBM(LogPartitionMixin, FineTunedClassifierMixin, GenerativeMixin, Bas
             self._current_learning_rate = self.learning_rate
 
     def _blas_work(self, X):
-        return self.batch_size * self.n_components * X.shape[1]
+        return self.batch_size * self.components_.shape[0] * X.shape[1]
 
     def _row_weights(self, y):
         """(discriminative, generative) weight of each row of the objective."""
@@ -375,6 +390,7 @@ class ClassRBM(LogPartitionMixin, FineTunedClassifierMixin, GenerativeMixin, Bas
                 X[rows], y[rows], self._params(), w_disc[rows], w_gen[rows],
                 self.h_samples_, self.n_gibbs_steps, rng,
             )
+            grads["U"][:, self.n_components:] = 0.0  # input-only units
             scale = 1.0 / rows.shape[0]
             for key in grads:
                 grads[key] *= scale

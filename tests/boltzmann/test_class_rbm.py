@@ -238,3 +238,26 @@ def test_pcd_keeps_chains():
     clf = _fitted_tiny(method="pcd", n_chains=5)
     assert clf.h_samples_.shape == (5, 3)
     assert _fitted_tiny().h_samples_ is None
+
+
+def test_input_only_hidden_units_cancel_from_the_class_posterior():
+    # Luo et al. (2011): units with no class weights change p(x), not p(y | x)
+    W, b, c, U, d = _params(nh=5, nf=4, K=3)
+    U[:, 3:] = 0.0
+    X = ref.binary_states(4)
+    class_units = (W[:3], b, c[:3], np.ascontiguousarray(U[:, :3]), d)
+    np.testing.assert_allclose(
+        M.class_log_posterior(X, (W, b, c, U, d)), M.class_log_posterior(X, class_units),
+        atol=1e-12,
+    )
+    assert not np.isclose(M.exact_log_partition((W, b, c, U, d)),
+                          M.exact_log_partition(class_units))
+
+
+def test_input_only_units_keep_zero_class_weights_while_training():
+    clf = _fitted_tiny(n_components=3, n_input_only_components=2, objective="generative")
+    assert clf.components_.shape == (5, 4) and clf.class_components_.shape == (2, 5)
+    np.testing.assert_array_equal(clf.class_components_[:, 3:], 0.0)
+    assert np.any(clf.components_[3:] != 0.0)
+    X = ref.binary_states(4)
+    np.testing.assert_allclose(logsumexp(clf.score_samples(X)), 0.0, atol=1e-10)
