@@ -15,11 +15,11 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import FineTunedClassifierMixin, GenerativeMixin
-from ..nn import make_optimizer
 from ..utils._threads import blas_threads
 from ..utils.random import draw_seed
 from ..utils.validation import resolve_dtype, warn_if_not_binary
 from . import _class_rbm_math as math_
+from ._gradient_training import GradientTrainingMixin
 from ._log_partition import LogPartitionMixin
 from ._units import check_unit_type
 
@@ -29,7 +29,10 @@ _BERNOULLI = check_unit_type("bernoulli")
 _OBJECTIVES = ("generative", "discriminative", "hybrid")
 
 
-class ClassRBM(LogPartitionMixin, FineTunedClassifierMixin, GenerativeMixin, BaseEstimator):
+class ClassRBM(
+    LogPartitionMixin, GradientTrainingMixin, FineTunedClassifierMixin, GenerativeMixin,
+    BaseEstimator,
+):
     """Classification RBM: a joint RBM over binary inputs and a one-hot class.
 
     Energy (Larochelle & Bengio 2008; §20.8) of an input ``x``, a class ``k``
@@ -177,26 +180,13 @@ class ClassRBM(LogPartitionMixin, FineTunedClassifierMixin, GenerativeMixin, Bas
         "objective": [StrOptions(set(_OBJECTIVES))],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "unlabeled_weight": [Interval(Real, 0, None, closed="left"), None],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "solver": [StrOptions({"adam", "sgd"})],
-        "momentum": [Interval(Real, 0, 1, closed="left")],
-        "learning_rate_schedule": [StrOptions({"constant", "linear"})],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "max_iter": [Interval(Integral, 0, None, closed="left")],
         "method": [StrOptions({"cd", "pcd"})],
         "n_gibbs_steps": [Interval(Integral, 1, None, closed="left")],
         "n_chains": [Interval(Integral, 1, None, closed="left"), None],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "warm_start": ["boolean"],
-        "dtype": [None, type, np.dtype, str],
+        **GradientTrainingMixin._gradient_constraints,
         **LogPartitionMixin._log_partition_constraints,
-        "verbose": ["verbose"],
-        "random_state": ["random_state"],
     }
+    _decayed = ("W", "U")
 
     _state_names = (
         "components_", "intercept_visible_", "intercept_hidden_", "class_components_",
@@ -344,9 +334,7 @@ class ClassRBM(LogPartitionMixin, FineTunedClassifierMixin, GenerativeMixin, Bas
         self.intercept_class_ = np.log(np.maximum(counts, 1) / counts.sum()).astype(dtype)
         n_chains = self.batch_size if self.n_chains is None else self.n_chains
         self.h_samples_ = np.zeros((n_chains, nh), dtype=dtype) if self.method == "pcd" else None
-        self.optimizer_ = make_optimizer(
-            self.solver, self._param_dict(), self.learning_rate, momentum=self.momentum
-        )
+        self.optimizer_ = self._make_optimizer()
         self.n_iter_ = 0
         self._score_seed = draw_seed(rng)
         self._forget_log_partition()
@@ -360,12 +348,6 @@ class ClassRBM(LogPartitionMixin, FineTunedClassifierMixin, GenerativeMixin, Bas
     def _params(self):
         return (self.components_, self.intercept_visible_, self.intercept_hidden_,
                 self.class_components_, self.intercept_class_)
-
-    def _begin_epoch(self, epoch, n_epochs):
-        if self.learning_rate_schedule == "linear":
-            self._current_learning_rate = self.learning_rate * (1 - epoch / n_epochs)
-        else:
-            self._current_learning_rate = self.learning_rate
 
     def _blas_work(self, X):
         return self.batch_size * self.components_.shape[0] * X.shape[1]
@@ -391,13 +373,7 @@ class ClassRBM(LogPartitionMixin, FineTunedClassifierMixin, GenerativeMixin, Bas
                 self.h_samples_, self.n_gibbs_steps, rng,
             )
             grads["U"][:, self.n_components:] = 0.0  # input-only units
-            scale = 1.0 / rows.shape[0]
-            for key in grads:
-                grads[key] *= scale
-            if self.weight_decay:
-                grads["W"] -= self.weight_decay * self.components_
-                grads["U"] -= self.weight_decay * self.class_components_
-            self.optimizer_.step(grads, self._current_learning_rate)
+            self._step(grads, rows.shape[0])
             labelled = y[rows] >= 0
             loss -= float(log_p[labelled, y[rows][labelled]].sum())
             n_labelled += int(labelled.sum())

@@ -3,7 +3,7 @@ outputs whose biases are linear functions of the input; the math is in
 :mod:`._conditional_math`.
 """
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
@@ -12,15 +12,17 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import TrainableMixin
-from ..nn import make_optimizer
 from ..utils._threads import blas_threads
 from ..utils.validation import resolve_dtype
 from . import _conditional_math as math_
+from ._gradient_training import GradientTrainingMixin
 
 __all__ = ["ConditionalBoltzmannMachine"]
 
 
-class ConditionalBoltzmannMachine(ClassifierMixin, TrainableMixin, BaseEstimator):
+class ConditionalBoltzmannMachine(
+    GradientTrainingMixin, ClassifierMixin, TrainableMixin, BaseEstimator
+):
     """Conditional RBM ``p(y | x)`` for structured (multi-label) outputs.
 
     An RBM over binary outputs ``y`` and binary hidden units ``h`` whose
@@ -67,11 +69,13 @@ class ConditionalBoltzmannMachine(ClassifierMixin, TrainableMixin, BaseEstimator
         enumerated (multi-label targets).
     n_gibbs_steps : int, default=1
         Gibbs sweeps of CD-k (more labels than ``exact_limit``).
-    predict_method : {"auto", "mode", "mean_field"}, default="auto"
-        How ``predict`` decodes multi-label outputs: ``"mode"`` the most
-        probable label set (enumerated; best for subset accuracy),
-        ``"mean_field"`` the mean-field marginals thresholded at 1/2;
-        ``"auto"`` is ``"mode"`` when the states are enumerated.
+    predict_method : {"marginals", "mode"}, default="marginals"
+        How ``predict`` decodes multi-label outputs: ``"marginals"``
+        thresholds the label marginals of ``predict_proba`` at 1/2 (exact
+        when the states are enumerated, mean field otherwise; minimises the
+        expected Hamming loss, and agrees with ``predict_proba`` as
+        scikit-learn expects); ``"mode"`` is the most probable label set
+        (enumerated; maximises the expected subset accuracy).
     n_mean_field_iter : int, default=20
         Mean-field iterations (``predict_proba`` and ``predict`` when the
         states are not enumerated).
@@ -131,26 +135,13 @@ class ConditionalBoltzmannMachine(ClassifierMixin, TrainableMixin, BaseEstimator
 
     _parameter_constraints = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "solver": [StrOptions({"adam", "sgd"})],
-        "momentum": [Interval(Real, 0, 1, closed="left")],
-        "learning_rate_schedule": [StrOptions({"constant", "linear"})],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "max_iter": [Interval(Integral, 0, None, closed="left")],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
         "exact_limit": [Interval(Integral, 0, 20, closed="both")],
         "n_gibbs_steps": [Interval(Integral, 1, None, closed="left")],
-        "predict_method": [StrOptions({"auto", "mode", "mean_field"})],
+        "predict_method": [StrOptions({"marginals", "mode"})],
         "n_mean_field_iter": [Interval(Integral, 1, None, closed="left")],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "warm_start": ["boolean"],
-        "dtype": [None, type, np.dtype, str],
-        "verbose": ["verbose"],
-        "random_state": ["random_state"],
+        **GradientTrainingMixin._gradient_constraints,
     }
+    _decayed = ("W", "A", "C")
 
     _state_names = (
         "components_", "intercept_output_", "output_weights_", "intercept_hidden_",
@@ -175,7 +166,7 @@ class ConditionalBoltzmannMachine(ClassifierMixin, TrainableMixin, BaseEstimator
         weight_decay=1e-4,
         exact_limit=10,
         n_gibbs_steps=1,
-        predict_method="auto",
+        predict_method="marginals",
         n_mean_field_iter=20,
         early_stopping=False,
         validation_fraction=0.1,
@@ -285,9 +276,7 @@ class ConditionalBoltzmannMachine(ClassifierMixin, TrainableMixin, BaseEstimator
         self.output_weights_ = np.ascontiguousarray(rng.normal(0, 0.01, (n_out, nf)), dtype=dtype)
         self.intercept_hidden_ = np.zeros(nh, dtype=dtype)
         self.hidden_weights_ = np.ascontiguousarray(rng.normal(0, 0.01, (nh, nf)), dtype=dtype)
-        self.optimizer_ = make_optimizer(
-            self.solver, self._param_dict(), self.learning_rate, momentum=self.momentum
-        )
+        self.optimizer_ = self._make_optimizer()
         self.n_iter_ = 0
 
     def _param_dict(self):
@@ -319,12 +308,6 @@ class ConditionalBoltzmannMachine(ClassifierMixin, TrainableMixin, BaseEstimator
     def _stratify_validation(self):
         return self._exact() and self._target_kind == "multiclass"
 
-    def _begin_epoch(self, epoch, n_epochs):
-        if self.learning_rate_schedule == "linear":
-            self._current_learning_rate = self.learning_rate * (1 - epoch / n_epochs)
-        else:
-            self._current_learning_rate = self.learning_rate
-
     def _blas_work(self, X):
         return self.batch_size * self.n_components * X.shape[1]
 
@@ -340,12 +323,7 @@ class ConditionalBoltzmannMachine(ClassifierMixin, TrainableMixin, BaseEstimator
                 total += float(log_lik.sum())
             else:
                 grads = math_.cd_gradient(X[rows], y[rows], P, self.n_gibbs_steps, rng)
-            for key in grads:
-                grads[key] *= 1.0 / rows.shape[0]
-            if self.weight_decay:
-                for key, value in (("W", P[0]), ("A", P[2]), ("C", P[4])):
-                    grads[key] -= self.weight_decay * value
-            self.optimizer_.step(grads, self._current_learning_rate)
+            self._step(grads, rows.shape[0])
             progress(rows.shape[0])
         if self._exact():
             return {"loss": -total / n}
@@ -378,10 +356,15 @@ class ConditionalBoltzmannMachine(ClassifierMixin, TrainableMixin, BaseEstimator
         """
         X = self._check_X(X)
         with blas_threads():
-            if not self._exact():
-                return math_.mean_field(X, self._params(), self.n_mean_field_iter)
-            p = np.exp(math_.state_log_probabilities(X, self._params(), self.states_))
-        return p if self._target_kind == "multiclass" else p @ self.states_
+            if self._target_kind == "multiclass":
+                return np.exp(math_.state_log_probabilities(X, self._params(), self.states_))
+            return self._label_marginals(X)
+
+    def _label_marginals(self, X):
+        """``p(y_l = 1 | x)``: exact over the enumerated states, else mean field."""
+        if not self._exact():
+            return math_.mean_field(X, self._params(), self.n_mean_field_iter)
+        return np.exp(math_.state_log_probabilities(X, self._params(), self.states_)) @ self.states_
 
     def predict(self, X):
         """Most probable class, or label set (see ``predict_method``).
@@ -399,17 +382,15 @@ class ConditionalBoltzmannMachine(ClassifierMixin, TrainableMixin, BaseEstimator
             if self._target_kind == "multiclass":
                 log_p = math_.state_log_probabilities(X, self._params(), self.states_)
                 return self.classes_[np.argmax(log_p, axis=1)]
-            mode = self.predict_method in ("auto", "mode") and self._exact()
-            if self.predict_method == "mode" and not self._exact():
-                raise ValueError(
-                    f"predict_method='mode' enumerates the label sets: at most "
-                    f"exact_limit={self.exact_limit} labels, got {len(self.classes_)}."
-                )
-            if mode:
+            if self.predict_method == "mode":
+                if not self._exact():
+                    raise ValueError(
+                        f"predict_method='mode' enumerates the label sets: at most "
+                        f"exact_limit={self.exact_limit} labels, got {len(self.classes_)}."
+                    )
                 log_p = math_.state_log_probabilities(X, self._params(), self.states_)
                 return self.states_[np.argmax(log_p, axis=1)].astype(np.int64)
-            marginals = math_.mean_field(X, self._params(), self.n_mean_field_iter)
-            return (marginals > 0.5).astype(np.int64)
+            return (self._label_marginals(X) > 0.5).astype(np.int64)
 
     def score_samples(self, X, y=None, return_std=False):
         """Exact conditional log-likelihood ``log p(y | x)`` of each row, in nats.

@@ -107,7 +107,12 @@ def test_estimator_matches_enumeration_on_a_tiny_model():
     np.testing.assert_allclose(logsumexp(per_state, axis=1), 0.0, atol=1e-10)
     # marginals and mode
     np.testing.assert_allclose(model.predict_proba(X[:5]), np.exp(log_p) @ states, atol=1e-10)
-    np.testing.assert_array_equal(model.predict(X[:5]), states[log_p.argmax(axis=1)])
+    np.testing.assert_array_equal(
+        model.predict(X[:5]), (np.exp(log_p) @ states > 0.5).astype(int)
+    )
+    np.testing.assert_array_equal(
+        model.set_params(predict_method="mode").predict(X[:5]), states[log_p.argmax(axis=1)]
+    )
     np.testing.assert_allclose(model.score_samples(X[:5]), log_p.max(axis=1), atol=1e-10)
     _, std = model.score_samples(X[:5], Y[:5], return_std=True)
     np.testing.assert_array_equal(std, 0.0)
