@@ -23,7 +23,9 @@ enumerating it; otherwise training uses CD-k and prediction mean field.
 import itertools
 
 import numpy as np
-from scipy.special import expit, logsumexp
+from scipy.special import expit
+
+from . import _kernels
 
 __all__ = [
     "all_binary_states",
@@ -33,10 +35,6 @@ __all__ = [
     "cd_gradient",
     "mean_field",
 ]
-
-#: Elements of the (rows, states, hidden) temporaries computed at once.
-_CHUNK_ELEMENTS = 2**22
-
 
 def all_binary_states(n, dtype=np.float64):
     """Every binary vector of length ``n``, shape (2**n, n), row ``s`` the
@@ -50,59 +48,45 @@ def conditional_biases(X, P):
     return X @ A.T + a, X @ C.T + c
 
 
-def _row_chunks(n, n_states, n_hidden):
-    step = max(1, _CHUNK_ELEMENTS // max(1, n_states * n_hidden))
-    return [slice(i, min(n, i + step)) for i in range(0, n, step)]
+def _enumeration_inputs(X, P, states):
+    """``(base, ch, YW)`` of the kernels: output-bias scores of every state,
+    hidden biases, and the states' hidden inputs, C-contiguous."""
+    W = P[0]
+    ay, ch = conditional_biases(X, P)
+    return (np.ascontiguousarray(ay @ states.T), np.ascontiguousarray(ch),
+            np.ascontiguousarray(states @ W.T))
 
 
 def state_log_probabilities(X, P, states):
-    """``log p(y = states[s] | x_i)``, shape (n, n_states), float64."""
-    W = P[0]
-    ay, ch = conditional_biases(X, P)
-    yw = states @ W.T  # (S, H)
-    out = np.empty((X.shape[0], states.shape[0]))
-    for rows in _row_chunks(X.shape[0], states.shape[0], W.shape[0]):
-        out[rows] = ay[rows] @ states.T + np.logaddexp(
-            0.0, ch[rows, None, :] + yw[None]
-        ).sum(axis=2)
-    return out - logsumexp(out, axis=1, keepdims=True)
+    """``log p(y = states[s] | x_i)``, shape (n, n_states)."""
+    base, ch, YW = _enumeration_inputs(X, P, states)
+    out = np.empty_like(base)
+    _kernels._conditional_log_probabilities(base, ch, YW, out)
+    return out
 
 
 def exact_gradient(X, index, P, states):
     """Gradient of ``sum_i log p(y_i | x_i)`` (ascent), ``y_i =
     states[index[i]]``, by enumerating the allowed states: the data term
-    minus the expectation under ``p(y, h | x_i)``.
+    minus the expectation under ``p(y, h | x_i)``
+    (:func:`_kernels._conditional_gradient` for the sums over states and
+    hidden units).
 
     Returns ``(grads, log_likelihood)``: a dict keyed ``W, a, A, c, C`` of
     sums over the rows, and the per-row ``log p(y_i | x_i)``.
     """
-    W = P[0]
-    dtype = W.dtype
-    ay, ch = conditional_biases(X, P)
-    yw = states @ W.T
-    n = X.shape[0]
+    base, ch, YW = _enumeration_inputs(X, P, states)
+    log_p = np.empty_like(base)
+    h_data, g_h = np.empty_like(ch), np.empty_like(ch)
+    M = np.empty_like(YW)
+    _kernels._conditional_gradient(base, ch, YW, index, log_p, h_data, g_h, M)
     Y = states[index]
-    g_y = np.empty((n, states.shape[1]))
-    g_h = np.empty((n, W.shape[0]))
-    gW = np.zeros(W.shape)
-    log_lik = np.empty(n)
-    for rows in _row_chunks(n, states.shape[0], W.shape[0]):
-        pre = ch[rows, None, :] + yw[None]  # (r, S, H)
-        scores = ay[rows] @ states.T + np.logaddexp(0.0, pre).sum(axis=2)
-        log_norm = logsumexp(scores, axis=1, keepdims=True)
-        p = np.exp(scores - log_norm)  # (r, S)
-        sig = expit(pre)
-        r = np.arange(rows.stop - rows.start)
-        log_lik[rows] = scores[r, index[rows]] - log_norm[:, 0]
-        h_data = sig[r, index[rows]]  # (r, H)
-        sig *= p[:, :, None]  # p(y = s | x) E[h | y = s, x]
-        g_y[rows] = Y[rows] - p @ states
-        g_h[rows] = h_data - sig.sum(axis=1)
-        gW += h_data.T @ Y[rows] - sig.sum(axis=0).T @ states
+    g_y = Y - np.exp(log_p) @ states
     grads = {
-        "W": gW, "a": g_y.sum(axis=0), "A": g_y.T @ X, "c": g_h.sum(axis=0), "C": g_h.T @ X,
+        "W": h_data.T @ Y - M.T @ states, "a": g_y.sum(axis=0), "A": g_y.T @ X,
+        "c": g_h.sum(axis=0), "C": g_h.T @ X,
     }
-    return {k: v.astype(dtype, copy=False) for k, v in grads.items()}, log_lik
+    return grads, log_p[np.arange(X.shape[0]), index]
 
 
 def cd_gradient(X, Y, P, n_gibbs_steps, rng):

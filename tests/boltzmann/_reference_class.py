@@ -89,3 +89,21 @@ def brute_joint_distribution(P):
     log_p = np.array([log_unnormalised_joint(np.array(x), k, P) for x, k in keys])
     p = np.exp(log_p - logsumexp(log_p))
     return dict(zip(keys, p))
+
+
+# ------------------------------------------- conditional RBM (_kernels/_conditional.py)
+def conditional_log_probabilities(base, ch, YW):
+    """Twin of ``_conditional_log_probabilities``."""
+    pre = ch.astype(np.float64)[:, None, :] + YW.astype(np.float64)[None]
+    scores = base.astype(np.float64) + np.logaddexp(0.0, pre).sum(axis=2)
+    return scores - logsumexp(scores, axis=1, keepdims=True)
+
+
+def conditional_gradient(base, ch, YW, index):
+    """Twin of ``_conditional_gradient``: returns ``(log_p, h_data, g_h, M)``."""
+    log_p = conditional_log_probabilities(base, ch, YW)
+    p = np.exp(log_p)
+    sig = expit(ch.astype(np.float64)[:, None, :] + YW.astype(np.float64)[None])  # (n, S, H)
+    h_data = sig[np.arange(len(index)), index]
+    weighted = p[:, :, None] * sig
+    return log_p, h_data, h_data - weighted.sum(axis=1), weighted.sum(axis=0)

@@ -14,6 +14,8 @@ from sklearn.multiclass import OneVsRestClassifier
 
 from skgenerative import ConditionalBoltzmannMachine
 from skgenerative.boltzmann import _conditional_math as M
+from skgenerative.boltzmann import _kernels
+from tests.boltzmann import _reference_class as ref
 
 
 def _params(nh=2, L=3, nf=2, scale=0.9, seed=0):
@@ -37,6 +39,22 @@ def _brute_log_p(x, P):
 
 def _inputs(n=5, nf=2, seed=1):
     return np.random.default_rng(seed).normal(0, 1, (n, nf))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_kernels_match_numpy_twins(dtype):
+    rng = np.random.default_rng(0)
+    base, ch, YW = (np.ascontiguousarray(rng.normal(0, 1, s), dtype=dtype)
+                    for s in [(6, 8), (6, 5), (8, 5)])
+    index = rng.integers(0, 8, 6).astype(np.int64)
+    tol = 1e-4 if dtype == np.float32 else 1e-10
+    out = np.empty_like(base)
+    _kernels._conditional_log_probabilities(base, ch, YW, out)
+    np.testing.assert_allclose(out, ref.conditional_log_probabilities(base, ch, YW), atol=tol)
+    got = (np.empty_like(base), np.empty_like(ch), np.empty_like(ch), np.empty_like(YW))
+    _kernels._conditional_gradient(base, ch, YW, index, *got)
+    for g, want in zip(got, ref.conditional_gradient(base, ch, YW, index)):
+        np.testing.assert_allclose(g, want, atol=tol, rtol=tol)
 
 
 def test_state_log_probabilities_match_enumeration():

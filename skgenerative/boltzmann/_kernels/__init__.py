@@ -14,6 +14,8 @@
   softmax visibles) and DBMs;
 * ``_dbm_ais``: AIS of DBMs with categorical visibles;
 * ``_class_rbm``: the class posterior and data-phase gradient of ``ClassRBM``;
+* ``_conditional``: the enumerated conditional distribution and gradient of
+  ``ConditionalBoltzmannMachine``;
 * ``_categorical``: softmax (categorical) visible groups: means, sampling,
   Gibbs, the CD/PCD epoch and the log partition enumeration of ``CategoricalRBM``.
 
@@ -37,6 +39,7 @@ from ._ais import (
     _ais_gaussian_bernoulli,
 )
 from ._class_rbm import _class_gradient, _class_log_posterior
+from ._conditional import _conditional_gradient, _conditional_log_probabilities
 from ._dbm import (
     BERNOULLI,
     CATEGORICAL,
@@ -76,6 +79,8 @@ __all__ = [
     "_bottom_up_dbm",
     "_class_gradient",
     "_class_log_posterior",
+    "_conditional_gradient",
+    "_conditional_log_probabilities",
     "_dbm_layer_input",
     "_gibbs_bernoulli",
     "_gibbs_dbm",
