@@ -261,3 +261,13 @@ def test_input_only_units_keep_zero_class_weights_while_training():
     assert np.any(clf.components_[3:] != 0.0)
     X = ref.binary_states(4)
     np.testing.assert_allclose(logsumexp(clf.score_samples(X)), 0.0, atol=1e-10)
+
+
+def test_score_samples_with_ais_is_an_estimate_close_to_exact():
+    clf = _fitted_tiny(log_z="ais", ais_n_runs=50, ais_n_temperatures=300)
+    assert clf.score_kind_ == "estimate"
+    X = ref.binary_states(4)
+    scores, std = clf.score_samples(X, return_std=True)
+    exact = clf.set_params(log_z="exact").score_samples(X)
+    np.testing.assert_allclose(scores, exact, atol=0.05)
+    assert np.all(std > 0) and np.all(std < 0.05)
