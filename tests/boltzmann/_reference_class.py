@@ -18,6 +18,23 @@ def class_log_posterior(A, U, d):
     return scores - logsumexp(scores, axis=1, keepdims=True)
 
 
+def class_log_posterior_3d(A3, d):
+    """Twin of ``_class_log_posterior_3d``."""
+    scores = d.astype(np.float64) + np.logaddexp(0.0, A3.astype(np.float64)).sum(axis=2)
+    return scores - logsumexp(scores, axis=1, keepdims=True)
+
+
+def class_gradient_3d(A3, d, y, wq, wp):
+    """Twin of ``_class_gradient_3d``: returns ``(log_p, T, gd)``."""
+    log_p = class_log_posterior_3d(A3, d)
+    p = np.exp(log_p)
+    q = p.copy()
+    labelled = y >= 0
+    q[labelled] = np.eye(A3.shape[1])[y[labelled]]
+    a = wq[:, None] * q - wp[:, None] * p
+    return log_p, a[:, :, None] * expit(A3.astype(np.float64)), a.sum(axis=0)
+
+
 def class_gradient(A, U, d, y, wq, wp):
     """Twin of ``_class_gradient``: returns ``(log_p, G, gU, gd)``."""
     log_p = class_log_posterior(A, U, d)
@@ -37,9 +54,14 @@ def binary_states(n):
 
 
 def energy(x, k, h, P):
-    """E(x, k, h) for one configuration."""
-    W, b, c, U, d = (np.asarray(a, dtype=np.float64) for a in P)
-    return -(b @ x + d[k] + c @ h + h @ W @ x + h @ U[k])
+    """E(x, k, h) for one configuration; with factors ``P[5:] = (Fv, Fh,
+    Fl)`` the three-way term ``sum_f (h.Fh_f) Fl_kf (Fv_f.x)`` too."""
+    W, b, c, U, d = (np.asarray(a, dtype=np.float64) for a in P[:5])
+    e = -(b @ x + d[k] + c @ h + h @ W @ x + h @ U[k])
+    if len(P) == 8:
+        Fv, Fh, Fl = (np.asarray(a, dtype=np.float64) for a in P[5:])
+        e -= np.sum((h @ Fh) * Fl[k] * (Fv @ x))
+    return e
 
 
 def log_unnormalised_joint(x, k, P):
@@ -66,19 +88,28 @@ def brute_log_partition(P):
 def brute_model_statistics(P):
     """Exact model expectations of the sufficient statistics, keyed like the
     gradients: E[h x^T], E[x], E[h], E[onehot(k) h^T], E[onehot(k)]."""
-    W, b, c, U, d = (np.asarray(a, dtype=np.float64) for a in P)
+    W, b, c, U, d = (np.asarray(a, dtype=np.float64) for a in P[:5])
     nh, nf, K = W.shape[0], W.shape[1], U.shape[0]
     states = [(x, k, h) for x in binary_states(nf) for k in range(K) for h in binary_states(nh)]
     log_w = np.array([-energy(x, k, h, P) for x, k, h in states])
     w = np.exp(log_w - logsumexp(log_w))
     stats = {"W": np.zeros((nh, nf)), "b": np.zeros(nf), "c": np.zeros(nh),
              "U": np.zeros((K, nh)), "d": np.zeros(K)}
+    if len(P) == 8:  # -dE/dFactor: the three-way statistics
+        Fv, Fh, Fl = (np.asarray(a, dtype=np.float64) for a in P[5:])
+        stats.update({"Fv": np.zeros(Fv.shape), "Fh": np.zeros(Fh.shape),
+                      "Fl": np.zeros(Fl.shape)})
     for p, (x, k, h) in zip(w, states):
         stats["W"] += p * np.outer(h, x)
         stats["b"] += p * x
         stats["c"] += p * h
         stats["U"][k] += p * h
         stats["d"][k] += p
+        if len(P) == 8:
+            hf, vf = h @ Fh, Fv @ x
+            stats["Fv"] += p * np.outer(hf * Fl[k], x)
+            stats["Fh"] += p * np.outer(h, Fl[k] * vf)
+            stats["Fl"][k] += p * hf * vf
     return stats
 
 

@@ -12,11 +12,14 @@ from skgenerative.boltzmann import _kernels
 from tests.boltzmann import _reference_class as ref
 
 
-def _params(nh=3, nf=4, K=3, scale=0.8, seed=0, dtype=np.float64):
+def _params(nh=3, nf=4, K=3, scale=0.8, seed=0, dtype=np.float64, n_factors=0):
+    """Random parameters; with ``n_factors`` the class-multiplicative factors too."""
     rng = np.random.default_rng(seed)
+    shapes = [(nh, nf), (nf,), (nh,), (K, nh), (K,)]
+    if n_factors:
+        shapes += [(n_factors, nf), (nh, n_factors), (K, n_factors)]
     return tuple(
-        np.ascontiguousarray(rng.normal(0, scale, shape), dtype=dtype)
-        for shape in [(nh, nf), (nf,), (nh,), (K, nh), (K,)]
+        np.ascontiguousarray(rng.normal(0, scale, shape), dtype=dtype) for shape in shapes
     )
 
 
@@ -49,9 +52,27 @@ def test_kernels_match_numpy_twins(dtype):
         np.testing.assert_allclose(got, want, rtol=rtol, atol=rtol)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_3d_kernels_match_numpy_twins(dtype):
+    rng = np.random.default_rng(0)
+    A3 = np.ascontiguousarray(rng.normal(0, 1, (7, 4, 5)), dtype=dtype)
+    d = rng.normal(0, 1, 4).astype(dtype)
+    _, y = _batch(n=7, nf=6, K=4)
+    wq, wp = rng.random(7).astype(dtype), rng.random(7).astype(dtype)
+    tol = 1e-4 if dtype == np.float32 else 1e-10
+    out = np.empty((7, 4), dtype=dtype)
+    _kernels._class_log_posterior_3d(A3, d, out)
+    np.testing.assert_allclose(out, ref.class_log_posterior_3d(A3, d), atol=tol)
+    got = (np.empty((7, 4), dtype), np.empty_like(A3), np.empty_like(d))
+    _kernels._class_gradient_3d(A3, d, y, wq, wp, *got)
+    for g, want in zip(got, ref.class_gradient_3d(A3, d, y, wq, wp)):
+        np.testing.assert_allclose(g, want, atol=tol, rtol=tol)
+
+
 # --------------------------------------------------------- exact enumeration
-def test_class_posterior_matches_enumeration_over_hidden_units():
-    P = _params()
+@pytest.mark.parametrize("n_factors", [0, 2])
+def test_class_posterior_matches_enumeration_over_hidden_units(n_factors):
+    P = _params(n_factors=n_factors)
     X = ref.binary_states(4)
     np.testing.assert_allclose(
         M.class_log_posterior(X, P), ref.brute_log_posterior(X, P), atol=1e-10
@@ -59,8 +80,10 @@ def test_class_posterior_matches_enumeration_over_hidden_units():
 
 
 def test_log_partition_and_score_samples_match_enumeration():
-    P = _params()
-    np.testing.assert_allclose(M.exact_log_partition(P), ref.brute_log_partition(P), atol=1e-10)
+    for P in (_params(), _params(n_factors=2)):
+        np.testing.assert_allclose(
+            M.exact_log_partition(P), ref.brute_log_partition(P), atol=1e-10
+        )
     clf = _fitted_tiny()
     X = ref.binary_states(4)
     scores = clf.score_samples(X)
@@ -79,8 +102,9 @@ def test_ais_log_partition_is_close_to_exact():
     assert result.method == "ais" and result.ess > 10
 
 
-def test_joint_gibbs_sampler_matches_exact_distribution():
-    P = _params(nh=3, nf=3, K=2, scale=0.6)
+@pytest.mark.parametrize("n_factors", [0, 2])
+def test_joint_gibbs_sampler_matches_exact_distribution(n_factors):
+    P = _params(nh=3, nf=3, K=2, scale=0.6, n_factors=n_factors)
     rng = np.random.default_rng(0)
     h = (rng.random((4000, 3)) < 0.5).astype(np.float64)
     x, y, _, _ = M.gibbs_joint(h, P, 30, rng)
@@ -110,14 +134,15 @@ def _objective(P, X, y, w_disc, w_gen):
 
 
 def _exact_gradient(P, X, y, w_disc, w_gen):
-    grads, _, _ = M.data_phase(X, y, P, w_disc, w_gen)
+    grads, _ = M.data_phase(X, y, P, w_disc, w_gen)
     model = ref.brute_model_statistics(P)
     return {key: grads[key] - w_gen.sum() * model[key] for key in grads}
 
 
+@pytest.mark.parametrize("n_factors", [0, 2])
 @pytest.mark.parametrize("objective", ["discriminative", "generative", "hybrid", "unlabelled"])
-def test_gradient_matches_finite_differences(objective):
-    P = _params()
+def test_gradient_matches_finite_differences(objective, n_factors):
+    P = _params(n_factors=n_factors)
     X, y = _batch(unlabelled=objective == "unlabelled")
     n = X.shape[0]
     ones, zeros = np.ones(n), np.zeros(n)
@@ -130,7 +155,7 @@ def test_gradient_matches_finite_differences(objective):
     grads = _exact_gradient(P, X, y, w_disc, w_gen)
     eps = 1e-5
     rng = np.random.default_rng(0)
-    for index, key in enumerate("WbcUd"):
+    for index, key in enumerate(["W", "b", "c", "U", "d", "Fv", "Fh", "Fl"][: len(P)]):
         for _ in range(3):
             entry = tuple(rng.integers(s) for s in P[index].shape)
             plus = [p.copy() for p in P]
@@ -155,19 +180,18 @@ def test_discriminative_batch_gradient_needs_no_sampling():
         np.testing.assert_allclose(grads[key], exact[key], atol=1e-12)
 
 
-def test_cd_model_phase_is_unbiased_at_equilibrium():
-    # from exact samples of the model the one-sweep statistics average to the
-    # exact expectations: draw many chains, compare with enumeration
-    P = _params(nh=3, nf=3, K=2, scale=0.5)
+@pytest.mark.parametrize("n_factors", [0, 2])
+def test_model_phase_is_unbiased_at_equilibrium(n_factors):
+    # from (near-)exact samples of the model, the statistics of one more
+    # sweep average to the exact expectations of the enumeration
+    P = _params(nh=3, nf=3, K=2, scale=0.5, n_factors=n_factors)
     rng = np.random.default_rng(0)
     chains = (rng.random((20000, 3)) < 0.5).astype(np.float64)
-    M.gibbs_joint(chains, P, 20, rng)  # burn in (returns the last state)
-    _, _, _, chains = M.gibbs_joint(chains, P, 20, rng)
-    grads = {"W": np.zeros((3, 3)), "b": np.zeros(3), "c": np.zeros(3),
-             "U": np.zeros((2, 3)), "d": np.zeros(2)}
-    w_gen = np.full(8, 20000 / 8)
-    M.model_phase(grads, np.zeros(8, np.int64), P, w_gen, None, None, chains, 1, rng)
+    _, _, _, chains = M.gibbs_joint(chains, P, 40, rng)  # burn in
     exact = ref.brute_model_statistics(P)
+    grads = {key: np.zeros_like(value) for key, value in exact.items()}
+    w_gen = np.full(8, 20000 / 8)
+    M.model_phase(grads, None, np.zeros(8, np.int64), P, w_gen, None, chains, 1, rng)
     for key in grads:
         np.testing.assert_allclose(-grads[key] / 20000, exact[key], atol=0.02, err_msg=key)
 

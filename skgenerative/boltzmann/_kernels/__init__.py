@@ -38,7 +38,12 @@ from ._ais import (
     _ais_dbm_gaussian,
     _ais_gaussian_bernoulli,
 )
-from ._class_rbm import _class_gradient, _class_log_posterior
+from ._class_rbm import (
+    _class_gradient,
+    _class_gradient_3d,
+    _class_log_posterior,
+    _class_log_posterior_3d,
+)
 from ._conditional import _conditional_gradient, _conditional_log_probabilities
 from ._dbm import (
     BERNOULLI,
@@ -78,7 +83,9 @@ __all__ = [
     "_ais_gaussian_bernoulli",
     "_bottom_up_dbm",
     "_class_gradient",
+    "_class_gradient_3d",
     "_class_log_posterior",
+    "_class_log_posterior_3d",
     "_conditional_gradient",
     "_conditional_log_probabilities",
     "_dbm_layer_input",

@@ -17,7 +17,9 @@ import math
 
 from numba import njit
 
-__all__ = ["_class_log_posterior", "_class_gradient"]
+__all__ = [
+    "_class_log_posterior", "_class_gradient", "_class_log_posterior_3d", "_class_gradient_3d",
+]
 
 _NJIT = dict(cache=True, error_model="numpy")
 
@@ -103,3 +105,49 @@ def _class_gradient(A, U, d, y, wq, wp, log_p, G, gU, gd):
                 s = a * _sigmoid(A[i, j] + U[k, j])
                 G[i, j] += s
                 gU[k, j] += s
+
+
+@njit(**_NJIT)
+def _class_log_posterior_3d(A3, d, out):
+    """``out[i, k] = log p(y = k | x_i)`` from per-class hidden inputs
+    ``A3[i, k] = c + W x_i + U[k] + (class-multiplicative term)``."""
+    n, n_classes, n_hidden = A3.shape
+    for i in range(n):
+        top = -math.inf
+        for k in range(n_classes):
+            s = float(d[k])
+            for j in range(n_hidden):
+                s += _softplus(A3[i, k, j])
+            out[i, k] = s
+            if s > top:
+                top = s
+        total = 0.0
+        for k in range(n_classes):
+            total += math.exp(out[i, k] - top)
+        log_norm = top + math.log(total)
+        for k in range(n_classes):
+            out[i, k] = out[i, k] - log_norm
+
+
+@njit(**_NJIT)
+def _class_gradient_3d(A3, d, y, wq, wp, log_p, T, gd):
+    """:func:`_class_gradient` for per-class hidden inputs ``A3`` (n,
+    n_classes, n_hidden): writes ``log_p``, ``T[i, k, j] = a_ik
+    sigmoid(A3[i, k, j])`` and ``gd[k] = sum_i a_ik``, with ``a_ik = wq_i
+    q_ik - wp_i p_ik`` as there."""
+    _class_log_posterior_3d(A3, d, log_p)
+    n, n_classes, n_hidden = A3.shape
+    gd[:] = 0.0
+    for i in range(n):
+        for k in range(n_classes):
+            p = math.exp(log_p[i, k])
+            if y[i] < 0:
+                q = p
+            elif y[i] == k:
+                q = 1.0
+            else:
+                q = 0.0
+            a = wq[i] * q - wp[i] * p
+            gd[k] += a
+            for j in range(n_hidden):
+                T[i, k, j] = a * _sigmoid(A3[i, k, j])
