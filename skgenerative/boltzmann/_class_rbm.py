@@ -68,6 +68,12 @@ class ClassRBM(
         ``x`` the class does not explain, in the generative term. They are
         the last rows of ``components_``; their columns of
         ``class_components_`` stay zero.
+    n_factors : int, default=0
+        Class-multiplicative interactions (Nair & Hinton 2009; §20.8): with
+        ``n_factors > 0`` the input-hidden weights depend on the class,
+        ``W_k = W + factor_hidden_ diag(factor_class_[k]) factor_visible_``,
+        a factored three-way interaction of ``x``, ``h`` and ``y``. The
+        posterior, ``log Z`` and the gradients stay exact as without it.
     objective : {"hybrid", "discriminative", "generative"}, default="hybrid"
         The training criterion (see above).
     alpha : float, default=0.003
@@ -133,6 +139,11 @@ class ClassRBM(
         Input-hidden weights ``W``.
     class_components_ : ndarray of shape (n_classes, n_components + n_input_only_components)
         Class-hidden weights ``U`` (row ``k`` belongs to ``classes_[k]``).
+    factor_visible_ : ndarray of shape (n_factors, n_features)
+    factor_hidden_ : ndarray of shape (n_components + n_input_only_components, n_factors)
+    factor_class_ : ndarray of shape (n_classes, n_factors)
+        The factors of the class-multiplicative interactions (zero-sized
+        when ``n_factors=0``).
     intercept_visible_ : ndarray of shape (n_features,)
     intercept_hidden_ : ndarray of shape (n_components + n_input_only_components,)
     intercept_class_ : ndarray of shape (n_classes,)
@@ -160,6 +171,9 @@ class ClassRBM(
     Larochelle, H. and Bengio, Y. (2008). Classification using
     discriminative restricted Boltzmann machines. ICML.
 
+    Nair, V. and Hinton, G. E. (2009). 3D object recognition with deep
+    belief nets. NIPS.
+
     Luo, H., Shen, R., Niu, C. and Ullrich, C. (2011). Learning
     class-relevant features and class-irrelevant features via a hybrid
     third-order RBM. AISTATS.
@@ -177,6 +191,7 @@ class ClassRBM(
     _parameter_constraints = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "n_input_only_components": [Interval(Integral, 0, None, closed="left")],
+        "n_factors": [Interval(Integral, 0, None, closed="left")],
         "objective": [StrOptions(set(_OBJECTIVES))],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "unlabeled_weight": [Interval(Real, 0, None, closed="left"), None],
@@ -186,15 +201,16 @@ class ClassRBM(
         **GradientTrainingMixin._gradient_constraints,
         **LogPartitionMixin._log_partition_constraints,
     }
-    _decayed = ("W", "U")
+    _decayed = ("W", "U", "Fv", "Fh", "Fl")
 
     _state_names = (
         "components_", "intercept_visible_", "intercept_hidden_", "class_components_",
-        "intercept_class_", "h_samples_", "optimizer_", "random_state_",
+        "intercept_class_", "factor_visible_", "factor_hidden_", "factor_class_",
+        "h_samples_", "optimizer_", "random_state_",
     )
     _parameter_names = (
         "components_", "intercept_visible_", "intercept_hidden_", "class_components_",
-        "intercept_class_",
+        "intercept_class_", "factor_visible_", "factor_hidden_", "factor_class_",
     )
 
     def __init__(
@@ -202,6 +218,7 @@ class ClassRBM(
         n_components=256,
         *,
         n_input_only_components=0,
+        n_factors=0,
         objective="hybrid",
         alpha=0.003,
         unlabeled_weight=None,
@@ -230,6 +247,7 @@ class ClassRBM(
     ):
         self.n_components = n_components
         self.n_input_only_components = n_input_only_components
+        self.n_factors = n_factors
         self.objective = objective
         self.alpha = alpha
         self.unlabeled_weight = unlabeled_weight
@@ -326,6 +344,12 @@ class ClassRBM(
         U = np.zeros((n_classes, nh))
         U[:, : self.n_components] = rng.normal(0.0, 0.01, (n_classes, self.n_components))
         self.class_components_ = np.ascontiguousarray(U, dtype=dtype)
+        # factors start at 0.1: their three-way products start at 1e-3
+        nfac = self.n_factors
+        self.factor_visible_, self.factor_hidden_, self.factor_class_ = (
+            np.ascontiguousarray(rng.normal(0.0, 0.1, shape), dtype=dtype)
+            for shape in [(nfac, nf), (nh, nfac), (n_classes, nfac)]
+        )
         self.base_rate_ = _BERNOULLI.initial_parameters(X)["bias"].astype(dtype)
         self.intercept_visible_ = self.base_rate_.copy()
         self.intercept_hidden_ = np.zeros(nh, dtype=dtype)
@@ -343,11 +367,13 @@ class ClassRBM(
         return {
             "W": self.components_, "b": self.intercept_visible_, "c": self.intercept_hidden_,
             "U": self.class_components_, "d": self.intercept_class_,
+            "Fv": self.factor_visible_, "Fh": self.factor_hidden_, "Fl": self.factor_class_,
         }
 
     def _params(self):
         return (self.components_, self.intercept_visible_, self.intercept_hidden_,
-                self.class_components_, self.intercept_class_)
+                self.class_components_, self.intercept_class_, self.factor_visible_,
+                self.factor_hidden_, self.factor_class_)
 
     def _blas_work(self, X):
         return self.batch_size * self.components_.shape[0] * X.shape[1]
@@ -480,9 +506,7 @@ class ClassRBM(
         x0 = (rng.random((n_samples, self.n_features_in_)) < expit(self.base_rate_)).astype(dtype)
         prior = np.broadcast_to(self.intercept_class_, (n_samples, len(self.classes_)))
         y0 = math_.sample_classes(prior, rng)
-        h_mean = expit(
-            x0 @ self.components_.T + self.intercept_hidden_ + self.class_components_[y0]
-        )
+        h_mean = math_.hidden_given(x0, y0, P)
         h = (rng.random(h_mean.shape) < h_mean).astype(dtype)
         x, y, _, _ = math_.gibbs_joint(h, P, n_steps, rng)
         return (x, self.classes_[y]) if return_labels else x

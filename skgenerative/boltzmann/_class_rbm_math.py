@@ -44,6 +44,8 @@ __all__ = [
     "model_phase",
     "gibbs_joint",
     "sample_classes",
+    "hidden_given",
+    "class_weights",
 ]
 
 
@@ -138,7 +140,7 @@ def sample_classes(logits, rng):
     return np.minimum((cdf < u[:, None]).sum(axis=1), logits.shape[1] - 1)
 
 
-def _hidden_given(x, y, P):
+def hidden_given(x, y, P):
     """Hidden means given inputs ``x`` and class codes ``y``."""
     W, b, c, U, d, Fv, Fh, Fl = _unpack(P)
     pre = x @ W.T + c + U[y]
@@ -171,7 +173,7 @@ def gibbs_joint(h, P, n_steps, rng):
         x = (rng.random((h.shape[0], W.shape[1])) < expit(act)).astype(dtype)
         if not Fv.shape[0]:
             y = sample_classes(h @ U.T + d, rng)
-        h_mean = _hidden_given(x, y, P)
+        h_mean = hidden_given(x, y, P)
         h = (rng.random(h_mean.shape) < h_mean).astype(dtype)
     return x, y, h_mean, h
 
@@ -235,7 +237,7 @@ def model_phase(grads, X, y, P, w_gen, log_p, chains, n_gibbs_steps, rng):
         unlabelled = labels < 0
         if unlabelled.any():
             labels[unlabelled] = sample_classes(log_p[rows[unlabelled]], rng)
-        h_mean = _hidden_given(X[rows], labels, P)
+        h_mean = hidden_given(X[rows], labels, P)
         h = (rng.random(h_mean.shape) < h_mean).astype(dtype)
         weights = w_gen[rows].astype(dtype)
     else:

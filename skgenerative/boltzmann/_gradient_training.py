@@ -19,7 +19,8 @@ class GradientTrainingMixin:
     Hyperparameters it reads: ``learning_rate``, ``solver``, ``momentum``,
     ``learning_rate_schedule``, ``batch_size``, ``weight_decay``. Hooks:
     ``_param_dict()`` (the parameter arrays by gradient key) and the class
-    attribute ``_decayed`` (the keys the L2 penalty applies to).
+    attribute ``_decayed`` (the keys the L2 penalty applies to, where the
+    gradient has them).
     """
 
     _decayed = ()
@@ -61,5 +62,6 @@ class GradientTrainingMixin:
             grads[key] *= 1.0 / n_rows
         if self.weight_decay:
             for key in self._decayed:
-                grads[key] -= self.weight_decay * params[key]
+                if key in grads:
+                    grads[key] -= self.weight_decay * params[key]
         self.optimizer_.step(grads, self._current_learning_rate)

@@ -295,3 +295,16 @@ def test_score_samples_with_ais_is_an_estimate_close_to_exact():
     exact = clf.set_params(log_z="exact").score_samples(X)
     np.testing.assert_allclose(scores, exact, atol=0.05)
     assert np.all(std > 0) and np.all(std < 0.05)
+
+
+def test_class_multiplicative_factors_train_and_stay_exact():
+    clf = _fitted_tiny(n_factors=2, objective="hybrid", alpha=0.5)
+    assert clf.factor_visible_.shape == (2, 4) and clf.factor_class_.shape == (2, 2)
+    X = ref.binary_states(4)
+    np.testing.assert_allclose(
+        clf.predict_log_proba(X), ref.brute_log_posterior(X, clf._params()), atol=1e-10
+    )
+    np.testing.assert_allclose(logsumexp(clf.score_samples(X)), 0.0, atol=1e-10)
+    assert clf.sample(3, n_steps=5, random_state=0).shape == (3, 4)
+    plain = _fitted_tiny()
+    assert plain.factor_visible_.shape == (0, 4)
