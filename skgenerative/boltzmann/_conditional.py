@@ -364,7 +364,8 @@ class ConditionalBoltzmannMachine(
         """``p(y_l = 1 | x)``: exact over the enumerated states, else mean field."""
         if not self._exact():
             return math_.mean_field(X, self._params(), self.n_mean_field_iter)
-        return np.exp(math_.state_log_probabilities(X, self._params(), self.states_)) @ self.states_
+        log_p = math_.state_log_probabilities(X, self._params(), self.states_)
+        return np.exp(log_p) @ self.states_
 
     def predict(self, X):
         """Most probable class, or label set (see ``predict_method``).

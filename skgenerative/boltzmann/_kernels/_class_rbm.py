@@ -40,6 +40,21 @@ def _sigmoid(z):
 
 
 @njit(**_NJIT)
+def _log_normalize_row(out, i):
+    """Subtract ``logsumexp(out[i])`` from row ``i`` in place."""
+    top = -math.inf
+    for k in range(out.shape[1]):
+        if out[i, k] > top:
+            top = out[i, k]
+    total = 0.0
+    for k in range(out.shape[1]):
+        total += math.exp(out[i, k] - top)
+    log_norm = top + math.log(total)
+    for k in range(out.shape[1]):
+        out[i, k] = out[i, k] - log_norm
+
+
+@njit(**_NJIT)
 def _class_log_posterior(A, U, d, out):
     """``out[i, k] = log p(y = k | x_i)`` from the hidden inputs
     ``A = X W^T + c`` (n, n_hidden), the class weights ``U`` (n_classes,
@@ -47,20 +62,12 @@ def _class_log_posterior(A, U, d, out):
     n, n_hidden = A.shape
     n_classes = U.shape[0]
     for i in range(n):
-        top = -math.inf
         for k in range(n_classes):
             s = float(d[k])
             for j in range(n_hidden):
                 s += _softplus(A[i, j] + U[k, j])
             out[i, k] = s
-            if s > top:
-                top = s
-        total = 0.0
-        for k in range(n_classes):
-            total += math.exp(out[i, k] - top)
-        log_norm = top + math.log(total)
-        for k in range(n_classes):
-            out[i, k] = out[i, k] - log_norm
+        _log_normalize_row(out, i)
 
 
 @njit(**_NJIT)
@@ -113,20 +120,12 @@ def _class_log_posterior_3d(A3, d, out):
     ``A3[i, k] = c + W x_i + U[k] + (class-multiplicative term)``."""
     n, n_classes, n_hidden = A3.shape
     for i in range(n):
-        top = -math.inf
         for k in range(n_classes):
             s = float(d[k])
             for j in range(n_hidden):
                 s += _softplus(A3[i, k, j])
             out[i, k] = s
-            if s > top:
-                top = s
-        total = 0.0
-        for k in range(n_classes):
-            total += math.exp(out[i, k] - top)
-        log_norm = top + math.log(total)
-        for k in range(n_classes):
-            out[i, k] = out[i, k] - log_norm
+        _log_normalize_row(out, i)
 
 
 @njit(**_NJIT)

@@ -16,7 +16,7 @@ import math
 
 from numba import njit
 
-from ._class_rbm import _sigmoid, _softplus
+from ._class_rbm import _log_normalize_row, _sigmoid, _softplus
 
 __all__ = ["_conditional_log_probabilities", "_conditional_gradient"]
 
@@ -29,20 +29,12 @@ def _conditional_log_probabilities(base, ch, YW, out):
     n, n_hidden = ch.shape
     n_states = YW.shape[0]
     for i in range(n):
-        top = -math.inf
         for s in range(n_states):
             v = float(base[i, s])
             for j in range(n_hidden):
                 v += _softplus(ch[i, j] + YW[s, j])
             out[i, s] = v
-            if v > top:
-                top = v
-        total = 0.0
-        for s in range(n_states):
-            total += math.exp(out[i, s] - top)
-        log_norm = top + math.log(total)
-        for s in range(n_states):
-            out[i, s] = out[i, s] - log_norm
+        _log_normalize_row(out, i)
 
 
 @njit(**_NJIT)
