@@ -138,3 +138,17 @@ def conditional_gradient(base, ch, YW, index):
     h_data = sig[np.arange(len(index)), index]
     weighted = p[:, :, None] * sig
     return log_p, h_data, h_data - weighted.sum(axis=1), weighted.sum(axis=0)
+
+
+def conditional_log_probabilities_3d(base, pre3):
+    """Twin of ``_conditional_log_probabilities_3d``."""
+    scores = base.astype(np.float64) + np.logaddexp(0.0, pre3.astype(np.float64)).sum(axis=2)
+    return scores - logsumexp(scores, axis=1, keepdims=True)
+
+
+def conditional_gradient_3d(base, pre3, index):
+    """Twin of ``_conditional_gradient_3d``: returns ``(log_p, T)``."""
+    log_p = conditional_log_probabilities_3d(base, pre3)
+    a = -np.exp(log_p)
+    a[np.arange(len(index)), index] += 1.0
+    return log_p, a[:, :, None] * expit(pre3.astype(np.float64))

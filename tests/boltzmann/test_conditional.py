@@ -18,9 +18,13 @@ from skgenerative.boltzmann import _kernels
 from tests.boltzmann import _reference_class as ref
 
 
-def _params(nh=2, L=3, nf=2, scale=0.9, seed=0):
+def _params(nh=2, L=3, nf=2, scale=0.9, seed=0, n_factors=0):
+    """Random parameters; with ``n_factors`` the gating factors too."""
     rng = np.random.default_rng(seed)
-    return tuple(rng.normal(0, scale, s) for s in [(nh, L), (L,), (L, nf), (nh,), (nh, nf)])
+    shapes = [(nh, L), (L,), (L, nf), (nh,), (nh, nf)]
+    if n_factors:
+        shapes += [(n_factors, nf), (L, n_factors), (nh, n_factors)]
+    return tuple(rng.normal(0, scale, s) for s in shapes)
 
 
 def _binary(n):
@@ -29,7 +33,10 @@ def _binary(n):
 
 def _brute_log_p(x, P):
     """log p(y | x) over every binary y, summing exp(-E) over every h."""
-    W, a, A, c, C = P
+    W, a, A, c, C = P[:5]
+    if len(P) == 8:  # input-dependent weights W(x) = W + Fh diag(Fx x) Fy^T
+        Fx, Fy, Fh = P[5:]
+        W = W + (Fh * (Fx @ x)) @ Fy.T
     Ys, Hs = _binary(W.shape[1]), _binary(W.shape[0])
     scores = np.array([
         logsumexp([(a + A @ x) @ y + (c + C @ x) @ h + h @ W @ y for h in Hs]) for y in Ys
@@ -57,8 +64,26 @@ def test_kernels_match_numpy_twins(dtype):
         np.testing.assert_allclose(g, want, atol=tol, rtol=tol)
 
 
-def test_state_log_probabilities_match_enumeration():
-    P = _params()
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_3d_kernels_match_numpy_twins(dtype):
+    rng = np.random.default_rng(0)
+    base = np.ascontiguousarray(rng.normal(0, 1, (6, 8)), dtype=dtype)
+    pre3 = np.ascontiguousarray(rng.normal(0, 1, (6, 8, 5)), dtype=dtype)
+    index = rng.integers(0, 8, 6).astype(np.int64)
+    tol = 1e-4 if dtype == np.float32 else 1e-10
+    out = np.empty_like(base)
+    _kernels._conditional_log_probabilities_3d(base, pre3, out)
+    np.testing.assert_allclose(out, ref.conditional_log_probabilities_3d(base, pre3), atol=tol)
+    log_p, T = np.empty_like(base), np.empty_like(pre3)
+    _kernels._conditional_gradient_3d(base, pre3, index, log_p, T)
+    want_log_p, want_T = ref.conditional_gradient_3d(base, pre3, index)
+    np.testing.assert_allclose(log_p, want_log_p, atol=tol)
+    np.testing.assert_allclose(T, want_T, atol=tol, rtol=tol)
+
+
+@pytest.mark.parametrize("n_factors", [0, 2])
+def test_state_log_probabilities_match_enumeration(n_factors):
+    P = _params(n_factors=n_factors)
     X = _inputs()
     states = M.all_binary_states(3)
     got = M.state_log_probabilities(X, P, states)
@@ -66,8 +91,9 @@ def test_state_log_probabilities_match_enumeration():
     np.testing.assert_allclose(got, want, atol=1e-10)
 
 
-def test_exact_gradient_matches_finite_differences():
-    P = _params()
+@pytest.mark.parametrize("n_factors", [0, 2])
+def test_exact_gradient_matches_finite_differences(n_factors):
+    P = _params(n_factors=n_factors)
     X = _inputs()
     index = np.array([0, 3, 5, 7, 6])
     states = M.all_binary_states(3)
@@ -79,7 +105,7 @@ def test_exact_gradient_matches_finite_differences():
     np.testing.assert_allclose(log_lik.sum(), objective(P), atol=1e-10)
     rng = np.random.default_rng(0)
     eps = 1e-5
-    for i, key in enumerate("WaAcC"):
+    for i, key in enumerate(["W", "a", "A", "c", "C", "Fx", "Fy", "Fh"][: len(P)]):
         for _ in range(3):
             entry = tuple(rng.integers(s) for s in P[i].shape)
             plus, minus = [p.copy() for p in P], [p.copy() for p in P]

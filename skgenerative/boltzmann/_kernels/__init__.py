@@ -44,7 +44,12 @@ from ._class_rbm import (
     _class_log_posterior,
     _class_log_posterior_3d,
 )
-from ._conditional import _conditional_gradient, _conditional_log_probabilities
+from ._conditional import (
+    _conditional_gradient,
+    _conditional_gradient_3d,
+    _conditional_log_probabilities,
+    _conditional_log_probabilities_3d,
+)
 from ._dbm import (
     BERNOULLI,
     CATEGORICAL,
@@ -87,7 +92,9 @@ __all__ = [
     "_class_log_posterior",
     "_class_log_posterior_3d",
     "_conditional_gradient",
+    "_conditional_gradient_3d",
     "_conditional_log_probabilities",
+    "_conditional_log_probabilities_3d",
     "_dbm_layer_input",
     "_gibbs_bernoulli",
     "_gibbs_dbm",

@@ -18,7 +18,10 @@ from numba import njit
 
 from ._class_rbm import _log_normalize_row, _sigmoid, _softplus
 
-__all__ = ["_conditional_log_probabilities", "_conditional_gradient"]
+__all__ = [
+    "_conditional_log_probabilities", "_conditional_gradient",
+    "_conditional_log_probabilities_3d", "_conditional_gradient_3d",
+]
 
 _NJIT = dict(cache=True, error_model="numpy")
 
@@ -65,3 +68,33 @@ def _conditional_gradient(base, ch, YW, index, log_p, h_data, g_h, M):
                 m = p * _sigmoid(ch[i, j] + YW[s, j])
                 g_h[i, j] -= m
                 M[s, j] += m
+
+
+@njit(**_NJIT)
+def _conditional_log_probabilities_3d(base, pre3, out):
+    """:func:`_conditional_log_probabilities` with per-row hidden inputs
+    ``pre3[i, s] = ch[i] + states[s] W(x_i)^T`` (input-dependent weights)."""
+    n, n_states, n_hidden = pre3.shape
+    for i in range(n):
+        for s in range(n_states):
+            v = float(base[i, s])
+            for j in range(n_hidden):
+                v += _softplus(pre3[i, s, j])
+            out[i, s] = v
+        _log_normalize_row(out, i)
+
+
+@njit(**_NJIT)
+def _conditional_gradient_3d(base, pre3, index, log_p, T):
+    """Writes ``log_p`` and ``T[i, s, j] = ([s == index[i]] - p_is)
+    sigmoid(pre3[i, s, j])``: the coefficient of every hidden-side
+    gradient (``sum_s T[i, s]`` is the data minus model hidden mean)."""
+    _conditional_log_probabilities_3d(base, pre3, log_p)
+    n, n_states, n_hidden = pre3.shape
+    for i in range(n):
+        for s in range(n_states):
+            a = -math.exp(log_p[i, s])
+            if s == index[i]:
+                a += 1.0
+            for j in range(n_hidden):
+                T[i, s, j] = a * _sigmoid(pre3[i, s, j])
