@@ -52,6 +52,12 @@ class ConditionalBoltzmannMachine(
     ----------
     n_components : int, default=256
         Number of binary hidden units.
+    n_factors : int, default=0
+        With ``n_factors > 0`` the weights depend on the input too (§20.7,
+        "biases and optionally weights"): ``W(x) = W + factor_hidden_
+        diag(factor_input_ x) factor_output_^T``, the factored three-way
+        (gated) interaction of Memisevic & Hinton (2010). Enumeration,
+        CD-k and mean field stay as without it.
     learning_rate : float, default=1e-2
     solver : {"adam", "sgd"}, default="adam"
     momentum : float, default=0.9
@@ -103,6 +109,10 @@ class ConditionalBoltzmannMachine(
     intercept_hidden_ : ndarray of shape (n_components,)
     hidden_weights_ : ndarray of shape (n_components, n_features)
         ``C``: input weights of the hidden biases.
+    factor_input_ : ndarray of shape (n_factors, n_features)
+    factor_output_ : ndarray of shape (n_outputs, n_factors)
+    factor_hidden_ : ndarray of shape (n_components, n_factors)
+        The gating factors (zero-sized when ``n_factors=0``).
     states_ : ndarray of shape (n_states, n_outputs) or None
         The enumerated output states (None when trained by CD).
     optimizer_, n_iter_, validation_scores_, dtype_, random_state_,
@@ -117,6 +127,10 @@ class ConditionalBoltzmannMachine(
     ----------
     Taylor, G. W., Hinton, G. E. and Roweis, S. (2007). Modeling human
     motion using binary latent variables. NIPS.
+
+    Memisevic, R. and Hinton, G. E. (2010). Learning to represent spatial
+    transformations with factored higher-order Boltzmann machines. Neural
+    Computation 22(6).
 
     Mnih, V., Larochelle, H. and Hinton, G. E. (2011). Conditional
     restricted Boltzmann machines for structured output prediction. UAI.
@@ -135,21 +149,23 @@ class ConditionalBoltzmannMachine(
 
     _parameter_constraints = {
         "n_components": [Interval(Integral, 1, None, closed="left")],
+        "n_factors": [Interval(Integral, 0, None, closed="left")],
         "exact_limit": [Interval(Integral, 0, 20, closed="both")],
         "n_gibbs_steps": [Interval(Integral, 1, None, closed="left")],
         "predict_method": [StrOptions({"marginals", "mode"})],
         "n_mean_field_iter": [Interval(Integral, 1, None, closed="left")],
         **GradientTrainingMixin._gradient_constraints,
     }
-    _decayed = ("W", "A", "C")
+    _decayed = ("W", "A", "C", "Fx", "Fy", "Fh")
 
     _state_names = (
         "components_", "intercept_output_", "output_weights_", "intercept_hidden_",
-        "hidden_weights_", "optimizer_", "random_state_",
+        "hidden_weights_", "factor_input_", "factor_output_", "factor_hidden_", "optimizer_",
+        "random_state_",
     )
     _parameter_names = (
         "components_", "intercept_output_", "output_weights_", "intercept_hidden_",
-        "hidden_weights_",
+        "hidden_weights_", "factor_input_", "factor_output_", "factor_hidden_",
     )
     score_kind_ = "exact"
 
@@ -157,6 +173,7 @@ class ConditionalBoltzmannMachine(
         self,
         n_components=256,
         *,
+        n_factors=0,
         learning_rate=1e-2,
         solver="adam",
         momentum=0.9,
@@ -178,6 +195,7 @@ class ConditionalBoltzmannMachine(
         random_state=None,
     ):
         self.n_components = n_components
+        self.n_factors = n_factors
         self.learning_rate = learning_rate
         self.solver = solver
         self.momentum = momentum
@@ -276,16 +294,23 @@ class ConditionalBoltzmannMachine(
         self.output_weights_ = np.ascontiguousarray(rng.normal(0, 0.01, (n_out, nf)), dtype=dtype)
         self.intercept_hidden_ = np.zeros(nh, dtype=dtype)
         self.hidden_weights_ = np.ascontiguousarray(rng.normal(0, 0.01, (nh, nf)), dtype=dtype)
+        # factors start at 0.1: their three-way products start at 1e-3
+        self.factor_input_, self.factor_output_, self.factor_hidden_ = (
+            np.ascontiguousarray(rng.normal(0, 0.1, shape), dtype=dtype)
+            for shape in [(self.n_factors, nf), (n_out, self.n_factors), (nh, self.n_factors)]
+        )
         self.optimizer_ = self._make_optimizer()
         self.n_iter_ = 0
 
     def _param_dict(self):
         return {"W": self.components_, "a": self.intercept_output_, "A": self.output_weights_,
-                "c": self.intercept_hidden_, "C": self.hidden_weights_}
+                "c": self.intercept_hidden_, "C": self.hidden_weights_,
+                "Fx": self.factor_input_, "Fy": self.factor_output_, "Fh": self.factor_hidden_}
 
     def _params(self):
         return (self.components_, self.intercept_output_, self.output_weights_,
-                self.intercept_hidden_, self.hidden_weights_)
+                self.intercept_hidden_, self.hidden_weights_, self.factor_input_,
+                self.factor_output_, self.factor_hidden_)
 
     def _exact(self):
         return self.states_ is not None

@@ -216,3 +216,37 @@ def test_bad_targets_raise():
     with pytest.raises(ValueError, match="first fit"):
         warm.fit(X, Y[:, 0])
     np.testing.assert_array_equal(warm.components_, before)
+
+
+@pytest.mark.parametrize("n_factors", [0, 2])
+def test_long_cd_chains_give_the_exact_gradient(n_factors):
+    # CD-k with k large enough to mix: the model term becomes a sample of the
+    # exact expectation, so the estimate averages to the exact gradient
+    P = _params(n_factors=n_factors, scale=0.6)
+    rng = np.random.default_rng(0)
+    X = np.repeat(_inputs(n=2), 5000, axis=0)
+    states = M.all_binary_states(3)
+    index = rng.integers(0, 8, len(X))
+    exact, _ = M.exact_gradient(X, index, P, states)
+    cd = M.cd_gradient(X, states[index], P, 30, rng)
+    assert exact.keys() == cd.keys()
+    for key in exact:
+        np.testing.assert_allclose(cd[key] / len(X), exact[key] / len(X), atol=0.03,
+                                   err_msg=key)
+
+
+def test_gated_weights_option_trains_and_stays_exact():
+    X, Y = _multilabel(n=60)
+    model = ConditionalBoltzmannMachine(n_components=2, n_factors=3, max_iter=3,
+                                        random_state=0).fit(X, Y)
+    assert model.factor_input_.shape == (3, 8) and model.factor_hidden_.shape == (2, 3)
+    log_p = np.array([_brute_log_p(x, model._params()) for x in X[:4]])
+    np.testing.assert_allclose(
+        model.score_samples(X[:4], Y[:4]), log_p[np.arange(4), Y[:4] @ [8, 4, 2, 1]],
+        atol=1e-10,
+    )
+    cd = ConditionalBoltzmannMachine(n_components=2, n_factors=3, max_iter=2, exact_limit=2,
+                                     random_state=0).fit(X, Y)
+    assert np.all(np.isfinite(cd.predict_proba(X)))
+    assert ConditionalBoltzmannMachine(n_components=2, max_iter=1).fit(X, Y) \
+        .factor_input_.shape == (0, 8)
