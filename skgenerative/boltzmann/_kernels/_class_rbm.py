@@ -71,6 +71,20 @@ def _class_log_posterior(A, U, d, out):
 
 
 @njit(**_NJIT)
+def _coefficient(log_p, y, wq, wp, i, k):
+    """``a_ik = wq_i q_ik - wp_i p_ik``: ``q_i`` the one-hot label of row
+    ``i``, its posterior ``p_i`` when unlabelled (``y[i] < 0``)."""
+    p = math.exp(log_p[i, k])
+    if y[i] < 0:
+        q = p
+    elif y[i] == k:
+        q = 1.0
+    else:
+        q = 0.0
+    return wq[i] * q - wp[i] * p
+
+
+@njit(**_NJIT)
 def _class_gradient(A, U, d, y, wq, wp, log_p, G, gU, gd):
     """The class posterior and the data-dependent gradient terms of a batch.
 
@@ -97,14 +111,7 @@ def _class_gradient(A, U, d, y, wq, wp, log_p, G, gU, gd):
         for j in range(n_hidden):
             G[i, j] = 0.0
         for k in range(n_classes):
-            p = math.exp(log_p[i, k])
-            if y[i] < 0:
-                q = p
-            elif y[i] == k:
-                q = 1.0
-            else:
-                q = 0.0
-            a = wq[i] * q - wp[i] * p
+            a = _coefficient(log_p, y, wq, wp, i, k)
             if a == 0.0:
                 continue
             gd[k] += a
@@ -139,14 +146,7 @@ def _class_gradient_3d(A3, d, y, wq, wp, log_p, T, gd):
     gd[:] = 0.0
     for i in range(n):
         for k in range(n_classes):
-            p = math.exp(log_p[i, k])
-            if y[i] < 0:
-                q = p
-            elif y[i] == k:
-                q = 1.0
-            else:
-                q = 0.0
-            a = wq[i] * q - wp[i] * p
+            a = _coefficient(log_p, y, wq, wp, i, k)
             gd[k] += a
             for j in range(n_hidden):
                 T[i, k, j] = a * _sigmoid(A3[i, k, j])
