@@ -230,9 +230,10 @@ def test_long_cd_chains_give_the_exact_gradient(n_factors):
     exact, _ = M.exact_gradient(X, index, P, states)
     cd = M.cd_gradient(X, states[index], P, 30, rng)
     assert exact.keys() == cd.keys()
-    for key in exact:
-        np.testing.assert_allclose(cd[key] / len(X), exact[key] / len(X), atol=0.03,
-                                   err_msg=key)
+    for key in exact:  # within 15 % of the gradient's largest entry
+        scale = np.abs(exact[key]).max() / len(X)
+        np.testing.assert_allclose(cd[key] / len(X), exact[key] / len(X),
+                                   atol=0.15 * scale + 1e-3, err_msg=key)
 
 
 def test_gated_weights_option_trains_and_stays_exact():
