@@ -31,15 +31,21 @@ if _cache_dir is not None:
     _numba.config.CACHE_DIR = _cache_dir
 
 from . import (  # noqa: E402
+    adversarial,
     autoregressive,
     boltzmann,
     datasets,
+    denoising,
+    diffusion,
     evaluation,
     latent,
     nn,
 )
+from .adversarial import *  # noqa: E402,F401,F403
 from .autoregressive import *  # noqa: E402,F401,F403
 from .boltzmann import *  # noqa: E402,F401,F403
+from .denoising import *  # noqa: E402,F401,F403
+from .diffusion import *  # noqa: E402,F401,F403
 from .latent import *  # noqa: E402,F401,F403
 
 __version__ = "0.1.0.dev0"
@@ -48,6 +54,9 @@ __all__ = sorted(
     boltzmann.__all__
     + autoregressive.__all__
     + latent.__all__
+    + adversarial.__all__
+    + denoising.__all__
+    + diffusion.__all__
 )
 
 

@@ -1,5 +1,6 @@
 """Energy-based models (§20.1–20.8): RBMs, DBNs, DBMs and their unit types."""
 
+from ._boltzmann_machine import BoltzmannMachine
 from ._categorical_rbm import CategoricalRBM
 from ._class_rbm import ClassRBM
 from ._conditional import ConditionalBoltzmannMachine
@@ -13,6 +14,7 @@ from ._rbm import BernoulliRBM
 
 __all__ = [
     "BernoulliRBM",
+    "BoltzmannMachine",
     "CategoricalRBM",
     "ClassRBM",
     "ConditionalBoltzmannMachine",

@@ -44,8 +44,10 @@ class GradientTrainingMixin:
     }
 
     def _make_optimizer(self):
+        # the bound method, not the dict: after a joblib round trip the
+        # optimizer must step the model's own arrays (``nn._optimizers``)
         return make_optimizer(
-            self.solver, self._param_dict(), self.learning_rate, momentum=self.momentum
+            self.solver, self._param_dict, self.learning_rate, momentum=self.momentum
         )
 
     def _begin_epoch(self, epoch, n_epochs):
