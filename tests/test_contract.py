@@ -51,6 +51,8 @@ EXPECTED_METHODS = {
     "BernoulliRBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "BoltzmannMachine": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "CategoricalRBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
+    "ClassRBM": {"fit", "score_samples", "score", "sample", "predict", "predict_proba"},
+    "ConditionalBoltzmannMachine": {"fit", "score_samples", "score", "predict", "predict_proba"},
     "DBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "DBMClassifier": {"fit", "score", "predict", "predict_proba"},
     "DBN": {"fit", "score_samples", "score", "sample", "transform"},
@@ -89,6 +91,7 @@ BINARY_VISIBLES = {
     "NeuralAutoregressive", "OrderAgnosticNADE", "SigmoidBeliefNet", "VAE", "HierarchicalVAE",
 }
 BINARY_VISIBLES |= {"DenoisingAutoencoder"}
+BINARY_VISIBLES |= {"ClassRBM"}
 BINARY_VISIBLES |= {"DiffusionModel"}
 BINARY_VISIBLES |= {"GenerativeStochasticNetwork"}
 
