@@ -417,7 +417,7 @@ class ClassRBM(
 
     # ------------------------------------------------------------ inference
     def _check_support(self, X):
-        warn_if_not_binary(X, what="ClassRBM's binary visible units", stacklevel=5)
+        warn_if_not_binary(X, what="ClassRBM's binary visible units")
 
     def _check_predict_data(self, X):
         check_is_fitted(self)
