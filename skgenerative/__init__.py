@@ -37,10 +37,12 @@ from . import (  # noqa: E402
     evaluation,
     latent,
     nn,
+    sequence,
 )
 from .autoregressive import *  # noqa: E402,F401,F403
 from .boltzmann import *  # noqa: E402,F401,F403
 from .latent import *  # noqa: E402,F401,F403
+from .sequence import *  # noqa: E402,F401,F403
 
 __version__ = "0.1.0.dev0"
 
@@ -48,6 +50,7 @@ __all__ = sorted(
     boltzmann.__all__
     + autoregressive.__all__
     + latent.__all__
+    + sequence.__all__
 )
 
 

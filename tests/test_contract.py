@@ -48,6 +48,7 @@ METHODS = (
 EXPECTED_METHODS = {
     "BernoulliRBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "CategoricalRBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
+    "ConditionalRBM": {"fit", "score_samples", "score", "sample"},
     "DBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "DBMClassifier": {"fit", "score", "predict", "predict_proba"},
     "DBN": {"fit", "score_samples", "score", "sample", "transform"},
@@ -75,6 +76,7 @@ EXPECTED_METHODS = {
 BINARY_VISIBLES = {
     "BernoulliRBM", "DBM", "DBMClassifier", "DBN", "DBNClassifier", "FVSBN", "MPDBM", "NADE",
     "NeuralAutoregressive", "OrderAgnosticNADE", "SigmoidBeliefNet", "VAE",
+    "ConditionalRBM",
 }
 
 #: Estimators fitted in closed form (no epochs to interrupt or diverge), with why.

@@ -1,0 +1,181 @@
+"""ConditionalRBM: exact sequence likelihood, gradients, sampler, input convention."""
+
+import numpy as np
+import pytest
+from scipy.special import expit, logsumexp
+from scipy.stats import multivariate_normal
+
+from skgenerative import ConditionalRBM
+from skgenerative.sequence._conditional import frame_log_likelihood
+from skgenerative.sequence._crbm import _parameter_gradients
+from skgenerative.sequence._validation import history_matrix
+from tests.sequence._reference import binary_states
+
+
+def _random_crbm(nv=3, nh=2, order=2, seed=0, visible_units="bernoulli"):
+    """A fitted tiny model with every parameter set at random."""
+    rng = np.random.default_rng(seed)
+    X = (rng.random((12, nv)) < 0.5).astype(float)
+    model = ConditionalRBM(nh, order=order, visible_units=visible_units, max_iter=0,
+                           random_state=0).fit(X)
+    for name in model._parameter_names:
+        param = getattr(model, name)
+        param[...] = rng.normal(0, 1.0, param.shape)
+    return model
+
+
+def _all_sequences(nv, length):
+    frames = binary_states(nv)
+    idx = np.stack(np.meshgrid(*[np.arange(len(frames))] * length, indexing="ij"), -1)
+    idx = idx.reshape(-1, length)
+    return frames[idx].reshape(-1, nv), idx.shape[0]
+
+
+def test_sequence_likelihood_sums_to_one_over_every_sequence():
+    model = _random_crbm()
+    X, n_seq = _all_sequences(3, 3)
+    scores = model.score_samples(X, lengths=np.full(n_seq, 3))
+    assert scores.shape == (n_seq,)
+    np.testing.assert_allclose(logsumexp(scores), 0.0, atol=1e-10)
+    # and score is the mean per frame
+    assert model.score(X, lengths=np.full(n_seq, 3)) == pytest.approx(scores.sum() / X.shape[0])
+
+
+def test_frame_conditional_matches_brute_force_enumeration():
+    model = _random_crbm(seed=3)
+    X = (np.random.default_rng(1).random((5, 3)) < 0.5).astype(float)
+    U = history_matrix(X, np.array([5]), model.order)
+    Bv, Bh = model._biases(U)
+    H, V = binary_states(2), binary_states(3)
+    W = model.components_
+    for t in range(5):  # log p(v_t | u_t) = log sum_h e^{-E(v_t,h)} / sum_{v,h} e^{-E}
+        energy = -(V @ Bv[t])[:, None] - (H @ Bh[t])[None, :] - V @ W.T @ H.T
+        log_p = logsumexp(-energy, axis=1) - logsumexp(-energy)
+        row = np.flatnonzero((V == X[t]).all(1))[0]
+        got = frame_log_likelihood(X[t : t + 1], W, Bv[t : t + 1], Bh[t : t + 1], False)
+        np.testing.assert_allclose(got[0], log_p[row], atol=1e-12)
+
+
+def test_gaussian_frame_likelihood_is_the_mixture_of_gaussians():
+    model = _random_crbm(nv=2, nh=2, order=1, seed=4, visible_units="gaussian")
+    model.mean_[...] = [0.5, -1.0]
+    model.std_[...] = [2.0, 0.5]
+    X = np.random.default_rng(2).normal(size=(4, 2))
+    got = model._frame_log_likelihood(X, np.array([4]))
+    Z = (X - model.mean_) / model.std_
+    Bv, Bh = model._biases(history_matrix(Z, np.array([4]), 1))
+    H, W = binary_states(2), model.components_
+    for t in range(4):  # p(z) = sum_h pi(h) N(z; b + W.T h, I)
+        means = Bv[t] + H @ W
+        log_pi = H @ Bh[t] + 0.5 * (means**2).sum(1)
+        log_pi -= logsumexp(log_pi)
+        log_pdf = [multivariate_normal(m, np.eye(2)).logpdf(Z[t]) for m in means]
+        expected = logsumexp(log_pi + log_pdf) - np.log(model.std_).sum()
+        np.testing.assert_allclose(got[t], expected, atol=1e-10)
+
+
+def _exact_negative_phase(W, Bv, Bh):
+    """(E[v], E[h], sum_t E[h v^T]) of every frame's RBM, by enumeration."""
+    V = binary_states(W.shape[1])
+    E_v, E_h, E_hv = [], [], 0.0
+    for t in range(Bv.shape[0]):
+        log_p = V @ Bv[t] + np.logaddexp(0, Bh[t] + V @ W.T).sum(1)
+        p = np.exp(log_p - logsumexp(log_p))
+        H = expit(Bh[t] + V @ W.T)
+        E_v.append(p @ V)
+        E_h.append(p @ H)
+        E_hv = E_hv + (H * p[:, None]).T @ V
+    return np.array(E_v), np.array(E_h), E_hv
+
+
+def test_gradients_with_exact_expectations_match_finite_differences():
+    model = _random_crbm(seed=5)
+    X = (np.random.default_rng(3).random((7, 3)) < 0.5).astype(float)
+    lengths = np.array([4, 3])
+    U = history_matrix(X, lengths, model.order)
+    Bv, Bh = model._biases(U)
+    W = model.components_
+    grads = _parameter_gradients(X, U, W, Bh, _exact_negative_phase(W, Bv, Bh))
+    eps = 1e-6
+    for name, grad in zip(model._parameter_names, grads):
+        param = getattr(model, name)
+        numeric = np.zeros_like(param)
+        for index in np.ndindex(param.shape):
+            old = param[index]
+            param[index] = old + eps
+            up = model.score_samples(X, lengths).sum()
+            param[index] = old - eps
+            down = model.score_samples(X, lengths).sum()
+            param[index] = old
+            numeric[index] = (up - down) / (2 * eps)
+        np.testing.assert_allclose(grad, numeric, atol=1e-6, err_msg=name)
+
+
+def test_sampler_matches_exact_sequence_distribution():
+    model = _random_crbm(nv=3, nh=2, order=1, seed=6)
+    for name in model._parameter_names:  # a moderately peaked model
+        getattr(model, name)[...] *= 0.8
+    X, n_seq = _all_sequences(3, 2)
+    exact = np.exp(model.score_samples(X, lengths=np.full(n_seq, 2)))
+    n = 20000
+    S = model.sample(2, n_sequences=n, n_gibbs_steps=30, random_state=0).reshape(n, 6)
+    codes = S @ (2 ** np.arange(6))
+    all_codes = X.reshape(n_seq, 6) @ (2 ** np.arange(6))
+    empirical = np.array([np.mean(codes == c) for c in all_codes])
+    tv = 0.5 * np.abs(empirical - exact).sum()
+    assert tv < 0.04
+    # the test can fail: frames drawn independently of their past are far off
+    independent = np.exp(model.score_samples(X[:, :3].reshape(-1, 3), np.ones(2 * n_seq, int)))
+    assert 0.5 * np.abs(independent.reshape(n_seq, 2).prod(1) - exact).sum() > 2 * tv
+
+
+def test_sample_continues_initial_frames():
+    model = _random_crbm(seed=7)
+    initial = np.array([[1.0, 0, 1], [0, 1, 0]])
+    a = model.sample(4, initial=initial, n_sequences=3, random_state=1)
+    b = model.sample(4, initial=initial, n_sequences=3, random_state=1)
+    np.testing.assert_array_equal(a, b)
+    assert a.shape == (12, 3) and set(np.unique(a)) <= {0.0, 1.0}
+    with pytest.raises(ValueError):
+        model.sample(4, initial=np.ones((2, 5)))
+    with pytest.raises(ValueError, match="n_sequences"):
+        model.sample(4, n_sequences=0)
+
+
+@pytest.mark.parametrize("lengths, match", [
+    ([3, 3], "sum to 6 frames but X has 7 rows"),
+    ([7, 0], "at least one frame"),
+    ([3.5, 3.5], "integers"),
+    ([[3, 4]], "1-D"),
+    ([], "non-empty"),
+])
+def test_bad_lengths_raise_clear_errors(lengths, match):
+    X = np.zeros((7, 3))
+    with pytest.raises(ValueError, match=match):
+        ConditionalRBM(2, max_iter=1).fit(X, lengths=lengths)
+
+
+def test_lengths_none_is_one_sequence():
+    model = _random_crbm(seed=8)
+    X = (np.random.default_rng(4).random((6, 3)) < 0.5).astype(float)
+    np.testing.assert_array_equal(model.score_samples(X), model.score_samples(X, [6]))
+    # splitting the sequence changes the histories, hence the scores
+    assert model.score_samples(X, [3, 3]).sum() != pytest.approx(model.score_samples(X)[0])
+
+
+def test_score_samples_beyond_exact_limit_raises():
+    model = _random_crbm(nh=5)
+    model.set_params(exact_limit=4)
+    with pytest.raises(ValueError, match="exact_limit"):
+        model.score_samples(np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("method", ["cd", "pcd"])
+def test_learns_a_deterministic_cycle_better_than_independent_frames(method):
+    # frames cycle 0 -> 1 -> 2: the history predicts each frame exactly
+    X = np.tile(np.eye(3), (40, 1))
+    lengths = [30, 30, 30, 30]
+    model = ConditionalRBM(4, order=1, method=method, learning_rate=0.1, batch_size=10,
+                           max_iter=20, random_state=0).fit(X, lengths=lengths)
+    independent = np.log(1 / 3) + 2 * np.log(2 / 3)  # best factorised model per frame
+    assert model.score(X, lengths=lengths) > independent + 0.5
