@@ -34,4 +34,5 @@ CHECK_PARAMS = {
     "MPDBM": dict(hidden_layer_sizes=(16,), n_mean_field_iter=2),
     # sequence family (issue 16)
     "ConditionalRBM": dict(n_components=4, max_iter=3, batch_size=10),
+    "RNNRBM": dict(n_components=4, n_recurrent=4, max_iter=3, n_gibbs_steps=1),
 }

@@ -66,6 +66,7 @@ EXPECTED_METHODS = {
         "fit", "partial_fit", "score_samples", "score", "sample", "transform",
     },
     "RNADE": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
+    "RNNRBM": {"fit", "score_samples", "score", "sample"},
     "SigmoidBeliefNet": {
         "fit", "partial_fit", "score_samples", "score", "sample", "transform",
     },
@@ -76,7 +77,7 @@ EXPECTED_METHODS = {
 BINARY_VISIBLES = {
     "BernoulliRBM", "DBM", "DBMClassifier", "DBN", "DBNClassifier", "FVSBN", "MPDBM", "NADE",
     "NeuralAutoregressive", "OrderAgnosticNADE", "SigmoidBeliefNet", "VAE",
-    "ConditionalRBM",
+    "ConditionalRBM", "RNNRBM",
 }
 
 #: Estimators fitted in closed form (no epochs to interrupt or diverge), with why.

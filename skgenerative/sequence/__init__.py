@@ -8,5 +8,6 @@ log-likelihood per frame.
 """
 
 from ._crbm import ConditionalRBM
+from ._rnnrbm import RNNRBM
 
-__all__ = ["ConditionalRBM"]
+__all__ = ["ConditionalRBM", "RNNRBM"]

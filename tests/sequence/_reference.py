@@ -3,7 +3,7 @@
 import itertools
 
 import numpy as np
-from scipy.special import logsumexp
+from scipy.special import expit, logsumexp
 
 
 def frame_log_partition(W, B, C, gaussian):
@@ -41,3 +41,45 @@ def gibbs_conditional(V, W, B, C, n_steps, rng, gaussian):
 def binary_states(n):
     """Every binary vector of length n, one per row."""
     return np.array(list(itertools.product([0.0, 1.0], repeat=n)))
+
+
+def all_sequences(nv, length):
+    """Every binary sequence of ``length`` frames of ``nv`` units, stacked
+    (the input convention), and how many there are."""
+    frames = binary_states(nv)
+    idx = np.stack(np.meshgrid(*[np.arange(len(frames))] * length, indexing="ij"), -1)
+    idx = idx.reshape(-1, length)
+    return frames[idx].reshape(-1, nv), idx.shape[0]
+
+
+def exact_negative_phase(W, Bv, Bh):
+    """(E[v], E[h], sum_t E[h v^T]) of every frame's binary RBM, by enumeration."""
+    V = binary_states(W.shape[1])
+    E_v, E_h, E_hv = [], [], 0.0
+    for t in range(Bv.shape[0]):
+        log_p = V @ Bv[t] + np.logaddexp(0, Bh[t] + V @ W.T).sum(1)
+        p = np.exp(log_p - logsumexp(log_p))
+        H = expit(Bh[t] + V @ W.T)
+        E_v.append(p @ V)
+        E_h.append(p @ H)
+        E_hv = E_hv + (H * p[:, None]).T @ V
+    return np.array(E_v), np.array(E_h), E_hv
+
+
+def finite_difference_gradients(model, score, eps=1e-6):
+    """Central differences of ``score()`` with respect to every array in
+    ``model._parameter_names``, as a dict."""
+    out = {}
+    for name in model._parameter_names:
+        param = getattr(model, name)
+        numeric = np.zeros_like(param)
+        for index in np.ndindex(param.shape):
+            old = param[index]
+            param[index] = old + eps
+            up = score()
+            param[index] = old - eps
+            down = score()
+            param[index] = old
+            numeric[index] = (up - down) / (2 * eps)
+        out[name] = numeric
+    return out

@@ -2,14 +2,19 @@
 
 import numpy as np
 import pytest
-from scipy.special import expit, logsumexp
+from scipy.special import logsumexp
 from scipy.stats import multivariate_normal
 
 from skgenerative import ConditionalRBM
 from skgenerative.sequence._conditional import frame_log_likelihood
 from skgenerative.sequence._crbm import _parameter_gradients
 from skgenerative.sequence._validation import history_matrix
-from tests.sequence._reference import binary_states
+from tests.sequence._reference import (
+    all_sequences,
+    binary_states,
+    exact_negative_phase,
+    finite_difference_gradients,
+)
 
 
 def _random_crbm(nv=3, nh=2, order=2, seed=0, visible_units="bernoulli"):
@@ -24,16 +29,9 @@ def _random_crbm(nv=3, nh=2, order=2, seed=0, visible_units="bernoulli"):
     return model
 
 
-def _all_sequences(nv, length):
-    frames = binary_states(nv)
-    idx = np.stack(np.meshgrid(*[np.arange(len(frames))] * length, indexing="ij"), -1)
-    idx = idx.reshape(-1, length)
-    return frames[idx].reshape(-1, nv), idx.shape[0]
-
-
 def test_sequence_likelihood_sums_to_one_over_every_sequence():
     model = _random_crbm()
-    X, n_seq = _all_sequences(3, 3)
+    X, n_seq = all_sequences(3, 3)
     scores = model.score_samples(X, lengths=np.full(n_seq, 3))
     assert scores.shape == (n_seq,)
     np.testing.assert_allclose(logsumexp(scores), 0.0, atol=1e-10)
@@ -74,20 +72,6 @@ def test_gaussian_frame_likelihood_is_the_mixture_of_gaussians():
         np.testing.assert_allclose(got[t], expected, atol=1e-10)
 
 
-def _exact_negative_phase(W, Bv, Bh):
-    """(E[v], E[h], sum_t E[h v^T]) of every frame's RBM, by enumeration."""
-    V = binary_states(W.shape[1])
-    E_v, E_h, E_hv = [], [], 0.0
-    for t in range(Bv.shape[0]):
-        log_p = V @ Bv[t] + np.logaddexp(0, Bh[t] + V @ W.T).sum(1)
-        p = np.exp(log_p - logsumexp(log_p))
-        H = expit(Bh[t] + V @ W.T)
-        E_v.append(p @ V)
-        E_h.append(p @ H)
-        E_hv = E_hv + (H * p[:, None]).T @ V
-    return np.array(E_v), np.array(E_h), E_hv
-
-
 def test_gradients_with_exact_expectations_match_finite_differences():
     model = _random_crbm(seed=5)
     X = (np.random.default_rng(3).random((7, 3)) < 0.5).astype(float)
@@ -95,27 +79,17 @@ def test_gradients_with_exact_expectations_match_finite_differences():
     U = history_matrix(X, lengths, model.order)
     Bv, Bh = model._biases(U)
     W = model.components_
-    grads = _parameter_gradients(X, U, W, Bh, _exact_negative_phase(W, Bv, Bh))
-    eps = 1e-6
+    grads = _parameter_gradients(X, U, W, Bh, exact_negative_phase(W, Bv, Bh))
+    numeric = finite_difference_gradients(model, lambda: model.score_samples(X, lengths).sum())
     for name, grad in zip(model._parameter_names, grads):
-        param = getattr(model, name)
-        numeric = np.zeros_like(param)
-        for index in np.ndindex(param.shape):
-            old = param[index]
-            param[index] = old + eps
-            up = model.score_samples(X, lengths).sum()
-            param[index] = old - eps
-            down = model.score_samples(X, lengths).sum()
-            param[index] = old
-            numeric[index] = (up - down) / (2 * eps)
-        np.testing.assert_allclose(grad, numeric, atol=1e-6, err_msg=name)
+        np.testing.assert_allclose(grad, numeric[name], atol=1e-6, err_msg=name)
 
 
 def test_sampler_matches_exact_sequence_distribution():
     model = _random_crbm(nv=3, nh=2, order=1, seed=6)
     for name in model._parameter_names:  # a moderately peaked model
         getattr(model, name)[...] *= 0.8
-    X, n_seq = _all_sequences(3, 2)
+    X, n_seq = all_sequences(3, 2)
     exact = np.exp(model.score_samples(X, lengths=np.full(n_seq, 2)))
     n = 20000
     S = model.sample(2, n_sequences=n, n_gibbs_steps=30, random_state=0).reshape(n, 6)

@@ -1,0 +1,99 @@
+"""RNNRBM: exact sequence likelihood, BPTT gradients, sampler, learning."""
+
+import numpy as np
+import pytest
+from scipy.special import logsumexp
+
+from skgenerative import RNNRBM
+from tests.sequence._reference import (
+    all_sequences,
+    binary_states,
+    exact_negative_phase,
+    finite_difference_gradients,
+)
+
+
+def _random_rnnrbm(nv=3, nh=2, nr=2, seed=0, scale=1.0, visible_units="bernoulli"):
+    rng = np.random.default_rng(seed)
+    X = (rng.random((12, nv)) < 0.5).astype(float)
+    model = RNNRBM(nh, n_recurrent=nr, visible_units=visible_units, max_iter=0,
+                   random_state=0).fit(X)
+    for name in model._parameter_names:
+        getattr(model, name)[...] = rng.normal(0, scale, getattr(model, name).shape)
+    return model
+
+
+def test_sequence_likelihood_sums_to_one_over_every_sequence():
+    model = _random_rnnrbm()
+    X, n_seq = all_sequences(3, 3)
+    scores = model.score_samples(X, lengths=np.full(n_seq, 3))
+    assert scores.shape == (n_seq,)
+    np.testing.assert_allclose(logsumexp(scores), 0.0, atol=1e-10)
+
+
+def test_scores_do_not_depend_on_how_sequences_are_batched():
+    model = _random_rnnrbm(seed=1)
+    X = (np.random.default_rng(0).random((9, 3)) < 0.5).astype(float)
+    together = model.score_samples(X, lengths=[2, 4, 3])
+    apart = [model.score_samples(X[:2])[0], model.score_samples(X[2:6])[0],
+             model.score_samples(X[6:])[0]]
+    np.testing.assert_allclose(together, apart, atol=1e-12)
+
+
+def test_bptt_gradients_with_exact_expectations_match_finite_differences():
+    model = _random_rnnrbm(seed=2, scale=0.7)
+    X = (np.random.default_rng(3).random((7, 3)) < 0.5).astype(float)
+    lengths = np.array([4, 3])
+
+    def exact(V, W, Bv, Bh):
+        return exact_negative_phase(W, Bv, Bh), None
+
+    grads, _ = model._gradients(X, lengths, exact)
+    numeric = finite_difference_gradients(model, lambda: model.score_samples(X, lengths).sum())
+    for name in model._parameter_names:
+        np.testing.assert_allclose(grads[name], numeric[name], atol=1e-6, err_msg=name)
+
+
+def test_sampler_matches_exact_sequence_distribution():
+    model = _random_rnnrbm(seed=4, scale=0.8)
+    X, n_seq = all_sequences(3, 2)
+    exact = np.exp(model.score_samples(X, lengths=np.full(n_seq, 2)))
+    n = 20000
+    S = model.sample(2, n_sequences=n, n_gibbs_steps=30, random_state=0).reshape(n, 6)
+    codes = S @ (2 ** np.arange(6))
+    all_codes = X.reshape(n_seq, 6) @ (2 ** np.arange(6))
+    empirical = np.array([np.mean(codes == c) for c in all_codes])
+    tv = 0.5 * np.abs(empirical - exact).sum()
+    assert tv < 0.04
+    # the test can fail: frames drawn independently from the first frame's RBM are far off
+    first = np.exp(model.score_samples(binary_states(3), np.ones(8, int)))
+    wrong = np.outer(first, first).ravel()  # sequences ordered first frame, then second
+    assert 0.5 * np.abs(wrong - exact).sum() > 2 * tv
+
+
+def test_sample_continues_initial_frames_reproducibly():
+    model = _random_rnnrbm(seed=5)
+    initial = np.array([[1.0, 0, 1], [0, 1, 0]])
+    a = model.sample(4, initial=initial, n_sequences=3, random_state=1)
+    np.testing.assert_array_equal(a, model.sample(4, initial=initial, n_sequences=3,
+                                                  random_state=1))
+    assert a.shape == (12, 3)
+    with pytest.raises(ValueError, match="sum to"):
+        model.score_samples(np.zeros((4, 3)), lengths=[2, 3])
+
+
+def test_gaussian_frames_fit_and_score():
+    X = np.random.default_rng(0).normal(size=(40, 2)) * [1.0, 5.0]
+    model = RNNRBM(3, n_recurrent=3, visible_units="gaussian", max_iter=5,
+                   random_state=0).fit(X, lengths=[20, 20])
+    assert np.isfinite(model.score(X, lengths=[20, 20]))
+    assert model.sample(5, random_state=0).shape == (5, 2)
+
+
+def test_learns_a_deterministic_cycle_better_than_independent_frames():
+    X = np.tile(np.eye(3), (40, 1))
+    lengths = [30, 30, 30, 30]
+    model = RNNRBM(4, n_recurrent=4, learning_rate=0.02, batch_size=1, max_iter=20,
+                   random_state=0).fit(X, lengths=lengths)
+    independent = np.log(1 / 3) + 2 * np.log(2 / 3)  # best factorised model per frame
+    assert model.score(X, lengths=lengths) > independent + 0.5
