@@ -1,16 +1,35 @@
 """What every sequence model shares: the input convention, the per-sequence
 scores, ``score`` per frame, and sampling arguments."""
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import GenerativeMixin
 from ..boltzmann._units import check_unit_type
+from ._conditional import gibbs_frames
 from ._validation import check_lengths, sequence_starts
 
-__all__ = ["SequenceMixin"]
+__all__ = ["SEQUENCE_CONSTRAINTS", "SequenceMixin"]
+
+#: The hyperparameters every sequence model has.
+SEQUENCE_CONSTRAINTS = {
+    "n_components": [Interval(Integral, 1, None, closed="left")],
+    "visible_units": [StrOptions({"bernoulli", "gaussian"})],
+    "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "max_iter": [Interval(Integral, 0, None, closed="left")],
+    "n_gibbs_steps": [Interval(Integral, 1, None, closed="left")],
+    "shuffle": ["boolean"],
+    "exact_limit": [Interval(Integral, 1, 30, closed="both")],
+    "dtype": [None, type, np.dtype, str],
+    "warm_start": ["boolean"],
+    "verbose": ["verbose"],
+    "random_state": ["random_state"],
+}
 
 
 class SequenceMixin(GenerativeMixin):
@@ -20,8 +39,84 @@ class SequenceMixin(GenerativeMixin):
 
     A model sets ``visible_units`` ("bernoulli" or "gaussian") and supplies
     ``_frame_scores(Z, lengths)``: the log-likelihood of every frame of the
-    validated data in the model's space (standardized for Gaussian units).
+    validated data in the model's space (standardized for Gaussian units);
+    and for sampling, a state that summarises the past:
+    ``_initial_state(initial, n_sequences)`` (``initial`` in the model's
+    space, or None), ``_state_biases(state)`` -> ``(Bv, Bh)`` and
+    ``_next_state(state, frame)``.
     """
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, lengths=None):
+        """Fit the model to sequences.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_frames, n_features)
+            The frames of every sequence, one sequence after the other.
+        y : None
+            Ignored.
+        lengths : array-like of int, default=None
+            Frames per sequence, summing to ``n_frames``; None means one
+            sequence.
+
+        Returns
+        -------
+        self : object
+            The fitted model.
+        """
+        return self._fit(X, lengths)
+
+    def _check_training_data(self, X, y, *, reset):
+        return self._check_sequences(X, y, reset=reset)
+
+    def _is_initialized(self):
+        return hasattr(self, "components_")
+
+    def sample(self, n_frames=1, *, n_sequences=1, initial=None, n_gibbs_steps=100,
+               random_state=None):
+        """Generate sequences (or continuations of ``initial``) frame by frame.
+
+        Each frame is the state of a block-Gibbs chain on the RBM its past
+        sets, after ``n_gibbs_steps`` sweeps started from the previous frame
+        (from a draw of the visible biases for a first frame).
+
+        Parameters
+        ----------
+        n_frames : int, default=1
+            Frames to generate per sequence.
+        n_sequences : int, default=1
+            Independent sequences.
+        initial : array-like of shape (n_initial, n_features), default=None
+            Frames to continue (the past of the first new frame); None
+            starts new sequences.
+        n_gibbs_steps : int, default=100
+        random_state : int, Generator or None, default=None
+            None continues the estimator's own stream.
+
+        Returns
+        -------
+        X : ndarray of shape (n_sequences * n_frames, n_features)
+            The new frames, sequence after sequence (``lengths`` all
+            ``n_frames``).
+        """
+        rng = self._sampling_arguments(n_frames, n_sequences, n_gibbs_steps, random_state)
+        initial = self._check_initial(initial)
+        nv, dtype = self.n_features_in_, self.components_.dtype
+        state = self._initial_state(initial, n_sequences)
+        previous = None
+        if initial is not None and len(initial):
+            previous = np.repeat(initial[-1:], n_sequences, axis=0)
+        out = np.empty((n_sequences, n_frames, nv), dtype=dtype)
+        for t in range(n_frames):
+            Bv, Bh = self._state_biases(state)
+            start = self._start_state(Bv, rng) if previous is None else previous
+            frame = gibbs_frames(start, self.components_, Bv, Bh, n_gibbs_steps, rng,
+                                 self._gaussian)
+            out[:, t] = frame
+            state = self._next_state(state, frame)
+            previous = frame
+        return self._from_model_space(out.reshape(-1, nv)).astype(dtype, copy=False)
 
     def _units(self):
         return check_unit_type(self.visible_units)

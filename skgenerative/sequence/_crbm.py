@@ -3,12 +3,12 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import BaseEstimator
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..base import TrainableMixin
 from ..utils.validation import resolve_dtype
-from ._base import SequenceMixin
+from ._base import SEQUENCE_CONSTRAINTS, SequenceMixin
 from ._conditional import cd_negative_phase, frame_gradients, frame_log_likelihood, gibbs_frames
 from ._validation import history_matrix
 
@@ -107,22 +107,11 @@ class ConditionalRBM(SequenceMixin, TrainableMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "n_components": [Interval(Integral, 1, None, closed="left")],
+        **SEQUENCE_CONSTRAINTS,
         "order": [Interval(Integral, 1, None, closed="left")],
-        "visible_units": [StrOptions({"bernoulli", "gaussian"})],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "max_iter": [Interval(Integral, 0, None, closed="left")],
         "method": [StrOptions({"cd", "pcd"})],
-        "n_gibbs_steps": [Interval(Integral, 1, None, closed="left")],
         "momentum": [Interval(Real, 0, 1, closed="left")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
-        "shuffle": ["boolean"],
-        "exact_limit": [Interval(Integral, 1, 30, closed="both")],
-        "dtype": [None, type, np.dtype, str],
-        "warm_start": ["boolean"],
-        "verbose": ["verbose"],
-        "random_state": ["random_state"],
     }
 
     _parameter_names = (
@@ -167,33 +156,6 @@ class ConditionalRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         self.warm_start = warm_start
         self.verbose = verbose
         self.random_state = random_state
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None, lengths=None):
-        """Fit the model to sequences.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_frames, n_features)
-            The frames of every sequence, one sequence after the other.
-        y : None
-            Ignored.
-        lengths : array-like of int, default=None
-            Frames per sequence, summing to ``n_frames``; None means one
-            sequence.
-
-        Returns
-        -------
-        self : ConditionalRBM
-        """
-        return self._fit(X, lengths)
-
-    # ----------------------------------------------------------- template hooks
-    def _check_training_data(self, X, y, *, reset):
-        return self._check_sequences(X, y, reset=reset)
-
-    def _is_initialized(self):
-        return hasattr(self, "components_")
 
     def _initialize(self, X, lengths, rng, *, partial):
         dtype = resolve_dtype(self.dtype, X)
@@ -260,53 +222,21 @@ class ConditionalRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         Bv, Bh = self._biases(history_matrix(Z, lengths, self.order))
         return frame_log_likelihood(Z, self.components_, Bv, Bh, self._gaussian)
 
-    def sample(self, n_frames=1, *, n_sequences=1, initial=None, n_gibbs_steps=100,
-               random_state=None):
-        """Generate sequences (or continuations of ``initial``) frame by frame.
-
-        Each frame is the state of a block-Gibbs chain on its RBM (biases
-        set by the frames before it) after ``n_gibbs_steps`` sweeps, started
-        from the previous frame.
-
-        Parameters
-        ----------
-        n_frames : int, default=1
-            Frames to generate per sequence.
-        n_sequences : int, default=1
-            Independent sequences.
-        initial : array-like of shape (n_initial, n_features), default=None
-            Frames to continue (their last ``order`` are the history of the
-            first new frame); None starts a new sequence.
-        n_gibbs_steps : int, default=100
-        random_state : int, Generator or None, default=None
-            None continues the estimator's own stream.
-
-        Returns
-        -------
-        X : ndarray of shape (n_sequences * n_frames, n_features)
-            The new frames, sequence after sequence (``lengths`` are all
-            ``n_frames``).
-        """
-        rng = self._sampling_arguments(n_frames, n_sequences, n_gibbs_steps, random_state)
-        initial = self._check_initial(initial)
-        nv, dtype = self.n_features_in_, self.components_.dtype
-        order = self.order
-        history = np.zeros((n_sequences, order * nv), dtype=dtype)
-        previous = None
-        if initial is not None and len(initial):
-            for k, frame in enumerate(initial[::-1][:order]):
+    # ------------------------------------------------- sampling (state: history)
+    def _initial_state(self, initial, n_sequences):
+        nv = self.n_features_in_
+        history = np.zeros((n_sequences, self.order * nv), dtype=self.components_.dtype)
+        if initial is not None:
+            for k, frame in enumerate(initial[::-1][: self.order]):
                 history[:, k * nv : (k + 1) * nv] = frame
-            previous = np.repeat(initial[-1:], n_sequences, axis=0)
-        out = np.empty((n_sequences, n_frames, nv), dtype=dtype)
-        for t in range(n_frames):
-            Bv, Bh = self._biases(history)
-            start = self._start_state(Bv, rng) if previous is None else previous
-            frame = gibbs_frames(start, self.components_, Bv, Bh, n_gibbs_steps, rng,
-                                 self._gaussian)
-            out[:, t] = frame
-            history = np.concatenate([frame, history[:, : (order - 1) * nv]], axis=1)
-            previous = frame
-        return self._from_model_space(out.reshape(-1, nv)).astype(dtype, copy=False)
+        return history
+
+    _state_biases = _biases
+
+    def _next_state(self, history, frame):
+        keep = (self.order - 1) * self.n_features_in_
+        return np.concatenate([frame, history[:, :keep]], axis=1)
+
 
 
 def _parameter_gradients(V, U, W, Bh, negative):

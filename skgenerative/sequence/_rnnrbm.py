@@ -1,15 +1,15 @@
 """RNN-RBM (Boulanger-Lewandowski, Bengio and Vincent 2012; §20.7)."""
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval
 
 from ..base import TrainableMixin
 from ..nn import Adam
 from ..utils.validation import resolve_dtype
-from ._base import SequenceMixin
+from ._base import SEQUENCE_CONSTRAINTS, SequenceMixin
 from ._conditional import cd_negative_phase, frame_gradients, frame_log_likelihood, gibbs_frames
 from ._validation import sequence_starts
 
@@ -108,19 +108,8 @@ class RNNRBM(SequenceMixin, TrainableMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "n_components": [Interval(Integral, 1, None, closed="left")],
+        **SEQUENCE_CONSTRAINTS,
         "n_recurrent": [Interval(Integral, 1, None, closed="left")],
-        "visible_units": [StrOptions({"bernoulli", "gaussian"})],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "max_iter": [Interval(Integral, 0, None, closed="left")],
-        "n_gibbs_steps": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "exact_limit": [Interval(Integral, 1, 30, closed="both")],
-        "dtype": [None, type, np.dtype, str],
-        "warm_start": ["boolean"],
-        "verbose": ["verbose"],
-        "random_state": ["random_state"],
     }
 
     _parameter_names = (
@@ -160,33 +149,6 @@ class RNNRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         self.warm_start = warm_start
         self.verbose = verbose
         self.random_state = random_state
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None, lengths=None):
-        """Fit the model to sequences.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_frames, n_features)
-            The frames of every sequence, one sequence after the other.
-        y : None
-            Ignored.
-        lengths : array-like of int, default=None
-            Frames per sequence, summing to ``n_frames``; None means one
-            sequence.
-
-        Returns
-        -------
-        self : RNNRBM
-        """
-        return self._fit(X, lengths)
-
-    # ----------------------------------------------------------- template hooks
-    def _check_training_data(self, X, y, *, reset):
-        return self._check_sequences(X, y, reset=reset)
-
-    def _is_initialized(self):
-        return hasattr(self, "components_")
 
     def _initialize(self, X, lengths, rng, *, partial):
         dtype = resolve_dtype(self.dtype, X)
@@ -282,55 +244,18 @@ class RNNRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         Bv, Bh, _, _ = self._forward(Z, lengths)
         return frame_log_likelihood(Z, self.components_, Bv, Bh, self._gaussian)
 
-    def sample(self, n_frames=1, *, n_sequences=1, initial=None, n_gibbs_steps=100,
-               random_state=None):
-        """Generate sequences (or continuations of ``initial``) frame by frame.
-
-        Each frame is the state of a block-Gibbs chain on the RBM that the
-        RNN state sets, after ``n_gibbs_steps`` sweeps started from the
-        previous frame; the frame then updates the RNN state.
-
-        Parameters
-        ----------
-        n_frames : int, default=1
-            Frames to generate per sequence.
-        n_sequences : int, default=1
-            Independent sequences.
-        initial : array-like of shape (n_initial, n_features), default=None
-            Frames run through the RNN first (the sequences continue them);
-            None starts new sequences.
-        n_gibbs_steps : int, default=100
-        random_state : int, Generator or None, default=None
-            None continues the estimator's own stream.
-
-        Returns
-        -------
-        X : ndarray of shape (n_sequences * n_frames, n_features)
-            The new frames, sequence after sequence (``lengths`` all
-            ``n_frames``).
-        """
-        rng = self._sampling_arguments(n_frames, n_sequences, n_gibbs_steps, random_state)
-        initial = self._check_initial(initial)
-        nv, dtype = self.n_features_in_, self.components_.dtype
+    # ------------------------------------------------- sampling (state: u_{t-1})
+    def _initial_state(self, initial, n_sequences):
         u = np.repeat(self.initial_state_[None, :], n_sequences, axis=0)
-        previous = None
-        if initial is not None and len(initial):
-            for frame in initial:
-                u = self._step(u, np.broadcast_to(frame, (n_sequences, nv)))
-            previous = np.repeat(initial[-1:], n_sequences, axis=0)
-        out = np.empty((n_sequences, n_frames, nv), dtype=dtype)
-        for t in range(n_frames):
-            Bv = self.intercept_visible_ + u @ self.recurrent_to_visible_.T
-            Bh = self.intercept_hidden_ + u @ self.recurrent_to_hidden_.T
-            start = self._start_state(Bv, rng) if previous is None else previous
-            frame = gibbs_frames(start, self.components_, Bv, Bh, n_gibbs_steps, rng,
-                                 self._gaussian)
-            out[:, t] = frame
-            u = self._step(u, frame)
-            previous = frame
-        return self._from_model_space(out.reshape(-1, nv)).astype(dtype, copy=False)
+        for frame in [] if initial is None else initial:
+            u = self._next_state(u, np.broadcast_to(frame, (n_sequences, frame.shape[0])))
+        return u
 
-    def _step(self, u, frame):
+    def _state_biases(self, u):
+        return (self.intercept_visible_ + u @ self.recurrent_to_visible_.T,
+                self.intercept_hidden_ + u @ self.recurrent_to_hidden_.T)
+
+    def _next_state(self, u, frame):
         return np.tanh(self.recurrent_intercept_ + u @ self.recurrent_weights_.T
                        + frame @ self.input_weights_.T).astype(u.dtype, copy=False)
 
@@ -358,7 +283,8 @@ def _bptt(model, V, states, mask, dBv, dBh):
     gh = np.zeros(mask.shape + (dBh.shape[1],), dtype=dBh.dtype)
     gv[mask], gh[mask] = dBv, dBh
     previous = states[:, :-1][mask]
-    W_uv, W_uh, W_uu = model.recurrent_to_visible_, model.recurrent_to_hidden_, model.recurrent_weights_
+    W_uv, W_uh = model.recurrent_to_visible_, model.recurrent_to_hidden_
+    W_uu = model.recurrent_weights_
     grads = {
         "intercept_visible_": dBv.sum(axis=0),
         "intercept_hidden_": dBh.sum(axis=0),

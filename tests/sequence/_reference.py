@@ -83,3 +83,33 @@ def finite_difference_gradients(model, score, eps=1e-6):
             numeric[index] = (up - down) / (2 * eps)
         out[name] = numeric
     return out
+
+
+def random_model(cls, nv=3, seed=0, scale=1.0, **params):
+    """A ``cls`` fitted for 0 epochs on random binary frames, every parameter
+    then drawn from N(0, scale**2): a tiny model to check exactly."""
+    rng = np.random.default_rng(seed)
+    X = (rng.random((12, nv)) < 0.5).astype(float)
+    model = cls(max_iter=0, random_state=0, **params).fit(X)
+    for name in model._parameter_names:
+        param = getattr(model, name)
+        param[...] = rng.normal(0, scale, param.shape)
+    return model
+
+
+def assert_sampler_matches_exact(model, n=20000, n_gibbs_steps=30, max_tv=0.04):
+    """Sequences of 2 frames of 3 binary units drawn by ``model.sample`` are
+    within ``max_tv`` (total variation) of the exact distribution, and
+    frames drawn independently (each as a first frame) are far from it, so
+    the check can fail."""
+    X, n_seq = all_sequences(3, 2)
+    exact = np.exp(model.score_samples(X, lengths=np.full(n_seq, 2)))
+    S = model.sample(2, n_sequences=n, n_gibbs_steps=n_gibbs_steps, random_state=0)
+    weights = 2 ** np.arange(6)
+    codes = S.reshape(n, 6) @ weights
+    empirical = np.array([np.mean(codes == c) for c in X.reshape(n_seq, 6) @ weights])
+    tv = 0.5 * np.abs(empirical - exact).sum()
+    assert tv < max_tv
+    first = np.exp(model.score_samples(binary_states(3), np.ones(8, int)))
+    independent = np.outer(first, first).ravel()  # all_sequences: first frame, then second
+    assert 0.5 * np.abs(independent - exact).sum() > 2 * tv

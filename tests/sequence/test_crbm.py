@@ -10,23 +10,18 @@ from skgenerative.sequence._conditional import frame_log_likelihood
 from skgenerative.sequence._crbm import _parameter_gradients
 from skgenerative.sequence._validation import history_matrix
 from tests.sequence._reference import (
+    assert_sampler_matches_exact,
     all_sequences,
     binary_states,
     exact_negative_phase,
     finite_difference_gradients,
+    random_model,
 )
 
 
 def _random_crbm(nv=3, nh=2, order=2, seed=0, visible_units="bernoulli"):
-    """A fitted tiny model with every parameter set at random."""
-    rng = np.random.default_rng(seed)
-    X = (rng.random((12, nv)) < 0.5).astype(float)
-    model = ConditionalRBM(nh, order=order, visible_units=visible_units, max_iter=0,
-                           random_state=0).fit(X)
-    for name in model._parameter_names:
-        param = getattr(model, name)
-        param[...] = rng.normal(0, 1.0, param.shape)
-    return model
+    return random_model(ConditionalRBM, nv, seed, n_components=nh, order=order,
+                        visible_units=visible_units)
 
 
 def test_sequence_likelihood_sums_to_one_over_every_sequence():
@@ -89,18 +84,7 @@ def test_sampler_matches_exact_sequence_distribution():
     model = _random_crbm(nv=3, nh=2, order=1, seed=6)
     for name in model._parameter_names:  # a moderately peaked model
         getattr(model, name)[...] *= 0.8
-    X, n_seq = all_sequences(3, 2)
-    exact = np.exp(model.score_samples(X, lengths=np.full(n_seq, 2)))
-    n = 20000
-    S = model.sample(2, n_sequences=n, n_gibbs_steps=30, random_state=0).reshape(n, 6)
-    codes = S @ (2 ** np.arange(6))
-    all_codes = X.reshape(n_seq, 6) @ (2 ** np.arange(6))
-    empirical = np.array([np.mean(codes == c) for c in all_codes])
-    tv = 0.5 * np.abs(empirical - exact).sum()
-    assert tv < 0.04
-    # the test can fail: frames drawn independently of their past are far off
-    independent = np.exp(model.score_samples(X[:, :3].reshape(-1, 3), np.ones(2 * n_seq, int)))
-    assert 0.5 * np.abs(independent.reshape(n_seq, 2).prod(1) - exact).sum() > 2 * tv
+    assert_sampler_matches_exact(model)
 
 
 def test_sample_continues_initial_frames():

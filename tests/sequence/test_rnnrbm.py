@@ -6,21 +6,16 @@ from scipy.special import logsumexp
 
 from skgenerative import RNNRBM
 from tests.sequence._reference import (
+    assert_sampler_matches_exact,
     all_sequences,
-    binary_states,
     exact_negative_phase,
     finite_difference_gradients,
+    random_model,
 )
 
 
-def _random_rnnrbm(nv=3, nh=2, nr=2, seed=0, scale=1.0, visible_units="bernoulli"):
-    rng = np.random.default_rng(seed)
-    X = (rng.random((12, nv)) < 0.5).astype(float)
-    model = RNNRBM(nh, n_recurrent=nr, visible_units=visible_units, max_iter=0,
-                   random_state=0).fit(X)
-    for name in model._parameter_names:
-        getattr(model, name)[...] = rng.normal(0, scale, getattr(model, name).shape)
-    return model
+def _random_rnnrbm(nv=3, nh=2, nr=2, seed=0, scale=1.0):
+    return random_model(RNNRBM, nv, seed, scale, n_components=nh, n_recurrent=nr)
 
 
 def test_sequence_likelihood_sums_to_one_over_every_sequence():
@@ -55,20 +50,7 @@ def test_bptt_gradients_with_exact_expectations_match_finite_differences():
 
 
 def test_sampler_matches_exact_sequence_distribution():
-    model = _random_rnnrbm(seed=4, scale=0.8)
-    X, n_seq = all_sequences(3, 2)
-    exact = np.exp(model.score_samples(X, lengths=np.full(n_seq, 2)))
-    n = 20000
-    S = model.sample(2, n_sequences=n, n_gibbs_steps=30, random_state=0).reshape(n, 6)
-    codes = S @ (2 ** np.arange(6))
-    all_codes = X.reshape(n_seq, 6) @ (2 ** np.arange(6))
-    empirical = np.array([np.mean(codes == c) for c in all_codes])
-    tv = 0.5 * np.abs(empirical - exact).sum()
-    assert tv < 0.04
-    # the test can fail: frames drawn independently from the first frame's RBM are far off
-    first = np.exp(model.score_samples(binary_states(3), np.ones(8, int)))
-    wrong = np.outer(first, first).ravel()  # sequences ordered first frame, then second
-    assert 0.5 * np.abs(wrong - exact).sum() > 2 * tv
+    assert_sampler_matches_exact(_random_rnnrbm(seed=4, scale=0.8))
 
 
 def test_sample_continues_initial_frames_reproducibly():
