@@ -15,10 +15,12 @@ def _problem(dtype, seed=0, n=7, nv=5, nh=4):
     return W, B, C
 
 
+@pytest.mark.parametrize("scale", [1.0, 60.0])  # the fast and the overflow-safe path
 @pytest.mark.parametrize("gaussian", [False, True])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_frame_log_partition_matches_twin(dtype, gaussian):
+def test_frame_log_partition_matches_twin(dtype, gaussian, scale):
     W, B, C = _problem(dtype)
+    W, B = W * dtype(scale), B * dtype(scale)
     got = _kernels._frame_log_partition(W, B, C, gaussian)
     expected = ref.frame_log_partition(W, B.astype(np.float64), C.astype(np.float64), gaussian)
     np.testing.assert_allclose(got, expected, rtol=1e-5 if dtype == np.float32 else 1e-12)
