@@ -33,26 +33,56 @@ def _hidden_states(n_hidden):
     return S
 
 
-#: Inputs up to this size in absolute value take the fast path of the binary
-#: enumeration (products of ``1 + e^a`` stay far from overflow).
-_FAST_INPUT_LIMIT = 100.0
-#: A running product above this is folded into the log sum.
-_PRODUCT_FOLD = 1e250
+#: Inputs ``a`` up to this size in absolute value take the fast path of the
+#: binary enumeration: products of ``_PRODUCT_CHUNK`` factors ``1 + e^a`` stay
+#: below ``e^{16 * 40}``, far from overflow.
+_FAST_INPUT_LIMIT = 40.0
+_PRODUCT_CHUNK = 16
+#: Hidden states per block of the fast path (its products stay in cache).
+_STATE_BLOCK = 512
 
 
 @njit(**_NJIT)
-def _softplus_sum_fast(expB, expSW, n_visible):
-    """``sum_j log(1 + expB_j expSW_j)`` with one log per ~250 decades:
-    the products of ``1 + e^a`` are accumulated and folded into the log
-    only when large (inputs bounded by ``_FAST_INPUT_LIMIT``)."""
-    total = 0.0
-    product = 1.0
-    for j in range(n_visible):
-        product *= 1.0 + expB[j] * expSW[j]
-        if product > _PRODUCT_FOLD:
-            total += np.log(product)
-            product = 1.0
-    return total + np.log(product)
+def _log_partition_fast(S, SW, B, C):
+    """The fast path of :func:`_frame_log_partition` (binary visibles, inputs
+    within ``_FAST_INPUT_LIMIT``): blocks of hidden states, each used for
+    every frame while in cache, an online logsumexp per frame; the softplus
+    sums as running products over the units, vectorised across states and
+    folded into the log every ``_PRODUCT_CHUNK`` units."""
+    n_states, n_hidden = S.shape
+    n_frames, n_visible = B.shape
+    expB = np.exp(B.astype(np.float64))
+    top = np.full(n_frames, -np.inf)
+    total = np.zeros(n_frames)
+    product = np.empty(_STATE_BLOCK)
+    terms = np.empty(_STATE_BLOCK)
+    for start in range(0, n_states, _STATE_BLOCK):
+        stop = min(start + _STATE_BLOCK, n_states)
+        m = stop - start
+        expSWT = np.ascontiguousarray(np.exp(SW[start:stop]).T)  # (n_visible, m)
+        for t in range(n_frames):
+            for i in range(m):
+                value = 0.0
+                for k in range(n_hidden):
+                    value += S[start + i, k] * C[t, k]
+                terms[i] = value
+                product[i] = 1.0
+            for j in range(n_visible):
+                e = expB[t, j]
+                row = expSWT[j]
+                for i in range(m):
+                    product[i] *= 1.0 + e * row[i]
+                if (j + 1) % _PRODUCT_CHUNK == 0 or j == n_visible - 1:
+                    for i in range(m):
+                        terms[i] += np.log(product[i])
+                        product[i] = 1.0
+            block_top = terms[:m].max()
+            if block_top > top[t]:
+                total[t] *= np.exp(top[t] - block_top)
+                top[t] = block_top
+            for i in range(m):
+                total[t] += np.exp(terms[i] - top[t])
+    return top + np.log(total)
 
 
 @njit(**_NJIT)
@@ -62,38 +92,27 @@ def _frame_log_partition(W, B, C, gaussian):
     Binary visibles: ``log Z_t = logsumexp_h [C_t.h + sum_j softplus(B_tj + (W.T h)_j)]``;
     unit-precision Gaussian visibles: ``n_visible/2 log 2 pi + logsumexp_h
     [C_t.h + 1/2 sum_j ((B_tj + (W.T h)_j)^2 - B_tj^2)]``. float64 out.
-    The binary sum of softplus terms is a log of products of ``1 + e^B e^{W.T h}``
-    (one exp per frame and unit, one log per many units) when the inputs are
-    moderate, else one softplus per term.
+    Binary visibles with moderate inputs take :func:`_log_partition_fast`.
     """
     n_hidden, n_visible = W.shape
     n_frames = B.shape[0]
     S = _hidden_states(n_hidden)
     SW = S @ W.astype(np.float64)
-    fast = (not gaussian) and (
-        np.abs(SW).max() + np.abs(B).max() <= _FAST_INPUT_LIMIT
-    )
-    expSW = np.exp(SW) if fast else SW
-    expB = np.empty(n_visible)
+    if (not gaussian) and np.abs(SW).max() + np.abs(B).max() <= _FAST_INPUT_LIMIT:
+        return _log_partition_fast(S, SW, B, C)
     out = np.empty(n_frames)
     terms = np.empty(S.shape[0])
     for t in range(n_frames):
-        if fast:
-            for j in range(n_visible):
-                expB[j] = np.exp(B[t, j])
         for s in range(S.shape[0]):
             value = 0.0
             for k in range(n_hidden):
                 value += S[s, k] * C[t, k]
-            if fast:
-                value += _softplus_sum_fast(expB, expSW[s], n_visible)
-            else:
-                for j in range(n_visible):
-                    a = B[t, j] + SW[s, j]
-                    if gaussian:
-                        value += 0.5 * (a * a - B[t, j] * B[t, j])
-                    else:
-                        value += _softplus(a)
+            for j in range(n_visible):
+                a = B[t, j] + SW[s, j]
+                if gaussian:
+                    value += 0.5 * (a * a - B[t, j] * B[t, j])
+                else:
+                    value += _softplus(a)
             terms[s] = value
         top = terms.max()
         out[t] = top + np.log(np.sum(np.exp(terms - top)))
