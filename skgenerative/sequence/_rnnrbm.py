@@ -56,6 +56,11 @@ class RNNRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         Epochs (passes over the sequences).
     n_gibbs_steps : int, default=5
         Gibbs sweeps of the CD-k estimate at each frame.
+    pretrain_iter : int, default=0
+        Epochs of CD-k training of the RBM alone (``components_`` and its
+        intercepts, the recurrent part silent) on the frames, in minibatches
+        of 100 frames, before the first epoch of ``fit``, as
+        Boulanger-Lewandowski et al. initialise it; 0 skips it.
     shuffle : bool, default=True
         Visit the sequences in a new random order each epoch.
     exact_limit : int, default=16
@@ -110,6 +115,7 @@ class RNNRBM(SequenceMixin, TrainableMixin, BaseEstimator):
     _parameter_constraints: dict = {
         **SEQUENCE_CONSTRAINTS,
         "n_recurrent": [Interval(Integral, 1, None, closed="left")],
+        "pretrain_iter": [Interval(Integral, 0, None, closed="left")],
     }
 
     _parameter_names = (
@@ -129,6 +135,7 @@ class RNNRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         batch_size=10,
         max_iter=50,
         n_gibbs_steps=5,
+        pretrain_iter=0,
         shuffle=True,
         exact_limit=16,
         dtype=None,
@@ -143,6 +150,7 @@ class RNNRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.n_gibbs_steps = n_gibbs_steps
+        self.pretrain_iter = pretrain_iter
         self.shuffle = shuffle
         self.exact_limit = exact_limit
         self.dtype = dtype
@@ -170,10 +178,29 @@ class RNNRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         self.input_weights_ = small(nr, nv)
         self.recurrent_intercept_ = np.zeros(nr, dtype=dtype)
         self.initial_state_ = np.zeros(nr, dtype=dtype)
+        if self.pretrain_iter and not partial:
+            self._pretrain_rbm(self._to_model_space(X), rng)
         self._optimizer = Adam(
             {name: getattr(self, name) for name in self._parameter_names}, self.learning_rate
         )
         self.n_iter_ = 0
+
+    def _pretrain_rbm(self, Z, rng, batch_size=100):
+        """CD-k epochs of the RBM alone on the frames ``Z`` (model space)."""
+        names = ("components_", "intercept_visible_", "intercept_hidden_")
+        optimizer = Adam({name: getattr(self, name) for name in names}, self.learning_rate)
+        W = self.components_
+        for _ in range(self.pretrain_iter):
+            rows = rng.permutation(Z.shape[0])
+            for first in range(0, len(rows), batch_size):
+                V = Z[rows[first : first + batch_size]]
+                Bv = np.broadcast_to(self.intercept_visible_, V.shape)
+                Bh = np.broadcast_to(self.intercept_hidden_, (V.shape[0], W.shape[0]))
+                V_neg = gibbs_frames(V, W, Bv, Bh, self.n_gibbs_steps, rng, self._gaussian)
+                dBv, dBh, dW = frame_gradients(V, W, Bh, cd_negative_phase(V_neg, W, Bh))
+                n = V.shape[0]
+                optimizer.step({"components_": dW / n, "intercept_visible_": dBv.mean(axis=0),
+                                "intercept_hidden_": dBh.mean(axis=0)})
 
     def _training_data(self, X, lengths):
         return self._to_model_space(X), lengths

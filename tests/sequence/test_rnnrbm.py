@@ -79,3 +79,17 @@ def test_learns_a_deterministic_cycle_better_than_independent_frames():
                    random_state=0).fit(X, lengths=lengths)
     independent = np.log(1 / 3) + 2 * np.log(2 / 3)  # best factorised model per frame
     assert model.score(X, lengths=lengths) > independent + 0.5
+
+
+def test_pretraining_fits_the_rbm_to_the_frames():
+    # frames from two prototypes: the RBM alone can model them far better
+    # than the initial independent model of the marginals
+    rng = np.random.default_rng(0)
+    prototypes = np.array([[1, 1, 1, 0, 0, 0], [0, 0, 0, 1, 1, 1]], dtype=float)
+    X = prototypes[rng.integers(0, 2, 200)]
+    X = np.abs(X - (rng.random(X.shape) < 0.05))
+    plain = RNNRBM(4, n_recurrent=2, max_iter=0, random_state=0).fit(X)
+    pretrained = RNNRBM(4, n_recurrent=2, max_iter=0, pretrain_iter=30, learning_rate=0.05,
+                        random_state=0).fit(X)
+    assert pretrained.score(X) > plain.score(X) + 1.0
+    np.testing.assert_array_equal(pretrained.recurrent_weights_, plain.recurrent_weights_)
