@@ -214,7 +214,9 @@ class SequenceMixin(GenerativeMixin):
             )
 
     def _sampling_arguments(self, n_frames, n_sequences, n_gibbs_steps, random_state):
-        for name, value in (("n_sequences", n_sequences), ("n_gibbs_steps", n_gibbs_steps)):
+        check_is_fitted(self)
+        for name, value in (("n_frames", n_frames), ("n_sequences", n_sequences),
+                            ("n_gibbs_steps", n_gibbs_steps)):
             if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
                 raise ValueError(f"{name} must be a positive integer; got {value!r}.")
         return self._sampling_rng(n_frames, random_state)

@@ -98,6 +98,8 @@ def test_sample_continues_initial_frames():
         model.sample(4, initial=np.ones((2, 5)))
     with pytest.raises(ValueError, match="n_sequences"):
         model.sample(4, n_sequences=0)
+    with pytest.raises(ValueError, match="n_frames"):
+        model.sample(0)
 
 
 @pytest.mark.parametrize("lengths, match", [
