@@ -139,3 +139,19 @@ def test_learns_a_deterministic_cycle_better_than_independent_frames(method):
                            max_iter=20, random_state=0).fit(X, lengths=lengths)
     independent = np.log(1 / 3) + 2 * np.log(2 / 3)  # best factorised model per frame
     assert model.score(X, lengths=lengths) > independent + 0.5
+
+
+def test_gaussian_frames_of_an_autoregressive_process_beat_an_independent_gaussian():
+    from sklearn.mixture import GaussianMixture
+
+    rng = np.random.default_rng(0)
+    X = np.zeros((400, 2))
+    for t in range(1, 400):  # x_t = 0.9 x_{t-1} + noise, scaled per feature
+        X[t] = 0.9 * X[t - 1] + rng.normal(size=2)
+    X *= [1.0, 10.0]
+    lengths = [100] * 4
+    model = ConditionalRBM(4, order=1, visible_units="gaussian", learning_rate=0.01,
+                           batch_size=20, max_iter=30, random_state=0)
+    model.fit(X[:300], lengths=lengths[:3])
+    independent = GaussianMixture(1, covariance_type="diag").fit(X[:300]).score(X[300:])
+    assert model.score(X[300:]) > independent + 0.5
