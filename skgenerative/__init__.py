@@ -31,16 +31,22 @@ if _cache_dir is not None:
     _numba.config.CACHE_DIR = _cache_dir
 
 from . import (  # noqa: E402
+    adversarial,
     autoregressive,
     boltzmann,
     datasets,
+    denoising,
+    diffusion,
     evaluation,
     latent,
     nn,
     sequence,
 )
+from .adversarial import *  # noqa: E402,F401,F403
 from .autoregressive import *  # noqa: E402,F401,F403
 from .boltzmann import *  # noqa: E402,F401,F403
+from .denoising import *  # noqa: E402,F401,F403
+from .diffusion import *  # noqa: E402,F401,F403
 from .latent import *  # noqa: E402,F401,F403
 from .sequence import *  # noqa: E402,F401,F403
 
@@ -50,6 +56,9 @@ __all__ = sorted(
     boltzmann.__all__
     + autoregressive.__all__
     + latent.__all__
+    + adversarial.__all__
+    + denoising.__all__
+    + diffusion.__all__
     + sequence.__all__
 )
 

@@ -21,10 +21,12 @@ strictly), never skipped silently.
 """
 
 import copy
+import io
 import re
 import numbers
 import warnings
 
+import joblib
 import numpy as np
 import pytest
 from sklearn.base import is_classifier
@@ -47,17 +49,26 @@ METHODS = (
 #: from this dict; ``test_methods_table_is_true`` keeps it honest).
 EXPECTED_METHODS = {
     "BernoulliRBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
+    "BoltzmannMachine": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "CategoricalRBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "ConditionalRBM": {"fit", "score_samples", "score", "sample"},
     "DBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "DBMClassifier": {"fit", "score", "predict", "predict_proba"},
     "DBN": {"fit", "score_samples", "score", "sample", "transform"},
     "DBNClassifier": {"fit", "score", "predict", "predict_proba"},
+    "DenoisingAutoencoder": {"fit", "partial_fit", "score", "sample", "transform"},
+    "DiffusionModel": {"fit", "partial_fit", "score_samples", "score", "sample"},
+    "GenerativeStochasticNetwork": {"fit", "partial_fit", "score", "sample", "transform"},
+    "GSNClassifier": {"fit", "score", "predict", "predict_proba"},
     "FVSBN": {"fit", "partial_fit", "score_samples", "score", "sample"},
+    "GAN": {"fit", "score", "sample", "transform"},
+    "GMMN": {"fit", "score", "sample"},
     "GaussianBernoulliRBM": {
         "fit", "partial_fit", "score_samples", "score", "sample", "transform",
     },
+    "HierarchicalVAE": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "IWAE": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
+    "LAPGAN": {"fit", "score", "sample"},
     "LinearGaussianAutoregressive": {"fit", "partial_fit", "score_samples", "score", "sample"},
     "MPDBM": {"fit", "score", "predict", "predict_proba"},
     "NADE": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
@@ -75,10 +86,14 @@ EXPECTED_METHODS = {
 
 #: Estimators whose visible units are binary: values outside [0, 1] must warn.
 BINARY_VISIBLES = {
-    "BernoulliRBM", "DBM", "DBMClassifier", "DBN", "DBNClassifier", "FVSBN", "MPDBM", "NADE",
-    "NeuralAutoregressive", "OrderAgnosticNADE", "SigmoidBeliefNet", "VAE",
+    "BernoulliRBM", "BoltzmannMachine", "DBM", "DBMClassifier", "DBN", "DBNClassifier",
+    "FVSBN", "MPDBM", "NADE",
+    "NeuralAutoregressive", "OrderAgnosticNADE", "SigmoidBeliefNet", "VAE", "HierarchicalVAE",
     "ConditionalRBM", "RNNRBM",
 }
+BINARY_VISIBLES |= {"DenoisingAutoencoder"}
+BINARY_VISIBLES |= {"DiffusionModel"}
+BINARY_VISIBLES |= {"GenerativeStochasticNetwork"}
 
 #: Estimators fitted in closed form (no epochs to interrupt or diverge), with why.
 NOT_ITERATIVE = {
@@ -295,6 +310,38 @@ def test_interrupt_keeps_last_completed_epoch(request, name):
         assert est.n_iter_ == hook.n_iter_first + 2
 
 
+def _train_more(est, X, y):
+    """One more pass: ``partial_fit`` where there is one, else a warm ``fit``."""
+    y_arg = (y,) if is_classifier(est) else ()
+    if hasattr(est, "partial_fit"):
+        return est.partial_fit(X, *y_arg)
+    return est.set_params(warm_start=True).fit(X, *y_arg)
+
+
+CONTINUABLE = sorted(set(ONLINE_ITERATIVE) | set(WARM_STARTABLE))
+
+
+@pytest.mark.parametrize("name", CONTINUABLE)
+def test_training_continues_after_a_joblib_round_trip(request, name):
+    # joblib writes each reference to an array as its own copy: an optimizer
+    # holding the model's arrays would step copies the model never reads
+    _xfail_known(request, name)
+    X, y = _data()
+    est = _fit(_make(name), X, y)
+    buffer = io.BytesIO()
+    joblib.dump(est, buffer)
+    buffer.seek(0)
+    loaded, reference = joblib.load(buffer), copy.deepcopy(est)
+    before = _fitted_state(reference)
+    _assert_same_state(_fitted_state(loaded), before)
+    _train_more(reference, X, y)
+    _train_more(loaded, X, y)
+    after = _fitted_state(reference)
+    assert any(not np.array_equal(after[k], v) for k, v in before.items()
+               if isinstance(v, np.ndarray)), "training did not change the model"
+    _assert_same_state(_fitted_state(loaded), after)
+
+
 @pytest.mark.parametrize("name", ONLINE_ITERATIVE)
 def test_interrupted_partial_fit_leaves_model_intact(request, name):
     _xfail_known(request, name)
@@ -427,6 +474,23 @@ def test_score_kind_is_valid(name):
     assert _fit(_make(name), X, y).score_kind_ in SCORE_KINDS
 
 
+#: Generative models with ``score`` but no ``score_samples`` (no tractable
+#: likelihood): their ``score_kind_`` says what ``score`` is.
+SCORE_ONLY = [
+    name for name in NAMES
+    if _has(name, "score") and not _has(name, "score_samples") and not is_classifier(ESTIMATORS[name]())
+]
+
+
+@pytest.mark.parametrize("name", SCORE_ONLY)
+def test_score_kind_of_models_without_likelihood_is_valid(name):
+    assert ESTIMATORS[name].score_kind_ in SCORE_KINDS
+    assert ESTIMATORS[name].score_kind_ not in ("exact", "estimate", "lower_bound")
+    X, y = _data()
+    est = _fit(_make(name), X, y)
+    assert np.isfinite(est.score(X))
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("name", SAMPLERS)
 def test_sample_shape_finite_and_dtype(request, name, dtype):
@@ -456,3 +520,18 @@ def test_score_samples_can_return_its_standard_error(name):
     assert np.all(std >= 0)
     if est.score_kind_ == "exact":
         np.testing.assert_array_equal(std, 0.0)
+
+
+#: Samplers without a likelihood (GAN, GMMN, denoising chains): no
+#: score_samples, and a score that says what it is instead.
+SAMPLE_QUALITY = [name for name in SAMPLERS if not _has(name, "score_samples")]
+
+
+@pytest.mark.parametrize("name", SAMPLE_QUALITY)
+def test_samplers_without_likelihood_have_a_deterministic_declared_score(name):
+    assert ESTIMATORS[name].score_kind_ in ("sample_quality", "denoising")
+    X, y = _data()
+    est = _fit(_make(name), X, y)
+    score = est.score(X)
+    assert np.isfinite(score) and score == est.score(X)  # deterministic after fit
+    assert not hasattr(est, "score_samples")

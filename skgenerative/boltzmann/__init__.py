@@ -1,5 +1,6 @@
 """Energy-based models (§20.1–20.8): RBMs, DBNs, DBMs and their unit types."""
 
+from ._boltzmann_machine import BoltzmannMachine
 from ._categorical_rbm import CategoricalRBM
 from ._dbm import DBM
 from ._dbm_classifier import DBMClassifier
@@ -11,6 +12,7 @@ from ._rbm import BernoulliRBM
 
 __all__ = [
     "BernoulliRBM",
+    "BoltzmannMachine",
     "CategoricalRBM",
     "DBM",
     "DBMClassifier",

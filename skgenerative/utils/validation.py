@@ -96,3 +96,23 @@ def validation_split(n_samples, fraction, rng, y=None):
     mask[val] = True
     rows = np.arange(n_samples)
     return rows[~mask], rows[mask]
+
+
+def check_missing_mask(X, mask, n_features, dtype):
+    """The data and missing-value mask of an ``impute`` method.
+
+    Returns a copy of ``X`` in ``dtype`` and the boolean ``mask`` (True where
+    a value is missing; ``None`` means the NaN entries of ``X``, as
+    scikit-learn's imputers). Raises ``ValueError`` unless both have shape
+    ``(n_samples, n_features)`` and every observed entry is finite.
+    """
+    X = np.array(X, dtype=dtype)
+    mask = np.isnan(X) if mask is None else np.asarray(mask, dtype=bool)
+    if X.ndim != 2 or mask.shape != X.shape or X.shape[1] != n_features:
+        raise ValueError(
+            f"X and mask must both have shape (n_samples, {n_features}); "
+            f"got {X.shape} and {mask.shape}."
+        )
+    if not np.all(np.isfinite(X[~mask])):
+        raise ValueError("Observed entries of X (mask False) must be finite.")
+    return X, mask

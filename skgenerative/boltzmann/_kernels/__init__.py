@@ -5,6 +5,10 @@
 * ``_sparse``: products with a sparse visible layer (gather / scatter);
 * ``_gibbs``: block-Gibbs sweeps of RBMs;
 * ``_rbm_epoch``: one CD-k / PCD-k epoch of a binary RBM;
+* ``_tempering``: parallel tempering of binary RBMs (sweeps, swaps, the
+  SML epoch with a tempered negative phase);
+* ``_flip_objectives``: ratio matching and pseudo-likelihood of binary RBMs
+  (loss, exact gradient, the epoch);
 * ``_gaussian_epoch``: one CD-k / PCD-k epoch of a Gaussian-Bernoulli RBM;
 * ``_enumeration``: exact log partition function by enumeration;
 * ``_dbm``: DBM mean field and block Gibbs (binary, Gaussian or categorical
