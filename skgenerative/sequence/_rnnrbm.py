@@ -180,10 +180,13 @@ class RNNRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         self.initial_state_ = np.zeros(nr, dtype=dtype)
         if self.pretrain_iter and not partial:
             self._pretrain_rbm(self._to_model_space(X), rng)
-        self._optimizer = Adam(
-            {name: getattr(self, name) for name in self._parameter_names}, self.learning_rate
-        )
+        self._optimizer = Adam(self._optimized_parameters, self.learning_rate)
         self.n_iter_ = 0
+
+    def _optimized_parameters(self):
+        """The arrays Adam steps, read afresh at each step (a restored
+        snapshot or a loaded pickle holds other arrays)."""
+        return {name: getattr(self, name) for name in self._parameter_names}
 
     def _pretrain_rbm(self, Z, rng, batch_size=100):
         """CD-k epochs of the RBM alone on the frames ``Z`` (model space)."""
@@ -209,8 +212,6 @@ class RNNRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         n_seq = len(lengths)
         order = rng.permutation(n_seq) if shuffle else np.arange(n_seq)
         starts = sequence_starts(lengths)
-        # the optimizer steps the arrays it holds: a restored snapshot holds copies
-        self._optimizer.params = {name: getattr(self, name) for name in self._parameter_names}
         self._optimizer.learning_rate = self.learning_rate
         error = 0.0
         for first in range(0, n_seq, self.batch_size):
