@@ -27,6 +27,7 @@ NOJIT_SUBSET = [
     ("tests/boltzmann/test_categorical_ais.py", "kernel"),
     ("tests/boltzmann/test_dbm_categorical.py", "twin"),
     ("tests/nn/test_conv.py", "twins"),
+    ("tests/sequence/test_kernels.py", "twin"),
 ]
 
 
