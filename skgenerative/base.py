@@ -24,7 +24,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .utils._threads import blas_threads
 from .utils.random import check_generator
-from .utils.validation import validation_split
+from .utils.validation import user_stacklevel, validation_split
 
 __all__ = [
     "GenerativeMixin", "EpochLoopMixin", "TrainableMixin", "FineTunedClassifierMixin", "SCORE_KINDS",
@@ -185,6 +185,7 @@ class EpochLoopMixin:
                     "epochs in total) were kept. Resume with warm_start=True or "
                     "partial_fit.",
                     UserWarning,
+                    stacklevel=user_stacklevel(),
                 )
                 raise
             finally:

@@ -47,6 +47,9 @@ CHECK_PARAMS = {
                                         n_score_samples=3),
     "GSNClassifier": dict(n_components=16, max_iter=20),
     "DiffusionModel": dict(n_steps=4, hidden_layer_sizes=(8,), max_iter=3, n_score_samples=2),
+    # discriminative Boltzmann machines (issue 15)
+    "ClassRBM": dict(n_components=8, max_iter=20),
+    "ConditionalBoltzmannMachine": dict(n_components=8, max_iter=20),
     # sequence family (issue 16)
     "ConditionalRBM": dict(n_components=4, max_iter=3, batch_size=10),
     "RNNRBM": dict(n_components=4, n_recurrent=4, max_iter=3, n_gibbs_steps=1),

@@ -51,6 +51,8 @@ EXPECTED_METHODS = {
     "BernoulliRBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "BoltzmannMachine": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "CategoricalRBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
+    "ClassRBM": {"fit", "score_samples", "score", "sample", "predict", "predict_proba"},
+    "ConditionalBoltzmannMachine": {"fit", "score_samples", "score", "predict", "predict_proba"},
     "ConditionalRBM": {"fit", "score_samples", "score", "sample"},
     "DBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "DBMClassifier": {"fit", "score", "predict", "predict_proba"},
@@ -92,6 +94,7 @@ BINARY_VISIBLES = {
     "ConditionalRBM", "RNNRBM",
 }
 BINARY_VISIBLES |= {"DenoisingAutoencoder"}
+BINARY_VISIBLES |= {"ClassRBM"}
 BINARY_VISIBLES |= {"DiffusionModel"}
 BINARY_VISIBLES |= {"GenerativeStochasticNetwork"}
 
@@ -439,10 +442,14 @@ def test_bad_input_to_fitted_model_raises_and_changes_nothing(request, name):
 
 
 def _count_out_of_support(call):
+    """Out-of-support warnings raised by ``call``; each must name the line
+    of this file that made the call (not a line inside the library)."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         call()
-    return sum(issubclass(w.category, OutOfSupportWarning) for w in caught)
+    found = [w for w in caught if issubclass(w.category, OutOfSupportWarning)]
+    assert all(w.filename == __file__ for w in found), [w.filename for w in found]
+    return len(found)
 
 
 @pytest.mark.parametrize("name", sorted(BINARY_VISIBLES))
@@ -463,6 +470,23 @@ def test_out_of_support_input_warns_once_per_call(request, name):
     for method, call in calls.items():
         if _has(name, method):
             assert _count_out_of_support(call) == 1, method
+
+
+@pytest.mark.parametrize(
+    "name, scale",
+    [("CategoricalRBM", lambda X: X + 0.5),  # not integer codes
+     ("GaussianBernoulliRBM", lambda X: X * 1000.0),  # unstandardised
+     ("DBM", lambda X: X * 255.0)],
+)
+def test_other_support_warnings_name_the_callers_line(name, scale):
+    X, y = _data()
+    est = _make(name)
+    if name == "CategoricalRBM":
+        est.set_params(handle_unknown="ignore")
+    if name == "GaussianBernoulliRBM":
+        est.set_params(precision=1.0)  # fixed: unstandardised data are out of scale
+    assert _count_out_of_support(lambda: est.fit(scale(X))) == 1
+    assert _count_out_of_support(lambda: est.transform(scale(X))) == 1
 
 
 @pytest.mark.parametrize("name", DENSITIES)

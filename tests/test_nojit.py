@@ -27,6 +27,8 @@ NOJIT_SUBSET = [
     ("tests/boltzmann/test_categorical_ais.py", "kernel"),
     ("tests/boltzmann/test_dbm_categorical.py", "twin"),
     ("tests/nn/test_conv.py", "twins"),
+    ("tests/boltzmann/test_class_rbm.py", "twin"),
+    ("tests/boltzmann/test_conditional.py", "twin"),
     ("tests/sequence/test_kernels.py", "twin"),
 ]
 

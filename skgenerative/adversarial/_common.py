@@ -24,7 +24,7 @@ from ..base import GenerativeMixin, TrainableMixin
 from ..nn import median_distance, mmd2_unbiased
 from ..utils._threads import blas_threads
 from ..utils.random import draw_seed
-from ..utils.validation import resolve_dtype
+from ..utils.validation import resolve_dtype, user_stacklevel
 
 #: Bandwidths of the MMD of ``score`` (and GMMN's default), as multiples of
 #: the median distance between standardised training rows.
@@ -108,6 +108,7 @@ class _GeneratorNetMixin(GenerativeMixin, TrainableMixin):
                 f"{self.n_iter_ + 1}. Lower the learning rate, use more latent "
                 "dimensions (n_components) or, for a GAN, more discriminator dropout.",
                 ConvergenceWarning,
+                stacklevel=user_stacklevel(),
             )
 
     # -------------------------------------------------------------- outputs

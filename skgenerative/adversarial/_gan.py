@@ -15,7 +15,7 @@ from ..nn import MLP, Adam
 from ..nn._dropout import hidden_features
 from ..nn._mlp import check_layer_sizes
 from ..utils._threads import blas_threads
-from ..utils.validation import resolve_dtype
+from ..utils.validation import resolve_dtype, user_stacklevel
 from ._common import GENERATOR_CONSTRAINTS, _GeneratorNetMixin
 from ._gan_math import GENERATOR_LOSSES, discriminator_step, generator_step
 
@@ -238,6 +238,7 @@ class _AdversarialNet(_GeneratorNetMixin, BaseEstimator):
                 "probably collapsed or failed. Use loss='non_saturating', more dropout, "
                 "a lower learning_rate or a smaller discriminator.",
                 ConvergenceWarning,
+                stacklevel=user_stacklevel(),
             )
 
     @_fit_context(prefer_skip_nested_validation=True)

@@ -74,7 +74,7 @@ class _BaseAutoregressive(GenerativeMixin, TrainableMixin, BaseEstimator):
     def _validate_input(self, X, *, reset):
         X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
         if self._binary_input:
-            warn_if_not_binary(X, what=f"{type(self).__name__}'s Bernoulli visible units", stacklevel=5)
+            warn_if_not_binary(X, what=f"{type(self).__name__}'s Bernoulli visible units")
         return X
 
     def _check_training_data(self, X, y, *, reset):

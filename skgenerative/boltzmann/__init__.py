@@ -2,6 +2,8 @@
 
 from ._boltzmann_machine import BoltzmannMachine
 from ._categorical_rbm import CategoricalRBM
+from ._class_rbm import ClassRBM
+from ._conditional import ConditionalBoltzmannMachine
 from ._dbm import DBM
 from ._dbm_classifier import DBMClassifier
 from ._dbn import DBN
@@ -14,6 +16,8 @@ __all__ = [
     "BernoulliRBM",
     "BoltzmannMachine",
     "CategoricalRBM",
+    "ClassRBM",
+    "ConditionalBoltzmannMachine",
     "DBM",
     "DBMClassifier",
     "DBN",

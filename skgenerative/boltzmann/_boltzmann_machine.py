@@ -306,7 +306,7 @@ class BoltzmannMachine(
         return X, None
 
     def _check_support(self, X):
-        check_unit_type("bernoulli").check_support(X, type(self).__name__, stacklevel=5)
+        check_unit_type("bernoulli").check_support(X, type(self).__name__)
 
     def _initialize(self, X, y, rng, *, partial):
         dtype = resolve_dtype(self.dtype, X)

@@ -320,7 +320,7 @@ class CategoricalRBM(BaseRBM):
     # ------------------------------------------------------------ validation
     def _validate_codes(self, X, *, reset):
         X = validate_data(self, X, dtype="numeric", reset=reset)
-        _warn_if_not_codes(type(self).__name__, X, stacklevel=4)
+        _warn_if_not_codes(type(self).__name__, X)
         return X
 
     def _validate_X(self, X, *, reset):

@@ -381,7 +381,7 @@ class GaussianBernoulliRBM(BaseRBM):
             beta = self.precision_
         else:
             beta = np.asarray(self.precision, dtype=np.float64)
-        self._visible_units.check_support(X, type(self).__name__, stacklevel=4, precision=beta)
+        self._visible_units.check_support(X, type(self).__name__, precision=beta)
 
     def score_samples(self, X, return_std=False):
         """Log-density log p(v) of each row, in nats.

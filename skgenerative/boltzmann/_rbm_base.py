@@ -165,7 +165,7 @@ class BaseRBM(
 
     def _check_support(self, X):
         """Warn when X is outside the visible units' support."""
-        self._visible_units.check_support(X, type(self).__name__, stacklevel=4)
+        self._visible_units.check_support(X, type(self).__name__)
 
     def _fresh_visibles(self, n_samples, rng):
         """Starting states of new sampling chains (the independent base model)."""

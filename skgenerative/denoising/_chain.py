@@ -16,7 +16,6 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import GenerativeMixin
-from ..nn._estimator import USER_STACKLEVEL as _USER_STACKLEVEL
 from ..nn._estimator import NetworkTrainingMixin
 from ..nn import make_head
 from ..utils._threads import blas_threads
@@ -91,7 +90,6 @@ class _DenoisingChainMixin(GenerativeMixin, NetworkTrainingMixin):
         if self.likelihood == "bernoulli":
             warn_if_not_binary(
                 X, what=f"{type(self).__name__} with a Bernoulli reconstruction",
-                stacklevel=_USER_STACKLEVEL,
             )
 
     # -- scores and features -----------------------------------------------

@@ -278,8 +278,7 @@ class GSNClassifier(FineTunedClassifierMixin, BaseEstimator):
         check_layer_sizes(self.transition_layer_sizes, "transition_layer_sizes")
         X, y = super()._check_training_data(X, y, reset=reset)
         if self.unsupervised_weight and self.likelihood == "bernoulli":
-            warn_if_not_binary(X, what=f"{type(self).__name__} with a Bernoulli reconstruction",
-                               stacklevel=5)
+            warn_if_not_binary(X, what=f"{type(self).__name__} with a Bernoulli reconstruction")
         return X, y
 
     def _initialize(self, X, y, rng, *, partial):

@@ -11,7 +11,6 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import GenerativeMixin
-from ..nn._estimator import USER_STACKLEVEL as _USER_STACKLEVEL
 from ..nn._estimator import NetworkTrainingMixin
 from ..nn import MLP, Adam, gaussian_log_likelihood, make_head, sigmoid
 from ..nn._mlp import check_layer_sizes
@@ -356,7 +355,6 @@ class DiffusionModel(GenerativeMixin, NetworkTrainingMixin, BaseEstimator):
         if self.diffusion == "binomial":
             warn_if_not_binary(
                 X, what=f"{type(self).__name__} with binomial diffusion",
-                stacklevel=_USER_STACKLEVEL,
             )
 
     def _training_data(self, X, y):

@@ -24,7 +24,6 @@ from ..utils._monte_carlo import log_mean_exp_and_std
 from ..utils._threads import blas_threads
 from ..utils.random import draw_seed, row_generators
 from ..utils.validation import warn_if_not_binary
-from ..nn._estimator import USER_STACKLEVEL as _USER_STACKLEVEL
 from ..nn._estimator import NetworkTrainingMixin
 from ._common import (
     _batches,
@@ -394,8 +393,7 @@ class HierarchicalVAE(
 
     def _check_support(self, X):
         if self.likelihood == "bernoulli":
-            warn_if_not_binary(X, what=f"{type(self).__name__} with a Bernoulli output",
-                               stacklevel=_USER_STACKLEVEL)
+            warn_if_not_binary(X, what=f"{type(self).__name__} with a Bernoulli output")
 
     # -- inference ---------------------------------------------------------
 

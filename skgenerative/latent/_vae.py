@@ -25,7 +25,6 @@ from ..utils._monte_carlo import log_mean_exp_and_std
 from ..utils._threads import blas_threads
 from ..utils.random import draw_seed, row_generators
 from ..utils.validation import warn_if_not_binary
-from ..nn._estimator import USER_STACKLEVEL as _USER_STACKLEVEL
 from ..nn._estimator import NetworkTrainingMixin
 from ._common import (
     _batches,
@@ -382,8 +381,7 @@ class VAE(
 
     def _check_support(self, X):
         if self.likelihood == "bernoulli":
-            warn_if_not_binary(X, what=f"{type(self).__name__} with a Bernoulli decoder",
-                               stacklevel=_USER_STACKLEVEL)
+            warn_if_not_binary(X, what=f"{type(self).__name__} with a Bernoulli decoder")
 
     # -- inference ---------------------------------------------------------
 

@@ -14,13 +14,7 @@ from ..base import TrainableMixin
 from ..utils.validation import resolve_dtype
 from ._training import minibatch_epoch
 
-__all__ = ["NetworkTrainingMixin", "USER_STACKLEVEL"]
-
-#: ``stacklevel`` of the out-of-support warning raised in ``_check_support``:
-#: it names the user's line that called ``fit`` or ``partial_fit`` (through
-#: ``_fit_context``, the template and ``_check_training_data``).
-USER_STACKLEVEL = 7
-
+__all__ = ["NetworkTrainingMixin"]
 
 class NetworkTrainingMixin(TrainableMixin):
     """``fit``/``partial_fit`` of the models trained by minibatch gradient ascent.

@@ -17,6 +17,9 @@
 * ``_ais``: annealed importance sampling of RBMs (binary, Gaussian and
   softmax visibles) and DBMs;
 * ``_dbm_ais``: AIS of DBMs with categorical visibles;
+* ``_class_rbm``: the class posterior and data-phase gradient of ``ClassRBM``;
+* ``_conditional``: the enumerated conditional distribution and gradient of
+  ``ConditionalBoltzmannMachine``;
 * ``_categorical``: softmax (categorical) visible groups: means, sampling,
   Gibbs, the CD/PCD epoch and the log partition enumeration of ``CategoricalRBM``.
 
@@ -38,6 +41,18 @@ from ._ais import (
     _ais_dbm,
     _ais_dbm_gaussian,
     _ais_gaussian_bernoulli,
+)
+from ._class_rbm import (
+    _class_gradient,
+    _class_gradient_3d,
+    _class_log_posterior,
+    _class_log_posterior_3d,
+)
+from ._conditional import (
+    _conditional_gradient,
+    _conditional_gradient_3d,
+    _conditional_log_probabilities,
+    _conditional_log_probabilities_3d,
 )
 from ._dbm import (
     BERNOULLI,
@@ -76,6 +91,14 @@ __all__ = [
     "_ais_dbm_gaussian",
     "_ais_gaussian_bernoulli",
     "_bottom_up_dbm",
+    "_class_gradient",
+    "_class_gradient_3d",
+    "_class_log_posterior",
+    "_class_log_posterior_3d",
+    "_conditional_gradient",
+    "_conditional_gradient_3d",
+    "_conditional_log_probabilities",
+    "_conditional_log_probabilities_3d",
     "_dbm_layer_input",
     "_gibbs_bernoulli",
     "_gibbs_dbm",
