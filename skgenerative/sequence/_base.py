@@ -129,7 +129,7 @@ class SequenceMixin(GenerativeMixin):
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=reset)
         lengths = check_lengths(lengths, X.shape[0])
         if not self._gaussian:
-            self._units().check_support(X, type(self).__name__, stacklevel=4)
+            self._units().check_support(X, type(self).__name__)
         return X, lengths
 
     def _init_scaling(self, X, dtype):
