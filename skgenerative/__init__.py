@@ -40,6 +40,7 @@ from . import (  # noqa: E402
     evaluation,
     latent,
     nn,
+    sequence,
 )
 from .adversarial import *  # noqa: E402,F401,F403
 from .autoregressive import *  # noqa: E402,F401,F403
@@ -47,6 +48,7 @@ from .boltzmann import *  # noqa: E402,F401,F403
 from .denoising import *  # noqa: E402,F401,F403
 from .diffusion import *  # noqa: E402,F401,F403
 from .latent import *  # noqa: E402,F401,F403
+from .sequence import *  # noqa: E402,F401,F403
 
 __version__ = "0.1.0.dev0"
 
@@ -57,6 +59,7 @@ __all__ = sorted(
     + adversarial.__all__
     + denoising.__all__
     + diffusion.__all__
+    + sequence.__all__
 )
 
 

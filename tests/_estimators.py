@@ -50,4 +50,7 @@ CHECK_PARAMS = {
     # discriminative Boltzmann machines (issue 15)
     "ClassRBM": dict(n_components=8, max_iter=20),
     "ConditionalBoltzmannMachine": dict(n_components=8, max_iter=20),
+    # sequence family (issue 16)
+    "ConditionalRBM": dict(n_components=4, max_iter=3, batch_size=10),
+    "RNNRBM": dict(n_components=4, n_recurrent=4, max_iter=3, n_gibbs_steps=1),
 }

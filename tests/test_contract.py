@@ -53,6 +53,7 @@ EXPECTED_METHODS = {
     "CategoricalRBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "ClassRBM": {"fit", "score_samples", "score", "sample", "predict", "predict_proba"},
     "ConditionalBoltzmannMachine": {"fit", "score_samples", "score", "predict", "predict_proba"},
+    "ConditionalRBM": {"fit", "score_samples", "score", "sample"},
     "DBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "DBMClassifier": {"fit", "score", "predict", "predict_proba"},
     "DBN": {"fit", "score_samples", "score", "sample", "transform"},
@@ -78,6 +79,7 @@ EXPECTED_METHODS = {
         "fit", "partial_fit", "score_samples", "score", "sample", "transform",
     },
     "RNADE": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
+    "RNNRBM": {"fit", "score_samples", "score", "sample"},
     "SigmoidBeliefNet": {
         "fit", "partial_fit", "score_samples", "score", "sample", "transform",
     },
@@ -89,6 +91,7 @@ BINARY_VISIBLES = {
     "BernoulliRBM", "BoltzmannMachine", "DBM", "DBMClassifier", "DBN", "DBNClassifier",
     "FVSBN", "MPDBM", "NADE",
     "NeuralAutoregressive", "OrderAgnosticNADE", "SigmoidBeliefNet", "VAE", "HierarchicalVAE",
+    "ConditionalRBM", "RNNRBM",
 }
 BINARY_VISIBLES |= {"DenoisingAutoencoder"}
 BINARY_VISIBLES |= {"ClassRBM"}

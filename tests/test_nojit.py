@@ -29,6 +29,7 @@ NOJIT_SUBSET = [
     ("tests/nn/test_conv.py", "twins"),
     ("tests/boltzmann/test_class_rbm.py", "twin"),
     ("tests/boltzmann/test_conditional.py", "twin"),
+    ("tests/sequence/test_kernels.py", "twin"),
 ]
 
 
