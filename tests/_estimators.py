@@ -32,4 +32,6 @@ CHECK_PARAMS = {
                                                pretrain_max_iter=2, batch_size=10,
                                                n_mean_field_iter=10, random_state=0)),
     "MPDBM": dict(hidden_layer_sizes=(16,), n_mean_field_iter=2),
+    # convolutional Boltzmann machines (issue 13)
+    "ConvolutionalRBM": dict(n_filters=2, filter_shape=2, max_iter=3),
 }

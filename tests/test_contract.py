@@ -48,6 +48,9 @@ METHODS = (
 EXPECTED_METHODS = {
     "BernoulliRBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "CategoricalRBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
+    "ConvolutionalRBM": {
+        "fit", "partial_fit", "score_samples", "score", "sample", "transform",
+    },
     "DBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "DBMClassifier": {"fit", "score", "predict", "predict_proba"},
     "DBN": {"fit", "score_samples", "score", "sample", "transform"},
@@ -73,7 +76,7 @@ EXPECTED_METHODS = {
 
 #: Estimators whose visible units are binary: values outside [0, 1] must warn.
 BINARY_VISIBLES = {
-    "BernoulliRBM", "DBM", "DBMClassifier", "DBN", "DBNClassifier", "FVSBN", "MPDBM", "NADE",
+    "BernoulliRBM", "ConvolutionalRBM", "DBM", "DBMClassifier", "DBN", "DBNClassifier", "FVSBN", "MPDBM", "NADE",
     "NeuralAutoregressive", "OrderAgnosticNADE", "SigmoidBeliefNet", "VAE",
 }
 

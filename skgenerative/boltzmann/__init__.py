@@ -1,6 +1,7 @@
 """Energy-based models (§20.1–20.8): RBMs, DBNs, DBMs and their unit types."""
 
 from ._categorical_rbm import CategoricalRBM
+from ._conv_rbm import ConvolutionalRBM
 from ._dbm import DBM
 from ._dbm_classifier import DBMClassifier
 from ._dbn import DBN
@@ -12,6 +13,7 @@ from ._rbm import BernoulliRBM
 __all__ = [
     "BernoulliRBM",
     "CategoricalRBM",
+    "ConvolutionalRBM",
     "DBM",
     "DBMClassifier",
     "DBN",
