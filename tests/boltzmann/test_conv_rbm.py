@@ -255,7 +255,7 @@ def test_image_shape_inference_and_three_dimensional_input():
     np.testing.assert_array_equal(model.transform(X), flat.transform(X.reshape(30, 15)))
     square = ConvolutionalRBM(n_filters=2, max_iter=1).fit(X.reshape(30, 15)[:, :9])
     assert square.image_shape_ == (3, 3)
-    row = ConvolutionalRBM(n_filters=2, max_iter=1).fit(X.reshape(30, 15)[:, :5])
+    row = ConvolutionalRBM(n_filters=2, filter_shape=6, max_iter=1).fit(X.reshape(30, 15)[:, :5])
     assert row.image_shape_ == (1, 5) and row.geometry_.filter_shape == (1, 5)
     with pytest.raises(ValueError, match="image_shape"):
         ConvolutionalRBM(image_shape=(4, 4)).fit(X.reshape(30, 15))
