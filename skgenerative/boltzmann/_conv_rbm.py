@@ -24,6 +24,7 @@ from ..utils.random import check_generator, draw_seed
 from ..utils.validation import resolve_dtype
 from ._conv_layer import BOUNDARIES, ConvLayer, make_geometry
 from ._log_partition import LogPartitionMixin
+from ._rbm_base import BaseRBM
 from ._units import check_unit_type
 
 __all__ = ["ConvolutionalRBM"]
@@ -32,6 +33,13 @@ __all__ = ["ConvolutionalRBM"]
 #: epoch (verbose, early stopping), as the dense RBMs do.
 _CHEAP_ENUMERATION_UNITS = 16
 _MONITOR_ROWS = 1000
+#: Hyperparameters with the names, meaning and constraints of BaseRBM's.
+_SHARED_WITH_RBM = (
+    "learning_rate", "batch_size", "verbose", "random_state", "method", "n_gibbs_steps",
+    "n_chains", "momentum", "weight_decay", "shuffle", "dtype", "early_stopping",
+    "validation_fraction", "n_iter_no_change", "tol", "warm_start",
+    *LogPartitionMixin._log_partition_constraints,
+)
 
 
 def _pair(value, name):
@@ -218,27 +226,12 @@ class ConvolutionalRBM(
         "boundary": [StrOptions(set(BOUNDARIES))],
         "sparsity_target": [Interval(Real, 0, 1, closed="neither"), None],
         "sparsity_cost": [Interval(Real, 0, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
         "max_iter": [Interval(Integral, 0, None, closed="left")],
-        "method": [StrOptions({"pcd", "cd"})],
-        "n_gibbs_steps": [Interval(Integral, 1, None, closed="left")],
-        "n_chains": [Interval(Integral, 1, None, closed="left"), None],
-        "momentum": [Interval(Real, 0, 1, closed="left")],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
         "precision": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
         "min_variance": [Interval(Real, 0, None, closed="neither")],
         "transform_units": [StrOptions({"pooled", "detector"})],
-        "shuffle": ["boolean"],
-        "dtype": [None, type, np.dtype, str],
-        "verbose": ["verbose"],
-        "random_state": ["random_state"],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "warm_start": ["boolean"],
-        **LogPartitionMixin._log_partition_constraints,
+        # the training and log Z settings mean what they mean for the dense RBMs
+        **{name: BaseRBM._parameter_constraints[name] for name in _SHARED_WITH_RBM},
     }
 
     _state_names = (

@@ -300,3 +300,30 @@ def test_learning_raises_likelihood_of_small_images():
     independent = np.mean(X @ np.log(p) + (1 - X) @ np.log(1 - p))
     assert model.score_kind_ == "exact"
     assert model.score(X) > independent + 1.0
+
+
+def test_gaussian_visibles_fit_sample_and_score_real_images():
+    rng = np.random.default_rng(12)
+    X = rng.normal(0, 0.5, (60, 4, 4)) + np.linspace(-1, 1, 4)[None, None, :]
+    model = ConvolutionalRBM(n_filters=2, filter_shape=3, visible_type="gaussian",
+                             learning_rate=0.05, max_iter=5, random_state=0).fit(X)
+    beta = 1.0 / np.mean(X.reshape(60, 16).var(axis=0))
+    np.testing.assert_allclose(model.precision_, beta)
+    assert model.score_kind_ == "exact"
+    samples = model.sample(500, n_steps=50, random_state=0)
+    assert samples.shape == (500, 16) and np.all(np.isfinite(samples))
+    # the samples carry the horizontal ramp of the training images
+    assert np.corrcoef(samples.mean(axis=0), X.reshape(60, 16).mean(axis=0))[0, 1] > 0.9
+    scores = model.score_samples(X)
+    assert np.all(np.isfinite(scores))
+    # an exact density of the data: out-of-distribution images score lower
+    assert model.score(X) > model.score(X[:, :, ::-1] * 3)
+
+
+def test_early_stopping_uses_the_exact_validation_likelihood_of_small_models():
+    X = (np.random.default_rng(13).random((200, 9)) < 0.3).astype(float)
+    model = ConvolutionalRBM(n_filters=1, filter_shape=2, learning_rate=0.1, max_iter=40,
+                             early_stopping=True, n_iter_no_change=2, random_state=0).fit(X)
+    assert len(model.validation_scores_) == model.n_iter_ <= 40
+    # log-likelihoods of 9 pixels (nats), not minus reconstruction errors (in [-1, 0])
+    assert max(model.validation_scores_) < -1
