@@ -26,6 +26,7 @@ NOJIT_SUBSET = [
     ("tests/boltzmann/test_categorical_rbm.py", "twin or brute_force"),
     ("tests/boltzmann/test_categorical_ais.py", "kernel"),
     ("tests/boltzmann/test_dbm_categorical.py", "twin"),
+    ("tests/boltzmann/test_conv_rbm.py", "twins"),
 ]
 
 
