@@ -24,13 +24,7 @@ from scipy.special import logsumexp
 
 from ._ais._result import _make_result
 from ._ais._schedule import _check_betas
-from ._kernels._conv import (
-    _conv_down,
-    _conv_up,
-    _conv_weight_gradient,
-    _pool_sample,
-    _pool_softmax,
-)
+from ._kernels._conv import _col2im, _im2col, _pool_sample, _pool_softmax
 
 __all__ = ["BOUNDARIES", "ConvGeometry", "ConvLayer", "make_geometry"]
 
@@ -131,24 +125,36 @@ class ConvLayer:
     def statistics(self, V):
         return np.ascontiguousarray(self.units.statistics(V, **self.params), dtype=V.dtype)
 
+    def patches(self, V):
+        """Image patches (n, dh, dw, fh * fw) of rows ``V``, one per detector."""
+        g = self.geometry
+        out = np.empty((V.shape[0],) + g.detector_shape + (g.filter_shape[0] * g.filter_shape[1],),
+                       dtype=V.dtype)
+        _im2col(self._images(V), g.filter_shape[0], g.filter_shape[1], g.pad[0], g.pad[1], out)
+        return out
+
+    def _filter_matrix(self, dtype):
+        return self.F.reshape(self.n_filters, -1).astype(dtype, copy=False)
+
     def hidden_input(self, V):
         """Detector inputs (n, n_filters, dh, dw) of visible rows ``V``."""
-        S = self.statistics(V)
-        out = self.detector_array(V.shape[0], V.dtype)
-        g = self.geometry
-        _conv_up(self._images(S), self.F.astype(V.dtype), self.c.astype(V.dtype),
-                 g.pad[0], g.pad[1], out)
-        return out
+        cols = self.patches(self.statistics(V))
+        I = cols @ self._filter_matrix(V.dtype).T  # (n, dh, dw, n_filters)
+        I = np.ascontiguousarray(I.transpose(0, 3, 1, 2))
+        I += self.c.astype(V.dtype)[None, :, None, None]
+        return I
 
     def visible_activation(self, H, beta=1.0, base=None):
         """Total input of the visible units given detector states ``H``:
         ``b + down(H)``; at inverse temperature ``beta`` with base biases
         ``base``, ``(1 - beta) base + beta (b + down(H))``."""
-        H = np.ascontiguousarray(H).reshape((H.shape[0], self.n_filters) + self.geometry.detector_shape)
-        out = np.empty((H.shape[0],) + self.geometry.image_shape, dtype=H.dtype)
         g = self.geometry
-        _conv_down(H, self.F.astype(H.dtype), g.pad[0], g.pad[1], out)
-        act = out.reshape(H.shape[0], -1) + self.b
+        n = H.shape[0]
+        H = np.reshape(H, (n, self.n_filters) + g.detector_shape)
+        cols = np.ascontiguousarray(H.transpose(0, 2, 3, 1)) @ self._filter_matrix(H.dtype)
+        out = np.empty((n,) + g.image_shape, dtype=H.dtype)
+        _col2im(cols, g.filter_shape[0], g.filter_shape[1], g.pad[0], g.pad[1], out)
+        act = out.reshape(n, -1) + self.b
         if base is not None:
             act = (1.0 - beta) * base + beta * act
         return act.astype(H.dtype, copy=False)
@@ -195,9 +201,9 @@ class ConvLayer:
         the hidden and the visible biases (float64). At ``P = p(h | v)``
         they are the gradients of ``-F(v)`` summed over rows."""
         S = self.statistics(V)
-        G = np.zeros(self.F.shape, dtype=np.float64)
-        g = self.geometry
-        _conv_weight_gradient(self._images(S), P, 1.0, g.pad[0], g.pad[1], G)
+        cols = self.patches(S).reshape(-1, self.F.shape[1] * self.F.shape[2])
+        maps = np.reshape(P, (P.shape[0], self.n_filters, -1)).transpose(1, 0, 2)
+        G = (maps.reshape(self.n_filters, -1) @ cols).astype(np.float64).reshape(self.F.shape)
         dc = P.sum(axis=(0, 2, 3), dtype=np.float64)
         db = S.sum(axis=0, dtype=np.float64)
         return G, dc, db

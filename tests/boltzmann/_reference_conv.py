@@ -142,3 +142,30 @@ def joint_log_partition(F, b, c, image_shape, pad, detector_shape, pool_shape):
         coupling = np.einsum("skij,kij->s", I, H) + H.sum(axis=(1, 2)) @ c
         energies.append(-(V @ b) - coupling)
     return float(logsumexp(-np.stack(energies)))
+
+
+def im2col(V, filter_shape, pad_top, pad_left, detector_shape):
+    """(n, dh, dw, fh * fw): the window of the zero-padded image that each
+    detector position sees, flattened row-major."""
+    n, height, width = V.shape
+    fh, fw = filter_shape
+    dh, dw = detector_shape
+    big = np.zeros((n, dh + fh - 1 + height, dw + fw - 1 + width))
+    big[:, pad_top : pad_top + height, pad_left : pad_left + width] = V
+    out = np.empty((n, dh, dw, fh * fw))
+    for i in range(dh):
+        for j in range(dw):
+            out[:, i, j] = big[:, i : i + fh, j : j + fw].reshape(n, -1)
+    return out
+
+
+def col2im(cols, filter_shape, pad_top, pad_left, image_shape):
+    """Adds each patch back onto the window it came from; the padding is dropped."""
+    n, dh, dw, _ = cols.shape
+    fh, fw = filter_shape
+    height, width = image_shape
+    big = np.zeros((n, dh + fh - 1 + height, dw + fw - 1 + width))
+    for i in range(dh):
+        for j in range(dw):
+            big[:, i : i + fh, j : j + fw] += cols[:, i, j].reshape(n, fh, fw)
+    return big[:, pad_top : pad_top + height, pad_left : pad_left + width]

@@ -10,13 +10,7 @@ from scipy.special import logsumexp
 
 from skgenerative import ConvolutionalRBM
 from skgenerative.boltzmann._conv_layer import ConvLayer, make_geometry
-from skgenerative.boltzmann._kernels._conv import (
-    _conv_down,
-    _conv_up,
-    _conv_weight_gradient,
-    _pool_sample,
-    _pool_softmax,
-)
+from skgenerative.boltzmann._kernels._conv import _col2im, _im2col, _pool_sample, _pool_softmax
 from skgenerative.boltzmann._units import check_unit_type
 from tests.boltzmann import _reference_conv as ref
 
@@ -60,42 +54,63 @@ def _fitted_model(layer, **kw):
 # ---------------------------------------------------------------- kernels
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("boundary", BOUNDARIES)
-def test_convolution_kernels_match_numpy_twins(boundary, dtype):
+def test_patch_kernels_match_numpy_twins(boundary, dtype):
     rng = np.random.default_rng(1)
     g = make_geometry((5, 6), (3, 2), (2, 2), boundary)
     V = rng.random((3, 5, 6)).astype(dtype)
-    F = rng.normal(size=(2, 3, 2)).astype(dtype)
-    c = rng.normal(size=2).astype(dtype)
+    cols = np.empty((3,) + g.detector_shape + (6,), dtype=dtype)
+    _im2col(V, 3, 2, g.pad[0], g.pad[1], cols)
+    np.testing.assert_array_equal(cols, ref.im2col(V, (3, 2), *g.pad, g.detector_shape))
+    C = rng.random(cols.shape).astype(dtype)
+    out = np.empty_like(V)
+    _col2im(C, 3, 2, g.pad[0], g.pad[1], out)
+    tol = 1e-6 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(out, ref.col2im(C, (3, 2), *g.pad, (5, 6)), rtol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("boundary", BOUNDARIES)
+def test_convolutions_match_numpy_twins(boundary, dtype):
+    # upward pass, downward pass and the filter statistic of the layer
+    layer = _layer((5, 6), 2, (3, 2), (2, 2), boundary=boundary, dtype=dtype)
+    g = layer.geometry
+    rng = np.random.default_rng(1)
+    V = rng.random((3, 30)).astype(dtype)
+    F, b, c = (np.asarray(a, np.float64) for a in (layer.F, layer.b, layer.c))
     tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
-    up = np.empty((3, 2) + g.detector_shape, dtype=dtype)
-    _conv_up(V, F, c, g.pad[0], g.pad[1], up)
-    np.testing.assert_allclose(up, ref.conv_up(V, F, c, *g.pad, g.detector_shape), **tol)
+    up = layer.hidden_input(V)
+    assert up.dtype == dtype
+    np.testing.assert_allclose(
+        up, ref.conv_up(V.reshape(3, 5, 6), F, c, *g.pad, g.detector_shape), **tol
+    )
     D = rng.random(up.shape).astype(dtype)
-    down = np.empty_like(V)
-    _conv_down(D, F, g.pad[0], g.pad[1], down)
-    np.testing.assert_allclose(down, ref.conv_down(D, F, *g.pad, (5, 6)), **tol)
-    G = np.zeros(F.shape, dtype=np.float64)
-    _conv_weight_gradient(V, D, 1.0, g.pad[0], g.pad[1], G)
-    np.testing.assert_allclose(G, ref.conv_weight_gradient(V, D, *g.pad, (3, 2)), **tol)
+    down = layer.visible_activation(D)
+    assert down.dtype == dtype
+    expected = ref.conv_down(D, F, *g.pad, (5, 6)).reshape(3, 30) + b
+    np.testing.assert_allclose(down, expected, **tol)
+    G = layer.statistic_gradients(V, D)[0]
+    np.testing.assert_allclose(
+        G, ref.conv_weight_gradient(V.reshape(3, 5, 6), D, *g.pad, (3, 2)), **tol
+    )
 
 
 @pytest.mark.parametrize("boundary, mode", [("valid", "valid"), ("full", "full")])
 def test_convolutions_match_scipy_signal(boundary, mode):
     # upward: cross-correlation; downward: full convolution (valid model)
-    rng = np.random.default_rng(2)
-    g = make_geometry((6, 7), (3, 4), (1, 1), boundary)
-    V = rng.random((1, 6, 7))
-    F = rng.normal(size=(2, 3, 4))
-    up = np.empty((1, 2) + g.detector_shape)
-    _conv_up(V, F, np.zeros(2), g.pad[0], g.pad[1], up)
+    layer = _layer((6, 7), 2, (3, 4), (1, 1), boundary=boundary)
+    layer.c[:] = 0
+    layer.b[:] = 0
+    V = np.random.default_rng(2).random((1, 42))
+    up = layer.hidden_input(V)
     for k in range(2):
-        np.testing.assert_allclose(up[0, k], correlate2d(V[0], F[k], mode=mode), atol=1e-12)
+        np.testing.assert_allclose(
+            up[0, k], correlate2d(V.reshape(6, 7), layer.F[k], mode=mode), atol=1e-12
+        )
     if boundary == "valid":
-        D = rng.random(up.shape)
-        down = np.empty_like(V)
-        _conv_down(D, F, 0, 0, down)
-        expected = sum(convolve2d(D[0, k], F[k], mode="full") for k in range(2))
-        np.testing.assert_allclose(down[0], expected, atol=1e-12)
+        D = np.random.default_rng(3).random(up.shape)
+        down = layer.visible_activation(D).reshape(6, 7)
+        expected = sum(convolve2d(D[0, k], layer.F[k], mode="full") for k in range(2))
+        np.testing.assert_allclose(down, expected, atol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

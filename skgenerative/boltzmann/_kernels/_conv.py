@@ -7,8 +7,11 @@ pixels outside the image are zeros (the implicit zero padding of §20.6; no
 padding gives the "valid" map ``dh = height - fh + 1``). So the upward pass
 is a valid cross-correlation of the padded image with each filter and the
 downward pass the full convolution of the detector maps with the filters,
-cropped to the image. Direct loops over the filter taps whose inner loop
-runs along a contiguous row (it vectorizes).
+cropped to the image. Both go through image patches (im2col) and one BLAS
+product with the filters: :func:`_im2col` gathers the patches, :func:`_col2im`
+scatters them back (its adjoint). Measured against direct loops over the
+filter taps (n=10 images, 32 filters, same process, loaded 2-core machine):
+8x8 images with 4x4 filters 15-70x faster per pass, 28x28 ones 1.5-20x.
 
 Probabilistic max pooling (Lee et al. 2009): the detectors of filter ``k``
 are grouped in blocks of ``ph x pw`` (the last block of a row or column may
@@ -29,74 +32,45 @@ from ._elementwise import _NJIT
 
 
 @njit(**_NJIT)
-def _tap_range(size_out, size_in, offset):
-    """Output indices ``i`` with ``0 <= i + offset < size_in``."""
-    lo = max(0, -offset)
-    hi = min(size_out, size_in - offset)
-    return lo, max(lo, hi)
-
-
-@njit(**_NJIT)
-def _conv_up(V, F, c, pad_top, pad_left, out):
-    """Detector inputs ``out[s, k] = corr(pad(V[s]), F[k]) + c[k]`` (in place)."""
+def _im2col(V, fh, fw, pad_top, pad_left, out):
+    """Image patches: ``out[s, i, j, a * fw + b] = V[s, i + a - pad_top,
+    j + b - pad_left]``, 0 outside the image; ``out`` has shape
+    (n, dh, dw, fh * fw), one patch per detector position."""
     n, height, width = V.shape
-    n_filters, fh, fw = F.shape
-    dh, dw = out.shape[2], out.shape[3]
+    dh, dw = out.shape[1], out.shape[2]
     for s in range(n):
-        for k in range(n_filters):
-            out[s, k, :, :] = c[k]
-            for a in range(fh):
-                i0, i1 = _tap_range(dh, height, a - pad_top)
-                for b in range(fw):
-                    j0, j1 = _tap_range(dw, width, b - pad_left)
-                    w = F[k, a, b]
-                    for i in range(i0, i1):
-                        y = i + a - pad_top
-                        for j in range(j0, j1):
-                            out[s, k, i, j] += w * V[s, y, j + b - pad_left]
+        for i in range(dh):
+            for j in range(dw):
+                for a in range(fh):
+                    y = i + a - pad_top
+                    for b in range(fw):
+                        x = j + b - pad_left
+                        if 0 <= y < height and 0 <= x < width:
+                            out[s, i, j, a * fw + b] = V[s, y, x]
+                        else:
+                            out[s, i, j, a * fw + b] = 0
 
 
 @njit(**_NJIT)
-def _conv_down(D, F, pad_top, pad_left, out):
-    """Visible inputs ``out[s] = sum_k conv_full(D[s, k], F[k])`` cropped to
-    the image (in place; ``out`` is overwritten)."""
-    n, n_filters, dh, dw = D.shape
-    fh, fw = F.shape[1], F.shape[2]
-    height, width = out.shape[1], out.shape[2]
+def _col2im(cols, fh, fw, pad_top, pad_left, out):
+    """The adjoint of :func:`_im2col`: each patch entry ``cols[s, i, j, a * fw
+    + b]`` is added onto pixel ``(i + a - pad_top, j + b - pad_left)``;
+    entries on the padding are dropped. ``out`` (n, height, width) is
+    overwritten."""
+    n, height, width = out.shape
+    dh, dw = cols.shape[1], cols.shape[2]
     out[...] = 0
     for s in range(n):
-        for k in range(n_filters):
+        for i in range(dh):
             for a in range(fh):
-                i0, i1 = _tap_range(dh, height, a - pad_top)
-                for b in range(fw):
-                    j0, j1 = _tap_range(dw, width, b - pad_left)
-                    w = F[k, a, b]
-                    for i in range(i0, i1):
-                        y = i + a - pad_top
-                        for j in range(j0, j1):
-                            out[s, y, j + b - pad_left] += w * D[s, k, i, j]
-
-
-@njit(**_NJIT)
-def _conv_weight_gradient(V, D, scale, pad_top, pad_left, G):
-    """``G[k, a, b] += scale * sum_s sum_ij D[s, k, i, j] V[s, i + a - pt, j + b - pl]``:
-    the correlation of the images with the detector maps (the statistic
-    ``<h * v>`` of the shared weights)."""
-    n, n_filters, dh, dw = D.shape
-    height, width = V.shape[1], V.shape[2]
-    fh, fw = G.shape[1], G.shape[2]
-    for k in range(n_filters):
-        for a in range(fh):
-            i0, i1 = _tap_range(dh, height, a - pad_top)
-            for b in range(fw):
-                j0, j1 = _tap_range(dw, width, b - pad_left)
-                acc = 0.0
-                for s in range(n):
-                    for i in range(i0, i1):
-                        y = i + a - pad_top
-                        for j in range(j0, j1):
-                            acc += D[s, k, i, j] * V[s, y, j + b - pad_left]
-                G[k, a, b] += scale * acc
+                y = i + a - pad_top
+                if y < 0 or y >= height:
+                    continue
+                for j in range(dw):
+                    for b in range(fw):
+                        x = j + b - pad_left
+                        if 0 <= x < width:
+                            out[s, y, x] += cols[s, i, j, a * fw + b]
 
 
 @njit(**_NJIT)
