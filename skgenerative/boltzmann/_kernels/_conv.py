@@ -128,17 +128,19 @@ def _pool_sample(I, beta, ph, pw, U, H):
                     c0, c1 = bj * pw, min(dw, (bj + 1) * pw)
                     m = _block_max(I, s, k, r0, r1, c0, c1, beta)
                     denom = np.exp(-m)
-                    for i in range(r0, r1):
+                    for i in range(r0, r1):  # H holds the weights meanwhile
                         for j in range(c0, c1):
-                            denom += np.exp(beta * I[s, k, i, j] - m)
+                            e = np.exp(beta * I[s, k, i, j] - m)
+                            H[s, k, i, j] = e
+                            denom += e
                     target = U[s, k, bi, bj] * denom
                     cum = 0.0
                     chosen = False
                     for i in range(r0, r1):
                         for j in range(c0, c1):
-                            H[s, k, i, j] = 0
-                            if not chosen:
-                                cum += np.exp(beta * I[s, k, i, j] - m)
-                                if target < cum:
-                                    H[s, k, i, j] = 1
-                                    chosen = True
+                            cum += H[s, k, i, j]
+                            if not chosen and target < cum:
+                                H[s, k, i, j] = 1
+                                chosen = True
+                            else:
+                                H[s, k, i, j] = 0
