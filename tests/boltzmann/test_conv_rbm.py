@@ -249,6 +249,11 @@ def test_ais_matches_exact_log_partition_and_labels_the_score():
     # deterministic after fit
     model._forget_log_partition()
     assert model.log_partition_ == result.log_z
+    # "auto" enumerates up to exact_limit binary units' worth of states, then runs AIS
+    model.set_params(log_z="auto", exact_limit=layer.enumerated_units())
+    assert model.score_kind_ == "exact" and model.log_partition_ == exact
+    model.set_params(exact_limit=layer.enumerated_units() - 1)
+    assert model.score_kind_ == "estimate" and model.log_partition_ == result.log_z
 
 
 def test_gaussian_ais_matches_exact_log_partition():
