@@ -17,7 +17,7 @@ from sklearn.base import (
     _fit_context,
 )
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import _num_features, check_is_fitted, validate_data
 
 from ..base import GenerativeMixin, TrainableMixin
 from ..utils.random import check_generator, draw_seed
@@ -384,24 +384,29 @@ class ConvolutionalRBM(
         return (side, side) if side * side == n_features else (1, n_features)
 
     def _check_training_data(self, X, y, *, reset):
-        X3, shape = self._flatten(X)
-        X = validate_data(self, X3, dtype=(np.float64, np.float32), reset=reset)
-        if reset:
-            image_shape = self._image_shape(X.shape[1], shape)
-            geometry = make_geometry(
-                image_shape, _pair(self.filter_shape, "filter_shape"),
-                _pair(self.pool_shape, "pool_shape"), self.boundary,
-            )
+        if not reset:
+            X = self._validate_X(X)
             self._check_support(X)
-            # set last: nothing above may fail after it
-            self.image_shape_, self.geometry_ = image_shape, geometry
-        else:
-            if shape is not None and shape != self.image_shape_:
-                raise ValueError(
-                    f"Images of shape {shape} given to a model of images {self.image_shape_}."
-                )
-            self._check_support(X)
+            return X, None
+        X, shape = self._flatten(X)
+        # the shapes before validate_data resets n_features_in_: a bad
+        # image_shape leaves a fitted model as it was
+        try:
+            n_features = _num_features(X)
+        except TypeError:  # not a 2-D array: validate_data says what is wrong
+            n_features = None
+        geometry = None if n_features is None else self._geometry(n_features, shape)
+        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=True)
+        geometry = geometry or self._geometry(X.shape[1], shape)
+        self._check_support(X)
+        self.image_shape_, self.geometry_ = geometry.image_shape, geometry
         return X, None
+
+    def _geometry(self, n_features, given):
+        return make_geometry(
+            self._image_shape(n_features, given), _pair(self.filter_shape, "filter_shape"),
+            _pair(self.pool_shape, "pool_shape"), self.boundary,
+        )
 
     def _check_support(self, X):
         """Warn when binary visibles get values outside [0, 1] (real

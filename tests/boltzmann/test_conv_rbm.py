@@ -347,3 +347,13 @@ def test_early_stopping_uses_the_exact_validation_likelihood_of_small_models():
     assert len(model.validation_scores_) == model.n_iter_ <= 40
     # log-likelihoods of 9 pixels (nats), not minus reconstruction errors (in [-1, 0])
     assert max(model.validation_scores_) < -1
+
+
+def test_refit_with_a_bad_image_shape_leaves_the_fitted_model_intact():
+    X = (np.random.default_rng(14).random((20, 16)) < 0.5).astype(float)
+    model = ConvolutionalRBM(n_filters=2, filter_shape=2, max_iter=1, random_state=0).fit(X)
+    before = model.transform(X)
+    with pytest.raises(ValueError, match="image_shape"):
+        model.set_params(image_shape=(3, 3)).fit(np.hstack([X, X]))
+    assert model.n_features_in_ == 16 and model.image_shape_ == (4, 4)
+    np.testing.assert_array_equal(model.set_params(image_shape=None).transform(X), before)
