@@ -89,7 +89,7 @@ def _torch_sweep(model, V, n_sweeps):
     import torch.nn.functional as tf
 
     g = model.geometry_
-    F = torch.from_numpy(model.components_[:, None].astype(np.float32))
+    F = torch.from_numpy(model.components_.astype(np.float32))  # (out, in, kh, kw)
     b = torch.from_numpy(model.intercept_visible_.astype(np.float32)).reshape(1, 1, *g.image_shape)
     c = torch.from_numpy(model.intercept_hidden_.astype(np.float32))
     v = torch.from_numpy(V.reshape(-1, 1, *g.image_shape))

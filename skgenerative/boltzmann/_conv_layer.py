@@ -39,6 +39,7 @@ class ConvGeometry:
     """Shapes of a convolutional layer (all pairs are (rows, columns))."""
 
     image_shape: tuple
+    n_channels: int
     filter_shape: tuple
     pool_shape: tuple
     pad: tuple
@@ -47,8 +48,13 @@ class ConvGeometry:
     boundary: str
 
     @property
-    def n_pixels(self):
-        return self.image_shape[0] * self.image_shape[1]
+    def n_visible(self):
+        """Visible units: channels x height x width."""
+        return self.n_channels * self.image_shape[0] * self.image_shape[1]
+
+    @property
+    def patch_size(self):
+        return self.n_channels * self.filter_shape[0] * self.filter_shape[1]
 
     def block_sizes(self):
         """Detectors per pooling block, shape ``blocks_shape``."""
@@ -72,10 +78,11 @@ class ConvGeometry:
         return out
 
 
-def make_geometry(image_shape, filter_shape, pool_shape, boundary):
-    """The shapes of a layer. A filter (pooling block) larger than the image
-    (detector map) is cut to its size; a map that the pooling shape does not
-    divide ends with smaller blocks."""
+def make_geometry(image_shape, filter_shape, pool_shape, boundary, n_channels=1):
+    """The shapes of a layer over ``n_channels`` input maps of ``image_shape``.
+    A filter (pooling block) larger than the image (detector map) is cut to
+    its size; a map that the pooling shape does not divide ends with smaller
+    blocks."""
     image_shape = tuple(int(s) for s in image_shape)
     filt = tuple(min(int(f), s) for f, s in zip(filter_shape, image_shape))
     if boundary == "valid":
@@ -91,13 +98,14 @@ def make_geometry(image_shape, filter_shape, pool_shape, boundary):
         raise ValueError(f"boundary must be one of {BOUNDARIES}; got {boundary!r}.")
     pool = tuple(min(int(p), d) for p, d in zip(pool_shape, det))
     blocks = tuple(-(-d // p) for d, p in zip(det, pool))
-    return ConvGeometry(image_shape, filt, pool, pad, det, blocks, boundary)
+    return ConvGeometry(image_shape, int(n_channels), filt, pool, pad, det, blocks, boundary)
 
 
 class ConvLayer:
     """A convolutional RBM's parameters and math on flattened image rows.
 
-    ``F`` (n_filters, fh, fw) filters, ``b`` (n_pixels,) visible biases,
+    ``F`` (n_filters, channels, fh, fw) filters, ``b`` (channels * height *
+    width,) visible biases,
     ``c`` (n_filters,) hidden biases; ``units`` the visible unit type and
     ``params`` its own parameters (``precision`` of Gaussian units).
     """
@@ -113,7 +121,8 @@ class ConvLayer:
         return self.F.shape[0]
 
     def _images(self, V):
-        return np.ascontiguousarray(V).reshape((V.shape[0],) + self.geometry.image_shape)
+        g = self.geometry
+        return np.ascontiguousarray(V).reshape((V.shape[0], g.n_channels) + g.image_shape)
 
     def detector_array(self, n, dtype):
         return np.empty((n, self.n_filters) + self.geometry.detector_shape, dtype=dtype)
@@ -128,8 +137,7 @@ class ConvLayer:
     def patches(self, V):
         """Image patches (n, dh, dw, fh * fw) of rows ``V``, one per detector."""
         g = self.geometry
-        out = np.empty((V.shape[0],) + g.detector_shape + (g.filter_shape[0] * g.filter_shape[1],),
-                       dtype=V.dtype)
+        out = np.empty((V.shape[0],) + g.detector_shape + (g.patch_size,), dtype=V.dtype)
         _im2col(self._images(V), g.filter_shape[0], g.filter_shape[1], g.pad[0], g.pad[1], out)
         return out
 
@@ -152,7 +160,7 @@ class ConvLayer:
         n = H.shape[0]
         H = np.reshape(H, (n, self.n_filters) + g.detector_shape)
         cols = np.ascontiguousarray(H.transpose(0, 2, 3, 1)) @ self._filter_matrix(H.dtype)
-        out = np.empty((n,) + g.image_shape, dtype=H.dtype)
+        out = np.empty((n, g.n_channels) + g.image_shape, dtype=H.dtype)
         _col2im(cols, g.filter_shape[0], g.filter_shape[1], g.pad[0], g.pad[1], out)
         act = out.reshape(n, -1) + self.b
         if base is not None:
@@ -201,7 +209,7 @@ class ConvLayer:
         the hidden and the visible biases (float64). At ``P = p(h | v)``
         they are the gradients of ``-F(v)`` summed over rows."""
         S = self.statistics(V)
-        cols = self.patches(S).reshape(-1, self.F.shape[1] * self.F.shape[2])
+        cols = self.patches(S).reshape(-1, self.geometry.patch_size)
         maps = np.reshape(P, (P.shape[0], self.n_filters, -1)).transpose(1, 0, 2)
         G = (maps.reshape(self.n_filters, -1) @ cols).astype(np.float64).reshape(self.F.shape)
         dc = P.sum(axis=(0, 2, 3), dtype=np.float64)
@@ -220,16 +228,16 @@ class ConvLayer:
         that is fewer."""
         bits = math.ceil(self.hidden_bits() - 1e-9)
         if self.units.name == "bernoulli":
-            return min(bits, self.geometry.n_pixels)
+            return min(bits, self.geometry.n_visible)
         return bits
 
     def exact_log_partition(self):
-        if self.units.name == "bernoulli" and self.geometry.n_pixels <= self.hidden_bits():
+        if self.units.name == "bernoulli" and self.geometry.n_visible <= self.hidden_bits():
             return self._log_partition_by_images()
         return self._log_partition_by_hidden_states()
 
     def _log_partition_by_images(self):
-        n = self.geometry.n_pixels
+        n = self.geometry.n_visible
         total = []
         for start in range(0, 2**n, _CHUNK):
             codes = np.arange(start, min(2**n, start + _CHUNK))

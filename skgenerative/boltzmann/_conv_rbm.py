@@ -1,7 +1,7 @@
 """Convolutional restricted Boltzmann machine with probabilistic max pooling (§20.6).
 
-The estimator: validation (rows are flattened images; 3-D arrays are
-accepted), the hooks of the template ``fit``/``partial_fit``, the CD/PCD
+The estimator: validation (rows are flattened images; 3-D and 4-D arrays
+are accepted), the hooks of the template ``fit``/``partial_fit``, the CD/PCD
 update, the ``log Z`` policy and the scikit-learn plumbing. The math is
 :class:`~._conv_layer.ConvLayer`, the hot loops ``_kernels/_conv.py``.
 """
@@ -63,9 +63,11 @@ class ConvolutionalRBM(
     """Convolutional RBM with probabilistic max pooling (Lee et al. 2009).
 
     Each row of ``X`` is an image of ``image_shape`` flattened in row-major
-    order (3-D arrays ``(n_samples, height, width)`` are accepted too). The
+    order, channels first (3-D arrays ``(n_samples, height, width)`` and 4-D
+    arrays ``(n_samples, channels, height, width)`` are accepted too). The
     hidden layer is ``n_filters`` binary detector maps: detector ``(k, i, j)``
-    sees the image window at ``(i, j)`` through the shared filter ``W_k``
+    sees the image window at ``(i, j)`` of every channel through the shared
+    filter ``W_k``
     with the per-filter bias ``c_k`` (a valid cross-correlation upward, a
     full convolution downward). The detectors of each ``pool_shape`` block
     are mutually exclusive (probabilistic max pooling, §20.6): a block is one
@@ -99,10 +101,13 @@ class ConvolutionalRBM(
     pool_shape : int or (int, int), default=2
         Pooling block height and width; a detector map that it does not
         divide ends with smaller blocks.
-    image_shape : (int, int) or None, default=None
-        Height and width of the images. None infers it: from a 3-D input,
-        else a square image when ``n_features`` is a perfect square, else a
-        single row ``(1, n_features)``.
+    image_shape : (int, int), (int, int, int) or None, default=None
+        ``(height, width)`` of one-channel images or ``(channels, height,
+        width)``; each channel is a binary or real map of the same type (e.g.
+        the pooled maps of a layer below, or colour planes). None infers it:
+        from a 3-D or 4-D input, else a square one-channel image when
+        ``n_features`` is a perfect square, else a single row
+        ``(1, n_features)``.
     visible_type : {"bernoulli", "gaussian"}, default="bernoulli"
         Binary pixels (values in [0, 1] read as probabilities) or real ones.
     boundary : {"valid", "same", "full"}, default="valid"
@@ -167,7 +172,7 @@ class ConvolutionalRBM(
 
     Attributes
     ----------
-    components_ : ndarray of shape (n_filters, filter_height, filter_width)
+    components_ : ndarray of shape (n_filters, channels, filter_height, filter_width)
         The filters W.
     intercept_hidden_ : ndarray of shape (n_filters,)
     intercept_visible_ : ndarray of shape (n_features,)
@@ -175,6 +180,8 @@ class ConvolutionalRBM(
     precision_ : ndarray of shape (n_features,)
         Gaussian visibles only.
     image_shape_ : tuple of int
+        ``(height, width)``, or ``(channels, height, width)`` when there are
+        several channels.
     geometry_ : ConvGeometry
         Filter, padding, detector-map and pooling-grid shapes.
     h_samples_ : ndarray of shape (n_chains, n_filters * detector map size)
@@ -316,7 +323,7 @@ class ConvolutionalRBM(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, height, width)
+        X : array-like of shape (n_samples, n_features) or (n_samples, [channels,] height, width)
             Training images (rows flattened row-major).
         y : None
             Ignored.
@@ -334,7 +341,7 @@ class ConvolutionalRBM(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, height, width)
+        X : array-like of shape (n_samples, n_features) or (n_samples, [channels,] height, width)
         y : None
             Ignored.
 
@@ -349,39 +356,57 @@ class ConvolutionalRBM(
         return check_unit_type(self.visible_type)
 
     def _flatten(self, X):
-        """Rows of 3-D input flattened; its image shape (or None)."""
-        if not hasattr(X, "ndim") and isinstance(X, (list, tuple)):
-            if np.ndim(X) == 3:
-                X = np.asarray(X)
-        if getattr(X, "ndim", 2) == 3:
-            return np.reshape(X, (X.shape[0], -1)), tuple(int(s) for s in X.shape[1:])
-        return X, None
+        """Rows of 3-D (one channel) or 4-D input flattened; its
+        (channels, height, width) or None."""
+        if not hasattr(X, "ndim") and isinstance(X, (list, tuple)) and np.ndim(X) in (3, 4):
+            X = np.asarray(X)
+        ndim = getattr(X, "ndim", 2)
+        if ndim not in (3, 4):
+            return X, None
+        shape = tuple(int(s) for s in X.shape[1:])
+        return np.reshape(X, (X.shape[0], -1)), ((1,) + shape if ndim == 3 else shape)
+
+    def _input_shape(self):
+        g = self.geometry_
+        return (g.n_channels,) + g.image_shape
 
     def _validate_X(self, X):
         """Validated rows of a fitted model (flattened images)."""
         X, shape = self._flatten(X)
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
-        if shape is not None and shape != self.image_shape_:
+        if shape is not None and shape != self._input_shape():
             raise ValueError(
-                f"Images of shape {shape} given to a model of images {self.image_shape_}."
+                f"Images of shape {shape} (channels, height, width) given to a model "
+                f"of images {self._input_shape()}."
             )
         return X
 
     def _image_shape(self, n_features, given):
+        """(channels, height, width) of the training images."""
         if self.image_shape is not None:
-            shape = _pair(self.image_shape, "image_shape")
-            if shape[0] * shape[1] != n_features:
+            dims = tuple(self.image_shape)
+            if len(dims) not in (2, 3) or not all(
+                isinstance(d, Integral) and not isinstance(d, bool) and d >= 1 for d in dims
+            ):
                 raise ValueError(
-                    f"image_shape={shape} has {shape[0] * shape[1]} pixels but X has "
-                    f"{n_features} features (flattened images)."
+                    "image_shape must be (height, width) or (channels, height, width) of "
+                    f"positive ints; got {self.image_shape!r}."
+                )
+            shape = tuple(int(d) for d in ((1,) + dims if len(dims) == 2 else dims))
+            if math.prod(shape) != n_features:
+                raise ValueError(
+                    f"image_shape={self.image_shape} has {math.prod(shape)} values but X "
+                    f"has {n_features} features (flattened images)."
                 )
             if given is not None and given != shape:
-                raise ValueError(f"X holds images of shape {given}, image_shape is {shape}.")
+                raise ValueError(
+                    f"X holds images of shape {given}, image_shape is {self.image_shape}."
+                )
             return shape
         if given is not None:
             return given
         side = math.isqrt(n_features)
-        return (side, side) if side * side == n_features else (1, n_features)
+        return (1, side, side) if side * side == n_features else (1, 1, n_features)
 
     def _check_training_data(self, X, y, *, reset):
         if not reset:
@@ -399,13 +424,17 @@ class ConvolutionalRBM(
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=True)
         geometry = geometry or self._geometry(X.shape[1], shape)
         self._check_support(X)
-        self.image_shape_, self.geometry_ = geometry.image_shape, geometry
+        self.geometry_ = geometry
+        # as a user would give it: (height, width), or with the channels first
+        self.image_shape_ = (geometry.image_shape if geometry.n_channels == 1
+                             else (geometry.n_channels,) + geometry.image_shape)
         return X, None
 
     def _geometry(self, n_features, given):
+        channels, height, width = self._image_shape(n_features, given)
         return make_geometry(
-            self._image_shape(n_features, given), _pair(self.filter_shape, "filter_shape"),
-            _pair(self.pool_shape, "pool_shape"), self.boundary,
+            (height, width), _pair(self.filter_shape, "filter_shape"),
+            _pair(self.pool_shape, "pool_shape"), self.boundary, n_channels=channels,
         )
 
     def _check_support(self, X):
@@ -423,7 +452,8 @@ class ConvolutionalRBM(
     def _initialize(self, X, y, rng, *, partial):
         dtype = resolve_dtype(self.dtype, X)
         g = self.geometry_
-        self.components_ = rng.normal(0.0, 0.01, (self.n_filters,) + g.filter_shape).astype(dtype)
+        shape = (self.n_filters, g.n_channels) + g.filter_shape
+        self.components_ = rng.normal(0.0, 0.01, shape).astype(dtype)
         self.intercept_hidden_ = np.zeros(self.n_filters, dtype=dtype)
         if self.visible_type == "gaussian":
             variance = float(np.mean(np.var(X, axis=0, dtype=np.float64)))
@@ -584,7 +614,7 @@ class ConvolutionalRBM(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, height, width)
+        X : array-like of shape (n_samples, n_features) or (n_samples, [channels,] height, width)
 
         Returns
         -------
@@ -607,7 +637,7 @@ class ConvolutionalRBM(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, height, width)
+        X : array-like of shape (n_samples, n_features) or (n_samples, [channels,] height, width)
 
         Returns
         -------
@@ -625,7 +655,7 @@ class ConvolutionalRBM(
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features) or (n_samples, height, width)
+        X : array-like of shape (n_samples, n_features) or (n_samples, [channels,] height, width)
         return_std : bool, default=False
             Also return each score's standard error (that of ``log Z``).
 

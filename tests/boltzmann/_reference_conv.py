@@ -11,51 +11,57 @@ import numpy as np
 from scipy.special import logsumexp
 
 
+def _padded(V, pad_top, pad_left, detector_shape, filter_shape):
+    """Images (n, channels, height, width) inside a frame of zeros large
+    enough for every detector window."""
+    n, n_channels, height, width = V.shape
+    big = np.zeros((n, n_channels, detector_shape[0] + filter_shape[0] - 1 + height,
+                    detector_shape[1] + filter_shape[1] - 1 + width))
+    big[:, :, pad_top : pad_top + height, pad_left : pad_left + width] = V
+    return big
+
+
 def conv_up(V, F, c, pad_top, pad_left, detector_shape):
-    """Detector inputs: cross-correlation of the zero-padded images with
-    each filter, plus the filter's bias."""
-    n, height, width = V.shape
-    n_filters, fh, fw = F.shape
+    """Detector inputs: cross-correlation of the zero-padded images (all
+    channels) with each filter, plus the filter's bias."""
+    n_filters, _, fh, fw = F.shape
     dh, dw = detector_shape
-    big = np.zeros((n, dh + fh - 1 + height, dw + fw - 1 + width))
-    big[:, pad_top : pad_top + height, pad_left : pad_left + width] = V
-    out = np.empty((n, n_filters, dh, dw))
-    for s in range(n):
+    big = _padded(V, pad_top, pad_left, detector_shape, (fh, fw))
+    out = np.empty((V.shape[0], n_filters, dh, dw))
+    for s in range(V.shape[0]):
         for k in range(n_filters):
             for i in range(dh):
                 for j in range(dw):
-                    out[s, k, i, j] = np.sum(big[s, i : i + fh, j : j + fw] * F[k]) + c[k]
+                    out[s, k, i, j] = np.sum(big[s, :, i : i + fh, j : j + fw] * F[k]) + c[k]
     return out
 
 
 def conv_down(D, F, pad_top, pad_left, image_shape):
     """Each detector adds its filter, times its value, onto the pixels it
-    sees; pixels of the padding are dropped."""
+    sees (every channel); pixels of the padding are dropped."""
     n, n_filters, dh, dw = D.shape
-    fh, fw = F.shape[1:]
+    fh, fw = F.shape[2:]
     height, width = image_shape
-    big = np.zeros((n, dh + fh - 1 + height, dw + fw - 1 + width))
+    big = np.zeros((n, F.shape[1], dh + fh - 1 + height, dw + fw - 1 + width))
     for s in range(n):
         for k in range(n_filters):
             for i in range(dh):
                 for j in range(dw):
-                    big[s, i : i + fh, j : j + fw] += D[s, k, i, j] * F[k]
-    return big[:, pad_top : pad_top + height, pad_left : pad_left + width]
+                    big[s, :, i : i + fh, j : j + fw] += D[s, k, i, j] * F[k]
+    return big[:, :, pad_top : pad_top + height, pad_left : pad_left + width]
 
 
 def conv_weight_gradient(V, D, pad_top, pad_left, filter_shape):
-    """sum_s sum_ij D[s, k, i, j] * window(i, j) of the padded image."""
+    """sum_s sum_ij D[s, k, i, j] * window(i, j) of the padded images."""
     n, n_filters, dh, dw = D.shape
     fh, fw = filter_shape
-    height, width = V.shape[1:]
-    big = np.zeros((n, dh + fh - 1 + height, dw + fw - 1 + width))
-    big[:, pad_top : pad_top + height, pad_left : pad_left + width] = V
-    G = np.zeros((n_filters, fh, fw))
+    big = _padded(V, pad_top, pad_left, (dh, dw), filter_shape)
+    G = np.zeros((n_filters, V.shape[1], fh, fw))
     for s in range(n):
         for k in range(n_filters):
             for i in range(dh):
                 for j in range(dw):
-                    G[k] += D[s, k, i, j] * big[s, i : i + fh, j : j + fw]
+                    G[k] += D[s, k, i, j] * big[s, :, i : i + fh, j : j + fw]
     return G
 
 
@@ -116,7 +122,7 @@ def joint_log_partition(F, b, c, image_shape, pad, detector_shape, pool_shape):
     """log Z of a tiny binary convolutional RBM by summing exp(-E(v, h)) over
     every image and every allowed hidden configuration, with the energy
     written from scratch (no free energy)."""
-    V = all_binary_vectors(image_shape[0] * image_shape[1])
+    V = all_binary_vectors(F.shape[1] * image_shape[0] * image_shape[1])
     # every hidden configuration: a product of per-block states
     per_block = []
     positions = []
@@ -127,12 +133,10 @@ def joint_log_partition(F, b, c, image_shape, pad, detector_shape, pool_shape):
             positions.append([(k, i, j) for i in r for j in q])
             per_block.append(block_states(len(positions[-1])))
     energies = []
-    images = np.zeros((V.shape[0], detector_shape[0] + F.shape[1] - 1 + image_shape[0],
-                       detector_shape[1] + F.shape[2] - 1 + image_shape[1]))
-    images[:, pad[0]:pad[0] + image_shape[0], pad[1]:pad[1] + image_shape[1]] = V.reshape(
-        (-1,) + tuple(image_shape))
-    windows = np.lib.stride_tricks.sliding_window_view(images, F.shape[1:], axis=(1, 2))
-    I = np.einsum("sijab,kab->skij", windows[:, :detector_shape[0], :detector_shape[1]], F)
+    images = _padded(V.reshape((V.shape[0], F.shape[1]) + tuple(image_shape)), pad[0], pad[1],
+                     detector_shape, F.shape[2:])
+    windows = np.lib.stride_tricks.sliding_window_view(images, F.shape[2:], axis=(2, 3))
+    I = np.einsum("scijab,kcab->skij", windows[:, :, :detector_shape[0], :detector_shape[1]], F)
     for choice in itertools.product(*[range(len(s)) for s in per_block]):
         H = np.zeros((F.shape[0],) + tuple(detector_shape))
         for states, pos, idx in zip(per_block, positions, choice):
@@ -145,27 +149,25 @@ def joint_log_partition(F, b, c, image_shape, pad, detector_shape, pool_shape):
 
 
 def im2col(V, filter_shape, pad_top, pad_left, detector_shape):
-    """(n, dh, dw, fh * fw): the window of the zero-padded image that each
-    detector position sees, flattened row-major."""
-    n, height, width = V.shape
+    """(n, dh, dw, channels * fh * fw): the window of the zero-padded images
+    that each detector position sees, flattened channel-major."""
     fh, fw = filter_shape
     dh, dw = detector_shape
-    big = np.zeros((n, dh + fh - 1 + height, dw + fw - 1 + width))
-    big[:, pad_top : pad_top + height, pad_left : pad_left + width] = V
-    out = np.empty((n, dh, dw, fh * fw))
+    big = _padded(V, pad_top, pad_left, detector_shape, filter_shape)
+    out = np.empty((V.shape[0], dh, dw, V.shape[1] * fh * fw))
     for i in range(dh):
         for j in range(dw):
-            out[:, i, j] = big[:, i : i + fh, j : j + fw].reshape(n, -1)
+            out[:, i, j] = big[:, :, i : i + fh, j : j + fw].reshape(V.shape[0], -1)
     return out
 
 
-def col2im(cols, filter_shape, pad_top, pad_left, image_shape):
+def col2im(cols, filter_shape, pad_top, pad_left, image_shape, n_channels):
     """Adds each patch back onto the window it came from; the padding is dropped."""
     n, dh, dw, _ = cols.shape
     fh, fw = filter_shape
     height, width = image_shape
-    big = np.zeros((n, dh + fh - 1 + height, dw + fw - 1 + width))
+    big = np.zeros((n, n_channels, dh + fh - 1 + height, dw + fw - 1 + width))
     for i in range(dh):
         for j in range(dw):
-            big[:, i : i + fh, j : j + fw] += cols[:, i, j].reshape(n, fh, fw)
-    return big[:, pad_top : pad_top + height, pad_left : pad_left + width]
+            big[:, :, i : i + fh, j : j + fw] += cols[:, i, j].reshape(n, n_channels, fh, fw)
+    return big[:, :, pad_top : pad_top + height, pad_left : pad_left + width]

@@ -18,27 +18,27 @@ BOUNDARIES = ("valid", "same", "full")
 
 
 def _layer(image_shape, n_filters, filter_shape, pool_shape, boundary="valid",
-           visible="bernoulli", scale=1.0, seed=0, dtype=np.float64):
+           visible="bernoulli", scale=1.0, seed=0, dtype=np.float64, n_channels=1):
     rng = np.random.default_rng(seed)
-    g = make_geometry(image_shape, filter_shape, pool_shape, boundary)
-    F = rng.normal(0, scale, (n_filters,) + g.filter_shape).astype(dtype)
-    b = rng.normal(0, scale, g.n_pixels).astype(dtype)
+    g = make_geometry(image_shape, filter_shape, pool_shape, boundary, n_channels)
+    F = rng.normal(0, scale, (n_filters, n_channels) + g.filter_shape).astype(dtype)
+    b = rng.normal(0, scale, g.n_visible).astype(dtype)
     c = rng.normal(0, scale, n_filters).astype(dtype)
     params = {}
     if visible == "gaussian":
-        params = {"precision": np.full(g.n_pixels, 1.7, dtype=dtype)}
+        params = {"precision": np.full(g.n_visible, 1.7, dtype=dtype)}
     return ConvLayer(g, check_unit_type(visible), F, b, c, params)
 
 
 def _fitted_model(layer, **kw):
     """A fitted estimator holding the parameters of ``layer``."""
     g = layer.geometry
-    X = (np.random.default_rng(0).random((12, g.n_pixels)) < 0.5).astype(float)
+    X = (np.random.default_rng(0).random((12, g.n_visible)) < 0.5).astype(float)
     if layer.units.name == "gaussian":
-        X = np.random.default_rng(0).normal(size=(12, g.n_pixels))
+        X = np.random.default_rng(0).normal(size=(12, g.n_visible))
     model = ConvolutionalRBM(
         n_filters=layer.n_filters, filter_shape=g.filter_shape, pool_shape=g.pool_shape,
-        image_shape=g.image_shape, visible_type=layer.units.name, boundary=g.boundary,
+        image_shape=(g.n_channels,) + g.image_shape, visible_type=layer.units.name, boundary=g.boundary,
         max_iter=1,
         random_state=0, **kw,
     ).fit(X)
@@ -56,61 +56,62 @@ def _fitted_model(layer, **kw):
 @pytest.mark.parametrize("boundary", BOUNDARIES)
 def test_patch_kernels_match_numpy_twins(boundary, dtype):
     rng = np.random.default_rng(1)
-    g = make_geometry((5, 6), (3, 2), (2, 2), boundary)
-    V = rng.random((3, 5, 6)).astype(dtype)
-    cols = np.empty((3,) + g.detector_shape + (6,), dtype=dtype)
+    g = make_geometry((5, 6), (3, 2), (2, 2), boundary, n_channels=2)
+    V = rng.random((3, 2, 5, 6)).astype(dtype)
+    cols = np.empty((3,) + g.detector_shape + (12,), dtype=dtype)
     _im2col(V, 3, 2, g.pad[0], g.pad[1], cols)
     np.testing.assert_array_equal(cols, ref.im2col(V, (3, 2), *g.pad, g.detector_shape))
     C = rng.random(cols.shape).astype(dtype)
     out = np.empty_like(V)
     _col2im(C, 3, 2, g.pad[0], g.pad[1], out)
     tol = 1e-6 if dtype == np.float32 else 1e-13
-    np.testing.assert_allclose(out, ref.col2im(C, (3, 2), *g.pad, (5, 6)), rtol=tol)
+    np.testing.assert_allclose(out, ref.col2im(C, (3, 2), *g.pad, (5, 6), 2), rtol=tol)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("boundary", BOUNDARIES)
-def test_convolutions_match_numpy_twins(boundary, dtype):
+@pytest.mark.parametrize("n_channels", [1, 3])
+def test_convolutions_match_numpy_twins(boundary, dtype, n_channels):
     # upward pass, downward pass and the filter statistic of the layer
-    layer = _layer((5, 6), 2, (3, 2), (2, 2), boundary=boundary, dtype=dtype)
+    layer = _layer((5, 6), 2, (3, 2), (2, 2), boundary=boundary, dtype=dtype,
+                   n_channels=n_channels)
     g = layer.geometry
     rng = np.random.default_rng(1)
-    V = rng.random((3, 30)).astype(dtype)
+    V = rng.random((3, n_channels * 30)).astype(dtype)
+    images = V.reshape(3, n_channels, 5, 6)
     F, b, c = (np.asarray(a, np.float64) for a in (layer.F, layer.b, layer.c))
     tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
     up = layer.hidden_input(V)
     assert up.dtype == dtype
-    np.testing.assert_allclose(
-        up, ref.conv_up(V.reshape(3, 5, 6), F, c, *g.pad, g.detector_shape), **tol
-    )
+    np.testing.assert_allclose(up, ref.conv_up(images, F, c, *g.pad, g.detector_shape), **tol)
     D = rng.random(up.shape).astype(dtype)
     down = layer.visible_activation(D)
     assert down.dtype == dtype
-    expected = ref.conv_down(D, F, *g.pad, (5, 6)).reshape(3, 30) + b
+    expected = ref.conv_down(D, F, *g.pad, (5, 6)).reshape(3, -1) + b
     np.testing.assert_allclose(down, expected, **tol)
     G = layer.statistic_gradients(V, D)[0]
-    np.testing.assert_allclose(
-        G, ref.conv_weight_gradient(V.reshape(3, 5, 6), D, *g.pad, (3, 2)), **tol
-    )
+    np.testing.assert_allclose(G, ref.conv_weight_gradient(images, D, *g.pad, (3, 2)), **tol)
 
 
 @pytest.mark.parametrize("boundary, mode", [("valid", "valid"), ("full", "full")])
 def test_convolutions_match_scipy_signal(boundary, mode):
-    # upward: cross-correlation; downward: full convolution (valid model)
-    layer = _layer((6, 7), 2, (3, 4), (1, 1), boundary=boundary)
+    # upward: cross-correlation summed over the channels; downward: full
+    # convolution (valid model)
+    layer = _layer((6, 7), 2, (3, 4), (1, 1), boundary=boundary, n_channels=2)
     layer.c[:] = 0
     layer.b[:] = 0
-    V = np.random.default_rng(2).random((1, 42))
+    V = np.random.default_rng(2).random((1, 84))
+    images = V.reshape(2, 6, 7)
     up = layer.hidden_input(V)
     for k in range(2):
-        np.testing.assert_allclose(
-            up[0, k], correlate2d(V.reshape(6, 7), layer.F[k], mode=mode), atol=1e-12
-        )
+        expected = sum(correlate2d(images[ch], layer.F[k, ch], mode=mode) for ch in range(2))
+        np.testing.assert_allclose(up[0, k], expected, atol=1e-12)
     if boundary == "valid":
         D = np.random.default_rng(3).random(up.shape)
-        down = layer.visible_activation(D).reshape(6, 7)
-        expected = sum(convolve2d(D[0, k], layer.F[k], mode="full") for k in range(2))
-        np.testing.assert_allclose(down, expected, atol=1e-12)
+        down = layer.visible_activation(D).reshape(2, 6, 7)
+        for ch in range(2):
+            expected = sum(convolve2d(D[0, k], layer.F[k, ch], mode="full") for k in range(2))
+            np.testing.assert_allclose(down[ch], expected, atol=1e-12)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -357,3 +358,39 @@ def test_refit_with_a_bad_image_shape_leaves_the_fitted_model_intact():
         model.set_params(image_shape=(3, 3)).fit(np.hstack([X, X]))
     assert model.n_features_in_ == 16 and model.image_shape_ == (4, 4)
     np.testing.assert_array_equal(model.set_params(image_shape=None).transform(X), before)
+
+
+def test_two_channel_model_log_partition_and_gradient():
+    # 2 channels of 2x3 binary images (2**12 images), 2 filters 2x2x2
+    layer = _layer((2, 3), 2, (2, 2), (1, 2), n_channels=2, scale=0.8, seed=15)
+    g = layer.geometry
+    brute = ref.joint_log_partition(layer.F, layer.b, layer.c, g.image_shape, g.pad,
+                                    g.detector_shape, g.pool_shape)
+    np.testing.assert_allclose(layer._log_partition_by_hidden_states(), brute, rtol=1e-12)
+    np.testing.assert_allclose(layer._log_partition_by_images(), brute, rtol=1e-12)
+    V = np.random.default_rng(16).random((2, 12))
+    dF = layer.statistic_gradients(V, layer.pool(layer.hidden_input(V))[0])[0]
+    eps = 1e-6
+    for idx in [(0, 0, 0, 0), (1, 1, 1, 0), (0, 1, 0, 1)]:
+        plus, minus = layer.F.copy(), layer.F.copy()
+        plus[idx] += eps
+        minus[idx] -= eps
+        fd = sum(
+            -ConvLayer(g, layer.units, F, layer.b, layer.c).free_energy(V).sum() * sign
+            for F, sign in ((plus, 1), (minus, -1))
+        ) / (2 * eps)
+        np.testing.assert_allclose(fd, dF[idx], rtol=1e-5)
+
+
+def test_four_dimensional_input_is_channels_first():
+    X = (np.random.default_rng(17).random((30, 2, 4, 5)) < 0.4).astype(float)
+    model = ConvolutionalRBM(n_filters=3, filter_shape=3, max_iter=2, random_state=0).fit(X)
+    assert model.image_shape_ == (2, 4, 5) and model.n_features_in_ == 40
+    assert model.components_.shape == (3, 2, 3, 3)
+    flat = ConvolutionalRBM(n_filters=3, filter_shape=3, max_iter=2, image_shape=(2, 4, 5),
+                            random_state=0).fit(X.reshape(30, 40))
+    np.testing.assert_array_equal(model.components_, flat.components_)
+    np.testing.assert_array_equal(model.transform(X), flat.transform(X.reshape(30, 40)))
+    assert model.sample(2, n_steps=3, random_state=0).shape == (2, 40)
+    with pytest.raises(ValueError, match="Images of shape"):
+        model.transform(X.reshape(30, 1, 8, 5))

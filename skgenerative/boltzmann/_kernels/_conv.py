@@ -1,8 +1,9 @@
 """Kernels of convolutional RBMs (§20.6): convolutions and probabilistic max pooling.
 
-Layout: images ``V`` (n, height, width); filters ``F`` (n_filters, fh, fw);
-detector maps ``D`` (n, n_filters, dh, dw). A detector ``(k, i, j)`` sees the
-pixels ``(i + a - pad_top, j + b - pad_left)`` for ``a < fh``, ``b < fw``;
+Layout: images ``V`` (n, channels, height, width); filters ``F``
+(n_filters, channels, fh, fw); detector maps ``D`` (n, n_filters, dh, dw). A
+detector ``(k, i, j)`` sees the pixels ``(c, i + a - pad_top, j + b -
+pad_left)`` of every channel ``c`` for ``a < fh``, ``b < fw``;
 pixels outside the image are zeros (the implicit zero padding of §20.6; no
 padding gives the "valid" map ``dh = height - fh + 1``). So the upward pass
 is a valid cross-correlation of the padded image with each filter and the
@@ -33,44 +34,47 @@ from ._elementwise import _NJIT
 
 @njit(**_NJIT)
 def _im2col(V, fh, fw, pad_top, pad_left, out):
-    """Image patches: ``out[s, i, j, a * fw + b] = V[s, i + a - pad_top,
-    j + b - pad_left]``, 0 outside the image; ``out`` has shape
-    (n, dh, dw, fh * fw), one patch per detector position."""
-    n, height, width = V.shape
+    """Image patches: ``out[s, i, j, (c * fh + a) * fw + b] = V[s, c, i + a -
+    pad_top, j + b - pad_left]``, 0 outside the image; ``V`` has shape
+    (n, channels, height, width) and ``out`` (n, dh, dw, channels * fh * fw),
+    one patch per detector position."""
+    n, n_channels, height, width = V.shape
     dh, dw = out.shape[1], out.shape[2]
     for s in range(n):
         for i in range(dh):
             for j in range(dw):
-                for a in range(fh):
-                    y = i + a - pad_top
-                    for b in range(fw):
-                        x = j + b - pad_left
-                        if 0 <= y < height and 0 <= x < width:
-                            out[s, i, j, a * fw + b] = V[s, y, x]
-                        else:
-                            out[s, i, j, a * fw + b] = 0
+                for ch in range(n_channels):
+                    for a in range(fh):
+                        y = i + a - pad_top
+                        for b in range(fw):
+                            x = j + b - pad_left
+                            t = (ch * fh + a) * fw + b
+                            if 0 <= y < height and 0 <= x < width:
+                                out[s, i, j, t] = V[s, ch, y, x]
+                            else:
+                                out[s, i, j, t] = 0
 
 
 @njit(**_NJIT)
 def _col2im(cols, fh, fw, pad_top, pad_left, out):
-    """The adjoint of :func:`_im2col`: each patch entry ``cols[s, i, j, a * fw
-    + b]`` is added onto pixel ``(i + a - pad_top, j + b - pad_left)``;
-    entries on the padding are dropped. ``out`` (n, height, width) is
-    overwritten."""
-    n, height, width = out.shape
+    """The adjoint of :func:`_im2col`: each patch entry is added onto the
+    pixel it was gathered from; entries on the padding are dropped. ``out``
+    (n, channels, height, width) is overwritten."""
+    n, n_channels, height, width = out.shape
     dh, dw = cols.shape[1], cols.shape[2]
     out[...] = 0
     for s in range(n):
         for i in range(dh):
-            for a in range(fh):
-                y = i + a - pad_top
-                if y < 0 or y >= height:
-                    continue
-                for j in range(dw):
-                    for b in range(fw):
-                        x = j + b - pad_left
-                        if 0 <= x < width:
-                            out[s, y, x] += cols[s, i, j, a * fw + b]
+            for ch in range(n_channels):
+                for a in range(fh):
+                    y = i + a - pad_top
+                    if y < 0 or y >= height:
+                        continue
+                    for j in range(dw):
+                        for b in range(fw):
+                            x = j + b - pad_left
+                            if 0 <= x < width:
+                                out[s, ch, y, x] += cols[s, i, j, (ch * fh + a) * fw + b]
 
 
 @njit(**_NJIT)
