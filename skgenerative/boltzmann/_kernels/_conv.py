@@ -10,9 +10,9 @@ is a valid cross-correlation of the padded image with each filter and the
 downward pass the full convolution of the detector maps with the filters,
 cropped to the image. Both go through image patches (im2col) and one BLAS
 product with the filters: :func:`_im2col` gathers the patches, :func:`_col2im`
-scatters them back (its adjoint). Measured against direct loops over the
-filter taps (n=10 images, 32 filters, same process, loaded 2-core machine):
-8x8 images with 4x4 filters 15-70x faster per pass, 28x28 ones 1.5-20x.
+scatters them back (its adjoint). In an interleaved comparison with direct
+loops over the filter taps (10 images, 32 filters, on a loaded 2-core
+machine; to be confirmed idle) this was faster on 8x8 and 28x28 images.
 
 Probabilistic max pooling (Lee et al. 2009): the detectors of filter ``k``
 are grouped in blocks of ``ph x pw`` (the last block of a row or column may
