@@ -509,11 +509,9 @@ class ConvolutionalRBM(
         """One CD-k / PCD-k step on the batch ``V`` (in place)."""
         layer = self._layer()
         dtype = V.dtype
-        P_pos = layer.pool(layer.hidden_input(V))[0]
-        if self.method == "pcd":
-            H = self.h_samples_
-        else:
-            H = layer.sample_hidden(layer.hidden_input(V), rng)
+        I_pos = layer.hidden_input(V)
+        P_pos = layer.pool(I_pos)[0]
+        H = self.h_samples_ if self.method == "pcd" else layer.sample_hidden(I_pos, rng)
         for _ in range(self.n_gibbs_steps):
             V_neg = layer.sample_visible(H, rng)
             I_neg = layer.hidden_input(V_neg)
