@@ -85,21 +85,24 @@ class ConvolutionalRBM(
     of binary visibles when fewer), otherwise with an AIS estimate of
     ``log Z`` (``score_kind_`` says which).
 
-    The defaults (32 filters of 4x4, no padding, 2x2 pooling, sparsity
-    target 0.05, PCD-1 with step 0.5 for 10 epochs) were chosen for the
-    features they give a linear classifier: on digits (8x8, pixels / 16),
-    ``Pipeline([ConvolutionalRBM(), LogisticRegression(C=100)])`` reached
-    0.942-0.949 test accuracy over three seeds (``BernoulliRBM(100)`` in its
-    place: 0.933); on 5,000 MNIST images (28x28) 0.914 (``BernoulliRBM(500)``:
-    0.942); see ``benchmarks/bench_conv.py``. They do not aim at the
+    The defaults (32 filters of about 1.5 sqrt(image side), no padding, 2x2
+    pooling, sparsity target 0.05, PCD-1 with step 0.5 for 10 epochs) were
+    chosen for the features they give a linear classifier: on digits (8x8,
+    pixels / 16, 4x4 filters), ``Pipeline([ConvolutionalRBM(),
+    LogisticRegression(C=100)])`` reached 0.942-0.949 test accuracy over
+    three seeds (``BernoulliRBM(100)`` in its place: 0.933); on 5,000 MNIST
+    images (28x28, 8x8 filters) 0.945 (``BernoulliRBM(500)``: 0.942); see
+    ``benchmarks/bench_conv.py``. They do not aim at the
     likelihood (lower the step and drop the momentum and sparsity for that).
 
     Parameters
     ----------
     n_filters : int, default=32
         Number of filters (detector maps).
-    filter_shape : int or (int, int), default=4
+    filter_shape : "auto", int or (int, int), default="auto"
         Filter height and width; cut to the image size when larger.
+        ``"auto"`` is ``round(1.5 sqrt(size))`` along each side: 4 for 8x8
+        images, 8 for 28x28 ones (the sizes it was measured on).
     pool_shape : int or (int, int), default=2
         Pooling block height and width; a detector map that it does not
         divide ends with smaller blocks.
@@ -228,7 +231,9 @@ class ConvolutionalRBM(
 
     _parameter_constraints: dict = {
         "n_filters": [Interval(Integral, 1, None, closed="left")],
-        "filter_shape": [Interval(Integral, 1, None, closed="left"), "array-like"],
+        "filter_shape": [
+            StrOptions({"auto"}), Interval(Integral, 1, None, closed="left"), "array-like",
+        ],
         "pool_shape": [Interval(Integral, 1, None, closed="left"), "array-like"],
         "image_shape": ["array-like", None],
         "visible_type": [StrOptions({"bernoulli", "gaussian"})],
@@ -253,7 +258,7 @@ class ConvolutionalRBM(
         self,
         n_filters=32,
         *,
-        filter_shape=4,
+        filter_shape="auto",
         pool_shape=2,
         image_shape=None,
         visible_type="bernoulli",
@@ -434,8 +439,12 @@ class ConvolutionalRBM(
 
     def _geometry(self, n_features, given):
         channels, height, width = self._image_shape(n_features, given)
+        if isinstance(self.filter_shape, str):  # "auto"
+            filter_shape = tuple(max(1, round(1.5 * math.sqrt(side))) for side in (height, width))
+        else:
+            filter_shape = _pair(self.filter_shape, "filter_shape")
         return make_geometry(
-            (height, width), _pair(self.filter_shape, "filter_shape"),
+            (height, width), filter_shape,
             _pair(self.pool_shape, "pool_shape"), self.boundary, n_channels=channels,
         )
 

@@ -412,3 +412,11 @@ def test_beats_the_independent_model_on_binarized_digits_exactly():
     independent = np.mean(X_test @ np.log(p) + (1 - X_test) @ np.log(1 - p))
     assert model.score_kind_ == "exact"
     assert model.score(X_test) > independent + 1.0
+
+
+@pytest.mark.parametrize("shape, filters", [((8, 8), (4, 4)), ((28, 28), (8, 8)),
+                                            ((1, 5), (1, 3))])
+def test_auto_filter_shape_follows_the_image_size(shape, filters):
+    X = (np.random.default_rng(18).random((12,) + shape) < 0.3).astype(float)
+    model = ConvolutionalRBM(n_filters=1, max_iter=1, random_state=0).fit(X)
+    assert model.geometry_.filter_shape == filters
