@@ -76,9 +76,10 @@ EXPECTED_METHODS = {
 
 #: Estimators whose visible units are binary: values outside [0, 1] must warn.
 BINARY_VISIBLES = {
-    "BernoulliRBM", "ConvolutionalRBM", "DBM", "DBMClassifier", "DBN", "DBNClassifier", "FVSBN", "MPDBM", "NADE",
+    "BernoulliRBM", "DBM", "DBMClassifier", "DBN", "DBNClassifier", "FVSBN", "MPDBM", "NADE",
     "NeuralAutoregressive", "OrderAgnosticNADE", "SigmoidBeliefNet", "VAE",
 }
+BINARY_VISIBLES |= {"ConvolutionalRBM"}
 
 #: Estimators fitted in closed form (no epochs to interrupt or diverge), with why.
 NOT_ITERATIVE = {
