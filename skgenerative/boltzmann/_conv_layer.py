@@ -272,7 +272,8 @@ class ConvLayer:
 
     def _log_partition_by_hidden_states(self):
         layer = self._float64()
-        n_states = int(round(2 ** self.hidden_bits()))
+        per_filter = math.prod(int(size) + 1 for size in self.geometry.block_sizes().ravel())
+        n_states = per_filter**self.n_filters
         total = []
         for start in range(0, n_states, _CHUNK):
             H = layer.hidden_states(start, min(n_states, start + _CHUNK))
