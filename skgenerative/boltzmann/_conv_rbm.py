@@ -127,18 +127,23 @@ class ConvolutionalRBM(
         of the batch)`` to the hidden biases. None turns it off (plain
         CD/PCD on the likelihood).
     sparsity_cost : float, default=0.1
+        Weight of the sparsity term (ignored without ``sparsity_target``).
     learning_rate : float, default=0.5
         Step size. The filter and hidden-bias gradients are averaged over
         the detector positions (so the step does not grow with the image);
         tiny images (a few detector positions) want smaller steps.
     batch_size : int, default=10
+        Images per minibatch (batches are split evenly).
     max_iter : int, default=10
         Number of epochs (the maximum when ``early_stopping=True``).
     method : {"pcd", "cd"}, default="pcd"
+        Persistent contrastive divergence or contrastive divergence.
     n_gibbs_steps : int, default=1
+        Gibbs sweeps per update (the k of CD-k / PCD-k).
     n_chains : int or None, default=None
         Persistent chains; None means ``batch_size``.
     momentum : float, default=0.5
+        Momentum of the parameter updates.
     weight_decay : float, default=0.0
         L2 penalty on the filters.
     precision : "auto" or float, default="auto"
@@ -147,14 +152,18 @@ class ConvolutionalRBM(
         the mean pixel variance of the training data (at least
         ``min_variance``).
     min_variance : float, default=1e-3
+        Floor of the variance behind ``precision="auto"``.
     transform_units : {"pooled", "detector"}, default="pooled"
         What ``transform`` returns: the pooling units' probabilities
         ``(n_filters, n_block_rows, n_block_cols)`` or the detectors'
         ``(n_filters, detector rows, detector columns)``, flattened.
     shuffle : bool, default=True
+        Shuffle the images every epoch.
     dtype : {None, numpy.float32, numpy.float64}, default=None
         Compute dtype; None follows the input.
     verbose : int, default=0
+        1 prints per-epoch time, reconstruction error and the exact
+        log-likelihood when cheap; 2 adds a progress bar (tqdm).
     random_state : int, RandomState instance, Generator or None, default=None
         Fixes initialisation, training, sampling and the AIS seed.
     early_stopping : bool, default=False
@@ -163,15 +172,22 @@ class ConvolutionalRBM(
         reconstruction error has not improved by ``tol`` for
         ``n_iter_no_change`` epochs.
     validation_fraction : float, default=0.1
+        Share of the images held out when ``early_stopping=True``.
     n_iter_no_change : int, default=5
+        Epochs without improvement before stopping.
     tol : float, default=1e-4
+        Smallest improvement of the validation score that counts.
     warm_start : bool, default=False
+        Continue from the fitted parameters and chains on ``fit``.
     log_z : {"auto", "exact", "ais"} or float, default="auto"
         How ``log Z`` is obtained: enumeration up to ``exact_limit``, else
         AIS from the independent base model of the training marginals with
         block-Gibbs transitions; a float is used as given.
     exact_limit : int, default=20
+        Largest number of binary units' worth of states (log2 of the count)
+        that ``log_z="auto"`` enumerates.
     ais_n_runs : int, default=100
+        AIS chains when ``log Z`` is estimated.
     ais_n_temperatures : int or None, default=None
         None is the 14,501 temperatures of Salakhutdinov & Murray (2008).
 
