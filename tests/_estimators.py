@@ -53,4 +53,6 @@ CHECK_PARAMS = {
     # sequence family (issue 16)
     "ConditionalRBM": dict(n_components=4, max_iter=3, batch_size=10),
     "RNNRBM": dict(n_components=4, n_recurrent=4, max_iter=3, n_gibbs_steps=1),
+    # convolutional Boltzmann machines (issue 13)
+    "ConvolutionalRBM": dict(n_filters=2, filter_shape=2, max_iter=3),
 }

@@ -54,6 +54,9 @@ EXPECTED_METHODS = {
     "ClassRBM": {"fit", "score_samples", "score", "sample", "predict", "predict_proba"},
     "ConditionalBoltzmannMachine": {"fit", "score_samples", "score", "predict", "predict_proba"},
     "ConditionalRBM": {"fit", "score_samples", "score", "sample"},
+    "ConvolutionalRBM": {
+        "fit", "partial_fit", "score_samples", "score", "sample", "transform",
+    },
     "DBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "DBMClassifier": {"fit", "score", "predict", "predict_proba"},
     "DBN": {"fit", "score_samples", "score", "sample", "transform"},
@@ -97,6 +100,7 @@ BINARY_VISIBLES |= {"DenoisingAutoencoder"}
 BINARY_VISIBLES |= {"ClassRBM"}
 BINARY_VISIBLES |= {"DiffusionModel"}
 BINARY_VISIBLES |= {"GenerativeStochasticNetwork"}
+BINARY_VISIBLES |= {"ConvolutionalRBM"}
 
 #: Estimators fitted in closed form (no epochs to interrupt or diverge), with why.
 NOT_ITERATIVE = {

@@ -30,6 +30,7 @@ NOJIT_SUBSET = [
     ("tests/boltzmann/test_class_rbm.py", "twin"),
     ("tests/boltzmann/test_conditional.py", "twin"),
     ("tests/sequence/test_kernels.py", "twin"),
+    ("tests/boltzmann/test_conv_rbm.py", "twins"),
 ]
 
 

@@ -4,6 +4,7 @@ from ._boltzmann_machine import BoltzmannMachine
 from ._categorical_rbm import CategoricalRBM
 from ._class_rbm import ClassRBM
 from ._conditional import ConditionalBoltzmannMachine
+from ._conv_rbm import ConvolutionalRBM
 from ._dbm import DBM
 from ._dbm_classifier import DBMClassifier
 from ._dbn import DBN
@@ -18,6 +19,7 @@ __all__ = [
     "CategoricalRBM",
     "ClassRBM",
     "ConditionalBoltzmannMachine",
+    "ConvolutionalRBM",
     "DBM",
     "DBMClassifier",
     "DBN",

@@ -22,6 +22,9 @@
   ``ConditionalBoltzmannMachine``;
 * ``_categorical``: softmax (categorical) visible groups: means, sampling,
   Gibbs, the CD/PCD epoch and the log partition enumeration of ``CategoricalRBM``.
+* ``_conv``: convolutional RBMs: image patches (im2col) and their adjoint,
+  the probabilistic max-pooling softmax and its sampling (layout
+  ``(n, filters, rows, columns)``; imported from the module itself).
 
 Conventions: weights ``W`` have shape ``(n_hidden, n_visible)`` (scikit-learn's
 ``components_``), all 2-D arrays are C-contiguous, and every kernel works for
