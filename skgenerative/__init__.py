@@ -31,18 +31,26 @@ if _cache_dir is not None:
     _numba.config.CACHE_DIR = _cache_dir
 
 from . import (  # noqa: E402
+    adversarial,
     applications,
     autoregressive,
     boltzmann,
     datasets,
+    denoising,
+    diffusion,
     evaluation,
     latent,
     nn,
+    sequence,
 )
+from .adversarial import *  # noqa: E402,F401,F403
 from .applications import *  # noqa: E402,F401,F403
 from .autoregressive import *  # noqa: E402,F401,F403
 from .boltzmann import *  # noqa: E402,F401,F403
+from .denoising import *  # noqa: E402,F401,F403
+from .diffusion import *  # noqa: E402,F401,F403
 from .latent import *  # noqa: E402,F401,F403
+from .sequence import *  # noqa: E402,F401,F403
 
 __version__ = "0.1.0.dev0"
 
@@ -50,6 +58,10 @@ __all__ = sorted(
     boltzmann.__all__
     + autoregressive.__all__
     + latent.__all__
+    + adversarial.__all__
+    + denoising.__all__
+    + diffusion.__all__
+    + sequence.__all__
     + applications.__all__
 )
 

@@ -24,7 +24,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .utils._threads import blas_threads
 from .utils.random import check_generator
-from .utils.validation import validation_split
+from .utils.validation import user_stacklevel, validation_split
 
 __all__ = [
     "GenerativeMixin", "EpochLoopMixin", "TrainableMixin", "FineTunedClassifierMixin", "SCORE_KINDS",
@@ -34,6 +34,12 @@ __all__ = [
 #: estimate of it (e.g. AIS or importance sampling, unbiased in p not in log p),
 #: or a lower bound (variational).
 SCORE_KINDS = ("exact", "estimate", "lower_bound")
+#: Models without a tractable likelihood (GAN, GMMN) have no ``score_samples``;
+#: their ``score`` is a sample-quality score (negative MMD to the data).
+SCORE_KINDS += ("sample_quality",)
+#: Models without a tractable likelihood (no ``score_samples``) whose
+#: ``score`` is the mean denoising log-likelihood ``E log p(x | x~)``.
+SCORE_KINDS += ("denoising",)
 
 
 class GenerativeMixin(DensityMixin):
@@ -123,8 +129,10 @@ class EpochLoopMixin:
     def _snapshot(self):
         # one deepcopy (one memo) for the whole state: arrays that several
         # attributes share (a network and the optimizer stepping it) stay
-        # shared after a restore
-        return copy.deepcopy({name: getattr(self, name) for name in self._state_names})
+        # shared after a restore; the estimator itself is not copied, so an
+        # optimizer bound to one of its methods stays bound to it
+        state = {name: getattr(self, name) for name in self._state_names}
+        return copy.deepcopy(state, memo={id(self): self})
 
     def _restore(self, snapshot):
         for name, value in snapshot.items():
@@ -177,6 +185,7 @@ class EpochLoopMixin:
                     "epochs in total) were kept. Resume with warm_start=True or "
                     "partial_fit.",
                     UserWarning,
+                    stacklevel=user_stacklevel(),
                 )
                 raise
             finally:

@@ -9,6 +9,7 @@ import skgenerative
 #: Small settings so that the checks run fast; by estimator class name.
 CHECK_PARAMS = {
     "BernoulliRBM": dict(n_components=8, n_iter=3),
+    "BoltzmannMachine": dict(n_components=3, max_iter=3, ais_n_temperatures=200),
     "CategoricalRBM": dict(n_components=4, max_iter=3),
     "DBN": dict(hidden_layer_sizes=(6, 4), max_iter=3, n_importance_samples=10),
     "DBNClassifier": dict(hidden_layer_sizes=(16,), max_iter=3),
@@ -18,6 +19,8 @@ CHECK_PARAMS = {
                 n_importance_samples=10),
     "IWAE": dict(encoder_layer_sizes=(8,), decoder_layer_sizes=(8,), max_iter=3,
                  n_importance=3, n_importance_samples=10, likelihood="gaussian"),
+    "HierarchicalVAE": dict(n_components=(3, 2), hidden_layer_sizes=((8,), (4,)), max_iter=3,
+                            n_importance_samples=10),
     "SigmoidBeliefNet": dict(hidden_layer_sizes=(4,), max_iter=3, n_importance_samples=10),
     # autoregressive
     "FVSBN": {"max_iter": 5},
@@ -32,6 +35,26 @@ CHECK_PARAMS = {
                                                pretrain_max_iter=2, batch_size=10,
                                                n_mean_field_iter=10, random_state=0)),
     "MPDBM": dict(hidden_layer_sizes=(16,), n_mean_field_iter=2),
+    # adversarial (issue 17): tiny networks, few epochs and score samples
+    "GAN": dict(generator_layer_sizes=(8,), discriminator_layer_sizes=(8,), max_iter=3,
+                n_score_samples=20),
+    "GMMN": dict(generator_layer_sizes=(8,), max_iter=3, n_score_samples=20),
+    "LAPGAN": dict(generator_layer_sizes=(8,), discriminator_layer_sizes=(8,), max_iter=3,
+                   n_score_samples=20),
+    # denoising (issue 18)
+    "DenoisingAutoencoder": dict(n_components=8, max_iter=3, n_steps=5, n_score_samples=3),
+    "GenerativeStochasticNetwork": dict(n_components=8, max_iter=3, n_steps=5,
+                                        n_score_samples=3),
+    "GSNClassifier": dict(n_components=16, max_iter=20),
+    "DiffusionModel": dict(n_steps=4, hidden_layer_sizes=(8,), max_iter=3, n_score_samples=2),
+    # discriminative Boltzmann machines (issue 15)
+    "ClassRBM": dict(n_components=8, max_iter=20),
+    "ConditionalBoltzmannMachine": dict(n_components=8, max_iter=20),
+    # sequence family (issue 16)
+    "ConditionalRBM": dict(n_components=4, max_iter=3, batch_size=10),
+    "RNNRBM": dict(n_components=4, n_recurrent=4, max_iter=3, n_gibbs_steps=1),
+    # convolutional Boltzmann machines (issue 13)
+    "ConvolutionalRBM": dict(n_filters=2, filter_shape=2, max_iter=3),
     # applications (issue 19): a small model with exact scores
     "DensityOutlierDetector": dict(model=skgenerative.FVSBN(max_iter=5)),
     "GenerativeImputer": dict(model=skgenerative.OrderAgnosticNADE(

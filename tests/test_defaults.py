@@ -46,11 +46,13 @@ def digits():
 
 
 def _size_100(estimator):
-    """``n_components=100``; for layered models, the last hidden layer 100
-    (the lower layers keep their defaults)."""
+    """``n_components=100``; for layered models, the last (hidden or
+    stochastic) layer 100 (the lower layers keep their defaults)."""
     params = estimator.get_params()
-    if "n_components" in params:
+    if "n_components" in params and not isinstance(params["n_components"], tuple):
         return {"n_components": 100}
+    if "n_components" in params:  # several stochastic layers: the top one
+        return {"n_components": tuple(params["n_components"][:-1]) + (100,)}
     if "hidden_layer_sizes" in params:
         return {"hidden_layer_sizes": tuple(params["hidden_layer_sizes"][:-1]) + (100,)}
     return {}

@@ -16,7 +16,8 @@ import skgenerative
 
 PACKAGE_DIR = Path(skgenerative.__file__).resolve().parent
 
-FAMILIES = {"boltzmann", "autoregressive", "latent", "adversarial", "denoising", "diffusion"}
+FAMILIES = {"boltzmann", "autoregressive", "latent", "adversarial", "denoising", "diffusion",
+            "sequence"}
 CORE = {"exceptions", "utils"}
 FOUNDATION = CORE | {"base", "nn"}
 #: Estimators built on the models (outlier detection, imputation).

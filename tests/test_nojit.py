@@ -26,6 +26,11 @@ NOJIT_SUBSET = [
     ("tests/boltzmann/test_categorical_rbm.py", "twin or brute_force"),
     ("tests/boltzmann/test_categorical_ais.py", "kernel"),
     ("tests/boltzmann/test_dbm_categorical.py", "twin"),
+    ("tests/nn/test_conv.py", "twins"),
+    ("tests/boltzmann/test_class_rbm.py", "twin"),
+    ("tests/boltzmann/test_conditional.py", "twin"),
+    ("tests/sequence/test_kernels.py", "twin"),
+    ("tests/boltzmann/test_conv_rbm.py", "twins"),
 ]
 
 

@@ -48,12 +48,16 @@ def impute_with(model, X, missing, *, sample):
     """Call ``model.impute`` on ``X`` (NaN where ``missing``) by its signature.
 
     Models take either the data with NaN (``OrderAgnosticNADE``) or the data
-    and a boolean mask (``DBM``, ``MPDBM``); ``sample`` picks the method that
-    draws from p(missing | observed) instead of the default conditional mean.
+    and a boolean mask (``DBM``, ``MPDBM``, the denoising and diffusion
+    models); ``sample`` asks for a draw from p(missing | observed) instead of
+    a conditional mean: the ``method`` named in ``_POSTERIOR_SAMPLERS``, or
+    ``mean=False`` for the models that draw unless told ``mean=True``.
     """
     params = inspect.signature(model.impute).parameters
     kwargs = {}
-    if sample:
+    if "mean" in params:
+        kwargs["mean"] = not sample
+    elif sample:
         default = params["method"].default if "method" in params else None
         if default not in _POSTERIOR_SAMPLERS:
             raise ValueError(
@@ -82,7 +86,8 @@ class GenerativeImputer(TransformerMixin, BaseEstimator):
     model : estimator with ``fit`` and ``impute``, default=None
         The (unfitted) generative model; it is cloned. Its ``impute`` takes
         the data with NaN (``OrderAgnosticNADE``) or the data and a mask of
-        the missing entries (``DBM``, ``MPDBM``). None means
+        the missing entries (``DBM``, ``MPDBM``, ``DenoisingAutoencoder``,
+        ``GenerativeStochasticNetwork``, ``DiffusionModel``). None means
         :func:`default_imputation_model`.
     sample_posterior : bool, default=False
         Draw the missing entries from the model's posterior (``impute``'s

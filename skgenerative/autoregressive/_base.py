@@ -74,7 +74,7 @@ class _BaseAutoregressive(GenerativeMixin, TrainableMixin, BaseEstimator):
     def _validate_input(self, X, *, reset):
         X = validate_data(self, X, reset=reset, dtype=[np.float64, np.float32])
         if self._binary_input:
-            warn_if_not_binary(X, what=f"{type(self).__name__}'s Bernoulli visible units", stacklevel=5)
+            warn_if_not_binary(X, what=f"{type(self).__name__}'s Bernoulli visible units")
         return X
 
     def _check_training_data(self, X, y, *, reset):
@@ -88,7 +88,7 @@ class _BaseAutoregressive(GenerativeMixin, TrainableMixin, BaseEstimator):
         if "ordering" in self._parameter_constraints:  # models with one fixed ordering
             self.ordering_ = _check_ordering(self.ordering, X.shape[1], rng)
         self._init_parameters(X.astype(self.dtype_, copy=False), rng)
-        self.optimizer_ = Adam(self._parameters(), learning_rate=self.learning_rate)
+        self.optimizer_ = Adam(self._parameters, learning_rate=self.learning_rate)
         self.n_iter_ = 0
 
     def _training_data(self, X, y):

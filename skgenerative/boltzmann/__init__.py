@@ -1,6 +1,10 @@
 """Energy-based models (§20.1–20.8): RBMs, DBNs, DBMs and their unit types."""
 
+from ._boltzmann_machine import BoltzmannMachine
 from ._categorical_rbm import CategoricalRBM
+from ._class_rbm import ClassRBM
+from ._conditional import ConditionalBoltzmannMachine
+from ._conv_rbm import ConvolutionalRBM
 from ._dbm import DBM
 from ._dbm_classifier import DBMClassifier
 from ._dbn import DBN
@@ -11,7 +15,11 @@ from ._rbm import BernoulliRBM
 
 __all__ = [
     "BernoulliRBM",
+    "BoltzmannMachine",
     "CategoricalRBM",
+    "ClassRBM",
+    "ConditionalBoltzmannMachine",
+    "ConvolutionalRBM",
     "DBM",
     "DBMClassifier",
     "DBN",

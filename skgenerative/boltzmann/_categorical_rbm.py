@@ -125,9 +125,11 @@ class CategoricalRBM(BaseRBM):
         input is computed in float64).
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data and stop when its
-        score (the exact log-likelihood when at most 16 hidden units, else
-        minus the reconstruction error) has not improved by ``tol`` for
-        ``n_iter_no_change`` epochs; the best parameters are kept.
+        score has not improved by ``tol`` for ``n_iter_no_change`` epochs;
+        the best parameters are kept. The score is the exact log-likelihood
+        when enumerating the hidden layer (at most 16 units) costs at most
+        about a tenth of an epoch (``2**n_components <= 0.2 (1 +
+        n_gibbs_steps)`` training rows), else minus the reconstruction error.
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=5
     tol : float, default=1e-4
@@ -318,7 +320,7 @@ class CategoricalRBM(BaseRBM):
     # ------------------------------------------------------------ validation
     def _validate_codes(self, X, *, reset):
         X = validate_data(self, X, dtype="numeric", reset=reset)
-        _warn_if_not_codes(type(self).__name__, X, stacklevel=4)
+        _warn_if_not_codes(type(self).__name__, X)
         return X
 
     def _validate_X(self, X, *, reset):

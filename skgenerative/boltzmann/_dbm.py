@@ -451,7 +451,7 @@ class DBM(
             if precision is None or precision.shape[0] != X.shape[1]:
                 precision = np.asarray(self.precision, dtype=np.float64)
         self._input_units(reset).check_support(
-            X, type(self).__name__, stacklevel=4, precision=precision,
+            X, type(self).__name__, precision=precision,
             alternatives="precision='auto'")
 
     @property

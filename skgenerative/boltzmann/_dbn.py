@@ -416,13 +416,18 @@ class DBN(
         self.recognition_biases_ = [r.intercept_hidden_.copy() for r in lower]
         if hasattr(first, "categories_"):
             self.categories_ = first.categories_
+        self._fine_tune_optimizer = make_optimizer(
+            "sgd", self._wake_sleep_parameters, self.fine_tune_learning_rate
+        )
+
+    def _wake_sleep_parameters(self):
         params = {}
-        for l in range(len(lower)):
+        for l in range(len(self.generative_weights_)):
             params[f"G{l}"] = self.generative_weights_[l]
             params[f"b{l}"] = self.generative_biases_[l]
             params[f"R{l}"] = self.recognition_weights_[l]
             params[f"c{l}"] = self.recognition_biases_[l]
-        self._fine_tune_optimizer = make_optimizer("sgd", params, self.fine_tune_learning_rate)
+        return params
 
     def _restore(self, snapshot):
         super()._restore(snapshot)

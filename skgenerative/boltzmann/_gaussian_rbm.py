@@ -115,9 +115,11 @@ class GaussianBernoulliRBM(BaseRBM):
         Compute dtype; None follows the input (float32 stays float32).
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data and stop when its
-        score (the exact log-likelihood when at most 16 hidden units, else
-        minus the reconstruction error) has not improved by ``tol`` for
-        ``n_iter_no_change`` epochs; the best parameters are kept.
+        score has not improved by ``tol`` for ``n_iter_no_change`` epochs;
+        the best parameters are kept. The score is the exact log-likelihood
+        when enumerating the hidden layer (at most 16 units) costs at most
+        about a tenth of an epoch (``2**n_components <= 0.2 (1 +
+        n_gibbs_steps)`` training rows), else minus the reconstruction error.
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=5
     tol : float, default=1e-4
@@ -379,7 +381,7 @@ class GaussianBernoulliRBM(BaseRBM):
             beta = self.precision_
         else:
             beta = np.asarray(self.precision, dtype=np.float64)
-        self._visible_units.check_support(X, type(self).__name__, stacklevel=4, precision=beta)
+        self._visible_units.check_support(X, type(self).__name__, precision=beta)
 
     def score_samples(self, X, return_std=False):
         """Log-density log p(v) of each row, in nats.

@@ -259,7 +259,7 @@ class MPDBM(FineTunedClassifierMixin, BaseEstimator):
     # template hooks (skgenerative.base.FineTunedClassifierMixin)
     def _check_training_data(self, X, y, *, reset):
         X, y = super()._check_training_data(X, y, reset=reset)
-        warn_if_not_binary(X, stacklevel=5)
+        warn_if_not_binary(X)
         DBM(self.hidden_layer_sizes)._layer_sizes()  # bad sizes fail before any change
         return X, y
 
@@ -320,7 +320,7 @@ class MPDBM(FineTunedClassifierMixin, BaseEstimator):
 
     def _check_predict_data(self, X):
         X = super()._check_predict_data(X)
-        warn_if_not_binary(X, stacklevel=4)
+        warn_if_not_binary(X)
         return X
 
     def _class_scores(self, X):

@@ -10,12 +10,18 @@ from numbers import Integral
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._kernels._flip_objectives import PSEUDO_LIKELIHOOD, RATIO_MATCHING
 from ._rbm_base import BaseRBM
+from ._rbm_methods import flip_epoch, pt_epoch
 
 __all__ = ["BernoulliRBM"]
+
+#: Training methods; the objective methods (no sampling) map to their code.
+_METHODS = ("pcd", "cd", "pt", "ratio_matching", "pseudo_likelihood")
+_OBJECTIVES = {"ratio_matching": RATIO_MATCHING, "pseudo_likelihood": PSEUDO_LIKELIHOOD}
 
 
 class BernoulliRBM(BaseRBM):
@@ -51,13 +57,30 @@ class BernoulliRBM(BaseRBM):
     random_state : int, RandomState instance, Generator or None, default=None
         Fixes initialisation, sampling and the seeds of scoring: the same
         seed and data give bit-identical parameters, samples and scores.
-    method : {"pcd", "cd"}, default="pcd"
-        Persistent contrastive divergence (stochastic maximum likelihood,
-        scikit-learn's method) or contrastive divergence.
+    method : {"pcd", "cd", "pt", "ratio_matching", "pseudo_likelihood"}, \
+            default="pcd"
+        How the likelihood gradient is approximated (§20.2, chapter 18):
+        ``"pcd"`` persistent contrastive divergence (stochastic maximum
+        likelihood, scikit-learn's method); ``"cd"`` contrastive divergence;
+        ``"pt"`` stochastic maximum likelihood whose negative phase is the
+        temperature-1 chain of parallel tempering (Desjardins et al. 2010):
+        ``n_temperatures`` copies of the persistent chains at inverse
+        temperatures ``linspace(1, 0, n_temperatures)``, each step a tempered
+        Gibbs sweep followed by Metropolis swaps between neighbouring
+        temperatures (acceptance in ``swap_acceptance_``);
+        ``"ratio_matching"`` (Hyvärinen 2007, eq. 18.26) and
+        ``"pseudo_likelihood"`` (Besag 1975, eq. 18.18): gradient descent on
+        objectives of the free-energy gaps to the one-bit flips of each row,
+        exact gradients without sampling (binary data; about
+        ``n_features`` times the cost of a CD-1 step).
     n_gibbs_steps : int, default=1
-        Gibbs sweeps per update (the k of CD-k / PCD-k).
+        Gibbs sweeps per update (the k of CD-k / PCD-k; tempered steps for
+        ``"pt"``).
     n_chains : int or None, default=None
-        Number of persistent chains; None means ``batch_size``.
+        Number of persistent chains (per temperature for ``"pt"``); None
+        means ``batch_size``.
+    n_temperatures : int, default=10
+        Number of temperatures of ``method="pt"`` (ignored otherwise).
     momentum : float, default=0.0
         Momentum of the parameter updates.
     weight_decay : float, default=0.0
@@ -72,14 +95,17 @@ class BernoulliRBM(BaseRBM):
     centering : bool, default=False
         Centred gradient (Melchior et al. 2016): offsets are sliding averages
         (rate 0.01) of the data and hidden means; the fitted attributes stay
-        plain-energy parameters with the offsets folded in.
+        plain-energy parameters with the offsets folded in. Sampling methods
+        only (``"cd"``, ``"pcd"``, ``"pt"``).
     dtype : {None, numpy.float32, numpy.float64}, default=None
         Compute dtype; None follows the input (float32 stays float32).
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of the data and stop when its
-        log-likelihood (exact when cheap, else pseudo-likelihood) has not
-        improved by ``tol`` for ``n_iter_no_change`` epochs; the best
-        parameters are kept.
+        log-likelihood has not improved by ``tol`` for ``n_iter_no_change``
+        epochs; the best parameters are kept. The score is exact when
+        enumerating the smaller layer (at most 16 units) costs at most about
+        a tenth of an epoch (``2**units <= 0.2 (1 + n_gibbs_steps)``
+        training rows), else the pseudo-likelihood.
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=5
     tol : float, default=1e-4
@@ -108,7 +134,12 @@ class BernoulliRBM(BaseRBM):
     intercept_visible_ : ndarray of shape (n_features,)
         Biases of the visible units.
     h_samples_ : ndarray of shape (n_chains, n_components)
-        Hidden states of the persistent chains.
+        Hidden states of the persistent chains (at temperature 1 for
+        ``"pt"``).
+    swap_acceptance_ : ndarray of shape (n_temperatures - 1,)
+        ``method="pt"`` only: the fraction of accepted swaps between
+        temperatures ``t`` and ``t + 1`` during the last epoch (also printed
+        per epoch, averaged, when verbose).
     base_rate_ : ndarray of shape (n_features,)
         Visible biases of the independent model of the training marginals:
         the start of fresh sampling chains and of AIS.
@@ -139,6 +170,16 @@ class BernoulliRBM(BaseRBM):
     Melchior, J., Fischer, A. and Wiskott, L. (2016). How to center deep
     Boltzmann machines. JMLR 17.
 
+    Desjardins, G., Courville, A., Bengio, Y., Vincent, P. and Delalleau, O.
+    (2010). Tempered Markov chain Monte Carlo for training of restricted
+    Boltzmann machines. AISTATS.
+
+    Hyvärinen, A. (2007). Some extensions of score matching. Computational
+    Statistics & Data Analysis 51.
+
+    Besag, J. (1975). Statistical analysis of non-lattice data. The
+    Statistician 24(3).
+
     Examples
     --------
     >>> import numpy as np
@@ -155,6 +196,8 @@ class BernoulliRBM(BaseRBM):
         **BaseRBM._parameter_constraints,
         "n_iter": [Interval(Integral, 0, None, closed="left")],
         "centering": ["boolean"],
+        "method": [StrOptions(set(_METHODS))],
+        "n_temperatures": [Interval(Integral, 2, None, closed="left")],
     }
 
     def __init__(
@@ -169,6 +212,7 @@ class BernoulliRBM(BaseRBM):
         method="pcd",
         n_gibbs_steps=1,
         n_chains=None,
+        n_temperatures=10,
         momentum=0.0,
         weight_decay=0.0,
         penalty="l2",
@@ -195,6 +239,7 @@ class BernoulliRBM(BaseRBM):
         self.method = method
         self.n_gibbs_steps = n_gibbs_steps
         self.n_chains = n_chains
+        self.n_temperatures = n_temperatures
         self.momentum = momentum
         self.weight_decay = weight_decay
         self.penalty = penalty
@@ -212,7 +257,7 @@ class BernoulliRBM(BaseRBM):
         self.ais_n_runs = ais_n_runs
         self.ais_n_temperatures = ais_n_temperatures
 
-    _state_names = BaseRBM._state_names + ("_offsets",)
+    _state_names = BaseRBM._state_names + ("_offsets", "_tempered_chains")
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -276,7 +321,25 @@ class BernoulliRBM(BaseRBM):
     def _offset_rate(self):
         return 0.01 if self.centering else 0.0
 
+    def _check_training_data(self, X, y, *, reset):
+        if self.centering and self.method in _OBJECTIVES:
+            raise ValueError(
+                f"centering=True applies to the sampling methods ('cd', 'pcd', 'pt'), "
+                f"not to method={self.method!r}."
+            )
+        return super()._check_training_data(X, y, reset=reset)
+
+    def _initialize(self, X, y, rng, *, partial):
+        super()._initialize(X, y, rng, partial=partial)
+        self._tempered_chains = None  # created by the first "pt" epoch
+
     def _epoch_kernel(self, X, rows, bounds, hyper, rng):
+        if self.method == "pt":
+            pt_epoch(self, X, rows, bounds, hyper, rng)
+            return
+        if self.method in _OBJECTIVES:
+            flip_epoch(self, X, rows, bounds, hyper, _OBJECTIVES[self.method])
+            return
         self._visible_units.train_epoch(
             X,
             rows,
@@ -291,6 +354,21 @@ class BernoulliRBM(BaseRBM):
 
     def _max_epochs(self):
         return self.n_iter  # the drop-in keeps scikit-learn's name
+
+    def _run_epoch(self, X, y, rng, progress, *, shuffle):
+        self._epoch_statistics = {}
+        if self.method == "pt":
+            self._swap_counts = np.zeros((2, self.n_temperatures - 1))
+        stats = super()._run_epoch(X, y, rng, progress, shuffle=shuffle)
+        if self.method == "pt":
+            accepted, proposed = self._swap_counts
+            self.swap_acceptance_ = accepted / np.maximum(proposed, 1.0)
+            self._epoch_statistics["swap acceptance"] = float(np.mean(self.swap_acceptance_))
+        if self.verbose:  # "_"-names are running sums, not statistics
+            stats.update(
+                {k: v for k, v in self._epoch_statistics.items() if not k.startswith("_")}
+            )
+        return stats
 
     def _proxy_score(self, V):
         return "pseudo-likelihood", float(np.mean(self.pseudo_likelihood(V)))

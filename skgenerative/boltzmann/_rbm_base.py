@@ -36,9 +36,14 @@ __all__ = ["BaseRBM"]
 
 #: Rows of sparse input densified at once during training.
 _SPARSE_CHUNK_ROWS = 2048
-#: Enumerated states below which the exact log-likelihood is cheap enough to
-#: report every epoch (verbose, early stopping).
+#: Most enumerated units for which the exact log-likelihood is ever computed
+#: per epoch (verbose, early stopping); see ``_exact_score_is_cheap``.
 _CHEAP_ENUMERATION_UNITS = 16
+#: Share of a training epoch's work that a per-epoch exact score may take.
+_SCORE_COST_FRACTION = 0.1
+#: Work (multiply-adds) below which a per-epoch exact score is always allowed:
+#: about a millisecond, negligible whatever the epoch costs.
+_SCORE_COST_FLOOR = 1e6
 #: Rows used for the per-epoch statistics printed when verbose.
 _MONITOR_ROWS = 1000
 
@@ -160,7 +165,7 @@ class BaseRBM(
 
     def _check_support(self, X):
         """Warn when X is outside the visible units' support."""
-        self._visible_units.check_support(X, type(self).__name__, stacklevel=4)
+        self._visible_units.check_support(X, type(self).__name__)
 
     def _fresh_visibles(self, n_samples, rng):
         """Starting states of new sampling chains (the independent base model)."""
@@ -247,6 +252,7 @@ class BaseRBM(
 
     def _run_epoch(self, X, y, rng, progress, *, shuffle):
         n = X.shape[0]
+        self._epoch_rows = n  # sizes the per-epoch validation score
         rows = rng.permutation(n) if shuffle else np.arange(n)
         hyper = self._hyper(self._current_learning_rate)
         n_batches = int(np.ceil(n / self.batch_size))
@@ -295,7 +301,7 @@ class BaseRBM(
             return {}
         Xm = X[:_MONITOR_ROWS]
         stats = {"reconstruction error": self._reconstruction_error(Xm)}
-        if self._enumerated_units() <= _CHEAP_ENUMERATION_UNITS:
+        if self._exact_score_is_cheap(X.shape[0]):
             stats["log-likelihood"] = float(np.mean(self._log_likelihood(Xm)))
         else:
             name, value = self._proxy_score(Xm)
@@ -303,8 +309,23 @@ class BaseRBM(
                 stats[name] = value
         return stats
 
+    def _exact_score_is_cheap(self, n_train_rows):
+        """Whether an exact log-likelihood every epoch costs at most about
+        ``_SCORE_COST_FRACTION`` of the epoch. Enumerating ``2**u`` states
+        takes one ``n_visible x n_hidden`` product per state; a CD-k epoch
+        takes ``2 + 2k`` per training row."""
+        units = self._enumerated_units()
+        if units > _CHEAP_ENUMERATION_UNITS:
+            return False
+        layer = float(self.components_.size)
+        enumeration = 2.0**units * layer
+        epoch = (2 + 2 * self.n_gibbs_steps) * n_train_rows * layer
+        return enumeration <= max(_SCORE_COST_FRACTION * epoch, _SCORE_COST_FLOOR)
+
     def _validation_score(self, X_val, y_val):
-        if self._enumerated_units() <= _CHEAP_ENUMERATION_UNITS:
+        # the exact log-likelihood when it is cheap next to an epoch, else the
+        # proxy (one pass over the validation rows)
+        if self._exact_score_is_cheap(getattr(self, "_epoch_rows", X_val.shape[0])):
             return float(np.mean(self._log_likelihood(X_val)))
         return self._proxy_score(X_val)[1]
 

@@ -144,7 +144,7 @@ class _StackedRBMs:
     def _check_support(self, X):
         # the stack warns once for the data layer (naming the line that called
         # fit); its RBMs are silenced
-        check_unit_type(self.visible_type).check_support(X, type(self).__name__, stacklevel=7)
+        check_unit_type(self.visible_type).check_support(X, type(self).__name__)
 
     def _pretrain(self, X, rng):
         """Train the RBMs bottom-up; returns the list of fitted RBMs."""

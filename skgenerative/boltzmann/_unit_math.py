@@ -9,6 +9,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from ..exceptions import OutOfSupportWarning
+from ..utils.validation import user_stacklevel
 from . import _kernels
 from ._kernels import _categorical as _categorical_kernels
 
@@ -132,7 +133,7 @@ def _gaussian_log_normalizer(precision, n_features):
     )
 
 
-def _warn_if_not_codes(owner, X, stacklevel):
+def _warn_if_not_codes(owner, X, stacklevel=None):
     """Warn (``OutOfSupportWarning``) when categorical data are not integer
     codes: ``owner`` names the estimator in the message."""
     if X.dtype.kind == "f" and X.size and not np.all(X == np.round(X)):
@@ -142,11 +143,11 @@ def _warn_if_not_codes(owner, X, stacklevel):
             "Discretize real-valued data first (e.g. "
             "sklearn.preprocessing.KBinsDiscretizer(encode='ordinal')).",
             OutOfSupportWarning,
-            stacklevel=stacklevel + 1,
+            stacklevel=user_stacklevel() if stacklevel is None else stacklevel + 1,
         )
 
 
-def _warn_if_unscaled(name, X, precision, stacklevel,
+def _warn_if_unscaled(name, X, precision, stacklevel=None,
                       alternatives="precision='auto' or learn_precision=True"):
     """Warn when the data vary far more than the conditional standard
     deviation ``1 / sqrt(precision)`` of fixed-precision Gaussian visibles."""
@@ -161,7 +162,7 @@ def _warn_if_unscaled(name, X, precision, stacklevel,
             "of the visible units: the data look unstandardised. Standardize them "
             f"(sklearn.preprocessing.StandardScaler), or use {alternatives}.",
             OutOfSupportWarning,
-            stacklevel=stacklevel + 1,
+            stacklevel=user_stacklevel() if stacklevel is None else stacklevel + 1,
         )
 
 

@@ -161,7 +161,7 @@ class UnitType:
     def initial_parameters(self, X, **options):
         raise NotImplementedError
 
-    def check_support(self, X, owner, *, stacklevel=4, **params):
+    def check_support(self, X, owner, *, stacklevel=None, **params):
         pass
 
     def fresh(self, n_samples, base_rate, rng, **params):
@@ -307,8 +307,9 @@ class BernoulliUnits(UnitType):
         mean = np.asarray(X.mean(axis=0)).ravel()
         return {"mean": mean, "bias": logit(np.clip(mean, _MARGINAL_CLIP, 1 - _MARGINAL_CLIP))}
 
-    def check_support(self, X, owner, *, stacklevel=4, **params):
-        warn_if_not_binary(X, what=f"{owner}'s binary visible units", stacklevel=stacklevel + 1)
+    def check_support(self, X, owner, *, stacklevel=None, **params):
+        warn_if_not_binary(X, what=f"{owner}'s binary visible units",
+                           stacklevel=None if stacklevel is None else stacklevel + 1)
 
     def fresh(self, n_samples, base_rate, rng):
         p = np.broadcast_to(expit(base_rate), (n_samples, base_rate.shape[0]))
@@ -422,10 +423,11 @@ class GaussianUnits(UnitType):
         """Raise ValueError for a bad ``precision`` hyperparameter."""
         _initial_precision(precision, np.ones(n_features), 1.0)
 
-    def check_support(self, X, owner, *, stacklevel=4, precision=None,
+    def check_support(self, X, owner, *, stacklevel=None, precision=None,
                       alternatives="precision='auto' or learn_precision=True", **_):
         if precision is not None:
-            _warn_if_unscaled(owner, X, precision, stacklevel=stacklevel + 1,
+            _warn_if_unscaled(owner, X, precision,
+                              stacklevel=None if stacklevel is None else stacklevel + 1,
                               alternatives=alternatives)
 
     def fresh(self, n_samples, base_rate, rng, precision, **_):
@@ -598,7 +600,7 @@ class CategoricalUnits(UnitType):
 
     input_dtype = "numeric"  # category values: codes, or any numbers
 
-    def check_support(self, X, owner, *, stacklevel=4, **params):
+    def check_support(self, X, owner, *, stacklevel=None, **params):
         _warn_if_not_codes(owner, X, stacklevel=stacklevel)
 
     # DBM visible layer (one-hot groups: a linear energy)

@@ -1,7 +1,8 @@
-"""Data loaders: bundled digits, and a fetcher for binarized MNIST."""
+"""Data loaders: bundled digits, a fetcher for binarized MNIST, a loader of JSB Chorales."""
 
 from ._base import clear_data_home, get_data_home
 from ._digits import load_binarized_digits
+from ._jsb import load_jsb_chorales
 from ._mnist import fetch_binarized_mnist
 
 __all__ = [
@@ -9,4 +10,5 @@ __all__ = [
     "fetch_binarized_mnist",
     "get_data_home",
     "load_binarized_digits",
+    "load_jsb_chorales",
 ]

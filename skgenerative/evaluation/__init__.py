@@ -18,6 +18,8 @@ from ..boltzmann._ais import (
 from ._exact import exact_log_partition
 from ._binarize import binarize_stochastic, binarize_threshold
 from ._likelihood import LOG_LIKELIHOOD_KINDS, LogLikelihood, log_likelihood, rbm_log_likelihood
+# the MMD core lives in nn (models train on it); evaluation re-exports it
+from ..nn._mmd import gaussian_kernel, mmd2_unbiased
 from ._samples import (
     MMDResult,
     NearestNeighborsCheck,
@@ -42,8 +44,10 @@ __all__ = [
     "binarize_stochastic",
     "binarize_threshold",
     "exact_log_partition",
+    "gaussian_kernel",
     "log_likelihood",
     "log_partition_sandwich",
+    "mmd2_unbiased",
     "mmd_test",
     "nearest_neighbors_check",
     "parzen_bandwidth",

@@ -14,6 +14,7 @@ from scipy.special import logsumexp
 from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.neighbors import NearestNeighbors
 
+from ..nn._mmd import gaussian_kernel, median_distance as _median_bandwidth
 from ..utils.random import check_generator
 
 __all__ = [
@@ -205,15 +206,6 @@ class MMDResult:
     null_distribution: np.ndarray = field(repr=False)
 
 
-def _median_bandwidth(Z, rng, max_points=1000):
-    if Z.shape[0] > max_points:
-        Z = Z[rng.choice(Z.shape[0], max_points, replace=False)]
-    d = euclidean_distances(Z)
-    d = d[np.triu_indices_from(d, k=1)]
-    d = d[d > 0]
-    return float(np.median(d)) if d.size else 1.0
-
-
 def mmd_test(X, Y, *, bandwidth="median", n_permutations=500, random_state=None):
     """Two-sample test by the maximum mean discrepancy (Gretton et al. 2012).
 
@@ -274,7 +266,7 @@ def mmd_test(X, Y, *, bandwidth="median", n_permutations=500, random_state=None)
     bandwidth = float(bandwidth)
     if not bandwidth > 0:
         raise ValueError(f"bandwidth must be positive; got {bandwidth}.")
-    K = np.exp(-(euclidean_distances(Z, squared=True)) / (2 * bandwidth**2))
+    K = gaussian_kernel(Z, bandwidths=bandwidth)
     np.fill_diagonal(K, 0.0)
     row_sums = K.sum(axis=1)
     total = row_sums.sum()

@@ -24,11 +24,10 @@ from ..utils._monte_carlo import log_mean_exp_and_std
 from ..utils._threads import blas_threads
 from ..utils.random import draw_seed, row_generators
 from ..utils.validation import warn_if_not_binary
+from ..nn._estimator import NetworkTrainingMixin
 from ._common import (
     _batches,
-    _USER_STACKLEVEL,
     _ImportanceScoreMixin,
-    _LatentTrainingMixin,
     _normalised_weights,
     generate_samples,
 )
@@ -106,7 +105,7 @@ class SigmoidBeliefNet(
     TransformerMixin,
     GenerativeMixin,
     _ImportanceScoreMixin,
-    _LatentTrainingMixin,
+    NetworkTrainingMixin,
     BaseEstimator,
 ):
     """Layered sigmoid belief network with a recognition network (§20.10.1).
@@ -281,19 +280,23 @@ class SigmoidBeliefNet(
         self.generative_[0].params["gen0_b0"][:] = np.log(m) - np.log1p(-m)
         self.prior_ = {"prior_b": np.zeros(sizes[-1], dtype=X.dtype)}
         self.baseline_ = None
-        params = {**self.prior_}
-        for net in self.generative_ + self.recognition_:
-            params.update(net.params)
         if self.method == "nvil":
             self.baseline_ = ReinforceBaseline(
                 X.shape[1],
                 check_layer_sizes(self.baseline_layer_sizes, "baseline_layer_sizes"),
                 alpha=self.baseline_alpha, dtype=X.dtype, random_state=rng,
             )
-            params.update(self.baseline_.params)
-        self.optimizer_ = Adam(params, learning_rate=self.learning_rate)
+        self.optimizer_ = Adam(self._network_parameters, learning_rate=self.learning_rate)
         self.score_seed_ = draw_seed(rng)
         self.n_iter_ = 0
+
+    def _network_parameters(self):
+        params = {**self.prior_}
+        for net in self.generative_ + self.recognition_:
+            params.update(net.params)
+        if self.baseline_ is not None:
+            params.update(self.baseline_.params)
+        return params
 
     # -- training ----------------------------------------------------------
 
@@ -366,7 +369,7 @@ class SigmoidBeliefNet(
         return log_w[0], grads
 
     def _check_support(self, X):
-        warn_if_not_binary(X, what="SigmoidBeliefNet's binary visible units", stacklevel=_USER_STACKLEVEL)
+        warn_if_not_binary(X, what="SigmoidBeliefNet's binary visible units")
 
     # -- inference ---------------------------------------------------------
 

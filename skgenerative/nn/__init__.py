@@ -8,7 +8,12 @@
 * optimizers :class:`SGD` (momentum) and :class:`Adam`, and the one
   minibatch-optimizer loop :func:`minibatch_epoch`;
 * gradient estimators through random operations (§20.9): reparametrization
-  and REINFORCE with baselines (:class:`ReinforceBaseline`).
+  and REINFORCE with baselines (:class:`ReinforceBaseline`);
+* maximum mean discrepancy with a mixture of Gaussian kernels
+  (:func:`mmd2_unbiased` and its gradient, §20.10.5);
+* convolution, transposed convolution and un-pooling layers for
+  convolutional generators (:class:`Conv2D`, :class:`ConvTranspose2D`,
+  :class:`Unpool2D`, §20.10.6).
 """
 
 from ._activations import ACTIVATIONS, DERIVATIVES, log_sigmoid, sigmoid, softplus
@@ -32,7 +37,9 @@ from ._losses import (
     softmax_cross_entropy,
     squared_error,
 )
+from ._conv import Conv2D, ConvTranspose2D, Unpool2D
 from ._mlp import MLP, Dense
+from ._mmd import gaussian_kernel, median_distance, mmd2_unbiased
 from ._optimizers import SGD, Adam, make_optimizer
 from ._training import minibatch_epoch, softmax_classifier_epoch
 
@@ -65,4 +72,10 @@ __all__ = [
     "reinforce_gradient",
     "optimal_baseline",
     "ReinforceBaseline",
+    "gaussian_kernel",
+    "median_distance",
+    "mmd2_unbiased",
+    "Conv2D",
+    "ConvTranspose2D",
+    "Unpool2D",
 ]

@@ -1,8 +1,14 @@
 """First-order optimizers that update parameter arrays in place.
 
-An optimizer holds a dict of parameter arrays (the model's own arrays, updated
-in place) and its per-parameter state (velocities, moments). It pickles with
-the estimator, so ``partial_fit`` continues the same optimizer trajectory.
+An optimizer updates a dict of parameter arrays (the model's own arrays) in
+place and holds its per-parameter state (velocities, moments). It pickles
+with the estimator, so ``partial_fit`` continues the same optimizer
+trajectory. An estimator passes its parameters as a bound method that
+returns the live dict, not as the dict of arrays itself: ``joblib.dump``
+writes every reference to an array as a copy of its own, so after
+``joblib.load`` a stored dict of arrays would update copies that the model
+never reads (training would silently stop). The bound method pickles as a
+reference to the estimator, which joblib keeps.
 Gradients follow the *ascent* convention of likelihood training when
 ``maximize=True`` (the default for our models, which maximise log-likelihood
 or a bound); pass ``maximize=False`` to minimise a loss.
@@ -15,6 +21,10 @@ from ._kernels import _adam_update
 __all__ = ["SGD", "Adam", "make_optimizer"]
 
 
+def _resolve(params):
+    return params() if callable(params) else params
+
+
 class SGD:
     """Stochastic gradient steps with (optionally Nesterov-free) momentum.
 
@@ -23,25 +33,34 @@ class SGD:
 
     Parameters
     ----------
-    params : dict of str to ndarray
-        Arrays updated in place.
+    params : dict of str to ndarray, or callable returning one
+        Arrays updated in place (a callable is asked at every step; see the
+        module docstring).
     learning_rate : float
     momentum : float, default=0.0
     maximize : bool, default=True
     """
 
     def __init__(self, params, learning_rate, momentum=0.0, maximize=True):
-        self.params = params
+        self._params = params
         self.learning_rate = learning_rate
         self.momentum = momentum
         self.maximize = maximize
-        self.velocity = {k: np.zeros_like(v) for k, v in params.items()} if momentum else {}
+        self.velocity = (
+            {k: np.zeros_like(v) for k, v in self.params.items()} if momentum else {}
+        )
         self.n_steps = 0
+
+    @property
+    def params(self):
+        """The live parameter arrays."""
+        return _resolve(self._params)
 
     def step(self, grads, learning_rate=None):
         """Apply one update. ``grads`` has the same keys as ``params``."""
         lr = self.learning_rate if learning_rate is None else learning_rate
         sign = 1.0 if self.maximize else -1.0
+        params = self.params
         for key, grad in grads.items():
             if self.momentum:
                 vel = self.velocity[key]
@@ -51,9 +70,9 @@ class SGD:
             else:
                 step = lr * grad
             if sign > 0:
-                self.params[key] += step
+                params[key] += step
             else:
-                self.params[key] -= step
+                params[key] -= step
         self.n_steps += 1
 
 
@@ -62,8 +81,9 @@ class Adam:
 
     Parameters
     ----------
-    params : dict of str to ndarray
-        Arrays updated in place.
+    params : dict of str to ndarray, or callable returning one
+        Arrays updated in place (a callable is asked at every step; see the
+        module docstring).
     learning_rate : float, default=1e-3
     beta1, beta2 : float, default=0.9, 0.999
     epsilon : float, default=1e-8
@@ -73,15 +93,20 @@ class Adam:
     def __init__(
         self, params, learning_rate=1e-3, beta1=0.9, beta2=0.999, epsilon=1e-8, maximize=True
     ):
-        self.params = params
+        self._params = params
         self.learning_rate = learning_rate
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
         self.maximize = maximize
-        self.m = {k: np.zeros_like(v) for k, v in params.items()}
-        self.v = {k: np.zeros_like(v) for k, v in params.items()}
+        self.m = {k: np.zeros_like(v) for k, v in self.params.items()}
+        self.v = {k: np.zeros_like(v) for k, v in self.params.items()}
         self.n_steps = 0
+
+    @property
+    def params(self):
+        """The live parameter arrays."""
+        return _resolve(self._params)
 
     def step(self, grads, learning_rate=None):
         """Apply one update. ``grads`` has the same keys as ``params``."""
@@ -92,8 +117,9 @@ class Adam:
         step_size = lr * np.sqrt(1 - self.beta2**t) / (1 - self.beta1**t)
         if not self.maximize:
             step_size = -step_size
+        params = self.params
         for key, grad in grads.items():
-            param, m, v = self.params[key], self.m[key], self.v[key]
+            param, m, v = params[key], self.m[key], self.v[key]
             if param.flags.c_contiguous and m.flags.c_contiguous and v.flags.c_contiguous:
                 # fused kernel: one pass, no temporaries (~4x the numpy version)
                 _adam_update(

@@ -1,9 +1,12 @@
 """Input and state validation shared by all estimators."""
 
+import os
+import sys
 import warnings
 
 import numpy as np
 import scipy.sparse as sp
+import sklearn
 
 from ..exceptions import OutOfSupportWarning
 
@@ -27,12 +30,34 @@ def resolve_dtype(dtype, X):
     return resolved
 
 
-def warn_if_not_binary(X, *, what="Bernoulli visible units", stacklevel=3):
+#: Frames in these folders are the library's own: a warning names the first
+#: frame outside them (scikit-learn's too, whose wrappers and meta-estimators
+#: call ours).
+_INTERNAL_DIRS = tuple(
+    os.path.dirname(os.path.abspath(module.__file__)) + os.sep for module in (sklearn,)
+) + (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep,)
+
+
+def user_stacklevel():
+    """The ``stacklevel`` that makes ``warnings.warn`` name the user's line.
+
+    Called by the function that calls ``warnings.warn``: counts the frames
+    from that function to the first one outside skgenerative and
+    scikit-learn, however deep the call came (``fit`` through the template,
+    ``score`` through ``score_samples``, a ``Pipeline`` around the model).
+    """
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_INTERNAL_DIRS):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def warn_if_not_binary(X, *, what="Bernoulli visible units", stacklevel=None):
     """Warn once if ``X`` has values outside [0, 1].
 
     Values strictly inside (0, 1) are accepted (they are read as probabilities,
     the usual mean-field convention); values outside say the data were not
-    scaled.
+    scaled. ``stacklevel=None`` names the user's line (:func:`user_stacklevel`).
     """
     data = X.data if sp.issparse(X) else X
     if data.size == 0:
@@ -46,7 +71,7 @@ def warn_if_not_binary(X, *, what="Bernoulli visible units", stacklevel=3):
             "(sklearn.preprocessing.Binarizer) first; the results on "
             "unscaled data are not meaningful.",
             OutOfSupportWarning,
-            stacklevel=stacklevel,
+            stacklevel=user_stacklevel() if stacklevel is None else stacklevel,
         )
 
 
@@ -96,3 +121,23 @@ def validation_split(n_samples, fraction, rng, y=None):
     mask[val] = True
     rows = np.arange(n_samples)
     return rows[~mask], rows[mask]
+
+
+def check_missing_mask(X, mask, n_features, dtype):
+    """The data and missing-value mask of an ``impute`` method.
+
+    Returns a copy of ``X`` in ``dtype`` and the boolean ``mask`` (True where
+    a value is missing; ``None`` means the NaN entries of ``X``, as
+    scikit-learn's imputers). Raises ``ValueError`` unless both have shape
+    ``(n_samples, n_features)`` and every observed entry is finite.
+    """
+    X = np.array(X, dtype=dtype)
+    mask = np.isnan(X) if mask is None else np.asarray(mask, dtype=bool)
+    if X.ndim != 2 or mask.shape != X.shape or X.shape[1] != n_features:
+        raise ValueError(
+            f"X and mask must both have shape (n_samples, {n_features}); "
+            f"got {X.shape} and {mask.shape}."
+        )
+    if not np.all(np.isfinite(X[~mask])):
+        raise ValueError("Observed entries of X (mask False) must be finite.")
+    return X, mask

@@ -8,7 +8,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from skgenerative import DBM, MPDBM, GenerativeImputer, OrderAgnosticNADE
+from skgenerative import DBM, MPDBM, DenoisingAutoencoder, GenerativeImputer, OrderAgnosticNADE
 from skgenerative.applications._imputer import hot_deck_fill
 from skgenerative.datasets import load_binarized_digits
 
@@ -60,6 +60,14 @@ def test_models_taking_a_mask_and_posterior_samples(digits):
         draws = GenerativeImputer(model, sample_posterior=True, random_state=0).fit(
             X[:300]).transform(X_missing)
         assert set(np.unique(draws[mask[1500:1530]])) <= {0.0, 1.0}
+    # models that draw unless told mean=True (denoising, diffusion)
+    dae = DenoisingAutoencoder(n_components=8, max_iter=2, n_steps=3, random_state=0)
+    filled = GenerativeImputer(dae).fit(X[:300]).transform(X_missing)
+    expected = clone(dae).fit(X[:300]).impute(np.nan_to_num(X_missing), mask[1500:1530],
+                                               mean=True)
+    np.testing.assert_array_equal(filled, np.where(mask[1500:1530], expected, X_missing))
+    draws = GenerativeImputer(dae, sample_posterior=True).fit(X[:300]).transform(X_missing)
+    assert set(np.unique(draws[mask[1500:1530]])) <= {0.0, 1.0}
     mpdbm = GenerativeImputer(MPDBM(hidden_layer_sizes=(8,), max_iter=1), sample_posterior=True)
     with pytest.raises(ValueError, match="cannot sample"):
         mpdbm.fit(X[:200], np.arange(200) % 2).transform(X_missing)

@@ -26,3 +26,37 @@ def adam_update(param, grad, m, v, beta1, beta2, step_size, epsilon):
     m = beta1 * m + (1 - beta1) * grad
     v = beta2 * v + (1 - beta2) * grad * grad
     return param + step_size * m / (np.sqrt(v) + epsilon), m, v
+
+
+def conv2d_gather(X, W, stride):
+    """Twin of ``_conv2d_gather``: the valid convolution, one window at a time."""
+    n, c_in, h, w = X.shape
+    c_out, _, k, _ = W.shape
+    oh, ow = (h - k) // stride + 1, (w - k) // stride + 1
+    out = np.zeros((n, c_out, oh, ow), dtype=np.float64)
+    for i in range(oh):
+        for j in range(ow):
+            window = X[:, :, i * stride:i * stride + k, j * stride:j * stride + k]
+            out[:, :, i, j] = np.einsum("ncpq,ocpq->no", window, W)
+    return out
+
+
+def conv2d_scatter(G, W, stride, out_shape):
+    """Twin of ``_conv2d_scatter``: each output gradient spread over its window."""
+    out = np.zeros(out_shape, dtype=np.float64)
+    k = W.shape[2]
+    for i in range(G.shape[2]):
+        for j in range(G.shape[3]):
+            out[:, :, i * stride:i * stride + k, j * stride:j * stride + k] += np.einsum(
+                "no,ocpq->ncpq", G[:, :, i, j], W)
+    return out
+
+
+def conv2d_weight_grad(X, G, stride, k):
+    """Twin of ``_conv2d_weight_grad``."""
+    gW = np.zeros((G.shape[1], X.shape[1], k, k), dtype=np.float64)
+    for i in range(G.shape[2]):
+        for j in range(G.shape[3]):
+            window = X[:, :, i * stride:i * stride + k, j * stride:j * stride + k]
+            gW += np.einsum("ncpq,no->ocpq", window, G[:, :, i, j])
+    return gW

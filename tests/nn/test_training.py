@@ -152,7 +152,6 @@ def _assert_same_state(a, b):
 
 
 def _previous_autoregressive_epoch(model, X, rng):
-    model.optimizer_.params = model._parameters()
     n = X.shape[0]
     index = rng.permutation(n)
     total = 0.0

@@ -9,6 +9,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from ...exceptions import UnreliableEstimateWarning
+from ...utils.validation import user_stacklevel
 
 __all__ = ["AISResult", "warn_if_unreliable"]
 
@@ -96,7 +97,7 @@ def warn_if_unreliable(result, what, fix):
         f"forward AIS then tends to underestimate log Z, so scores look better than "
         f"they are. {fix}",
         UnreliableEstimateWarning,
-        stacklevel=3,
+        stacklevel=user_stacklevel(),
     )
 
 

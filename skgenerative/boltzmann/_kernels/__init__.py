@@ -5,6 +5,10 @@
 * ``_sparse``: products with a sparse visible layer (gather / scatter);
 * ``_gibbs``: block-Gibbs sweeps of RBMs;
 * ``_rbm_epoch``: one CD-k / PCD-k epoch of a binary RBM;
+* ``_tempering``: parallel tempering of binary RBMs (sweeps, swaps, the
+  SML epoch with a tempered negative phase);
+* ``_flip_objectives``: ratio matching and pseudo-likelihood of binary RBMs
+  (loss, exact gradient, the epoch);
 * ``_gaussian_epoch``: one CD-k / PCD-k epoch of a Gaussian-Bernoulli RBM;
 * ``_enumeration``: exact log partition function by enumeration;
 * ``_dbm``: DBM mean field and block Gibbs (binary, Gaussian or categorical
@@ -13,8 +17,14 @@
 * ``_ais``: annealed importance sampling of RBMs (binary, Gaussian and
   softmax visibles) and DBMs;
 * ``_dbm_ais``: AIS of DBMs with categorical visibles;
+* ``_class_rbm``: the class posterior and data-phase gradient of ``ClassRBM``;
+* ``_conditional``: the enumerated conditional distribution and gradient of
+  ``ConditionalBoltzmannMachine``;
 * ``_categorical``: softmax (categorical) visible groups: means, sampling,
   Gibbs, the CD/PCD epoch and the log partition enumeration of ``CategoricalRBM``.
+* ``_conv``: convolutional RBMs: image patches (im2col) and their adjoint,
+  the probabilistic max-pooling softmax and its sampling (layout
+  ``(n, filters, rows, columns)``; imported from the module itself).
 
 Conventions: weights ``W`` have shape ``(n_hidden, n_visible)`` (scikit-learn's
 ``components_``), all 2-D arrays are C-contiguous, and every kernel works for
@@ -34,6 +44,18 @@ from ._ais import (
     _ais_dbm,
     _ais_dbm_gaussian,
     _ais_gaussian_bernoulli,
+)
+from ._class_rbm import (
+    _class_gradient,
+    _class_gradient_3d,
+    _class_log_posterior,
+    _class_log_posterior_3d,
+)
+from ._conditional import (
+    _conditional_gradient,
+    _conditional_gradient_3d,
+    _conditional_log_probabilities,
+    _conditional_log_probabilities_3d,
 )
 from ._dbm import (
     BERNOULLI,
@@ -72,6 +94,14 @@ __all__ = [
     "_ais_dbm_gaussian",
     "_ais_gaussian_bernoulli",
     "_bottom_up_dbm",
+    "_class_gradient",
+    "_class_gradient_3d",
+    "_class_log_posterior",
+    "_class_log_posterior_3d",
+    "_conditional_gradient",
+    "_conditional_gradient_3d",
+    "_conditional_log_probabilities",
+    "_conditional_log_probabilities_3d",
     "_dbm_layer_input",
     "_gibbs_bernoulli",
     "_gibbs_dbm",

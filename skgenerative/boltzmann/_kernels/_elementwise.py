@@ -3,6 +3,8 @@ Bernoulli sampling from counter-based uniforms, column sums, and the hidden
 conditional ``P(h = 1 | v)`` (one GEMM and a fused sigmoid).
 """
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -99,3 +101,20 @@ def _hidden_means(V, W, c, out):
     """``out = sigmoid(V @ W.T + c)``: P(h = 1 | v) of a binary hidden layer."""
     gemm(False, True, 1.0, V, W, 0.0, out)
     _sigmoid_bias_inplace(out, c)
+
+
+# --------------------------------------------------------------------------
+# scalars (float64, overflow-free)
+
+
+@njit(**_NJIT)
+def _sigmoid_scalar(a):
+    if a >= 0:
+        return 1.0 / (1.0 + math.exp(-a))
+    e = math.exp(a)
+    return e / (1.0 + e)
+
+
+@njit(**_NJIT)
+def _softplus_scalar(a):
+    return max(a, 0.0) + math.log1p(math.exp(-abs(a)))

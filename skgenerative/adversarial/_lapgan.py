@@ -1,0 +1,262 @@
+"""LAPGAN (Denton et al. 2015): a Laplacian pyramid of conditional GANs (§20.10.4)."""
+
+import numbers
+
+import numpy as np
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval
+
+from ..nn import MLP, Adam
+from ._gan import _COLLAPSE_CHECK_SAMPLES, _AdversarialNet
+from ._gan_math import discriminator_step, generator_step
+from ._pyramid import expand, pyramid_shapes, reduce
+
+__all__ = ["LAPGAN"]
+
+
+def _merge(parts):
+    merged = {}
+    for part in parts:
+        merged.update(part)
+    return merged
+
+
+class LAPGAN(_AdversarialNet):
+    """Laplacian pyramid of adversarial networks (Denton, Chintala, Szlam & Fergus 2015).
+
+    The image is generated coarse to fine: a GAN draws the coarsest level
+    ``I_K`` of the Laplacian pyramid, and at every finer level ``k`` a
+    conditional GAN draws the band-pass detail ``h_k`` given the expanded
+    coarser image, ``I_k = expand(I_{k+1}) + g_k(z_k, expand(I_{k+1}))``
+    (§20.10.4). Level ``k``'s networks are trained on the pyramid of the
+    training images: its discriminator tells real details ``h_k = I_k -
+    expand(I_{k+1})`` from generated ones, both conditioned on the real
+    ``expand(I_{k+1})``. Each level is a dense GAN as in :class:`GAN` (same
+    losses, dropout, ``n_critic``); all levels take their steps together,
+    one per batch.
+
+    Parameters
+    ----------
+    n_components : int, default=8
+        Dimension of the noise of every level.
+    levels : int, default=2
+        Pyramid levels (at least two): each halves the image's height and
+        width (an axis of length 1 is kept).
+    image_shape : None or (int, int), default=None
+        ``(height, width)`` of the images stored as rows. None: square when
+        ``n_features`` is a square number, else one row ``(1, n_features)``.
+    generator_layer_sizes, discriminator_layer_sizes, activation, loss, \
+dropout, n_critic, learning_rate, batch_size, max_iter, n_score_samples, \
+dtype, warm_start, verbose, random_state
+        As in :class:`GAN`, for the networks of every level.
+
+    Attributes
+    ----------
+    generators_, discriminators_ : list of skgenerative.nn.MLP
+        Per level, finest first.
+    g_optimizer_, d_optimizer_ : skgenerative.nn.Adam
+        Over the parameters of all levels.
+    image_shape_ : tuple of int
+    level_shapes_ : list of tuple of int
+        Image shape of every level, finest first.
+    data_mean_, data_scale_, score_bandwidths_, score_seed_, dtype_, \
+random_state_, n_iter_, n_features_in_, feature_names_in_
+        As in :class:`GAN`.
+
+    See Also
+    --------
+    GAN : one level; conditional on class labels with ``fit(X, y)``.
+
+    Notes
+    -----
+    Like every GAN it has no likelihood and no ``score_samples``;
+    :meth:`score` is the negative MMD^2 between samples and the data. ``y``
+    is ignored (no class conditioning). There is no ``transform``: the
+    discriminators see pyramid levels, not images (use :class:`GAN` for
+    discriminator features).
+
+    References
+    ----------
+    Denton, E., Chintala, S., Szlam, A. and Fergus, R. (2015). Deep generative
+    image models using a Laplacian pyramid of adversarial networks. NIPS.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skgenerative.adversarial import LAPGAN
+    >>> X = load_digits().data / 16
+    >>> lapgan = LAPGAN(max_iter=2, random_state=0).fit(X)
+    >>> lapgan.level_shapes_
+    [(8, 8), (4, 4)]
+    >>> lapgan.sample(3).shape
+    (3, 64)
+    """
+
+    _state_names = ("generators_", "discriminators_", "g_optimizer_", "d_optimizer_",
+                    "random_state_", "_n_stuck_epochs", "_stuck_warned", "_collapse_warned")
+
+    _parameter_constraints = {
+        **_AdversarialNet._parameter_constraints,
+        "levels": [Interval(numbers.Integral, 2, None, closed="left")],
+        "image_shape": [None, tuple],
+    }
+
+    def __init__(
+        self,
+        n_components=8,
+        *,
+        levels=2,
+        image_shape=None,
+        generator_layer_sizes=(128, 128),
+        discriminator_layer_sizes=(128, 128),
+        activation="relu",
+        loss="non_saturating",
+        dropout=0.0,
+        n_critic=1,
+        learning_rate=1e-3,
+        batch_size=100,
+        max_iter=200,
+        n_score_samples=500,
+        dtype=None,
+        warm_start=False,
+        verbose=0,
+        random_state=None,
+    ):
+        super().__init__(
+            n_components, generator_layer_sizes=generator_layer_sizes,
+            discriminator_layer_sizes=discriminator_layer_sizes, activation=activation,
+            loss=loss, dropout=dropout, n_critic=n_critic, learning_rate=learning_rate,
+            batch_size=batch_size, max_iter=max_iter, n_score_samples=n_score_samples,
+            dtype=dtype, warm_start=warm_start, verbose=verbose, random_state=random_state,
+        )
+        self.levels = levels
+        self.image_shape = image_shape
+
+    # ------------------------------------------------------------- set-up
+    def _check_training_data(self, X, y, *, reset):
+        return super()._check_training_data(X, None, reset=reset)
+
+    def _resolve_image_shape(self, n_features):
+        if self.image_shape is None:
+            side = int(round(np.sqrt(n_features)))
+            return (side, side) if side * side == n_features else (1, n_features)
+        shape = tuple(int(s) for s in self.image_shape)
+        if len(shape) != 2 or shape[0] * shape[1] != n_features:
+            raise ValueError(f"image_shape {self.image_shape!r} does not hold {n_features} "
+                             "pixels per row.")
+        return shape
+
+    def _initialize(self, X, y, rng, *, partial):
+        gen, disc = self._layer_sizes()
+        self.image_shape_ = self._resolve_image_shape(X.shape[1])
+        self.level_shapes_ = pyramid_shapes(self.image_shape_, self.levels)
+        self._init_scaling(X, rng)
+        self.generators_, self.discriminators_ = [], []
+        last = self.levels - 1
+        for k, (h, w) in enumerate(self.level_shapes_):
+            cond = 0 if k == last else h * w  # the expanded coarser image
+            self.generators_.append(MLP([self.n_components + cond, *gen, h * w],
+                                        self.activation, dtype=X.dtype, random_state=rng,
+                                        prefix=f"gen{k}_"))
+            self.discriminators_.append(MLP([h * w + cond, *disc, 1], self.activation,
+                                            dtype=X.dtype, random_state=rng,
+                                            prefix=f"disc{k}_"))
+        # bound methods, not merged dicts: see skgenerative.nn._optimizers
+        self.g_optimizer_ = Adam(self._generator_parameters, self.learning_rate, beta1=0.5,
+                                 maximize=False)
+        self.d_optimizer_ = Adam(self._discriminator_parameters, self.learning_rate, beta1=0.5,
+                                 maximize=False)
+        self._start_monitoring()
+
+    def _generator_parameters(self):
+        return _merge(g.params for g in self.generators_)
+
+    def _discriminator_parameters(self):
+        return _merge(d.params for d in self.discriminators_)
+
+    def _trainable_params(self):
+        return {**self.g_optimizer_.params, **self.d_optimizer_.params}
+
+    def _training_data(self, X, y):
+        return self._standardize(X), None
+
+    def _pyramid(self, X):
+        """(target, condition) of every level, finest first: the detail
+        ``h_k`` and ``expand(I_{k+1})``; the coarsest image and None."""
+        images = [X]
+        for k in range(self.levels - 1):
+            images.append(reduce(images[-1], self.level_shapes_[k]))
+        pairs = []
+        for k in range(self.levels - 1):
+            cond = expand(images[k + 1], self.level_shapes_[k + 1], self.level_shapes_[k])
+            pairs.append((images[k] - cond, cond))
+        pairs.append((images[-1], None))
+        return pairs
+
+    # ----------------------------------------------------------- training
+    def _run_epoch(self, X, y, rng, progress, *, shuffle):
+        order = rng.permutation(X.shape[0]) if shuffle else np.arange(X.shape[0])
+        k, dtype = self.n_components, self.dtype_
+        totals, n_d, n_g = np.zeros(3), 0, 0
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start:start + self.batch_size]
+            pairs = self._pyramid(X[rows])
+            d_grads, accuracy = [], 0.0
+            for G, D, (target, cond) in zip(self.generators_, self.discriminators_, pairs):
+                noise = rng.standard_normal((len(rows), k)).astype(dtype)
+                loss, grads, acc = discriminator_step(G, D, target, cond, noise,
+                                                      self.dropout, rng)
+                d_grads.append(grads)
+                totals[0] += loss / self.levels
+                accuracy += acc / self.levels
+            self.d_optimizer_.step(_merge(d_grads))
+            n_d += 1
+            totals[2] += accuracy
+            if n_d % self.n_critic == 0:
+                g_grads = []
+                for G, D, (_, cond) in zip(self.generators_, self.discriminators_, pairs):
+                    noise = rng.standard_normal((len(rows), k)).astype(dtype)
+                    loss, grads = generator_step(G, D, cond, noise, self.loss, self.dropout, rng)
+                    g_grads.append(grads)
+                    totals[1] += loss / self.levels
+                self.g_optimizer_.step(_merge(g_grads))
+                n_g += 1
+            progress(len(rows))
+        stats = {
+            "discriminator loss": totals[0] / n_d,
+            "generator loss": totals[1] / n_g if n_g else float("nan"),
+            "discriminator accuracy": totals[2] / n_d,
+        }
+        self._check_discriminator(stats["discriminator accuracy"])
+        self._warn_if_collapsed(self._sample_standardized(_COLLAPSE_CHECK_SAMPLES, rng, None))
+        return stats
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Train the networks of every level for ``max_iter`` epochs.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Images as rows (``image_shape``).
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X)
+
+    # ------------------------------------------------------------ outputs
+    def _sample_standardized(self, n_samples, rng, y):
+        """Coarse to fine: ``I_K = g_K(z)``, ``I_k = c + g_k(z, c)`` with
+        ``c = expand(I_{k+1})``."""
+        k, dtype = self.n_components, self.dtype_
+        image = self.generators_[-1].predict(rng.standard_normal((n_samples, k)).astype(dtype))
+        for level in range(self.levels - 2, -1, -1):
+            cond = expand(image, self.level_shapes_[level + 1], self.level_shapes_[level])
+            noise = rng.standard_normal((n_samples, k)).astype(dtype)
+            image = cond + self.generators_[level].predict(np.concatenate([noise, cond], axis=1))
+        return image

@@ -1,0 +1,205 @@
+"""What the denoising models (DAE, GSN) share: corruption, the chain's start,
+``sample`` and ``impute`` by the (clamped) chain, and the denoising score.
+
+A model supplies ``sample`` (over ``_chain_sample``),
+``_run_chain(X, free, n_steps, rng, mean)`` (steps of its
+chain from ``X``, resampling the units where ``free`` is True, every unit
+when ``free`` is None), ``_score_rows(rows, rng)`` (the training criterion's
+per-row log-likelihoods of copies of one row, with noise from ``rng``) and
+``_codes(X)`` (the features of :meth:`transform`).
+"""
+
+import numbers
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ..base import GenerativeMixin
+from ..nn._estimator import NetworkTrainingMixin
+from ..nn import make_head
+from ..utils._threads import blas_threads
+from ..utils.random import row_generators
+from ..utils.validation import check_missing_mask, warn_if_not_binary
+from ._corruption import NOISES, check_noise_level, corrupt
+
+__all__ = []
+
+#: The hyperparameters every denoising model has (each adds its own).
+_COMMON_CONSTRAINTS = {
+    "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
+    "decoder_layer_sizes": ["array-like"],
+    "activation": [StrOptions({"sigmoid", "tanh", "relu", "softplus"})],
+    "likelihood": [StrOptions({"bernoulli", "gaussian"})],
+    "min_variance": [Interval(numbers.Real, 0, None, closed="neither")],
+    "noise": [StrOptions(set(NOISES))],
+    "noise_level": [Interval(numbers.Real, 0, None, closed="neither")],
+    "walkback": [Interval(numbers.Integral, 1, None, closed="left")],
+    "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
+    "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+    "max_iter": [Interval(numbers.Integral, 0, None, closed="left")],
+    "n_steps": [Interval(numbers.Integral, 1, None, closed="left")],
+    "n_score_samples": [Interval(numbers.Integral, 1, None, closed="left")],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+    "tol": [Interval(numbers.Real, 0, None, closed="left")],
+    "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+    "dtype": [None, type, np.dtype, str],
+    "warm_start": ["boolean"],
+    "verbose": ["verbose"],
+    "random_state": ["random_state", np.random.Generator],
+}
+
+
+class _DenoisingChainMixin(GenerativeMixin, NetworkTrainingMixin):
+    score_kind_ = "denoising"
+
+    @property
+    def _head(self):
+        return make_head(self.likelihood, min_variance=self.min_variance)
+
+    @property
+    def _n_features_out(self):
+        return self.n_components
+
+    def _corrupt(self, X, rng):
+        return corrupt(X, self.noise, self.noise_level, rng)
+
+    def _check_noise_level(self):
+        check_noise_level(self.noise, self.noise_level)
+
+    def _init_base(self, X, decoder):
+        """Per-unit moments of the data (the chains' start) and the decoder's
+        output bias at the data's base rate."""
+        self.base_mean_ = X.mean(axis=0, dtype=np.float64)
+        self.base_var_ = X.var(axis=0, dtype=np.float64)
+        b = decoder.params[decoder.layers[-1].bias_key]
+        if self.likelihood == "bernoulli":
+            m = np.clip(self.base_mean_, 1e-3, 1 - 1e-3)
+            b[:] = np.log(m) - np.log1p(-m)
+        else:
+            p = self.base_mean_.shape[0]
+            var = np.maximum(self.base_var_ - self.min_variance, 1e-3)
+            b[:p] = self.base_mean_
+            b[p:] = np.log(np.expm1(var))
+
+    def _validation_score(self, X_val, y_val):
+        return float(np.mean(self._denoising_scores(X_val)))
+
+    def _check_support(self, X):
+        if self.likelihood == "bernoulli":
+            warn_if_not_binary(
+                X, what=f"{type(self).__name__} with a Bernoulli reconstruction",
+            )
+
+    # -- scores and features -----------------------------------------------
+
+    def _denoising_scores(self, X):
+        """The training criterion per row, averaged over ``n_score_samples``
+        noise draws from the row's own generator (deterministic, independent
+        of the other rows)."""
+        m = self.n_score_samples
+        scores = np.empty(X.shape[0])
+        with blas_threads():
+            for i, gen in enumerate(row_generators(X, self.score_seed_)):
+                scores[i] = self._score_rows(np.repeat(X[i : i + 1], m, axis=0), gen).mean()
+        return scores
+
+    def score(self, X, y=None):
+        """Mean denoising log-likelihood in nats (higher is better).
+
+        The model's training criterion (see the class's Notes), not
+        ``log p(x)``: these models have no tractable likelihood
+        (``score_kind_ = "denoising"``). Deterministic: the noise is seeded
+        per row from ``score_seed_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        self._check_support(X)
+        return float(np.mean(self._denoising_scores(X)))
+
+    def transform(self, X):
+        """The codes of the clean rows: a DAE's encoder output ``f(x)``, a
+        GSN's first latent state ``f([x, 0])`` (no noise).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        H : ndarray of shape (n_samples, n_components)
+        """
+        check_is_fitted(self)
+        X = self._validate_X(X, reset=False)
+        self._check_support(X)
+        with blas_threads():
+            return self._codes(X)
+
+    # -- sampling ----------------------------------------------------------
+
+    def _chain_start(self, n, rng):
+        """Independent draws with the base-rate moments of the training data."""
+        p = self.base_mean_.shape[0]
+        if self.likelihood == "bernoulli":
+            return (rng.random((n, p)) < self.base_mean_).astype(self.dtype_)
+        noise = rng.standard_normal((n, p)) * np.sqrt(self.base_var_)
+        return (self.base_mean_ + noise).astype(self.dtype_)
+
+    def _chain_sample(self, n_samples, n_steps, random_state, mean):
+        """``n_samples`` chains of ``n_steps`` from base-rate draws (the
+        models' ``sample`` documents it)."""
+        n_steps = self.n_steps if n_steps is None else n_steps
+        rng = self._sampling_rng(n_samples, random_state, n_steps)
+        with blas_threads():
+            return self._run_chain(self._chain_start(n_samples, rng), None, n_steps, rng, mean)
+
+    def impute(self, X, mask=None, *, n_steps=None, random_state=None, mean=False):
+        """Fill in missing values by the clamped chain (§20.11.2).
+
+        The observed units stay clamped to their values; the missing ones
+        start from base-rate draws and are resampled by ``n_steps`` steps of
+        the chain (the whole state is corrupted and reconstructed at each
+        step). The result is a draw from the chain's conditional, or with
+        ``mean=True`` the last step's reconstruction mean.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Entries where ``mask`` is True are ignored (they may be NaN).
+        mask : array-like of bool of shape (n_samples, n_features), default=None
+            True where a value is missing; None means the NaN entries of
+            ``X`` (as scikit-learn's imputers).
+        n_steps : int, default=None
+            None uses ``self.n_steps``.
+        random_state : None, int or Generator
+            None continues the fitted stream ``random_state_``.
+        mean : bool, default=False
+
+        Returns
+        -------
+        X_imputed : ndarray of shape (n_samples, n_features_in_)
+            Observed values unchanged, missing values filled in.
+        """
+        n_steps = self.n_steps if n_steps is None else n_steps
+        check_is_fitted(self)
+        X, mask = check_missing_mask(X, mask, self.n_features_in_, self.dtype_)
+        rng = self._sampling_rng(max(X.shape[0], 1), random_state, n_steps)
+        X[mask] = self._chain_start(X.shape[0], rng)[mask]
+        with blas_threads():
+            return self._run_chain(X, mask, n_steps, rng, mean)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags

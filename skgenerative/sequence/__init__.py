@@ -1,0 +1,13 @@
+"""Sequence models (§20.7): Boltzmann machines whose biases follow the past.
+
+Input convention of every model here: one 2-D array ``X`` of frames, the
+sequences one after the other, plus ``lengths`` (frames per sequence), as
+hmmlearn takes it; ``lengths=None`` means one sequence. ``score_samples``
+returns one log-likelihood per sequence and ``score`` the mean
+log-likelihood per frame.
+"""
+
+from ._crbm import ConditionalRBM
+from ._rnnrbm import RNNRBM
+
+__all__ = ["ConditionalRBM", "RNNRBM"]

@@ -1,0 +1,236 @@
+"""What every sequence model shares: the input convention, the per-sequence
+scores, ``score`` per frame, and sampling arguments."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ..base import GenerativeMixin
+from ..boltzmann._units import check_unit_type
+from ._conditional import gibbs_frames
+from ._validation import check_lengths, sequence_starts
+
+__all__ = ["SEQUENCE_CONSTRAINTS", "SequenceMixin"]
+
+#: The hyperparameters every sequence model has.
+SEQUENCE_CONSTRAINTS = {
+    "n_components": [Interval(Integral, 1, None, closed="left")],
+    "visible_units": [StrOptions({"bernoulli", "gaussian"})],
+    "learning_rate": [Interval(Real, 0, None, closed="neither")],
+    "batch_size": [Interval(Integral, 1, None, closed="left")],
+    "max_iter": [Interval(Integral, 0, None, closed="left")],
+    "n_gibbs_steps": [Interval(Integral, 1, None, closed="left")],
+    "shuffle": ["boolean"],
+    "exact_limit": [Interval(Integral, 1, 30, closed="both")],
+    "dtype": [None, type, np.dtype, str],
+    "warm_start": ["boolean"],
+    "verbose": ["verbose"],
+    "random_state": ["random_state"],
+}
+
+
+class SequenceMixin(GenerativeMixin):
+    """Sequences as one 2-D array of frames plus ``lengths`` (hmmlearn's
+    convention; ``lengths=None`` is one sequence). ``score_samples`` gives
+    one log-likelihood per sequence, ``score`` the mean per frame.
+
+    A model sets ``visible_units`` ("bernoulli" or "gaussian") and supplies
+    ``_frame_scores(Z, lengths)``: the log-likelihood of every frame of the
+    validated data in the model's space (standardized for Gaussian units);
+    and for sampling, a state that summarises the past:
+    ``_initial_state(initial, n_sequences)`` (``initial`` in the model's
+    space, or None), ``_state_biases(state)`` -> ``(Bv, Bh)`` and
+    ``_next_state(state, frame)``.
+    """
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, lengths=None):
+        """Fit the model to sequences.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_frames, n_features)
+            The frames of every sequence, one sequence after the other.
+        y : None
+            Ignored.
+        lengths : array-like of int, default=None
+            Frames per sequence, summing to ``n_frames``; None means one
+            sequence.
+
+        Returns
+        -------
+        self : object
+            The fitted model.
+        """
+        return self._fit(X, lengths)
+
+    def _check_training_data(self, X, y, *, reset):
+        return self._check_sequences(X, y, reset=reset)
+
+    def _is_initialized(self):
+        return hasattr(self, "components_")
+
+    def sample(self, n_frames=1, *, n_sequences=1, initial=None, n_gibbs_steps=100,
+               random_state=None):
+        """Generate sequences (or continuations of ``initial``) frame by frame.
+
+        Each frame is the state of a block-Gibbs chain on the RBM its past
+        sets, after ``n_gibbs_steps`` sweeps started from the previous frame
+        (from a draw of the visible biases for a first frame).
+
+        Parameters
+        ----------
+        n_frames : int, default=1
+            Frames to generate per sequence.
+        n_sequences : int, default=1
+            Independent sequences.
+        initial : array-like of shape (n_initial, n_features), default=None
+            Frames to continue (the past of the first new frame); None
+            starts new sequences.
+        n_gibbs_steps : int, default=100
+        random_state : int, Generator or None, default=None
+            None continues the estimator's own stream.
+
+        Returns
+        -------
+        X : ndarray of shape (n_sequences * n_frames, n_features)
+            The new frames, sequence after sequence (``lengths`` all
+            ``n_frames``).
+        """
+        rng = self._sampling_arguments(n_frames, n_sequences, n_gibbs_steps, random_state)
+        initial = self._check_initial(initial)
+        nv, dtype = self.n_features_in_, self.components_.dtype
+        state = self._initial_state(initial, n_sequences)
+        previous = None
+        if initial is not None and len(initial):
+            previous = np.repeat(initial[-1:], n_sequences, axis=0)
+        out = np.empty((n_sequences, n_frames, nv), dtype=dtype)
+        for t in range(n_frames):
+            Bv, Bh = self._state_biases(state)
+            start = self._start_state(Bv, rng) if previous is None else previous
+            frame = gibbs_frames(start, self.components_, Bv, Bh, n_gibbs_steps, rng,
+                                 self._gaussian)
+            out[:, t] = frame
+            state = self._next_state(state, frame)
+            previous = frame
+        return self._from_model_space(out.reshape(-1, nv)).astype(dtype, copy=False)
+
+    def _units(self):
+        return check_unit_type(self.visible_units)
+
+    @property
+    def _gaussian(self):
+        return self.visible_units == "gaussian"
+
+    def _check_sequences(self, X, lengths, *, reset):
+        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=reset)
+        lengths = check_lengths(lengths, X.shape[0])
+        if not self._gaussian:
+            self._units().check_support(X, type(self).__name__)
+        return X, lengths
+
+    def _init_scaling(self, X, dtype):
+        """Gaussian units model standardized frames ``z = (x - mean_) / std_``."""
+        if self._gaussian:
+            self.mean_ = X.mean(axis=0).astype(dtype)
+            self.std_ = np.sqrt(np.maximum(X.var(axis=0), 1e-6)).astype(dtype)
+
+    def _to_model_space(self, X):
+        dtype = self.components_.dtype
+        if self._gaussian:
+            X = (X - self.mean_) / self.std_
+        return np.ascontiguousarray(X, dtype=dtype)
+
+    def _from_model_space(self, Z):
+        return Z * self.std_ + self.mean_ if self._gaussian else Z
+
+    def _frame_log_likelihood(self, X, lengths):
+        """log p of every frame given its past, in the data's space (float64)."""
+        scores = self._frame_scores(self._to_model_space(X), lengths)
+        if self._gaussian:  # the Jacobian of the standardization
+            scores = scores - np.sum(np.log(self.std_.astype(np.float64)))
+        return scores
+
+    def score_samples(self, X, lengths=None, return_std=False):
+        """Log-likelihood of each sequence, in nats.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_frames, n_features)
+            The frames of every sequence, one sequence after the other.
+        lengths : array-like of int, default=None
+            Frames per sequence (summing to ``n_frames``); None means that
+            ``X`` is one sequence.
+        return_std : bool, default=False
+            Also return the standard error of each score (0: exact).
+
+        Returns
+        -------
+        log_likelihood : ndarray of shape (n_sequences,)
+            ``sum_t log p(x_t | x_1, ..., x_{t-1})`` of each sequence.
+        std : ndarray of shape (n_sequences,)
+            Only when ``return_std=True``.
+        """
+        check_is_fitted(self)
+        X, lengths = self._check_sequences(X, lengths, reset=False)
+        self._check_exact()
+        frames = self._frame_log_likelihood(X, lengths)
+        scores = np.add.reduceat(frames, sequence_starts(lengths))
+        return (scores, np.zeros_like(scores)) if return_std else scores
+
+    def score(self, X, y=None, lengths=None):
+        """Mean log-likelihood per frame, in nats (higher is better).
+
+        The total log-likelihood of the sequences divided by their number of
+        frames (the "log-likelihood per time step" of the literature), not
+        the mean of ``score_samples`` (which is per sequence).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_frames, n_features)
+        y : None
+            Ignored.
+        lengths : array-like of int, default=None
+            Frames per sequence; None means one sequence.
+
+        Returns
+        -------
+        score : float
+        """
+        scores = self.score_samples(X, lengths)
+        return float(np.sum(scores) / np.shape(X)[0])
+
+    def _check_exact(self):
+        if self.n_components > self.exact_limit:
+            raise ValueError(
+                f"{type(self).__name__} computes the exact log-likelihood by enumerating "
+                f"the 2**n_components hidden states of every frame; n_components="
+                f"{self.n_components} exceeds exact_limit={self.exact_limit}. Raise "
+                "exact_limit (cost grows as 2**n_components per frame) or use fewer "
+                "hidden units; there is no AIS estimate for sequence models yet."
+            )
+
+    def _sampling_arguments(self, n_frames, n_sequences, n_gibbs_steps, random_state):
+        check_is_fitted(self)
+        for name, value in (("n_frames", n_frames), ("n_sequences", n_sequences),
+                            ("n_gibbs_steps", n_gibbs_steps)):
+            if isinstance(value, bool) or not isinstance(value, Integral) or value < 1:
+                raise ValueError(f"{name} must be a positive integer; got {value!r}.")
+        return self._sampling_rng(n_frames, random_state)
+
+    def _check_initial(self, initial):
+        """Frames to continue from, validated, in the model's space (or None)."""
+        if initial is None:
+            return None
+        initial = validate_data(self, initial, dtype=(np.float64, np.float32), reset=False)
+        return self._to_model_space(initial)
+
+    def _start_state(self, Bv, rng):
+        """A first visible state for the Gibbs chain of a frame without a
+        previous frame: a draw from the visible biases alone."""
+        units = self._units()
+        params = {"precision": np.ones(Bv.shape[1], Bv.dtype)} if self._gaussian else {}
+        return units.sample(np.asarray(units.mean(Bv), dtype=Bv.dtype), rng, **params)

@@ -1,0 +1,76 @@
+"""Math of RBMs whose biases change from frame to frame (array in, array out).
+
+Frame ``t`` is an RBM with shared weights ``W`` (n_hidden, n_visible) and its
+own biases ``Bv[t]`` (visible) and ``Bh[t]`` (hidden), set by the past. Its
+energy is ``-Bv_t.v - Bh_t.h - h.W v`` for binary visibles and
+``1/2 |v - Bv_t|^2 - Bh_t.h - h.W v`` for unit-precision Gaussian visibles.
+Both sequence models (conditional RBM, RNN-RBM) reduce to this per frame:
+they differ in how the biases are computed from the past, hence in how the
+gradients with respect to the biases flow back to their parameters.
+"""
+
+import numpy as np
+from scipy.special import expit
+
+from ..boltzmann._units import softplus
+from . import _kernels
+
+__all__ = [
+    "cd_negative_phase",
+    "frame_gradients",
+    "frame_log_likelihood",
+    "gibbs_frames",
+]
+
+
+def frame_log_likelihood(V, W, Bv, Bh, gaussian):
+    """``log p(v_t | biases_t)`` of every frame (float64), exact: the hidden
+    layer is summed out for the numerator and enumerated for ``log Z_t``."""
+    V64 = np.asarray(V, dtype=np.float64)
+    W64 = np.asarray(W, dtype=np.float64)
+    Bv64 = np.asarray(Bv, dtype=np.float64)
+    Bh64 = np.ascontiguousarray(Bh, dtype=np.float64)
+    if gaussian:
+        own = -0.5 * np.sum((V64 - Bv64) ** 2, axis=1)
+    else:
+        own = np.sum(V64 * Bv64, axis=1)
+    hidden = softplus(Bh64 + V64 @ W64.T).sum(axis=1)
+    log_z = _kernels._frame_log_partition(
+        np.ascontiguousarray(W64), np.ascontiguousarray(Bv64), Bh64, gaussian
+    )
+    return own + hidden - log_z
+
+
+def gibbs_frames(V, W, Bv, Bh, n_steps, rng, gaussian):
+    """``n_steps`` block-Gibbs sweeps of every frame's RBM from ``V`` (not
+    changed); returns the visible states after the sweeps."""
+    dtype = W.dtype
+    V = np.array(V, dtype=dtype, order="C")
+    H = np.empty((V.shape[0], W.shape[0]), dtype=dtype)
+    _kernels._gibbs_conditional(
+        V, np.ascontiguousarray(W), np.ascontiguousarray(Bv, dtype=dtype),
+        np.ascontiguousarray(Bh, dtype=dtype), n_steps, rng, H, gaussian,
+    )
+    return V
+
+
+def cd_negative_phase(V_neg, W, Bh):
+    """The model side of the gradient from a sample ``V_neg`` of each frame's
+    RBM: ``(E[v], E[h], sum_t E[h v^T])``, the expectations replaced by the
+    sample (the hidden layer by its conditional mean)."""
+    H_neg = expit(Bh + V_neg @ W.T)
+    return V_neg, H_neg, H_neg.T @ V_neg
+
+
+def frame_gradients(V, W, Bh, negative):
+    """Gradients of ``sum_t log p(v_t | biases_t)`` with respect to each
+    frame's biases and to the shared weights, given the model side
+    ``negative = (E[v], E[h], sum_t E[h v^T])`` (exact expectations give the
+    exact gradient; a CD sample its estimate).
+
+    Returns ``(dBv, dBh, dW)`` with ``dBv`` (n_frames, n_visible) and ``dBh``
+    (n_frames, n_hidden) per frame, ``dW`` summed over frames.
+    """
+    E_v, E_h, E_hv = negative
+    H = expit(Bh + V @ W.T)
+    return V - E_v, H - E_h, H.T @ V - E_hv

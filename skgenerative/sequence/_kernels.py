@@ -1,0 +1,151 @@
+"""Numba kernels of the sequence family: RBMs whose biases change per frame.
+
+Every frame ``t`` has its own visible and hidden biases (rows ``B[t]`` and
+``C[t]``, set by the history: the autoregressive weights of a conditional
+RBM or the state of an RNN-RBM); the weights ``W`` (n_hidden, n_visible)
+are shared. Gaussian visibles have unit precision (the models standardize
+the data). Plain-numpy twins are in ``tests/sequence/_reference.py``.
+"""
+
+import numpy as np
+from numba import njit
+
+_NJIT = dict(cache=True, error_model="numpy")
+_LOG_2PI = float(np.log(2 * np.pi))
+
+
+@njit(**_NJIT)
+def _softplus(x):
+    if x > 0:
+        return x + np.log1p(np.exp(-x))
+    return np.log1p(np.exp(x))
+
+
+@njit(**_NJIT)
+def _hidden_states(n_hidden):
+    """Every binary hidden state, one per row, in counting order (float64)."""
+    n_states = 1 << n_hidden
+    S = np.zeros((n_states, n_hidden))
+    for s in range(n_states):
+        for k in range(n_hidden):
+            if (s >> k) & 1:
+                S[s, k] = 1.0
+    return S
+
+
+#: Inputs ``a`` up to this size in absolute value take the fast path of the
+#: binary enumeration: products of ``_PRODUCT_CHUNK`` factors ``1 + e^a`` stay
+#: below ``e^{16 * 40}``, far from overflow.
+_FAST_INPUT_LIMIT = 40.0
+_PRODUCT_CHUNK = 16
+#: Hidden states per block of the fast path (its products stay in cache).
+_STATE_BLOCK = 512
+
+
+@njit(**_NJIT)
+def _log_partition_fast(S, SW, B, C):
+    """The fast path of :func:`_frame_log_partition` (binary visibles, inputs
+    within ``_FAST_INPUT_LIMIT``): blocks of hidden states, each used for
+    every frame while in cache, an online logsumexp per frame; the softplus
+    sums as running products over the units, vectorised across states and
+    folded into the log every ``_PRODUCT_CHUNK`` units."""
+    n_states, n_hidden = S.shape
+    n_frames, n_visible = B.shape
+    expB = np.exp(B.astype(np.float64))
+    top = np.full(n_frames, -np.inf)
+    total = np.zeros(n_frames)
+    product = np.empty(_STATE_BLOCK)
+    terms = np.empty(_STATE_BLOCK)
+    for start in range(0, n_states, _STATE_BLOCK):
+        stop = min(start + _STATE_BLOCK, n_states)
+        m = stop - start
+        expSWT = np.ascontiguousarray(np.exp(SW[start:stop]).T)  # (n_visible, m)
+        for t in range(n_frames):
+            for i in range(m):
+                value = 0.0
+                for k in range(n_hidden):
+                    value += S[start + i, k] * C[t, k]
+                terms[i] = value
+                product[i] = 1.0
+            for j in range(n_visible):
+                e = expB[t, j]
+                row = expSWT[j]
+                for i in range(m):
+                    product[i] *= 1.0 + e * row[i]
+                if (j + 1) % _PRODUCT_CHUNK == 0 or j == n_visible - 1:
+                    for i in range(m):
+                        terms[i] += np.log(product[i])
+                        product[i] = 1.0
+            block_top = terms[:m].max()
+            if block_top > top[t]:
+                total[t] *= np.exp(top[t] - block_top)
+                top[t] = block_top
+            for i in range(m):
+                total[t] += np.exp(terms[i] - top[t])
+    return top + np.log(total)
+
+
+@njit(**_NJIT)
+def _frame_log_partition(W, B, C, gaussian):
+    """``log Z_t`` of the RBM of every frame, enumerating the hidden layer.
+
+    Binary visibles: ``log Z_t = logsumexp_h [C_t.h + sum_j softplus(B_tj + (W.T h)_j)]``;
+    unit-precision Gaussian visibles: ``n_visible/2 log 2 pi + logsumexp_h
+    [C_t.h + 1/2 sum_j ((B_tj + (W.T h)_j)^2 - B_tj^2)]``. float64 out.
+    Binary visibles with moderate inputs take :func:`_log_partition_fast`.
+    """
+    n_hidden, n_visible = W.shape
+    n_frames = B.shape[0]
+    S = _hidden_states(n_hidden)
+    SW = S @ W.astype(np.float64)
+    if (not gaussian) and np.abs(SW).max() + np.abs(B).max() <= _FAST_INPUT_LIMIT:
+        return _log_partition_fast(S, SW, B, C)
+    out = np.empty(n_frames)
+    terms = np.empty(S.shape[0])
+    for t in range(n_frames):
+        for s in range(S.shape[0]):
+            value = 0.0
+            for k in range(n_hidden):
+                value += S[s, k] * C[t, k]
+            for j in range(n_visible):
+                a = B[t, j] + SW[s, j]
+                if gaussian:
+                    value += 0.5 * (a * a - B[t, j] * B[t, j])
+                else:
+                    value += _softplus(a)
+            terms[s] = value
+        top = terms.max()
+        out[t] = top + np.log(np.sum(np.exp(terms - top)))
+        if gaussian:
+            out[t] += 0.5 * n_visible * _LOG_2PI
+    return out
+
+
+@njit(**_NJIT)
+def _gibbs_conditional(V, W, B, C, n_steps, rng, H, gaussian):
+    """``n_steps`` block-Gibbs sweeps h | v, v | h in place on ``V``, row ``i``
+    with biases ``B[i]`` and ``C[i]``; ``H`` ends holding the last hidden draw.
+
+    Uniforms (and normals) are drawn from ``rng`` row by row, hidden layer
+    first, as the twin does.
+    """
+    n, n_visible = V.shape
+    n_hidden = W.shape[0]
+    for _ in range(n_steps):
+        for i in range(n):
+            for k in range(n_hidden):
+                a = C[i, k]
+                for j in range(n_visible):
+                    a += W[k, j] * V[i, j]
+                p = 1.0 / (1.0 + np.exp(-a))
+                H[i, k] = 1.0 if rng.random() < p else 0.0
+        for i in range(n):
+            for j in range(n_visible):
+                a = B[i, j]
+                for k in range(n_hidden):
+                    a += H[i, k] * W[k, j]
+                if gaussian:
+                    V[i, j] = a + rng.standard_normal()
+                else:
+                    p = 1.0 / (1.0 + np.exp(-a))
+                    V[i, j] = 1.0 if rng.random() < p else 0.0

@@ -1,0 +1,338 @@
+"""RNN-RBM (Boulanger-Lewandowski, Bengio and Vincent 2012; §20.7)."""
+
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils._param_validation import Interval
+
+from ..base import TrainableMixin
+from ..nn import Adam
+from ..utils.validation import resolve_dtype
+from ._base import SEQUENCE_CONSTRAINTS, SequenceMixin
+from ._conditional import cd_negative_phase, frame_gradients, frame_log_likelihood, gibbs_frames
+from ._validation import sequence_starts
+
+__all__ = ["RNNRBM"]
+
+
+class RNNRBM(SequenceMixin, TrainableMixin, BaseEstimator):
+    """RNN-RBM: a recurrent network whose state sets an RBM's biases per frame.
+
+    With ``u_0 = initial_state_`` and, for each frame ``t = 1 .. T``::
+
+        b_t = intercept_visible_ + recurrent_to_visible_ @ u_{t-1}
+        c_t = intercept_hidden_ + recurrent_to_hidden_ @ u_{t-1}
+        x_t ~ RBM(components_, b_t, c_t)
+        u_t = tanh(recurrent_intercept_ + recurrent_weights_ @ u_{t-1}
+                   + input_weights_ @ x_t)
+
+    so ``p(x_1, ..., x_T) = prod_t p(x_t | u_{t-1})`` and ``u_{t-1}`` sums up
+    every frame before ``t`` (§20.7). Training: CD-k on the RBM of each frame
+    estimates the gradient with respect to its biases and the shared weights;
+    back-propagation through time carries the bias gradients to the
+    recurrent parameters. Optimizer: Adam. The RNN sets the biases only (the
+    variant of §20.7 that also emits the weights is not implemented).
+
+    Input convention (every model of :mod:`skgenerative.sequence`): ``X`` is
+    one 2-D array of frames, the sequences one after the other, and
+    ``lengths`` the number of frames of each (hmmlearn's convention);
+    ``lengths=None`` means ``X`` is one sequence. Minibatches are groups of
+    whole sequences.
+
+    Parameters
+    ----------
+    n_components : int, default=16
+        Binary hidden units of the RBM.
+    n_recurrent : int, default=32
+        Units of the recurrent layer.
+    visible_units : {"bernoulli", "gaussian"}, default="bernoulli"
+        Binary frames, or real ones (standardized per feature, unit variance).
+    learning_rate : float, default=0.005
+        Adam step size.
+    batch_size : int, default=10
+        Sequences per minibatch (the gradient is the mean per frame).
+    max_iter : int, default=50
+        Epochs (passes over the sequences).
+    n_gibbs_steps : int, default=5
+        Gibbs sweeps of the CD-k estimate at each frame.
+    pretrain_iter : int, default=0
+        Epochs of CD-k training of the RBM alone (``components_`` and its
+        intercepts, the recurrent part silent) on the frames, in minibatches
+        of 100 frames, before the first epoch of ``fit``, as
+        Boulanger-Lewandowski et al. initialise it; 0 skips it.
+    shuffle : bool, default=True
+        Visit the sequences in a new random order each epoch.
+    exact_limit : int, default=16
+        Largest ``n_components`` for which ``score_samples`` enumerates the
+        hidden states of each frame's RBM; beyond it, it raises.
+    dtype : {None, numpy.float32, numpy.float64}, default=None
+    warm_start : bool, default=False
+    verbose : int, default=0
+        1 prints per epoch the CD reconstruction error and, when exact, the
+        log-likelihood per frame of the training data.
+    random_state : int, Generator or None, default=None
+
+    Attributes
+    ----------
+    components_ : ndarray of shape (n_components, n_features)
+    intercept_visible_ : ndarray of shape (n_features,)
+    intercept_hidden_ : ndarray of shape (n_components,)
+    recurrent_to_visible_ : ndarray of shape (n_features, n_recurrent)
+    recurrent_to_hidden_ : ndarray of shape (n_components, n_recurrent)
+    recurrent_weights_ : ndarray of shape (n_recurrent, n_recurrent)
+    input_weights_ : ndarray of shape (n_recurrent, n_features)
+    recurrent_intercept_ : ndarray of shape (n_recurrent,)
+    initial_state_ : ndarray of shape (n_recurrent,)
+    mean_, std_ : ndarray of shape (n_features,)
+        Standardization of Gaussian visibles (only for ``"gaussian"``).
+    n_iter_ : int
+    random_state_ : numpy.random.Generator
+    n_features_in_ : int
+
+    See Also
+    --------
+    ConditionalRBM : Biases linear in a fixed window of past frames.
+
+    References
+    ----------
+    Boulanger-Lewandowski, N., Bengio, Y. and Vincent, P. (2012). Modeling
+    temporal dependencies in high-dimensional sequences: application to
+    polyphonic music generation and transcription. ICML.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skgenerative import RNNRBM
+    >>> X = np.tile([[1, 0, 0], [0, 1, 0], [0, 0, 1]], (20, 1))
+    >>> model = RNNRBM(n_components=4, n_recurrent=4, max_iter=5, random_state=0)
+    >>> model.fit(X, lengths=[30, 30]).score_samples(X, lengths=[30, 30]).shape
+    (2,)
+    >>> model.sample(5, random_state=0).shape
+    (5, 3)
+    """
+
+    _parameter_constraints: dict = {
+        **SEQUENCE_CONSTRAINTS,
+        "n_recurrent": [Interval(Integral, 1, None, closed="left")],
+        "pretrain_iter": [Interval(Integral, 0, None, closed="left")],
+    }
+
+    _parameter_names = (
+        "components_", "intercept_visible_", "intercept_hidden_", "recurrent_to_visible_",
+        "recurrent_to_hidden_", "recurrent_weights_", "input_weights_",
+        "recurrent_intercept_", "initial_state_",
+    )
+    _state_names = _parameter_names + ("_optimizer", "random_state_")
+
+    def __init__(
+        self,
+        n_components=16,
+        *,
+        n_recurrent=32,
+        visible_units="bernoulli",
+        learning_rate=0.005,
+        batch_size=10,
+        max_iter=50,
+        n_gibbs_steps=5,
+        pretrain_iter=0,
+        shuffle=True,
+        exact_limit=16,
+        dtype=None,
+        warm_start=False,
+        verbose=0,
+        random_state=None,
+    ):
+        self.n_components = n_components
+        self.n_recurrent = n_recurrent
+        self.visible_units = visible_units
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.max_iter = max_iter
+        self.n_gibbs_steps = n_gibbs_steps
+        self.pretrain_iter = pretrain_iter
+        self.shuffle = shuffle
+        self.exact_limit = exact_limit
+        self.dtype = dtype
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.random_state = random_state
+
+    def _initialize(self, X, lengths, rng, *, partial):
+        dtype = resolve_dtype(self.dtype, X)
+        nh, nv, nr = self.n_components, X.shape[1], self.n_recurrent
+        self._init_scaling(X, dtype)
+
+        def small(*shape):
+            return np.ascontiguousarray(rng.normal(0.0, 0.01, shape), dtype=dtype)
+
+        self.components_ = small(nh, nv)
+        if self._gaussian:
+            self.intercept_visible_ = np.zeros(nv, dtype=dtype)
+        else:
+            self.intercept_visible_ = self._units().initial_parameters(X)["bias"].astype(dtype)
+        self.intercept_hidden_ = np.zeros(nh, dtype=dtype)
+        self.recurrent_to_visible_ = small(nv, nr)
+        self.recurrent_to_hidden_ = small(nh, nr)
+        self.recurrent_weights_ = small(nr, nr)
+        self.input_weights_ = small(nr, nv)
+        self.recurrent_intercept_ = np.zeros(nr, dtype=dtype)
+        self.initial_state_ = np.zeros(nr, dtype=dtype)
+        if self.pretrain_iter and not partial:
+            self._pretrain_rbm(self._to_model_space(X), rng)
+        self._optimizer = Adam(self._optimized_parameters, self.learning_rate)
+        self.n_iter_ = 0
+
+    def _optimized_parameters(self):
+        """The arrays Adam steps, read afresh at each step (a restored
+        snapshot or a loaded pickle holds other arrays)."""
+        return {name: getattr(self, name) for name in self._parameter_names}
+
+    def _pretrain_rbm(self, Z, rng, batch_size=100):
+        """CD-k epochs of the RBM alone on the frames ``Z`` (model space)."""
+        names = ("components_", "intercept_visible_", "intercept_hidden_")
+        optimizer = Adam({name: getattr(self, name) for name in names}, self.learning_rate)
+        W = self.components_
+        for _ in range(self.pretrain_iter):
+            rows = rng.permutation(Z.shape[0])
+            for first in range(0, len(rows), batch_size):
+                V = Z[rows[first : first + batch_size]]
+                Bv = np.broadcast_to(self.intercept_visible_, V.shape)
+                Bh = np.broadcast_to(self.intercept_hidden_, (V.shape[0], W.shape[0]))
+                V_neg = gibbs_frames(V, W, Bv, Bh, self.n_gibbs_steps, rng, self._gaussian)
+                dBv, dBh, dW = frame_gradients(V, W, Bh, cd_negative_phase(V_neg, W, Bh))
+                n = V.shape[0]
+                optimizer.step({"components_": dW / n, "intercept_visible_": dBv.mean(axis=0),
+                                "intercept_hidden_": dBh.mean(axis=0)})
+
+    def _training_data(self, X, lengths):
+        return self._to_model_space(X), lengths
+
+    def _run_epoch(self, Z, lengths, rng, progress, *, shuffle):
+        n_seq = len(lengths)
+        order = rng.permutation(n_seq) if shuffle else np.arange(n_seq)
+        starts = sequence_starts(lengths)
+        self._optimizer.learning_rate = self.learning_rate
+        error = 0.0
+        for first in range(0, n_seq, self.batch_size):
+            chosen = order[first : first + self.batch_size]
+            frames = np.concatenate([np.arange(starts[i], starts[i] + lengths[i]) for i in chosen])
+            V = Z[frames]
+            grads, V_neg = self._gradients(V, lengths[chosen], self._cd_negative(rng))
+            n = V.shape[0]
+            self._optimizer.step({k: g / n for k, g in grads.items()})
+            error += float(np.sum((V - V_neg) ** 2))
+            progress(n)
+        stats = {"reconstruction error": error / Z.size}
+        if self.verbose and self.n_components <= self.exact_limit:
+            stats["log-likelihood per frame"] = float(
+                np.sum(self._frame_scores(Z, lengths)) / Z.shape[0]
+            )
+        return stats
+
+    def _cd_negative(self, rng):
+        def negative(V, W, Bv, Bh):
+            V_neg = gibbs_frames(V, W, Bv, Bh, self.n_gibbs_steps, rng, self._gaussian)
+            return cd_negative_phase(V_neg, W, Bh), V_neg
+
+        return negative
+
+    # ------------------------------------------------------------------ math
+    def _forward(self, V, lengths):
+        """Frame biases of the frames ``V`` (model space) of sequences of
+        ``lengths``: ``(Bv, Bh, states, mask)`` with the padded RNN states
+        ``states`` (n_sequences, T_max + 1, n_recurrent), ``states[:, 0] = u_0``."""
+        Vp, mask = _pad(V, lengths)
+        n_seq, T, _ = Vp.shape
+        states = np.empty((n_seq, T + 1, self.n_recurrent), dtype=V.dtype)
+        states[:, 0] = self.initial_state_
+        drive = Vp @ self.input_weights_.T + self.recurrent_intercept_
+        for t in range(T):
+            states[:, t + 1] = np.tanh(drive[:, t] + states[:, t] @ self.recurrent_weights_.T)
+        previous = states[:, :-1][mask]  # u_{t-1} of every frame, in the order of V
+        Bv = self.intercept_visible_ + previous @ self.recurrent_to_visible_.T
+        Bh = self.intercept_hidden_ + previous @ self.recurrent_to_hidden_.T
+        return Bv, Bh, states, mask
+
+    def _gradients(self, V, lengths, negative):
+        """Gradients of ``sum_t log p(v_t | u_{t-1})`` over the sequences
+        ``V`` (model space) with respect to every parameter, by BPTT of the
+        per-frame bias gradients; ``negative(V, W, Bv, Bh)`` gives the model
+        side of each frame's RBM ``((E[v], E[h], sum E[h v^T]), V_neg)``
+        (a CD sample, or exact expectations)."""
+        W = self.components_
+        Bv, Bh, states, mask = self._forward(V, lengths)
+        model_side, V_neg = negative(V, W, Bv, Bh)
+        dBv, dBh, dW = frame_gradients(V, W, Bh, model_side)
+        grads = _bptt(self, V, states, mask, dBv, dBh)
+        grads["components_"] = dW
+        return grads, V_neg
+
+    def _frame_scores(self, Z, lengths):
+        Bv, Bh, _, _ = self._forward(Z, lengths)
+        return frame_log_likelihood(Z, self.components_, Bv, Bh, self._gaussian)
+
+    # ------------------------------------------------- sampling (state: u_{t-1})
+    def _initial_state(self, initial, n_sequences):
+        u = np.repeat(self.initial_state_[None, :], n_sequences, axis=0)
+        for frame in [] if initial is None else initial:
+            u = self._next_state(u, np.broadcast_to(frame, (n_sequences, frame.shape[0])))
+        return u
+
+    def _state_biases(self, u):
+        return (self.intercept_visible_ + u @ self.recurrent_to_visible_.T,
+                self.intercept_hidden_ + u @ self.recurrent_to_hidden_.T)
+
+    def _next_state(self, u, frame):
+        return np.tanh(self.recurrent_intercept_ + u @ self.recurrent_weights_.T
+                       + frame @ self.input_weights_.T).astype(u.dtype, copy=False)
+
+
+def _pad(V, lengths):
+    """Frames as (n_sequences, T_max, n_features), zeros after each end, and
+    the mask of real frames (row-major order of the mask is the order of V)."""
+    T = int(np.max(lengths))
+    mask = np.arange(T)[None, :] < np.asarray(lengths)[:, None]
+    Vp = np.zeros((len(lengths), T, V.shape[1]), dtype=V.dtype)
+    Vp[mask] = V
+    return Vp, mask
+
+
+def _bptt(model, V, states, mask, dBv, dBh):
+    """Back-propagation through time of the frame-bias gradients ``dBv``,
+    ``dBh`` (rows in the order of V) to the recurrent parameters.
+
+    ``b_t = b + W_uv u_{t-1}``, ``c_t = c + W_uh u_{t-1}``,
+    ``u_t = tanh(b_u + W_uu u_{t-1} + W_vu v_t)``. Padded frames carry zero
+    gradient, so every sequence ends where its own frames end.
+    """
+    Vp, _ = _pad(V, mask.sum(axis=1))
+    gv = np.zeros(Vp.shape, dtype=dBv.dtype)
+    gh = np.zeros(mask.shape + (dBh.shape[1],), dtype=dBh.dtype)
+    gv[mask], gh[mask] = dBv, dBh
+    previous = states[:, :-1][mask]
+    W_uv, W_uh = model.recurrent_to_visible_, model.recurrent_to_hidden_
+    W_uu = model.recurrent_weights_
+    grads = {
+        "intercept_visible_": dBv.sum(axis=0),
+        "intercept_hidden_": dBh.sum(axis=0),
+        "recurrent_to_visible_": dBv.T @ previous,
+        "recurrent_to_hidden_": dBh.T @ previous,
+        "recurrent_weights_": np.zeros_like(W_uu),
+        "input_weights_": np.zeros_like(model.input_weights_),
+        "recurrent_intercept_": np.zeros_like(model.recurrent_intercept_),
+    }
+    T = Vp.shape[1]
+    # d/du_{t-1} directly, through the biases of frame t (index t - 1)
+    direct = gv @ W_uv + gh @ W_uh
+    grad_u = np.zeros((Vp.shape[0], W_uu.shape[0]), dtype=dBv.dtype)  # d/du_T
+    for t in range(T, 0, -1):
+        if t < T:
+            grad_u += direct[:, t]
+        pre = grad_u * (1 - states[:, t] ** 2)  # through the tanh of u_t
+        grads["recurrent_weights_"] += pre.T @ states[:, t - 1]
+        grads["input_weights_"] += pre.T @ Vp[:, t - 1]
+        grads["recurrent_intercept_"] += pre.sum(axis=0)
+        grad_u = pre @ W_uu
+    grads["initial_state_"] = (grad_u + direct[:, 0]).sum(axis=0)
+    return grads
