@@ -20,4 +20,9 @@ sphinx_gallery_conf = {
     "filename_pattern": "/plot_",
 }
 exclude_patterns = ["_build"]
-html_theme = "alabaster"
+try:  # the doc extra installs it; the built-in theme otherwise
+    import pydata_sphinx_theme  # noqa: F401
+
+    html_theme = "pydata_sphinx_theme"
+except ImportError:
+    html_theme = "alabaster"

@@ -32,6 +32,7 @@ if _cache_dir is not None:
 
 from . import (  # noqa: E402
     adversarial,
+    applications,
     autoregressive,
     boltzmann,
     datasets,
@@ -43,6 +44,7 @@ from . import (  # noqa: E402
     sequence,
 )
 from .adversarial import *  # noqa: E402,F401,F403
+from .applications import *  # noqa: E402,F401,F403
 from .autoregressive import *  # noqa: E402,F401,F403
 from .boltzmann import *  # noqa: E402,F401,F403
 from .denoising import *  # noqa: E402,F401,F403
@@ -60,11 +62,16 @@ __all__ = sorted(
     + denoising.__all__
     + diffusion.__all__
     + sequence.__all__
+    + applications.__all__
 )
 
 
-def all_estimators():
-    """The public estimator classes, as ``(name, class)`` pairs sorted by name."""
+def all_estimators(*, include_applications=False):
+    """The public generative models, as ``(name, class)`` pairs sorted by name.
+
+    With ``include_applications=True`` the estimators built on them
+    (:mod:`skgenerative.applications`: outlier detection, imputation) too.
+    """
     from sklearn.base import BaseEstimator
 
     g = globals()
@@ -72,4 +79,5 @@ def all_estimators():
         (name, g[name])
         for name in __all__
         if isinstance(g[name], type) and issubclass(g[name], BaseEstimator)
+        and (include_applications or name not in applications.__all__)
     ]

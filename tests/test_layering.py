@@ -1,6 +1,7 @@
 """The import graph respects the layers of DESIGN.md §3.
 
-exceptions, utils < base, nn < model families < evaluation (datasets apart):
+exceptions, utils < base, nn < model families < evaluation, applications
+(datasets apart):
 a module imports only from its own layer or below. Every import counts,
 including those inside functions (a lazy import is still an edge of the
 graph, and a cycle that only import order keeps working).
@@ -19,12 +20,17 @@ FAMILIES = {"boltzmann", "autoregressive", "latent", "adversarial", "denoising",
             "sequence"}
 CORE = {"exceptions", "utils"}
 FOUNDATION = CORE | {"base", "nn"}
+#: Estimators built on the models (outlier detection, imputation).
+APPLICATIONS = {"applications"}
 
 #: What each layer must never import.
 FORBIDDEN = {
-    **{name: {"evaluation", "datasets"} | {"base", "nn"} | FAMILIES for name in CORE},
-    **{name: {"evaluation", "datasets"} | FAMILIES for name in ("base", "nn")},
-    **{name: {"evaluation", "datasets"} for name in FAMILIES},
+    **{name: {"evaluation", "datasets"} | {"base", "nn"} | FAMILIES | APPLICATIONS
+       for name in CORE},
+    **{name: {"evaluation", "datasets"} | FAMILIES | APPLICATIONS for name in ("base", "nn")},
+    **{name: {"evaluation", "datasets"} | APPLICATIONS for name in FAMILIES},
+    "evaluation": APPLICATIONS,
+    "applications": {"datasets"},
 }
 
 
@@ -78,6 +84,18 @@ def _violations():
 
 def test_no_module_imports_a_layer_above_its_own():
     assert _violations() == []
+
+
+def test_nothing_in_the_package_imports_plotting():
+    # skgenerative.plotting (matplotlib, optional) is for users and examples
+    found = [
+        f"{_module_name(path)}:{line}"
+        for path in sorted(PACKAGE_DIR.rglob("*.py")) if path.name != "plotting.py"
+        for target, line in _imported_modules(path.read_text(encoding="utf-8"),
+                                              _module_name(path), path.name == "__init__.py")
+        if target == "skgenerative.plotting" or target.startswith("skgenerative.plotting.")
+    ]
+    assert found == []
 
 
 def test_every_layer_of_the_package_is_checked():

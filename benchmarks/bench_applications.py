@@ -1,0 +1,153 @@
+"""Generative models at work in scikit-learn (issue 19): outlier detection and
+imputation on digits, against scikit-learn's estimators at their defaults.
+
+Outliers: ``load_digits``, pixels binarized at 8 (of 16) or grey (/16); one
+class held out as the outliers; the other nine split 75/25
+(``train_test_split(random_state=0)``); each detector is fitted on the 75 %
+and ranks the 25 % together with every image of the held-out class
+(ROC AUC of ``score_samples``, inliers positive). Detectors at their
+defaults: ``DensityOutlierDetector()``, ``IsolationForest()``,
+``LocalOutlierFactor(novelty=True)``, ``OneClassSVM()``, ``GaussianMixture()``
+(``random_state=seed`` where there is one).
+
+Imputation: binarized digits split 75/25 (``random_state=0``); each imputer
+is fitted on the complete training images; test images lose either each
+pixel with probability 0.3 (``--masks 0.3``) or their top or bottom half (at
+random per image, ``half``). Reported: the share of missing pixels imputed
+wrong (imputed value thresholded at 0.5), their mean squared error, and the
+accuracy of ``LogisticRegression(max_iter=2000)`` trained on the complete
+training images and tested on the imputed ones. Imputers at their defaults:
+``GenerativeImputer()``, ``SimpleImputer()``, ``KNNImputer()``,
+``IterativeImputer()``.
+
+Usage::
+
+    python benchmarks/bench_applications.py outliers [--classes 9 3] [--kinds binary grey]
+    python benchmarks/bench_applications.py impute [--masks 0.3 half]
+"""
+
+import argparse
+import warnings
+
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.ensemble import IsolationForest
+from sklearn.experimental import enable_iterative_imputer  # noqa: F401
+from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.mixture import GaussianMixture
+from sklearn.model_selection import train_test_split
+from sklearn.neighbors import LocalOutlierFactor
+from sklearn.svm import OneClassSVM
+
+from skgenerative import DensityOutlierDetector, GenerativeImputer
+
+
+def digits(kind):
+    X, y = load_digits(return_X_y=True)
+    X = (X >= 8).astype(np.float64) if kind == "binary" else X / 16.0
+    return X, y
+
+
+def outlier_split(X, y, held_out, seed=0):
+    X_train, X_test = train_test_split(X[y != held_out], test_size=0.25, random_state=seed)
+    X_eval = np.vstack([X_test, X[y == held_out]])
+    is_inlier = np.r_[np.ones(len(X_test)), np.zeros(np.sum(y == held_out))]
+    return X_train, X_eval, is_inlier
+
+
+def detectors(seed):
+    return {
+        "DensityOutlierDetector()": DensityOutlierDetector(random_state=seed),
+        "IsolationForest()": IsolationForest(random_state=seed),
+        "LocalOutlierFactor(novelty=True)": LocalOutlierFactor(novelty=True),
+        "OneClassSVM()": OneClassSVM(),
+        "GaussianMixture()": GaussianMixture(random_state=seed),
+    }
+
+
+def run_outliers(kinds, classes, seed, only=None):
+    print("kind | held-out class | " + " | ".join(detectors(seed)))
+    mean = {}
+    for kind in kinds:
+        X, y = digits(kind)
+        for held_out in classes:
+            X_train, X_eval, is_inlier = outlier_split(X, y, held_out)
+            row = []
+            for name, det in detectors(seed).items():
+                if only and name not in only:
+                    row.append("-")
+                    continue
+                det.fit(X_train)
+                auc = roc_auc_score(is_inlier, det.score_samples(X_eval))
+                mean.setdefault((kind, name), []).append(auc)
+                row.append(f"{auc:.3f}")
+            print(f"{kind} | {held_out} | " + " | ".join(row), flush=True)
+        print(f"{kind} | mean | " + " | ".join(
+            f"{np.mean(mean[(kind, name)]):.3f}" if (kind, name) in mean else "-"
+            for name in detectors(seed)))
+
+
+def imputers(seed):
+    return {
+        "GenerativeImputer()": GenerativeImputer(random_state=seed),
+        "SimpleImputer()": SimpleImputer(),
+        "KNNImputer()": KNNImputer(),
+        "IterativeImputer()": IterativeImputer(random_state=seed),
+    }
+
+
+def missing_mask(shape, kind, rng):
+    if kind == "half":
+        mask = np.zeros(shape, dtype=bool)
+        top = rng.random(shape[0]) < 0.5
+        mask[top, : shape[1] // 2] = True
+        mask[~top, shape[1] // 2 :] = True
+        return mask
+    return rng.random(shape) < float(kind)
+
+
+def run_impute(masks, seed, only=None):
+    X, y = digits("binary")
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0)
+    clf = LogisticRegression(max_iter=2000).fit(X_train, y_train)
+    print(f"complete test images: accuracy {clf.score(X_test, y_test):.3f}")
+    print("mask | imputer | pixels wrong | squared error | accuracy")
+    masks = {kind: missing_mask(X_test.shape, kind, np.random.default_rng(seed))
+             for kind in masks}
+    for name, imputer in imputers(seed).items():
+        if only and name not in only:
+            continue
+        imputer.fit(X_train)
+        for kind, mask in masks.items():
+            filled = imputer.transform(np.where(mask, np.nan, X_test))
+            wrong = np.mean((filled[mask] >= 0.5) != (X_test[mask] == 1))
+            squared = np.mean((filled[mask] - X_test[mask]) ** 2)
+            accuracy = clf.score(filled, y_test)
+            print(f"{kind} | {name} | {wrong:.4f} | {squared:.4f} | {accuracy:.3f}", flush=True)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="task", required=True)
+    out = sub.add_parser("outliers")
+    out.add_argument("--kinds", nargs="+", default=["binary", "grey"],
+                     choices=["binary", "grey"])
+    out.add_argument("--classes", nargs="+", type=int, default=list(range(10)))
+    out.add_argument("--only", nargs="+", help="detectors to run (by their name above)")
+    out.add_argument("--seed", type=int, default=0)
+    imp = sub.add_parser("impute")
+    imp.add_argument("--masks", nargs="+", default=["0.3", "half"])
+    imp.add_argument("--only", nargs="+", help="imputers to run (by their name above)")
+    imp.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    warnings.filterwarnings("ignore", category=UserWarning)
+    if args.task == "outliers":
+        run_outliers(args.kinds, args.classes, args.seed, args.only)
+    else:
+        run_impute(args.masks, args.seed, args.only)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""DensityOutlierDetector: scikit-learn's outlier-detector contract over a
+skgenerative density model (the estimator checks run in tests/test_common.py)."""
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.metrics import roc_auc_score
+
+from skgenerative import FVSBN, IWAE, DensityOutlierDetector
+from skgenerative.applications._outliers import default_density_model
+from skgenerative.datasets import load_binarized_digits
+
+
+@pytest.fixture(scope="module")
+def digits_nines_out():
+    """Binarized digits: 0-8 to train on; held-out 0-8 and every 9 to rank."""
+    X, y = load_binarized_digits(return_X_y=True)
+    rng = np.random.default_rng(0)
+    inliers = rng.permutation(np.flatnonzero(y != 9))
+    train, test = inliers[:1200], inliers[1200:]
+    X_test = np.vstack([X[test], X[y == 9]])
+    is_inlier = np.r_[np.ones(len(test)), np.zeros(np.sum(y == 9))]
+    return X[train], X_test, is_inlier
+
+
+def test_scores_are_the_models_log_likelihoods_and_predict_follows_their_sign(
+    digits_nines_out,
+):
+    X_train, X_test, _ = digits_nines_out
+    model = FVSBN(max_iter=5, random_state=0)
+    det = DensityOutlierDetector(model, contamination=0.1).fit(X_train)
+    assert det.model_ is not model and not hasattr(model, "n_iter_")  # cloned
+    reference = clone(model).fit(X_train)
+    np.testing.assert_array_equal(det.score_samples(X_test), reference.score_samples(X_test))
+    decision = det.decision_function(X_test)
+    np.testing.assert_allclose(decision, det.score_samples(X_test) - det.offset_)
+    np.testing.assert_array_equal(det.predict(X_test), np.where(decision < 0, -1, 1))
+    assert det.score_kind_ == "exact"
+
+
+@pytest.mark.parametrize("contamination, share", [("auto", 0.01), (0.1, 0.1), (0.25, 0.25)])
+def test_contamination_is_the_share_of_training_data_flagged(digits_nines_out, contamination,
+                                                             share):
+    X_train = digits_nines_out[0]
+    det = DensityOutlierDetector(FVSBN(max_iter=3, random_state=0),
+                                 contamination=contamination).fit(X_train)
+    flagged = np.mean(det.predict(X_train) == -1)
+    assert abs(flagged - share) <= 1.0 / len(X_train) + 1e-12
+
+
+def test_ranks_a_held_out_digit_as_outliers(digits_nines_out):
+    # FVSBN() at its defaults ranks the 9s at ROC AUC 0.78 (benchmarks/bench_applications.py)
+    X_train, X_test, is_inlier = digits_nines_out
+    det = DensityOutlierDetector(FVSBN(max_iter=20), random_state=0).fit(X_train)
+    assert roc_auc_score(is_inlier, det.score_samples(X_test)) > 0.7
+    # most outliers score below most inliers
+    assert np.mean(det.decision_function(X_test)[is_inlier == 0]) < np.mean(
+        det.decision_function(X_test)[is_inlier == 1])
+
+
+def test_random_state_seeds_an_unseeded_model_only(digits_nines_out):
+    X = digits_nines_out[0][:300]
+    first = DensityOutlierDetector(FVSBN(max_iter=2), random_state=1).fit(X)
+    again = DensityOutlierDetector(FVSBN(max_iter=2), random_state=1).fit(X)
+    np.testing.assert_array_equal(first.score_samples(X), again.score_samples(X))
+    assert first.model_.random_state is not None
+    seeded = DensityOutlierDetector(FVSBN(max_iter=2, random_state=7), random_state=1).fit(X)
+    assert seeded.model_.random_state == 7
+
+
+def test_default_model_matches_the_kind_of_data():
+    binary = np.array([[0.0, 1.0], [1.0, 0.0]])
+    grey = np.array([[0.0, 0.5], [1.0, 0.25]])
+    assert isinstance(default_density_model(binary), IWAE)
+    assert default_density_model(binary).likelihood == "bernoulli"
+    assert default_density_model(grey).likelihood == "gaussian"
+    # the variance floor scales with the data
+    assert default_density_model(10 * grey).min_variance == pytest.approx(
+        100 * default_density_model(grey).min_variance)
+    assert DensityOutlierDetector().model is None  # chosen at fit, never stored
+
+
+def test_bad_input_to_a_fitted_detector_raises(digits_nines_out):
+    X_train = digits_nines_out[0][:200]
+    det = DensityOutlierDetector(FVSBN(max_iter=2, random_state=0)).fit(X_train)
+    with pytest.raises(ValueError, match="features"):
+        det.predict(X_train[:, :10])
+    with pytest.raises(ValueError):
+        DensityOutlierDetector(contamination=0.7).fit(X_train)
