@@ -117,7 +117,7 @@ class HamiltonianMonteCarlo:
     >>> hmc = HamiltonianMonteCarlo(energy_grad, random_state=0)
     >>> hmc.burn_in(np.zeros((100, 2)), n_steps=200).run(n_steps=20).shape
     (100, 2)
-    >>> 0.5 < hmc.acceptance_rate_ < 0.8
+    >>> bool(0.5 < hmc.acceptance_rate_ < 0.8)
     True
     """
 
@@ -180,7 +180,7 @@ class HamiltonianMonteCarlo:
             self.step_size_ = adapt_step_size(
                 self.step_size_, acc.mean(), self.target_acceptance, self.adaptation_rate
             )
-        self.burn_in_acceptance_rate_ = accepted / max(n_steps * len(self.positions_), 1)
+        self.burn_in_acceptance_rate_ = float(accepted) / max(n_steps * len(self.positions_), 1)
         return self
 
     def run(self, n_steps=1, *, return_trace=False):
@@ -208,5 +208,5 @@ class HamiltonianMonteCarlo:
             accepted += acc.sum()
             if return_trace:
                 trace.append(self.positions_)
-        self.acceptance_rate_ = accepted / max(n_steps * len(self.positions_), 1)
+        self.acceptance_rate_ = float(accepted) / max(n_steps * len(self.positions_), 1)
         return np.stack(trace) if return_trace else self.positions_.copy()
