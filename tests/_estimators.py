@@ -32,4 +32,6 @@ CHECK_PARAMS = {
                                                pretrain_max_iter=2, batch_size=10,
                                                n_mean_field_iter=10, random_state=0)),
     "MPDBM": dict(hidden_layer_sizes=(16,), n_mean_field_iter=2),
+    # covariance models (issue 20)
+    "SpikeSlabRBM": dict(n_components=4, max_iter=3, batch_size=10),
 }

@@ -68,6 +68,7 @@ EXPECTED_METHODS = {
     "SigmoidBeliefNet": {
         "fit", "partial_fit", "score_samples", "score", "sample", "transform",
     },
+    "SpikeSlabRBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "VAE": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
 }
 

@@ -8,6 +8,7 @@ from ._dbn_classifier import DBNClassifier
 from ._gaussian_rbm import GaussianBernoulliRBM
 from ._mpdbm import MPDBM
 from ._rbm import BernoulliRBM
+from ._ssrbm import SpikeSlabRBM
 
 __all__ = [
     "BernoulliRBM",
@@ -18,4 +19,5 @@ __all__ = [
     "DBNClassifier",
     "GaussianBernoulliRBM",
     "MPDBM",
+    "SpikeSlabRBM",
 ]

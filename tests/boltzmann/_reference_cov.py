@@ -1,0 +1,79 @@
+"""Independent references for the covariance models of §20.5.2 (ssRBM).
+
+Written from the energy (eqs. 20.50-20.51) directly, not from the closed forms
+of ``skgenerative.boltzmann._ssrbm_math``: numerical integrals over the slabs
+and the visibles, and the spike-state mixture of eq. 20.53 by brute force.
+"""
+
+import itertools
+
+import numpy as np
+from scipy.integrate import quad
+from scipy.special import logsumexp
+
+
+def energy(x, s, h, p):
+    """E(x, s, h) of eqs. 20.50-20.51 for one configuration (float64)."""
+    W, b, mu, alpha, phi, lam = (np.asarray(a, dtype=np.float64) for a in p)
+    quad_x = 0.5 * x @ ((lam + h @ phi) * x)
+    return (-np.sum((W @ x) * s * h) + quad_x + 0.5 * np.sum(alpha * s**2)
+            - np.sum(alpha * mu * s * h) - b @ h + np.sum(alpha * mu**2 * h))
+
+
+def log_slab_integral(x, h, p):
+    """log int exp(-E(x, s, h)) ds, each slab integrated numerically (the
+    slabs are independent given x and h)."""
+    n = len(p.b)
+    e0 = energy(x, np.zeros(n), h, p)
+    log_int = -e0
+    for i in range(n):
+        def integrand(si, i=i):
+            s = np.zeros(n)
+            s[i] = si
+            return np.exp(-(energy(x, s, h, p) - e0))
+        log_int += np.log(quad(integrand, -np.inf, np.inf, limit=200)[0])
+    return log_int
+
+
+def free_energy_by_quadrature(x, p):
+    """-log sum_h int exp(-E(x, s, h)) ds."""
+    n = len(p.b)
+    return -logsumexp([log_slab_integral(x, np.array(h), p)
+                       for h in itertools.product((0.0, 1.0), repeat=n)])
+
+
+def log_partition_by_quadrature_2d(free_energy, lim=12.0, n=401):
+    """log int exp(-F(x)) dx over a 2-D grid (trapezoid rule) for a model
+    whose density is negligible outside [-lim, lim]^2."""
+    t = np.linspace(-lim, lim, n)
+    xx, yy = np.meshgrid(t, t, indexing="ij")
+    grid = np.column_stack([xx.ravel(), yy.ravel()])
+    log_f = -free_energy(grid).reshape(n, n)
+    m = log_f.max()
+    return m + np.log(np.trapezoid(np.trapezoid(np.exp(log_f - m), t, axis=1), t))
+
+
+def mixture_moments(p):
+    """Mean and covariance of x under the model, from eq. 20.53: a mixture
+    over spike states h of N(C_h sum_i W_i mu_i h_i, C_h) with weights
+    proportional to int int exp(-E) ds dx (each Gaussian integral by its
+    determinant), all by brute force over h."""
+    W, b, mu, alpha, phi, lam = (np.asarray(a, dtype=np.float64) for a in p)
+    n, d = W.shape
+    logw, means, covs = [], [], []
+    for h in itertools.product((0.0, 1.0), repeat=n):
+        h = np.array(h)
+        prec = np.diag(lam + h @ phi) - sum(h[i] * np.outer(W[i], W[i]) / alpha[i]
+                                            for i in range(n))
+        cov = np.linalg.inv(prec)
+        m = cov @ ((h * mu) @ W)
+        lin = (h * mu) @ W
+        logw.append(h @ b - 0.5 * np.sum(alpha * mu**2 * h) + 0.5 * lin @ cov @ lin
+                    + 0.5 * np.linalg.slogdet(cov)[1])
+        means.append(m)
+        covs.append(cov)
+    w = np.exp(np.array(logw) - logsumexp(logw))
+    means, covs = np.array(means), np.array(covs)
+    mean = w @ means
+    second = np.einsum("k,kij->ij", w, covs + np.einsum("ki,kj->kij", means, means))
+    return mean, second - np.outer(mean, mean)
