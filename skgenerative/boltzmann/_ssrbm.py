@@ -10,48 +10,16 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import expit
-from sklearn.base import (
-    BaseEstimator,
-    ClassNamePrefixFeaturesOutMixin,
-    TransformerMixin,
-    _fit_context,
-)
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..base import GenerativeMixin, TrainableMixin
-from ..utils.random import check_generator, draw_seed
-from ..utils.validation import resolve_dtype
+from ..utils.random import check_generator
 from . import _ssrbm_math as ss
-from ._log_partition import LogPartitionMixin
-from ._unit_math import _warn_if_unscaled
+from ._covariance_base import CovarianceRBMBase
 
 __all__ = ["SpikeSlabRBM"]
 
-#: Variance floor of the initial visible precision (constant features).
-_MIN_VARIANCE = 1e-3
 
-#: Adam's decay rates and floor (Kingma & Ba, 2015).
-_BETA1, _BETA2, _EPS = 0.9, 0.999, 1e-8
-
-
-def _adam_steps(grads, moments, t, learning_rate):
-    """Adam steps (ascent) for ``grads``; updates the first and second
-    moments in ``moments`` in place; ``t`` is the 1-based update count."""
-    first, second = moments
-    size = learning_rate * np.sqrt(1 - _BETA2**t) / (1 - _BETA1**t)
-    steps = []
-    for g, m, v in zip(grads, first, second):
-        m *= _BETA1
-        m += (1 - _BETA1) * g
-        v *= _BETA2
-        v += (1 - _BETA2) * g * g
-        steps.append(size * m / (np.sqrt(v) + _EPS))
-    return steps
-
-
-class SpikeSlabRBM(ClassNamePrefixFeaturesOutMixin, LogPartitionMixin, GenerativeMixin,
-                   TransformerMixin, TrainableMixin, BaseEstimator):
+class SpikeSlabRBM(CovarianceRBMBase):
     """Spike and slab restricted Boltzmann machine (ssRBM) for real-valued data.
 
     Binary spike units ``h`` and real slab units ``s`` (one of each per
@@ -205,31 +173,17 @@ class SpikeSlabRBM(ClassNamePrefixFeaturesOutMixin, LogPartitionMixin, Generativ
     """
 
     _parameter_constraints: dict = {
+        **CovarianceRBMBase._common_constraints,
         "n_components": [Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "max_iter": [Interval(Integral, 0, None, closed="left")],
-        "verbose": ["verbose"],
-        "random_state": ["random_state", np.random.Generator],
         "n_gibbs_steps": [Interval(Integral, 1, None, closed="left")],
-        "n_chains": [Interval(Integral, 1, None, closed="left"), None],
-        "weight_decay": [Interval(Real, 0, None, closed="left")],
         "slab_precision": [Interval(Real, 0, None, closed="neither")],
         "precision_margin": [Interval(Real, 0, 1, closed="neither")],
-        "dtype": [None, type, np.dtype],
-        "shuffle": ["boolean"],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "warm_start": ["boolean"],
-        **LogPartitionMixin._log_partition_constraints,
     }
 
     _state_names = (
         "components_", "intercept_hidden_", "slab_mean_", "slab_precision_",
-        "spike_precision_", "precision_", "chains_", "_moments", "_n_updates", "random_state_",
-    )
+        "spike_precision_", "precision_",
+    ) + CovarianceRBMBase._training_state
     _parameter_names = (
         "components_", "intercept_hidden_", "slab_mean_", "slab_precision_",
         "spike_precision_", "precision_",
@@ -284,63 +238,11 @@ class SpikeSlabRBM(ClassNamePrefixFeaturesOutMixin, LogPartitionMixin, Generativ
         self.ais_n_runs = ais_n_runs
         self.ais_n_temperatures = ais_n_temperatures
 
-    # ------------------------------------------------------------ fitting
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Fit the model to the data X by PCD.
+    _math = ss
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data: real values, standardized or whitened.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : SpikeSlabRBM
-            The fitted model.
-        """
-        return self._fit(X)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None):
-        """One pass over the block X in minibatches, in order.
-
-        The first call fixes ``mean_`` and the initial precision from its
-        block; chains, the optimizer state and the random stream carry over.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : SpikeSlabRBM
-            The fitted model.
-        """
-        return self._partial_fit(X)
-
-    def _validate_X(self, X, *, reset):
-        return validate_data(self, X, dtype=(np.float64, np.float32), reset=reset)
-
-    def _check_training_data(self, X, y, *, reset):
-        X = self._validate_X(X, reset=reset)
-        _warn_if_unscaled(type(self).__name__, X, 1.0, stacklevel=4,
-                          alternatives="whiten them (sklearn.decomposition.PCA(whiten=True))")
-        return X, None
-
-    def _is_initialized(self):
-        return hasattr(self, "components_")
-
-    def _initialize(self, X, y, rng, *, partial):
-        dtype = resolve_dtype(self.dtype, X)
-        n, d = self.n_components, X.shape[1]
-        X64 = X.astype(np.float64)
-        self.mean_ = X64.mean(axis=0).astype(dtype)
-        var = np.maximum(X64.var(axis=0), _MIN_VARIANCE)
+    # ------------------------------------------------------------ hooks
+    def _init_params(self, var, rng, dtype):
+        n, d = self.n_components, var.shape[0]
         self.precision_ = (1.0 / var).astype(dtype)
         self.components_ = (rng.normal(0.0, 0.01, (n, d)) * np.sqrt(self.precision_)).astype(dtype)
         self.intercept_hidden_ = np.zeros(n, dtype=dtype)
@@ -348,16 +250,7 @@ class SpikeSlabRBM(ClassNamePrefixFeaturesOutMixin, LogPartitionMixin, Generativ
         self.slab_precision_ = np.full(n, self.slab_precision, dtype=dtype)
         self.spike_precision_ = np.zeros((n, d), dtype=dtype)
         self.components_ = ss.enforce_positive_definite(self._params(), self.precision_margin)
-        n_chains = self.batch_size if self.n_chains is None else self.n_chains
-        rows = rng.integers(0, X.shape[0], size=n_chains)
-        self.chains_ = (X[rows] - self.mean_).astype(dtype)
-        zeros = tuple(np.zeros_like(a, dtype=np.float64) for a in self._params())
-        self._moments = (zeros, tuple(np.zeros_like(a) for a in zeros))
-        self._n_updates = 0
         self._n_features_out = n
-        self.n_iter_ = 0
-        self._score_seed = draw_seed(rng)
-        self._forget_log_partition()
 
     def _params(self):
         return ss.SSParams(self.components_, self.intercept_hidden_, self.slab_mean_,
@@ -367,39 +260,19 @@ class SpikeSlabRBM(ClassNamePrefixFeaturesOutMixin, LogPartitionMixin, Generativ
         (self.components_, self.intercept_hidden_, self.slab_mean_, self.slab_precision_,
          self.spike_precision_, self.precision_) = p
 
-    def _training_data(self, X, y):
-        return np.ascontiguousarray(X - self.mean_, dtype=self.components_.dtype), y
+    def _advance_chains(self, p, rng):
+        self.chains_ = self._run_chains(self.chains_, self.n_gibbs_steps, rng, p)
 
-    def _blas_work(self, X):
-        return (self.batch_size + self.chains_.shape[0]) * self.components_.size
+    def _run_chains(self, Z, n_steps, rng, p=None):
+        p = self._params() if p is None else p
+        for _ in range(n_steps):
+            Z = ss.gibbs_sweep(Z, p, rng)
+        return Z
 
-    def _run_epoch(self, X, y, rng, progress, *, shuffle):
-        n = X.shape[0]
-        rows = rng.permutation(n) if shuffle else np.arange(n)
-        n_batches = int(np.ceil(n / self.batch_size))
-        bounds = (np.arange(n_batches + 1) * n) // n_batches
-        for start, stop in zip(bounds[:-1], bounds[1:]):
-            self._update(X[rows[start:stop]], rng)
-            progress(stop - start)
-        self._forget_log_partition()
-        if not self.verbose:
-            return {}
-        return {"reconstruction error": self._reconstruction_error(X[:1000])}
-
-    def _update(self, Z, rng):
-        """One PCD step: data phase on ``Z``, model phase on the chains, an
-        Adam step on (W, b, mu, Phi, log Lambda), then the normalisability
-        repair (``W`` shrunk when needed)."""
-        p = self._params()
-        for _ in range(self.n_gibbs_steps):
-            self.chains_ = ss.gibbs_sweep(self.chains_, p, rng)
-        data = ss.free_energy_gradients(Z, p)
-        model = ss.free_energy_gradients(self.chains_, p)
-        # ascent on the log-likelihood: -dF(data) + dF(model)
-        grads = [gm - gd for gd, gm in zip(data, model)]
-        grads[0] = grads[0] - self.weight_decay * p.W
-        self._n_updates += 1
-        steps = _adam_steps(grads, self._moments, self._n_updates, self.learning_rate)
+    def _apply_steps(self, p, steps):
+        """Adam steps on (W, b, mu, Phi, log Lambda) (``alpha`` fixed),
+        ``Phi >= 0``, then the normalisability repair (``W`` shrunk when
+        needed)."""
         dW, db, dmu, _, dphi, dlog_lam = steps
         dtype = p.W.dtype
         new = ss.SSParams(
@@ -409,15 +282,14 @@ class SpikeSlabRBM(ClassNamePrefixFeaturesOutMixin, LogPartitionMixin, Generativ
             phi=np.maximum(p.phi + dphi, 0.0).astype(dtype),
             lam=(p.lam * np.exp(dlog_lam)).astype(dtype),
         )
-        self._set_params(new._replace(W=ss.enforce_positive_definite(new, self.precision_margin)))
+        return new._replace(W=ss.enforce_positive_definite(new, self.precision_margin))
 
-    def _reconstruction_error(self, Z):
-        return float(np.mean((Z - ss.reconstruction(Z, self._params())) ** 2))
+    def _check_valid(self, p):
+        ss.check_positive_definite(p, type(self).__name__)
 
-    def _validation_score(self, X_val, y_val):
-        if self._log_partition_method() == "exact":
-            return float(np.mean(-ss.free_energy(X_val, self._params()) - self.log_partition_))
-        return -self._reconstruction_error(X_val)
+    def _proxy_score(self, Z):
+        """Minus the mean-field reconstruction error."""
+        return -float(np.mean((Z - ss.reconstruction(Z, self._params())) ** 2))
 
     # ------------------------------------------------------------ log Z hooks
     def _enumerated_units(self):
@@ -432,11 +304,6 @@ class SpikeSlabRBM(ClassNamePrefixFeaturesOutMixin, LogPartitionMixin, Generativ
                                     check_generator(random_state))
 
     # ------------------------------------------------------------ inference
-    def _centred(self, X):
-        check_is_fitted(self)
-        X = self._validate_X(X, reset=False)
-        return (X - self.mean_).astype(self.components_.dtype, copy=False)
-
     def transform(self, X):
         """The sparse code ``E[h_i s_i | x]``: spike probability times the
         slab's posterior mean, ``p(h_i = 1 | x) (mu_i + x.W_i / alpha_i)``.
@@ -468,86 +335,3 @@ class SpikeSlabRBM(ClassNamePrefixFeaturesOutMixin, LogPartitionMixin, Generativ
         proba : ndarray of shape (n_samples, n_components)
         """
         return expit(ss.hidden_input(self._centred(X), self._params()))
-
-    def free_energy(self, X):
-        """Free energy ``F(x)`` of each row (spikes and slabs summed out).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        free_energy : ndarray of shape (n_samples,)
-        """
-        return ss.free_energy(self._centred(X), self._params())
-
-    def score_samples(self, X, return_std=False):
-        """Log-density ``log p(x)`` of each row, in nats.
-
-        ``-F(x) - log Z``: exact when ``log Z`` is enumerated
-        (``n_components <= exact_limit``), else with an AIS estimate of
-        ``log Z``, cached and deterministic after ``fit``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        return_std : bool, default=False
-            Also return the standard error of each score (that of ``log Z``;
-            0 when exact or given).
-
-        Returns
-        -------
-        log_density : ndarray of shape (n_samples,)
-        std : ndarray of shape (n_samples,)
-            Only when ``return_std=True``.
-        """
-        Z = self._centred(X)
-        ss.check_positive_definite(self._params(), type(self).__name__)
-        scores = -ss.free_energy(Z, self._params()).astype(np.float64) - self.log_partition_
-        return self._scores_with_std(scores, return_std)
-
-    def sample(self, n_samples=1, *, n_steps=1000, init="random", random_state=None):
-        """Draw samples by block Gibbs sampling ``x -> h -> s -> x``.
-
-        Parameters
-        ----------
-        n_samples : int, default=1
-            Number of independent chains, one sample each.
-        n_steps : int, default=1000
-            Gibbs sweeps per chain.
-        init : {"random", "persistent"}, default="random"
-            ``"random"`` starts from ``N(mean_, 1 / precision_)``;
-            ``"persistent"`` continues the training chains (at most
-            ``n_chains`` of them).
-        random_state : int, Generator or None, default=None
-            None continues the estimator's own stream.
-
-        Returns
-        -------
-        X : ndarray of shape (n_samples, n_features_in_)
-        """
-        rng = self._sampling_rng(n_samples, random_state, n_steps=n_steps)
-        p = self._params()
-        ss.check_positive_definite(p, type(self).__name__)
-        dtype = p.W.dtype
-        if init == "random":
-            Z = (rng.standard_normal((n_samples, p.W.shape[1])) / np.sqrt(p.lam)).astype(dtype)
-        elif init == "persistent":
-            if n_samples > self.chains_.shape[0]:
-                raise ValueError(
-                    f"init='persistent' can continue at most {self.chains_.shape[0]} "
-                    f"chains, got n_samples={n_samples}."
-                )
-            Z = self.chains_[:n_samples].copy()
-        else:
-            raise ValueError(f"init must be 'random' or 'persistent', got {init!r}.")
-        for _ in range(n_steps):
-            Z = ss.gibbs_sweep(Z, p, rng)
-        return (Z + self.mean_).astype(dtype)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
