@@ -34,4 +34,6 @@ CHECK_PARAMS = {
     "MPDBM": dict(hidden_layer_sizes=(16,), n_mean_field_iter=2),
     # covariance models (issue 20)
     "SpikeSlabRBM": dict(n_components=4, max_iter=3, batch_size=10),
+    "MeanCovarianceRBM": dict(n_components=3, n_covariance_components=3, max_iter=3,
+                              batch_size=10, n_leapfrog=5),
 }

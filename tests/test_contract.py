@@ -59,6 +59,9 @@ EXPECTED_METHODS = {
     "IWAE": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "LinearGaussianAutoregressive": {"fit", "partial_fit", "score_samples", "score", "sample"},
     "MPDBM": {"fit", "score", "predict", "predict_proba"},
+    "MeanCovarianceRBM": {
+        "fit", "partial_fit", "score_samples", "score", "sample", "transform",
+    },
     "NADE": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "NeuralAutoregressive": {"fit", "partial_fit", "score_samples", "score", "sample"},
     "OrderAgnosticNADE": {

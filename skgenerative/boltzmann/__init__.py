@@ -6,6 +6,7 @@ from ._dbm_classifier import DBMClassifier
 from ._dbn import DBN
 from ._dbn_classifier import DBNClassifier
 from ._gaussian_rbm import GaussianBernoulliRBM
+from ._mcrbm import MeanCovarianceRBM
 from ._mpdbm import MPDBM
 from ._rbm import BernoulliRBM
 from ._ssrbm import SpikeSlabRBM
@@ -19,5 +20,6 @@ __all__ = [
     "DBNClassifier",
     "GaussianBernoulliRBM",
     "MPDBM",
+    "MeanCovarianceRBM",
     "SpikeSlabRBM",
 ]

@@ -77,3 +77,47 @@ def mixture_moments(p):
     mean = w @ means
     second = np.einsum("k,kij->ij", w, covs + np.einsum("ki,kj->kij", means, means))
     return mean, second - np.outer(mean, mean)
+
+
+# ---------------------------------------------------------------- mcRBM
+def mc_energy(x, hm, hc, p):
+    """E(x, h^m, h^c) of eqs. 20.43-20.45 (factored covariance filters)."""
+    W, b_mean, C, P, b_cov, lam = (np.asarray(a, dtype=np.float64) for a in p)
+    r2 = np.array([sum(P[k, f] * (C[f] @ x) ** 2 for f in range(len(C)))
+                   for k in range(len(b_cov))])
+    return (0.5 * x @ (lam * x) - (W @ x) @ hm - b_mean @ hm
+            + 0.5 * hc @ r2 - b_cov @ hc)
+
+
+def mc_free_energy_by_enumeration(x, p):
+    """-log sum over both hidden groups of exp(-E), state by state."""
+    n_mean, n_cov = len(p.b_mean), len(p.b_cov)
+    return -logsumexp([
+        -mc_energy(x, np.array(hm), np.array(hc), p)
+        for hm in itertools.product((0.0, 1.0), repeat=n_mean)
+        for hc in itertools.product((0.0, 1.0), repeat=n_cov)
+    ])
+
+
+def mc_mixture_moments(p):
+    """Mean and covariance of x under the model, from eq. 20.47: a mixture
+    over hidden states of N(S W'h^m, S), S = (Lambda + sum_k h^c_k r_k r_k')^-1,
+    with weights int exp(-E) dx, by brute force."""
+    W, b_mean, C, P, b_cov, lam = (np.asarray(a, dtype=np.float64) for a in p)
+    logw, means, covs = [], [], []
+    for hm in itertools.product((0.0, 1.0), repeat=len(b_mean)):
+        for hc in itertools.product((0.0, 1.0), repeat=len(b_cov)):
+            hm, hc = np.array(hm), np.array(hc)
+            prec = np.diag(lam) + sum(hc[k] * P[k, f] * np.outer(C[f], C[f])
+                                      for k in range(len(b_cov)) for f in range(len(C)))
+            cov = np.linalg.inv(prec)
+            lin = hm @ W
+            logw.append(b_mean @ hm + b_cov @ hc + 0.5 * lin @ cov @ lin
+                        + 0.5 * np.linalg.slogdet(cov)[1])
+            means.append(cov @ lin)
+            covs.append(cov)
+    w = np.exp(np.array(logw) - logsumexp(logw))
+    means, covs = np.array(means), np.array(covs)
+    mean = w @ means
+    second = np.einsum("k,kij->ij", w, covs + np.einsum("ki,kj->kij", means, means))
+    return mean, second - np.outer(mean, mean)
