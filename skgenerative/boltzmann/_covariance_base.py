@@ -21,8 +21,10 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import GenerativeMixin, TrainableMixin
-from ..utils.random import draw_seed
+from ..utils.hmc import adapt_step_size, hmc_transition
+from ..utils.random import check_generator, draw_seed
 from ..utils.validation import resolve_dtype
+from ._covariance_ais import forward_ais, hmc_transition_of
 from ._log_partition import LogPartitionMixin
 from ._unit_math import _warn_if_unscaled
 
@@ -278,3 +280,60 @@ class CovarianceRBMBase(ClassNamePrefixFeaturesOutMixin, LogPartitionMixin, Gene
         tags.input_tags.sparse = False
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
+
+
+class HMCChainsMixin:
+    """Persistent chains that run HMC on the free energy (``_math.energy_grad``)
+    for the models whose ``p(x | h)`` needs a matrix inverse (mcRBM, mPoT).
+    Hyperparameters ``n_leapfrog``, ``hmc_step_size``, ``target_acceptance``;
+    fitted ``hmc_step_size_`` (adapted toward the target during training:
+    the target distribution changes with every update, so all of training
+    is burn-in; fixed in ``sample`` and AIS) and ``hmc_acceptance_rate_``
+    (training chains, last epoch)."""
+
+    _hmc_state = ("hmc_step_size_", "hmc_acceptance_rate_")
+
+    _hmc_constraints = {
+        "n_leapfrog": [Interval(Integral, 1, None, closed="left")],
+        "hmc_step_size": [Interval(Real, 0, None, closed="neither")],
+        "target_acceptance": [Interval(Real, 0, 1, closed="neither")],
+    }
+
+    def _init_hmc(self):
+        self.hmc_step_size_ = float(self.hmc_step_size)
+        self.hmc_acceptance_rate_ = float("nan")
+
+    def _run_epoch(self, X, y, rng, progress, *, shuffle):
+        self._epoch_accepted = self._epoch_proposed = 0
+        stats = super()._run_epoch(X, y, rng, progress, shuffle=shuffle)
+        self.hmc_acceptance_rate_ = self._epoch_accepted / max(self._epoch_proposed, 1)
+        if self.verbose:
+            stats = {**stats, "HMC acceptance": self.hmc_acceptance_rate_,
+                     "HMC step": self.hmc_step_size_}
+        return stats
+
+    def _advance_chains(self, p, rng):
+        """One HMC transition of the chains on the current free energy; the
+        step size moves toward ``target_acceptance``."""
+        self.chains_, accepted = hmc_transition(
+            lambda Z: self._math.energy_grad(Z, p), self.chains_, self.hmc_step_size_,
+            self.n_leapfrog, rng,
+        )
+        self._epoch_accepted += int(accepted.sum())
+        self._epoch_proposed += accepted.shape[0]
+        self.hmc_step_size_ = adapt_step_size(
+            self.hmc_step_size_, accepted.mean(), self.target_acceptance, 0.1
+        )
+
+    def _run_chains(self, Z, n_steps, rng):
+        p = self._params()
+        for _ in range(n_steps):
+            Z, _ = hmc_transition(lambda x: self._math.energy_grad(x, p), Z,
+                                  self.hmc_step_size_, self.n_leapfrog, rng)
+        return Z
+
+    def _ais_log_partition(self, n_runs, n_temperatures, random_state):
+        p = type(self._params())(*(np.asarray(a, dtype=np.float64) for a in self._params()))
+        transition = hmc_transition_of(self._math, self.hmc_step_size_, self.n_leapfrog)
+        return forward_ais(self._math, p, self._math.base_log_partition(p), n_runs,
+                           n_temperatures, transition, check_generator(random_state))

@@ -5,20 +5,18 @@ parameter constraints and the public methods; the math is in
 :mod:`._mcrbm_math`.
 """
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from ..utils.hmc import adapt_step_size, hmc_transition
-from ..utils.random import check_generator
 from . import _mcrbm_math as mc
-from ._covariance_base import CovarianceRBMBase
+from ._covariance_base import CovarianceRBMBase, HMCChainsMixin
 
 __all__ = ["MeanCovarianceRBM"]
 
 
-class MeanCovarianceRBM(CovarianceRBMBase):
+class MeanCovarianceRBM(HMCChainsMixin, CovarianceRBMBase):
     """Mean and covariance restricted Boltzmann machine (mcRBM).
 
     Real-valued visible units ``x`` with two groups of binary hidden units
@@ -153,15 +151,13 @@ class MeanCovarianceRBM(CovarianceRBMBase):
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "n_covariance_components": [Interval(Integral, 1, None, closed="left")],
         "n_factors": [Interval(Integral, 1, None, closed="left"), None],
-        "n_leapfrog": [Interval(Integral, 1, None, closed="left")],
-        "hmc_step_size": [Interval(Real, 0, None, closed="neither")],
-        "target_acceptance": [Interval(Real, 0, 1, closed="neither")],
+        **HMCChainsMixin._hmc_constraints,
     }
 
     _state_names = (
         "components_", "intercept_mean_", "factors_", "factor_loadings_",
-        "intercept_covariance_", "precision_", "hmc_step_size_", "hmc_acceptance_rate_",
-    ) + CovarianceRBMBase._training_state
+        "intercept_covariance_", "precision_",
+    ) + HMCChainsMixin._hmc_state + CovarianceRBMBase._training_state
     _parameter_names = (
         "components_", "intercept_mean_", "factors_", "factor_loadings_",
         "intercept_covariance_", "precision_",
@@ -234,8 +230,7 @@ class MeanCovarianceRBM(CovarianceRBMBase):
         # each unit starts on one factor (eq. 20.45), weakly
         self.factor_loadings_ = (0.1 * np.eye(n_cov, n_factors) / var.mean()).astype(dtype)
         self.intercept_covariance_ = np.zeros(n_cov, dtype=dtype)
-        self.hmc_step_size_ = float(self.hmc_step_size)
-        self.hmc_acceptance_rate_ = float("nan")
+        self._init_hmc()
         self._n_features_out = n_mean + n_cov
 
     def _params(self):
@@ -245,36 +240,6 @@ class MeanCovarianceRBM(CovarianceRBMBase):
     def _set_params(self, p):
         (self.components_, self.intercept_mean_, self.factors_, self.factor_loadings_,
          self.intercept_covariance_, self.precision_) = p
-
-    def _run_epoch(self, X, y, rng, progress, *, shuffle):
-        self._epoch_accepted = self._epoch_proposed = 0
-        stats = super()._run_epoch(X, y, rng, progress, shuffle=shuffle)
-        self.hmc_acceptance_rate_ = self._epoch_accepted / max(self._epoch_proposed, 1)
-        if self.verbose:
-            stats = {**stats, "HMC acceptance": self.hmc_acceptance_rate_,
-                     "HMC step": self.hmc_step_size_}
-        return stats
-
-    def _advance_chains(self, p, rng):
-        """One HMC transition of the chains on the current free energy; the
-        step size moves toward ``target_acceptance`` (training is burn-in:
-        the target changes with every update)."""
-        self.chains_, accepted = hmc_transition(
-            lambda Z: mc.energy_grad(Z, p), self.chains_, self.hmc_step_size_,
-            self.n_leapfrog, rng,
-        )
-        self._epoch_accepted += int(accepted.sum())
-        self._epoch_proposed += accepted.shape[0]
-        self.hmc_step_size_ = adapt_step_size(
-            self.hmc_step_size_, accepted.mean(), self.target_acceptance, 0.1
-        )
-
-    def _run_chains(self, Z, n_steps, rng):
-        p = self._params()
-        for _ in range(n_steps):
-            Z, _ = hmc_transition(lambda x: mc.energy_grad(x, p), Z, self.hmc_step_size_,
-                                  self.n_leapfrog, rng)
-        return Z
 
     def _apply_steps(self, p, steps):
         """Adam steps; factor filters back to unit norm, loadings ``>= 0``."""
@@ -298,11 +263,6 @@ class MeanCovarianceRBM(CovarianceRBMBase):
 
     def _exact_log_partition(self):
         return mc.exact_log_partition(self._params())
-
-    def _ais_log_partition(self, n_runs, n_temperatures, random_state):
-        return mc.ais_log_partition(self._params(), n_runs, n_temperatures,
-                                    self.hmc_step_size_, self.n_leapfrog,
-                                    check_generator(random_state))
 
     # ------------------------------------------------------------ inference
     def transform(self, X):

@@ -26,9 +26,6 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import expit, logsumexp
 
-from ..utils.hmc import hmc_transition
-from ._ais import ais_schedule
-from ._ais._result import _make_result
 
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -144,23 +141,9 @@ def annealed(p, beta):
                     b_cov=beta * p.b_cov, lam=p.lam)
 
 
-def ais_log_partition(p, n_runs, n_temperatures, step_size, n_leapfrog, rng):
-    """Forward AIS from ``beta = 0`` (``x ~ N(0, Lambda^-1)``, hidden units
-    uniform: ``log Z_0`` in closed form) to the model, one HMC transition of
-    each intermediate model per temperature (``step_size`` fixed: each
-    transition leaves its distribution invariant)."""
-    p64 = MCParams(*(np.asarray(a, dtype=np.float64) for a in p))
-    betas = ais_schedule(n_temperatures)
-    d = p64.W.shape[1]
-    n_hidden = p64.W.shape[0] + p64.P.shape[0]
-    log_z0 = 0.5 * d * _LOG_2PI - 0.5 * np.sum(np.log(p64.lam)) + n_hidden * math.log(2.0)
-    Z = rng.standard_normal((n_runs, d)) / np.sqrt(p64.lam)
-    log_w = np.zeros(n_runs)
-    previous = annealed(p64, 0.0)
-    for beta in betas[1:]:
-        current = annealed(p64, float(beta))
-        log_w += free_energy(Z, previous) - free_energy(Z, current)
-        Z, _ = hmc_transition(lambda x, q=current: energy_grad(x, q), Z, step_size,
-                              n_leapfrog, rng)
-        previous = current
-    return _make_result(log_w, log_z0, len(betas), "forward")
+def base_log_partition(p):
+    """``log Z`` of ``annealed(p, 0)``: ``N(0, Lambda^-1)`` times ``2**n``
+    hidden states."""
+    d = p.W.shape[1]
+    n_hidden = p.W.shape[0] + p.P.shape[0]
+    return float(0.5 * d * _LOG_2PI - 0.5 * np.sum(np.log(p.lam)) + n_hidden * math.log(2.0))

@@ -25,14 +25,14 @@ Every parameter set is an :class:`SSParams`; all functions take centred data.
 """
 
 import math
+from types import SimpleNamespace
 from typing import NamedTuple
 
 import numpy as np
 from scipy.special import expit, logsumexp
 
 from ..exceptions import PartitionFunctionError
-from ._ais import ais_schedule
-from ._ais._result import _make_result
+from ._covariance_ais import forward_ais
 
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -208,22 +208,18 @@ def annealed(p, beta):
     )
 
 
+def base_log_partition(p):
+    """``log Z`` of ``annealed(p, 0)``: ``x ~ N(0, Lambda^-1)``, spikes
+    uniform, slabs ``N(0, 1/alpha)``."""
+    n, d = p.W.shape
+    return float(0.5 * d * _LOG_2PI - 0.5 * np.sum(np.log(p.lam)) + n * math.log(2.0)
+                 + 0.5 * np.sum(_LOG_2PI - np.log(p.alpha)))
+
+
 def ais_log_partition(p, n_runs, n_temperatures, rng):
-    """Forward AIS from ``beta = 0`` (``x ~ N(0, Lambda^-1)``, spikes uniform,
-    slabs ``N(0, 1/alpha)``: ``log Z_0`` in closed form) to the model, with a
-    Gibbs sweep of each intermediate model per temperature. Returns an
-    :class:`~skgenerative.evaluation.AISResult`."""
+    """Forward AIS with a block-Gibbs sweep of each intermediate model per
+    temperature. Returns an :class:`~skgenerative.evaluation.AISResult`."""
     p64 = SSParams(*(np.asarray(a, dtype=np.float64) for a in p))
-    betas = ais_schedule(n_temperatures)
-    n, d = p64.W.shape
-    log_z0 = (0.5 * d * _LOG_2PI - 0.5 * np.sum(np.log(p64.lam)) + n * math.log(2.0)
-              + 0.5 * np.sum(_LOG_2PI - np.log(p64.alpha)))
-    Z = rng.standard_normal((n_runs, d)) / np.sqrt(p64.lam)
-    log_w = np.zeros(n_runs)
-    previous = annealed(p64, 0.0)
-    for beta in betas[1:]:
-        current = annealed(p64, float(beta))
-        log_w += free_energy(Z, previous) - free_energy(Z, current)
-        Z = gibbs_sweep(Z, current, rng)
-        previous = current
-    return _make_result(log_w, log_z0, len(betas), "forward")
+    this = SimpleNamespace(annealed=annealed, free_energy=free_energy)
+    return forward_ais(this, p64, base_log_partition(p64), n_runs, n_temperatures,
+                       gibbs_sweep, rng)

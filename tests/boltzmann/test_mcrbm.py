@@ -3,6 +3,7 @@ import pytest
 
 from skgenerative import MeanCovarianceRBM
 from skgenerative.boltzmann import _mcrbm_math as mc
+from skgenerative.boltzmann._covariance_ais import forward_ais, hmc_transition_of
 from skgenerative.exceptions import OutOfSupportWarning
 from skgenerative.utils.hmc import HamiltonianMonteCarlo
 from tests.boltzmann import _reference_cov as ref
@@ -79,7 +80,8 @@ def test_hmc_on_the_free_energy_matches_exact_moments():
 def test_ais_within_a_tenth_of_a_nat_of_exact():
     p = tiny_params(6, n_mean=3, n_cov=3, d=3)
     exact = mc.exact_log_partition(p)
-    result = mc.ais_log_partition(p, 100, 300, 0.3, 5, np.random.default_rng(0))
+    result = forward_ais(mc, p, mc.base_log_partition(p), 100, 300,
+                         hmc_transition_of(mc, 0.3, 5), np.random.default_rng(0))
     assert abs(result.log_z - exact) < 0.1
     assert result.log_z_std < 0.1
 
