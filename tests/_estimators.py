@@ -36,4 +36,7 @@ CHECK_PARAMS = {
     "SpikeSlabRBM": dict(n_components=4, max_iter=3, batch_size=10),
     "MeanCovarianceRBM": dict(n_components=3, n_covariance_components=3, max_iter=3,
                               batch_size=10, n_leapfrog=5),
+    "MeanProductTDistribution": dict(n_components=3, n_covariance_components=3, max_iter=3,
+                                     batch_size=10, n_leapfrog=5, ais_n_runs=20,
+                                     ais_n_temperatures=50),
 }

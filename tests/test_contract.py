@@ -62,6 +62,9 @@ EXPECTED_METHODS = {
     "MeanCovarianceRBM": {
         "fit", "partial_fit", "score_samples", "score", "sample", "transform",
     },
+    "MeanProductTDistribution": {
+        "fit", "partial_fit", "score_samples", "score", "sample", "transform",
+    },
     "NADE": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "NeuralAutoregressive": {"fit", "partial_fit", "score_samples", "score", "sample"},
     "OrderAgnosticNADE": {

@@ -7,6 +7,7 @@ from ._dbn import DBN
 from ._dbn_classifier import DBNClassifier
 from ._gaussian_rbm import GaussianBernoulliRBM
 from ._mcrbm import MeanCovarianceRBM
+from ._mpot import MeanProductTDistribution
 from ._mpdbm import MPDBM
 from ._rbm import BernoulliRBM
 from ._ssrbm import SpikeSlabRBM
@@ -21,5 +22,6 @@ __all__ = [
     "GaussianBernoulliRBM",
     "MPDBM",
     "MeanCovarianceRBM",
+    "MeanProductTDistribution",
     "SpikeSlabRBM",
 ]

@@ -121,3 +121,31 @@ def mc_mixture_moments(p):
     mean = w @ means
     second = np.einsum("k,kij->ij", w, covs + np.einsum("ki,kj->kij", means, means))
     return mean, second - np.outer(mean, mean)
+
+
+# ---------------------------------------------------------------- mPoT
+def mpot_free_energy_by_integration(x, p):
+    """-log of exp(-E) summed over h^m and integrated numerically over each
+    h^c in (0, inf) (the covariance units are independent given x)."""
+    W, b_mean, R, gamma, lam = (np.asarray(a, dtype=np.float64) for a in p)
+    log_total = -0.5 * x @ (lam * x)
+    log_total += np.sum(np.logaddexp(0.0, b_mean + W @ x))  # the binary mean units
+    for r, g in zip(R, gamma):
+        rate = 1.0 + 0.5 * (r @ x) ** 2
+        value = quad(lambda h: np.exp(-h * rate + (g - 1.0) * np.log(h)), 0, np.inf,
+                     limit=200)[0]
+        log_total += np.log(value)
+    return -log_total
+
+
+def grid_moments_2d(free_energy, lim=12.0, n=401):
+    """Mean and covariance of exp(-F) on a 2-D grid (trapezoid rule)."""
+    t = np.linspace(-lim, lim, n)
+    xx, yy = np.meshgrid(t, t, indexing="ij")
+    grid = np.column_stack([xx.ravel(), yy.ravel()])
+    log_f = -free_energy(grid)
+    w = np.exp(log_f - log_f.max())
+    w /= w.sum()
+    mean = w @ grid
+    centred = grid - mean
+    return mean, (centred * w[:, None]).T @ centred
