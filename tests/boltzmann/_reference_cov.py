@@ -53,6 +53,48 @@ def log_partition_by_quadrature_2d(free_energy, lim=12.0, n=401):
     return m + np.log(np.trapezoid(np.trapezoid(np.exp(log_f - m), t, axis=1), t))
 
 
+def _mixture_mean_cov(logw, means, covs):
+    """Mean and covariance of a Gaussian mixture with log-weights ``logw``."""
+    w = np.exp(np.array(logw) - logsumexp(logw))
+    means, covs = np.array(means), np.array(covs)
+    mean = w @ means
+    second = np.einsum("k,kij->ij", w, covs + np.einsum("ki,kj->kij", means, means))
+    return mean, second - np.outer(mean, mean)
+
+
+def assert_moments_match(Z, mean, cov, cov_tolerance=None):
+    """The mean of the independent chains ``Z`` within 4 standard errors of
+    ``mean``; their covariance within 5 (Gaussian-theory) standard errors of
+    ``cov``, or within ``cov_tolerance * sd_i sd_j`` when given (heavy tails)."""
+    n = Z.shape[0]
+    sd = np.sqrt(np.diag(cov))
+    assert np.all(np.abs(Z.mean(axis=0) - mean) < 4 * sd / np.sqrt(n))
+    bound = (5 * np.sqrt(2 / n) if cov_tolerance is None else cov_tolerance) * np.outer(sd, sd)
+    assert np.all(np.abs(np.cov(Z, rowvar=False) - cov) < bound)
+
+
+def parameter_finite_differences(f, p, log_fields=()):
+    """Central differences of the scalar ``f(params)`` in every entry of the
+    NamedTuple ``p``; fields listed in ``log_fields`` are differentiated in
+    their logarithm."""
+    eps = 1e-6
+    out = []
+    for i, array in enumerate(p):
+        numeric = np.zeros_like(array)
+        for idx in np.ndindex(array.shape):
+            values = []
+            for sign in (1, -1):
+                arrays = [a.copy() for a in p]
+                if p._fields[i] in log_fields:
+                    arrays[i][idx] *= np.exp(sign * eps)
+                else:
+                    arrays[i][idx] += sign * eps
+                values.append(f(type(p)(*arrays)))
+            numeric[idx] = (values[0] - values[1]) / (2 * eps)
+        out.append(numeric)
+    return out
+
+
 def mixture_moments(p):
     """Mean and covariance of x under the model, from eq. 20.53: a mixture
     over spike states h of N(C_h sum_i W_i mu_i h_i, C_h) with weights
@@ -72,11 +114,7 @@ def mixture_moments(p):
                     + 0.5 * np.linalg.slogdet(cov)[1])
         means.append(m)
         covs.append(cov)
-    w = np.exp(np.array(logw) - logsumexp(logw))
-    means, covs = np.array(means), np.array(covs)
-    mean = w @ means
-    second = np.einsum("k,kij->ij", w, covs + np.einsum("ki,kj->kij", means, means))
-    return mean, second - np.outer(mean, mean)
+    return _mixture_mean_cov(logw, means, covs)
 
 
 # ---------------------------------------------------------------- mcRBM
@@ -116,11 +154,7 @@ def mc_mixture_moments(p):
                         + 0.5 * np.linalg.slogdet(cov)[1])
             means.append(cov @ lin)
             covs.append(cov)
-    w = np.exp(np.array(logw) - logsumexp(logw))
-    means, covs = np.array(means), np.array(covs)
-    mean = w @ means
-    second = np.einsum("k,kij->ij", w, covs + np.einsum("ki,kj->kij", means, means))
-    return mean, second - np.outer(mean, mean)
+    return _mixture_mean_cov(logw, means, covs)
 
 
 # ---------------------------------------------------------------- mPoT
