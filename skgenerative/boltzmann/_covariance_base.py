@@ -248,7 +248,10 @@ class CovarianceRBMBase(ClassNamePrefixFeaturesOutMixin, LogPartitionMixin, Gene
         init : {"random", "persistent"}, default="random"
             ``"random"`` starts from ``N(mean_, 1 / precision_)``;
             ``"persistent"`` continues the training chains (at most
-            ``n_chains`` of them).
+            ``n_chains`` of them). A model of natural-image patches has
+            modes of very different scale (flat and textured patches) that
+            local moves cross rarely: fresh chains can stay in the mode they
+            start in for many steps, the training chains have visited both.
         random_state : int, Generator or None, default=None
             None continues the estimator's own stream.
 
