@@ -178,3 +178,24 @@ def test_transform_is_the_posterior_mean_of_the_sparse_code():
         log_odds = (ref.log_slab_integral(x[0], on, p)
                     - ref.log_slab_integral(x[0], np.zeros(3), p))
         assert abs(np.log(P[i] / (1 - P[i])) - log_odds) < 1e-6
+
+
+@pytest.mark.parametrize("name", ["SpikeSlabRBM", "MeanCovarianceRBM",
+                                  "MeanProductTDistribution"])
+def test_covariance_models_in_pipeline_and_grid_search(name):
+    import skgenerative
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X = _patches(120) * 5.0  # unscaled: the pipeline standardizes first
+    kw = dict(max_iter=2, batch_size=20, random_state=0)
+    if name != "SpikeSlabRBM":
+        kw.update(n_covariance_components=2, n_leapfrog=5)
+    if name == "MeanProductTDistribution":
+        kw.update(ais_n_temperatures=30, ais_n_runs=10)
+    model = getattr(skgenerative, name)(**kw)
+    pipe = make_pipeline(StandardScaler(), model)
+    search = GridSearchCV(pipe, {f"{name.lower()}__n_components": [1, 2]}, cv=2).fit(X)
+    assert np.isfinite(search.best_score_)
+    assert search.best_estimator_.transform(X).shape[0] == 120
