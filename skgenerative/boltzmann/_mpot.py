@@ -203,11 +203,13 @@ class MeanProductTDistribution(HMCChainsMixin, CovarianceRBMBase):
     # ------------------------------------------------------------ hooks
     def _init_params(self, var, rng, dtype):
         n_mean, n_cov, d = self.n_components, self.n_covariance_components, var.shape[0]
-        std = np.sqrt(var)
         self.precision_ = (1.0 / var).astype(dtype)
-        self.components_ = (rng.normal(0.0, 0.01, (n_mean, d)) / std).astype(dtype)
+        self.components_ = (rng.normal(0.0, 0.01, (n_mean, d)) / np.sqrt(var)).astype(dtype)
         self.intercept_mean_ = np.zeros(n_mean, dtype=dtype)
-        self.covariance_components_ = (rng.normal(0.0, 0.01, (n_cov, d)) / np.sqrt(var.mean())).astype(dtype)
+        # one scale for every feature: on data with (nearly) constant
+        # features 1 / std would give the filters huge weights there
+        R = rng.normal(0.0, 0.01, (n_cov, d)) / np.sqrt(var.mean())
+        self.covariance_components_ = R.astype(dtype)
         self.covariance_shape_ = np.ones(n_cov, dtype=dtype)
         self._init_hmc()
         self._n_features_out = n_mean
