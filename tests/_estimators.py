@@ -59,4 +59,11 @@ CHECK_PARAMS = {
     "DensityOutlierDetector": dict(model=skgenerative.FVSBN(max_iter=5)),
     "GenerativeImputer": dict(model=skgenerative.OrderAgnosticNADE(
         n_components=4, n_orderings=2, max_iter=5)),
+    # covariance models (issue 20)
+    "SpikeSlabRBM": dict(n_components=4, max_iter=3, batch_size=10),
+    "MeanCovarianceRBM": dict(n_components=3, n_covariance_components=3, max_iter=3,
+                              batch_size=10, n_leapfrog=5),
+    "MeanProductTDistribution": dict(n_components=3, n_covariance_components=3, max_iter=3,
+                                     batch_size=10, n_leapfrog=5, ais_n_runs=20,
+                                     ais_n_temperatures=50),
 }

@@ -76,6 +76,12 @@ EXPECTED_METHODS = {
     "LAPGAN": {"fit", "score", "sample"},
     "LinearGaussianAutoregressive": {"fit", "partial_fit", "score_samples", "score", "sample"},
     "MPDBM": {"fit", "score", "predict", "predict_proba"},
+    "MeanCovarianceRBM": {
+        "fit", "partial_fit", "score_samples", "score", "sample", "transform",
+    },
+    "MeanProductTDistribution": {
+        "fit", "partial_fit", "score_samples", "score", "sample", "transform",
+    },
     "NADE": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "NeuralAutoregressive": {"fit", "partial_fit", "score_samples", "score", "sample"},
     "OrderAgnosticNADE": {
@@ -86,6 +92,7 @@ EXPECTED_METHODS = {
     "SigmoidBeliefNet": {
         "fit", "partial_fit", "score_samples", "score", "sample", "transform",
     },
+    "SpikeSlabRBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "VAE": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
 }
 

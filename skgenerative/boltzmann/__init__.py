@@ -10,8 +10,11 @@ from ._dbm_classifier import DBMClassifier
 from ._dbn import DBN
 from ._dbn_classifier import DBNClassifier
 from ._gaussian_rbm import GaussianBernoulliRBM
+from ._mcrbm import MeanCovarianceRBM
+from ._mpot import MeanProductTDistribution
 from ._mpdbm import MPDBM
 from ._rbm import BernoulliRBM
+from ._ssrbm import SpikeSlabRBM
 
 __all__ = [
     "BernoulliRBM",
@@ -26,4 +29,7 @@ __all__ = [
     "DBNClassifier",
     "GaussianBernoulliRBM",
     "MPDBM",
+    "MeanCovarianceRBM",
+    "MeanProductTDistribution",
+    "SpikeSlabRBM",
 ]

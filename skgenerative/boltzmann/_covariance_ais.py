@@ -1,0 +1,44 @@
+"""Forward AIS for the covariance models of §20.5.2 (ssRBM, mcRBM, mPoT).
+
+Each model's math module supplies ``annealed(p, beta)`` (the model at
+inverse temperature ``beta``, itself a model of the same kind; ``beta = 0``
+is ``N(0, Lambda^-1)`` times uniform or independent hidden units) and
+``free_energy(Z, p)``; the caller supplies ``log Z`` of the base model and a
+transition that leaves each intermediate model invariant (block Gibbs for
+the ssRBM, HMC for the others).
+"""
+
+import numpy as np
+
+from ..utils.hmc import hmc_transition
+from ._ais import ais_schedule
+from ._ais._result import _make_result
+
+__all__ = ["forward_ais", "hmc_transition_of"]
+
+
+def forward_ais(math, p, log_z0, n_runs, n_temperatures, transition, rng):
+    """Forward AIS from ``math.annealed(p, 0)`` (``log Z = log_z0``) to
+    ``p``: ``transition(Z, q, rng) -> Z`` of each intermediate model ``q``
+    once per temperature. ``math`` is any object with ``annealed`` and
+    ``free_energy`` (a model's math module); ``p`` in float64. Returns an
+    ``AISResult``."""
+    betas = ais_schedule(n_temperatures)
+    Z = rng.standard_normal((n_runs, p.lam.shape[0])) / np.sqrt(p.lam)
+    log_w = np.zeros(n_runs)
+    previous = math.annealed(p, 0.0)
+    for beta in betas[1:]:
+        current = math.annealed(p, float(beta))
+        log_w += math.free_energy(Z, previous) - math.free_energy(Z, current)
+        Z = transition(Z, current, rng)
+        previous = current
+    return _make_result(log_w, log_z0, len(betas), "forward")
+
+
+def hmc_transition_of(math, step_size, n_leapfrog):
+    """A ``transition(Z, q, rng)``: one HMC transition on ``math.energy_grad``
+    with a fixed step size."""
+    def transition(Z, q, rng):
+        return hmc_transition(lambda x: math.energy_grad(x, q), Z, step_size, n_leapfrog,
+                              rng)[0]
+    return transition

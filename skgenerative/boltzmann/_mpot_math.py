@@ -1,0 +1,105 @@
+"""The math of the mean-product of Student's t-distributions (§20.5.2,
+eqs. 20.48-20.49).
+
+Energy, with ``x`` centred by the model's fixed offset, binary mean units
+``h^m`` and positive covariance units ``h^c``::
+
+    E(x, h^m, h^c) = 1/2 x' Lambda x - sum_j x.W_j h^m_j - b^m.h^m
+                     + sum_k (h^c_k (1 + 1/2 (r_k.x)^2) + (1 - gamma_k) log h^c_k)
+
+(eq. 20.44 with a diagonal precision ``Lambda`` where the book has ``I``,
+plus eq. 20.49). Given ``x``, ``h^c_k ~ Gamma(shape gamma_k, rate 1 +
+(r_k.x)^2 / 2)``; given both groups ``x`` is Gaussian with precision
+``Lambda + sum_k h^c_k r_k r_k'`` (a matrix inverse away), so the chains run
+HMC on the free energy
+
+    F(x) = 1/2 x' Lambda x - sum_j softplus(b^m_j + W_j.x)
+           + sum_k gamma_k log(1 + (r_k.x)^2 / 2) - sum_k log Gamma(gamma_k),
+
+a product of Student's t factors along the ``r_k`` times the Gaussian-RBM
+part. ``Lambda > 0`` keeps it normalisable for any ``r_k`` and ``gamma_k``.
+There is no exact ``log Z`` (the covariance units are continuous): AIS.
+"""
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+from scipy.special import expit, gammaln
+
+_LOG_2PI = math.log(2.0 * math.pi)
+
+
+class MPParams(NamedTuple):
+    """Parameters of an mPoT model (see the module docstring)."""
+
+    W: np.ndarray  # (n_mean, n_features)
+    b_mean: np.ndarray  # (n_mean,)
+    R: np.ndarray  # (n_covariance, n_features)
+    gamma: np.ndarray  # (n_covariance,), > 0
+    lam: np.ndarray  # (n_features,), > 0
+
+
+def _inputs(Z, p):
+    V = Z @ p.R.T
+    return p.b_mean + Z @ p.W.T, V, 1.0 + 0.5 * V * V
+
+
+def free_energy(Z, p):
+    """``F(x)`` of each row (both hidden groups summed or integrated out)."""
+    Hm, _, Q = _inputs(Z, p)
+    return (0.5 * (Z * Z) @ p.lam - np.logaddexp(0.0, Hm).sum(axis=1)
+            + np.log(Q) @ p.gamma - np.sum(gammaln(p.gamma)).astype(Z.dtype))
+
+
+def energy_grad(Z, p):
+    """``F(x)`` and ``dF/dx`` of each row (what HMC moves on)."""
+    Hm, V, Q = _inputs(Z, p)
+    F = (0.5 * (Z * Z) @ p.lam - np.logaddexp(0.0, Hm).sum(axis=1)
+         + np.log(Q) @ p.gamma - np.sum(gammaln(p.gamma)).astype(Z.dtype))
+    grad = p.lam * Z - expit(Hm) @ p.W + (p.gamma * V / Q) @ p.R
+    return F, grad
+
+
+def free_energy_gradients(Z, p):
+    """Mean over rows of ``dF/dtheta`` for ``theta`` in (W, b^m, R,
+    log gamma, log Lambda), omitting terms constant in ``x``."""
+    n = Z.shape[0]
+    Hm, V, Q = _inputs(Z, p)
+    Sm = expit(Hm)
+    gW = -(Sm.T @ Z) / n
+    gb_mean = -Sm.mean(axis=0)
+    gR = ((p.gamma * V / Q).T @ Z) / n
+    glog_gamma = p.gamma * np.log(Q).mean(axis=0)
+    glog_lam = 0.5 * p.lam * (Z * Z).mean(axis=0)
+    return gW, gb_mean, gR, glog_gamma, glog_lam
+
+
+def posteriors(Z, p):
+    """``p(h^m = 1 | x)`` and ``E[h^c | x] = gamma / (1 + (r.x)^2 / 2)``."""
+    Hm, _, Q = _inputs(Z, p)
+    return expit(Hm), p.gamma / Q
+
+
+def reconstruction(Z, p):
+    """``E[x | h]`` at the posterior means of ``h`` (one solve per row)."""
+    Sm, Hc = posteriors(Z, p)
+    prec = np.einsum("nk,ki,kj->nij", Hc.astype(np.float64), p.R, p.R)
+    d = p.R.shape[1]
+    prec[:, np.arange(d), np.arange(d)] += p.lam
+    return np.linalg.solve(prec, (Sm @ p.W).astype(np.float64)[:, :, None])[:, :, 0]
+
+
+def annealed(p, beta):
+    """The path of AIS: ``W, b^m`` scaled by ``beta`` and ``r_k`` by
+    ``sqrt(beta)`` (each an mPoT model; ``beta = 0`` is ``N(0, Lambda^-1)``
+    with independent hidden units)."""
+    return MPParams(W=beta * p.W, b_mean=beta * p.b_mean, R=math.sqrt(beta) * p.R,
+                    gamma=p.gamma, lam=p.lam)
+
+
+def base_log_partition(p):
+    """``log Z`` of ``annealed(p, 0)``."""
+    d = p.W.shape[1]
+    return float(0.5 * d * _LOG_2PI - 0.5 * np.sum(np.log(p.lam))
+                 + p.W.shape[0] * math.log(2.0) + np.sum(gammaln(p.gamma)))

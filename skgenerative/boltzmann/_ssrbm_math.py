@@ -1,0 +1,225 @@
+"""The math of the spike and slab RBM (§20.5.2, eqs. 20.50-20.53).
+
+Energy, with ``x`` centred by the model's fixed offset, spikes
+``h in {0, 1}^n`` and slabs ``s in R^n``::
+
+    E(x, s, h) = - sum_i x.W_i s_i h_i + 1/2 x' (Lambda + sum_i Phi_i h_i) x
+                 + 1/2 sum_i alpha_i s_i^2 - sum_i alpha_i mu_i s_i h_i
+                 - sum_i b_i h_i + sum_i alpha_i mu_i^2 h_i
+
+(``Lambda`` and each ``Phi_i`` diagonal, stored as vectors). Integrating out
+``s`` (a Gaussian integral per unit) gives, with ``u_i = x.W_i``,
+
+* ``p(h_i = 1 | x) = sigmoid(a_i(x))``,
+  ``a_i = b_i - alpha_i mu_i^2 / 2 + mu_i u_i + u_i^2 / (2 alpha_i) - x' Phi_i x / 2``;
+* ``s_i | x, h ~ N(h_i (mu_i + u_i / alpha_i), 1 / alpha_i)``;
+* ``x | s, h ~ N(D^-1 sum_i W_i s_i h_i, D^-1)``, ``D = Lambda + sum_i h_i Phi_i``
+  (diagonal: no matrix inverse);
+* the free energy ``F(x) = x' Lambda x / 2 - sum_i softplus(a_i(x)) - c``,
+  ``c = sum_i log(2 pi / alpha_i) / 2``;
+* given ``h`` alone, ``x`` is Gaussian with precision
+  ``P_h = Lambda + sum_i h_i (Phi_i - W_i W_i' / alpha_i)`` (eq. 20.53), which
+  must be positive definite for the model to be normalisable.
+
+Every parameter set is an :class:`SSParams`; all functions take centred data.
+"""
+
+import math
+from types import SimpleNamespace
+from typing import NamedTuple
+
+import numpy as np
+from scipy.special import expit, logsumexp
+
+from ..exceptions import PartitionFunctionError
+from ._covariance_ais import forward_ais
+
+_LOG_2PI = math.log(2.0 * math.pi)
+
+#: Enumerated spike states per batch of Cholesky factorisations.
+_STATES_PER_BLOCK = 256
+
+
+class SSParams(NamedTuple):
+    """Parameters of a spike and slab RBM (see the module docstring)."""
+
+    W: np.ndarray  # (n_components, n_features)
+    b: np.ndarray  # (n_components,)
+    mu: np.ndarray  # (n_components,)
+    alpha: np.ndarray  # (n_components,), > 0
+    phi: np.ndarray  # (n_components, n_features), >= 0
+    lam: np.ndarray  # (n_features,), > 0
+
+
+def hidden_input(Z, p):
+    """``a(x)``: the log-odds of every spike given ``x``, shape (n, n_components)."""
+    U = Z @ p.W.T
+    return (p.b - 0.5 * p.alpha * p.mu**2 + p.mu * U + U**2 / (2.0 * p.alpha)
+            - 0.5 * (Z * Z) @ p.phi.T)
+
+
+def free_energy(Z, p):
+    """``F(x) = -log sum_h int exp(-E(x, s, h)) ds`` of each row."""
+    A = hidden_input(Z, p)
+    const = 0.5 * np.sum(_LOG_2PI - np.log(p.alpha))
+    return 0.5 * (Z * Z) @ p.lam - np.logaddexp(0.0, A).sum(axis=1) - const
+
+
+def free_energy_gradients(Z, p):
+    """Mean over rows of ``dF/dtheta`` for ``theta`` in (W, b, mu, log alpha,
+    Phi, log Lambda), omitting terms constant in ``x`` (they cancel between
+    the data and model phases)."""
+    n = Z.shape[0]
+    U = Z @ p.W.T
+    P = expit(hidden_input(Z, p))
+    Z2 = Z * Z
+    gW = -((P * (p.mu + U / p.alpha)).T @ Z) / n
+    gb = -P.mean(axis=0)
+    gmu = -(P * (U - p.alpha * p.mu)).mean(axis=0)
+    glog_alpha = (P * (0.5 * p.alpha * p.mu**2 + U**2 / (2.0 * p.alpha))).mean(axis=0)
+    gphi = 0.5 * (P.T @ Z2) / n
+    glog_lam = 0.5 * p.lam * Z2.mean(axis=0)
+    return gW, gb, gmu, glog_alpha, gphi, glog_lam
+
+
+def gibbs_sweep(Z, p, rng):
+    """One block-Gibbs sweep ``x -> h -> s -> x`` of every row (new array)."""
+    dtype = Z.dtype
+    A = hidden_input(Z, p)
+    H = (rng.random(A.shape) < expit(A)).astype(dtype)
+    U = Z @ p.W.T
+    S = H * (p.mu + U / p.alpha) + rng.standard_normal(H.shape).astype(dtype) / np.sqrt(p.alpha)
+    D = p.lam + H @ p.phi
+    mean = ((H * S) @ p.W) / D
+    return (mean + rng.standard_normal(Z.shape).astype(dtype) / np.sqrt(D)).astype(dtype)
+
+
+def posterior_code(Z, p):
+    """``E[h_i s_i | x] = p(h_i = 1 | x) (mu_i + u_i / alpha_i)`` of each row."""
+    U = Z @ p.W.T
+    return expit(hidden_input(Z, p)) * (p.mu + U / p.alpha)
+
+
+def reconstruction(Z, p):
+    """Mean-field reconstruction: ``E[x | h, s]`` at ``h = p(h | x)`` and the
+    slabs' posterior means."""
+    P = expit(hidden_input(Z, p))
+    return (posterior_code(Z, p) @ p.W) / (p.lam + P @ p.phi)
+
+
+# ------------------------------------------------------------ normalisability
+def pd_ratio(p):
+    """``rho = lambda_max(Lambda^-1/2 (sum_i W_i W_i' / alpha_i) Lambda^-1/2)``.
+
+    ``rho < 1`` means ``Lambda - sum_i W_i W_i' / alpha_i`` is positive
+    definite, which (``Phi_i >= 0``) makes every ``P_h`` positive definite:
+    the sufficient condition the model keeps.
+    """
+    A = ((p.W / np.sqrt(p.alpha)[:, None]) / np.sqrt(p.lam)[None, :]).astype(np.float64)
+    if not np.all(np.isfinite(A)):
+        return math.nan  # diverged: the training loop restores the last epoch
+    return float(np.linalg.norm(A, 2) ** 2)
+
+
+def enforce_positive_definite(p, margin):
+    """The heuristic that keeps the model normalisable: when ``rho > 1 -
+    margin`` the filters ``W`` are shrunk by the common factor
+    ``sqrt((1 - margin) / rho)`` that restores ``rho = 1 - margin``
+    (``Lambda`` is then "large enough" for them). Returns the new ``W`` (the
+    same array when nothing changes).
+
+    Raising ``Lambda`` instead is a ratchet under gradient training: a larger
+    ``Lambda`` removes variance in every direction, the gradient answers by
+    growing ``W``, which raises ``Lambda`` again (both diverge)."""
+    rho = pd_ratio(p)
+    if not rho > 1.0 - margin:  # also NaN: nothing to repair
+        return p.W
+    return (p.W * math.sqrt((1.0 - margin) / rho)).astype(p.W.dtype)
+
+
+def check_positive_definite(p, owner):
+    """Raise ``PartitionFunctionError`` naming the fix when ``rho >= 1``."""
+    rho = pd_ratio(p)
+    if rho < 1.0:
+        return
+    raise PartitionFunctionError(
+        f"{owner} is not normalisable as it stands: Lambda - sum_i W_i W_i'/alpha_i "
+        f"is not positive definite (rho = {rho:.4g} >= 1; §20.5.2), so p(x | h) "
+        f"of eq. 20.53 is not a Gaussian for every spike state. Multiply precision_ "
+        f"by more than {rho:.4g} or divide components_ by more than "
+        f"{math.sqrt(rho):.4g}; fit keeps rho <= 1 - precision_margin by shrinking "
+        f"components_."
+    )
+
+
+# ------------------------------------------------------------ exact log Z
+def _spike_states(n, start, stop):
+    codes = np.arange(start, stop, dtype=np.int64)
+    return ((codes[:, None] >> np.arange(n)) & 1).astype(np.float64)
+
+
+def spike_state_terms(p, start, stop):
+    """For the spike states ``start..stop-1`` (bit i of the index = h_i):
+    ``log int int exp(-E) ds dx``, the precision matrices ``P_h`` and the
+    linear terms ``m_h`` (so ``x | h ~ N(P_h^-1 m_h, P_h^-1)``)."""
+    W, alpha = p.W.astype(np.float64), p.alpha.astype(np.float64)
+    phi, lam = p.phi.astype(np.float64), p.lam.astype(np.float64)
+    mu, b = p.mu.astype(np.float64), p.b.astype(np.float64)
+    H = _spike_states(W.shape[0], start, stop)
+    d = W.shape[1]
+    prec = np.einsum("ki,ij,il->kjl", H / alpha, W, W)
+    prec = -prec
+    diag = lam + H @ phi
+    prec[:, np.arange(d), np.arange(d)] += diag
+    m = (H * mu) @ W
+    L = np.linalg.cholesky(prec)  # LinAlgError when a P_h is not positive definite
+    y = np.linalg.solve(L, m[:, :, None])[:, :, 0]
+    log_det = 2.0 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)
+    log_w = (H @ (b - 0.5 * alpha * mu**2) + 0.5 * np.sum(y * y, axis=1) - 0.5 * log_det
+             + 0.5 * d * _LOG_2PI + 0.5 * np.sum(_LOG_2PI - np.log(alpha)))
+    return log_w, prec, m
+
+
+def exact_log_partition(p, owner="SpikeSlabRBM"):
+    """``log Z`` by enumerating the ``2**n`` spike states; the slabs and the
+    visible units are integrated analytically for each."""
+    n = p.W.shape[0]
+    total = 1 << n
+    parts = []
+    for start in range(0, total, _STATES_PER_BLOCK):
+        try:
+            parts.append(spike_state_terms(p, start, min(total, start + _STATES_PER_BLOCK))[0])
+        except np.linalg.LinAlgError:
+            check_positive_definite(p, owner)  # names the fix
+            raise PartitionFunctionError(
+                f"{owner}: the precision of p(x | h) (eq. 20.53) is not positive "
+                f"definite for some spike state: raise precision_."
+            ) from None
+    return float(logsumexp(np.concatenate(parts)))
+
+
+# ------------------------------------------------------------ AIS
+def annealed(p, beta):
+    """The model at inverse temperature ``beta``: ``E_beta = x'Lambda x / 2 +
+    sum alpha s^2 / 2 + beta * (the rest of E)``, itself a spike and slab RBM."""
+    return SSParams(
+        W=beta * p.W, b=beta * p.b - p.alpha * (beta - beta**2) * p.mu**2,
+        mu=beta * p.mu, alpha=p.alpha, phi=beta * p.phi, lam=p.lam,
+    )
+
+
+def base_log_partition(p):
+    """``log Z`` of ``annealed(p, 0)``: ``x ~ N(0, Lambda^-1)``, spikes
+    uniform, slabs ``N(0, 1/alpha)``."""
+    n, d = p.W.shape
+    return float(0.5 * d * _LOG_2PI - 0.5 * np.sum(np.log(p.lam)) + n * math.log(2.0)
+                 + 0.5 * np.sum(_LOG_2PI - np.log(p.alpha)))
+
+
+def ais_log_partition(p, n_runs, n_temperatures, rng):
+    """Forward AIS with a block-Gibbs sweep of each intermediate model per
+    temperature. Returns an :class:`~skgenerative.evaluation.AISResult`."""
+    p64 = SSParams(*(np.asarray(a, dtype=np.float64) for a in p))
+    this = SimpleNamespace(annealed=annealed, free_energy=free_energy)
+    return forward_ais(this, p64, base_log_partition(p64), n_runs, n_temperatures,
+                       gibbs_sweep, rng)

@@ -1,0 +1,132 @@
+import numpy as np
+import pytest
+
+from skgenerative import MeanProductTDistribution
+from skgenerative.boltzmann import _mpot_math as mp
+from skgenerative.boltzmann._covariance_ais import forward_ais, hmc_transition_of
+from skgenerative.exceptions import OutOfSupportWarning
+from skgenerative.utils.hmc import HamiltonianMonteCarlo
+from tests.boltzmann import _reference_cov as ref
+from tests.boltzmann.test_ssrbm import _patches
+
+
+def tiny_params(seed=0, n_mean=2, n_cov=3, d=2, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    p = mp.MPParams(
+        W=rng.normal(0, 0.8, (n_mean, d)), b_mean=rng.normal(0, 1, n_mean),
+        R=rng.normal(0, 1.0, (n_cov, d)), gamma=rng.uniform(0.5, 2.0, n_cov),
+        lam=rng.uniform(0.7, 1.5, d),
+    )
+    return mp.MPParams(*(np.asarray(a, dtype=dtype) for a in p))
+
+
+def test_free_energy_matches_numerical_integration_of_the_energy():
+    p = tiny_params(1, d=3)
+    X = np.random.default_rng(2).normal(size=(3, 3))
+    expected = [ref.mpot_free_energy_by_integration(x, p) for x in X]
+    np.testing.assert_allclose(mp.free_energy(X, p), expected, rtol=1e-7)
+    np.testing.assert_allclose(mp.energy_grad(X, p)[0], expected, rtol=1e-7)
+
+
+def test_gradients_match_finite_differences():
+    p = tiny_params(3, d=4)
+    X = np.random.default_rng(4).normal(size=(6, 4))
+    eps = 1e-6
+    _, grad = mp.energy_grad(X, p)
+    numeric = np.stack([(mp.free_energy(X + eps * e, p) - mp.free_energy(X - eps * e, p))
+                        / (2 * eps) for e in np.eye(4)], axis=1)
+    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-8)
+    grads = list(mp.free_energy_gradients(X, p))
+    # the x-independent term of gamma's gradient is left out: add it back
+    from scipy.special import digamma
+    grads[3] = grads[3] - p.gamma * digamma(p.gamma)
+    numeric = ref.parameter_finite_differences(lambda q: mp.free_energy(X, q).mean(), p,
+                                               log_fields=("gamma", "lam"))
+    for i, (g, n) in enumerate(zip(grads, numeric)):
+        np.testing.assert_allclose(g, n, rtol=1e-5, atol=1e-8, err_msg=str(i))
+
+
+def _quadrature_log_z(p):
+    return ref.log_partition_by_quadrature_2d(lambda G: mp.free_energy(G, p), lim=15.0,
+                                              n=301)
+
+
+def test_ais_within_a_tenth_of_a_nat_of_quadrature():
+    p = tiny_params(0)
+    quad = _quadrature_log_z(p)
+    result = forward_ais(mp, p, mp.base_log_partition(p), 200, 300,
+                         hmc_transition_of(mp, 0.4, 5), np.random.default_rng(0))
+    assert abs(result.log_z - quad) < 0.1
+    assert result.log_z_std < 0.1
+
+
+def test_hmc_on_the_free_energy_matches_quadrature_moments():
+    p = tiny_params(5)
+    mean, cov = ref.grid_moments_2d(lambda G: mp.free_energy(G, p), lim=15.0, n=301)
+    n_chains = 2000
+    hmc = HamiltonianMonteCarlo(lambda Z: mp.energy_grad(Z, p), n_leapfrog=10,
+                                target_acceptance=0.8, random_state=0)
+    Z = hmc.burn_in(np.zeros((n_chains, 2)), n_steps=40).run(n_steps=15)
+    # heavy tails: a generous bound on the sample covariance
+    ref.assert_moments_match(Z, mean, cov, cov_tolerance=0.15)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_math_keeps_dtype(dtype):
+    p = tiny_params(7, dtype=dtype)
+    Z = np.random.default_rng(0).normal(size=(5, 2)).astype(dtype)
+    F, grad = mp.energy_grad(Z, p)
+    assert F.dtype == dtype and grad.dtype == dtype
+    assert all(g.dtype == dtype for g in mp.free_energy_gradients(Z, p))
+
+
+def test_fitted_model_learns_and_its_ais_score_is_normalised():
+    from scipy.stats import multivariate_normal
+
+    X = _patches(1000)
+    X_test = _patches(1000, seed=1)
+    model = MeanProductTDistribution(n_components=2, n_covariance_components=4,
+                                     n_leapfrog=10, ais_n_temperatures=300,
+                                     random_state=0).fit(X)
+    assert model.score_kind_ == "estimate"
+    assert 0.0 < model.hmc_acceptance_rate_ <= 1.0
+    exact = _quadrature_log_z(model._params())
+    assert abs(model.log_partition_ - exact) < 0.1
+    full = multivariate_normal(X.mean(axis=0), np.cov(X, rowvar=False)).logpdf(X_test).mean()
+    assert model.score(X_test) > full
+
+
+def test_no_exact_log_z_and_bad_input_rejected():
+    X = _patches(100)
+    model = MeanProductTDistribution(n_components=2, n_covariance_components=2, max_iter=2,
+                                     ais_n_temperatures=50, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="log_z"):
+        MeanProductTDistribution(log_z="exact").fit(X)
+    with pytest.raises(ValueError, match="NaN"):
+        model.score_samples(np.array([[np.nan, 0.0]]))
+    with pytest.warns(OutOfSupportWarning, match="unstandardised"):
+        MeanProductTDistribution(n_components=2, n_covariance_components=2,
+                                 max_iter=1).fit(X * 100)
+    model.set_params(log_z=1.5)
+    np.testing.assert_allclose(model.score_samples(X[:2]), -model.free_energy(X[:2]) - 1.5)
+
+
+def test_posteriors_are_the_conditionals_of_the_energy():
+    # p(h^m | x) from the Bernoulli conditional, E[h^c | x] by integrating
+    # h^c exp(-E) numerically
+    from scipy.integrate import quad
+
+    X = _patches(100)
+    model = MeanProductTDistribution(n_components=2, n_covariance_components=2, max_iter=1,
+                                     random_state=0).fit(X)
+    x = X[:1]
+    z = (x - model.mean_)[0]
+    p = model._params()
+    for k in range(2):
+        rate = 1.0 + 0.5 * (p.R[k] @ z) ** 2
+        g = p.gamma[k]
+        num = quad(lambda h: h ** g * np.exp(-h * rate), 0, np.inf)[0]
+        den = quad(lambda h: h ** (g - 1) * np.exp(-h * rate), 0, np.inf)[0]
+        assert model.covariance_posterior(x)[0, k] == pytest.approx(num / den, rel=1e-7)
+    expected = 1 / (1 + np.exp(-(p.b_mean + p.W @ z)))
+    np.testing.assert_allclose(model.transform(x)[0], expected, rtol=1e-12)

@@ -1,0 +1,201 @@
+import numpy as np
+import pytest
+
+from skgenerative import SpikeSlabRBM
+from skgenerative.boltzmann import _ssrbm_math as ss
+from skgenerative.exceptions import OutOfSupportWarning, PartitionFunctionError
+from tests.boltzmann import _reference_cov as ref
+
+
+def tiny_params(seed=0, n=2, d=2, dtype=np.float64):
+    rng = np.random.default_rng(seed)
+    p = ss.SSParams(
+        W=rng.normal(0, 0.8, (n, d)), b=rng.normal(0, 1, n), mu=rng.normal(0, 0.7, n),
+        alpha=rng.uniform(1.0, 2.0, n), phi=rng.uniform(0, 0.5, (n, d)),
+        lam=rng.uniform(1.0, 2.0, d),
+    )
+    p = p._replace(W=ss.enforce_positive_definite(p, 0.3))
+    return ss.SSParams(*(np.asarray(a, dtype=dtype) for a in p))
+
+
+def test_free_energy_matches_energy_integrated_numerically():
+    p = tiny_params(1)
+    X = np.random.default_rng(2).normal(size=(3, 2))
+    expected = [ref.free_energy_by_quadrature(x, p) for x in X]
+    np.testing.assert_allclose(ss.free_energy(X, p), expected, rtol=1e-7, atol=1e-8)
+
+
+def test_exact_log_partition_matches_quadrature_on_tiny_model():
+    p = tiny_params(0)
+    assert ss.pd_ratio(p) < 1
+    quad = ref.log_partition_by_quadrature_2d(lambda G: ss.free_energy(G, p))
+    assert abs(ss.exact_log_partition(p) - quad) < 1e-6
+
+
+def test_free_energy_gradients_match_finite_differences():
+    p = tiny_params(3, n=3, d=4)
+    X = np.random.default_rng(4).normal(size=(7, 4))
+    numeric = ref.parameter_finite_differences(lambda q: ss.free_energy(X, q).mean(), p,
+                                               log_fields=("alpha", "lam"))
+    grads = list(ss.free_energy_gradients(X, p))
+    # the x-independent term of alpha's gradient is left out: add it back
+    grads[3] = grads[3] + 0.5  # d/dlog(alpha) of -log(2 pi / alpha) / 2
+    for i, (g, n) in enumerate(zip(grads, numeric)):
+        np.testing.assert_allclose(g, n, rtol=1e-5, atol=1e-7, err_msg=str(i))
+
+
+def test_gibbs_sampler_matches_exact_moments():
+    p = tiny_params(5, n=2, d=2)
+    mean, cov = ref.mixture_moments(p)
+    rng = np.random.default_rng(6)
+    n_chains = 4000
+    Z = rng.normal(size=(n_chains, 2)) / np.sqrt(p.lam)
+    for _ in range(100):
+        Z = ss.gibbs_sweep(Z, p, rng)
+    ref.assert_moments_match(Z, mean, cov)
+
+
+def test_spike_state_integrals_sum_to_the_quadrature_log_partition():
+    p = tiny_params(7, n=3, d=2)
+    log_w = ss.spike_state_terms(p, 0, 8)[0]
+    quad = ref.log_partition_by_quadrature_2d(lambda G: ss.free_energy(G, p))
+    assert abs(np.logaddexp.reduce(log_w) - quad) < 1e-6
+
+
+def test_ais_within_a_tenth_of_a_nat_of_exact():
+    p = tiny_params(8, n=4, d=3)
+    exact = ss.exact_log_partition(p)
+    result = ss.ais_log_partition(p, 200, 1000, np.random.default_rng(0))
+    assert abs(result.log_z - exact) < 0.1
+    assert result.log_z_std < 0.1
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sweep_and_free_energy_keep_dtype(dtype):
+    p = tiny_params(9, dtype=dtype)
+    Z = np.random.default_rng(0).normal(size=(5, 2)).astype(dtype)
+    assert ss.gibbs_sweep(Z, p, np.random.default_rng(1)).dtype == dtype
+    assert ss.free_energy(Z, p).dtype == dtype
+    p64 = ss.SSParams(*(a.astype(np.float64) for a in p))
+    np.testing.assert_allclose(ss.free_energy(Z, p), ss.free_energy(Z.astype(np.float64), p64),
+                               rtol=1e-4 if dtype == np.float32 else 1e-12)
+
+
+def test_positive_definiteness_is_enforced_and_violations_name_the_fix():
+    p = tiny_params(10, n=3, d=2)
+    bad = p._replace(lam=p.lam * 0.01)
+    assert ss.pd_ratio(bad) > 1
+    repaired = bad._replace(W=ss.enforce_positive_definite(bad, 0.2))
+    assert ss.pd_ratio(repaired) == pytest.approx(0.8)
+    with pytest.raises(PartitionFunctionError, match="Multiply precision_"):
+        ss.check_positive_definite(bad, "SpikeSlabRBM")
+    with pytest.raises(PartitionFunctionError, match="precision_"):
+        ss.exact_log_partition(bad)
+
+
+def _patches(n=400, seed=0):
+    # two-dimensional data with scale mixing: a Gaussian scale mixture
+    rng = np.random.default_rng(seed)
+    scale = np.where(rng.random(n) < 0.5, 0.3, 1.6)
+    L = np.array([[1.0, 0.0], [0.8, 0.6]])
+    return (rng.normal(size=(n, 2)) @ L.T) * scale[:, None]
+
+
+def test_fitted_model_density_integrates_to_one():
+    X = _patches() + np.array([3.0, -1.0])  # an offset: mean_ must be handled
+    model = SpikeSlabRBM(n_components=3, max_iter=5, batch_size=20, learning_rate=0.01,
+                         random_state=0).fit(X)
+    assert model.score_kind_ == "exact"
+    t = np.linspace(-12, 12, 301)
+    xx, yy = np.meshgrid(t + 3.0, t - 1.0, indexing="ij")
+    dens = np.exp(model.score_samples(np.column_stack([xx.ravel(), yy.ravel()])))
+    total = np.trapezoid(np.trapezoid(dens.reshape(301, 301), t, axis=1), t)
+    assert total == pytest.approx(1.0, abs=1e-4)
+
+
+def test_learns_covariance_beyond_a_diagonal_gaussian():
+    from scipy.stats import multivariate_normal
+
+    X = _patches(2000)
+    X_test = _patches(1000, seed=1)
+    model = SpikeSlabRBM(n_components=4, random_state=0).fit(X)
+    diag = multivariate_normal(X.mean(axis=0), np.diag(X.var(axis=0))).logpdf(X_test).mean()
+    full = multivariate_normal(X.mean(axis=0), np.cov(X, rowvar=False)).logpdf(X_test).mean()
+    assert model.score(X_test) > full > diag
+
+
+def test_broken_model_raises_with_the_fix_and_bad_input_is_rejected():
+    X = _patches(100)
+    model = SpikeSlabRBM(n_components=3, max_iter=2, random_state=0).fit(X)
+    with pytest.raises(ValueError, match="NaN"):
+        model.score_samples(np.array([[np.nan, 0.0]]))
+    with pytest.raises(ValueError, match="features"):
+        model.transform(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="init"):
+        model.sample(2, init="nope")
+    with pytest.raises(ValueError, match="at most"):
+        model.sample(10**4, init="persistent")
+    model.precision_ = model.precision_ * 1e-6
+    model._forget_log_partition()
+    with pytest.raises(PartitionFunctionError, match="Multiply precision_"):
+        model.score_samples(X)
+    with pytest.raises(PartitionFunctionError, match="Multiply precision_"):
+        model.sample(2)
+    with pytest.warns(OutOfSupportWarning, match="unstandardised"):
+        SpikeSlabRBM(n_components=2, max_iter=1, random_state=0).fit(X * 100)
+
+
+def test_ais_score_is_labelled_and_close_to_exact():
+    X = _patches(200)
+    exact = SpikeSlabRBM(n_components=4, max_iter=3, random_state=0).fit(X)
+    ais = SpikeSlabRBM(n_components=4, max_iter=3, random_state=0, log_z="ais",
+                       ais_n_temperatures=1000).fit(X)
+    np.testing.assert_array_equal(exact.components_, ais.components_)
+    assert exact.score_kind_ == "exact" and ais.score_kind_ == "estimate"
+    assert abs(ais.log_partition_ - exact.log_partition_) < 0.1
+    scores, std = ais.score_samples(X[:5], return_std=True)
+    assert np.all(std > 0)
+
+
+def test_transform_is_the_posterior_mean_of_the_sparse_code():
+    # E[h s | x] by sampling the exact conditionals of the energy
+    p = tiny_params(11, n=3, d=2)
+    model = SpikeSlabRBM(n_components=3, max_iter=0, random_state=0).fit(np.zeros((4, 2)))
+    model.components_, model.intercept_hidden_, model.slab_mean_ = p.W, p.b, p.mu
+    model.slab_precision_, model.spike_precision_, model.precision_ = p.alpha, p.phi, p.lam
+    model.mean_ = np.zeros(2)
+    x = np.array([[0.7, -1.2]])
+    rng = np.random.default_rng(0)
+    n = 200_000
+    P = model.spike_proba(x)[0]
+    H = rng.random((n, 3)) < P
+    U = x[0] @ p.W.T
+    S = H * (p.mu + U / p.alpha) + rng.normal(size=(n, 3)) / np.sqrt(p.alpha)
+    np.testing.assert_allclose(model.transform(x)[0], (H * S).mean(axis=0), atol=0.01)
+    # spike posterior from the energy: the spikes are independent given x
+    for i in range(3):
+        on = np.eye(3)[i]
+        log_odds = (ref.log_slab_integral(x[0], on, p)
+                    - ref.log_slab_integral(x[0], np.zeros(3), p))
+        assert abs(np.log(P[i] / (1 - P[i])) - log_odds) < 1e-6
+
+
+@pytest.mark.parametrize("name", ["SpikeSlabRBM", "MeanCovarianceRBM",
+                                  "MeanProductTDistribution"])
+def test_covariance_models_in_pipeline_and_grid_search(name):
+    import skgenerative
+    from sklearn.model_selection import GridSearchCV
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X = _patches(120) * 5.0  # unscaled: the pipeline standardizes first
+    kw = dict(max_iter=2, batch_size=20, random_state=0)
+    if name != "SpikeSlabRBM":
+        kw.update(n_covariance_components=2, n_leapfrog=5)
+    if name == "MeanProductTDistribution":
+        kw.update(ais_n_temperatures=30, ais_n_runs=10)
+    model = getattr(skgenerative, name)(**kw)
+    pipe = make_pipeline(StandardScaler(), model)
+    search = GridSearchCV(pipe, {f"{name.lower()}__n_components": [1, 2]}, cv=2).fit(X)
+    assert np.isfinite(search.best_score_)
+    assert search.best_estimator_.transform(X).shape[0] == 120
