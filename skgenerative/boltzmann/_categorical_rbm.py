@@ -181,7 +181,7 @@ class CategoricalRBM(BaseRBM):
     random_state_ : numpy.random.Generator
         The estimator's random stream.
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Defined when X has string feature names.
 
     See Also

@@ -214,7 +214,7 @@ class ConvolutionalRBM(
     n_iter_ : int
     random_state_ : numpy.random.Generator
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
     See Also
     --------

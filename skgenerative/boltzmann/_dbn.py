@@ -210,7 +210,7 @@ class DBN(
     random_state_ : numpy.random.Generator
         The estimator's stream (continued by ``sample``).
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
     See Also
     --------

@@ -168,7 +168,7 @@ class GaussianBernoulliRBM(BaseRBM):
         The estimator's random stream (continued by ``partial_fit``,
         ``gibbs`` and ``sample``).
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Defined when X has string feature names.
 
     See Also

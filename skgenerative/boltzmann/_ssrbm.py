@@ -146,7 +146,7 @@ class SpikeSlabRBM(CovarianceRBMBase):
     n_iter_ : int
     random_state_ : numpy.random.Generator
     n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
 
     See Also
     --------

@@ -191,7 +191,7 @@ class DenoisingAutoencoder(
     ----------
     encoder_, decoder_ : skgenerative.nn.MLP
     optimizer_ : skgenerative.nn.Adam
-    base_mean_, base_var_ : ndarray of shape (n_features_in_,)
+    base_mean_, base_var_ : ndarray of shape (`n_features_in_`,)
         Per-unit mean and variance of the first data seen; chains start from
         independent draws with these moments.
     dtype_ : numpy.dtype

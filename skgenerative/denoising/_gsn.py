@@ -168,7 +168,7 @@ class GenerativeStochasticNetwork(
     transition_, decoder_ : skgenerative.nn.MLP
         ``f`` (input ``[x~, h]``) and ``g``.
     optimizer_ : skgenerative.nn.Adam
-    base_mean_, base_var_ : ndarray of shape (n_features_in_,)
+    base_mean_, base_var_ : ndarray of shape (`n_features_in_`,)
         Per-unit moments of the first data seen; chains start from
         independent draws with them.
     dtype_ : numpy.dtype

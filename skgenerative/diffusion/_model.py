@@ -171,7 +171,7 @@ class DiffusionModel(GenerativeMixin, NetworkTrainingMixin, BaseEstimator):
         The reverse kernel's correction: input ``[x_t, onehot(t)]``, output
         added to the logits (binomial) or to the means and variance
         parameters (Gaussian) of the independent-units reversal.
-    base_mean_, base_var_ : ndarray of shape (n_features_in_,)
+    base_mean_, base_var_ : ndarray of shape (`n_features_in_`,)
         Per-unit moments of the first data seen (the independent-units
         reversal; the last layer of ``network_`` starts at zero, so an
         untrained model is the independent model).
