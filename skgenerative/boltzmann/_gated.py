@@ -263,9 +263,12 @@ class GatedRBM(GradientTrainingMixin, TransformerMixin, GenerativeMixin, Trainab
         self.n_input_features_ = k
         self.dtype_ = dtype = X.dtype
         nx, ny, nh, nf = k, X.shape[1] - k, self.n_components, self.n_factors
-        # factors start at 0.1: their three-way products start at 1e-3
+        # the gradient of a three-way product vanishes at zero (a saddle): from
+        # factors of scale 0.1 the mapping units stayed at chance on shifted
+        # binary vectors after 40 epochs (tests' _shift_pairs: 0.35 accuracy of
+        # a logistic regression on transform), from 0.3 they reach 0.985
         self.factor_input_, self.factor_output_, self.factor_hidden_ = (
-            np.ascontiguousarray(rng.normal(0, 0.1, shape), dtype=dtype)
+            np.ascontiguousarray(rng.normal(0, 0.3, shape), dtype=dtype)
             for shape in [(nf, nx), (ny, nf), (nh, nf)]
         )
         p = np.clip(X[:, k:].mean(axis=0), 1e-3, 1 - 1e-3)
