@@ -190,3 +190,16 @@ def test_input_handling():
     big = GatedRBM(n_components=10, n_factors=4, exact_limit=4, max_iter=1).fit(XY)
     with pytest.raises(ValueError, match="exact_limit=4"):
         big.score_samples(XY)
+
+
+def test_float32_early_stopping_and_seeded_sampling():
+    XY, _ = _shift_pairs(n=120)
+    model = GatedRBM(n_components=4, n_factors=6, max_iter=3, early_stopping=True,
+                     random_state=0).fit(XY.astype(np.float32))
+    assert len(model.validation_scores_) == 3  # exact mean log p(y | x) of held-out rows
+    assert np.all(np.isfinite(model.validation_scores_))
+    for out in (model.transform(XY), model.predict(XY[:, :8]), model.score_samples(XY),
+                model.sample(XY[:4, :8], n_steps=3)):
+        assert out.dtype == np.float32 and np.all(np.isfinite(out))
+    np.testing.assert_array_equal(model.sample(XY[:4], random_state=1),
+                                  model.sample(XY[:4, :8], random_state=1))
