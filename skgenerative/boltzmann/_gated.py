@@ -111,6 +111,8 @@ class GatedRBM(GradientTrainingMixin, TransformerMixin, GenerativeMixin, Trainab
     intercept_hidden_ : ndarray of shape (n_components,)
     hidden_weights_ : ndarray of shape (n_components, n_input_features_)
         ``C`` (zeros unless ``input_dependent_biases``).
+    enumerated_layer_ : {"outputs", "hidden"} or None
+        The layer whose states ``score_samples`` sums over.
     optimizer_, n_iter_, validation_scores_, dtype_, random_state_,
     n_features_in_, feature_names_in_
 
@@ -315,7 +317,7 @@ class GatedRBM(GradientTrainingMixin, TransformerMixin, GenerativeMixin, Trainab
 
     def _validation_score(self, X_val, y_val):
         k = self.n_input_features_
-        over = self._enumerated_layer()
+        over = self.enumerated_layer_
         if over is not None:
             return float(np.mean(math_.log_conditional(X_val[:, :k], X_val[:, k:],
                                                        self._params(), over)))
@@ -406,8 +408,11 @@ class GatedRBM(GradientTrainingMixin, TransformerMixin, GenerativeMixin, Trainab
         with blas_threads():
             return math_.gibbs_outputs(Xin, self._params(), n_steps, rng)
 
-    def _enumerated_layer(self):
-        """``"outputs"`` or ``"hidden"`` (the smaller), None beyond ``exact_limit``."""
+    @property
+    def enumerated_layer_(self):
+        """The layer ``score_samples`` enumerates: ``"outputs"`` or
+        ``"hidden"`` (the smaller; outputs on a tie), None when both exceed
+        ``exact_limit`` (``score_samples`` then raises)."""
         ny, nh = self.factor_output_.shape[0], self.n_components
         if min(ny, nh) > self.exact_limit:
             return None
@@ -439,7 +444,7 @@ class GatedRBM(GradientTrainingMixin, TransformerMixin, GenerativeMixin, Trainab
             When both layers have more than ``exact_limit`` units.
         """
         Xin, Y = self._check_pairs(X)
-        over = self._enumerated_layer()
+        over = self.enumerated_layer_
         if over is None:
             raise ValueError(
                 f"score_samples enumerates the smaller of the output "

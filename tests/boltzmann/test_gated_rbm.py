@@ -187,7 +187,9 @@ def test_input_handling():
         model.score_samples(XY * 2)
     found = [w for w in caught if issubclass(w.category, OutOfSupportWarning)]
     assert len(found) == 1 and found[0].filename == __file__
+    assert model.enumerated_layer_ == "hidden"  # 3 mapping units, 8 outputs
     big = GatedRBM(n_components=10, n_factors=4, exact_limit=4, max_iter=1).fit(XY)
+    assert big.enumerated_layer_ is None
     with pytest.raises(ValueError, match="exact_limit=4"):
         big.score_samples(XY)
 
