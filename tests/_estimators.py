@@ -50,6 +50,9 @@ CHECK_PARAMS = {
     # discriminative Boltzmann machines (issue 15)
     "ClassRBM": dict(n_components=8, max_iter=20),
     "ConditionalBoltzmannMachine": dict(n_components=8, max_iter=20),
+    # n_input_features=1: the checks' arrays have 2 or an odd number of columns,
+    # which the default (half the columns are the input) splits into none or rejects
+    "GatedRBM": dict(n_components=3, n_factors=4, n_input_features=1, max_iter=5),
     # sequence family (issue 16)
     "ConditionalRBM": dict(n_components=4, max_iter=3, batch_size=10),
     "RNNRBM": dict(n_components=4, n_recurrent=4, max_iter=3, n_gibbs_steps=1),

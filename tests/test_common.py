@@ -40,6 +40,15 @@ EXPECTED_FAILED_CHECKS = {
         }
         for name in ("ConditionalRBM", "RNNRBM")
     },
+    "GatedRBM": {
+        "check_n_features_in_after_fitting": (
+            "predict and sample take the inputs x alone (n_input_features columns) "
+            "as well as whole [x | y] rows; with n_input_features=1 (CHECK_PARAMS: "
+            "the checks' arrays have 2 or an odd number of columns) the check's "
+            "one-column X is valid input to predict (transform and score_samples "
+            "reject it)"
+        ),
+    },
 }
 
 

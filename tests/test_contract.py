@@ -68,6 +68,7 @@ EXPECTED_METHODS = {
     "FVSBN": {"fit", "partial_fit", "score_samples", "score", "sample"},
     "GAN": {"fit", "score", "sample", "transform"},
     "GMMN": {"fit", "score", "sample"},
+    "GatedRBM": {"fit", "score_samples", "score", "sample", "transform", "predict"},
     "GaussianBernoulliRBM": {
         "fit", "partial_fit", "score_samples", "score", "sample", "transform",
     },
@@ -274,7 +275,12 @@ def _poison(estimator):
 
 ITERATIVE = [name for name in NAMES if name not in NOT_ITERATIVE]
 DENSITIES = [name for name in NAMES if _has(name, "score_samples")]
-SAMPLERS = [name for name in NAMES if _has(name, "sample")]
+#: Conditional samplers: ``sample(X)`` draws outputs given the inputs of ``X``
+#: (GatedRBM: ``y`` given ``x``), not ``sample(n_samples)``.
+CONDITIONAL_SAMPLERS = {"GatedRBM"}
+SAMPLERS = [
+    name for name in NAMES if _has(name, "sample") and name not in CONDITIONAL_SAMPLERS
+]
 ONLINE = [name for name in NAMES if _has(name, "partial_fit")]
 ONLINE_ITERATIVE = [name for name in ONLINE if name in ITERATIVE]
 WARM_STARTABLE = [name for name in NAMES if "warm_start" in ESTIMATORS[name]().get_params()]
@@ -400,12 +406,15 @@ def test_same_seed_gives_identical_bits(request, name):
         "predict_proba": lambda e: e.predict_proba(X),
         "sample": lambda e: e.sample(5, random_state=0),
     }
+    if name in CONDITIONAL_SAMPLERS:
+        outputs["sample"] = lambda e: e.sample(X[:5], random_state=0)
     for method, output in outputs.items():
         if _has(name, method):
             np.testing.assert_array_equal(output(a), output(b), err_msg=method, strict=True)
     if _has(name, "sample"):  # the estimators' own streams continue alike
+        draw = X[:5] if name in CONDITIONAL_SAMPLERS else 5
         for _ in range(2):
-            np.testing.assert_array_equal(a.sample(5), b.sample(5), strict=True)
+            np.testing.assert_array_equal(a.sample(draw), b.sample(draw), strict=True)
 
 
 def _bad_inputs(X):

@@ -9,6 +9,7 @@ from ._dbm import DBM
 from ._dbm_classifier import DBMClassifier
 from ._dbn import DBN
 from ._dbn_classifier import DBNClassifier
+from ._gated import GatedRBM
 from ._gaussian_rbm import GaussianBernoulliRBM
 from ._mcrbm import MeanCovarianceRBM
 from ._mpot import MeanProductTDistribution
@@ -27,6 +28,7 @@ __all__ = [
     "DBMClassifier",
     "DBN",
     "DBNClassifier",
+    "GatedRBM",
     "GaussianBernoulliRBM",
     "MPDBM",
     "MeanCovarianceRBM",
