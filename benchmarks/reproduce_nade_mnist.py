@@ -154,7 +154,7 @@ def main():
     with threadpool_limits(1):  # small GEMMs: 1 BLAS thread is faster (DESIGN.md §4)
         if "fvsbn" in args.models:
             budgeted_fit_and_score(
-                "fvsbn", "FVSBN", lambda: FVSBN(learning_rate=1e-2, random_state=0),
+                "fvsbn", "FVSBN", lambda: FVSBN(learning_rate=3e-3, alpha=1e-4, random_state=0),
                 train, valid, test, args,
             )
         nade = None

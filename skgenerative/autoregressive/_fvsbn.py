@@ -1,7 +1,10 @@
 """Fully-visible sigmoid belief network (logistic autoregressive network)."""
 
+from numbers import Real
+
 import numpy as np
 from scipy.special import expit
+from sklearn.utils._param_validation import Interval
 
 from ._base import _BaseAutoregressive
 
@@ -40,6 +43,10 @@ class FVSBN(_BaseAutoregressive):
         draws a permutation from ``random_state``.
     learning_rate : float, default=1e-2
         Adam step size.
+    alpha : float, default=0.0
+        L2 penalty on the weights: training maximises the mean log-likelihood
+        minus ``alpha / 2 * ||coef_||^2`` (the biases are not penalised). On
+        binarized MNIST the unpenalised model overfits within a few epochs.
     batch_size : int, default=100
         Minibatch size.
     max_iter : int, default=50
@@ -108,12 +115,17 @@ class FVSBN(_BaseAutoregressive):
     """
 
     _parameter_names = ("coef_", "intercept_")
+    _parameter_constraints = {
+        **_BaseAutoregressive._parameter_constraints,
+        "alpha": [Interval(Real, 0, None, closed="left")],
+    }
 
     def __init__(
         self,
         *,
         ordering=None,
         learning_rate=1e-2,
+        alpha=0.0,
         batch_size=100,
         max_iter=50,
         early_stopping=False,
@@ -127,6 +139,7 @@ class FVSBN(_BaseAutoregressive):
     ):
         self.ordering = ordering
         self.learning_rate = learning_rate
+        self.alpha = alpha
         self.batch_size = batch_size
         self.max_iter = max_iter
         self.early_stopping = early_stopping
@@ -167,6 +180,8 @@ class FVSBN(_BaseAutoregressive):
             "coef_": (resid.T @ X) * self._mask,
             "intercept_": resid.sum(axis=0),
         }
+        if self.alpha:  # grads are of the batch sum: the penalty counts once per row
+            grads["coef_"] -= (self.alpha * X.shape[0]) * self.coef_
         return float(_bernoulli_log_prob(X, logits).sum()), grads
 
     def _log_likelihood(self, X):

@@ -46,6 +46,35 @@ def test_fvsbn_gradient_matches_finite_differences(random_binary):
         assert grads[name][index] == pytest.approx((up - down) / (2 * eps), rel=1e-5, abs=1e-7)
 
 
+def test_fvsbn_penalised_gradient_matches_finite_differences(random_binary):
+    # the objective of a batch: summed log-likelihood - n * alpha / 2 * ||coef_||^2
+    model = FVSBN(alpha=0.3, max_iter=2, random_state=0).fit(random_binary)
+    X = random_binary[:20]
+    _, grads = model._batch_gradient(X, None)
+
+    def objective():
+        return model._log_likelihood(X).sum() - len(X) * 0.3 / 2 * np.sum(model.coef_**2)
+
+    eps = 1e-6
+    for name, index in [("coef_", (5, 2)), ("intercept_", (4,))]:
+        param = getattr(model, name)
+        old = param[index]
+        param[index] = old + eps
+        up = objective()
+        param[index] = old - eps
+        down = objective()
+        param[index] = old
+        assert grads[name][index] == pytest.approx((up - down) / (2 * eps), rel=1e-5, abs=1e-7)
+
+
+def test_fvsbn_alpha_shrinks_the_weights_and_zero_changes_nothing(random_binary):
+    plain = FVSBN(max_iter=30, random_state=0).fit(random_binary)
+    zero = FVSBN(alpha=0.0, max_iter=30, random_state=0).fit(random_binary)
+    np.testing.assert_array_equal(plain.coef_, zero.coef_)
+    penalised = FVSBN(alpha=1.0, max_iter=30, random_state=0).fit(random_binary)
+    assert np.sum(penalised.coef_**2) < 0.5 * np.sum(plain.coef_**2)
+
+
 def test_fvsbn_beats_independent_bernoulli_on_digits(binary_digits):
     train, test = binary_digits
     model = FVSBN(max_iter=40, random_state=0).fit(train)
