@@ -74,14 +74,7 @@ class _DenoisingChainMixin(GenerativeMixin, NetworkTrainingMixin):
         self.base_mean_ = X.mean(axis=0, dtype=np.float64)
         self.base_var_ = X.var(axis=0, dtype=np.float64)
         b = decoder.params[decoder.layers[-1].bias_key]
-        if self.likelihood == "bernoulli":
-            m = np.clip(self.base_mean_, 1e-3, 1 - 1e-3)
-            b[:] = np.log(m) - np.log1p(-m)
-        else:
-            p = self.base_mean_.shape[0]
-            var = np.maximum(self.base_var_ - self.min_variance, 1e-3)
-            b[:p] = self.base_mean_
-            b[p:] = np.log(np.expm1(var))
+        b[:] = self._head.base_rate_bias(self.base_mean_, self.base_var_)
 
     def _validation_score(self, X_val, y_val):
         return float(np.mean(self._denoising_scores(X_val)))

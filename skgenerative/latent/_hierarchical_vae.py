@@ -366,15 +366,9 @@ class HierarchicalVAE(
         """Output bias of p(x | z_1) at the data's base rate."""
         net = self.decoders_[0]
         b = net.params[f"dec0_b{len(net.layers) - 1}"]
-        mean = X.mean(axis=0, dtype=np.float64)
-        if self.likelihood == "bernoulli":
-            m = np.clip(mean, 1e-3, 1 - 1e-3)
-            b[:] = np.log(m) - np.log1p(-m)
-        else:
-            p = X.shape[1]
-            var = np.maximum(X.var(axis=0, dtype=np.float64) - self.min_variance, 1e-3)
-            b[:p] = mean
-            b[p:] = np.log(np.expm1(var))
+        b[:] = self._head.base_rate_bias(
+            X.mean(axis=0, dtype=np.float64), X.var(axis=0, dtype=np.float64)
+        )
 
     # -- training ----------------------------------------------------------
 

@@ -353,18 +353,12 @@ class VAE(
         return {**self.encoder_.params, **self.decoder_.params}
 
     def _init_output_bias(self, X):
-        """Decoder output bias at the data's base rate (logit of the mean for
-        Bernoulli, mean and variance for Gaussian)."""
+        """Decoder output bias at the data's base rate (see the heads'
+        ``base_rate_bias``)."""
         b = self.decoder_.params[f"dec_b{len(self.decoder_.layers) - 1}"]
-        mean = X.mean(axis=0, dtype=np.float64)
-        if self.likelihood == "bernoulli":
-            m = np.clip(mean, 1e-3, 1 - 1e-3)
-            b[:] = np.log(m) - np.log1p(-m)
-        else:
-            p = X.shape[1]
-            var = np.maximum(X.var(axis=0, dtype=np.float64) - self.min_variance, 1e-3)
-            b[:p] = mean
-            b[p:] = np.log(np.expm1(var))
+        b[:] = self._head.base_rate_bias(
+            X.mean(axis=0, dtype=np.float64), X.var(axis=0, dtype=np.float64)
+        )
 
     # -- training ----------------------------------------------------------
 

@@ -83,6 +83,12 @@ class BernoulliHead:
         p = sigmoid(out)
         return (rng.random(p.shape) < p).astype(out.dtype)
 
+    def base_rate_bias(self, mean, var):
+        """Output bias giving every unit the data's mean: the logit of the
+        (clipped) per-feature ``mean``; ``var`` is not used."""
+        m = np.clip(mean, 1e-3, 1 - 1e-3)
+        return np.log(m) - np.log1p(-m)
+
 
 class GaussianHead:
     """Diagonal Gaussian outputs: ``out = [mean, s]``, ``var = min_variance + softplus(s)``.
@@ -123,6 +129,12 @@ class GaussianHead:
     def sample(self, out, rng):
         mean, _, var = self._split(out)
         return (mean + np.sqrt(var) * rng.standard_normal(mean.shape)).astype(out.dtype)
+
+    def base_rate_bias(self, mean, var):
+        """Output bias giving every unit the data's per-feature ``mean`` and
+        ``var`` (above the variance floor): ``[mean, softplus^-1(var - floor)]``."""
+        excess = np.maximum(var - self.min_variance, 1e-3)
+        return np.concatenate([mean, np.log(np.expm1(excess))])
 
 
 def make_head(name, *, min_variance=1e-3):
