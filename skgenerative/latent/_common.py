@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.utils.validation import check_is_fitted
 
 from ..utils._monte_carlo import log_mean_exp_and_std
-from ..utils.random import check_generator, draw_seed
+from ..utils.random import check_generator, draw_seed, row_generators
 
 __all__ = ["generate_samples"]
 
@@ -87,6 +87,25 @@ class _ImportanceScoreMixin:
             estimate low and the weights heavy-tailed).
         """
         return self.importance_bound(X, return_std=return_std)
+
+
+#: rows x importance samples drawn and scored per block
+_SCORE_BLOCK = 20_000
+
+
+def _row_draw_blocks(X, k, width, seed, draw):
+    """Blocks of rows of ``X`` with their importance-sampling noise.
+
+    Yields ``(rows, noise)`` with ``noise`` of shape ``(k, len(rows), width)``
+    (float64), at most about ``_SCORE_BLOCK`` row-draws per block. Each row's
+    ``k`` draws come from its own generator (``utils.random.row_generators``:
+    the seed and the row's values), so a row's score depends neither on the
+    other rows nor on their order. ``draw(generator, shape)`` draws, e.g.
+    ``np.random.Generator.standard_normal``.
+    """
+    for idx in _batches(X.shape[0], max(1, _SCORE_BLOCK // k)):
+        gens = row_generators(X[idx], seed)
+        yield idx, np.stack([draw(g, (k, width)) for g in gens], axis=1)
 
 
 def _batches(n, batch_size, perm=None):

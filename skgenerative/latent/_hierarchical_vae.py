@@ -22,16 +22,16 @@ from ..nn import reparametrize_gaussian_backward
 from ..nn._mlp import check_layer_sizes
 from ..utils._monte_carlo import log_mean_exp_and_std
 from ..utils._threads import blas_threads
-from ..utils.random import draw_seed, row_generators
+from ..utils.random import draw_seed
 from ..utils.validation import warn_if_not_binary
 from ..nn._estimator import NetworkTrainingMixin
 from ._common import (
-    _batches,
     _ImportanceScoreMixin,
     _normalised_weights,
+    _row_draw_blocks,
     generate_samples,
 )
-from ._vae import _SCORE_BLOCK, _encode, _encoder_backward
+from ._vae import _encode, _encoder_backward
 
 __all__ = ["HierarchicalVAE"]
 
@@ -396,12 +396,10 @@ class HierarchicalVAE(
         generator (see ``utils.random.row_generators``)."""
         sizes = self._layer_sizes()[0]
         total = sum(sizes)
-        rows = max(1, _SCORE_BLOCK // k)
         head, parts = self._head, []
+        normal = np.random.Generator.standard_normal
         with blas_threads():
-            for idx in _batches(X.shape[0], rows):
-                gens = row_generators(X[idx], seed)
-                noise = np.stack([g.standard_normal((k, total)) for g in gens], axis=1)
+            for idx, noise in _row_draw_blocks(X, k, total, seed, normal):
                 noise = noise.astype(self.dtype_).reshape(k * len(idx), total)
                 eps = np.split(noise, np.cumsum(sizes)[:-1], axis=1)
                 X_rep = np.broadcast_to(X[idx], (k, len(idx), X.shape[1])).reshape(k * len(idx), -1)

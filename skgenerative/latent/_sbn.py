@@ -22,19 +22,18 @@ from ..nn import MLP, Adam, ReinforceBaseline, bernoulli_log_likelihood, sigmoid
 from ..nn._mlp import check_layer_sizes
 from ..utils._monte_carlo import log_mean_exp_and_std
 from ..utils._threads import blas_threads
-from ..utils.random import draw_seed, row_generators
+from ..utils.random import draw_seed
 from ..utils.validation import warn_if_not_binary
 from ..nn._estimator import NetworkTrainingMixin
 from ._common import (
-    _batches,
     _ImportanceScoreMixin,
     _normalised_weights,
+    _row_draw_blocks,
     generate_samples,
 )
 
 __all__ = ["SigmoidBeliefNet"]
 
-_SCORE_BLOCK = 20_000
 
 
 # ---------------------------------------------------------------------------
@@ -376,12 +375,9 @@ class SigmoidBeliefNet(
     def _log_weights(self, X, k, seed):
         """``log p(x, h_i) - log q(h_i | x)``, shape (k, n), per-row seeded."""
         sizes = self._sizes[1:]
-        rows = max(1, _SCORE_BLOCK // k)
         out = []
         with blas_threads():
-            for idx in _batches(X.shape[0], rows):
-                gens = row_generators(X[idx], seed)
-                u = np.stack([g.random((k, sum(sizes))) for g in gens], axis=1)
+            for idx, u in _row_draw_blocks(X, k, sum(sizes), seed, np.random.Generator.random):
                 u = u.reshape(k * len(idx), -1).astype(self.dtype_)
                 splits = np.cumsum(sizes)[:-1]
                 states, log_q, _ = _recognition_pass(

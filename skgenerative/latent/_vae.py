@@ -23,13 +23,13 @@ from ..nn import (
 from ..nn._mlp import check_layer_sizes
 from ..utils._monte_carlo import log_mean_exp_and_std
 from ..utils._threads import blas_threads
-from ..utils.random import draw_seed, row_generators
+from ..utils.random import draw_seed
 from ..utils.validation import warn_if_not_binary
 from ..nn._estimator import NetworkTrainingMixin
 from ._common import (
-    _batches,
     _ImportanceScoreMixin,
     _normalised_weights,
+    _row_draw_blocks,
     generate_samples,
 )
 
@@ -37,8 +37,6 @@ __all__ = ["VAE", "IWAE"]
 
 #: log-variances of q(z | x) are clipped to this range (exp stays finite)
 _LOG_VAR_LIMIT = 20.0
-#: rows x importance samples evaluated per decoder pass when scoring
-_SCORE_BLOCK = 20_000
 
 
 # ---------------------------------------------------------------------------
@@ -382,13 +380,10 @@ class VAE(
     def _log_weights(self, X, k, seed):
         """(log weights (k, n), ELBO per row) computed in blocks of rows; each
         row's noise comes from its own generator (see ``utils.random.row_generators``)."""
-        rows = max(1, _SCORE_BLOCK // k)
-        d = self.n_components
         log_w, elbo = [], []
+        normal = np.random.Generator.standard_normal
         with blas_threads():
-            for idx in _batches(X.shape[0], rows):
-                gens = row_generators(X[idx], seed)
-                eps = np.stack([g.standard_normal((k, d)) for g in gens], axis=1)
+            for idx, eps in _row_draw_blocks(X, k, self.n_components, seed, normal):
                 lw, el = _log_weights_and_elbo_terms(
                     self.encoder_, self.decoder_, self._head, X[idx], eps.astype(self.dtype_)
                 )
