@@ -22,27 +22,14 @@ Usage (short budget)::
 """
 
 import argparse
-import os
 import time
-from pathlib import Path
 
 import numpy as np
 
 from skgenerative import DBN, DBNClassifier
 from skgenerative.evaluation import ais_log_partition
 
-
-
-def _mnist_path():
-    """$SKGENERATIVE_SHARED_DATA, else a shared/data folder beside the checkout
-    (or beside the git worktree's parent)."""
-    root = Path(__file__).resolve().parents[1]
-    candidates = [os.environ.get("SKGENERATIVE_SHARED_DATA", ""),
-                  root.parent / "shared" / "data", root.parent.parent / "shared" / "data"]
-    for folder in candidates:
-        if folder and (Path(folder) / "binarized_mnist.npz").exists():
-            return Path(folder) / "binarized_mnist.npz"
-    return Path(candidates[1]) / "binarized_mnist.npz"
+from _budget import default_data
 
 
 def _labelled_mnist():
@@ -89,7 +76,7 @@ def run_classifier(args):
 
 
 def run_bound(args):
-    path = _mnist_path()
+    path = default_data()
     if not path.exists():
         print(f"{path} not found: skipping the likelihood part.")
         return
