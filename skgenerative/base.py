@@ -282,6 +282,11 @@ class TrainableMixin(EpochLoopMixin):
     def _training_data(self, X, y):
         return X, y
 
+    def _continue_initialization(self, X, y, rng):
+        """A warm-started ``fit`` calls this instead of ``_initialize``
+        (models whose initialisation is itself training, as greedy
+        pretraining, continue it here); default: nothing."""
+
     def _max_epochs(self):
         return self.max_iter
 
@@ -299,6 +304,8 @@ class TrainableMixin(EpochLoopMixin):
             self._initialize(X, y, self.random_state_, partial=False)
             # a new fit starts a new history (warm starts append to it)
             self.__dict__.pop("validation_scores_", None)
+        else:
+            self._continue_initialization(X, y, self.random_state_)
         rng = self.random_state_
         X, y = self._training_data(X, y)
         X_val = y_val = None
