@@ -10,7 +10,9 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import GenerativeMixin
 from ..boltzmann._units import check_unit_type
-from ._conditional import gibbs_frames
+from ..utils.random import draw_seed
+from ._ais import sequence_log_partition_ais
+from ._conditional import frame_log_likelihood, frame_unnormalised, gibbs_frames
 from ._validation import check_lengths, sequence_starts
 
 __all__ = ["SEQUENCE_CONSTRAINTS", "SequenceMixin"]
@@ -24,7 +26,9 @@ SEQUENCE_CONSTRAINTS = {
     "max_iter": [Interval(Integral, 0, None, closed="left")],
     "n_gibbs_steps": [Interval(Integral, 1, None, closed="left")],
     "shuffle": ["boolean"],
-    "exact_limit": [Interval(Integral, 1, 30, closed="both")],
+    "exact_limit": [Interval(Integral, 0, 30, closed="both")],
+    "ais_n_runs": [Interval(Integral, 2, None, closed="left")],
+    "ais_n_temperatures": [Interval(Integral, 2, None, closed="left")],
     "dtype": [None, type, np.dtype, str],
     "warm_start": ["boolean"],
     "verbose": ["verbose"],
@@ -37,10 +41,16 @@ class SequenceMixin(GenerativeMixin):
     convention; ``lengths=None`` is one sequence). ``score_samples`` gives
     one log-likelihood per sequence, ``score`` the mean per frame.
 
+    ``score_samples`` is exact (the hidden states of every frame's RBM
+    enumerated) when ``n_components <= exact_limit``, else an AIS estimate
+    with one AIS run per frame (``ais_n_runs`` chains, ``ais_n_temperatures``
+    temperatures; see ``_ais``), and ``score_kind_`` says which.
+
     A model sets ``visible_units`` ("bernoulli" or "gaussian") and supplies
-    ``_frame_scores(Z, lengths)``: the log-likelihood of every frame of the
-    validated data in the model's space (standardized for Gaussian units);
-    and for sampling, a state that summarises the past:
+    ``_frame_biases(Z, lengths)`` -> ``(Bv, Bh)``: the biases of every
+    frame's RBM given its past, for the validated data in the model's space
+    (standardized for Gaussian units); ``_initialize`` calls
+    ``_init_scaling(X, dtype, rng)``; and for sampling, a state that summarises the past:
     ``_initial_state(initial, n_sequences)`` (``initial`` in the model's
     space, or None), ``_state_biases(state)`` -> ``(Bv, Bh)`` and
     ``_next_state(state, frame)``.
@@ -132,8 +142,11 @@ class SequenceMixin(GenerativeMixin):
             self._units().check_support(X, type(self).__name__)
         return X, lengths
 
-    def _init_scaling(self, X, dtype):
-        """Gaussian units model standardized frames ``z = (x - mean_) / std_``."""
+    def _init_scaling(self, X, dtype, rng):
+        """Gaussian units model standardized frames ``z = (x - mean_) / std_``;
+        the seed of the AIS estimates is drawn here (scores are
+        deterministic after ``fit``)."""
+        self._score_seed = draw_seed(rng)
         if self._gaussian:
             self.mean_ = X.mean(axis=0).astype(dtype)
             self.std_ = np.sqrt(np.maximum(X.var(axis=0), 1e-6)).astype(dtype)
@@ -147,15 +160,51 @@ class SequenceMixin(GenerativeMixin):
     def _from_model_space(self, Z):
         return Z * self.std_ + self.mean_ if self._gaussian else Z
 
+    @property
+    def score_kind_(self):
+        """"exact" when ``score_samples`` enumerates the hidden layer
+        (``n_components <= exact_limit``), else "estimate" (per-frame AIS)."""
+        return "exact" if self._exact else "estimate"
+
+    @property
+    def _exact(self):
+        return self.n_components <= self.exact_limit
+
+    def _frame_scores(self, Z, lengths):
+        """Exact log-likelihood of every frame of ``Z`` (model space) given
+        its past (float64)."""
+        Bv, Bh = self._frame_biases(Z, lengths)
+        return frame_log_likelihood(Z, self.components_, Bv, Bh, self._gaussian)
+
     def _frame_log_likelihood(self, X, lengths):
-        """log p of every frame given its past, in the data's space (float64)."""
-        scores = self._frame_scores(self._to_model_space(X), lengths)
+        """``(log p, var)`` of every frame given its past, in the data's space
+        (float64): exact (``var`` zero) or with per-frame AIS."""
+        Z = self._to_model_space(X)
+        if self._exact:
+            scores, var = self._frame_scores(Z, lengths), np.zeros(X.shape[0])
+        else:
+            Bv, Bh = self._frame_biases(Z, lengths)
+            log_z, var = sequence_log_partition_ais(
+                X, self.components_, Bv, Bh, lengths, self._gaussian,
+                n_runs=self.ais_n_runs, n_temperatures=self.ais_n_temperatures,
+                seed=self._score_seed, name=type(self).__name__,
+            )
+            scores = frame_unnormalised(Z, self.components_, Bv, Bh, self._gaussian) - log_z
         if self._gaussian:  # the Jacobian of the standardization
             scores = scores - np.sum(np.log(self.std_.astype(np.float64)))
-        return scores
+        return scores, var
 
     def score_samples(self, X, lengths=None, return_std=False):
         """Log-likelihood of each sequence, in nats.
+
+        Exact when ``n_components <= exact_limit`` (every frame's hidden
+        states enumerated); otherwise an estimate: each frame's ``log Z_t``
+        by its own forward AIS run (``ais_n_runs`` chains over
+        ``ais_n_temperatures`` temperatures, annealed from the frame's
+        visible biases alone), which overestimates the log-likelihood in
+        expectation. The AIS draws are seeded by a seed fixed at ``fit`` and
+        by each sequence's frames, so a sequence's score does not depend on
+        the other sequences passed with it. ``score_kind_`` says which.
 
         Parameters
         ----------
@@ -165,7 +214,9 @@ class SequenceMixin(GenerativeMixin):
             Frames per sequence (summing to ``n_frames``); None means that
             ``X`` is one sequence.
         return_std : bool, default=False
-            Also return the standard error of each score (0: exact).
+            Also return the standard error of each score: 0 when exact; with
+            AIS, the square root of the sum over the sequence's frames of the
+            variances of their ``log Z_t`` estimates (delta method).
 
         Returns
         -------
@@ -176,10 +227,10 @@ class SequenceMixin(GenerativeMixin):
         """
         check_is_fitted(self)
         X, lengths = self._check_sequences(X, lengths, reset=False)
-        self._check_exact()
-        frames = self._frame_log_likelihood(X, lengths)
-        scores = np.add.reduceat(frames, sequence_starts(lengths))
-        return (scores, np.zeros_like(scores)) if return_std else scores
+        frames, var = self._frame_log_likelihood(X, lengths)
+        starts = sequence_starts(lengths)
+        scores = np.add.reduceat(frames, starts)
+        return (scores, np.sqrt(np.add.reduceat(var, starts))) if return_std else scores
 
     def score(self, X, y=None, lengths=None):
         """Mean log-likelihood per frame, in nats (higher is better).
@@ -202,16 +253,6 @@ class SequenceMixin(GenerativeMixin):
         """
         scores = self.score_samples(X, lengths)
         return float(np.sum(scores) / np.shape(X)[0])
-
-    def _check_exact(self):
-        if self.n_components > self.exact_limit:
-            raise ValueError(
-                f"{type(self).__name__} computes the exact log-likelihood by enumerating "
-                f"the 2**n_components hidden states of every frame; n_components="
-                f"{self.n_components} exceeds exact_limit={self.exact_limit}. Raise "
-                "exact_limit (cost grows as 2**n_components per frame) or use fewer "
-                "hidden units; there is no AIS estimate for sequence models yet."
-            )
 
     def _sampling_arguments(self, n_frames, n_sequences, n_gibbs_steps, random_state):
         check_is_fitted(self)

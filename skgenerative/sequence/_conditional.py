@@ -19,26 +19,34 @@ __all__ = [
     "cd_negative_phase",
     "frame_gradients",
     "frame_log_likelihood",
+    "frame_unnormalised",
     "gibbs_frames",
 ]
+
+
+def frame_unnormalised(V, W, Bv, Bh, gaussian):
+    """``log p*(v_t)`` of every frame's RBM (float64): the hidden layer summed
+    out, ``own_t(v) + sum_k softplus(Bh_tk + W_k v)`` with ``own_t(v) =
+    Bv_t.v`` (binary) or ``-1/2 |v - Bv_t|^2`` (unit Gaussian)."""
+    V64 = np.asarray(V, dtype=np.float64)
+    W64 = np.asarray(W, dtype=np.float64)
+    Bv64 = np.asarray(Bv, dtype=np.float64)
+    Bh64 = np.asarray(Bh, dtype=np.float64)
+    if gaussian:
+        own = -0.5 * np.sum((V64 - Bv64) ** 2, axis=1)
+    else:
+        own = np.sum(V64 * Bv64, axis=1)
+    return own + softplus(Bh64 + V64 @ W64.T).sum(axis=1)
 
 
 def frame_log_likelihood(V, W, Bv, Bh, gaussian):
     """``log p(v_t | biases_t)`` of every frame (float64), exact: the hidden
     layer is summed out for the numerator and enumerated for ``log Z_t``."""
-    V64 = np.asarray(V, dtype=np.float64)
-    W64 = np.asarray(W, dtype=np.float64)
-    Bv64 = np.asarray(Bv, dtype=np.float64)
-    Bh64 = np.ascontiguousarray(Bh, dtype=np.float64)
-    if gaussian:
-        own = -0.5 * np.sum((V64 - Bv64) ** 2, axis=1)
-    else:
-        own = np.sum(V64 * Bv64, axis=1)
-    hidden = softplus(Bh64 + V64 @ W64.T).sum(axis=1)
     log_z = _kernels._frame_log_partition(
-        np.ascontiguousarray(W64), np.ascontiguousarray(Bv64), Bh64, gaussian
+        np.ascontiguousarray(W, dtype=np.float64), np.ascontiguousarray(Bv, dtype=np.float64),
+        np.ascontiguousarray(Bh, dtype=np.float64), gaussian,
     )
-    return own + hidden - log_z
+    return frame_unnormalised(V, W, Bv, Bh, gaussian) - log_z
 
 
 def gibbs_frames(V, W, Bv, Bh, n_steps, rng, gaussian):

@@ -63,13 +63,23 @@ class ConditionalRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         Visit the frames in a new random order each epoch.
     exact_limit : int, default=16
         Largest ``n_components`` for which ``score_samples`` enumerates the
-        hidden states (2**n_components per frame); beyond it, it raises.
+        hidden states of each frame's RBM (2**n_components per frame); beyond
+        it, each frame's ``log Z_t`` is estimated by its own AIS run and
+        ``score_kind_`` is "estimate".
+    ais_n_runs : int, default=16
+        AIS chains per frame (beyond ``exact_limit``).
+    ais_n_temperatures : int, default=1000
+        Length of each frame's AIS schedule. The cost of a score is about
+        ``n_frames * ais_n_runs * ais_n_temperatures * 4 * n_components *
+        n_features`` flops; ``score_samples(..., return_std=True)`` gives the
+        error bars, and a warning says when some frames' estimates rest on
+        few chains.
     dtype : {None, numpy.float32, numpy.float64}, default=None
         Compute dtype; None follows the input.
     warm_start : bool, default=False
     verbose : int, default=0
         1 prints per epoch the exact log-likelihood per frame of (at most
-        1000 frames of) the training data.
+        1000 frames of) the training data, when exact.
     random_state : int, Generator or None, default=None
 
     Attributes
@@ -135,6 +145,8 @@ class ConditionalRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         weight_decay=1e-4,
         shuffle=True,
         exact_limit=16,
+        ais_n_runs=16,
+        ais_n_temperatures=1000,
         dtype=None,
         warm_start=False,
         verbose=0,
@@ -152,6 +164,8 @@ class ConditionalRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         self.weight_decay = weight_decay
         self.shuffle = shuffle
         self.exact_limit = exact_limit
+        self.ais_n_runs = ais_n_runs
+        self.ais_n_temperatures = ais_n_temperatures
         self.dtype = dtype
         self.warm_start = warm_start
         self.verbose = verbose
@@ -160,7 +174,7 @@ class ConditionalRBM(SequenceMixin, TrainableMixin, BaseEstimator):
     def _initialize(self, X, lengths, rng, *, partial):
         dtype = resolve_dtype(self.dtype, X)
         nh, nv = self.n_components, X.shape[1]
-        self._init_scaling(X, dtype)
+        self._init_scaling(X, dtype, rng)
         self.components_ = np.ascontiguousarray(rng.normal(0.0, 0.01, (nh, nv)), dtype=dtype)
         if self._gaussian:
             self.intercept_visible_ = np.zeros(nv, dtype=dtype)
@@ -193,7 +207,7 @@ class ConditionalRBM(SequenceMixin, TrainableMixin, BaseEstimator):
             batch = rows[bounds[i] : bounds[i + 1]]
             self._update(Z[batch], U[batch], batch, rng)
             progress(len(batch))
-        if not self.verbose or self.n_components > self.exact_limit:
+        if not self.verbose or not self._exact:
             return {}
         Bv, Bh = self._biases(U[:1000])
         ll = frame_log_likelihood(Z[:1000], self.components_, Bv, Bh, self._gaussian)
@@ -218,9 +232,8 @@ class ConditionalRBM(SequenceMixin, TrainableMixin, BaseEstimator):
             param += velocity
 
     # ------------------------------------------------------------ likelihood
-    def _frame_scores(self, Z, lengths):
-        Bv, Bh = self._biases(history_matrix(Z, lengths, self.order))
-        return frame_log_likelihood(Z, self.components_, Bv, Bh, self._gaussian)
+    def _frame_biases(self, Z, lengths):
+        return self._biases(history_matrix(Z, lengths, self.order))
 
     # ------------------------------------------------- sampling (state: history)
     def _initial_state(self, initial, n_sequences):

@@ -149,3 +149,67 @@ def _gibbs_conditional(V, W, B, C, n_steps, rng, H, gaussian):
                 else:
                     p = 1.0 / (1.0 + np.exp(-a))
                     V[i, j] = 1.0 if rng.random() < p else 0.0
+
+
+@njit(**_NJIT)
+def _ais_frames(W, B, C, betas, n_runs, rng, gaussian):
+    """Forward AIS of ``log Z_t`` of every frame's RBM: ``n_runs`` chains per
+    frame, annealing from the frame's visible biases alone to its RBM.
+
+    The path of frame ``t`` (biases ``B[t]``, ``C[t]``, shared ``W``) is
+    ``log p*_beta(v) = own_t(v) + sum_k softplus(beta (C[t, k] + W_k v))``
+    with ``own_t(v) = B[t].v`` (binary) or ``-1/2 |v - B[t]|^2`` (unit
+    Gaussian): at ``beta = 0`` independent visibles of biases ``B[t]`` (and
+    free hidden units), at 1 the frame's RBM. Its Gibbs transition draws
+    ``h ~ sigmoid(beta (C[t] + W v))`` then ``v`` from ``B[t] + beta W^T h``.
+
+    Everything is float64. Frame after frame, the draws are: the base
+    states (``n_runs x n_visible``, row-major), then per temperature but the
+    last the hidden uniforms and the visible draws, as the twin does.
+
+    Returns ``log_w`` (n_frames, n_runs): the log importance weights of
+    ``Z_t / Z_base_t``.
+    """
+    n_hidden, n_visible = W.shape
+    n_frames = B.shape[0]
+    n_temps = betas.shape[0]
+    log_w = np.zeros((n_frames, n_runs))
+    V = np.empty((n_runs, n_visible))
+    H = np.empty((n_runs, n_hidden))
+    X = np.empty((n_runs, n_hidden))
+    M = np.empty((n_runs, n_visible))
+    Wt = np.ascontiguousarray(W.T)
+    for t in range(n_frames):
+        for r in range(n_runs):
+            for j in range(n_visible):
+                if gaussian:
+                    V[r, j] = B[t, j] + rng.standard_normal()
+                else:
+                    p = 1.0 / (1.0 + np.exp(-B[t, j]))
+                    V[r, j] = 1.0 if rng.random() < p else 0.0
+        for k in range(1, n_temps):
+            beta = betas[k]
+            previous = betas[k - 1]
+            np.dot(V, Wt, X)
+            for r in range(n_runs):
+                acc = 0.0
+                for i in range(n_hidden):
+                    x = X[r, i] + C[t, i]
+                    acc += _softplus(beta * x) - _softplus(previous * x)
+                log_w[t, r] += acc
+            if k == n_temps - 1:
+                break
+            for r in range(n_runs):
+                for i in range(n_hidden):
+                    p = 1.0 / (1.0 + np.exp(-beta * (X[r, i] + C[t, i])))
+                    H[r, i] = 1.0 if rng.random() < p else 0.0
+            np.dot(H, W, M)
+            for r in range(n_runs):
+                for j in range(n_visible):
+                    a = B[t, j] + beta * M[r, j]
+                    if gaussian:
+                        V[r, j] = a + rng.standard_normal()
+                    else:
+                        p = 1.0 / (1.0 + np.exp(-a))
+                        V[r, j] = 1.0 if rng.random() < p else 0.0
+    return log_w

@@ -10,7 +10,7 @@ from ..base import TrainableMixin
 from ..nn import Adam
 from ..utils.validation import resolve_dtype
 from ._base import SEQUENCE_CONSTRAINTS, SequenceMixin
-from ._conditional import cd_negative_phase, frame_gradients, frame_log_likelihood, gibbs_frames
+from ._conditional import cd_negative_phase, frame_gradients, gibbs_frames
 from ._validation import sequence_starts
 
 __all__ = ["RNNRBM"]
@@ -65,7 +65,17 @@ class RNNRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         Visit the sequences in a new random order each epoch.
     exact_limit : int, default=16
         Largest ``n_components`` for which ``score_samples`` enumerates the
-        hidden states of each frame's RBM; beyond it, it raises.
+        hidden states of each frame's RBM (2**n_components per frame); beyond
+        it, each frame's ``log Z_t`` is estimated by its own AIS run and
+        ``score_kind_`` is "estimate".
+    ais_n_runs : int, default=16
+        AIS chains per frame (beyond ``exact_limit``).
+    ais_n_temperatures : int, default=1000
+        Length of each frame's AIS schedule. The cost of a score is about
+        ``n_frames * ais_n_runs * ais_n_temperatures * 4 * n_components *
+        n_features`` flops; ``score_samples(..., return_std=True)`` gives the
+        error bars, and a warning says when some frames' estimates rest on
+        few chains.
     dtype : {None, numpy.float32, numpy.float64}, default=None
     warm_start : bool, default=False
     verbose : int, default=0
@@ -138,6 +148,8 @@ class RNNRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         pretrain_iter=0,
         shuffle=True,
         exact_limit=16,
+        ais_n_runs=16,
+        ais_n_temperatures=1000,
         dtype=None,
         warm_start=False,
         verbose=0,
@@ -153,6 +165,8 @@ class RNNRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         self.pretrain_iter = pretrain_iter
         self.shuffle = shuffle
         self.exact_limit = exact_limit
+        self.ais_n_runs = ais_n_runs
+        self.ais_n_temperatures = ais_n_temperatures
         self.dtype = dtype
         self.warm_start = warm_start
         self.verbose = verbose
@@ -161,7 +175,7 @@ class RNNRBM(SequenceMixin, TrainableMixin, BaseEstimator):
     def _initialize(self, X, lengths, rng, *, partial):
         dtype = resolve_dtype(self.dtype, X)
         nh, nv, nr = self.n_components, X.shape[1], self.n_recurrent
-        self._init_scaling(X, dtype)
+        self._init_scaling(X, dtype, rng)
 
         def small(*shape):
             return np.ascontiguousarray(rng.normal(0.0, 0.01, shape), dtype=dtype)
@@ -224,7 +238,7 @@ class RNNRBM(SequenceMixin, TrainableMixin, BaseEstimator):
             error += float(np.sum((V - V_neg) ** 2))
             progress(n)
         stats = {"reconstruction error": error / Z.size}
-        if self.verbose and self.n_components <= self.exact_limit:
+        if self.verbose and self._exact:
             stats["log-likelihood per frame"] = float(
                 np.sum(self._frame_scores(Z, lengths)) / Z.shape[0]
             )
@@ -268,9 +282,9 @@ class RNNRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         grads["components_"] = dW
         return grads, V_neg
 
-    def _frame_scores(self, Z, lengths):
+    def _frame_biases(self, Z, lengths):
         Bv, Bh, _, _ = self._forward(Z, lengths)
-        return frame_log_likelihood(Z, self.components_, Bv, Bh, self._gaussian)
+        return Bv, Bh
 
     # ------------------------------------------------- sampling (state: u_{t-1})
     def _initial_state(self, initial, n_sequences):

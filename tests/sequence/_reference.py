@@ -113,3 +113,26 @@ def assert_sampler_matches_exact(model, n=20000, n_gibbs_steps=30, max_tv=0.04):
     first = np.exp(model.score_samples(binary_states(3), np.ones(8, int)))
     independent = np.outer(first, first).ravel()  # all_sequences: first frame, then second
     assert 0.5 * np.abs(independent - exact).sum() > 2 * tv
+
+
+def ais_frames(W, B, C, betas, n_runs, rng, gaussian):
+    """Twin of ``_kernels._ais_frames``: per frame, the chains vectorised."""
+    W, B, C = (np.asarray(a, dtype=np.float64) for a in (W, B, C))
+    log_w = np.zeros((B.shape[0], n_runs))
+    for t in range(B.shape[0]):
+        if gaussian:
+            V = B[t] + rng.standard_normal((n_runs, W.shape[1]))
+        else:
+            V = (rng.random((n_runs, W.shape[1])) < expit(B[t])).astype(float)
+        for k in range(1, len(betas)):
+            X = V @ W.T + C[t]
+            log_w[t] += (np.logaddexp(0, betas[k] * X) - np.logaddexp(0, betas[k - 1] * X)).sum(1)
+            if k == len(betas) - 1:
+                break
+            H = (rng.random(X.shape) < expit(betas[k] * X)).astype(float)
+            A = B[t] + betas[k] * (H @ W)
+            if gaussian:
+                V = A + rng.standard_normal(A.shape)
+            else:
+                V = (rng.random(A.shape) < expit(A)).astype(float)
+    return log_w

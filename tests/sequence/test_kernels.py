@@ -37,3 +37,16 @@ def test_conditional_gibbs_matches_twin(dtype, gaussian):
     V_ref, H_ref = ref.gibbs_conditional(V0, W, B, C, 3, np.random.default_rng(5), gaussian)
     np.testing.assert_array_equal(H, H_ref)
     np.testing.assert_allclose(V, V_ref, rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+@pytest.mark.parametrize("gaussian", [False, True])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_ais_frames_matches_twin(dtype, gaussian):
+    W, B, C = _problem(dtype, seed=3, n=3)
+    betas = np.linspace(0, 1, 6)
+    # the kernel computes in float64: the estimator casts the parameters
+    args = [np.ascontiguousarray(a, dtype=np.float64) for a in (W, B, C)]
+    got = _kernels._ais_frames(*args, betas, 4, np.random.default_rng(7), gaussian)
+    expected = ref.ais_frames(W, B, C, betas, 4, np.random.default_rng(7), gaussian)
+    assert got.shape == (3, 4)
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
