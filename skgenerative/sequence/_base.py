@@ -13,7 +13,7 @@ from ..boltzmann._units import check_unit_type
 from ..utils.random import draw_seed
 from ._ais import sequence_log_partition_ais
 from ._conditional import frame_log_likelihood, frame_unnormalised, gibbs_frames
-from ._validation import check_lengths, sequence_starts
+from ._validation import resolve_lengths, sequence_starts
 
 __all__ = ["SEQUENCE_CONSTRAINTS", "SequenceMixin"]
 
@@ -56,8 +56,13 @@ class SequenceMixin(GenerativeMixin):
     ``_next_state(state, frame)``.
     """
 
+    # sequence_ids is sample-aligned: model selection routes it (sliced per
+    # fold) to fit and score; lengths is not, so it is never routed
+    __metadata_request__fit = {"sequence_ids": True, "lengths": False}
+    __metadata_request__score = {"sequence_ids": True, "lengths": False}
+
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None, lengths=None):
+    def fit(self, X, y=None, lengths=None, sequence_ids=None):
         """Fit the model to sequences.
 
         Parameters
@@ -67,18 +72,22 @@ class SequenceMixin(GenerativeMixin):
         y : None
             Ignored.
         lengths : array-like of int, default=None
-            Frames per sequence, summing to ``n_frames``; None means one
-            sequence.
+            Frames per sequence, summing to ``n_frames``; None (and no
+            ``sequence_ids``) means one sequence.
+        sequence_ids : array-like of shape (n_frames,), default=None
+            Instead of ``lengths``: the sequence of each frame, each
+            sequence's frames consecutive rows. Sample-aligned, so model
+            selection can split it (see the class docstring).
 
         Returns
         -------
         self : object
             The fitted model.
         """
-        return self._fit(X, lengths)
+        return self._fit(X, (lengths, sequence_ids))
 
     def _check_training_data(self, X, y, *, reset):
-        return self._check_sequences(X, y, reset=reset)
+        return self._check_sequences(X, *y, reset=reset)
 
     def _is_initialized(self):
         return hasattr(self, "components_")
@@ -135,9 +144,9 @@ class SequenceMixin(GenerativeMixin):
     def _gaussian(self):
         return self.visible_units == "gaussian"
 
-    def _check_sequences(self, X, lengths, *, reset):
+    def _check_sequences(self, X, lengths, sequence_ids=None, *, reset):
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=reset)
-        lengths = check_lengths(lengths, X.shape[0])
+        lengths = resolve_lengths(lengths, sequence_ids, X.shape[0])
         if not self._gaussian:
             self._units().check_support(X, type(self).__name__)
         return X, lengths
@@ -194,7 +203,7 @@ class SequenceMixin(GenerativeMixin):
             scores = scores - np.sum(np.log(self.std_.astype(np.float64)))
         return scores, var
 
-    def score_samples(self, X, lengths=None, return_std=False):
+    def score_samples(self, X, lengths=None, return_std=False, sequence_ids=None):
         """Log-likelihood of each sequence, in nats.
 
         Exact when ``n_components <= exact_limit`` (every frame's hidden
@@ -217,6 +226,9 @@ class SequenceMixin(GenerativeMixin):
             Also return the standard error of each score: 0 when exact; with
             AIS, the square root of the sum over the sequence's frames of the
             variances of their ``log Z_t`` estimates (delta method).
+        sequence_ids : array-like of shape (n_frames,), default=None
+            Instead of ``lengths``: the sequence of each frame (consecutive
+            rows per sequence).
 
         Returns
         -------
@@ -226,13 +238,13 @@ class SequenceMixin(GenerativeMixin):
             Only when ``return_std=True``.
         """
         check_is_fitted(self)
-        X, lengths = self._check_sequences(X, lengths, reset=False)
+        X, lengths = self._check_sequences(X, lengths, sequence_ids, reset=False)
         frames, var = self._frame_log_likelihood(X, lengths)
         starts = sequence_starts(lengths)
         scores = np.add.reduceat(frames, starts)
         return (scores, np.sqrt(np.add.reduceat(var, starts))) if return_std else scores
 
-    def score(self, X, y=None, lengths=None):
+    def score(self, X, y=None, lengths=None, sequence_ids=None):
         """Mean log-likelihood per frame, in nats (higher is better).
 
         The total log-likelihood of the sequences divided by their number of
@@ -245,13 +257,17 @@ class SequenceMixin(GenerativeMixin):
         y : None
             Ignored.
         lengths : array-like of int, default=None
-            Frames per sequence; None means one sequence.
+            Frames per sequence; None (and no ``sequence_ids``) means one
+            sequence.
+        sequence_ids : array-like of shape (n_frames,), default=None
+            Instead of ``lengths``: the sequence of each frame (consecutive
+            rows per sequence); what model selection passes, per fold.
 
         Returns
         -------
         score : float
         """
-        scores = self.score_samples(X, lengths)
+        scores = self.score_samples(X, lengths, sequence_ids=sequence_ids)
         return float(np.sum(scores) / np.shape(X)[0])
 
     def _sampling_arguments(self, n_frames, n_sequences, n_gibbs_steps, random_state):

@@ -35,6 +35,14 @@ class ConditionalRBM(SequenceMixin, TrainableMixin, BaseEstimator):
     ``lengths=None`` means ``X`` is one sequence. Training draws minibatches
     of frames, each with its own history, from every sequence at once.
 
+    Model selection: pass ``sequence_ids`` (the sequence of each frame)
+    instead of ``lengths``, turn on scikit-learn's metadata routing (``fit``
+    and ``score`` request ``sequence_ids`` by default) and split with a
+    group splitter, e.g. ``GridSearchCV(model, grid, cv=GroupKFold(5)).fit(X,
+    groups=sequence_ids, sequence_ids=sequence_ids)``: each fold then
+    trains on whole sequences and scores whole held-out sequences per frame.
+    Without routing, ``score`` would not receive ``sequence_ids``.
+
     Parameters
     ----------
     n_components : int, default=16
