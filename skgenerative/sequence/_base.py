@@ -6,11 +6,13 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
+from scipy.special import expit
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import GenerativeMixin
 from ..boltzmann._units import check_unit_type
 from ..utils.random import draw_seed
+from ..utils.validation import validation_split
 from ._ais import sequence_log_partition_ais
 from ._conditional import frame_log_likelihood, frame_unnormalised, gibbs_frames
 from ._validation import resolve_lengths, sequence_starts
@@ -30,6 +32,10 @@ SEQUENCE_CONSTRAINTS = {
     "ais_n_runs": [Interval(Integral, 2, None, closed="left")],
     "ais_n_temperatures": [Interval(Integral, 2, None, closed="left")],
     "dtype": [None, type, np.dtype, str],
+    "early_stopping": ["boolean"],
+    "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+    "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+    "tol": [Interval(Real, 0, None, closed="left")],
     "warm_start": ["boolean"],
     "verbose": ["verbose"],
     "random_state": ["random_state"],
@@ -59,6 +65,7 @@ class SequenceMixin(GenerativeMixin):
     # sequence_ids is sample-aligned: model selection routes it (sliced per
     # fold) to fit and score; lengths is not, so it is never routed
     __metadata_request__fit = {"sequence_ids": True, "lengths": False}
+    __metadata_request__partial_fit = {"sequence_ids": True, "lengths": False}
     __metadata_request__score = {"sequence_ids": True, "lengths": False}
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -86,8 +93,76 @@ class SequenceMixin(GenerativeMixin):
         """
         return self._fit(X, (lengths, sequence_ids))
 
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None, lengths=None, sequence_ids=None):
+        """One pass over a block of whole sequences, in the given order.
+
+        The parameters, optimizer state and random stream are kept, so
+        successive calls on blocks of sequences give the same model as one
+        epoch of ``fit(..., shuffle=False)`` over the same minibatches (when
+        the blocks end on minibatch boundaries). Every sequence must lie in
+        one block: its history starts afresh at each block.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_frames, n_features)
+            The frames of the block's sequences, one after the other.
+        y : None
+            Ignored.
+        lengths : array-like of int, default=None
+            Frames per sequence; None (and no ``sequence_ids``) means one
+            sequence.
+        sequence_ids : array-like of shape (n_frames,), default=None
+            Instead of ``lengths``: the sequence of each frame.
+
+        Returns
+        -------
+        self : object
+            The updated model.
+        """
+        return self._partial_fit(X, (lengths, sequence_ids))
+
     def _check_training_data(self, X, y, *, reset):
         return self._check_sequences(X, *y, reset=reset)
+
+    def _validation_split(self, X, y, rng):
+        """Early stopping holds out ``validation_fraction`` of the sequences
+        (at least one), whole."""
+        lengths = self._epoch_lengths(y)
+        if len(lengths) < 2:
+            raise ValueError(
+                f"early_stopping holds out whole sequences for validation and needs at "
+                f"least 2 sequences; got {len(lengths)}. Pass lengths (or sequence_ids), "
+                "or set early_stopping=False."
+            )
+        train, val = validation_split(len(lengths), self.validation_fraction, rng)
+        starts = sequence_starts(lengths)
+
+        def rows(sequences):
+            return np.concatenate([np.arange(starts[i], starts[i] + lengths[i])
+                                   for i in sequences])
+
+        tr, va = rows(train), rows(val)
+        return (X[tr], self._epoch_subset(y, tr, lengths[train]),
+                X[va], self._epoch_subset(y, va, lengths[val]))
+
+    def _validation_score(self, Z, y):
+        """Held-out sequences: the exact log-likelihood per frame when
+        ``n_components <= exact_limit``, else minus the mean-field
+        reconstruction error per frame (a per-epoch AIS would cost more than
+        the epoch)."""
+        lengths = self._epoch_lengths(y)
+        if self._exact:
+            scores = self._frame_scores(Z, lengths)
+            if self._gaussian:
+                scores = scores - np.sum(np.log(self.std_.astype(np.float64)))
+            return float(np.mean(scores))
+        Bv, Bh = self._frame_biases(Z, lengths)
+        W = self.components_
+        mean = Bv + expit(Bh + Z @ W.T) @ W
+        if not self._gaussian:
+            mean = expit(mean)
+        return -float(np.sum((Z - mean) ** 2) / Z.shape[0])
 
     def _is_initialized(self):
         return hasattr(self, "components_")

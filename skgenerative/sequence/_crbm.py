@@ -84,6 +84,17 @@ class ConditionalRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         few chains.
     dtype : {None, numpy.float32, numpy.float64}, default=None
         Compute dtype; None follows the input.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the sequences (whole sequences,
+        at least one) and stop when their score per frame has not improved
+        by ``tol`` for ``n_iter_no_change`` epochs; the best parameters are
+        kept. The score is the exact log-likelihood per frame while
+        ``n_components <= exact_limit``, else minus the mean-field
+        reconstruction error per frame. Needs at least 2 sequences.
+    validation_fraction : float, default=0.1
+        Share of the sequences held out.
+    n_iter_no_change : int, default=5
+    tol : float, default=1e-4
     warm_start : bool, default=False
     verbose : int, default=0
         1 prints per epoch the exact log-likelihood per frame of (at most
@@ -100,6 +111,8 @@ class ConditionalRBM(SequenceMixin, TrainableMixin, BaseEstimator):
     mean_, std_ : ndarray of shape (n_features,)
         Standardization of Gaussian visibles (only for ``"gaussian"``).
     n_iter_ : int
+    validation_scores_ : list of float
+        Score of the held-out sequences after each epoch (early stopping).
     random_state_ : numpy.random.Generator
     n_features_in_ : int
 
@@ -156,6 +169,10 @@ class ConditionalRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         ais_n_runs=16,
         ais_n_temperatures=1000,
         dtype=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        tol=1e-4,
         warm_start=False,
         verbose=0,
         random_state=None,
@@ -175,6 +192,10 @@ class ConditionalRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         self.ais_n_runs = ais_n_runs
         self.ais_n_temperatures = ais_n_temperatures
         self.dtype = dtype
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
         self.warm_start = warm_start
         self.verbose = verbose
         self.random_state = random_state
@@ -197,16 +218,25 @@ class ConditionalRBM(SequenceMixin, TrainableMixin, BaseEstimator):
 
     def _training_data(self, X, lengths):
         Z = self._to_model_space(X)
-        if self.method == "pcd" and (self._chains is None or self._chains.shape != Z.shape):
-            self._chains = Z.copy()  # one persistent chain per training frame
-        return Z, history_matrix(Z, lengths, self.order)
+        return Z, (history_matrix(Z, lengths, self.order), lengths)
+
+    @staticmethod
+    def _epoch_lengths(y):
+        return y[1]
+
+    @staticmethod
+    def _epoch_subset(y, rows, lengths):
+        return y[0][rows], lengths
 
     def _biases(self, U):
         Bv = self.intercept_visible_ + U @ self.autoregressive_visible_.T
         Bh = self.intercept_hidden_ + U @ self.autoregressive_hidden_.T
         return Bv, Bh
 
-    def _run_epoch(self, Z, U, rng, progress, *, shuffle):
+    def _run_epoch(self, Z, y, rng, progress, *, shuffle):
+        U = y[0]
+        if self.method == "pcd" and (self._chains is None or self._chains.shape != Z.shape):
+            self._chains = Z.copy()  # one persistent chain per training frame
         n = Z.shape[0]
         rows = rng.permutation(n) if shuffle else np.arange(n)
         n_batches = int(np.ceil(n / self.batch_size))

@@ -66,7 +66,8 @@ class RNNRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         Gibbs sweeps of the CD-k estimate at each frame.
     pretrain_iter : int, default=0
         Epochs of CD-k training of the RBM alone (``components_`` and its
-        intercepts, the recurrent part silent) on the frames, in minibatches
+        intercepts, the recurrent part silent) on the training frames (not
+        those early stopping holds out), in minibatches
         of 100 frames, before the first epoch of ``fit``, as
         Boulanger-Lewandowski et al. initialise it; 0 skips it.
     shuffle : bool, default=True
@@ -85,6 +86,17 @@ class RNNRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         error bars, and a warning says when some frames' estimates rest on
         few chains.
     dtype : {None, numpy.float32, numpy.float64}, default=None
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the sequences (whole sequences,
+        at least one) and stop when their score per frame has not improved
+        by ``tol`` for ``n_iter_no_change`` epochs; the best parameters are
+        kept. The score is the exact log-likelihood per frame while
+        ``n_components <= exact_limit``, else minus the mean-field
+        reconstruction error per frame. Needs at least 2 sequences.
+    validation_fraction : float, default=0.1
+        Share of the sequences held out.
+    n_iter_no_change : int, default=5
+    tol : float, default=1e-4
     warm_start : bool, default=False
     verbose : int, default=0
         1 prints per epoch the CD reconstruction error and, when exact, the
@@ -105,6 +117,8 @@ class RNNRBM(SequenceMixin, TrainableMixin, BaseEstimator):
     mean_, std_ : ndarray of shape (n_features,)
         Standardization of Gaussian visibles (only for ``"gaussian"``).
     n_iter_ : int
+    validation_scores_ : list of float
+        Score of the held-out sequences after each epoch (early stopping).
     random_state_ : numpy.random.Generator
     n_features_in_ : int
 
@@ -159,6 +173,10 @@ class RNNRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         ais_n_runs=16,
         ais_n_temperatures=1000,
         dtype=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        tol=1e-4,
         warm_start=False,
         verbose=0,
         random_state=None,
@@ -176,6 +194,10 @@ class RNNRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         self.ais_n_runs = ais_n_runs
         self.ais_n_temperatures = ais_n_temperatures
         self.dtype = dtype
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
         self.warm_start = warm_start
         self.verbose = verbose
         self.random_state = random_state
@@ -200,8 +222,8 @@ class RNNRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         self.input_weights_ = small(nr, nv)
         self.recurrent_intercept_ = np.zeros(nr, dtype=dtype)
         self.initial_state_ = np.zeros(nr, dtype=dtype)
-        if self.pretrain_iter and not partial:
-            self._pretrain_rbm(self._to_model_space(X), rng)
+        # on the training frames only (early stopping holds some out first)
+        self._pretrain_pending = bool(self.pretrain_iter) and not partial
         self._optimizer = Adam(self._optimized_parameters, self.learning_rate)
         self.n_iter_ = 0
 
@@ -229,6 +251,20 @@ class RNNRBM(SequenceMixin, TrainableMixin, BaseEstimator):
 
     def _training_data(self, X, lengths):
         return self._to_model_space(X), lengths
+
+    @staticmethod
+    def _epoch_lengths(lengths):
+        return lengths
+
+    @staticmethod
+    def _epoch_subset(lengths, rows, subset_lengths):
+        return subset_lengths
+
+    def _fit_epochs(self, X, n_epochs, rng, **kwargs):
+        if getattr(self, "_pretrain_pending", False):
+            self._pretrain_pending = False
+            self._pretrain_rbm(X, rng)
+        return super()._fit_epochs(X, n_epochs, rng, **kwargs)
 
     def _run_epoch(self, Z, lengths, rng, progress, *, shuffle):
         n_seq = len(lengths)
