@@ -29,6 +29,7 @@ from ..boltzmann._ais import ais_schedule
 from ..exceptions import UnreliableEstimateWarning
 from ..utils.validation import user_stacklevel
 from . import _kernels
+from ._conditional import weight_stack
 from ._validation import sequence_starts
 
 __all__ = ["frame_log_partition_ais", "sequence_log_partition_ais"]
@@ -39,16 +40,17 @@ _MIN_ESS_FRACTION = 0.1
 
 
 def frame_log_partition_ais(W, Bv, Bh, gaussian, betas, n_runs, rng):
-    """AIS estimates of ``log Z_t`` of the frames with biases ``Bv``, ``Bh``.
+    """AIS estimates of ``log Z_t`` of the frames with biases ``Bv``, ``Bh``
+    and weights ``W`` (shared, or one matrix per frame).
 
     Returns ``(log_z, var, ess)``, each of shape (n_frames,): the estimate,
     its squared standard error and the effective sample size of its weights.
     """
-    W = np.ascontiguousarray(W, dtype=np.float64)
+    W = weight_stack(W)
     Bv = np.ascontiguousarray(Bv, dtype=np.float64)
     Bh = np.ascontiguousarray(Bh, dtype=np.float64)
     log_w = _kernels._ais_frames(W, Bv, Bh, betas, n_runs, rng, gaussian)
-    n_hidden, n_visible = W.shape
+    n_hidden, n_visible = W.shape[1:]
     if gaussian:
         log_z_base = np.full(Bv.shape[0], 0.5 * n_visible * math.log(2 * math.pi))
     else:
@@ -79,7 +81,7 @@ def sequence_log_partition_ais(X, W, Bv, Bh, lengths, gaussian, *, n_runs, n_tem
         digest = hashlib.blake2b(rows[part].tobytes(), digest_size=8).digest()
         rng = np.random.default_rng([seed, int.from_bytes(digest, "little")])
         log_z[part], var[part], ess[part] = frame_log_partition_ais(
-            W, Bv[part], Bh[part], gaussian, betas, n_runs, rng
+            W if W.ndim == 2 else W[part], Bv[part], Bh[part], gaussian, betas, n_runs, rng
         )
     weak = ess < _MIN_ESS_FRACTION * n_runs
     if np.any(weak):

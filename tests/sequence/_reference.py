@@ -6,13 +6,19 @@ import numpy as np
 from scipy.special import expit, logsumexp
 
 
+def _per_frame(W, n_frames):
+    """The weight stack (n_weights, n_hidden, n_visible) as one matrix per frame."""
+    W = np.asarray(W)
+    return np.broadcast_to(W, (n_frames,) + W.shape[1:]) if W.shape[0] == 1 else W
+
+
 def frame_log_partition(W, B, C, gaussian):
-    W = np.asarray(W, dtype=np.float64)
-    n_hidden, n_visible = W.shape
+    W = _per_frame(np.asarray(W, dtype=np.float64), B.shape[0])
+    n_hidden, n_visible = W.shape[1:]
     # counting order: unit k is bit k of the state index
     S = np.array([[(s >> k) & 1 for k in range(n_hidden)] for s in range(1 << n_hidden)],
                  dtype=np.float64)
-    A = B[:, None, :] + (S @ W)[None, :, :]  # (frames, states, visible)
+    A = B[:, None, :] + np.einsum("sk,tkj->tsj", S, W)  # (frames, states, visible)
     if gaussian:
         visible = 0.5 * (A**2 - B[:, None, :] ** 2).sum(-1)
     else:
@@ -25,12 +31,13 @@ def frame_log_partition(W, B, C, gaussian):
 
 def gibbs_conditional(V, W, B, C, n_steps, rng, gaussian):
     """Returns (V, H) after the sweeps; V is not changed."""
+    W = _per_frame(W, V.shape[0])
     V = V.copy()
-    H = np.zeros((V.shape[0], W.shape[0]), dtype=V.dtype)
+    H = np.zeros((V.shape[0], W.shape[1]), dtype=V.dtype)
     for _ in range(n_steps):
-        P = 1 / (1 + np.exp(-(C + V @ W.T)))
+        P = 1 / (1 + np.exp(-(C + np.einsum("tkj,tj->tk", W, V))))
         H = (rng.random(P.shape) < P).astype(V.dtype)
-        A = B + H @ W
+        A = B + np.einsum("tkj,tk->tj", W, H)
         if gaussian:
             V = (A + rng.standard_normal(A.shape)).astype(V.dtype)
         else:
@@ -117,20 +124,21 @@ def assert_sampler_matches_exact(model, n=20000, n_gibbs_steps=30, max_tv=0.04):
 
 def ais_frames(W, B, C, betas, n_runs, rng, gaussian):
     """Twin of ``_kernels._ais_frames``: per frame, the chains vectorised."""
-    W, B, C = (np.asarray(a, dtype=np.float64) for a in (W, B, C))
+    B, C = (np.asarray(a, dtype=np.float64) for a in (B, C))
+    W = _per_frame(np.asarray(W, dtype=np.float64), B.shape[0])
     log_w = np.zeros((B.shape[0], n_runs))
     for t in range(B.shape[0]):
         if gaussian:
-            V = B[t] + rng.standard_normal((n_runs, W.shape[1]))
+            V = B[t] + rng.standard_normal((n_runs, W.shape[2]))
         else:
-            V = (rng.random((n_runs, W.shape[1])) < expit(B[t])).astype(float)
+            V = (rng.random((n_runs, W.shape[2])) < expit(B[t])).astype(float)
         for k in range(1, len(betas)):
-            X = V @ W.T + C[t]
+            X = V @ W[t].T + C[t]
             log_w[t] += (np.logaddexp(0, betas[k] * X) - np.logaddexp(0, betas[k - 1] * X)).sum(1)
             if k == len(betas) - 1:
                 break
             H = (rng.random(X.shape) < expit(betas[k] * X)).astype(float)
-            A = B[t] + betas[k] * (H @ W)
+            A = B[t] + betas[k] * (H @ W[t])
             if gaussian:
                 V = A + rng.standard_normal(A.shape)
             else:

@@ -51,7 +51,7 @@ def test_per_frame_error_bars_are_calibrated():
     rng = np.random.default_rng(0)
     W = rng.normal(0, 0.8, (6, 8))
     Bv, Bh = rng.normal(0, 1, (200, 8)), rng.normal(0, 1, (200, 6))
-    exact = _frame_log_partition(W, Bv, Bh, False)
+    exact = _frame_log_partition(W[None], Bv, Bh, False)
     log_z, var, ess = frame_log_partition_ais(W, Bv, Bh, False, ais_schedule(50), 16,
                                               np.random.default_rng(1))
     z = (log_z - exact) / np.sqrt(var)
