@@ -14,7 +14,9 @@ from ..boltzmann._units import check_unit_type
 from ..utils.random import draw_seed
 from ..utils.validation import validation_split
 from ._ais import sequence_log_partition_ais
-from ._conditional import frame_log_likelihood, frame_unnormalised, gibbs_frames
+from ._conditional import (
+    frame_log_likelihood, frame_unnormalised, gibbs_frames, hidden_input, visible_input,
+)
 from ._validation import resolve_lengths, sequence_starts
 
 __all__ = ["SEQUENCE_CONSTRAINTS", "SequenceMixin"]
@@ -53,12 +55,13 @@ class SequenceMixin(GenerativeMixin):
     temperatures; see ``_ais``), and ``score_kind_`` says which.
 
     A model sets ``visible_units`` ("bernoulli" or "gaussian") and supplies
-    ``_frame_biases(Z, lengths)`` -> ``(Bv, Bh)``: the biases of every
-    frame's RBM given its past, for the validated data in the model's space
+    ``_frame_rbms(Z, lengths)`` -> ``(W, Bv, Bh)``: the weights (shared,
+    2-D, or one matrix per frame, 3-D) and biases of every frame's RBM given
+    its past, for the validated data in the model's space
     (standardized for Gaussian units); ``_initialize`` calls
     ``_init_scaling(X, dtype, rng)``; and for sampling, a state that summarises the past:
     ``_initial_state(initial, n_sequences)`` (``initial`` in the model's
-    space, or None), ``_state_biases(state)`` -> ``(Bv, Bh)`` and
+    space, or None), ``_state_rbms(state)`` -> ``(W, Bv, Bh)`` and
     ``_next_state(state, frame)``.
     """
 
@@ -157,9 +160,8 @@ class SequenceMixin(GenerativeMixin):
             if self._gaussian:
                 scores = scores - np.sum(np.log(self.std_.astype(np.float64)))
             return float(np.mean(scores))
-        Bv, Bh = self._frame_biases(Z, lengths)
-        W = self.components_
-        mean = Bv + expit(Bh + Z @ W.T) @ W
+        W, Bv, Bh = self._frame_rbms(Z, lengths)
+        mean = Bv + visible_input(expit(Bh + hidden_input(Z, W)), W)
         if not self._gaussian:
             mean = expit(mean)
         return -float(np.sum((Z - mean) ** 2) / Z.shape[0])
@@ -203,9 +205,9 @@ class SequenceMixin(GenerativeMixin):
             previous = np.repeat(initial[-1:], n_sequences, axis=0)
         out = np.empty((n_sequences, n_frames, nv), dtype=dtype)
         for t in range(n_frames):
-            Bv, Bh = self._state_biases(state)
+            W, Bv, Bh = self._state_rbms(state)
             start = self._start_state(Bv, rng) if previous is None else previous
-            frame = gibbs_frames(start, self.components_, Bv, Bh, n_gibbs_steps, rng,
+            frame = gibbs_frames(start, W, Bv, Bh, n_gibbs_steps, rng,
                                  self._gaussian)
             out[:, t] = frame
             state = self._next_state(state, frame)
@@ -257,8 +259,8 @@ class SequenceMixin(GenerativeMixin):
     def _frame_scores(self, Z, lengths):
         """Exact log-likelihood of every frame of ``Z`` (model space) given
         its past (float64)."""
-        Bv, Bh = self._frame_biases(Z, lengths)
-        return frame_log_likelihood(Z, self.components_, Bv, Bh, self._gaussian)
+        W, Bv, Bh = self._frame_rbms(Z, lengths)
+        return frame_log_likelihood(Z, W, Bv, Bh, self._gaussian)
 
     def _frame_log_likelihood(self, X, lengths):
         """``(log p, var)`` of every frame given its past, in the data's space
@@ -267,13 +269,13 @@ class SequenceMixin(GenerativeMixin):
         if self._exact:
             scores, var = self._frame_scores(Z, lengths), np.zeros(X.shape[0])
         else:
-            Bv, Bh = self._frame_biases(Z, lengths)
+            W, Bv, Bh = self._frame_rbms(Z, lengths)
             log_z, var = sequence_log_partition_ais(
-                X, self.components_, Bv, Bh, lengths, self._gaussian,
+                X, W, Bv, Bh, lengths, self._gaussian,
                 n_runs=self.ais_n_runs, n_temperatures=self.ais_n_temperatures,
                 seed=self._score_seed, name=type(self).__name__,
             )
-            scores = frame_unnormalised(Z, self.components_, Bv, Bh, self._gaussian) - log_z
+            scores = frame_unnormalised(Z, W, Bv, Bh, self._gaussian) - log_z
         if self._gaussian:  # the Jacobian of the standardization
             scores = scores - np.sum(np.log(self.std_.astype(np.float64)))
         return scores, var

@@ -25,6 +25,7 @@ __all__ = [
     "frame_unnormalised",
     "gibbs_frames",
     "hidden_input",
+    "visible_input",
     "weight_stack",
 ]
 
@@ -38,6 +39,11 @@ def weight_stack(W, dtype=np.float64):
 def hidden_input(V, W):
     """``W_t v_t`` of every frame (shared or per-frame weights)."""
     return V @ W.T if W.ndim == 2 else np.einsum("tkj,tj->tk", W, V)
+
+
+def visible_input(H, W):
+    """``W_t^T h_t`` of every frame (shared or per-frame weights)."""
+    return H @ W if W.ndim == 2 else np.einsum("tkj,tk->tj", W, H)
 
 
 def frame_unnormalised(V, W, Bv, Bh, gaussian):

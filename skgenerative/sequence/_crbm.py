@@ -270,8 +270,8 @@ class ConditionalRBM(SequenceMixin, TrainableMixin, BaseEstimator):
             param += velocity
 
     # ------------------------------------------------------------ likelihood
-    def _frame_biases(self, Z, lengths):
-        return self._biases(history_matrix(Z, lengths, self.order))
+    def _frame_rbms(self, Z, lengths):
+        return self._state_rbms(history_matrix(Z, lengths, self.order))
 
     # ------------------------------------------------- sampling (state: history)
     def _initial_state(self, initial, n_sequences):
@@ -282,7 +282,8 @@ class ConditionalRBM(SequenceMixin, TrainableMixin, BaseEstimator):
                 history[:, k * nv : (k + 1) * nv] = frame
         return history
 
-    _state_biases = _biases
+    def _state_rbms(self, history):
+        return (self.components_, *self._biases(history))
 
     def _next_state(self, history, frame):
         keep = (self.order - 1) * self.n_features_in_

@@ -60,17 +60,21 @@ def all_sequences(nv, length):
 
 
 def exact_negative_phase(W, Bv, Bh):
-    """(E[v], E[h], sum_t E[h v^T]) of every frame's binary RBM, by enumeration."""
-    V = binary_states(W.shape[1])
-    E_v, E_h, E_hv = [], [], 0.0
+    """(E[v], E[h], E[h v^T]) of every frame's binary RBM, by enumeration;
+    ``E[h v^T]`` summed over frames for shared weights ``W`` (2-D), per
+    frame for per-frame weights (3-D)."""
+    V = binary_states(Bv.shape[1])
+    Ws = np.broadcast_to(W, (Bv.shape[0],) + W.shape) if W.ndim == 2 else W
+    E_v, E_h, E_hv = [], [], []
     for t in range(Bv.shape[0]):
-        log_p = V @ Bv[t] + np.logaddexp(0, Bh[t] + V @ W.T).sum(1)
+        log_p = V @ Bv[t] + np.logaddexp(0, Bh[t] + V @ Ws[t].T).sum(1)
         p = np.exp(log_p - logsumexp(log_p))
-        H = expit(Bh[t] + V @ W.T)
+        H = expit(Bh[t] + V @ Ws[t].T)
         E_v.append(p @ V)
         E_h.append(p @ H)
-        E_hv = E_hv + (H * p[:, None]).T @ V
-    return np.array(E_v), np.array(E_h), E_hv
+        E_hv.append((H * p[:, None]).T @ V)
+    E_hv = np.array(E_hv)
+    return np.array(E_v), np.array(E_h), E_hv.sum(0) if W.ndim == 2 else E_hv
 
 
 def finite_difference_gradients(model, score, eps=1e-6):
