@@ -1,6 +1,7 @@
 """JSB Chorales: test log-likelihood per time step of the sequence models.
 
-    PYTHONPATH=. python benchmarks/bench_sequences.py [--max-iter N] [--n-components N] [--tiny]
+    PYTHONPATH=. python benchmarks/bench_sequences.py [--max-iter N] [--n-components N]
+        [--weight-rank R] [--tiny]
 
 Compares, in one run, on the Boulanger-Lewandowski et al. (2012) splits:
 
@@ -45,6 +46,8 @@ def main(argv=None):
     parser.add_argument("--n-components", type=int, default=None)
     parser.add_argument("--n-recurrent", type=int, default=None)
     parser.add_argument("--order", type=int, default=None)
+    parser.add_argument("--weight-rank", type=int, default=None,
+                        help="RNNRBM: rank of the state-dependent weights (0: biases only)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--tiny", action="store_true", help="smoke run")
     args = parser.parse_args(argv)
@@ -64,7 +67,7 @@ def main(argv=None):
           f"{'-':>8}")
     given = {"max_iter": max_iter, "n_components": args.n_components}
     crbm = dict(given, order=args.order)
-    rnnrbm = dict(given, n_recurrent=args.n_recurrent)
+    rnnrbm = dict(given, n_recurrent=args.n_recurrent, weight_rank=args.weight_rank)
     models = [
         ConditionalRBM(random_state=args.seed, **{k: v for k, v in crbm.items() if v is not None}),
         RNNRBM(random_state=args.seed, **{k: v for k, v in rnnrbm.items() if v is not None}),

@@ -21,6 +21,12 @@ from ._validation import resolve_lengths, sequence_starts
 
 __all__ = ["SEQUENCE_CONSTRAINTS", "SequenceMixin"]
 
+#: Share of a training epoch's work that the per-epoch exact validation
+#: score may take, and the work (multiply-adds) below which it is always
+#: allowed (as the RBMs' ``_exact_score_is_cheap``).
+_SCORE_COST_FRACTION = 0.1
+_SCORE_COST_FLOOR = 1e6
+
 #: The hyperparameters every sequence model has.
 SEQUENCE_CONSTRAINTS = {
     "n_components": [Interval(Integral, 1, None, closed="left")],
@@ -146,16 +152,27 @@ class SequenceMixin(GenerativeMixin):
                                    for i in sequences])
 
         tr, va = rows(train), rows(val)
+        self._epoch_frames = len(tr)
         return (X[tr], self._epoch_subset(y, tr, lengths[train]),
                 X[va], self._epoch_subset(y, va, lengths[val]))
 
+    def _exact_validation_is_cheap(self, n_frames):
+        """Whether enumerating every held-out frame's hidden states costs at
+        most ``_SCORE_COST_FRACTION`` of a CD-k epoch (``2 + 2k`` weight
+        products per training frame), or is negligible."""
+        if not self._exact:
+            return False
+        layer = float(self.n_components * self.n_features_in_)
+        enumeration = 2.0**self.n_components * layer * n_frames
+        epoch = (2 + 2 * self.n_gibbs_steps) * layer * getattr(self, "_epoch_frames", n_frames)
+        return enumeration <= max(_SCORE_COST_FRACTION * epoch, _SCORE_COST_FLOOR)
+
     def _validation_score(self, Z, y):
-        """Held-out sequences: the exact log-likelihood per frame when
-        ``n_components <= exact_limit``, else minus the mean-field
-        reconstruction error per frame (a per-epoch AIS would cost more than
-        the epoch)."""
+        """Held-out sequences: the exact log-likelihood per frame when it is
+        cheap next to an epoch, else minus the mean-field reconstruction
+        error per frame (per-frame AIS would cost far more than the epoch)."""
         lengths = self._epoch_lengths(y)
-        if self._exact:
+        if self._exact_validation_is_cheap(Z.shape[0]):
             scores = self._frame_scores(Z, lengths)
             if self._gaussian:
                 scores = scores - np.sum(np.log(self.std_.astype(np.float64)))

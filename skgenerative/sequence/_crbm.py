@@ -88,9 +88,10 @@ class ConditionalRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         Hold out ``validation_fraction`` of the sequences (whole sequences,
         at least one) and stop when their score per frame has not improved
         by ``tol`` for ``n_iter_no_change`` epochs; the best parameters are
-        kept. The score is the exact log-likelihood per frame while
-        ``n_components <= exact_limit``, else minus the mean-field
-        reconstruction error per frame. Needs at least 2 sequences.
+        kept. The score is the exact log-likelihood per frame when
+        enumerating the hidden states costs at most about a tenth of an
+        epoch (or is negligible), else minus the mean-field reconstruction
+        error per frame. Needs at least 2 sequences.
     validation_fraction : float, default=0.1
         Share of the sequences held out.
     n_iter_no_change : int, default=5

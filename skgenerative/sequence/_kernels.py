@@ -5,8 +5,8 @@ Every frame ``t`` has its own visible and hidden biases (rows ``B[t]`` and
 RBM or the state of an RNN-RBM). The weights come as a stack ``W`` of shape
 (n_weights, n_hidden, n_visible): ``n_weights = 1`` when every frame shares
 them, else one matrix per frame (an RNN-RBM whose RNN also sets the
-weights); ``_frame_weights(W, t)`` picks frame ``t``'s. Gaussian visibles have unit precision (the models standardize
-the data). Plain-numpy twins are in ``tests/sequence/_reference.py``.
+weights); ``_frame_weights(W, t)`` picks frame ``t``'s. Gaussian visibles
+have unit precision (the models standardize the data). Plain-numpy twins are in ``tests/sequence/_reference.py``.
 """
 
 import numpy as np
@@ -169,7 +169,7 @@ def _ais_frames(W, B, C, betas, n_runs, rng, gaussian):
     """Forward AIS of ``log Z_t`` of every frame's RBM: ``n_runs`` chains per
     frame, annealing from the frame's visible biases alone to its RBM.
 
-    The path of frame ``t`` (biases ``B[t]``, ``C[t]``, shared ``W``) is
+    The path of frame ``t`` (biases ``B[t]``, ``C[t]``, weights ``W_t``) is
     ``log p*_beta(v) = own_t(v) + sum_k softplus(beta (C[t, k] + W_k v))``
     with ``own_t(v) = B[t].v`` (binary) or ``-1/2 |v - B[t]|^2`` (unit
     Gaussian): at ``beta = 0`` independent visibles of biases ``B[t]`` (and

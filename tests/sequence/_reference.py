@@ -96,6 +96,22 @@ def finite_difference_gradients(model, score, eps=1e-6):
     return out
 
 
+def assert_bptt_gradients_match_finite_differences(model, seed=3):
+    """``model._gradients`` with exact expectations is the gradient of the
+    exact sequence log-likelihood (central differences) for every parameter."""
+    X = (np.random.default_rng(seed).random((7, 3)) < 0.5).astype(float)
+    lengths = np.array([4, 3])
+
+    def exact(V, W, Bv, Bh):
+        return exact_negative_phase(W, Bv, Bh), None
+
+    grads, _ = model._gradients(X, lengths, exact)
+    assert set(grads) == set(model._parameter_names)
+    numeric = finite_difference_gradients(model, lambda: model.score_samples(X, lengths).sum())
+    for name in model._parameter_names:
+        np.testing.assert_allclose(grads[name], numeric[name], atol=1e-6, err_msg=name)
+
+
 def random_model(cls, nv=3, seed=0, scale=1.0, **params):
     """A ``cls`` fitted for 0 epochs on random binary frames, every parameter
     then drawn from N(0, scale**2): a tiny model to check exactly."""

@@ -64,6 +64,22 @@ def test_early_stopping_beyond_exact_limit_uses_the_reconstruction_error(cls, pa
     assert all(np.isfinite(s) and s < 0 for s in model.validation_scores_)
 
 
+def test_validation_enumerates_only_when_cheap_next_to_an_epoch():
+    X, lengths = _sequences(seed=1)
+    small = ConditionalRBM(4, max_iter=1, early_stopping=True, random_state=0)
+    large = ConditionalRBM(12, max_iter=1, early_stopping=True, random_state=0)
+    for model in (small, large):
+        held_out = _spy_on_split(model)
+        model.fit(X, lengths=lengths)
+        Z_val, y_val = held_out["split"][2:]
+        exact = model.score(Z_val, lengths=model._epoch_lengths(y_val))
+        if model is small:  # 2**4 states per held-out frame: negligible
+            assert model.validation_scores_[-1] == pytest.approx(exact, abs=1e-12)
+        else:  # 2**12 states per frame against 70 training frames: the proxy
+            assert not model._exact_validation_is_cheap(Z_val.shape[0])
+            assert model.validation_scores_[-1] != pytest.approx(exact, abs=1e-3)
+
+
 def test_early_stopping_needs_two_sequences():
     X, _ = _sequences()
     model = ConditionalRBM(4, early_stopping=True)
