@@ -90,3 +90,21 @@ def test_a_splitter_that_scatters_sequences_is_an_error():
         with pytest.raises(TypeError, match="lengths"):
             GridSearchCV(ConditionalRBM(4, max_iter=1), {"order": [1]}, cv=GroupKFold(2)).fit(
                 X, groups=ids, lengths=np.full(6, 12))
+
+
+def test_a_pipeline_routes_sequence_ids_to_the_sequence_model():
+    # (scoring a Pipeline under routing fails in scikit-learn 1.9 for any
+    # final step whose score takes no sample_weight, GaussianMixture
+    # included; fit is routed)
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    X, ids = _sequences()
+    with sklearn.config_context(enable_metadata_routing=True):
+        piped = make_pipeline(FunctionTransformer(), ConditionalRBM(4, max_iter=2,
+                                                                    random_state=0))
+        piped.fit(X, sequence_ids=ids)
+    bare = ConditionalRBM(4, max_iter=2, random_state=0).fit(X, lengths=np.full(6, 12))
+    np.testing.assert_array_equal(piped[-1].components_, bare.components_)
+    one = ConditionalRBM(4, max_iter=2, random_state=0).fit(X)  # ids ignored: one sequence
+    assert not np.array_equal(one.components_, bare.components_)
