@@ -5,9 +5,9 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval, StrOptions
 from scipy.special import expit
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import _num_samples, check_is_fitted, validate_data
 
 from ..base import GenerativeMixin
 from ..boltzmann._units import check_unit_type
@@ -63,9 +63,9 @@ class SequenceMixin(GenerativeMixin):
     A model sets ``visible_units`` ("bernoulli" or "gaussian") and supplies
     ``_frame_rbms(Z, lengths)`` -> ``(W, Bv, Bh)``: the weights (shared,
     2-D, or one matrix per frame, 3-D) and biases of every frame's RBM given
-    its past, for the validated data in the model's space
-    (standardized for Gaussian units); ``_initialize`` calls
-    ``_init_scaling(X, dtype, rng)``; and for sampling, a state that summarises the past:
+    its past, for the validated data in the model's space (standardized for
+    Gaussian units); ``_initialize`` calls ``_init_scaling(X, dtype, rng)``;
+    and for sampling, a state that summarises the past:
     ``_initial_state(initial, n_sequences)`` (``initial`` in the model's
     space, or None), ``_state_rbms(state)`` -> ``(W, Bv, Bh)`` and
     ``_next_state(state, frame)``.
@@ -100,6 +100,8 @@ class SequenceMixin(GenerativeMixin):
         self : object
             The fitted model.
         """
+        if self.early_stopping:  # before anything changes the model
+            _check_can_hold_out(resolve_lengths(lengths, sequence_ids, _num_samples(X)))
         return self._fit(X, (lengths, sequence_ids))
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -138,12 +140,7 @@ class SequenceMixin(GenerativeMixin):
         """Early stopping holds out ``validation_fraction`` of the sequences
         (at least one), whole."""
         lengths = self._epoch_lengths(y)
-        if len(lengths) < 2:
-            raise ValueError(
-                f"early_stopping holds out whole sequences for validation and needs at "
-                f"least 2 sequences; got {len(lengths)}. Pass lengths (or sequence_ids), "
-                "or set early_stopping=False."
-            )
+        _check_can_hold_out(lengths)
         train, val = validation_split(len(lengths), self.validation_fraction, rng)
         starts = sequence_starts(lengths)
 
@@ -385,3 +382,12 @@ class SequenceMixin(GenerativeMixin):
         units = self._units()
         params = {"precision": np.ones(Bv.shape[1], Bv.dtype)} if self._gaussian else {}
         return units.sample(np.asarray(units.mean(Bv), dtype=Bv.dtype), rng, **params)
+
+
+def _check_can_hold_out(lengths):
+    if len(lengths) < 2:
+        raise ValueError(
+            f"early_stopping holds out whole sequences for validation and needs at "
+            f"least 2 sequences; got {len(lengths)}. Pass lengths (or sequence_ids), "
+            "or set early_stopping=False."
+        )

@@ -82,9 +82,12 @@ def test_validation_enumerates_only_when_cheap_next_to_an_epoch():
 
 def test_early_stopping_needs_two_sequences():
     X, _ = _sequences()
-    model = ConditionalRBM(4, early_stopping=True)
+    model = ConditionalRBM(4, max_iter=1, random_state=0).fit(X, lengths=np.full(10, 10))
+    before = model.components_.copy()
+    model.set_params(early_stopping=True)
     with pytest.raises(ValueError, match="at least 2 sequences"):
         model.fit(X)
+    np.testing.assert_array_equal(model.components_, before)  # the fitted model is intact
 
 
 @pytest.mark.parametrize("cls, params", MODELS)
