@@ -263,6 +263,10 @@ class TrainableMixin(EpochLoopMixin):
     ``_blas_work(X)`` -> int or None
         Multiply-adds of the largest per-step product, for the thread policy
         (:func:`skgenerative.utils._threads.blas_threads`); None = small.
+    ``_validation_split(X, y, rng)`` -> (X, y, X_val, y_val)
+        The early-stopping split of the arrays of ``_training_data``
+        (default: ``validation_fraction`` of the rows; sequence models hold
+        out whole sequences).
 
     Hyperparameters it reads when the model has them: ``warm_start``,
     ``shuffle`` (default True), ``early_stopping``, ``validation_fraction``,
@@ -311,13 +315,7 @@ class TrainableMixin(EpochLoopMixin):
         X_val = y_val = None
         early_stopping = getattr(self, "early_stopping", False)
         if early_stopping:
-            train, val = validation_split(
-                X.shape[0], self.validation_fraction, rng,
-                y=y if self._stratify_validation else None,
-            )
-            X, X_val = X[train], X[val]
-            if y is not None:
-                y, y_val = y[train], y[val]
+            X, y, X_val, y_val = self._validation_split(X, y, rng)
         with blas_threads(self._blas_work(X)):
             self._fit_epochs(
                 X, self._max_epochs(), rng, y=y, shuffle=getattr(self, "shuffle", True),
@@ -326,6 +324,20 @@ class TrainableMixin(EpochLoopMixin):
                 verbose=self.verbose,
             )
         return self
+
+    def _validation_split(self, X, y, rng):
+        """``(X, y, X_val, y_val)``: the held-out rows of early stopping
+        (``validation_fraction`` of the rows, stratified for classifiers);
+        the arrays are those of ``_training_data``."""
+        train, val = validation_split(
+            X.shape[0], self.validation_fraction, rng,
+            y=y if self._stratify_validation else None,
+        )
+        y_val = None
+        X, X_val = X[train], X[val]
+        if y is not None:
+            y, y_val = y[train], y[val]
+        return X, y, X_val, y_val
 
     def _partial_fit(self, X, y=None):
         """One pass over the block ``X`` in minibatches, in order (no shuffle).

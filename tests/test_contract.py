@@ -53,7 +53,7 @@ EXPECTED_METHODS = {
     "CategoricalRBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "ClassRBM": {"fit", "score_samples", "score", "sample", "predict", "predict_proba"},
     "ConditionalBoltzmannMachine": {"fit", "score_samples", "score", "predict", "predict_proba"},
-    "ConditionalRBM": {"fit", "score_samples", "score", "sample"},
+    "ConditionalRBM": {"fit", "partial_fit", "score_samples", "score", "sample"},
     "ConvolutionalRBM": {
         "fit", "partial_fit", "score_samples", "score", "sample", "transform",
     },
@@ -89,7 +89,7 @@ EXPECTED_METHODS = {
         "fit", "partial_fit", "score_samples", "score", "sample", "transform",
     },
     "RNADE": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
-    "RNNRBM": {"fit", "score_samples", "score", "sample"},
+    "RNNRBM": {"fit", "partial_fit", "score_samples", "score", "sample"},
     "SigmoidBeliefNet": {
         "fit", "partial_fit", "score_samples", "score", "sample", "transform",
     },
