@@ -537,7 +537,7 @@ class DBM(
         V = self._visible_values(X, dtype, handle_unknown="error")
         self._initialize_state(V, self._layer_sizes(), rng, pretrain=False if partial else None)
         if y is not None:
-            self._add_label_layer(y, rng)
+            self._add_label_layer(V, y, rng)
 
     def _training_data(self, X, y):
         V = self._visible_values(X, handle_unknown="error")

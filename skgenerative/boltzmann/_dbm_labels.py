@@ -13,9 +13,12 @@ DBM whose top bias is ``b_L + U_y`` (enumerated, or one AIS per class).
 """
 
 import copy
+import warnings
 
 import numpy as np
 from scipy.special import logsumexp
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
@@ -33,6 +36,22 @@ def _is_labelled(estimator):
 def class_biases(bs, U, k):
     """The DBM biases with label ``k`` clamped: ``b_L + U_k`` on the top."""
     return list(bs[:-1]) + [bs[-1] + U[k]]
+
+
+def softmax_regression(H, y, classes):
+    """Weights ``(n_classes, n_features)`` and biases of the softmax
+    regression of ``y`` on ``H`` (scikit-learn's LogisticRegression at its
+    defaults, unconverged or not; one class: zeros)."""
+    K = classes.shape[0]
+    if K == 1:
+        return np.zeros((1, H.shape[1])), np.zeros(1)
+    with warnings.catch_warnings():  # a starting point: it need not converge
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = LogisticRegression().fit(H, y)
+    if K == 2:  # sigmoid(w h + b) = softmax([-(w h + b) / 2, (w h + b) / 2])
+        w, b = model.coef_[0] / 2, model.intercept_[0] / 2
+        return np.vstack([-w, w]), np.array([-b, b])
+    return model.coef_, model.intercept_
 
 
 class _DBMLabels:
@@ -96,19 +115,23 @@ class _DBMLabels:
         Y[np.arange(y.shape[0]), np.searchsorted(self.classes_, y)] = 1
         return Y
 
-    def _add_label_layer(self, y, rng):
-        """Attach the label layer to an initialised DBM: weights ``N(0,
-        0.01^2)``, biases the log-frequencies of the classes, offset their
-        frequencies (centring), chains drawn from them."""
+    def _add_label_layer(self, V, y, rng):
+        """Attach the label layer to an initialised DBM of the visible values
+        ``V``: its weights and biases start as the softmax regression
+        (:class:`~sklearn.linear_model.LogisticRegression` at its defaults)
+        of the labels on the mean-field means of the top hidden layer, so
+        that ``p(y | h_L)`` starts informative (variational SML alone moves
+        label weights that start at zero very slowly: at chance level on
+        digits after 10 epochs); its offset is the class frequencies
+        (centring), its chains are drawn from them."""
+        Q, _ = self._mean_field(V)  # before the label layer exists
         self.classes_ = np.unique(y)
         dtype = self.components_[0].dtype
-        Y = self._one_hot(y, np.float64)
-        freq = Y.mean(axis=0)
+        freq = self._one_hot(y, np.float64).mean(axis=0)
+        U, c = softmax_regression(Q[-1].astype(np.float64), y, self.classes_)
         Ws, bs = plain_parameters(self._cW, self._cb, self.offsets_)
-        U = rng.normal(0.0, 0.01, (freq.shape[0], bs[-1].shape[0]))
-        c = np.log(np.maximum(freq, 1e-3))
         Ws.append(np.ascontiguousarray(U, dtype=dtype))
-        bs.append((c - c.mean()).astype(dtype))
+        bs.append(c.astype(dtype))
         self.offsets_.append((freq if self.centering else np.zeros_like(freq)).astype(dtype))
         self._cW, self._cb = centered_parameters(Ws, bs, self.offsets_)
         self._velocity = [np.zeros_like(W) for W in self._cW] + [np.zeros_like(b) for b in self._cb]

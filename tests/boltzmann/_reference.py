@@ -594,9 +594,10 @@ def dbm_model_statistics(Ws, bs, table=None):
     return pair, means
 
 
-def mean_field_dbm(Q, Ws, bs, observed, n_iter, tol, offsets=None):
+def mean_field_dbm(Q, Ws, bs, observed, n_iter, tol, offsets=None, top=0):
     """Twin of ``_kernels._mean_field_dbm``; returns (Q, iterations).
-    ``offsets``: softmax visible groups (categorical visibles)."""
+    ``offsets``: softmax visible groups (categorical visibles); ``top``: the
+    last layer is binary (0), a free softmax label layer (1) or clamped (2)."""
     Q = [np.array(q, dtype=np.float64) for q in Q]
     L = len(Q) - 1
 
@@ -614,7 +615,11 @@ def mean_field_dbm(Q, Ws, bs, observed, n_iter, tol, offsets=None):
             for l in range(parity, L + 1, 2):
                 if l == 0 and observed.shape[0] == 0:
                     continue
-                if l == 0 and offsets is not None:
+                if l == L and top == 2:
+                    continue
+                if l == L and top == 1:
+                    new = softmax_groups(inp(l), [0, Q[l].shape[1]])
+                elif l == 0 and offsets is not None:
                     new = softmax_groups(inp(0), offsets)
                 else:
                     new = expit(inp(l))
@@ -627,21 +632,27 @@ def mean_field_dbm(Q, Ws, bs, observed, n_iter, tol, offsets=None):
     return Q, n_iter
 
 
-def gibbs_dbm(S, Ws, bs, observed, n_steps, rng, offsets=None):
+def gibbs_dbm(S, Ws, bs, observed, n_steps, rng, offsets=None, top=0):
     """Twin of ``_kernels._gibbs_dbm``; returns the new states.
     ``offsets``: softmax visible groups (categorical visibles), one uniform
-    per (row, group)."""
+    per (row, group); ``top`` as in :func:`mean_field_dbm` (a free label
+    layer draws one uniform per row, a clamped one none)."""
     S = [np.array(s, dtype=np.float64) for s in S]
     L = len(S) - 1
     for _ in range(n_steps):
         for parity in (0, 1):
             for l in range(parity, L + 1, 2):
+                if l == L and top == 2:
+                    continue
                 a = np.zeros_like(S[l]) + bs[l]
                 if l > 0:
                     a += S[l - 1] @ Ws[l - 1].T
                 if l < L:
                     a += S[l + 1] @ Ws[l]
-                if l == 0 and offsets is not None:
+                if l == L and top == 1:
+                    groups = [0, a.shape[1]]
+                    new = categorical_sample(softmax_groups(a, groups), groups, rng)
+                elif l == 0 and offsets is not None:
                     new = categorical_sample(softmax_groups(a, offsets), offsets, rng)
                 else:
                     new = (rng.random(a.shape) < expit(a)).astype(np.float64)
