@@ -324,7 +324,7 @@ class DBM(
         "random_state": ["random_state"],
     }
 
-    _state_names = (
+    _unlabelled_state_names = (
         "components_",
         "intercepts_",
         "_cW",
@@ -336,6 +336,13 @@ class DBM(
         "_log_partition_result",
     )
     _parameter_names = ("_flat_parameters",)
+
+    @property
+    def _state_names(self):
+        """The trained state (the label layer's too when fitted with labels)."""
+        if self._labelled():
+            return self._unlabelled_state_names + ("label_components_", "label_intercept_")
+        return self._unlabelled_state_names
 
     def __init__(
         self,
@@ -467,7 +474,8 @@ class DBM(
 
     @property
     def _flat_parameters(self):
-        return np.concatenate([np.ravel(a) for a in self.components_ + self.intercepts_])
+        Ws, bs, _ = self._energy_layers()
+        return np.concatenate([np.ravel(a) for a in Ws + bs])
 
     # ----------------------------------------------------------- fitting
     @_fit_context(prefer_skip_nested_validation=True)
@@ -484,7 +492,8 @@ class DBM(
             layer on its top hidden layer (Salakhutdinov & Hinton 2009,
             Fig. 20.4 b-c; the pretraining stays unsupervised), and
             ``predict_proba`` / ``predict`` give p(y | v) by mean field.
-            None (the default) trains the DBM of X alone.
+            None (the default) trains the DBM of X alone; a warm start of a
+            DBM fitted with labels then trains p(v), the labels summed out.
 
         Returns
         -------
@@ -503,8 +512,8 @@ class DBM(
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,) or None, default=None
             Class labels, as in :meth:`fit`: given on the first call, they
-            fix the classes and every later call must give labels of those
-            classes.
+            fix the classes; later calls give labels of those classes, or
+            none (unlabelled rows then train p(v), the labels summed out).
 
         Returns
         -------

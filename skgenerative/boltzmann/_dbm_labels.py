@@ -92,10 +92,7 @@ class _DBMLabels:
         fitted model (unknown classes, labels given to a DBM fitted without
         them or the other way round)."""
         fitted = not reset and self._is_initialized()
-        if y is None:
-            if fitted and self._labelled():
-                raise ValueError("This DBM was fitted with labels y; pass y to continue "
-                                 "training it.")
+        if y is None:  # a DBM with labels then learns p(v), its labels summed out
             return None
         y = column_or_1d(y, warn=True)
         check_classification_targets(y)

@@ -209,8 +209,6 @@ def test_labels_must_match_the_fitted_model():
     before = model.label_components_.copy()
     with pytest.raises(ValueError, match="not seen"):
         model.fit(X, y + 5)
-    with pytest.raises(ValueError, match="pass y"):
-        model.fit(X)
     np.testing.assert_array_equal(model.label_components_, before)
     unlabelled = DBM((3, 2), max_iter=1, pretrain=False, random_state=0).fit(X)
     with pytest.raises(ValueError, match="without labels"):
@@ -219,10 +217,14 @@ def test_labels_must_match_the_fitted_model():
         DBM((3, 2), max_iter=1).fit(X, np.linspace(0, 1, 60))
 
 
-def test_partial_fit_with_labels_continues():
+def test_partial_fit_with_labels_continues_with_or_without_labels():
     X, y = _labelled_data(60)
     model = DBM((3, 2), random_state=0).partial_fit(X, y).partial_fit(X[:20], y[:20])
+    before = model.label_components_.copy()
+    # unlabelled rows train p(v) with the labels summed out (free in mean field)
+    model.partial_fit(X[20:])
     assert model.predict_proba(X).shape == (60, 3)
+    assert not np.array_equal(model.label_components_, before)
 
 
 @pytest.mark.parametrize("visible_type", ["gaussian", "categorical"])
