@@ -98,6 +98,12 @@ class DBM(
     the layers are first pretrained greedily as RBMs (§20.4.4) and the joint
     training uses the centred gradient (eq. 20.37, Montavon & Müller 2012).
 
+    ``fit(X, y)`` with class labels trains the DBM jointly with a one-hot
+    label layer on its top hidden layer (Fig. 20.4 b-c, Salakhutdinov &
+    Hinton 2009): the labels are clamped in the positive phase and sampled
+    in the persistent chains, ``predict_proba`` is p(y | v) by mean field,
+    and ``score_samples`` bounds log p(v) with the labels summed out.
+
     ``score_samples`` is the variational bound of the mean-field posterior,
     ``E_Q[-E(v, h)] + H(Q) - log Z``. With ``log Z`` exact by enumeration
     (small models) it is a **lower bound** on ``log p(v)`` (``score_kind_ =
@@ -286,6 +292,13 @@ class DBM(
     >>> cdbm = DBM((4, 3), visible_type="categorical", max_iter=2, random_state=0).fit(C)
     >>> cdbm.sample(2, random_state=0).dtype.kind
     'i'
+    >>> y = (X[:, 0] > 0).astype(int)
+    >>> joint = DBM((4,), max_iter=200, batch_size=10, learning_rate=0.05,
+    ...             random_state=0).fit(X, y)
+    >>> joint.predict_proba(X).shape
+    (50, 2)
+    >>> bool(np.mean(joint.predict(X) == y) > 0.9)
+    True
     """
 
 
