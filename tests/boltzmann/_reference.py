@@ -208,12 +208,8 @@ def gaussian_rbm_exact_gradient(V, W, b, c, s):
 def sgd_epoch_gaussian(X, rows, bounds, params, velocity, scaling, chains, hyper, rng):
     """Twin of ``_kernels._sgd_epoch_gaussian`` (same arguments, in place)."""
     W, b, c, s = params
-    dW, db, dc, ds = velocity
     mu, inv_sigma, s_max = scaling
-    lr, momentum, l2, l1 = hyper.learning_rate, hyper.momentum, hyper.l2, hyper.l1
-    learn_precision = hyper.learn_precision > 0
     k, persistent = int(hyper.n_gibbs_steps), hyper.persistent > 0
-    s_min = hyper.min_log_precision
 
     def sample(P):
         return bernoulli_sample(P, rng)
@@ -241,23 +237,33 @@ def sgd_epoch_gaussian(X, rows, bounds, params, velocity, scaling, chains, hyper
                 Hn = expit((Vn * beta) @ W.T + c)
                 if step < k - 1:
                     h = sample(Hn)
-        C = len(Vn)
-        grad_W = Hd.T @ (Vd * beta) / B - Hn.T @ (Vn * beta) / C
-        grad_b = beta * (Vd.mean(0) - Vn.mean(0))
-        grad_c = Hd.mean(0) - Hn.mean(0)
-        q_d = (-0.5 * (Vd - b) ** 2 + Vd * (Hd @ W)).mean(0)
-        q_n = (-0.5 * (Vn - b) ** 2 + Vn * (Hn @ W)).mean(0)
-        grad_s = beta * (q_d - q_n)
-        step_W = momentum * dW + lr * grad_W - lr * l2 * W - lr * l1 * np.sign(W)
-        W += step_W
-        dW[:] = step_W
-        db[:] = momentum * db + lr * grad_b
-        dc[:] = momentum * dc + lr * grad_c
-        b += db
-        c += dc
-        if learn_precision:
-            ds[:] = momentum * ds + lr * grad_s
-            s[:] = np.clip(s + ds, s_min, s_max)
+        gaussian_update(params, velocity, Vd, Hd, Vn, Hn, beta, hyper, s_max)
+
+
+def gaussian_update(params, velocity, Vd, Hd, Vn, Hn, beta, hyper, s_max):
+    """Twin of ``_gaussian_epoch._gaussian_update``: one batch's update from
+    the data ``(Vd, Hd)`` and negative particles ``(Vn, Hn)`` (hidden means),
+    in place."""
+    W, b, c, s = params
+    dW, db, dc, ds = velocity
+    lr, momentum, l2, l1 = hyper.learning_rate, hyper.momentum, hyper.l2, hyper.l1
+    B, C = len(Vd), len(Vn)
+    grad_W = Hd.T @ (Vd * beta) / B - Hn.T @ (Vn * beta) / C
+    grad_b = beta * (Vd.mean(0) - Vn.mean(0))
+    grad_c = Hd.mean(0) - Hn.mean(0)
+    q_d = (-0.5 * (Vd - b) ** 2 + Vd * (Hd @ W)).mean(0)
+    q_n = (-0.5 * (Vn - b) ** 2 + Vn * (Hn @ W)).mean(0)
+    grad_s = beta * (q_d - q_n)
+    step_W = momentum * dW + lr * grad_W - lr * l2 * W - lr * l1 * np.sign(W)
+    W += step_W
+    dW[:] = step_W
+    db[:] = momentum * db + lr * grad_b
+    dc[:] = momentum * dc + lr * grad_c
+    b += db
+    c += dc
+    if hyper.learn_precision > 0:
+        ds[:] = momentum * ds + lr * grad_s
+        s[:] = np.clip(s + ds, hyper.min_log_precision, s_max)
 
 
 def gibbs_gaussian(V, W, b, c, beta, n_steps, rng):
