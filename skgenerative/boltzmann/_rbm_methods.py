@@ -48,7 +48,7 @@ def tempered_ladder(model):
     dtype = model.components_.dtype
     n_chains, n_hidden = model.h_samples_.shape
     shape = (model.n_temperatures * n_chains, n_hidden)
-    chains = model._tempered_chains
+    chains = getattr(model, "_tempered_chains", None)
     if chains is None or chains.shape != shape or chains.dtype != dtype:
         chains = np.tile(model.h_samples_, (model.n_temperatures, 1))
     chains = np.ascontiguousarray(chains, dtype=dtype)
