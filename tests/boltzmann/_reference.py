@@ -220,7 +220,6 @@ def sgd_epoch_gaussian(X, rows, bounds, params, velocity, scaling, chains, hyper
     for batch in range(len(bounds) - 1):
         beta = np.exp(s)
         Vd = (X[rows[bounds[batch] : bounds[batch + 1]]] - mu) * inv_sigma
-        B = len(Vd)
         if persistent:
             Vn = sample_v(chains, beta)
             Hd, Hn = expit((Vd * beta) @ W.T + c), expit((Vn * beta) @ W.T + c)
