@@ -8,6 +8,7 @@ of the template ``fit``/``partial_fit``, the variational PCD update, the
 :class:`~._conv_layer.ConvLayer`.
 """
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -21,6 +22,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..base import GenerativeMixin, TrainableMixin
+from ..exceptions import OutOfSupportWarning
 from ..utils.random import check_generator, draw_seed
 from ..utils.validation import resolve_dtype
 from ._conv_dbm_math import ConvDBMMath, block_sum
@@ -424,13 +426,15 @@ class ConvolutionalDBM(
         data = X
         rbms = []
         for k, g in zip(n_filters, (g1, g2)):
-            rbm = ConvolutionalRBM(
-                k, filter_shape=g.filter_shape, pool_shape=g.pool_shape,
-                image_shape=(g.n_channels,) + g.image_shape,
-                random_state=draw_seed(rng), **shared,
-            ).fit(data)
+            with warnings.catch_warnings():  # this fit has warned already
+                warnings.simplefilter("ignore", OutOfSupportWarning)
+                rbm = ConvolutionalRBM(
+                    k, filter_shape=g.filter_shape, pool_shape=g.pool_shape,
+                    image_shape=(g.n_channels,) + g.image_shape,
+                    random_state=draw_seed(rng), **shared,
+                ).fit(data)
+                data = rbm.transform(data)
             rbms.append(rbm)
-            data = rbm.transform(data)
         self.pretrained_rbms_ = rbms
         self.components_ = [rbms[0].components_, rbms[1].components_]
         self.intercepts_ = [rbms[0].intercept_visible_, rbms[0].intercept_hidden_,
