@@ -23,7 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..base import GenerativeMixin, TrainableMixin
 from ..exceptions import OutOfSupportWarning
-from ..utils.random import check_generator, draw_seed
+from ..utils.random import draw_seed
 from ..utils.validation import resolve_dtype
 from ._conv_dbm_math import ConvDBMMath, block_sum
 from ._conv_layer import BOUNDARIES, ConvLayer, make_geometry
@@ -447,6 +447,9 @@ class ConvolutionalDBM(
                   self.components_[1].shape[0] * g2.blocks_shape[0] * g2.blocks_shape[1]]
         return sum(widths) if self.transform_layer is None else widths[self.transform_layer - 1]
 
+    def _layer(self):  # the name ConvolutionalRBM's borrowed methods use
+        return self._math()
+
     def _math(self):
         g1, g2 = self.geometries_
         F1, F2 = self.components_
@@ -458,18 +461,12 @@ class ConvolutionalDBM(
     def _training_data(self, X, y):
         return self._cast(X), y
 
-    def _begin_epoch(self, epoch, n_epochs):
-        self._current_learning_rate = self.learning_rate
+    # the epoch loop and its learning rate as ConvolutionalRBM's (which calls
+    # _update and _monitor below)
+    _begin_epoch = ConvolutionalRBM._begin_epoch
+    _run_epoch = ConvolutionalRBM._run_epoch
 
-    def _run_epoch(self, X, y, rng, progress, *, shuffle):
-        n = X.shape[0]
-        rows = rng.permutation(n) if shuffle else np.arange(n)
-        n_batches = int(np.ceil(n / self.batch_size))
-        bounds = (np.arange(n_batches + 1) * n) // n_batches
-        for i in range(n_batches):
-            self._update(X[rows[bounds[i]:bounds[i + 1]]], rng)
-            progress(bounds[i + 1] - bounds[i])
-        self._forget_log_partition()
+    def _monitor(self, X):
         if not self.verbose:
             return {}
         return {"mean-field bound + log Z": float(np.mean(self._unnormalized_bound(X[:500])))}
@@ -540,35 +537,10 @@ class ConvolutionalDBM(
     def _exact_log_partition(self):
         return self._math().exact_log_partition()
 
-    def _ais_log_partition(self, n_runs, n_temperatures, random_state):
-        return self.estimate_log_partition(
-            n_runs=n_runs, betas=n_temperatures, random_state=random_state
-        )
-
-    def estimate_log_partition(self, *, n_runs=100, betas=None, random_state=None):
-        """Estimate log Z by annealed importance sampling.
-
-        Layer 1 is summed out; the images and layer 2 are annealed from the
-        independent model of the training marginals (``base_rate_``, every
-        detector state equally likely) with one block-Gibbs sweep per
-        temperature. The result is not cached.
-
-        Parameters
-        ----------
-        n_runs : int, default=100
-        betas : None, int or array-like, default=None
-            Temperature schedule (None: 14,501 temperatures).
-        random_state : int, Generator or None, default=None
-
-        Returns
-        -------
-        result : skgenerative.evaluation.AISResult
-        """
-        check_is_fitted(self)
-        if isinstance(n_runs, bool) or not isinstance(n_runs, Integral) or n_runs < 2:
-            raise ValueError(f"n_runs must be an int >= 2; got {n_runs!r}.")
-        rng = check_generator(random_state)
-        return self._math().ais(self.base_rate_, n_runs, betas, rng)
+    # AIS as ConvolutionalRBM's, through ConvDBMMath.ais (layer 1 summed
+    # out, the images and layer 2 annealed from base_rate_)
+    _ais_log_partition = ConvolutionalRBM._ais_log_partition
+    estimate_log_partition = ConvolutionalRBM.estimate_log_partition
 
     def score_samples(self, X, return_std=False):
         """Variational lower bound on log p(v) of each image, in nats.
