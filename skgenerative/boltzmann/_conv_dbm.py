@@ -101,6 +101,14 @@ class ConvolutionalDBM(
     follows (variational PCD, Algorithm 20.1: mean-field positive phase,
     persistent block-Gibbs negative phase) corrects it.
 
+    The defaults were chosen for the features they give a linear
+    classifier: on digits (8x8, pixels / 16, 75/25 stratified split at seed
+    0), ``Pipeline([ConvolutionalDBM(), LogisticRegression(C=100)])``
+    reached 0.944 test accuracy (0.947 with 10 pretraining epochs;
+    ``ConvolutionalRBM()`` in its place: 0.949); the second layer's pooled
+    units alone are weak features there (0.50: one 1x1 pooling block per
+    filter over 3x3 maps), so ``transform`` returns both layers by default.
+
     ``score_samples`` is the variational bound of the mean-field posterior,
     ``E_Q[-E(v, h)] + H(Q) - log Z``: a lower bound on ``log p(v)`` when
     ``log Z`` is exact (enumeration of layer 1's detector states for tiny
@@ -127,7 +135,7 @@ class ConvolutionalDBM(
     sparsity_cost : float, default=0.1
     pretrain : bool, default=True
         Greedy pretraining from two ConvolutionalRBMs (see above).
-    pretrain_max_iter : int, default=10
+    pretrain_max_iter : int, default=5
         Epochs per pretraining RBM.
     pretrain_learning_rate : float, default=0.5
         Step of the pretraining RBMs (ConvolutionalRBM's default).
@@ -249,7 +257,7 @@ class ConvolutionalDBM(
         sparsity_target=0.05,
         sparsity_cost=0.1,
         pretrain=True,
-        pretrain_max_iter=10,
+        pretrain_max_iter=5,
         pretrain_learning_rate=0.5,
         learning_rate=0.05,
         batch_size=10,

@@ -81,6 +81,36 @@ def test_mean_field_matches_numpy_twin_and_is_a_fixed_point(dtype):
     np.testing.assert_allclose(Q2, S2, atol=1e-5)
 
 
+def test_gradients_are_finite_differences_of_the_bound_minus_the_chains_energy():
+    # at fixed Q the positive statistics are the gradient of the bound's
+    # mean, the negative ones that of -E at the chains' states (whose block
+    # entropy is 0); filter and hidden-bias terms are per detector position
+    model = _model((7, 7), (2, 2, 2), (2, 2, 1), scale=0.5, seed=6)
+    rng = np.random.default_rng(7)
+    V = (rng.random((3, 49)) < 0.5).astype(float)
+    Q1, _, Q2, _ = model.mean_field(V, 5, 0.0)
+    V_neg, H1_neg, H2_neg = model.gibbs(V[::-1].copy(), np.zeros_like(Q2), 2, rng)
+
+    def objective():
+        return (np.mean(model.elbo_unnormalized(V, Q1, Q2))
+                - np.mean(model.elbo_unnormalized(V_neg, H1_neg, H2_neg)))
+
+    grads = model.gradients(V, Q1, Q2, V_neg, H1_neg, H2_neg)
+    positions = (36, 36, 1, 4, 4)  # detectors per map: 6x6 in layer 1, 2x2 in layer 2
+    params = (model.bottom.F, model.bottom.c, model.bottom.b, model.top.F, model.top.c)
+    for param, grad, scale in zip(params, grads, positions):
+        numeric = np.empty(param.shape)
+        for idx in np.ndindex(param.shape):
+            old = param[idx]
+            param[idx] = old + 1e-6
+            up = objective()
+            param[idx] = old - 1e-6
+            down = objective()
+            param[idx] = old
+            numeric[idx] = (up - down) / 2e-6
+        np.testing.assert_allclose(grad * scale, numeric, atol=1e-6)
+
+
 # ---------------------------------------------------------------- log Z, bound
 def test_exact_log_partition_of_a_4x4_model_matches_brute_force():
     # 4x4 image, one 2x2 filter (3x3 detectors in blocks of 4, 2, 2, 1), two
