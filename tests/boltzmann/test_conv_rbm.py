@@ -137,7 +137,7 @@ def test_pooling_kernels_match_numpy_twins(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_fused_pooling_kernel_equals_softmax_and_sample_kernels(dtype):
+def test_fused_pooling_kernel_equals_both_kernels_and_their_twins(dtype):
     # one pass for the probabilities and the draw: the two kernels' outputs
     # to the bit, hence the numpy twins'
     rng = np.random.default_rng(5)
