@@ -106,7 +106,8 @@ class ConvolutionalDBM(
     0), ``Pipeline([ConvolutionalDBM(), LogisticRegression(C=100)])``
     reached 0.944 test accuracy (0.947 with 10 pretraining epochs;
     ``ConvolutionalRBM()`` in its place: 0.949); on 5,000 MNIST images
-    (28x28) 0.954 (``ConvolutionalRBM()``: 0.945); see
+    (28x28) 0.954 with ``pretrain_max_iter=10`` (``ConvolutionalRBM()``:
+    0.945); see
     ``benchmarks/bench_conv.py``. The second layer's pooled
     units alone are weak features there (0.50: one 1x1 pooling block per
     filter over 3x3 maps), so ``transform`` returns both layers by default.
