@@ -26,7 +26,7 @@ from ..exceptions import OutOfSupportWarning
 from ..utils.random import draw_seed
 from ..utils.validation import resolve_dtype
 from ._conv_dbm_math import ConvDBMMath, block_sum
-from ._conv_layer import BOUNDARIES, ConvLayer, make_geometry
+from ._conv_layer import ConvLayer, make_geometry
 from ._conv_rbm import ConvolutionalRBM, _pair
 from ._log_partition import LogPartitionMixin
 from ._units import check_unit_type
