@@ -57,6 +57,9 @@ EXPECTED_METHODS = {
     "ConvolutionalRBM": {
         "fit", "partial_fit", "score_samples", "score", "sample", "transform",
     },
+    "ConvolutionalDBM": {
+        "fit", "partial_fit", "score_samples", "score", "sample", "transform",
+    },
     "DBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform",
             "predict", "predict_proba"},
     "DBMClassifier": {"fit", "score", "predict", "predict_proba"},
@@ -110,6 +113,7 @@ BINARY_VISIBLES |= {"ClassRBM"}
 BINARY_VISIBLES |= {"DiffusionModel"}
 BINARY_VISIBLES |= {"GenerativeStochasticNetwork"}
 BINARY_VISIBLES |= {"ConvolutionalRBM"}
+BINARY_VISIBLES |= {"ConvolutionalDBM"}
 
 #: Estimators fitted in closed form (no epochs to interrupt or diverge), with why.
 NOT_ITERATIVE = {
