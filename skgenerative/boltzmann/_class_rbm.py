@@ -18,6 +18,7 @@ from ..base import FineTunedClassifierMixin, GenerativeMixin
 from ..utils._threads import blas_threads
 from ..utils.random import draw_seed
 from ..utils.validation import resolve_dtype, warn_if_not_binary
+from . import _class_rbm_masks as masks_
 from . import _class_rbm_math as math_
 from ._gradient_training import GradientTrainingMixin
 from ._log_partition import LogPartitionMixin
@@ -74,6 +75,24 @@ class ClassRBM(
         ``W_k = W + factor_hidden_ diag(factor_class_[k]) factor_visible_``,
         a factored three-way interaction of ``x``, ``h`` and ``y``. The
         posterior, ``log Z`` and the gradients stay exact as without it.
+    visible_masks : {None, "mean_field", "exact"}, default=None
+        Point-wise gating (Sohn et al. 2013; §20.8): each input ``x_i`` gets
+        a binary mask ``z_i`` (biases ``mask_intercept_``); a mask of one
+        routes ``x_i`` to the ``n_components`` class-relevant hidden units, a
+        mask of zero removes it from them (and routes it to the
+        ``n_input_only_components`` units, if any), so inputs irrelevant to
+        the class leave the path that infers it. The masks couple through
+        the hidden units: ``p(y | x)`` sums over their ``2**n_features``
+        states, which ``"exact"`` enumerates (at most ``exact_limit``
+        inputs: tiny problems) and ``"mean_field"`` approximates as Sohn et
+        al. do (per class, ``n_mean_field_iter`` damped updates of the mask
+        means; the class scores are the mean-field lower bounds). Trained
+        with ``objective="discriminative"`` only (the exact or mean-field
+        gradient); ``score_samples`` and ``sample`` are not available
+        (``log Z`` and the joint sampler do not cover the masks), nor
+        ``n_factors`` or ``unlabeled_weight``.
+    n_mean_field_iter : int, default=20
+        Mean-field iterations of ``visible_masks="mean_field"``.
     objective : {"hybrid", "discriminative", "generative"}, default="hybrid"
         The training criterion (see above).
     alpha : float, default=0.003
@@ -147,6 +166,9 @@ class ClassRBM(
     factor_class_ : ndarray of shape (n_classes, n_factors)
         The factors of the class-multiplicative interactions (zero-sized
         when ``n_factors=0``).
+    mask_intercept_ : ndarray of shape (n_features,)
+        Biases ``e`` of the visible masks (zeros, unused, without
+        ``visible_masks``).
     intercept_visible_ : ndarray of shape (n_features,)
     intercept_hidden_ : ndarray of shape (n_components + n_input_only_components,)
     intercept_class_ : ndarray of shape (n_classes,)
@@ -181,6 +203,9 @@ class ClassRBM(
     class-relevant features and class-irrelevant features via a hybrid
     third-order RBM. AISTATS.
 
+    Sohn, K., Zhou, G., Lee, C. and Lee, H. (2013). Learning and selecting
+    features jointly with point-wise gated Boltzmann machines. ICML.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -195,6 +220,8 @@ class ClassRBM(
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "n_input_only_components": [Interval(Integral, 0, None, closed="left")],
         "n_factors": [Interval(Integral, 0, None, closed="left")],
+        "visible_masks": [StrOptions({"mean_field", "exact"}), None],
+        "n_mean_field_iter": [Interval(Integral, 1, None, closed="left")],
         "objective": [StrOptions(set(_OBJECTIVES))],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "unlabeled_weight": [Interval(Real, 0, None, closed="left"), None],
@@ -209,11 +236,12 @@ class ClassRBM(
     _state_names = (
         "components_", "intercept_visible_", "intercept_hidden_", "class_components_",
         "intercept_class_", "factor_visible_", "factor_hidden_", "factor_class_",
-        "h_samples_", "optimizer_", "random_state_",
+        "mask_intercept_", "h_samples_", "optimizer_", "random_state_",
     )
     _parameter_names = (
         "components_", "intercept_visible_", "intercept_hidden_", "class_components_",
         "intercept_class_", "factor_visible_", "factor_hidden_", "factor_class_",
+        "mask_intercept_",
     )
 
     def __init__(
@@ -222,6 +250,8 @@ class ClassRBM(
         *,
         n_input_only_components=0,
         n_factors=0,
+        visible_masks=None,
+        n_mean_field_iter=20,
         objective="hybrid",
         alpha=0.003,
         unlabeled_weight=None,
@@ -251,6 +281,8 @@ class ClassRBM(
         self.n_components = n_components
         self.n_input_only_components = n_input_only_components
         self.n_factors = n_factors
+        self.visible_masks = visible_masks
+        self.n_mean_field_iter = n_mean_field_iter
         self.objective = objective
         self.alpha = alpha
         self.unlabeled_weight = unlabeled_weight
@@ -303,8 +335,26 @@ class ClassRBM(
     def _semi_supervised(self):
         return self.unlabeled_weight is not None
 
+    def _check_masks(self, n_features):
+        if self.visible_masks is None:
+            return
+        if self.objective != "discriminative" or self.n_factors or self._semi_supervised():
+            raise ValueError(
+                "visible_masks trains the discriminative objective only: set "
+                "objective='discriminative', n_factors=0 and unlabeled_weight=None "
+                f"(got objective={self.objective!r}, n_factors={self.n_factors}, "
+                f"unlabeled_weight={self.unlabeled_weight!r})."
+            )
+        if self.visible_masks == "exact" and n_features > self.exact_limit:
+            raise ValueError(
+                f"visible_masks='exact' enumerates the 2**n_features mask states: at most "
+                f"exact_limit={self.exact_limit} inputs, got {n_features}. Use "
+                "visible_masks='mean_field'."
+            )
+
     def _check_training_data(self, X, y, *, reset):
         X, y = validate_data(self, X, y, reset=reset, dtype=(np.float64, np.float32))
+        self._check_masks(X.shape[1])
         check_classification_targets(y)
         labelled = self._labelled(y)
         classes = np.unique(y[labelled])
@@ -353,6 +403,7 @@ class ClassRBM(
             np.ascontiguousarray(rng.normal(0.0, 0.1, shape), dtype=dtype)
             for shape in [(nfac, nf), (nh, nfac), (n_classes, nfac)]
         )
+        self.mask_intercept_ = np.zeros(nf, dtype=dtype)  # masks start at 1/2
         self.base_rate_ = _BERNOULLI.initial_parameters(X)["bias"].astype(dtype)
         self.intercept_visible_ = self.base_rate_.copy()
         self.intercept_hidden_ = np.zeros(nh, dtype=dtype)
@@ -371,6 +422,7 @@ class ClassRBM(
             "W": self.components_, "b": self.intercept_visible_, "c": self.intercept_hidden_,
             "U": self.class_components_, "d": self.intercept_class_,
             "Fv": self.factor_visible_, "Fh": self.factor_hidden_, "Fl": self.factor_class_,
+            "e": self.mask_intercept_,
         }
 
     def _params(self):
@@ -397,10 +449,16 @@ class ClassRBM(
         loss, n_labelled = 0.0, 0
         for start in range(0, n, self.batch_size):
             rows = order[start:start + self.batch_size]
-            grads, log_p = math_.batch_gradient(
-                X[rows], y[rows], self._params(), w_disc[rows], w_gen[rows],
-                self.h_samples_, self.n_gibbs_steps, rng,
-            )
+            if self.visible_masks is None:
+                grads, log_p = math_.batch_gradient(
+                    X[rows], y[rows], self._params(), w_disc[rows], w_gen[rows],
+                    self.h_samples_, self.n_gibbs_steps, rng,
+                )
+            else:
+                grads, log_p = masks_.gated_discriminative_gradient(
+                    X[rows], y[rows], self._params()[:5], self.mask_intercept_,
+                    self.n_components, self.visible_masks, self.n_mean_field_iter,
+                )
             grads["U"][:, self.n_components:] = 0.0  # input-only units
             self._step(grads, rows.shape[0])
             labelled = y[rows] >= 0
@@ -412,7 +470,7 @@ class ClassRBM(
 
     def _validation_score(self, X_val, y_val):
         labelled = y_val >= 0
-        log_p = math_.class_log_posterior(X_val[labelled], self._params())
+        log_p = self._class_log_posterior(X_val[labelled])
         return float(np.mean(log_p[np.arange(log_p.shape[0]), y_val[labelled]]))
 
     # ------------------------------------------------------------ inference
@@ -425,8 +483,23 @@ class ClassRBM(
         self._check_support(X)
         return np.ascontiguousarray(X, dtype=self.dtype_)
 
+    def _class_log_posterior(self, X):
+        if self.visible_masks is None:
+            return math_.class_log_posterior(X, self._params())
+        return masks_.gated_class_log_posterior(
+            X, self._params()[:5], self.mask_intercept_, self.n_components,
+            self.visible_masks, self.n_mean_field_iter,
+        )
+
     def _class_scores(self, X):
-        return math_.class_log_posterior(X, self._params()), "logits"
+        return self._class_log_posterior(X), "logits"
+
+    def _check_joint_model(self, what):
+        if self.visible_masks is not None:
+            raise ValueError(
+                f"{what} of ClassRBM is not available with visible_masks: log Z and "
+                "the joint sampler do not cover the masks (the option serves p(y | x))."
+            )
 
     def decision_function(self, X):
         """Class log-posteriors ``log p(k | x)`` (binary: the log-odds of
@@ -476,6 +549,7 @@ class ClassRBM(
             Only when ``return_std=True``.
         """
         X = self._check_predict_data(X)
+        self._check_joint_model("score_samples")
         with blas_threads():
             log_joint = math_.joint_negative_free_energy(X, self._params())
         scores = logsumexp(log_joint, axis=1) - self.log_partition_
@@ -504,6 +578,7 @@ class ClassRBM(
             Values of ``classes_``; only when ``return_labels=True``.
         """
         rng = self._sampling_rng(n_samples, random_state, n_steps=n_steps)
+        self._check_joint_model("sample")
         dtype = self.dtype_
         P = self._params()
         x0 = (rng.random((n_samples, self.n_features_in_)) < expit(self.base_rate_)).astype(dtype)
