@@ -51,8 +51,12 @@ EXPECTED_METHODS = {
     "BernoulliRBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "BoltzmannMachine": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "CategoricalRBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
-    "ClassRBM": {"fit", "score_samples", "score", "sample", "predict", "predict_proba"},
-    "ConditionalBoltzmannMachine": {"fit", "score_samples", "score", "predict", "predict_proba"},
+    "ClassRBM": {
+        "fit", "partial_fit", "score_samples", "score", "sample", "predict", "predict_proba",
+    },
+    "ConditionalBoltzmannMachine": {
+        "fit", "partial_fit", "score_samples", "score", "sample", "predict", "predict_proba",
+    },
     "ConditionalRBM": {"fit", "score_samples", "score", "sample"},
     "ConvolutionalRBM": {
         "fit", "partial_fit", "score_samples", "score", "sample", "transform",
@@ -163,6 +167,11 @@ def _data(n_samples=40, n_features=6, seed=0):
 
 def _fit(est, X, y):
     return est.fit(X, y) if is_classifier(est) else est.fit(X)
+
+
+def _partial_fit(est, X, y):
+    """``partial_fit`` with the labels for classifiers."""
+    return est.partial_fit(X, y) if is_classifier(est) else est.partial_fit(X)
 
 
 def _has(name, method):
@@ -278,6 +287,7 @@ DENSITIES = [name for name in NAMES if _has(name, "score_samples")]
 #: Conditional samplers: ``sample(X)`` draws outputs given the inputs of ``X``
 #: (GatedRBM: ``y`` given ``x``), not ``sample(n_samples)``.
 CONDITIONAL_SAMPLERS = {"GatedRBM"}
+CONDITIONAL_SAMPLERS |= {"ConditionalBoltzmannMachine"}
 SAMPLERS = [
     name for name in NAMES if _has(name, "sample") and name not in CONDITIONAL_SAMPLERS
 ]
@@ -326,7 +336,7 @@ def test_interrupt_keeps_last_completed_epoch(request, name):
     if name != "DBN":
         assert est.n_iter_ == 1
     if _has(name, "partial_fit"):  # training resumes from there
-        est.partial_fit(X)
+        _partial_fit(est, X, y)
         assert est.n_iter_ == hook.n_iter_first + 2
 
 
@@ -371,7 +381,7 @@ def test_interrupted_partial_fit_leaves_model_intact(request, name):
     hook = _EpochHook(est, 1, _interrupt)
     with pytest.warns(UserWarning, match="interrupted during epoch 1"):
         with pytest.raises(KeyboardInterrupt):
-            est.partial_fit(X)
+            _partial_fit(est, X, y)
     hook.remove()
     _assert_same_state(_fitted_state(est), before)
 
@@ -431,7 +441,7 @@ def test_failed_partial_fit_leaves_model_intact(request, name):
     before = _fitted_state(est)
     for what, X_bad in _bad_inputs(X).items():
         with pytest.raises(ValueError):
-            est.partial_fit(X_bad)
+            _partial_fit(est, X_bad, y)
         _assert_same_state(_fitted_state(est), before)
 
 
@@ -480,7 +490,7 @@ def test_out_of_support_input_warns_once_per_call(request, name):
     est = _make(name)
     assert _count_out_of_support(lambda: _fit(est, X_255, y)) == 1
     calls = {
-        "partial_fit": lambda: est.partial_fit(X_255),
+        "partial_fit": lambda: _partial_fit(est, X_255, y),
         "score_samples": lambda: est.score_samples(X_255),
         "score": lambda: est.score(X_255, y),
         "transform": lambda: est.transform(X_255),

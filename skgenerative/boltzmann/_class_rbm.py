@@ -328,6 +328,34 @@ class ClassRBM(
         """
         return self._fit(X, y)
 
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None):
+        """One pass over the block (X, y) in minibatches, in order.
+
+        The first call initialises the model and needs every class in
+        ``classes`` (scikit-learn's convention); later calls continue the
+        parameters, chains, optimizer state and random stream, so blocks
+        fed in turn train like one epoch over their concatenation. The
+        learning rate is ``learning_rate`` (no schedule: there is no
+        epoch count to decay over); early stopping does not apply.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs, values in [0, 1].
+        y : array-like of shape (n_samples,)
+            Class labels (``-1`` unlabelled when ``unlabeled_weight`` is set).
+        classes : array-like of shape (n_classes,), default=None
+            Every class of the problem: required on the first call, optional
+            (and then the same) later.
+
+        Returns
+        -------
+        self : ClassRBM
+            The updated classifier.
+        """
+        return self._partial_fit_classes(X, y, classes)
+
     # ------------------------------------------------------- template hooks
     def _is_initialized(self):
         return hasattr(self, "components_")
@@ -358,7 +386,9 @@ class ClassRBM(
         check_classification_targets(y)
         labelled = self._labelled(y)
         classes = np.unique(y[labelled])
-        if reset and len(classes) < 2:
+        if reset and hasattr(self, "_partial_classes"):
+            self._first_call_classes(classes)
+        elif reset and len(classes) < 2:
             raise ValueError(
                 f"ClassRBM needs labelled samples of at least 2 classes; got {len(classes)} "
                 f"class{'' if len(classes) == 1 else 'es'}."
@@ -378,7 +408,7 @@ class ClassRBM(
         return y != -1
 
     def _set_classes(self, y):
-        self.classes_ = np.unique(y[self._labelled(y)])
+        self.classes_ = self._first_call_classes(np.unique(y[self._labelled(y)]))
 
     def _training_data(self, X, y):
         if hasattr(self, "dtype_"):  # a warm start keeps the fitted dtype
