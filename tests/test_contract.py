@@ -72,7 +72,9 @@ EXPECTED_METHODS = {
     "FVSBN": {"fit", "partial_fit", "score_samples", "score", "sample"},
     "GAN": {"fit", "score", "sample", "transform"},
     "GMMN": {"fit", "score", "sample"},
-    "GatedRBM": {"fit", "score_samples", "score", "sample", "transform", "predict"},
+    "GatedRBM": {
+        "fit", "partial_fit", "score_samples", "score", "sample", "transform", "predict",
+    },
     "GaussianBernoulliRBM": {
         "fit", "partial_fit", "score_samples", "score", "sample", "transform",
     },
