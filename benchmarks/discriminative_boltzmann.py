@@ -47,13 +47,10 @@ from threadpoolctl import threadpool_limits
 from skgenerative import ClassRBM, ConditionalBoltzmannMachine
 
 
-def digits(seeds, smoke):
-    X, y = load_digits(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X / 16.0, y, test_size=0.25, stratify=y, random_state=0
-    )
+def _classifiers(smoke):
+    """The classifiers of parts 1 and 4 at their defaults, by name: seed -> model."""
     small = {"max_iter": 2} if smoke else {}
-    models = {
+    return {
         "LogisticRegression()": lambda s: LogisticRegression(max_iter=2 if smoke else 100),
         "MLPClassifier()": lambda s: MLPClassifier(random_state=s, max_iter=2 if smoke else 200),
         "ClassRBM(objective='generative')":
@@ -61,9 +58,18 @@ def digits(seeds, smoke):
         "ClassRBM(objective='discriminative')":
             lambda s: ClassRBM(objective="discriminative", random_state=s, **small),
         "ClassRBM() (hybrid)": lambda s: ClassRBM(random_state=s, **small),
-        "ConditionalBoltzmannMachine()":
-            lambda s: ConditionalBoltzmannMachine(random_state=s, **small),
     }
+
+
+def digits(seeds, smoke):
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X / 16.0, y, test_size=0.25, stratify=y, random_state=0
+    )
+    small = {"max_iter": 2} if smoke else {}
+    models = _classifiers(smoke)
+    models["ConditionalBoltzmannMachine()"] = (
+        lambda s: ConditionalBoltzmannMachine(random_state=s, **small))
     print("## digits: test accuracy at defaults, seeds", list(seeds))
     print("| model | " + " | ".join(f"seed {s}" for s in seeds) + " |")
     print("|---|" + "---|" * len(seeds))
@@ -140,16 +146,7 @@ def labelled_mnist(seeds, smoke):
     )
     if smoke:
         X_train, y_train, X_test, y_test = X_train[:300], y_train[:300], X_test[:100], y_test[:100]
-    small = {"max_iter": 2} if smoke else {}
-    models = {
-        "LogisticRegression()": lambda s: LogisticRegression(max_iter=2 if smoke else 100),
-        "MLPClassifier()": lambda s: MLPClassifier(random_state=s, max_iter=2 if smoke else 200),
-        "ClassRBM(objective='generative')":
-            lambda s: ClassRBM(objective="generative", random_state=s, **small),
-        "ClassRBM(objective='discriminative')":
-            lambda s: ClassRBM(objective="discriminative", random_state=s, **small),
-        "ClassRBM() (hybrid)": lambda s: ClassRBM(random_state=s, **small),
-    }
+    models = _classifiers(smoke)
     print(f"\n## labelled MNIST subset ({len(y_train)}/{len(y_test)}): test error, seeds",
           list(seeds))
     print("| model | " + " | ".join(f"seed {s}" for s in seeds) + " |")
