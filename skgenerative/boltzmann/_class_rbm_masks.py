@@ -44,6 +44,8 @@ __all__ = ["gated_class_log_posterior", "gated_discriminative_gradient", "mask_s
 
 #: Damping of the parallel mean-field updates (undamped, they can oscillate).
 _DAMPING = 0.5
+#: Largest number of floats of one block of rows (rows x classes x states x units).
+_BLOCK = 1 << 22
 
 
 def mask_states(n_features, dtype=np.float64):
@@ -118,8 +120,12 @@ def _class_scores(X, P, e, n_class_units, inference, n_iter):
 def gated_class_log_posterior(X, P, e, n_class_units, inference="mean_field", n_iter=20):
     """``log p(k | x)`` of each row, shape (n, n_classes): exact over the
     mask states or from the mean-field class scores (see the module)."""
-    L = _class_scores(X, P, e, n_class_units, inference, n_iter)[0]
-    return log_softmax(L, axis=1)
+    K, nf = P[3].shape[0], X.shape[1]
+    n_states = 2 ** nf if inference == "exact" else 1
+    rows = max(1, _BLOCK // (K * n_states * max(nf, P[0].shape[0])))
+    L = [_class_scores(X[i:i + rows], P, e, n_class_units, inference, n_iter)[0]
+         for i in range(0, X.shape[0], rows)]
+    return log_softmax(np.vstack(L), axis=1) if L else np.zeros((0, K), P[0].dtype)
 
 
 def gated_discriminative_gradient(X, y, P, e, n_class_units, inference="mean_field",

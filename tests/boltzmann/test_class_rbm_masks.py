@@ -153,3 +153,13 @@ def test_masks_reject_what_they_do_not_cover():
     for method in (clf.score_samples, lambda X: clf.sample(2)):
         with pytest.raises(ValueError, match="not available with visible_masks"):
             method(X)
+
+
+def test_posterior_in_row_blocks_matches_one_block(monkeypatch):
+    P, e = _params(n2=1)
+    X = np.random.default_rng(0).random((11, 3))
+    whole = G.gated_class_log_posterior(X, P, e, 2, "mean_field", 5)
+    monkeypatch.setattr(G, "_BLOCK", 40)  # blocks of one row
+    np.testing.assert_allclose(G.gated_class_log_posterior(X, P, e, 2, "mean_field", 5),
+                               whole, atol=1e-14)
+    assert G.gated_class_log_posterior(X[:0], P, e, 2).shape == (0, 3)
