@@ -86,11 +86,13 @@ class ClassRBM(
         states, which ``"exact"`` enumerates (at most ``exact_limit``
         inputs: tiny problems) and ``"mean_field"`` approximates as Sohn et
         al. do (per class, ``n_mean_field_iter`` damped updates of the mask
-        means; the class scores are the mean-field lower bounds). Trained
-        with ``objective="discriminative"`` only (the exact or mean-field
-        gradient); ``score_samples`` and ``sample`` are not available
-        (``log Z`` and the joint sampler do not cover the masks), nor
-        ``n_factors`` or ``unlabeled_weight``.
+        means; the class scores are the mean-field lower bounds). Every
+        objective trains: the discriminative gradient and the data phase of
+        the generative one are exact or mean-field, the model phase samples
+        ``(x, z, y, h)`` by block Gibbs (``method``). ``score_samples`` and
+        ``sample`` are not available (``log Z`` and the joint sampler of the
+        estimator do not cover the masks), nor ``n_factors`` or
+        ``unlabeled_weight``.
     n_mean_field_iter : int, default=20
         Mean-field iterations of ``visible_masks="mean_field"``.
     objective : {"hybrid", "discriminative", "generative"}, default="hybrid"
@@ -366,12 +368,11 @@ class ClassRBM(
     def _check_masks(self, n_features):
         if self.visible_masks is None:
             return
-        if self.objective != "discriminative" or self.n_factors or self._semi_supervised():
+        if self.n_factors or self._semi_supervised():
             raise ValueError(
-                "visible_masks trains the discriminative objective only: set "
-                "objective='discriminative', n_factors=0 and unlabeled_weight=None "
-                f"(got objective={self.objective!r}, n_factors={self.n_factors}, "
-                f"unlabeled_weight={self.unlabeled_weight!r})."
+                "visible_masks does not combine with class-multiplicative factors or "
+                f"unlabelled rows: got n_factors={self.n_factors}, "
+                f"unlabeled_weight={self.unlabeled_weight!r}."
             )
         if self.visible_masks == "exact" and n_features > self.exact_limit:
             raise ValueError(
@@ -485,9 +486,14 @@ class ClassRBM(
                     self.h_samples_, self.n_gibbs_steps, rng,
                 )
             else:
-                grads, log_p = masks_.gated_discriminative_gradient(
-                    X[rows], y[rows], self._params()[:5], self.mask_intercept_,
-                    self.n_components, self.visible_masks, self.n_mean_field_iter,
+                P, e = self._params()[:5], self.mask_intercept_
+                grads, log_p, h_data = masks_.gated_data_phase(
+                    X[rows], y[rows], P, e, self.n_components, w_disc[rows], w_gen[rows],
+                    self.visible_masks, self.n_mean_field_iter,
+                )
+                masks_.gated_model_phase(
+                    grads, P, e, self.n_components, w_gen[rows], h_data, self.h_samples_,
+                    self.n_gibbs_steps, rng,
                 )
             grads["U"][:, self.n_components:] = 0.0  # input-only units
             self._step(grads, rows.shape[0])

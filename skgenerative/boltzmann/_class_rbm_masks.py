@@ -33,6 +33,11 @@ their ``2**n_features`` states has no closed form. Two inferences:
 In both cases the gradient of a class score is the expectation of
 ``dS_k(z)/dtheta`` (over the exact mask posterior of class ``k``, or at
 ``mu``: the envelope theorem at the fixed point), so one routine serves both.
+The generative term ``log p(x, y)`` adds the same data statistics (and
+``b``'s) minus the joint model's, estimated by block Gibbs sampling: given
+``h`` the class and each pair ``(x_i, z_i)`` are independent (CD-k or PCD-k,
+as for the plain class RBM; with mean-field inference the data phase uses
+the mask means, as Sohn et al. do).
 """
 
 import itertools
@@ -40,7 +45,10 @@ import itertools
 import numpy as np
 from scipy.special import expit, log_softmax, logsumexp
 
-__all__ = ["gated_class_log_posterior", "gated_discriminative_gradient", "mask_states"]
+__all__ = [
+    "gated_class_log_posterior", "gated_data_phase", "gated_model_phase", "gibbs_joint",
+    "hidden_given", "mask_states",
+]
 
 #: Damping of the parallel mean-field updates (undamped, they can oscillate).
 _DAMPING = 0.5
@@ -128,17 +136,28 @@ def gated_class_log_posterior(X, P, e, n_class_units, inference="mean_field", n_
     return log_softmax(np.vstack(L), axis=1) if L else np.zeros((0, K), P[0].dtype)
 
 
-def gated_discriminative_gradient(X, y, P, e, n_class_units, inference="mean_field",
-                                  n_iter=20):
-    """Gradient (ascent) of ``sum_i log p(y_i | x_i)`` for class codes
-    ``y``; returns ``(grads, log_p)``: a dict keyed ``W, c, U, d, e`` of sums
-    over the rows (``U``'s input-only columns zero) and the log-posteriors."""
+def gated_data_phase(X, y, P, e, n_class_units, w_disc, w_gen, inference="mean_field",
+                     n_iter=20):
+    """The exact-or-mean-field part of the ascent direction of ``sum_i
+    [w_disc_i log p(y_i | x_i) + w_gen_i log p(x_i, y_i)]`` (class codes
+    ``y``): the discriminative gradient and the data phase of the generative
+    one, the masks' posterior expectation taken as their inference says.
+
+    Returns ``(grads, log_p, h_data)``: a dict keyed ``W, b, c, U, d, e`` of
+    sums over the rows (``U``'s input-only columns zero), the class
+    log-posteriors and the hidden means of each row under its own class.
+    """
     L, G, R, A1, A2 = _class_scores(X, P, e, n_class_units, inference, n_iter)
     log_p = log_softmax(L, axis=1)
-    coef = -np.exp(log_p)
-    coef[np.arange(X.shape[0]), y] += 1.0
+    rows = np.arange(X.shape[0])
+    coef = -np.exp(log_p) * w_disc[:, None]
+    coef[rows, y] += w_disc + w_gen
     T = coef[..., None] * R  # (n, K, S): weight of each gate's statistics
-    H1, H2 = expit(A1) * T[..., None], expit(A2) * T[..., None]
+    H1, H2 = expit(A1), expit(A2)
+    H2 = np.broadcast_to(H2, H1.shape[:3] + H2.shape[3:])  # no class term
+    h_data = np.hstack([np.einsum("ns,nsj->nj", R[rows, y], H1[rows, y]),
+                        np.einsum("ns,nsj->nj", R[rows, y], H2[rows, y])])
+    H1, H2 = H1 * T[..., None], H2 * T[..., None]
     Xg = X[:, None, None, :]
     n1 = n_class_units
     width = (G.shape[0] * G.shape[1] * G.shape[2], -1)
@@ -147,11 +166,70 @@ def gated_discriminative_gradient(X, y, P, e, n_class_units, inference="mean_fie
     gU = np.zeros_like(P[3])
     gU[:, :n1] = H1.sum(axis=(0, 2))
     grads = {
-        "W": np.vstack([gW1, gW2]).astype(P[0].dtype, copy=False),
+        "W": np.vstack([gW1, gW2]),
+        "b": w_gen @ X,
         "c": np.concatenate([H1.sum(axis=(0, 1, 2)), H2.sum(axis=(0, 1, 2))]),
         "U": gU,
         "d": coef.sum(axis=0),
         "e": np.einsum("nks,nksf->f", T, G),
     }
     dtype = P[0].dtype
-    return {k: np.asarray(v, dtype=dtype) for k, v in grads.items()}, log_p
+    return {k: np.asarray(v, dtype=dtype) for k, v in grads.items()}, log_p, h_data
+
+
+def hidden_given(x, z, y, P, n_class_units):
+    """Hidden means given inputs ``x``, masks ``z`` and class codes ``y``."""
+    W1, W2, c1, c2, U1, d = _split(P, n_class_units)
+    return np.hstack([expit(c1 + U1[y] + (z * x) @ W1.T), expit(c2 + ((1 - z) * x) @ W2.T)])
+
+
+def gibbs_joint(h, P, e, n_class_units, n_steps, rng):
+    """``n_steps`` block-Gibbs sweeps ``h -> (x, z, y) -> h`` of the joint
+    model: given ``h`` the class and every pair ``(x_i, z_i)`` are
+    independent; ``x_i`` is drawn with its mask summed out, then ``z_i``.
+    Returns ``(x, z, y, h_mean, h)`` after the last sweep."""
+    W1, W2, c1, c2, U1, d = _split(P, n_class_units)
+    b, dtype, n1 = P[1], P[0].dtype, n_class_units
+    for _ in range(n_steps):
+        g1, g2 = h[:, :n1] @ W1, h[:, n1:] @ W2
+        logit_x = b + np.logaddexp(g2, e + g1) - np.logaddexp(0, e)
+        x = (rng.random(logit_x.shape) < expit(logit_x)).astype(dtype)
+        z = (rng.random(x.shape) < expit(e + x * (g1 - g2))).astype(dtype)
+        logits = d + h[:, :n1] @ U1.T
+        p = np.exp(logits - logits.max(axis=1, keepdims=True))
+        cdf = np.cumsum(p, axis=1)
+        u = rng.random(h.shape[0]) * cdf[:, -1]
+        y = np.minimum((cdf < u[:, None]).sum(axis=1), d.shape[0] - 1)
+        h_mean = hidden_given(x, z, y, P, n1)
+        h = (rng.random(h_mean.shape) < h_mean).astype(dtype)
+    return x, z, y, h_mean, h
+
+
+def gated_model_phase(grads, P, e, n_class_units, w_gen, h_data, chains, n_gibbs_steps, rng):
+    """Subtract from ``grads`` the model term of the generative part,
+    ``sum(w_gen)`` times the joint model's expected statistics, by
+    ``n_gibbs_steps`` sweeps of :func:`gibbs_joint` from the batch's hidden
+    means ``h_data`` (CD-k, each chain weighted by its row's ``w_gen``) or
+    from the persistent ``chains`` (PCD-k, updated in place)."""
+    total = float(w_gen.sum())
+    if total == 0.0:
+        return
+    dtype, n1 = P[0].dtype, n_class_units
+    if chains is None:
+        rows = np.flatnonzero(w_gen)
+        h = (rng.random((rows.size, h_data.shape[1])) < h_data[rows]).astype(dtype)
+        weights = w_gen[rows].astype(dtype)
+    else:
+        h = chains
+        weights = np.full(chains.shape[0], total / chains.shape[0], dtype=dtype)
+    x, z, y, h_mean, h_new = gibbs_joint(h, P, e, n1, n_gibbs_steps, rng)
+    if chains is not None:
+        chains[...] = h_new
+    wh = h_mean * weights[:, None]
+    grads["W"][:n1] -= wh[:, :n1].T @ (z * x)
+    grads["W"][n1:] -= wh[:, n1:].T @ ((1 - z) * x)
+    grads["b"] -= weights @ x
+    grads["c"] -= wh.sum(axis=0)
+    np.subtract.at(grads["U"][:, :n1], y, wh[:, :n1])
+    np.subtract.at(grads["d"], y, weights)
+    grads["e"] -= weights @ z

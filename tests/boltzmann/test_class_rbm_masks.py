@@ -96,7 +96,8 @@ def test_gradient_matches_finite_differences(inference):
         log_p = G.gated_class_log_posterior(X, P, e, 2, inference, n_iter)
         return log_p[np.arange(len(y)), y].sum()
 
-    grads, _ = G.gated_discriminative_gradient(X, y, P, e, 2, inference, n_iter)
+    ones, zeros = np.ones(len(y)), np.zeros(len(y))
+    grads, _, _ = G.gated_data_phase(X, y, P, e, 2, ones, zeros, inference, n_iter)
     np.testing.assert_array_equal(grads["U"][:, 2:], 0.0)
     eps, rng = 1e-6, np.random.default_rng(0)
     keys = {"W": 0, "c": 2, "U": 3, "d": 4, "e": None}
@@ -116,6 +117,90 @@ def test_gradient_matches_finite_differences(inference):
             np.testing.assert_allclose(grads[key][entry], fd, atol=1e-6, err_msg=key)
 
 
+def _brute_joint(P, e, n1):
+    """log p(x, z, k, h) of every state of a tiny model, as a dict."""
+    W, b, c, U, d = P
+    nh, nf = W.shape
+    out = {}
+    for x in itertools.product([0, 1], repeat=nf):
+        for z in itertools.product([0, 1], repeat=nf):
+            for h in itertools.product([0, 1], repeat=nh):
+                for k in range(U.shape[0]):
+                    xa, za, ha = np.array(x, float), np.array(z, float), np.array(h, float)
+                    out[(x, z, h, k)] = (
+                        b @ xa + e @ za + d[k] + c @ ha
+                        + ha[:n1] @ (W[:n1] @ (za * xa) + U[k, :n1])
+                        + ha[n1:] @ (W[n1:] @ ((1 - za) * xa)))
+    log_z = logsumexp(list(out.values()))
+    return {key: value - log_z for key, value in out.items()}
+
+
+def _brute_model_statistics(P, e, n1):
+    W = P[0]
+    stats = {"W": np.zeros_like(W), "b": np.zeros(W.shape[1]), "c": np.zeros(W.shape[0]),
+             "U": np.zeros_like(P[3]), "d": np.zeros(P[3].shape[0]), "e": np.zeros_like(e)}
+    for (x, z, h, k), log_p in _brute_joint(P, e, n1).items():
+        p = np.exp(log_p)
+        xa, za, ha = np.array(x, float), np.array(z, float), np.array(h, float)
+        stats["W"][:n1] += p * np.outer(ha[:n1], za * xa)
+        stats["W"][n1:] += p * np.outer(ha[n1:], (1 - za) * xa)
+        stats["b"] += p * xa
+        stats["c"] += p * ha
+        stats["U"][k, :n1] += p * ha[:n1]
+        stats["d"][k] += p
+        stats["e"] += p * za
+    return stats
+
+
+def test_generative_gradient_matches_finite_differences():
+    P, e = _params(K=2, scale=0.5)
+    X = _X()[:8]  # binary rows: log p(x, y) is a probability of a state
+    y = np.arange(8) % 2
+    joint = _brute_joint(P, e, 2)
+
+    def log_lik(P, e):
+        joint = _brute_joint(P, e, 2)
+        total = 0.0
+        for x, k in zip(X.astype(int), y):
+            total += logsumexp([v for (xs, _, _, ks), v in joint.items()
+                                if xs == tuple(x) and ks == k])
+        return total
+
+    assert len(joint) == 2 ** 9 * 2
+    w_disc, w_gen = np.full(8, 1.0), np.full(8, 0.3)  # hybrid
+    grads, _, _ = G.gated_data_phase(X, y, P, e, 2, w_disc, w_gen, "exact")
+    model = _brute_model_statistics(P, e, 2)
+    disc = G.gated_data_phase(X, y, P, e, 2, w_disc, 0 * w_gen, "exact")[0]
+    eps, rng = 1e-6, np.random.default_rng(1)
+    keys = {"W": 0, "b": 1, "c": 2, "U": 3, "d": 4, "e": None}
+    for key, index in keys.items():
+        gen = (grads[key] - disc[key]) / 0.3 - 8 * model[key]  # the generative gradient
+        for _ in range(3):
+            shape = e.shape if index is None else P[index].shape
+            entry = tuple(rng.integers(s) for s in shape)
+            values = []
+            for sign in (1, -1):
+                Pm, em = [p.copy() for p in P], e.copy()
+                (em if index is None else Pm[index])[entry] += sign * eps
+                values.append(log_lik(Pm, em))
+            fd = (values[0] - values[1]) / (2 * eps)
+            if key == "U" and entry[1] >= 2:
+                fd = 0.0  # input-only units have no class weights
+            np.testing.assert_allclose(gen[entry], fd, atol=1e-6, err_msg=key)
+
+
+def test_model_phase_is_unbiased_at_equilibrium():
+    P, e = _params(K=2, scale=0.5)
+    rng = np.random.default_rng(0)
+    chains = (rng.random((20000, 3)) < 0.5).astype(np.float64)
+    chains = G.gibbs_joint(chains, P, e, 2, 40, rng)[4]  # burn in
+    exact = _brute_model_statistics(P, e, 2)
+    grads = {key: np.zeros_like(value) for key, value in exact.items()}
+    G.gated_model_phase(grads, P, e, 2, np.full(8, 20000 / 8), None, chains, 1, rng)
+    for key in grads:
+        np.testing.assert_allclose(-grads[key] / 20000, exact[key], atol=0.02, err_msg=key)
+
+
 # ---------------------------------------------------------------- estimator
 def _relevant_first_three(n=200, nf=6, seed=0):
     rng = np.random.default_rng(seed)
@@ -125,11 +210,16 @@ def _relevant_first_three(n=200, nf=6, seed=0):
     return X, y
 
 
-@pytest.mark.parametrize("inference", ["exact", "mean_field"])
-def test_fitted_masks_open_on_the_relevant_inputs(inference):
+@pytest.mark.parametrize("inference, objective, method", [
+    ("exact", "discriminative", "cd"), ("mean_field", "discriminative", "cd"),
+    ("mean_field", "hybrid", "pcd"),
+])
+def test_fitted_masks_open_on_the_relevant_inputs(inference, objective, method):
     X, y = _relevant_first_three()
-    clf = ClassRBM(n_components=6, n_input_only_components=1, objective="discriminative",
-                   visible_masks=inference, max_iter=30, random_state=0).fit(X, y)
+    clf = ClassRBM(n_components=6, n_input_only_components=1, objective=objective,
+                   method=method, visible_masks=inference, max_iter=30,
+                   random_state=0).fit(X, y)
+    assert (clf.h_samples_ is None) == (method == "cd")
     e = clf.mask_intercept_
     assert e[:3].min() > e[3:].max()
     assert clf.score(X, y) > 0.85
@@ -141,8 +231,8 @@ def test_fitted_masks_open_on_the_relevant_inputs(inference):
 
 def test_masks_reject_what_they_do_not_cover():
     X, y = _relevant_first_three(n=40)
-    with pytest.raises(ValueError, match="discriminative objective only"):
-        ClassRBM(n_components=2, visible_masks="mean_field").fit(X, y)
+    with pytest.raises(ValueError, match="does not combine"):
+        ClassRBM(n_components=2, visible_masks="mean_field", n_factors=2).fit(X, y)
     with pytest.raises(ValueError, match="at most exact_limit=4 inputs, got 6"):
         ClassRBM(n_components=2, objective="discriminative", visible_masks="exact",
                  exact_limit=4).fit(X, y)
