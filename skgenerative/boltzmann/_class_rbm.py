@@ -89,10 +89,9 @@ class ClassRBM(
         means; the class scores are the mean-field lower bounds). Every
         objective trains: the discriminative gradient and the data phase of
         the generative one are exact or mean-field, the model phase samples
-        ``(x, z, y, h)`` by block Gibbs (``method``). ``score_samples`` and
-        ``sample`` are not available (``log Z`` and the joint sampler of the
-        estimator do not cover the masks), nor ``n_factors`` or
-        ``unlabeled_weight``.
+        ``(x, z, y, h)`` by block Gibbs (``method``), which ``sample``
+        runs too. ``score_samples`` is not available (its ``log Z`` does
+        not cover the masks), nor ``n_factors`` or ``unlabeled_weight``.
     n_mean_field_iter : int, default=20
         Mean-field iterations of ``visible_masks="mean_field"``.
     objective : {"hybrid", "discriminative", "generative"}, default="hybrid"
@@ -533,8 +532,8 @@ class ClassRBM(
     def _check_joint_model(self, what):
         if self.visible_masks is not None:
             raise ValueError(
-                f"{what} of ClassRBM is not available with visible_masks: log Z and "
-                "the joint sampler do not cover the masks (the option serves p(y | x))."
+                f"{what} of ClassRBM is not available with visible_masks: its log Z "
+                "does not cover the masks (their states are summed only given x)."
             )
 
     def decision_function(self, X):
@@ -614,13 +613,20 @@ class ClassRBM(
             Values of ``classes_``; only when ``return_labels=True``.
         """
         rng = self._sampling_rng(n_samples, random_state, n_steps=n_steps)
-        self._check_joint_model("sample")
         dtype = self.dtype_
         P = self._params()
         x0 = (rng.random((n_samples, self.n_features_in_)) < expit(self.base_rate_)).astype(dtype)
         prior = np.broadcast_to(self.intercept_class_, (n_samples, len(self.classes_)))
         y0 = math_.sample_classes(prior, rng)
-        h_mean = math_.hidden_given(x0, y0, P)
+        if self.visible_masks is None:
+            h_mean = math_.hidden_given(x0, y0, P)
+        else:  # masks start from their biases
+            e = self.mask_intercept_
+            z0 = (rng.random(x0.shape) < expit(e)).astype(dtype)
+            h_mean = masks_.hidden_given(x0, z0, y0, P[:5], self.n_components)
         h = (rng.random(h_mean.shape) < h_mean).astype(dtype)
-        x, y, _, _ = math_.gibbs_joint(h, P, n_steps, rng)
+        if self.visible_masks is None:
+            x, y, _, _ = math_.gibbs_joint(h, P, n_steps, rng)
+        else:
+            x, _, y, _, _ = masks_.gibbs_joint(h, P[:5], e, self.n_components, n_steps, rng)
         return (x, self.classes_[y]) if return_labels else x

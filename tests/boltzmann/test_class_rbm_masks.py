@@ -189,6 +189,21 @@ def test_generative_gradient_matches_finite_differences():
             np.testing.assert_allclose(gen[entry], fd, atol=1e-6, err_msg=key)
 
 
+def test_joint_gibbs_sampler_matches_the_enumerated_joint():
+    P, e = _params(K=2, scale=0.6)
+    rng = np.random.default_rng(0)
+    h = (rng.random((6000, 3)) < 0.5).astype(np.float64)
+    x, _, y, _, _ = G.gibbs_joint(h, P, e, 2, 30, rng)
+    exact = {}
+    for (xs, _, _, k), log_p in _brute_joint(P, e, 2).items():
+        exact[(xs, k)] = exact.get((xs, k), 0.0) + np.exp(log_p)
+    counts = {}
+    for row, k in zip(map(tuple, x.astype(int)), y):
+        counts[(row, int(k))] = counts.get((row, int(k)), 0) + 1
+    tv = 0.5 * sum(abs(counts.get(key, 0) / len(y) - p) for key, p in exact.items())
+    assert tv < 0.04
+
+
 def test_model_phase_is_unbiased_at_equilibrium():
     P, e = _params(K=2, scale=0.5)
     rng = np.random.default_rng(0)
@@ -240,9 +255,10 @@ def test_masks_reject_what_they_do_not_cover():
                    max_iter=1, random_state=0, dtype=np.float32).fit(X, y)
     assert clf.components_.dtype == clf.mask_intercept_.dtype == np.float32
     np.testing.assert_allclose(clf.predict_proba(X).sum(axis=1), 1.0, rtol=1e-5)
-    for method in (clf.score_samples, lambda X: clf.sample(2)):
-        with pytest.raises(ValueError, match="not available with visible_masks"):
-            method(X)
+    with pytest.raises(ValueError, match="not available with visible_masks"):
+        clf.score_samples(X)
+    draws, labels = clf.sample(3, n_steps=2, return_labels=True, random_state=0)
+    assert draws.shape == (3, 6) and draws.dtype == np.float32 and set(labels) <= {0, 1}
 
 
 def test_posterior_in_row_blocks_matches_one_block(monkeypatch):
