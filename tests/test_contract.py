@@ -51,8 +51,12 @@ EXPECTED_METHODS = {
     "BernoulliRBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "BoltzmannMachine": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
     "CategoricalRBM": {"fit", "partial_fit", "score_samples", "score", "sample", "transform"},
-    "ClassRBM": {"fit", "score_samples", "score", "sample", "predict", "predict_proba"},
-    "ConditionalBoltzmannMachine": {"fit", "score_samples", "score", "predict", "predict_proba"},
+    "ClassRBM": {
+        "fit", "partial_fit", "score_samples", "score", "sample", "predict", "predict_proba",
+    },
+    "ConditionalBoltzmannMachine": {
+        "fit", "partial_fit", "score_samples", "score", "sample", "predict", "predict_proba",
+    },
     "ConditionalRBM": {"fit", "partial_fit", "score_samples", "score", "sample"},
     "ConvolutionalRBM": {
         "fit", "partial_fit", "score_samples", "score", "sample", "transform",
@@ -72,7 +76,9 @@ EXPECTED_METHODS = {
     "FVSBN": {"fit", "partial_fit", "score_samples", "score", "sample"},
     "GAN": {"fit", "score", "sample", "transform"},
     "GMMN": {"fit", "score", "sample"},
-    "GatedRBM": {"fit", "score_samples", "score", "sample", "transform", "predict"},
+    "GatedRBM": {
+        "fit", "partial_fit", "score_samples", "score", "sample", "transform", "predict",
+    },
     "GaussianBernoulliRBM": {
         "fit", "partial_fit", "score_samples", "score", "sample", "transform",
     },
@@ -175,6 +181,11 @@ FITTED_WITH_LABELS = {"DBM"}
 def _fit(est, X, y):
     labelled = is_classifier(est) or type(est).__name__ in FITTED_WITH_LABELS
     return est.fit(X, y) if labelled else est.fit(X)
+
+
+def _partial_fit(est, X, y):
+    """``partial_fit`` with the labels for classifiers."""
+    return est.partial_fit(X, y) if is_classifier(est) else est.partial_fit(X)
 
 
 def _has(name, method):
@@ -290,6 +301,7 @@ DENSITIES = [name for name in NAMES if _has(name, "score_samples")]
 #: Conditional samplers: ``sample(X)`` draws outputs given the inputs of ``X``
 #: (GatedRBM: ``y`` given ``x``), not ``sample(n_samples)``.
 CONDITIONAL_SAMPLERS = {"GatedRBM"}
+CONDITIONAL_SAMPLERS |= {"ConditionalBoltzmannMachine"}
 SAMPLERS = [
     name for name in NAMES if _has(name, "sample") and name not in CONDITIONAL_SAMPLERS
 ]
@@ -338,7 +350,7 @@ def test_interrupt_keeps_last_completed_epoch(request, name):
     if name != "DBN":
         assert est.n_iter_ == 1
     if _has(name, "partial_fit"):  # training resumes from there
-        est.partial_fit(X)
+        _partial_fit(est, X, y)
         assert est.n_iter_ == hook.n_iter_first + 2
 
 
@@ -383,7 +395,7 @@ def test_interrupted_partial_fit_leaves_model_intact(request, name):
     hook = _EpochHook(est, 1, _interrupt)
     with pytest.warns(UserWarning, match="interrupted during epoch 1"):
         with pytest.raises(KeyboardInterrupt):
-            est.partial_fit(X)
+            _partial_fit(est, X, y)
     hook.remove()
     _assert_same_state(_fitted_state(est), before)
 
@@ -443,7 +455,7 @@ def test_failed_partial_fit_leaves_model_intact(request, name):
     before = _fitted_state(est)
     for what, X_bad in _bad_inputs(X).items():
         with pytest.raises(ValueError):
-            est.partial_fit(X_bad)
+            _partial_fit(est, X_bad, y)
         _assert_same_state(_fitted_state(est), before)
 
 
@@ -492,7 +504,7 @@ def test_out_of_support_input_warns_once_per_call(request, name):
     est = _make(name)
     assert _count_out_of_support(lambda: _fit(est, X_255, y)) == 1
     calls = {
-        "partial_fit": lambda: est.partial_fit(X_255),
+        "partial_fit": lambda: _partial_fit(est, X_255, y),
         "score_samples": lambda: est.score_samples(X_255),
         "score": lambda: est.score(X_255, y),
         "transform": lambda: est.transform(X_255),
