@@ -88,11 +88,12 @@ def _walk_objective_and_grads(transition, decoder, head, X, corruption, hidden_n
 
 
 def _run_gsn_chain(transition, decoder, head, X, free, n_steps, corruption, hidden_noise,
-                   rng, mean, shaping=None):
+                   rng, mean, shaping=None, return_output=False):
     """``n_steps`` steps of the GSN chain from ``(X, h = 0)``; units where
     ``free`` is False stay clamped (None: all free). ``shaping(X, rng)``,
     when given, returns the rows of the population of chains to continue
-    after each step (ABC shaping)."""
+    after each step (ABC shaping). With ``return_output`` also the last
+    step's reconstruction parameters."""
     H = np.zeros((X.shape[0], transition.n_outputs), dtype=X.dtype)
     for step in range(n_steps):
         H, _ = _transition_step(transition, corruption(X, rng), H, hidden_noise, rng)
@@ -101,8 +102,8 @@ def _run_gsn_chain(transition, decoder, head, X, free, n_steps, corruption, hidd
         X = new if free is None else np.where(free, new, X)
         if shaping is not None:
             rows = shaping(X, rng)
-            X, H = X[rows], H[rows]
-    return X
+            X, H, out = X[rows], H[rows], out[rows]
+    return (X, out) if return_output else X
 
 
 def _abc_shaping(statistics, target):
@@ -391,10 +392,10 @@ class GenerativeStochasticNetwork(
         H = np.zeros((X.shape[0], self.n_components), dtype=X.dtype)
         return self.transition_.predict(np.hstack([X, H]))
 
-    def _run_chain(self, X, free, n_steps, rng, mean):
+    def _run_chain(self, X, free, n_steps, rng, mean, return_output=False):
         return _run_gsn_chain(
             self.transition_, self.decoder_, self._head, X, free, n_steps, self._corrupt,
-            self.hidden_noise, rng, mean,
+            self.hidden_noise, rng, mean, return_output=return_output,
         )
 
     def sample(self, n_samples=1, *, n_steps=None, random_state=None, mean=False,

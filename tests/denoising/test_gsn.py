@@ -44,7 +44,7 @@ def test_clamped_chain_follows_the_data_conditional(trained):
     rows = np.flatnonzero((STATES[:, :3] == 1).all(axis=1))
     conditional = p_data[rows] / p_data[rows].sum()
     X = np.tile([1.0, 1.0, 1.0, np.nan, np.nan, np.nan], (6000, 1))
-    imputed = gsn.impute(X, n_steps=20, random_state=0)
+    imputed = gsn.impute(X, method="chain", n_steps=20, random_state=0)
     np.testing.assert_array_equal(imputed[:, :3], 1.0)
     counts = np.bincount(_state_index(imputed) - rows[0], minlength=8)
     tv = _tv(counts / counts.sum(), conditional)
