@@ -1,6 +1,7 @@
 """Collaborative shaping of a GSN (Bachman & Precup, 2015): the guide's loss
-and the shaped walk's gradients by finite differences, and the shaped chain
-closer to the data of a tiny problem than the unshaped one."""
+and its gradient by finite differences (the shaped walk's gradient: in
+test_gsn.py), and the shaped chain closer to the data of a tiny problem than
+the unshaped one."""
 
 import pickle
 
@@ -8,52 +9,9 @@ import numpy as np
 import pytest
 
 from skgenerative.denoising import GenerativeStochasticNetwork
-from skgenerative.denoising._corruption import corrupt
-from skgenerative.denoising._gsn import _walk_objective_and_grads
 from skgenerative.denoising._shaping import GUIDE_L2, guide_loss_and_grads
-from skgenerative.nn import MLP, BernoulliHead, GaussianHead, softplus
-from tests.denoising.test_dae import STATES, _data_distribution, _state_index, _tv
-from tests.denoising.test_gsn import _FrozenWalk
-
-
-def _check_gradient(grads, params, objective, rng, rtol=1e-4):
-    assert set(grads) == set(params)
-    for key, value in params.items():
-        for _ in range(3):
-            i = tuple(rng.integers(0, s) for s in value.shape)
-            old = value[i]
-            value[i] = old + 1e-6
-            up = objective()
-            value[i] = old - 1e-6
-            down = objective()
-            value[i] = old
-            np.testing.assert_allclose(grads[key][i], (up - down) / 2e-6, rtol=rtol, atol=1e-7)
-
-
-@pytest.mark.parametrize("head", [BernoulliHead(), GaussianHead(0.05)], ids=["bern", "gauss"])
-def test_shaped_walk_gradient_matches_finite_differences(head):
-    rng = np.random.default_rng(0)
-    head = _FrozenWalk(head, [rng.random((5, 4)) for _ in range(2)])
-    f = MLP([4 + 3, 5, 3], "tanh", "tanh", random_state=0, prefix="f_")
-    g = MLP([3, 6, head.n_outputs(4)], "tanh", random_state=1, prefix="g_")
-    # a guide that rejects some of the states and accepts others
-    guide = MLP([4, 5, 1], "tanh", random_state=2, prefix="d_")
-    guide.params["d_W0"] *= 3
-    X = (rng.random((5, 4)) < 0.5).astype(float)
-
-    def run(grads=True):
-        return _walk_objective_and_grads(
-            f, g, head, X, lambda s, r: corrupt(s, "gaussian", 0.3, r), 0.5, 3,
-            np.random.default_rng(4), grads=grads, guide=guide, shaping=2.0,
-        )
-
-    plain = _walk_objective_and_grads(
-        f, g, head, X, lambda s, r: corrupt(s, "gaussian", 0.3, r), 0.5, 3,
-        np.random.default_rng(4), grads=False,
-    )
-    objective, grads = run()
-    assert np.all(objective <= plain) and np.any(objective < plain - 1e-3)
-    _check_gradient(grads, {**f.params, **g.params}, lambda: run(False).mean(), rng)
+from skgenerative.nn import MLP, softplus
+from tests.denoising.test_dae import STATES, _data_distribution, _fd_check, _state_index, _tv
 
 
 def test_guide_loss_is_penalised_logistic_regression_and_its_gradient():
@@ -65,7 +23,7 @@ def test_guide_loss_is_penalised_logistic_regression_and_its_gradient():
     f = np.concatenate([fd, fc])
     expected = softplus(-fd).mean() + softplus(fc).mean() + GUIDE_L2 * np.mean(f * f)
     np.testing.assert_allclose(loss, expected)
-    _check_gradient(grads, guide.params, lambda: guide_loss_and_grads(guide, data, chain)[0], rng)
+    _fd_check(lambda: guide_loss_and_grads(guide, data, chain)[0], guide.params, grads)
 
 
 def _moments_error(S, X):
