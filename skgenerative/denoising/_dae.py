@@ -93,19 +93,21 @@ def _manifold_walk(encoder, decoder, head, X, n_steps, scale, rng):
     return X
 
 
-def _run_chain(encoder, decoder, head, X, free, n_steps, corruption, rng, mean):
+def _run_chain(encoder, decoder, head, X, free, n_steps, corruption, rng, mean,
+               return_output=False):
     """``n_steps`` steps of the DAE chain from ``X`` (§20.11.1).
 
     Each step corrupts the whole state, encodes, decodes and samples the
     reconstruction distribution; units where ``free`` is False keep their
     values (clamping, §20.11.2; ``free=None`` resamples every unit). With
-    ``mean`` the last step returns the reconstruction mean instead of a draw.
+    ``mean`` the last step returns the reconstruction mean instead of a draw;
+    with ``return_output`` also the last step's reconstruction parameters.
     """
     for step in range(n_steps):
         out = _reconstruction(encoder, decoder, corruption(X, rng))
         new = head.mean(out) if mean and step + 1 == n_steps else head.sample(out, rng)
         X = new if free is None else np.where(free, new, X)
-    return X
+    return (X, out) if return_output else X
 
 
 # ---------------------------------------------------------------------------
@@ -364,10 +366,10 @@ class DenoisingAutoencoder(
         """The encoder's code ``h = f(x)`` of the clean rows."""
         return self.encoder_.predict(X)
 
-    def _run_chain(self, X, free, n_steps, rng, mean):
+    def _run_chain(self, X, free, n_steps, rng, mean, return_output=False):
         return _run_chain(
             self.encoder_, self.decoder_, self._head, X, free, n_steps,
-            self._corrupt, rng, mean,
+            self._corrupt, rng, mean, return_output,
         )
 
     def sample(self, n_samples=1, *, n_steps=None, random_state=None, mean=False,

@@ -15,6 +15,7 @@ from ..utils._threads import blas_threads
 from ..utils.random import draw_seed
 from ._abc import abc_adjust
 from ._chain import _COMMON_CONSTRAINTS, _DenoisingChainMixin
+from ._shaping import guide_loss_and_grads, shaping_penalty_and_grad
 
 __all__ = ["GenerativeStochasticNetwork"]
 
@@ -33,7 +34,8 @@ def _transition_step(transition, X_tilde, H, hidden_noise, rng):
 
 
 def _walk_objective_and_grads(transition, decoder, head, X, corruption, hidden_noise,
-                              walkback, rng, *, grads=True):
+                              walkback, rng, *, grads=True, guide=None, shaping=0.0,
+                              chain=None):
     """The GSN walk-back criterion (Bengio et al., 2014) of a batch.
 
     The chain starts at ``x_0 = x``, ``h_0 = 0``; step ``k`` draws
@@ -44,6 +46,11 @@ def _walk_objective_and_grads(transition, decoder, head, X, corruption, hidden_n
     reparametrization trick, §20.9) while the discrete draws ``x_k`` are
     constants. Returns the per-row objective and, with ``grads``, the
     gradient of its batch mean.
+
+    With a ``guide`` (collaborative shaping, :mod:`._shaping`) every step
+    also subtracts ``shaping`` times the guide's penalty of the step's
+    reconstruction mean, and ``chain`` (a list) receives every step's draw
+    ``x_k`` (the guide's negative examples).
     """
     n, p = X.shape
     H = np.zeros((n, transition.n_outputs), dtype=X.dtype)
@@ -56,9 +63,16 @@ def _walk_objective_and_grads(transition, decoder, head, X, corruption, hidden_n
             caches.append((t_cache, d_cache, g_out))
         else:
             ll = head.log_likelihood(X, out)
+        if guide is not None:
+            penalty, g_pen = shaping_penalty_and_grad(guide, head, out)
+            ll = ll - shaping * penalty
+            if grads:
+                g_out -= shaping * g_pen
         total += ll
-        if k + 1 < walkback:
+        if k + 1 < walkback or chain is not None:
             state = head.sample(out, rng)
+            if chain is not None:
+                chain.append(state)
     if not grads:
         return total / walkback
     scale = 1.0 / (n * walkback)
@@ -74,11 +88,12 @@ def _walk_objective_and_grads(transition, decoder, head, X, corruption, hidden_n
 
 
 def _run_gsn_chain(transition, decoder, head, X, free, n_steps, corruption, hidden_noise,
-                   rng, mean, shaping=None):
+                   rng, mean, shaping=None, return_output=False):
     """``n_steps`` steps of the GSN chain from ``(X, h = 0)``; units where
     ``free`` is False stay clamped (None: all free). ``shaping(X, rng)``,
     when given, returns the rows of the population of chains to continue
-    after each step (ABC shaping)."""
+    after each step (ABC shaping). With ``return_output`` also the last
+    step's reconstruction parameters."""
     H = np.zeros((X.shape[0], transition.n_outputs), dtype=X.dtype)
     for step in range(n_steps):
         H, _ = _transition_step(transition, corruption(X, rng), H, hidden_noise, rng)
@@ -87,8 +102,8 @@ def _run_gsn_chain(transition, decoder, head, X, free, n_steps, corruption, hidd
         X = new if free is None else np.where(free, new, X)
         if shaping is not None:
             rows = shaping(X, rng)
-            X, H = X[rows], H[rows]
-    return X
+            X, H, out = X[rows], H[rows], out[rows]
+    return (X, out) if return_output else X
 
 
 def _abc_shaping(statistics, target):
@@ -147,6 +162,21 @@ class GenerativeStochasticNetwork(
     walkback : int, default=2
         ``K``, the steps of each training walk (at least 2 to train the
         latent recurrence).
+    shaping : float, default=0.0
+        Weight of collaborative shaping (Bachman & Precup, 2015), the
+        training-time use of approximate Bayesian computation (§20.13); 0
+        turns it off. A guide network ``f`` learns, by logistic regression,
+        to tell data rows from the states ``x_k`` of the training walks, and
+        every step of a walk adds ``shaping * (r + r^2) / 2``, ``r =
+        max(0, -f(E[x_k | h_k]))``, to the walk's cost: states the guide
+        rejects (where the chain is denser than the data) are pushed
+        towards the data's side, the others are left alone. Longer walks
+        (``walkback``) let it shape farther from the data. See Notes.
+    guide_layer_sizes : tuple of int, default=(64,)
+        Hidden layers of the guide (activation ``activation``). ``()`` is a
+        linear guide, which shapes only the units' means (``E f(x) =
+        f(E x)``); hidden layers let it test richer statistics of the
+        samples, as the paper's MLP guide.
     learning_rate : float, default=1e-3
     batch_size : int, default=100
     max_iter : int, default=30
@@ -167,6 +197,11 @@ class GenerativeStochasticNetwork(
     ----------
     transition_, decoder_ : skgenerative.nn.MLP
         ``f`` (input ``[x~, h]``) and ``g``.
+    guide_ : skgenerative.nn.MLP or None
+        The shaping guide (one linear output, positive on the data's side);
+        None without shaping.
+    guide_optimizer_ : skgenerative.nn.Adam or None
+        Adam on the guide's loss, at ``learning_rate``.
     optimizer_ : skgenerative.nn.Adam
     base_mean_, base_var_ : ndarray of shape (`n_features_in_`,)
         Per-unit moments of the first data seen; chains start from
@@ -191,10 +226,22 @@ class GenerativeStochasticNetwork(
     :meth:`transform` gives ``f([x, 0])``, the first latent state of a
     chain started at the clean row, without noise.
 
+    With ``shaping > 0`` each batch first computes the walk's gradient,
+    shaping penalty included, with the current guide, then takes one Adam
+    step of the guide on the batch (data) against the walk's draws
+    (chain), with the penalty ``0.05 f^2`` on its output (the paper's
+    value), so that guide and chain are trained together as in the paper.
+    The "training bound" printed by ``verbose`` then includes the penalty;
+    :meth:`score` (and early stopping) does not. Bachman & Precup unroll
+    a variational autoencoder and feed its means back ("walkout"); here the
+    guide shapes the walk-back walks of this GSN.
+
     References
     ----------
     Bengio, Y., Thibodeau-Laufer, E., Alain, G. and Yosinski, J. (2014).
     Deep generative stochastic networks trainable by backprop. ICML.
+    Bachman, P. and Precup, D. (2015). Variational generative stochastic
+    networks with collaborative shaping. ICML.
 
     Examples
     --------
@@ -210,13 +257,16 @@ class GenerativeStochasticNetwork(
     (3, 32)
     """
 
-    _state_names = ("transition_", "decoder_", "optimizer_", "random_state_")
+    _state_names = ("transition_", "decoder_", "optimizer_", "guide_", "guide_optimizer_",
+                    "random_state_")
     _parameter_names = ("_parameter_vector",)
 
     _parameter_constraints = {
         **_COMMON_CONSTRAINTS,
         "transition_layer_sizes": ["array-like"],
         "hidden_noise": [Interval(numbers.Real, 0, None, closed="left")],
+        "shaping": [Interval(numbers.Real, 0, None, closed="left")],
+        "guide_layer_sizes": ["array-like"],
     }
 
     def __init__(
@@ -232,6 +282,8 @@ class GenerativeStochasticNetwork(
         noise_level=0.3,
         hidden_noise=1.0,
         walkback=2,
+        shaping=0.0,
+        guide_layer_sizes=(64,),
         learning_rate=1e-3,
         batch_size=100,
         max_iter=30,
@@ -256,6 +308,8 @@ class GenerativeStochasticNetwork(
         self.noise_level = noise_level
         self.hidden_noise = hidden_noise
         self.walkback = walkback
+        self.shaping = shaping
+        self.guide_layer_sizes = guide_layer_sizes
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.max_iter = max_iter
@@ -289,9 +343,36 @@ class GenerativeStochasticNetwork(
         self.optimizer_ = Adam(self._network_parameters, learning_rate=self.learning_rate)
         self.score_seed_ = draw_seed(rng)
         self.n_iter_ = 0
+        # made by the first shaped batch (so that a model without shaping
+        # draws nothing for it, and a warm start may turn shaping on)
+        check_layer_sizes(self.guide_layer_sizes, "guide_layer_sizes")
+        self.guide_, self.guide_optimizer_ = None, None
 
     def _network_parameters(self):
         return {**self.transition_.params, **self.decoder_.params}
+
+    def _guide_parameters(self):
+        return self.guide_.params
+
+    def _shaped_batch(self, X, rng):
+        """The walk's objective with the shaping penalty and its gradient,
+        then one step of the guide on this batch against the walk's draws."""
+        if self.guide_ is None:
+            sizes = check_layer_sizes(self.guide_layer_sizes, "guide_layer_sizes")
+            self.guide_ = MLP([X.shape[1], *sizes, 1], self.activation, dtype=X.dtype,
+                              random_state=rng, prefix="d_")
+            # a bound method, not the dict: see skgenerative.nn._optimizers
+            self.guide_optimizer_ = Adam(self._guide_parameters,
+                                         learning_rate=self.learning_rate, maximize=False)
+        chain = []
+        objective, grads = _walk_objective_and_grads(
+            self.transition_, self.decoder_, self._head, X, self._corrupt,
+            self.hidden_noise, self.walkback, rng, guide=self.guide_,
+            shaping=self.shaping, chain=chain,
+        )
+        _, guide_grads = guide_loss_and_grads(self.guide_, X, np.vstack(chain))
+        self.guide_optimizer_.step(guide_grads)
+        return objective, grads
 
     def _walk(self, X, rng, grads):
         return _walk_objective_and_grads(
@@ -300,6 +381,8 @@ class GenerativeStochasticNetwork(
         )
 
     def _batch_bound_and_grads(self, X, rng):
+        if self.shaping:
+            return self._shaped_batch(X, rng)
         return self._walk(X, rng, True)
 
     def _score_rows(self, rows, rng):
@@ -309,10 +392,10 @@ class GenerativeStochasticNetwork(
         H = np.zeros((X.shape[0], self.n_components), dtype=X.dtype)
         return self.transition_.predict(np.hstack([X, H]))
 
-    def _run_chain(self, X, free, n_steps, rng, mean):
+    def _run_chain(self, X, free, n_steps, rng, mean, return_output=False):
         return _run_gsn_chain(
             self.transition_, self.decoder_, self._head, X, free, n_steps, self._corrupt,
-            self.hidden_noise, rng, mean,
+            self.hidden_noise, rng, mean, return_output=return_output,
         )
 
     def sample(self, n_samples=1, *, n_steps=None, random_state=None, mean=False,

@@ -127,7 +127,7 @@ def test_clamped_chain_matches_conditional_of_stationary_distribution(trained):
     assert _tv(clamped, data_conditional) < 0.16
     # impute runs that clamped chain
     X = np.tile(np.r_[observed, np.nan, np.nan, np.nan], (6000, 1))
-    imputed = dae.impute(X, n_steps=20, random_state=0)
+    imputed = dae.impute(X, method="chain", n_steps=20, random_state=0)
     np.testing.assert_array_equal(imputed[:, :3], 1.0)
     counts = np.bincount(_state_index(imputed) - rows[0], minlength=8)
     assert _tv(counts / counts.sum(), clamped) < 0.05

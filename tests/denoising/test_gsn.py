@@ -44,7 +44,7 @@ def test_clamped_chain_follows_the_data_conditional(trained):
     rows = np.flatnonzero((STATES[:, :3] == 1).all(axis=1))
     conditional = p_data[rows] / p_data[rows].sum()
     X = np.tile([1.0, 1.0, 1.0, np.nan, np.nan, np.nan], (6000, 1))
-    imputed = gsn.impute(X, n_steps=20, random_state=0)
+    imputed = gsn.impute(X, method="chain", n_steps=20, random_state=0)
     np.testing.assert_array_equal(imputed[:, :3], 1.0)
     counts = np.bincount(_state_index(imputed) - rows[0], minlength=8)
     tv = _tv(counts / counts.sum(), conditional)
@@ -71,8 +71,9 @@ class _FrozenWalk:
         return self.draws[(self.calls - 1) % len(self.draws)]
 
 
+@pytest.mark.parametrize("shaped", [False, True], ids=["plain", "shaped"])
 @pytest.mark.parametrize("head", [BernoulliHead(), GaussianHead(0.05)], ids=["bern", "gauss"])
-def test_walkback_gradient_matches_finite_differences(head):
+def test_walkback_gradient_matches_finite_differences(head, shaped):
     # back-propagation through the latent path; a fixed seed replays the
     # corruption and the latent noise
     rng = np.random.default_rng(0)
@@ -80,14 +81,22 @@ def test_walkback_gradient_matches_finite_differences(head):
     f = MLP([4 + 3, 5, 3], "tanh", "tanh", random_state=0, prefix="f_")
     g = MLP([3, 6, head.n_outputs(4)], "tanh", random_state=1, prefix="g_")
     X = (rng.random((5, 4)) < 0.5).astype(float)
+    # collaborative shaping: a guide that rejects some of the states and
+    # accepts others, its parameters constants of the walk's gradient
+    guide = MLP([4, 5, 1], "tanh", random_state=2, prefix="d_")
+    guide.params["d_W0"] *= 3
 
-    def run(grads=True):
+    def run(grads=True, shaped=shaped):
         return _walk_objective_and_grads(
             f, g, head, X, lambda s, r: corrupt(s, "gaussian", 0.3, r), 0.5, 3,
-            np.random.default_rng(4), grads=grads,
+            np.random.default_rng(4), grads=grads, guide=guide if shaped else None,
+            shaping=2.0,
         )
 
-    _, grads = run()
+    objective, grads = run()
+    if shaped:  # the penalty is subtracted, and not zero here
+        plain = run(False, shaped=False)
+        assert np.all(objective <= plain) and np.any(objective < plain - 1e-3)
     params = {**f.params, **g.params}
     assert set(grads) == set(params)
     for key, value in params.items():
