@@ -1,7 +1,7 @@
 """Mean-product of Student's t-distributions (§20.5.2, eqs. 20.48-20.49).
 
 The estimator: hyperparameters, initialisation, the parameter steps and the
-public methods; the math is in :mod:`._mpot_math`, the HMC chains and the
+public methods; the math is in :mod:`._mpot_math`, the chains and the
 training template in :mod:`._covariance_base`.
 """
 
@@ -36,17 +36,22 @@ class MeanProductTDistribution(HMCChainsMixin, CovarianceRBMBase):
     the covariance units out leaves Student's t factors along each ``r_k``:
     heavy tails, and precision that falls where a filter responds strongly.
     Given ``x`` the covariance units are ``Gamma(gamma_k, 1 + (r_k.x)^2 /
-    2)``; given both groups ``x`` is Gaussian with a non-diagonal covariance,
-    so the persistent chains of the negative phase run Hamiltonian Monte
-    Carlo on the free energy (:mod:`skgenerative.utils.hmc`), the step size
-    adapted toward ``target_acceptance`` during training and fixed after.
+    2)``; given both groups ``x`` is Gaussian with a non-diagonal covariance.
+    The persistent chains of the negative phase run block Gibbs on these
+    conditionals (one Cholesky factorisation per chain and update; the
+    default) or, with ``sampler="hmc"``, Hamiltonian Monte Carlo on the free
+    energy (:mod:`skgenerative.utils.hmc`; the original's choice, which
+    avoids the factorisation), the step size adapted toward
+    ``target_acceptance`` during training and fixed after. Block Gibbs moves
+    between the scales of heavy-tailed data (flat and textured image
+    patches): the Gamma units set the precision of ``x`` for the next draw.
 
     **Data.** Real values, standardized or (for images) whitened first;
     data that vary far more than unit scale raise an
     :class:`~skgenerative.exceptions.OutOfSupportWarning`.
 
     ``score_samples`` is ``-F(x) - log Z`` with an AIS estimate of ``log Z``
-    (HMC transitions; ``score_kind_ == "estimate"``): continuous hidden
+    (block-Gibbs transitions; ``score_kind_ == "estimate"``): continuous hidden
     units leave no exact enumeration.
 
     Parameters
@@ -65,7 +70,14 @@ class MeanProductTDistribution(HMCChainsMixin, CovarianceRBMBase):
     verbose : int, default=0
     random_state : int, RandomState instance, Generator or None, default=None
     n_chains : int or None, default=None
-        Persistent HMC chains; None means ``batch_size``.
+        Persistent chains of the negative phase; None means ``batch_size``.
+    sampler : {"gibbs", "hmc"}, default="gibbs"
+        Transition of the persistent chains (one per update) and of
+        :meth:`sample`: ``"gibbs"`` is block Gibbs (the hidden units given
+        ``x``, then ``x`` given them by one Cholesky factorisation of its
+        precision per row), ``"hmc"`` Hamiltonian Monte Carlo on the free
+        energy (no factorisation; the original's choice). AIS always uses
+        block Gibbs.
     n_leapfrog : int, default=20
     hmc_step_size : float, default=0.05
         Initial HMC step size.
@@ -86,7 +98,7 @@ class MeanProductTDistribution(HMCChainsMixin, CovarianceRBMBase):
     ais_n_runs : int, default=100
     ais_n_temperatures : int or None, default=None
         None is the 14,501 temperatures of Salakhutdinov & Murray (2008),
-        each an HMC transition of ``n_leapfrog`` steps.
+        each a block-Gibbs sweep.
 
     Attributes
     ----------
@@ -164,6 +176,7 @@ class MeanProductTDistribution(HMCChainsMixin, CovarianceRBMBase):
         verbose=0,
         random_state=None,
         n_chains=None,
+        sampler="gibbs",
         n_leapfrog=20,
         hmc_step_size=0.05,
         target_acceptance=0.9,
@@ -187,6 +200,7 @@ class MeanProductTDistribution(HMCChainsMixin, CovarianceRBMBase):
         self.verbose = verbose
         self.random_state = random_state
         self.n_chains = n_chains
+        self.sampler = sampler
         self.n_leapfrog = n_leapfrog
         self.hmc_step_size = hmc_step_size
         self.target_acceptance = target_acceptance
