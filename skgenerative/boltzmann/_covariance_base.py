@@ -177,9 +177,15 @@ class CovarianceRBMBase(ClassNamePrefixFeaturesOutMixin, LogPartitionMixin, Gene
         # ascent on the log-likelihood: -dF(data) + dF(model)
         grads = [gm - gd for gd, gm in zip(data, model)]
         grads[0] = grads[0] - self.weight_decay * p[0]
+        grads = self._step_gradients(grads, p)
         self._n_updates += 1
         steps = adam_steps(grads, self._moments, self._n_updates, self.learning_rate)
         self._set_params(self._apply_steps(p, steps))
+
+    def _step_gradients(self, grads, p):
+        """The gradients in the coordinates ``_apply_steps`` moves (default:
+        those of ``free_energy_gradients``)."""
+        return grads
 
     def _validation_score(self, X_val, y_val):
         if self._log_partition_method() == "exact":
