@@ -121,7 +121,8 @@ class MeanCovarianceRBM(HMCChainsMixin, CovarianceRBMBase):
     hmc_step_size_ : float
         The adapted HMC step size.
     hmc_acceptance_rate_ : float
-        Acceptance rate of the training chains over the last epoch.
+        Acceptance rate of the training chains over the last epoch (NaN
+        with ``sampler="gibbs"``).
     log_partition_ : float
     log_partition_ci_ : tuple of float
     score_kind_ : str
