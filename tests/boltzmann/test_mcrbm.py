@@ -138,3 +138,38 @@ def test_ais_score_is_labelled_and_bad_input_rejected():
         exact.transform(np.zeros((2, 3)))
     with pytest.warns(OutOfSupportWarning, match="unstandardised"):
         MeanCovarianceRBM(**kw).fit(X * 100)
+
+
+def test_loadings_reach_the_scale_of_flat_data():
+    # half the rows nearly flat: the covariance units must add many times
+    # Lambda. Trained in log(P + mean(Lambda)) the loadings grow; with
+    # additive steps (before) they stayed near 3 and the model scored -1.95
+    from scipy.stats import multivariate_normal
+
+    def data(n, seed):
+        rng = np.random.default_rng(seed)
+        scale = np.where(rng.random(n) < 0.5, 0.03, 1.5)
+        return (rng.normal(size=(n, 2)) @ np.array([[1.0, 0.8], [0.0, 0.6]])) * scale[:, None]
+
+    X, X_test = data(3000, 0), data(1000, 1)
+    model = MeanCovarianceRBM(n_components=2, n_covariance_components=4,
+                              random_state=0).fit(X)
+    full = multivariate_normal(X.mean(axis=0), np.cov(X, rowvar=False)).logpdf(X_test).mean()
+    assert model.factor_loadings_.max() > 50 * model.precision_.max()
+    assert model.score(X_test) > full + 1.5
+
+
+def test_loading_gradient_in_its_training_coordinates():
+    p = tiny_params(3, d=4)
+    X = np.random.default_rng(4).normal(size=(6, 4))
+    grads = MeanCovarianceRBM()._step_gradients(mc.free_energy_gradients(X, p), p)
+    shift, eps = np.mean(p.lam), 1e-6
+    numeric = np.zeros_like(p.P)
+    for idx in np.ndindex(p.P.shape):
+        values = []
+        for sign in (1, -1):
+            P = p.P.copy()
+            P[idx] = (P[idx] + shift) * np.exp(sign * eps) - shift
+            values.append(mc.free_energy(X, p._replace(P=P)).mean())
+        numeric[idx] = (values[0] - values[1]) / (2 * eps)
+    np.testing.assert_allclose(grads[3], numeric, rtol=1e-5, atol=1e-8)
