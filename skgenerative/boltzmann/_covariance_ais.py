@@ -28,14 +28,8 @@ def forward_ais(math, p, log_z0, n_runs, n_temperatures, transition, rng):
     ``AISResult``."""
     betas = ais_schedule(n_temperatures)
     Z = rng.standard_normal((n_runs, p.lam.shape[0])) / np.sqrt(p.lam)
-    log_w = np.zeros(n_runs)
-    previous = math.annealed(p, 0.0)
-    for beta in betas[1:]:
-        current = math.annealed(p, float(beta))
-        log_w += math.free_energy(Z, previous) - math.free_energy(Z, current)
-        Z = transition(Z, current, rng)
-        previous = current
-    return _make_result(log_w, log_z0, len(betas), "forward")
+    return _make_result(_anneal(math, p, Z, betas, transition, rng), log_z0, len(betas),
+                        "forward")
 
 
 def reverse_ais(math, p, log_z0, Z, n_temperatures, transition, rng):
@@ -48,14 +42,22 @@ def reverse_ais(math, p, log_z0, Z, n_temperatures, transition, rng):
     ``AISResult`` with ``direction="reverse"``."""
     betas = ais_schedule(n_temperatures)[::-1]
     Z = np.asarray(Z, dtype=np.float64)
+    return _make_result(_anneal(math, p, Z, betas, transition, rng), log_z0, len(betas),
+                        "reverse")
+
+
+def _anneal(math, p, Z, betas, transition, rng):
+    """The log AIS weights of the chains ``Z`` (at ``betas[0]``) carried
+    along ``betas``: at each step the change of ``-F`` at the current
+    states, then one transition of the new intermediate model."""
     log_w = np.zeros(Z.shape[0])
-    previous = p
+    previous = math.annealed(p, float(betas[0]))
     for beta in betas[1:]:
         current = math.annealed(p, float(beta))
         log_w += math.free_energy(Z, previous) - math.free_energy(Z, current)
         Z = transition(Z, current, rng)
         previous = current
-    return _make_result(log_w, log_z0, len(betas), "reverse")
+    return log_w
 
 
 def hmc_transition_of(math, step_size, n_leapfrog):

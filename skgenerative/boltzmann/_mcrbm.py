@@ -71,12 +71,11 @@ class MeanCovarianceRBM(HMCChainsMixin, CovarianceRBMBase):
     n_chains : int or None, default=None
         Persistent chains of the negative phase; None means ``batch_size``.
     sampler : {"gibbs", "hmc"}, default="hmc"
-        Transition of the persistent chains (one per update) and of
-        :meth:`sample`: ``"gibbs"`` is block Gibbs (the hidden units given
-        ``x``, then ``x`` given them by one Cholesky factorisation of its
-        precision per row), ``"hmc"`` Hamiltonian Monte Carlo on the free
-        energy (no factorisation; the original's choice). AIS always uses
-        block Gibbs.
+        How the persistent chains (one transition per update) and
+        :meth:`sample` move: ``"hmc"`` on the free energy, as Ranzato &
+        Hinton (2010), or ``"gibbs"``, Bernoulli draws of both hidden groups
+        then ``x`` from eq. 20.47 (a Cholesky factorisation per row). AIS
+        uses block Gibbs either way.
     n_leapfrog : int, default=20
         Leapfrog steps per HMC transition (one transition per update).
     hmc_step_size : float, default=0.05

@@ -7,7 +7,7 @@ from skgenerative.boltzmann._covariance_ais import forward_ais, hmc_transition_o
 from skgenerative.exceptions import OutOfSupportWarning
 from skgenerative.utils.hmc import HamiltonianMonteCarlo
 from tests.boltzmann import _reference_cov as ref
-from tests.boltzmann.test_ssrbm import _patches
+from tests.boltzmann.test_ssrbm import _patches, _two_scales
 
 
 def tiny_params(seed=0, n_mean=2, n_cov=2, n_factors=3, d=2, dtype=np.float64):
@@ -146,12 +146,7 @@ def test_loadings_reach_the_scale_of_flat_data():
     # additive steps (before) they stayed near 3 and the model scored -1.95
     from scipy.stats import multivariate_normal
 
-    def data(n, seed):
-        rng = np.random.default_rng(seed)
-        scale = np.where(rng.random(n) < 0.5, 0.03, 1.5)
-        return (rng.normal(size=(n, 2)) @ np.array([[1.0, 0.8], [0.0, 0.6]])) * scale[:, None]
-
-    X, X_test = data(3000, 0), data(1000, 1)
+    X, X_test = _two_scales(3000), _two_scales(1000, seed=1)
     model = MeanCovarianceRBM(n_components=2, n_covariance_components=4,
                               random_state=0).fit(X)
     full = multivariate_normal(X.mean(axis=0), np.cov(X, rowvar=False)).logpdf(X_test).mean()

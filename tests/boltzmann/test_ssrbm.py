@@ -101,6 +101,14 @@ def _patches(n=400, seed=0):
     return (rng.normal(size=(n, 2)) @ L.T) * scale[:, None]
 
 
+def _two_scales(n, seed=0):
+    # half the rows nearly flat (scale 0.03), half at scale 1.5: the
+    # precision ratio of whitened image patches in two dimensions
+    rng = np.random.default_rng(seed)
+    scale = np.where(rng.random(n) < 0.5, 0.03, 1.5)
+    return (rng.normal(size=(n, 2)) @ np.array([[1.0, 0.8], [0.0, 0.6]])) * scale[:, None]
+
+
 def test_fitted_model_density_integrates_to_one():
     X = _patches() + np.array([3.0, -1.0])  # an offset: mean_ must be handled
     model = SpikeSlabRBM(n_components=3, max_iter=5, batch_size=20, learning_rate=0.01,
@@ -131,12 +139,7 @@ def test_spike_precisions_reach_the_scale_of_flat_data():
     # full Gaussian on this two-scale mixture (-2.48 against -2.45)
     from scipy.stats import multivariate_normal
 
-    def data(n, seed):
-        rng = np.random.default_rng(seed)
-        scale = np.where(rng.random(n) < 0.5, 0.03, 1.5)
-        return (rng.normal(size=(n, 2)) @ np.array([[1.0, 0.8], [0.0, 0.6]])) * scale[:, None]
-
-    X, X_test = data(3000, 0), data(1000, 1)
+    X, X_test = _two_scales(3000), _two_scales(1000, seed=1)
     model = SpikeSlabRBM(n_components=4, random_state=0).fit(X)
     full = multivariate_normal(X.mean(axis=0), np.cov(X, rowvar=False)).logpdf(X_test).mean()
     assert model.spike_precision_.max() > 50 * model.precision_.max()
