@@ -252,28 +252,14 @@ class MeanCovarianceRBM(HMCChainsMixin, CovarianceRBMBase):
         (self.components_, self.intercept_mean_, self.factors_, self.factor_loadings_,
          self.intercept_covariance_, self.precision_) = p
 
-    def _step_gradients(self, grads, p):
-        """The loadings' gradient in ``log(P + mean(Lambda))`` (see
-        ``_apply_steps``)."""
-        grads = list(grads)
-        grads[3] = grads[3] * (p.P + np.mean(p.lam))
-        return grads
-
     def _apply_steps(self, p, steps):
-        """Adam steps; factor filters back to unit norm, loadings ``>= 0``.
-
-        The loadings move in ``log(P + mean(Lambda))``: additively near 0,
-        in relative steps once large against the visible precision. On
-        whitened image patches the covariance units must add hundreds of
-        times ``Lambda`` for the flat patches, which additive steps of the
-        learning rate's size do not reach in a few epochs."""
-        dW, db_mean, dC, dlog_P, db_cov, dlog_lam = steps
+        """Adam steps; factor filters back to unit norm, loadings ``>= 0``."""
+        dW, db_mean, dC, dP, db_cov, dlog_lam = steps
         dtype = p.W.dtype
-        shift = np.mean(p.lam)
         return mc.MCParams(
             W=(p.W + dW).astype(dtype), b_mean=(p.b_mean + db_mean).astype(dtype),
             C=mc.unit_rows((p.C + dC).astype(dtype)),
-            P=np.maximum((p.P + shift) * np.exp(dlog_P) - shift, 0.0).astype(dtype),
+            P=np.maximum(p.P + dP, 0.0).astype(dtype),
             b_cov=(p.b_cov + db_cov).astype(dtype),
             lam=(p.lam * np.exp(dlog_lam)).astype(dtype),
         )
