@@ -1,11 +1,14 @@
-"""Forward AIS for the covariance models of §20.5.2 (ssRBM, mcRBM, mPoT).
+"""Forward and reverse AIS for the covariance models of §20.5.2 (ssRBM, mcRBM, mPoT).
 
 Each model's math module supplies ``annealed(p, beta)`` (the model at
 inverse temperature ``beta``, itself a model of the same kind; ``beta = 0``
 is ``N(0, Lambda^-1)`` times uniform or independent hidden units) and
 ``free_energy(Z, p)``; the caller supplies ``log Z`` of the base model and a
 transition that leaves each intermediate model invariant (block Gibbs for
-the ssRBM, HMC for the others).
+the ssRBM and the mPoT and mcRBM, or HMC). Reverse AIS (Burda, Grosse &
+Salakhutdinov, 2015) runs the schedule backwards from samples of the model:
+its ``log Z`` errs high where forward AIS errs low, so the two bracket the
+truth when the start states are samples of the model.
 """
 
 import numpy as np
@@ -14,7 +17,7 @@ from ..utils.hmc import hmc_transition
 from ._ais import ais_schedule
 from ._ais._result import _make_result
 
-__all__ = ["forward_ais", "hmc_transition_of"]
+__all__ = ["forward_ais", "hmc_transition_of", "reverse_ais"]
 
 
 def forward_ais(math, p, log_z0, n_runs, n_temperatures, transition, rng):
@@ -25,14 +28,36 @@ def forward_ais(math, p, log_z0, n_runs, n_temperatures, transition, rng):
     ``AISResult``."""
     betas = ais_schedule(n_temperatures)
     Z = rng.standard_normal((n_runs, p.lam.shape[0])) / np.sqrt(p.lam)
-    log_w = np.zeros(n_runs)
-    previous = math.annealed(p, 0.0)
+    return _make_result(_anneal(math, p, Z, betas, transition, rng), log_z0, len(betas),
+                        "forward")
+
+
+def reverse_ais(math, p, log_z0, Z, n_temperatures, transition, rng):
+    """Reverse AIS from ``p`` back to ``math.annealed(p, 0)`` (``log Z =
+    log_z0``), starting from the rows of ``Z`` (centred samples of ``p``,
+    one run each; e.g. the end states of long chains). Its weights estimate
+    ``Z_0 / Z`` without bias, so the returned ``log Z`` overestimates the
+    truth in expectation (held-out scores computed with it are
+    conservative) as far as ``Z`` are samples of the model. Returns an
+    ``AISResult`` with ``direction="reverse"``."""
+    betas = ais_schedule(n_temperatures)[::-1]
+    Z = np.asarray(Z, dtype=np.float64)
+    return _make_result(_anneal(math, p, Z, betas, transition, rng), log_z0, len(betas),
+                        "reverse")
+
+
+def _anneal(math, p, Z, betas, transition, rng):
+    """The log AIS weights of the chains ``Z`` (at ``betas[0]``) carried
+    along ``betas``: at each step the change of ``-F`` at the current
+    states, then one transition of the new intermediate model."""
+    log_w = np.zeros(Z.shape[0])
+    previous = math.annealed(p, float(betas[0]))
     for beta in betas[1:]:
         current = math.annealed(p, float(beta))
         log_w += math.free_energy(Z, previous) - math.free_energy(Z, current)
         Z = transition(Z, current, rng)
         previous = current
-    return _make_result(log_w, log_z0, len(betas), "forward")
+    return log_w
 
 
 def hmc_transition_of(math, step_size, n_leapfrog):

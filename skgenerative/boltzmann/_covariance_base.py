@@ -17,14 +17,14 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import GenerativeMixin, TrainableMixin
 from ..utils.hmc import adapt_step_size, hmc_transition
 from ..utils.random import check_generator, draw_seed
 from ..utils.validation import resolve_dtype
-from ._covariance_ais import forward_ais, hmc_transition_of
+from ._covariance_ais import forward_ais
 from ._log_partition import LogPartitionMixin
 from ._unit_math import _warn_if_unscaled
 
@@ -177,9 +177,15 @@ class CovarianceRBMBase(ClassNamePrefixFeaturesOutMixin, LogPartitionMixin, Gene
         # ascent on the log-likelihood: -dF(data) + dF(model)
         grads = [gm - gd for gd, gm in zip(data, model)]
         grads[0] = grads[0] - self.weight_decay * p[0]
+        grads = self._step_gradients(grads, p)
         self._n_updates += 1
         steps = adam_steps(grads, self._moments, self._n_updates, self.learning_rate)
         self._set_params(self._apply_steps(p, steps))
+
+    def _step_gradients(self, grads, p):
+        """The gradients in the coordinates ``_apply_steps`` moves (default:
+        those of ``free_energy_gradients``)."""
+        return grads
 
     def _validation_score(self, X_val, y_val):
         if self._log_partition_method() == "exact":
@@ -286,17 +292,24 @@ class CovarianceRBMBase(ClassNamePrefixFeaturesOutMixin, LogPartitionMixin, Gene
 
 
 class HMCChainsMixin:
-    """Persistent chains that run HMC on the free energy (``_math.energy_grad``)
-    for the models whose ``p(x | h)`` needs a matrix inverse (mcRBM, mPoT).
-    Hyperparameters ``n_leapfrog``, ``hmc_step_size``, ``target_acceptance``;
-    fitted ``hmc_step_size_`` (adapted toward the target during training:
-    the target distribution changes with every update, so all of training
-    is burn-in; fixed in ``sample`` and AIS) and ``hmc_acceptance_rate_``
-    (training chains, last epoch)."""
+    """Persistent chains for the models whose ``p(x | h)`` is Gaussian with a
+    non-diagonal precision (mcRBM, mPoT): ``sampler="gibbs"`` runs block
+    Gibbs (``_math.gibbs_sweep``: hidden units given ``x``, then ``x`` by one
+    Cholesky factorisation per row), ``sampler="hmc"`` runs HMC on the free
+    energy (``_math.energy_grad``). Hyperparameters ``sampler``,
+    ``n_leapfrog``, ``hmc_step_size``, ``target_acceptance``; fitted
+    ``hmc_step_size_`` (adapted toward the target during training: the
+    target distribution changes with every update, so all of training is
+    burn-in; fixed in ``sample``) and ``hmc_acceptance_rate_`` (training
+    chains, last epoch; NaN when no HMC transition ran). AIS always uses
+    block Gibbs: it leaves every intermediate model invariant with no step
+    size to tune, and it moves chains between the flat and the textured
+    scales of image patches, which HMC at one step size cannot."""
 
     _hmc_state = ("hmc_step_size_", "hmc_acceptance_rate_")
 
     _hmc_constraints = {
+        "sampler": [StrOptions({"gibbs", "hmc"})],
         "n_leapfrog": [Interval(Integral, 1, None, closed="left")],
         "hmc_step_size": [Interval(Real, 0, None, closed="neither")],
         "target_acceptance": [Interval(Real, 0, 1, closed="neither")],
@@ -309,15 +322,20 @@ class HMCChainsMixin:
     def _run_epoch(self, X, y, rng, progress, *, shuffle):
         self._epoch_accepted = self._epoch_proposed = 0
         stats = super()._run_epoch(X, y, rng, progress, shuffle=shuffle)
-        self.hmc_acceptance_rate_ = self._epoch_accepted / max(self._epoch_proposed, 1)
-        if self.verbose:
+        self.hmc_acceptance_rate_ = (self._epoch_accepted / self._epoch_proposed
+                                     if self._epoch_proposed else float("nan"))
+        if self.verbose and self.sampler == "hmc":
             stats = {**stats, "HMC acceptance": self.hmc_acceptance_rate_,
                      "HMC step": self.hmc_step_size_}
         return stats
 
     def _advance_chains(self, p, rng):
-        """One HMC transition of the chains on the current free energy; the
-        step size moves toward ``target_acceptance``."""
+        """One transition of the chains on the current model: a block-Gibbs
+        sweep, or an HMC transition whose step size moves toward
+        ``target_acceptance``."""
+        if self.sampler == "gibbs":
+            self.chains_ = self._math.gibbs_sweep(self.chains_, p, rng)
+            return
         self.chains_, accepted = hmc_transition(
             lambda Z: self._math.energy_grad(Z, p), self.chains_, self.hmc_step_size_,
             self.n_leapfrog, rng,
@@ -330,6 +348,10 @@ class HMCChainsMixin:
 
     def _run_chains(self, Z, n_steps, rng):
         p = self._params()
+        if self.sampler == "gibbs":
+            for _ in range(n_steps):
+                Z = self._math.gibbs_sweep(Z, p, rng)
+            return Z
         for _ in range(n_steps):
             Z, _ = hmc_transition(lambda x: self._math.energy_grad(x, p), Z,
                                   self.hmc_step_size_, self.n_leapfrog, rng)
@@ -337,6 +359,6 @@ class HMCChainsMixin:
 
     def _ais_log_partition(self, n_runs, n_temperatures, random_state):
         p = type(self._params())(*(np.asarray(a, dtype=np.float64) for a in self._params()))
-        transition = hmc_transition_of(self._math, self.hmc_step_size_, self.n_leapfrog)
         return forward_ais(self._math, p, self._math.base_log_partition(p), n_runs,
-                           n_temperatures, transition, check_generator(random_state))
+                           n_temperatures, self._math.gibbs_sweep,
+                           check_generator(random_state))

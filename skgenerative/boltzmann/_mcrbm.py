@@ -1,6 +1,6 @@
 """Mean and covariance restricted Boltzmann machine (§20.5.2, eqs. 20.43-20.47).
 
-The estimator: hyperparameters, initialisation, the HMC negative phase, the
+The estimator: hyperparameters, initialisation, the negative phase, the
 parameter constraints and the public methods; the math is in
 :mod:`._mcrbm_math`.
 """
@@ -38,7 +38,9 @@ class MeanCovarianceRBM(HMCChainsMixin, CovarianceRBMBase):
     the negative phase run Hamiltonian Monte Carlo on the free energy
     (:mod:`skgenerative.utils.hmc`), no matrix inverse needed; the step
     size is adapted toward ``target_acceptance`` during training and fixed
-    afterwards (``sample`` and AIS use ``hmc_step_size_``).
+    afterwards (``sample`` uses ``hmc_step_size_``). ``sampler="gibbs"``
+    runs block Gibbs instead (one Cholesky factorisation per chain and
+    update).
 
     **Data.** Real values, standardized or (for images) whitened first,
     e.g. with :class:`~sklearn.decomposition.PCA` ``(whiten=True)`` or
@@ -49,7 +51,7 @@ class MeanCovarianceRBM(HMCChainsMixin, CovarianceRBMBase):
     ``score_samples`` is ``-F(x) - log Z``: exact when ``n_components +
     n_covariance_components <= exact_limit`` (both groups enumerated, ``x``
     integrated analytically for each state), otherwise with an AIS estimate
-    of ``log Z`` using HMC transitions (``score_kind_ == "estimate"``).
+    of ``log Z`` using block-Gibbs transitions (``score_kind_ == "estimate"``).
 
     Parameters
     ----------
@@ -67,7 +69,13 @@ class MeanCovarianceRBM(HMCChainsMixin, CovarianceRBMBase):
     verbose : int, default=0
     random_state : int, RandomState instance, Generator or None, default=None
     n_chains : int or None, default=None
-        Persistent HMC chains; None means ``batch_size``.
+        Persistent chains of the negative phase; None means ``batch_size``.
+    sampler : {"gibbs", "hmc"}, default="hmc"
+        How the persistent chains (one transition per update) and
+        :meth:`sample` move: ``"hmc"`` on the free energy, as Ranzato &
+        Hinton (2010), or ``"gibbs"``, Bernoulli draws of both hidden groups
+        then ``x`` from eq. 20.47 (a Cholesky factorisation per row). AIS
+        uses block Gibbs either way.
     n_leapfrog : int, default=20
         Leapfrog steps per HMC transition (one transition per update).
     hmc_step_size : float, default=0.05
@@ -91,7 +99,7 @@ class MeanCovarianceRBM(HMCChainsMixin, CovarianceRBMBase):
     ais_n_runs : int, default=100
     ais_n_temperatures : int or None, default=None
         None is the 14,501 temperatures of Salakhutdinov & Murray (2008),
-        each an HMC transition of ``n_leapfrog`` steps.
+        each a block-Gibbs sweep.
 
     Attributes
     ----------
@@ -112,7 +120,8 @@ class MeanCovarianceRBM(HMCChainsMixin, CovarianceRBMBase):
     hmc_step_size_ : float
         The adapted HMC step size.
     hmc_acceptance_rate_ : float
-        Acceptance rate of the training chains over the last epoch.
+        Acceptance rate of the training chains over the last epoch (NaN
+        with ``sampler="gibbs"``).
     log_partition_ : float
     log_partition_ci_ : tuple of float
     score_kind_ : str
@@ -177,6 +186,7 @@ class MeanCovarianceRBM(HMCChainsMixin, CovarianceRBMBase):
         verbose=0,
         random_state=None,
         n_chains=None,
+        sampler="hmc",
         n_leapfrog=20,
         hmc_step_size=0.05,
         target_acceptance=0.9,
@@ -202,6 +212,7 @@ class MeanCovarianceRBM(HMCChainsMixin, CovarianceRBMBase):
         self.verbose = verbose
         self.random_state = random_state
         self.n_chains = n_chains
+        self.sampler = sampler
         self.n_leapfrog = n_leapfrog
         self.hmc_step_size = hmc_step_size
         self.target_acceptance = target_acceptance

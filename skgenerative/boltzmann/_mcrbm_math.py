@@ -13,8 +13,9 @@ Hinton (2010): ``r^(k) r^(k)' = sum_f P_kf C_f C_f'``, unit-norm factor
 filters ``C_f`` and non-negative loadings ``P`` (``P = I`` is eq. 20.45 with
 ``r^(k) = C_k``). Given both hidden groups, ``x`` is Gaussian (eq. 20.47)
 with precision ``Lambda + C' diag(P' h^c) C`` and mean
-``(that precision)^-1 W' h^m``: sampling it needs a matrix inverse, so the
-chains run Hamiltonian Monte Carlo on the free energy
+``(that precision)^-1 W' h^m``: sampling it needs a matrix factorisation
+(one Cholesky per row, :func:`gibbs_sweep`), which the original avoids by
+running Hamiltonian Monte Carlo on the free energy
 
     F(x) = 1/2 x' Lambda x - sum_j softplus(b^m_j + W_j.x)
            - sum_k softplus(b^c_k - 1/2 sum_f P_kf (C_f.x)^2).
@@ -25,6 +26,8 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy.special import expit, logsumexp
+
+from ._precision_gaussian import ROWS_PER_BLOCK, gaussian_from_precision
 
 
 _LOG_2PI = math.log(2.0 * math.pi)
@@ -106,6 +109,22 @@ def reconstruction(Z, p):
     Sm, Sc = posteriors(Z, p)
     prec = conditional_precisions(Sc.astype(np.float64), p)
     return np.linalg.solve(prec, (Sm @ p.W).astype(np.float64)[:, :, None])[:, :, 0]
+
+
+def gibbs_sweep(Z, p, rng):
+    """One block-Gibbs sweep ``x -> (h^m, h^c) -> x`` of every row (new array
+    of ``Z``'s dtype): Bernoulli draws of both groups, then ``x`` from eq.
+    20.47 by one Cholesky factorisation per row."""
+    p64 = MCParams(*(np.asarray(a, dtype=np.float64) for a in p))
+    Hm_in, Hc_in, _ = hidden_inputs(Z.astype(np.float64), p64)
+    Hm = (rng.random(Hm_in.shape) < expit(Hm_in)).astype(np.float64)
+    Hc = (rng.random(Hc_in.shape) < expit(Hc_in)).astype(np.float64)
+    out = np.empty(Z.shape)
+    for start in range(0, Z.shape[0], ROWS_PER_BLOCK):
+        rows = slice(start, start + ROWS_PER_BLOCK)
+        out[rows] = gaussian_from_precision(conditional_precisions(Hc[rows], p64),
+                                            Hm[rows] @ p64.W, rng)
+    return out.astype(Z.dtype)
 
 
 # ------------------------------------------------------------ exact log Z

@@ -10,8 +10,10 @@ Energy, with ``x`` centred by the model's fixed offset, binary mean units
 (eq. 20.44 with a diagonal precision ``Lambda`` where the book has ``I``,
 plus eq. 20.49). Given ``x``, ``h^c_k ~ Gamma(shape gamma_k, rate 1 +
 (r_k.x)^2 / 2)``; given both groups ``x`` is Gaussian with precision
-``Lambda + sum_k h^c_k r_k r_k'`` (a matrix inverse away), so the chains run
-HMC on the free energy
+``Lambda + sum_k h^c_k r_k r_k'`` and mean (that precision)^-1 W' h^m: the
+chains run either block Gibbs (:func:`gibbs_sweep`: Bernoulli and Gamma
+draws for the hidden units, then one Cholesky factorisation per row for
+``x``) or HMC on the free energy
 
     F(x) = 1/2 x' Lambda x - sum_j softplus(b^m_j + W_j.x)
            + sum_k gamma_k log(1 + (r_k.x)^2 / 2) - sum_k log Gamma(gamma_k),
@@ -26,6 +28,8 @@ from typing import NamedTuple
 
 import numpy as np
 from scipy.special import expit, gammaln
+
+from ._precision_gaussian import ROWS_PER_BLOCK, gaussian_from_precision
 
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -84,10 +88,46 @@ def posteriors(Z, p):
 def reconstruction(Z, p):
     """``E[x | h]`` at the posterior means of ``h`` (one solve per row)."""
     Sm, Hc = posteriors(Z, p)
-    prec = np.einsum("nk,ki,kj->nij", Hc.astype(np.float64), p.R, p.R)
-    d = p.R.shape[1]
-    prec[:, np.arange(d), np.arange(d)] += p.lam
+    prec = conditional_precisions(Hc.astype(np.float64), p)
     return np.linalg.solve(prec, (Sm @ p.W).astype(np.float64)[:, :, None])[:, :, 0]
+
+
+def sample_hidden(Z, p, rng):
+    """Draws of both hidden groups given ``x``: ``h^m ~ Bernoulli(sigmoid(b^m
+    + W x))`` and ``h^c_k ~ Gamma(shape gamma_k, rate 1 + (r_k.x)^2 / 2)``
+    (float64)."""
+    Hm_in, _, Q = _inputs(Z.astype(np.float64), p)
+    Hm = (rng.random(Hm_in.shape) < expit(Hm_in)).astype(np.float64)
+    Hc = rng.gamma(np.asarray(p.gamma, dtype=np.float64), 1.0 / Q)
+    return Hm, Hc
+
+
+def conditional_precisions(Hc, p):
+    """``Lambda + sum_k h^c_k r_k r_k'`` for each row of ``Hc`` (float64)."""
+    R = np.asarray(p.R, dtype=np.float64)
+    prec = np.matmul(R.T[None, :, :] * Hc[:, None, :], R)
+    d = R.shape[1]
+    prec[:, np.arange(d), np.arange(d)] += p.lam
+    return prec
+
+
+def sample_visible(Hm, Hc, p, rng):
+    """Draws of ``x`` given both hidden groups: Gaussian with precision
+    ``Lambda + sum_k h^c_k r_k r_k'`` and linear term ``W' h^m`` (float64)."""
+    out = np.empty((Hm.shape[0], p.W.shape[1]))
+    W = np.asarray(p.W, dtype=np.float64)
+    for start in range(0, Hm.shape[0], ROWS_PER_BLOCK):
+        rows = slice(start, start + ROWS_PER_BLOCK)
+        out[rows] = gaussian_from_precision(conditional_precisions(Hc[rows], p),
+                                            Hm[rows] @ W, rng)
+    return out
+
+
+def gibbs_sweep(Z, p, rng):
+    """One block-Gibbs sweep ``x -> (h^m, h^c) -> x`` of every row (new array
+    of ``Z``'s dtype)."""
+    Hm, Hc = sample_hidden(Z, p, rng)
+    return sample_visible(Hm, Hc, p, rng).astype(Z.dtype)
 
 
 def annealed(p, beta):

@@ -18,6 +18,11 @@ from ._covariance_base import CovarianceRBMBase
 
 __all__ = ["SpikeSlabRBM"]
 
+#: ``c`` of the coordinates ``log(Phi_i + c Lambda)`` the spike-gated
+#: precisions are trained in: additive steps near 0, relative steps once
+#: ``Phi_i`` is large against ``Lambda``.
+_PHI_SHIFT = 1.0
+
 
 class SpikeSlabRBM(CovarianceRBMBase):
     """Spike and slab restricted Boltzmann machine (ssRBM) for real-valued data.
@@ -72,11 +77,20 @@ class SpikeSlabRBM(CovarianceRBMBase):
         Number of spike (and slab) units.
     learning_rate : float, default=0.01
         Step size of the Adam updates of the PCD gradient (on ``W``, ``b``,
-        ``mu``, ``Phi`` and ``log Lambda``).
+        ``mu``, ``log(Phi + Lambda)`` and ``log Lambda``). The spike-gated
+        precisions move additively near 0 and in relative steps once large:
+        on whitened image patches ``Phi`` must grow to hundreds of times
+        ``Lambda`` (the flat patches), which additive steps reached only in
+        part (held-out 21.3 nats per patch against 33.9, 20 epochs).
     batch_size : int, default=100
         Rows per minibatch (batches are split evenly).
     max_iter : int, default=20
-        Number of epochs (the maximum when ``early_stopping=True``).
+        Number of epochs (the maximum when ``early_stopping=True``). On
+        20,000 whitened image patches 40 epochs scored 45.8 held-out nats
+        per patch against 33.9 after 20 (forward and reverse AIS within
+        0.3 nat), but the features of a 100-unit model on digits fed a
+        logistic regression less well (accuracy 0.889 against 0.920):
+        raise it for density estimation.
     verbose : int, default=0
         1 prints per-epoch statistics; 2 also a progress bar (with tqdm).
     random_state : int, RandomState instance, Generator or None, default=None
@@ -270,19 +284,26 @@ class SpikeSlabRBM(CovarianceRBMBase):
         return Z
 
     def _apply_steps(self, p, steps):
-        """Adam steps on (W, b, mu, Phi, log Lambda) (``alpha`` fixed),
-        ``Phi >= 0``, then the normalisability repair (``W`` shrunk when
-        needed)."""
-        dW, db, dmu, _, dphi, dlog_lam = steps
+        """Adam steps on (W, b, mu, log(Phi + c Lambda), log Lambda)
+        (``alpha`` fixed), ``Phi >= 0``, then the normalisability repair
+        (``W`` shrunk when needed)."""
+        dW, db, dmu, _, dlog_phi, dlog_lam = steps
+        shift = _PHI_SHIFT * p.lam
         dtype = p.W.dtype
         new = ss.SSParams(
             W=(p.W + dW).astype(dtype), b=(p.b + db).astype(dtype),
             mu=(p.mu + dmu).astype(dtype),
             alpha=p.alpha,  # fixed: see slab_precision
-            phi=np.maximum(p.phi + dphi, 0.0).astype(dtype),
+            phi=np.maximum((p.phi + shift) * np.exp(dlog_phi) - shift, 0.0).astype(dtype),
             lam=(p.lam * np.exp(dlog_lam)).astype(dtype),
         )
         return new._replace(W=ss.enforce_positive_definite(new, self.precision_margin))
+
+    def _step_gradients(self, grads, p):
+        """``Phi``'s gradient in ``log(Phi + c Lambda)`` (see ``_apply_steps``)."""
+        grads = list(grads)
+        grads[4] = grads[4] * (p.phi + _PHI_SHIFT * p.lam)
+        return grads
 
     def _check_valid(self, p):
         ss.check_positive_definite(p, type(self).__name__)

@@ -62,6 +62,25 @@ def test_hmc_on_the_free_energy_matches_exact_moments():
     ref.assert_moments_match(hmc.run(n_steps=20), mean, cov)
 
 
+def test_block_gibbs_matches_exact_moments():
+    p = tiny_params(5)
+    mean, cov = ref.mc_mixture_moments(p)
+    rng = np.random.default_rng(0)
+    Z = np.zeros((3000, 2))
+    for _ in range(30):
+        Z = mc.gibbs_sweep(Z, p, rng)
+    ref.assert_moments_match(Z, mean, cov)
+
+
+def test_gibbs_ais_within_a_tenth_of_a_nat_of_exact():
+    p = tiny_params(6, n_mean=3, n_cov=3, d=3)
+    exact = mc.exact_log_partition(p)
+    result = forward_ais(mc, p, mc.base_log_partition(p), 100, 300, mc.gibbs_sweep,
+                         np.random.default_rng(0))
+    assert abs(result.log_z - exact) < 0.1
+    assert result.log_z_std < 0.1
+
+
 def test_ais_within_a_tenth_of_a_nat_of_exact():
     p = tiny_params(6, n_mean=3, n_cov=3, d=3)
     exact = mc.exact_log_partition(p)
@@ -119,3 +138,4 @@ def test_ais_score_is_labelled_and_bad_input_rejected():
         exact.transform(np.zeros((2, 3)))
     with pytest.warns(OutOfSupportWarning, match="unstandardised"):
         MeanCovarianceRBM(**kw).fit(X * 100)
+

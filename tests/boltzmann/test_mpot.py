@@ -3,7 +3,8 @@ import pytest
 
 from skgenerative import MeanProductTDistribution
 from skgenerative.boltzmann import _mpot_math as mp
-from skgenerative.boltzmann._covariance_ais import forward_ais, hmc_transition_of
+from skgenerative.boltzmann._covariance_ais import forward_ais, hmc_transition_of, reverse_ais
+from skgenerative.boltzmann._precision_gaussian import gaussian_from_precision
 from skgenerative.exceptions import OutOfSupportWarning
 from skgenerative.utils.hmc import HamiltonianMonteCarlo
 from tests.boltzmann import _reference_cov as ref
@@ -71,6 +72,69 @@ def test_hmc_on_the_free_energy_matches_quadrature_moments():
     ref.assert_moments_match(Z, mean, cov, cov_tolerance=0.15)
 
 
+def test_gaussian_from_precision_has_the_right_moments():
+    rng = np.random.default_rng(0)
+    A = rng.normal(size=(3, 3))
+    prec = A @ A.T + 0.5 * np.eye(3)
+    linear = rng.normal(size=3)
+    n = 20000
+    X = gaussian_from_precision(np.broadcast_to(prec, (n, 3, 3)).copy(),
+                                np.broadcast_to(linear, (n, 3)).copy(), rng)
+    cov = np.linalg.inv(prec)
+    ref.assert_moments_match(X, cov @ linear, cov)
+
+
+def test_hidden_draws_follow_their_conditionals():
+    # h^c_k | x ~ Gamma(gamma_k, rate 1 + (r_k.x)^2 / 2): mean and variance;
+    # h^m | x Bernoulli with the posterior probabilities
+    p = tiny_params(2)
+    x = np.array([[0.7, -1.2]])
+    Hm, Hc = mp.sample_hidden(np.repeat(x, 40000, axis=0), p, np.random.default_rng(1))
+    Sm, mean_c = mp.posteriors(x, p)
+    rate = p.gamma / mean_c[0]
+    var_c = p.gamma / rate**2
+    assert np.all(np.abs(Hc.mean(axis=0) - mean_c[0]) < 4 * np.sqrt(var_c / 40000))
+    assert np.all(np.abs(Hc.var(axis=0) - var_c) < 0.05 * var_c)
+    assert np.all(np.abs(Hm.mean(axis=0) - Sm[0]) < 0.01)
+
+
+def test_block_gibbs_matches_quadrature_moments():
+    p = tiny_params(5)
+    mean, cov = ref.grid_moments_2d(lambda G: mp.free_energy(G, p), lim=15.0, n=301)
+    rng = np.random.default_rng(0)
+    Z = np.zeros((4000, 2))
+    for _ in range(30):
+        Z = mp.gibbs_sweep(Z, p, rng)
+    ref.assert_moments_match(Z, mean, cov, cov_tolerance=0.1)
+    # and a histogram of the first coordinate against the quadrature marginal
+    edges = np.linspace(-4, 4, 17)
+    t = np.linspace(-15, 15, 601)
+    xx, yy = np.meshgrid(t, t, indexing="ij")
+    dens = np.exp(-mp.free_energy(np.column_stack([xx.ravel(), yy.ravel()]), p))
+    marginal = np.trapezoid(dens.reshape(601, 601), t, axis=1)
+    marginal /= np.trapezoid(marginal, t)
+    cells = [np.trapezoid(marginal[(t >= a) & (t <= b)], t[(t >= a) & (t <= b)])
+             for a, b in zip(edges[:-1], edges[1:])]
+    observed = np.histogram(Z[:, 0], edges)[0] / Z.shape[0]
+    assert 0.5 * np.abs(observed - np.array(cells)).sum() < 0.03
+
+
+def test_gibbs_ais_forward_and_reverse_bracket_quadrature():
+    p = tiny_params(0)
+    quad = _quadrature_log_z(p)
+    forward = forward_ais(mp, p, mp.base_log_partition(p), 200, 200, mp.gibbs_sweep,
+                          np.random.default_rng(0))
+    rng = np.random.default_rng(1)
+    Z = np.zeros((200, 2))
+    for _ in range(50):
+        Z = mp.gibbs_sweep(Z, p, rng)
+    reverse = reverse_ais(mp, p, mp.base_log_partition(p), Z, 200, mp.gibbs_sweep, rng)
+    assert reverse.direction == "reverse"
+    for result in (forward, reverse):
+        assert abs(result.log_z - quad) < 0.1
+        assert result.log_z_std < 0.1
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_math_keeps_dtype(dtype):
     p = tiny_params(7, dtype=dtype)
@@ -78,18 +142,23 @@ def test_math_keeps_dtype(dtype):
     F, grad = mp.energy_grad(Z, p)
     assert F.dtype == dtype and grad.dtype == dtype
     assert all(g.dtype == dtype for g in mp.free_energy_gradients(Z, p))
+    assert mp.gibbs_sweep(Z, p, np.random.default_rng(0)).dtype == dtype
 
 
-def test_fitted_model_learns_and_its_ais_score_is_normalised():
+@pytest.mark.parametrize("sampler", ["gibbs", "hmc"])
+def test_fitted_model_learns_and_its_ais_score_is_normalised(sampler):
     from scipy.stats import multivariate_normal
 
     X = _patches(1000)
     X_test = _patches(1000, seed=1)
     model = MeanProductTDistribution(n_components=2, n_covariance_components=4,
-                                     n_leapfrog=10, ais_n_temperatures=300,
+                                     sampler=sampler, n_leapfrog=10, ais_n_temperatures=300,
                                      random_state=0).fit(X)
     assert model.score_kind_ == "estimate"
-    assert 0.0 < model.hmc_acceptance_rate_ <= 1.0
+    if sampler == "hmc":
+        assert 0.0 < model.hmc_acceptance_rate_ <= 1.0
+    else:
+        assert np.isnan(model.hmc_acceptance_rate_)
     exact = _quadrature_log_z(model._params())
     assert abs(model.log_partition_ - exact) < 0.1
     full = multivariate_normal(X.mean(axis=0), np.cov(X, rowvar=False)).logpdf(X_test).mean()

@@ -101,6 +101,14 @@ def _patches(n=400, seed=0):
     return (rng.normal(size=(n, 2)) @ L.T) * scale[:, None]
 
 
+def _two_scales(n, seed=0):
+    # half the rows nearly flat (scale 0.03), half at scale 1.5: the
+    # precision ratio of whitened image patches in two dimensions
+    rng = np.random.default_rng(seed)
+    scale = np.where(rng.random(n) < 0.5, 0.03, 1.5)
+    return (rng.normal(size=(n, 2)) @ np.array([[1.0, 0.8], [0.0, 0.6]])) * scale[:, None]
+
+
 def test_fitted_model_density_integrates_to_one():
     X = _patches() + np.array([3.0, -1.0])  # an offset: mean_ must be handled
     model = SpikeSlabRBM(n_components=3, max_iter=5, batch_size=20, learning_rate=0.01,
@@ -122,6 +130,39 @@ def test_learns_covariance_beyond_a_diagonal_gaussian():
     diag = multivariate_normal(X.mean(axis=0), np.diag(X.var(axis=0))).logpdf(X_test).mean()
     full = multivariate_normal(X.mean(axis=0), np.cov(X, rowvar=False)).logpdf(X_test).mean()
     assert model.score(X_test) > full > diag
+
+
+def test_spike_precisions_reach_the_scale_of_flat_data():
+    # whitened image patches are half flat: the spike-gated precisions must
+    # grow to many times Lambda. Trained in log(Phi + Lambda) they do; with
+    # additive steps (before) Phi stayed near 0 and the model scored below a
+    # full Gaussian on this two-scale mixture (-2.48 against -2.45)
+    from scipy.stats import multivariate_normal
+
+    X, X_test = _two_scales(3000), _two_scales(1000, seed=1)
+    model = SpikeSlabRBM(n_components=4, random_state=0).fit(X)
+    full = multivariate_normal(X.mean(axis=0), np.cov(X, rowvar=False)).logpdf(X_test).mean()
+    assert model.spike_precision_.max() > 50 * model.precision_.max()
+    assert model.score(X_test) > full + 1.5
+
+
+def test_spike_precision_gradient_in_its_training_coordinates():
+    # _step_gradients turns dF/dPhi into the gradient in u = log(Phi + Lambda)
+    # that _apply_steps moves: check by finite differences in u
+    p = tiny_params(3, n=3, d=4)
+    X = np.random.default_rng(4).normal(size=(7, 4))
+    model = SpikeSlabRBM()
+    grads = model._step_gradients(ss.free_energy_gradients(X, p), p)
+    eps = 1e-6
+    numeric = np.zeros_like(p.phi)
+    for idx in np.ndindex(p.phi.shape):
+        values = []
+        for sign in (1, -1):
+            phi = p.phi.copy()
+            phi[idx] = (phi[idx] + p.lam[idx[1]]) * np.exp(sign * eps) - p.lam[idx[1]]
+            values.append(ss.free_energy(X, p._replace(phi=phi)).mean())
+        numeric[idx] = (values[0] - values[1]) / (2 * eps)
+    np.testing.assert_allclose(grads[4], numeric, rtol=1e-5, atol=1e-8)
 
 
 def test_broken_model_raises_with_the_fix_and_bad_input_is_rejected():
