@@ -110,7 +110,8 @@ class EpochLoopMixin:
     ``_run_epoch(X, y, rng, progress, *, shuffle)`` -> dict
         One pass over ``X`` (and the targets ``y`` of class-aware models, else
         None), in a random row order when ``shuffle`` else in the given order;
-        returns statistics to print (e.g. ``{"reconstruction error": 0.05}``).
+        returns statistics to print (e.g. ``{"reconstruction error": 0.05}``);
+        a full-batch solver adds ``"converged": True`` to end the loop.
         Call ``progress(n_rows)`` after each batch to advance the optional bar.
     ``_validation_score(X_val, y_val)`` -> float
         Higher is better; used for verbose output and early stopping when a
@@ -207,6 +208,8 @@ class EpochLoopMixin:
                 score = float(self._validation_score(X_val, y_val))
                 self.validation_scores_.append(score)
                 stats = {**stats, "validation score": score}
+            # a full-batch solver says when it has converged: no more epochs
+            converged = bool(stats.pop("converged", False))
             if verbose:
                 parts = ", ".join(f"{k} = {v:.4f}" for k, v in stats.items())
                 print(f"[{name}] epoch {self.n_iter_}, {parts}, time = {elapsed:.2f}s")
@@ -224,6 +227,10 @@ class EpochLoopMixin:
                             )
                         self._restore(best_state)
                         return epochs_run
+            if converged:
+                if verbose:
+                    print(f"[{name}] converged after {self.n_iter_} iterations.")
+                break
         if early_stopping and best_state is not None and stale > 0:
             self._restore(best_state)
         return epochs_run

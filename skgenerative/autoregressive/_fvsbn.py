@@ -4,9 +4,15 @@ from numbers import Real
 
 import numpy as np
 from scipy.special import expit
-from sklearn.utils._param_validation import Interval
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
 
+from ..nn._lbfgs import LBFGS
+from ..nn._optimizers import Adam
 from ._base import _BaseAutoregressive
+
+#: rows per block of the full-batch (L-BFGS) objective: bounds the memory
+_FULL_BATCH_BLOCK = 10000
 
 
 def _logit_of_mean(X, dtype):
@@ -33,14 +39,23 @@ class FVSBN(_BaseAutoregressive):
     Each conditional ``p(x_i = 1 | x_<i) = sigmoid(b_i + sum_{j<i} W_ij x_j)`` is
     a logistic regression on the features that precede ``i`` in the ordering
     (Frey 1998; §20.10.8 of the spec). The log-likelihood is exact and convex
-    in the parameters; it is maximised with minibatch Adam. All products are
-    dense matrix products (BLAS).
+    in the parameters; it is maximised with minibatch Adam or, since it is
+    convex, to its optimum with full-batch L-BFGS (``solver="lbfgs"``). All
+    products are dense matrix products (BLAS).
 
     Parameters
     ----------
     ordering : None, "random" or array-like of shape (n_features,), default=None
         Order of the chain rule. ``None`` keeps the column order, ``"random"``
         draws a permutation from ``random_state``.
+    solver : {"adam", "lbfgs"}, default="adam"
+        ``"adam"``: minibatch Adam, ``max_iter`` epochs. ``"lbfgs"``:
+        full-batch L-BFGS (one pass over the data per objective evaluation,
+        a backtracking line search), ``max_iter`` iterations; it stops
+        early when it has converged. The penalised log-likelihood is convex,
+        so L-BFGS finds its optimum; use a few hundred iterations on MNIST
+        and set ``alpha``. ``learning_rate``, ``batch_size`` and
+        ``partial_fit`` apply to Adam only.
     learning_rate : float, default=1e-2
         Adam step size.
     alpha : float, default=0.0
@@ -79,8 +94,10 @@ class FVSBN(_BaseAutoregressive):
         Biases of the conditionals.
     ordering_ : ndarray of shape (n_features,)
         The ordering used.
-    optimizer_ : skgenerative.nn.Adam
-        Optimizer state (kept by ``partial_fit`` and ``warm_start``).
+    optimizer_ : skgenerative.nn.Adam or L-BFGS state
+        Optimizer state (kept by ``partial_fit`` and ``warm_start``; L-BFGS
+        keeps its ``history`` curvature pairs, two vectors of the parameters'
+        size each).
     random_state_ : numpy.random.Generator
         The estimator's random stream.
     n_iter_ : int
@@ -118,12 +135,14 @@ class FVSBN(_BaseAutoregressive):
     _parameter_constraints = {
         **_BaseAutoregressive._parameter_constraints,
         "alpha": [Interval(Real, 0, None, closed="left")],
+        "solver": [StrOptions({"adam", "lbfgs"})],
     }
 
     def __init__(
         self,
         *,
         ordering=None,
+        solver="adam",
         learning_rate=1e-2,
         alpha=0.0,
         batch_size=100,
@@ -138,6 +157,7 @@ class FVSBN(_BaseAutoregressive):
         random_state=None,
     ):
         self.ordering = ordering
+        self.solver = solver
         self.learning_rate = learning_rate
         self.alpha = alpha
         self.batch_size = batch_size
@@ -170,17 +190,90 @@ class FVSBN(_BaseAutoregressive):
         state.pop("_mask_cache", None)
         return state
 
+    def _initialize(self, X, y, rng, *, partial):
+        super()._initialize(X, y, rng, partial=partial)
+        if self.solver == "lbfgs":
+            self.optimizer_ = LBFGS(self._parameters)
+
+    def _continue_initialization(self, X, y, rng):
+        # a warm start may switch solvers; L-BFGS's cached point is of the old data
+        if self.solver == "lbfgs":
+            if isinstance(self.optimizer_, LBFGS):
+                self.optimizer_.forget_point()
+            else:
+                self.optimizer_ = LBFGS(self._parameters)
+        elif not isinstance(self.optimizer_, Adam):
+            self.optimizer_ = Adam(self._parameters, learning_rate=self.learning_rate)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """One pass of minibatch Adam over ``X``, in the given row order.
+
+        Only with ``solver="adam"`` (L-BFGS needs the whole data set).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            A block of training data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        if self.solver != "adam":
+            raise ValueError(
+                f"partial_fit needs a stochastic solver; FVSBN has solver={self.solver!r}. "
+                "Use solver='adam' for training in blocks."
+            )
+        if hasattr(self, "optimizer_") and not isinstance(self.optimizer_, Adam):
+            raise ValueError(
+                "This FVSBN was fitted with solver='lbfgs': refit with solver='adam' "
+                "(warm_start=True keeps the parameters) before partial_fit."
+            )
+        return self._partial_fit(X)
+
+    def _run_epoch(self, X, y, rng, progress, *, shuffle):
+        if self.solver == "adam":
+            return super()._run_epoch(X, y, rng, progress, shuffle=shuffle)
+        mean_ll = []
+
+        def objective():
+            total, grads = 0.0, {"coef_": np.zeros_like(self.coef_),
+                                 "intercept_": np.zeros_like(self.intercept_)}
+            for start in range(0, X.shape[0], _FULL_BATCH_BLOCK):
+                ll, g = self._batch_gradient(X[start:start + _FULL_BATCH_BLOCK], rng, penalty=False)
+                total += ll
+                grads["coef_"] += g["coef_"]
+                grads["intercept_"] += g["intercept_"]
+            n = X.shape[0]
+            mean_ll.append(total / n)
+            grads["coef_"] /= n
+            grads["intercept_"] /= n
+            value = total / n
+            if self.alpha:
+                grads["coef_"] -= self.alpha * self.coef_
+                value -= 0.5 * self.alpha * float(np.sum(self.coef_.astype(np.float64) ** 2))
+            return value, grads
+
+        self.optimizer_.step(objective)
+        progress(X.shape[0])
+        stats = {"train log-likelihood": mean_ll[-1]} if mean_ll else {}
+        return {**stats, "converged": self.optimizer_.converged}
+
     def _logits(self, X):
         return X @ self.coef_.T + self.intercept_
 
-    def _batch_gradient(self, X, rng):
+    def _batch_gradient(self, X, rng, penalty=True):
         logits = self._logits(X)
         resid = X - expit(logits)
         grads = {
             "coef_": (resid.T @ X) * self._mask,
             "intercept_": resid.sum(axis=0),
         }
-        if self.alpha:  # grads are of the batch sum: the penalty counts once per row
+        if penalty and self.alpha:  # grads are of the batch sum: the penalty counts once per row
             grads["coef_"] -= (self.alpha * X.shape[0]) * self.coef_
         return float(_bernoulli_log_prob(X, logits).sum()), grads
 

@@ -79,3 +79,50 @@ def test_fvsbn_beats_independent_bernoulli_on_digits(binary_digits):
     train, test = binary_digits
     model = FVSBN(max_iter=40, random_state=0).fit(train)
     assert model.score(test) > independent_bernoulli_log_prob(train, test).mean() + 5
+
+
+def _penalised_objective(model, X, alpha):
+    return model._log_likelihood(X).mean() - alpha / 2 * np.sum(model.coef_.astype(float) ** 2)
+
+
+def test_fvsbn_lbfgs_finds_the_optimum_of_the_convex_objective(random_binary):
+    from scipy.optimize import minimize
+
+    alpha = 0.05
+    model = FVSBN(solver="lbfgs", alpha=alpha, max_iter=500, random_state=0).fit(random_binary)
+    assert model.optimizer_.converged and model.n_iter_ < 500  # stopped on convergence
+    D = random_binary.shape[1]
+    free = np.tril(np.ones((D, D), bool), -1)  # the identity ordering's weights
+
+    def negative(theta):
+        model.coef_[...] = 0.0
+        model.coef_[free] = theta[: free.sum()]
+        model.intercept_[...] = theta[free.sum():]
+        return -_penalised_objective(model, random_binary, alpha)
+
+    found = np.concatenate([model.coef_[free], model.intercept_])
+    at_found = -negative(found)
+    best = minimize(negative, found, method="Powell", options=dict(xtol=1e-8, ftol=1e-12))
+    assert -best.fun <= at_found + 1e-5  # no better point nearby
+    # and it beats Adam at the same penalty after as many epochs
+    adam = FVSBN(alpha=alpha, max_iter=model.n_iter_, random_state=0).fit(random_binary)
+    negative(found)
+    assert at_found >= _penalised_objective(adam, random_binary, alpha) - 1e-9
+
+
+def test_fvsbn_lbfgs_early_stopping_warm_start_and_partial_fit(random_binary):
+    model = FVSBN(solver="lbfgs", max_iter=3, early_stopping=True, random_state=0).fit(random_binary)
+    assert len(model.validation_scores_) == model.n_iter_ == 3
+    # a warm start to Adam continues from the L-BFGS parameters
+    coef = model.coef_.copy()
+    model.set_params(solver="adam", warm_start=True, max_iter=1, early_stopping=False)
+    model.fit(random_binary)
+    assert model.n_iter_ == 4 and not np.array_equal(model.coef_, coef)
+    lbfgs = FVSBN(solver="lbfgs", max_iter=2, random_state=0).fit(random_binary)
+    before = lbfgs.coef_.copy()
+    with pytest.raises(ValueError, match="stochastic solver"):
+        lbfgs.partial_fit(random_binary)
+    lbfgs.set_params(solver="adam")
+    with pytest.raises(ValueError, match="refit with solver='adam'"):
+        lbfgs.partial_fit(random_binary)
+    np.testing.assert_array_equal(lbfgs.coef_, before)
