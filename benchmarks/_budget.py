@@ -94,11 +94,13 @@ class BudgetedRun:
         One epoch; default :func:`fit_one_epoch`.
     score_name : str
         What ``validate`` measures (the plot's axis label).
+    done : callable ``model -> bool`` or None
+        Stop before the budget when it says so (a converged solver).
     """
 
     def __init__(self, name, out_dir, budget_minutes, *, resume, validate, validate_every=1,
                  max_epochs=None, train_epoch=fit_one_epoch,
-                 score_name="validation log-likelihood (nats)"):
+                 score_name="validation log-likelihood (nats)", done=None):
         self.name = name
         self.folder = Path(out_dir) / name
         self.budget_seconds = 60.0 * budget_minutes
@@ -108,6 +110,7 @@ class BudgetedRun:
         self.max_epochs = max_epochs
         self.train_epoch = train_epoch
         self.score_name = score_name
+        self.done = done
 
     @property
     def checkpoint(self):
@@ -155,12 +158,13 @@ class BudgetedRun:
         model = state["model"]
         while state["train_seconds"] < self.budget_seconds and (
             self.max_epochs is None or state["epochs"] < self.max_epochs
-        ):
+        ) and not (self.done is not None and state["epochs"] > 0 and self.done(model)):
             start = time.perf_counter()
             self.train_epoch(model, X_train)
             state["train_seconds"] += time.perf_counter() - start
             state["epochs"] += 1
-            last = state["train_seconds"] >= self.budget_seconds or state["epochs"] == self.max_epochs
+            last = (state["train_seconds"] >= self.budget_seconds or state["epochs"] == self.max_epochs
+                    or (self.done is not None and self.done(model)))
             if state["epochs"] % self.validate_every == 0 or last:
                 start = time.perf_counter()
                 score = float(self.validate(model))
