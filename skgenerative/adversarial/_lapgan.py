@@ -7,6 +7,7 @@ from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval
 
 from ..nn import MLP, Adam
+from ._common import resolve_image_shape
 from ._gan import _COLLAPSE_CHECK_SAMPLES, _AdversarialNet
 from ._gan_math import discriminator_step, generator_step
 from ._pyramid import expand, pyramid_shapes, reduce
@@ -136,19 +137,9 @@ random_state_, n_iter_, n_features_in_, feature_names_in_
     def _check_training_data(self, X, y, *, reset):
         return super()._check_training_data(X, None, reset=reset)
 
-    def _resolve_image_shape(self, n_features):
-        if self.image_shape is None:
-            side = int(round(np.sqrt(n_features)))
-            return (side, side) if side * side == n_features else (1, n_features)
-        shape = tuple(int(s) for s in self.image_shape)
-        if len(shape) != 2 or shape[0] * shape[1] != n_features:
-            raise ValueError(f"image_shape {self.image_shape!r} does not hold {n_features} "
-                             "pixels per row.")
-        return shape
-
     def _initialize(self, X, y, rng, *, partial):
         gen, disc = self._layer_sizes()
-        self.image_shape_ = self._resolve_image_shape(X.shape[1])
+        self.image_shape_ = resolve_image_shape(self.image_shape, X.shape[1])
         self.level_shapes_ = pyramid_shapes(self.image_shape_, self.levels)
         self._init_scaling(X, rng)
         self.generators_, self.discriminators_ = [], []
