@@ -182,11 +182,7 @@ class _AdversarialNet(_GeneratorNetMixin, BaseEstimator):
     # ------------------------------------------------------------- set-up
     def _initialize(self, X, y, rng, *, partial):
         gen, disc = self._layer_sizes()
-        self.__dict__.pop("classes_", None)
-        self.__dict__.pop("class_prior_", None)
-        if y is not None:
-            self.classes_, counts = np.unique(y, return_counts=True)
-            self.class_prior_ = counts / counts.sum()
+        self._init_classes(y)
         self._init_scaling(X, rng)
         c, p = self._n_classes, X.shape[1]
         self.generator_, self.discriminator_ = self._make_networks(gen, disc, c, p, rng,
@@ -204,6 +200,15 @@ class _AdversarialNet(_GeneratorNetMixin, BaseEstimator):
         if not disc:
             raise ValueError("discriminator_layer_sizes needs at least one hidden layer.")
         return gen, disc
+
+    def _init_classes(self, y):
+        """``classes_`` and ``class_prior_`` of a conditional model (removed
+        when ``y`` is None)."""
+        self.__dict__.pop("classes_", None)
+        self.__dict__.pop("class_prior_", None)
+        if y is not None:
+            self.classes_, counts = np.unique(y, return_counts=True)
+            self.class_prior_ = counts / counts.sum()
 
     def _make_networks(self, gen, disc, c, p, rng, dtype):
         """Dense generator and discriminator (``c`` label columns appended
@@ -267,14 +272,19 @@ class _AdversarialNet(_GeneratorNetMixin, BaseEstimator):
         return self._fit(X, y)
 
     # ------------------------------------------------------------ outputs
+    def _sample_labels(self, n_samples, rng, y):
+        """One-hot labels of ``n_samples`` samples (None when unconditional):
+        the codes ``y`` repeated, or drawn from ``class_prior_``."""
+        if not self._conditional:
+            return None
+        if y is None:
+            codes = rng.choice(self._n_classes, size=n_samples, p=self.class_prior_)
+        else:
+            codes = np.resize(y, n_samples)  # label codes, repeated
+        return self._one_hot(codes)
+
     def _sample_standardized(self, n_samples, rng, y):
-        labels = None
-        if self._conditional:
-            if y is None:
-                codes = rng.choice(self._n_classes, size=n_samples, p=self.class_prior_)
-            else:
-                codes = np.resize(y, n_samples)  # label codes, repeated
-            labels = self._one_hot(codes)
+        labels = self._sample_labels(n_samples, rng, y)
         noise = rng.standard_normal((n_samples, self.n_components)).astype(self.dtype_)
         if labels is not None:
             noise = np.concatenate([noise, labels], axis=1)
