@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import GenerativeMixin, TrainableMixin
 from ..nn import MLP, median_distance, mmd2_unbiased
-from ..nn._convnet import conv_generator
+from ..nn._convnet import conv_generator, resolve_image_shape
 from ..utils._threads import blas_threads
 from ..utils.random import draw_seed
 from ..utils.validation import resolve_dtype, user_stacklevel
@@ -42,20 +42,6 @@ CONV_CONSTRAINTS = {
     "image_shape": [None, tuple],
     "conv_channels": ["array-like"],
 }
-
-
-def resolve_image_shape(image_shape, n_features):
-    """``(height, width)`` of the images stored as rows of ``n_features``
-    pixels: ``image_shape`` checked, or (None) square when ``n_features`` is
-    a square number, else one row ``(1, n_features)``."""
-    if image_shape is None:
-        side = int(round(np.sqrt(n_features)))
-        return (side, side) if side * side == n_features else (1, n_features)
-    shape = tuple(int(s) for s in image_shape)
-    if len(shape) != 2 or shape[0] * shape[1] != n_features:
-        raise ValueError(f"image_shape {image_shape!r} does not hold {n_features} "
-                         "pixels per row.")
-    return shape
 
 
 #: The hyperparameters every generator network here has.

@@ -7,7 +7,7 @@ from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval
 
 from ..nn import MLP, Adam
-from ._common import resolve_image_shape
+from ..nn._convnet import resolve_image_shape
 from ._gan import _COLLAPSE_CHECK_SAMPLES, _AdversarialNet
 from ._gan_math import _with_labels, discriminator_step, generator_step
 from ._pyramid import expand, pyramid_shapes, reduce

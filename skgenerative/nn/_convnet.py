@@ -26,7 +26,8 @@ from ..utils.random import check_generator
 from ._conv import Conv2D, ConvTranspose2D, Unpool2D
 from ._mlp import MLP, Dense, _check_activation
 
-__all__ = ["ImageLayer", "Sequential", "conv_generator", "conv_discriminator"]
+__all__ = ["ImageLayer", "Bias", "Sequential", "conv_generator", "conv_discriminator",
+           "resolve_image_shape"]
 
 #: Kernel of the transposed convolutions (stride 2: a size h becomes 2 h + 2)
 #: and of the convolutions.
@@ -107,6 +108,38 @@ class ImageLayer:
         return grads, flat
 
 
+class Bias:
+    """A bias per unit, ``a = X + b``: a convolutional network's per-pixel
+    output offset (a convolution's own bias is one per channel)."""
+
+    def __init__(self, n, *, bias_key="b"):
+        self.n_in = self.n_out = int(n)
+        self.bias_key = bias_key
+
+    def init_params(self, rng, dtype=np.float64):
+        return {self.bias_key: np.zeros(self.n_out, dtype=dtype)}
+
+    def forward(self, params, X):
+        return X + params[self.bias_key], None
+
+    def backward(self, params, cache, grad_a, input_grad=True):
+        return {self.bias_key: grad_a.sum(axis=0)}, (grad_a if input_grad else None)
+
+
+def resolve_image_shape(image_shape, n_features):
+    """``(height, width)`` of the images stored as rows of ``n_features``
+    pixels: ``image_shape`` checked, or (None) square when ``n_features`` is
+    a square number, else one row ``(1, n_features)``."""
+    if image_shape is None:
+        side = int(round(np.sqrt(n_features)))
+        return (side, side) if side * side == n_features else (1, n_features)
+    shape = tuple(int(s) for s in image_shape)
+    if len(shape) != 2 or shape[0] * shape[1] != n_features:
+        raise ValueError(f"image_shape {image_shape!r} does not hold {n_features} "
+                         "pixels per row.")
+    return shape
+
+
 class Sequential(MLP):
     """A chain of layers on rows (:class:`~skgenerative.nn.Dense` and
     :class:`ImageLayer`) with the interface of :class:`~skgenerative.nn.MLP`.
@@ -169,13 +202,16 @@ def _seed_size(size, n_up):
 
 
 def conv_generator(n_inputs, image_shape, channels, hidden_sizes, activation, *,
-                   dtype=np.float64, random_state=None, prefix=""):
+                   out_channels=1, pixel_bias=False, dtype=np.float64, random_state=None,
+                   prefix=""):
     """A DCGAN-style generator from ``n_inputs`` columns to image rows.
 
     Dense layers of ``hidden_sizes``, a dense layer to ``channels[-1]``
     feature maps of a small seed size, transposed convolutions (kernel 4,
     stride 2) through ``channels[-2], ..., channels[0]``, then a convolution
-    (kernel 3) to one linear channel cropped to ``image_shape``.
+    (kernel 3) to ``out_channels`` linear channels cropped to
+    ``image_shape`` (rows ``[channel 0 pixels, channel 1 pixels, ...]``),
+    followed by a bias per output unit when ``pixel_bias``.
 
     Returns
     -------
@@ -197,8 +233,11 @@ def conv_generator(n_inputs, image_shape, channels, hidden_sizes, activation, *,
                              activation=activation, **_keys(prefix, len(layers)))
         layers.append(ImageLayer(up, shape))
         shape = layers[-1].out_shape
-    last = Conv2D(channels[0], 1, _KERNEL, activation="linear", **_keys(prefix, len(layers)))
+    last = Conv2D(channels[0], int(out_channels), _KERNEL, activation="linear",
+                  **_keys(prefix, len(layers)))
     layers.append(ImageLayer(last, shape, crop=(H, W)))
+    if pixel_bias:
+        layers.append(Bias(layers[-1].n_out, bias_key=f"{prefix}b{len(layers)}"))
     return Sequential(layers, dtype=dtype, random_state=random_state)
 
 
