@@ -52,7 +52,8 @@ PARZEN_CAVEAT = (
 )
 
 #: epochs per model: (tiny smoke run, full run)
-EPOCHS = {"GAN": (2, 200), "GAN conv": (2, 200), "GAN dropout 0.5": (2, 200),
+EPOCHS = {"GAN": (2, 200), "GAN conv": (2, 200), "GAN conv tanh": (2, 200),
+          "GAN dropout 0.5": (2, 200),
           "conditional GAN": (2, 200), "LAPGAN": (2, 200),
           "GMMN": (2, 200), "GMMN conv": (2, 200), "GMMN+AE": (2, 200), "VAE": (2, 50),
           "DBN": (1, 30)}
@@ -78,6 +79,9 @@ def make_models(size, seed, n_features, shape):
         # DCGAN-style networks, otherwise the defaults
         "GAN conv": (GAN(max_iter=epochs["GAN conv"], architecture="conv", image_shape=shape,
                          random_state=seed), False),
+        # tanh units: no partial collapse of the conv GAN on digits (15-epoch probe)
+        "GAN conv tanh": (GAN(max_iter=epochs["GAN conv tanh"], architecture="conv",
+                              image_shape=shape, activation="tanh", random_state=seed), False),
         # the discriminator dropout Goodfellow et al. found important on images
         "GAN dropout 0.5": (GAN(max_iter=epochs["GAN dropout 0.5"], dropout=0.5,
                                 random_state=seed), False),
