@@ -363,7 +363,8 @@ class GAN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _AdversarialNet):
         convolutions to ``conv_channels[0], conv_channels[1], ...`` (the
         first of stride 1, the others of stride 2) before its dense layers.
         A conditional GAN's labels enter the first convolution as constant
-        planes.
+        planes. On 8x8 digits, relu conv networks collapse partially where
+        ``activation="tanh"`` does not (benchmarks/README.md).
     image_shape : None or (int, int), default=None
         ``(height, width)`` of the images (``architecture="conv"``). None:
         square.
