@@ -22,6 +22,7 @@ Usage::
 
     python benchmarks/bench_generators.py --size tiny          # smoke run, seconds
     python benchmarks/bench_generators.py --datasets digits mnist5k --plots /tmp/grids
+    python benchmarks/bench_generators.py --datasets digits --models GAN "GAN conv" GMMN "GMMN conv"
 
 Literature Parzen figures on full MNIST (GAN 225, GMMN 147, GMMN+AE 282;
 Goodfellow et al. 2014, Li et al. 2015) are context only: they are on
@@ -51,9 +52,11 @@ PARZEN_CAVEAT = (
 )
 
 #: epochs per model: (tiny smoke run, full run)
-EPOCHS = {"GAN": (2, 200), "GAN dropout 0.5": (2, 200), "conditional GAN": (2, 200),
-          "LAPGAN": (2, 200),
-          "GMMN": (2, 200), "GMMN+AE": (2, 200), "VAE": (2, 50), "DBN": (1, 30)}
+EPOCHS = {"GAN": (2, 200), "GAN conv": (2, 200), "GAN conv tanh": (2, 200),
+          "GAN dropout 0.5": (2, 200),
+          "conditional GAN": (2, 200), "LAPGAN": (2, 200),
+          "GMMN": (2, 200), "GMMN conv": (2, 200), "GMMN+AE": (2, 200), "VAE": (2, 50),
+          "DBN": (1, 30)}
 
 
 def load(name):
@@ -67,18 +70,26 @@ def load(name):
     raise ValueError(name)
 
 
-def make_models(size, seed, n_features):
+def make_models(size, seed, n_features, shape):
     tiny = size == "tiny"
     epochs = {name: e[0] if tiny else e[1] for name, e in EPOCHS.items()}
     code = 16 if n_features <= 64 else 32
     models = {
         "GAN": (GAN(max_iter=epochs["GAN"], random_state=seed), False),
+        # DCGAN-style networks, otherwise the defaults
+        "GAN conv": (GAN(max_iter=epochs["GAN conv"], architecture="conv", image_shape=shape,
+                         random_state=seed), False),
+        # tanh units: no partial collapse of the conv GAN on digits (15-epoch probe)
+        "GAN conv tanh": (GAN(max_iter=epochs["GAN conv tanh"], architecture="conv",
+                              image_shape=shape, activation="tanh", random_state=seed), False),
         # the discriminator dropout Goodfellow et al. found important on images
         "GAN dropout 0.5": (GAN(max_iter=epochs["GAN dropout 0.5"], dropout=0.5,
                                 random_state=seed), False),
         "conditional GAN": (GAN(max_iter=epochs["conditional GAN"], random_state=seed), True),
         "LAPGAN": (LAPGAN(max_iter=epochs["LAPGAN"], random_state=seed), False),
         "GMMN": (GMMN(max_iter=epochs["GMMN"], random_state=seed), False),
+        "GMMN conv": (GMMN(max_iter=epochs["GMMN conv"], architecture="conv",
+                           image_shape=shape, random_state=seed), False),
         "GMMN+AE": (GMMN(max_iter=epochs["GMMN+AE"], autoencoder_layer_sizes=(256, code),
                          autoencoder_max_iter=2 if tiny else 100, random_state=seed), False),
         "VAE": (VAE(n_components=code, max_iter=epochs["VAE"], random_state=seed), False),
@@ -114,7 +125,7 @@ def plot_grid(samples, shape, title, path):
     plt.close(fig)
 
 
-def run(dataset, size, seed, n_samples, plots):
+def run(dataset, size, seed, n_samples, plots, only=None):
     try:
         X, y, shape = load(dataset)
     except ImportError as error:
@@ -141,7 +152,9 @@ def run(dataset, size, seed, n_samples, plots):
         print(f"{name:<16} {r['MMD^2']:8.4f} {r['p']:6.3f} {r['Parzen']:9.1f} "
               f"{r['sigma']:6.3f} {r['NN sample']:9.3f} {r['NN test']:8.3f} "
               f"{r['copies']:6.2f} {'':>7}")
-    for name, (model, conditional) in make_models(size, seed, X.shape[1]).items():
+    for name, (model, conditional) in make_models(size, seed, X.shape[1], shape).items():
+        if only and name not in only:
+            continue
         start = time.perf_counter()
         model.fit(X_train, y_train) if conditional else model.fit(X_train)
         elapsed = time.perf_counter() - start
@@ -163,9 +176,11 @@ def main():
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--n-samples", type=int, default=1000)
     parser.add_argument("--plots", default=None, help="directory for sample grids")
+    parser.add_argument("--models", nargs="+", default=None, choices=sorted(EPOCHS),
+                        help="run only these models (default: all)")
     args = parser.parse_args()
     for dataset in args.datasets:
-        run(dataset, args.size, args.seed, args.n_samples, args.plots)
+        run(dataset, args.size, args.seed, args.n_samples, args.plots, args.models)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,8 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import GenerativeMixin, TrainableMixin
-from ..nn import median_distance, mmd2_unbiased
+from ..nn import MLP, median_distance, mmd2_unbiased
+from ..nn._convnet import conv_generator, resolve_image_shape
 from ..utils._threads import blas_threads
 from ..utils.random import draw_seed
 from ..utils.validation import resolve_dtype, user_stacklevel
@@ -33,6 +34,14 @@ BANDWIDTH_FACTORS = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 #: A generator whose samples spread less than this (mean per-feature
 #: standard deviation, on the standardised scale) has collapsed.
 _COLLAPSE_SPREAD = 0.05
+
+
+#: The hyperparameters of the convolutional option (GAN and GMMN).
+CONV_CONSTRAINTS = {
+    "architecture": [StrOptions({"dense", "conv"})],
+    "image_shape": [None, tuple],
+    "conv_channels": ["array-like"],
+}
 
 
 #: The hyperparameters every generator network here has.
@@ -84,6 +93,22 @@ class _GeneratorNetMixin(GenerativeMixin, TrainableMixin):
         self.score_bandwidths_ = median_distance(self._standardize(X), rng) * np.asarray(
             BANDWIDTH_FACTORS)
         self.score_seed_ = draw_seed(rng)
+
+    def _init_image_shape(self, n_features):
+        """``image_shape_`` of the convolutional option (removed for dense nets)."""
+        self.__dict__.pop("image_shape_", None)
+        if self.architecture == "conv":
+            self.image_shape_ = resolve_image_shape(self.image_shape, n_features)
+
+    def _make_generator(self, n_inputs, n_outputs, hidden_sizes, rng, dtype):
+        """The generator: an MLP, or (``architecture="conv"``) a DCGAN-style
+        convolutional network producing ``image_shape_`` images."""
+        if self.architecture == "conv":
+            return conv_generator(n_inputs, self.image_shape_, self.conv_channels,
+                                  hidden_sizes, self.activation, dtype=dtype,
+                                  random_state=rng, prefix="gen_")
+        return MLP([n_inputs, *hidden_sizes, n_outputs], self.activation, dtype=dtype,
+                   random_state=rng, prefix="gen_")
 
     def _standardize(self, X):
         return ((X - self.data_mean_) / self.data_scale_).astype(self.dtype_)

@@ -12,11 +12,12 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ..nn import MLP, Adam
+from ..nn._convnet import conv_discriminator
 from ..nn._dropout import hidden_features
 from ..nn._mlp import check_layer_sizes
 from ..utils._threads import blas_threads
 from ..utils.validation import resolve_dtype, user_stacklevel
-from ._common import GENERATOR_CONSTRAINTS, _GeneratorNetMixin
+from ._common import CONV_CONSTRAINTS, GENERATOR_CONSTRAINTS, _GeneratorNetMixin
 from ._gan_math import GENERATOR_LOSSES, discriminator_step, generator_step
 
 __all__ = ["GAN"]
@@ -181,17 +182,11 @@ class _AdversarialNet(_GeneratorNetMixin, BaseEstimator):
     # ------------------------------------------------------------- set-up
     def _initialize(self, X, y, rng, *, partial):
         gen, disc = self._layer_sizes()
-        self.__dict__.pop("classes_", None)
-        self.__dict__.pop("class_prior_", None)
-        if y is not None:
-            self.classes_, counts = np.unique(y, return_counts=True)
-            self.class_prior_ = counts / counts.sum()
+        self._init_classes(y)
         self._init_scaling(X, rng)
         c, p = self._n_classes, X.shape[1]
-        self.generator_ = MLP([self.n_components + c, *gen, p], self.activation,
-                              dtype=X.dtype, random_state=rng, prefix="gen_")
-        self.discriminator_ = MLP([p + c, *disc, 1], self.activation, dtype=X.dtype,
-                                  random_state=rng, prefix="disc_")
+        self.generator_, self.discriminator_ = self._make_networks(gen, disc, c, p, rng,
+                                                                   X.dtype)
         self.g_optimizer_ = Adam(self.generator_.params, self.learning_rate, beta1=0.5,
                                  maximize=False)
         self.d_optimizer_ = Adam(self.discriminator_.params, self.learning_rate, beta1=0.5,
@@ -205,6 +200,23 @@ class _AdversarialNet(_GeneratorNetMixin, BaseEstimator):
         if not disc:
             raise ValueError("discriminator_layer_sizes needs at least one hidden layer.")
         return gen, disc
+
+    def _init_classes(self, y):
+        """``classes_`` and ``class_prior_`` of a conditional model (removed
+        when ``y`` is None)."""
+        self.__dict__.pop("classes_", None)
+        self.__dict__.pop("class_prior_", None)
+        if y is not None:
+            self.classes_, counts = np.unique(y, return_counts=True)
+            self.class_prior_ = counts / counts.sum()
+
+    def _make_networks(self, gen, disc, c, p, rng, dtype):
+        """Dense generator and discriminator (``c`` label columns appended
+        to the input of both)."""
+        return (MLP([self.n_components + c, *gen, p], self.activation, dtype=dtype,
+                    random_state=rng, prefix="gen_"),
+                MLP([p + c, *disc, 1], self.activation, dtype=dtype, random_state=rng,
+                    prefix="disc_"))
 
     def _start_monitoring(self):
         """A new fit: no epoch yet, no collapse seen, no warning given."""
@@ -260,14 +272,19 @@ class _AdversarialNet(_GeneratorNetMixin, BaseEstimator):
         return self._fit(X, y)
 
     # ------------------------------------------------------------ outputs
+    def _sample_labels(self, n_samples, rng, y):
+        """One-hot labels of ``n_samples`` samples (None when unconditional):
+        the codes ``y`` repeated, or drawn from ``class_prior_``."""
+        if not self._conditional:
+            return None
+        if y is None:
+            codes = rng.choice(self._n_classes, size=n_samples, p=self.class_prior_)
+        else:
+            codes = np.resize(y, n_samples)  # label codes, repeated
+        return self._one_hot(codes)
+
     def _sample_standardized(self, n_samples, rng, y):
-        labels = None
-        if self._conditional:
-            if y is None:
-                codes = rng.choice(self._n_classes, size=n_samples, p=self.class_prior_)
-            else:
-                codes = np.resize(y, n_samples)  # label codes, repeated
-            labels = self._one_hot(codes)
+        labels = self._sample_labels(n_samples, rng, y)
         noise = rng.standard_normal((n_samples, self.n_components)).astype(self.dtype_)
         if labels is not None:
             noise = np.concatenate([noise, labels], axis=1)
@@ -319,7 +336,8 @@ class GAN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _AdversarialNet):
     dropped-out discriminator (§20.10.4). ``fit(X, y)`` with class labels
     trains a conditional GAN (Mirza & Osindero 2014): the one-hot label is
     appended to the input of both networks and ``sample(n, y=...)`` draws
-    given the labels.
+    given the labels. ``architecture="conv"`` makes both networks
+    convolutional for images (DCGAN-style, Radford et al. 2015, §20.10.6).
 
     The data are standardised (training mean and standard deviation of each
     feature) and the generator's output is linear on that scale; samples are
@@ -336,6 +354,23 @@ class GAN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _AdversarialNet):
         layer is what :meth:`transform` returns).
     activation : {"relu", "tanh", "softplus", "sigmoid"}, default="relu"
         Hidden-layer activation of both networks.
+    architecture : {"dense", "conv"}, default="dense"
+        ``"conv"``: rows are images of ``image_shape``. The generator maps
+        the noise through its dense layers to ``conv_channels[-1]`` small
+        feature maps, then transposed convolutions (kernel 4, stride 2)
+        through ``conv_channels[-2], ..., conv_channels[0]`` and a linear
+        3x3 convolution to the image; the discriminator applies 3x3
+        convolutions to ``conv_channels[0], conv_channels[1], ...`` (the
+        first of stride 1, the others of stride 2) before its dense layers.
+        A conditional GAN's labels enter the first convolution as constant
+        planes. On 8x8 digits, relu conv networks collapse partially where
+        ``activation="tanh"`` does not (benchmarks/README.md).
+    image_shape : None or (int, int), default=None
+        ``(height, width)`` of the images (``architecture="conv"``). None:
+        square.
+    conv_channels : tuple of int, default=(16, 32)
+        Feature maps of the convolution layers, from the image inwards
+        (``architecture="conv"``).
     loss : {"non_saturating", "minimax"}, default="non_saturating"
         Generator loss: ``"minimax"`` minimises ``E log(1 - d(g(z)))``, the
         zero-sum game of eq. 20.80 with the value of eq. 20.81;
@@ -375,7 +410,11 @@ class GAN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _AdversarialNet):
     Attributes
     ----------
     generator_, discriminator_ : skgenerative.nn.MLP
-        The networks (the discriminator outputs the logit ``D(x)``).
+        The networks (the discriminator outputs the logit ``D(x)``); for
+        ``architecture="conv"`` convolutional networks with the same
+        interface.
+    image_shape_ : tuple of int
+        The images' shape (``architecture="conv"`` only).
     g_optimizer_, d_optimizer_ : skgenerative.nn.Adam
     classes_ : ndarray of shape (n_classes,)
         Labels of a conditional GAN (only after ``fit(X, y)``).
@@ -417,6 +456,9 @@ class GAN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _AdversarialNet):
     Goodfellow, I. et al. (2014). Generative adversarial nets. NIPS.
     Mirza, M. and Osindero, S. (2014). Conditional generative adversarial
     nets. arXiv:1411.1784.
+    Radford, A., Metz, L. and Chintala, S. (2015). Unsupervised representation
+    learning with deep convolutional generative adversarial networks.
+    arXiv:1511.06434.
 
     Examples
     --------
@@ -431,6 +473,51 @@ class GAN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _AdversarialNet):
     >>> gan.transform(X[:3]).shape
     (3, 128)
     """
+
+    _parameter_constraints = {**_AdversarialNet._parameter_constraints, **CONV_CONSTRAINTS}
+
+    def __init__(
+        self,
+        n_components=8,
+        *,
+        generator_layer_sizes=(128, 128),
+        discriminator_layer_sizes=(128, 128),
+        activation="relu",
+        architecture="dense",
+        image_shape=None,
+        conv_channels=(16, 32),
+        loss="non_saturating",
+        dropout=0.0,
+        n_critic=1,
+        learning_rate=1e-3,
+        batch_size=100,
+        max_iter=200,
+        n_score_samples=500,
+        dtype=None,
+        warm_start=False,
+        verbose=0,
+        random_state=None,
+    ):
+        super().__init__(
+            n_components, generator_layer_sizes=generator_layer_sizes,
+            discriminator_layer_sizes=discriminator_layer_sizes, activation=activation,
+            loss=loss, dropout=dropout, n_critic=n_critic, learning_rate=learning_rate,
+            batch_size=batch_size, max_iter=max_iter, n_score_samples=n_score_samples,
+            dtype=dtype, warm_start=warm_start, verbose=verbose, random_state=random_state,
+        )
+        self.architecture = architecture
+        self.image_shape = image_shape
+        self.conv_channels = conv_channels
+
+    def _make_networks(self, gen, disc, c, p, rng, dtype):
+        self._init_image_shape(p)
+        if self.architecture != "conv":
+            return super()._make_networks(gen, disc, c, p, rng, dtype)
+        generator = self._make_generator(self.n_components + c, p, gen, rng, dtype)
+        discriminator = conv_discriminator(self.image_shape_, c, self.conv_channels, disc,
+                                           self.activation, dtype=dtype, random_state=rng,
+                                           prefix="disc_")
+        return generator, discriminator
 
     @property
     def _n_features_out(self):

@@ -7,8 +7,9 @@ from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval
 
 from ..nn import MLP, Adam
+from ..nn._convnet import resolve_image_shape
 from ._gan import _COLLAPSE_CHECK_SAMPLES, _AdversarialNet
-from ._gan_math import discriminator_step, generator_step
+from ._gan_math import _with_labels, discriminator_step, generator_step
 from ._pyramid import expand, pyramid_shapes, reduce
 
 __all__ = ["LAPGAN"]
@@ -33,7 +34,10 @@ class LAPGAN(_AdversarialNet):
     expand(I_{k+1})`` from generated ones, both conditioned on the real
     ``expand(I_{k+1})``. Each level is a dense GAN as in :class:`GAN` (same
     losses, dropout, ``n_critic``); all levels take their steps together,
-    one per batch.
+    one per batch. ``fit(X, y)`` with class labels trains a class-conditional
+    LAPGAN (Denton et al.'s CIFAR-10 models): the one-hot label is appended
+    to the input of every level's generator and discriminator, and
+    ``sample(n, y=...)`` draws images of the given labels.
 
     Parameters
     ----------
@@ -56,6 +60,10 @@ dtype, warm_start, verbose, random_state
         Per level, finest first.
     g_optimizer_, d_optimizer_ : skgenerative.nn.Adam
         Over the parameters of all levels.
+    classes_ : ndarray of shape (n_classes,)
+        Labels of a conditional LAPGAN (only after ``fit(X, y)``).
+    class_prior_ : ndarray of shape (n_classes,)
+        Label frequencies of the training data (conditional LAPGAN).
     image_shape_ : tuple of int
     level_shapes_ : list of tuple of int
         Image shape of every level, finest first.
@@ -65,13 +73,14 @@ random_state_, n_iter_, n_features_in_, feature_names_in_
 
     See Also
     --------
-    GAN : one level; conditional on class labels with ``fit(X, y)``.
+    GAN : one level, dense or convolutional.
 
     Notes
     -----
     Like every GAN it has no likelihood and no ``score_samples``;
-    :meth:`score` is the negative MMD^2 between samples and the data. ``y``
-    is ignored (no class conditioning). There is no ``transform``: the
+    :meth:`score` is the negative MMD^2 between samples and the data (of
+    (image, label) pairs when ``y`` is given to a conditional model). There
+    is no ``transform``: the
     discriminators see pyramid levels, not images (use :class:`GAN` for
     discriminator features).
 
@@ -90,6 +99,9 @@ random_state_, n_iter_, n_features_in_, feature_names_in_
     [(8, 8), (4, 4)]
     >>> lapgan.sample(3).shape
     (3, 64)
+    >>> conditional = LAPGAN(max_iter=2, random_state=0).fit(X, load_digits().target)
+    >>> conditional.sample(2, y=7).shape
+    (2, 64)
     """
 
     _state_names = ("generators_", "discriminators_", "g_optimizer_", "d_optimizer_",
@@ -133,28 +145,17 @@ random_state_, n_iter_, n_features_in_, feature_names_in_
         self.image_shape = image_shape
 
     # ------------------------------------------------------------- set-up
-    def _check_training_data(self, X, y, *, reset):
-        return super()._check_training_data(X, None, reset=reset)
-
-    def _resolve_image_shape(self, n_features):
-        if self.image_shape is None:
-            side = int(round(np.sqrt(n_features)))
-            return (side, side) if side * side == n_features else (1, n_features)
-        shape = tuple(int(s) for s in self.image_shape)
-        if len(shape) != 2 or shape[0] * shape[1] != n_features:
-            raise ValueError(f"image_shape {self.image_shape!r} does not hold {n_features} "
-                             "pixels per row.")
-        return shape
-
     def _initialize(self, X, y, rng, *, partial):
         gen, disc = self._layer_sizes()
-        self.image_shape_ = self._resolve_image_shape(X.shape[1])
+        self.image_shape_ = resolve_image_shape(self.image_shape, X.shape[1])
         self.level_shapes_ = pyramid_shapes(self.image_shape_, self.levels)
+        self._init_classes(y)
         self._init_scaling(X, rng)
         self.generators_, self.discriminators_ = [], []
         last = self.levels - 1
         for k, (h, w) in enumerate(self.level_shapes_):
-            cond = 0 if k == last else h * w  # the expanded coarser image
+            # the expanded coarser image, and the one-hot label (conditional)
+            cond = (0 if k == last else h * w) + self._n_classes
             self.generators_.append(MLP([self.n_components + cond, *gen, h * w],
                                         self.activation, dtype=X.dtype, random_state=rng,
                                         prefix=f"gen{k}_"))
@@ -177,20 +178,18 @@ random_state_, n_iter_, n_features_in_, feature_names_in_
     def _trainable_params(self):
         return {**self.g_optimizer_.params, **self.d_optimizer_.params}
 
-    def _training_data(self, X, y):
-        return self._standardize(X), None
-
-    def _pyramid(self, X):
+    def _pyramid(self, X, labels):
         """(target, condition) of every level, finest first: the detail
-        ``h_k`` and ``expand(I_{k+1})``; the coarsest image and None."""
+        ``h_k`` and ``expand(I_{k+1})``; the coarsest image and None. The
+        one-hot ``labels`` (conditional) are appended to every condition."""
         images = [X]
         for k in range(self.levels - 1):
             images.append(reduce(images[-1], self.level_shapes_[k]))
         pairs = []
         for k in range(self.levels - 1):
             cond = expand(images[k + 1], self.level_shapes_[k + 1], self.level_shapes_[k])
-            pairs.append((images[k] - cond, cond))
-        pairs.append((images[-1], None))
+            pairs.append((images[k] - cond, _with_labels(cond, labels)))
+        pairs.append((images[-1], labels))
         return pairs
 
     # ----------------------------------------------------------- training
@@ -200,7 +199,7 @@ random_state_, n_iter_, n_features_in_, feature_names_in_
         totals, n_d, n_g = np.zeros(3), 0, 0
         for start in range(0, len(order), self.batch_size):
             rows = order[start:start + self.batch_size]
-            pairs = self._pyramid(X[rows])
+            pairs = self._pyramid(X[rows], None if y is None else y[rows])
             d_grads, accuracy = [], 0.0
             for G, D, (target, cond) in zip(self.generators_, self.discriminators_, pairs):
                 noise = rng.standard_normal((len(rows), k)).astype(dtype)
@@ -239,24 +238,29 @@ random_state_, n_iter_, n_features_in_, feature_names_in_
         ----------
         X : array-like of shape (n_samples, n_features)
             Images as rows (``image_shape``).
-        y : None
-            Ignored.
+        y : array-like of shape (n_samples,), default=None
+            Class labels: given, every level is conditioned on the one-hot
+            label too (class-conditional LAPGAN, Denton et al. 2015).
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X)
+        return self._fit(X, y)
 
     # ------------------------------------------------------------ outputs
     def _sample_standardized(self, n_samples, rng, y):
         """Coarse to fine: ``I_K = g_K(z)``, ``I_k = c + g_k(z, c)`` with
-        ``c = expand(I_{k+1})``."""
+        ``c = expand(I_{k+1})`` (and the one-hot label appended to the
+        input of every level, when conditional)."""
         k, dtype = self.n_components, self.dtype_
-        image = self.generators_[-1].predict(rng.standard_normal((n_samples, k)).astype(dtype))
+        labels = self._sample_labels(n_samples, rng, y)
+        noise = rng.standard_normal((n_samples, k)).astype(dtype)
+        image = self.generators_[-1].predict(_with_labels(noise, labels))
         for level in range(self.levels - 2, -1, -1):
             cond = expand(image, self.level_shapes_[level + 1], self.level_shapes_[level])
             noise = rng.standard_normal((n_samples, k)).astype(dtype)
-            image = cond + self.generators_[level].predict(np.concatenate([noise, cond], axis=1))
+            image = cond + self.generators_[level].predict(
+                np.concatenate([noise, _with_labels(cond, labels)], axis=1))
         return image

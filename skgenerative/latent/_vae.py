@@ -20,6 +20,7 @@ from ..nn import (
     reparametrize_gaussian,
     reparametrize_gaussian_backward,
 )
+from ..nn._convnet import conv_generator, resolve_image_shape
 from ..nn._mlp import check_layer_sizes
 from ..utils._monte_carlo import log_mean_exp_and_std
 from ..utils._threads import blas_threads
@@ -168,6 +169,20 @@ class VAE(
         decoder (``z -> p(x | z)``).
     activation : {"tanh", "relu", "softplus", "sigmoid"}, default="tanh"
         Hidden-layer activation of both networks.
+    architecture : {"dense", "conv"}, default="dense"
+        The decoder's (the encoder stays dense). ``"conv"``: rows are images
+        of ``image_shape``, and the decoder maps ``z`` through its dense
+        layers to ``conv_channels[-1]`` small feature maps, then transposed
+        convolutions (kernel 4, stride 2) through ``conv_channels[-2], ...,
+        conv_channels[0]`` and a linear 3x3 convolution to the output image
+        (two channels, mean and variance parameter, for Gaussian), plus a
+        bias per output pixel (§20.10.6).
+    image_shape : None or (int, int), default=None
+        ``(height, width)`` of the images (``architecture="conv"``). None:
+        square.
+    conv_channels : tuple of int, default=(16, 32)
+        Feature maps of the decoder's convolution layers, from the image
+        inwards (``architecture="conv"``).
     likelihood : {"bernoulli", "gaussian"}, default="bernoulli"
         ``p(x | z)``. Bernoulli expects data in [0, 1] (warns otherwise);
         Gaussian learns a per-pixel variance ``min_variance + softplus(s)``.
@@ -202,7 +217,11 @@ class VAE(
     Attributes
     ----------
     encoder_, decoder_ : skgenerative.nn.MLP
-        The networks; their ``params`` dicts hold the weights.
+        The networks; their ``params`` dicts hold the weights. With
+        ``architecture="conv"`` the decoder is a convolutional network with
+        the same interface.
+    image_shape_ : tuple of int
+        The images' shape (``architecture="conv"`` only).
     optimizer_ : skgenerative.nn.Adam
         Optimizer state (kept by ``partial_fit`` and ``warm_start``).
     dtype_ : numpy.dtype
@@ -261,6 +280,9 @@ class VAE(
         "encoder_layer_sizes": ["array-like"],
         "decoder_layer_sizes": ["array-like"],
         "activation": [StrOptions({"tanh", "relu", "softplus", "sigmoid"})],
+        "architecture": [StrOptions({"dense", "conv"})],
+        "image_shape": [None, tuple],
+        "conv_channels": ["array-like"],
         "likelihood": [StrOptions({"bernoulli", "gaussian"})],
         "min_variance": [Interval(numbers.Real, 0, None, closed="neither")],
         "learning_rate": [Interval(numbers.Real, 0, None, closed="neither")],
@@ -284,6 +306,9 @@ class VAE(
         encoder_layer_sizes=(200, 200),
         decoder_layer_sizes=(200, 200),
         activation="tanh",
+        architecture="dense",
+        image_shape=None,
+        conv_channels=(16, 32),
         likelihood="bernoulli",
         min_variance=1e-3,
         learning_rate=1e-3,
@@ -303,6 +328,9 @@ class VAE(
         self.encoder_layer_sizes = encoder_layer_sizes
         self.decoder_layer_sizes = decoder_layer_sizes
         self.activation = activation
+        self.architecture = architecture
+        self.image_shape = image_shape
+        self.conv_channels = conv_channels
         self.likelihood = likelihood
         self.min_variance = min_variance
         self.learning_rate = learning_rate
@@ -338,10 +366,19 @@ class VAE(
             [p, *enc, 2 * self.n_components], self.activation, dtype=X.dtype,
             random_state=rng, prefix="enc_",
         )
-        self.decoder_ = MLP(
-            [self.n_components, *dec, head.n_outputs(p)], self.activation, dtype=X.dtype,
-            random_state=rng, prefix="dec_",
-        )
+        self.__dict__.pop("image_shape_", None)
+        if self.architecture == "conv":
+            self.image_shape_ = resolve_image_shape(self.image_shape, p)
+            self.decoder_ = conv_generator(
+                self.n_components, self.image_shape_, self.conv_channels, dec,
+                self.activation, out_channels=head.n_outputs(p) // p, pixel_bias=True,
+                dtype=X.dtype, random_state=rng, prefix="dec_",
+            )
+        else:
+            self.decoder_ = MLP(
+                [self.n_components, *dec, head.n_outputs(p)], self.activation,
+                dtype=X.dtype, random_state=rng, prefix="dec_",
+            )
         self._init_output_bias(X)
         self.optimizer_ = Adam(self._network_parameters, learning_rate=self.learning_rate)
         self.score_seed_ = draw_seed(rng)
@@ -493,7 +530,8 @@ class IWAE(VAE):
     n_components : int, default=2
     n_importance : int, default=5
         ``k`` of the training bound (``k = 1`` is the VAE with a sampled KL).
-    encoder_layer_sizes, decoder_layer_sizes, activation, likelihood, \
+    encoder_layer_sizes, decoder_layer_sizes, activation, architecture, \
+image_shape, conv_channels, likelihood, \
 min_variance, learning_rate, batch_size, max_iter, n_importance_samples, \
 early_stopping, validation_fraction, tol, n_iter_no_change, dtype, \
 warm_start, verbose, random_state
@@ -503,8 +541,8 @@ warm_start, verbose, random_state
 
     Attributes
     ----------
-    encoder_, decoder_, optimizer_, dtype_, random_state_, score_seed_, \
-n_iter_, n_features_in_, feature_names_in_, validation_scores_
+    encoder_, decoder_, image_shape_, optimizer_, dtype_, random_state_, \
+score_seed_, n_iter_, n_features_in_, feature_names_in_, validation_scores_
         As in :class:`VAE`.
 
     See Also
@@ -541,6 +579,9 @@ n_iter_, n_features_in_, feature_names_in_, validation_scores_
         encoder_layer_sizes=(200, 200),
         decoder_layer_sizes=(200, 200),
         activation="tanh",
+        architecture="dense",
+        image_shape=None,
+        conv_channels=(16, 32),
         likelihood="bernoulli",
         min_variance=1e-3,
         learning_rate=1e-3,
@@ -561,6 +602,9 @@ n_iter_, n_features_in_, feature_names_in_, validation_scores_
             encoder_layer_sizes=encoder_layer_sizes,
             decoder_layer_sizes=decoder_layer_sizes,
             activation=activation,
+            architecture=architecture,
+            image_shape=image_shape,
+            conv_channels=conv_channels,
             likelihood=likelihood,
             min_variance=min_variance,
             learning_rate=learning_rate,

@@ -71,15 +71,27 @@ def test_both_players_gradients_match_finite_differences(kind, conditional):
 
 
 def test_gan_covers_every_mode_of_the_ring():
+    # GANs drop modes (Metz et al. 2017): after 150 epochs, model seeds 0-5
+    # put 0.90, 0.76, 0.89, 0.86, 0.79, 0.83 of their samples within 3 sigma
+    # of a mode, and seed 4 drops a mode (seeds 1 and 5 nearly do); the
+    # dropped modes stay dropped over the last 10 epochs. One seed passing is
+    # luck, so the criterion is over three: on average at least 80 % of the
+    # samples near a mode, every GAN covering at least 7 modes, and every mode
+    # covered by at least 2 of the 3 GANs (a mode no GAN learns still fails).
     X, _ = ring(2000, seed=0)
-    gan = GAN(max_iter=150, random_state=0, **SMALL).fit(X)
-    near, per_mode = mode_coverage(gan.sample(2000, random_state=1))
-    # measured 0.90; the GAN game is seed-sensitive (other model seeds 1-5:
-    # 0.76, 0.89, 0.86, 0.79 with 7 modes, 0.83): GANs drop modes (Metz et al.)
-    assert near >= 0.8
-    assert np.all(per_mode > 0)
     X_test, _ = ring(500, seed=1)
-    assert gan.score(X_test) > -0.05 > GAN(max_iter=5, random_state=0, **SMALL).fit(X).score(
+    nears, covered, scores = [], [], []
+    for seed in range(3):
+        gan = GAN(max_iter=150, random_state=seed, **SMALL).fit(X)
+        near, per_mode = mode_coverage(gan.sample(2000, random_state=1))
+        nears.append(near)
+        covered.append(per_mode > 0)
+        scores.append(gan.score(X_test))
+    assert np.mean(nears) >= 0.8  # measured 0.90, 0.76, 0.89
+    covered = np.array(covered)
+    assert covered.sum(axis=1).min() >= 7 and covered.sum(axis=0).min() >= 2
+    # measured -0.003, -0.097, -0.005 against -0.79 after 5 epochs
+    assert np.mean(scores) > -0.05 > GAN(max_iter=5, random_state=0, **SMALL).fit(X).score(
         X_test)
 
 
