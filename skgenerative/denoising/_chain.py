@@ -181,7 +181,7 @@ class _DenoisingChainMixin(GenerativeMixin, NetworkTrainingMixin):
 
         Returns
         -------
-        X_imputed : ndarray of shape (n_samples, n_features_in_)
+        X_imputed : ndarray of shape (n_samples, `n_features_in_`)
             Observed values unchanged, missing values filled in.
         """
         n_steps = self.n_steps if n_steps is None else n_steps

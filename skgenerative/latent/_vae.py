@@ -437,7 +437,7 @@ class VAE(
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
         """
         check_is_fitted(self)
         Z = np.asarray(Z, dtype=self.dtype_)
@@ -462,7 +462,7 @@ class VAE(
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
         """
         return generate_samples(self, n_samples, random_state=random_state, mean=mean)
 
