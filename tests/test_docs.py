@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,42 @@ def test_shapes_quote_fitted_attribute_names():
             if "of shape (" in line and _BARE_TARGET.search(line.split("of shape", 1)[1]):
                 bad.append(f"{where}: {line.strip()}")
     assert not bad, "write `name_` in shapes:\n" + "\n".join(bad)
+
+
+def _python_blocks(path):
+    """The ``.. code-block:: python`` blocks of a reST page, dedented."""
+    blocks, lines, i = [], path.read_text().splitlines(), 0
+    while i < len(lines):
+        if lines[i].strip() != ".. code-block:: python":
+            i += 1
+            continue
+        indent = len(lines[i]) - len(lines[i].lstrip())
+        block, i = [], i + 1
+        while i < len(lines) and (not lines[i].strip()
+                                  or len(lines[i]) - len(lines[i].lstrip()) > indent):
+            block.append(lines[i])
+            i += 1
+        blocks.append(textwrap.dedent("\n".join(block)))
+    return blocks
+
+
+GUIDE_PAGES = sorted((DOC / "user_guide").glob("*.rst"))
+
+
+@pytest.mark.parametrize("page", GUIDE_PAGES, ids=[p.stem for p in GUIDE_PAGES])
+def test_user_guide_code_runs(page):
+    # Each page's blocks run in order in one namespace, as a reader would.
+    namespace = {"__name__": f"user_guide_{page.stem}"}
+    for block in _python_blocks(page):
+        exec(compile(block, str(page), "exec"), namespace)
+
+
+def test_user_guide_has_a_page_per_family():
+    index = (DOC / "user_guide" / "index.rst").read_text()
+    for page in GUIDE_PAGES:
+        if page.stem != "index":
+            assert f"   {page.stem}\n" in index
+            assert page.stem == "applications" or _python_blocks(page), page
 
 
 @pytest.mark.slow
