@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+import skgenerative
+
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "doc"
 
@@ -39,6 +41,16 @@ def test_api_page_lists_every_public_name():
         if name not in listed
     ]
     assert not missing, f"add to doc/api.rst: {missing}"
+
+
+def test_scores_page_names_every_scored_model():
+    # doc/scores.rst says what score/score_samples means for each model
+    text = (DOC / "scores.rst").read_text()
+    missing = [
+        name for name, cls in skgenerative.all_estimators()
+        if hasattr(cls, "score") and f"``{name}``" not in text
+    ]
+    assert not missing, f"say in doc/scores.rst what their scores are: {missing}"
 
 
 def _docstrings():
