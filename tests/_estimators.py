@@ -58,6 +58,7 @@ CHECK_PARAMS = {
     "RNNRBM": dict(n_components=4, n_recurrent=4, max_iter=3, n_gibbs_steps=1),
     # convolutional Boltzmann machines (issue 13)
     "ConvolutionalRBM": dict(n_filters=2, filter_shape=2, max_iter=3),
+    "ConvolutionalDBM": dict(n_filters=2, filter_shape=2, max_iter=2, pretrain_max_iter=1),
     # applications (issue 19): a small model with exact scores
     "DensityOutlierDetector": dict(model=skgenerative.FVSBN(max_iter=5)),
     "GenerativeImputer": dict(model=skgenerative.OrderAgnosticNADE(

@@ -4,6 +4,7 @@ from ._boltzmann_machine import BoltzmannMachine
 from ._categorical_rbm import CategoricalRBM
 from ._class_rbm import ClassRBM
 from ._conditional import ConditionalBoltzmannMachine
+from ._conv_dbm import ConvolutionalDBM
 from ._conv_rbm import ConvolutionalRBM
 from ._dbm import DBM
 from ._dbm_classifier import DBMClassifier
@@ -23,6 +24,7 @@ __all__ = [
     "CategoricalRBM",
     "ClassRBM",
     "ConditionalBoltzmannMachine",
+    "ConvolutionalDBM",
     "ConvolutionalRBM",
     "DBM",
     "DBMClassifier",

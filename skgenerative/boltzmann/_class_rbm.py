@@ -18,6 +18,7 @@ from ..base import FineTunedClassifierMixin, GenerativeMixin
 from ..utils._threads import blas_threads
 from ..utils.random import draw_seed
 from ..utils.validation import resolve_dtype, warn_if_not_binary
+from . import _class_rbm_masks as masks_
 from . import _class_rbm_math as math_
 from ._gradient_training import GradientTrainingMixin
 from ._log_partition import LogPartitionMixin
@@ -74,6 +75,25 @@ class ClassRBM(
         ``W_k = W + factor_hidden_ diag(factor_class_[k]) factor_visible_``,
         a factored three-way interaction of ``x``, ``h`` and ``y``. The
         posterior, ``log Z`` and the gradients stay exact as without it.
+    visible_masks : {None, "mean_field", "exact"}, default=None
+        Point-wise gating (Sohn et al. 2013; §20.8): each input ``x_i`` gets
+        a binary mask ``z_i`` (biases ``mask_intercept_``); a mask of one
+        routes ``x_i`` to the ``n_components`` class-relevant hidden units, a
+        mask of zero removes it from them (and routes it to the
+        ``n_input_only_components`` units, if any), so inputs irrelevant to
+        the class leave the path that infers it. The masks couple through
+        the hidden units: ``p(y | x)`` sums over their ``2**n_features``
+        states, which ``"exact"`` enumerates (at most ``exact_limit``
+        inputs: tiny problems) and ``"mean_field"`` approximates as Sohn et
+        al. do (per class, ``n_mean_field_iter`` damped updates of the mask
+        means; the class scores are the mean-field lower bounds). Every
+        objective trains: the discriminative gradient and the data phase of
+        the generative one are exact or mean-field, the model phase samples
+        ``(x, z, y, h)`` by block Gibbs (``method``), which ``sample``
+        runs too. ``score_samples`` is not available (its ``log Z`` does
+        not cover the masks), nor ``n_factors`` or ``unlabeled_weight``.
+    n_mean_field_iter : int, default=20
+        Mean-field iterations of ``visible_masks="mean_field"``.
     objective : {"hybrid", "discriminative", "generative"}, default="hybrid"
         The training criterion (see above).
     alpha : float, default=0.003
@@ -147,6 +167,9 @@ class ClassRBM(
     factor_class_ : ndarray of shape (n_classes, n_factors)
         The factors of the class-multiplicative interactions (zero-sized
         when ``n_factors=0``).
+    mask_intercept_ : ndarray of shape (n_features,)
+        Biases ``e`` of the visible masks (zeros, unused, without
+        ``visible_masks``).
     intercept_visible_ : ndarray of shape (n_features,)
     intercept_hidden_ : ndarray of shape (n_components + n_input_only_components,)
     intercept_class_ : ndarray of shape (n_classes,)
@@ -181,6 +204,9 @@ class ClassRBM(
     class-relevant features and class-irrelevant features via a hybrid
     third-order RBM. AISTATS.
 
+    Sohn, K., Zhou, G., Lee, C. and Lee, H. (2013). Learning and selecting
+    features jointly with point-wise gated Boltzmann machines. ICML.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -195,6 +221,8 @@ class ClassRBM(
         "n_components": [Interval(Integral, 1, None, closed="left")],
         "n_input_only_components": [Interval(Integral, 0, None, closed="left")],
         "n_factors": [Interval(Integral, 0, None, closed="left")],
+        "visible_masks": [StrOptions({"mean_field", "exact"}), None],
+        "n_mean_field_iter": [Interval(Integral, 1, None, closed="left")],
         "objective": [StrOptions(set(_OBJECTIVES))],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "unlabeled_weight": [Interval(Real, 0, None, closed="left"), None],
@@ -209,11 +237,12 @@ class ClassRBM(
     _state_names = (
         "components_", "intercept_visible_", "intercept_hidden_", "class_components_",
         "intercept_class_", "factor_visible_", "factor_hidden_", "factor_class_",
-        "h_samples_", "optimizer_", "random_state_",
+        "mask_intercept_", "h_samples_", "optimizer_", "random_state_",
     )
     _parameter_names = (
         "components_", "intercept_visible_", "intercept_hidden_", "class_components_",
         "intercept_class_", "factor_visible_", "factor_hidden_", "factor_class_",
+        "mask_intercept_",
     )
 
     def __init__(
@@ -222,6 +251,8 @@ class ClassRBM(
         *,
         n_input_only_components=0,
         n_factors=0,
+        visible_masks=None,
+        n_mean_field_iter=20,
         objective="hybrid",
         alpha=0.003,
         unlabeled_weight=None,
@@ -251,6 +282,8 @@ class ClassRBM(
         self.n_components = n_components
         self.n_input_only_components = n_input_only_components
         self.n_factors = n_factors
+        self.visible_masks = visible_masks
+        self.n_mean_field_iter = n_mean_field_iter
         self.objective = objective
         self.alpha = alpha
         self.unlabeled_weight = unlabeled_weight
@@ -296,6 +329,34 @@ class ClassRBM(
         """
         return self._fit(X, y)
 
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None):
+        """One pass over the block (X, y) in minibatches, in order.
+
+        The first call initialises the model and needs every class in
+        ``classes`` (scikit-learn's convention); later calls continue the
+        parameters, chains, optimizer state and random stream, so blocks
+        fed in turn train like one epoch over their concatenation. The
+        learning rate is ``learning_rate`` (no schedule: there is no
+        epoch count to decay over); early stopping does not apply.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs, values in [0, 1].
+        y : array-like of shape (n_samples,)
+            Class labels (``-1`` unlabelled when ``unlabeled_weight`` is set).
+        classes : array-like of shape (n_classes,), default=None
+            Every class of the problem: required on the first call, optional
+            (and then the same) later.
+
+        Returns
+        -------
+        self : ClassRBM
+            The updated classifier.
+        """
+        return self._partial_fit_classes(X, y, classes)
+
     # ------------------------------------------------------- template hooks
     def _is_initialized(self):
         return hasattr(self, "components_")
@@ -303,12 +364,31 @@ class ClassRBM(
     def _semi_supervised(self):
         return self.unlabeled_weight is not None
 
+    def _check_masks(self, n_features):
+        if self.visible_masks is None:
+            return
+        if self.n_factors or self._semi_supervised():
+            raise ValueError(
+                "visible_masks does not combine with class-multiplicative factors or "
+                f"unlabelled rows: got n_factors={self.n_factors}, "
+                f"unlabeled_weight={self.unlabeled_weight!r}."
+            )
+        if self.visible_masks == "exact" and n_features > self.exact_limit:
+            raise ValueError(
+                f"visible_masks='exact' enumerates the 2**n_features mask states: at most "
+                f"exact_limit={self.exact_limit} inputs, got {n_features}. Use "
+                "visible_masks='mean_field'."
+            )
+
     def _check_training_data(self, X, y, *, reset):
         X, y = validate_data(self, X, y, reset=reset, dtype=(np.float64, np.float32))
+        self._check_masks(X.shape[1])
         check_classification_targets(y)
         labelled = self._labelled(y)
         classes = np.unique(y[labelled])
-        if reset and len(classes) < 2:
+        if reset and hasattr(self, "_partial_classes"):
+            self._first_call_classes(classes)
+        elif reset and len(classes) < 2:
             raise ValueError(
                 f"ClassRBM needs labelled samples of at least 2 classes; got {len(classes)} "
                 f"class{'' if len(classes) == 1 else 'es'}."
@@ -328,7 +408,7 @@ class ClassRBM(
         return y != -1
 
     def _set_classes(self, y):
-        self.classes_ = np.unique(y[self._labelled(y)])
+        self.classes_ = self._first_call_classes(np.unique(y[self._labelled(y)]))
 
     def _training_data(self, X, y):
         if hasattr(self, "dtype_"):  # a warm start keeps the fitted dtype
@@ -353,6 +433,7 @@ class ClassRBM(
             np.ascontiguousarray(rng.normal(0.0, 0.1, shape), dtype=dtype)
             for shape in [(nfac, nf), (nh, nfac), (n_classes, nfac)]
         )
+        self.mask_intercept_ = np.zeros(nf, dtype=dtype)  # masks start at 1/2
         self.base_rate_ = _BERNOULLI.initial_parameters(X)["bias"].astype(dtype)
         self.intercept_visible_ = self.base_rate_.copy()
         self.intercept_hidden_ = np.zeros(nh, dtype=dtype)
@@ -371,6 +452,7 @@ class ClassRBM(
             "W": self.components_, "b": self.intercept_visible_, "c": self.intercept_hidden_,
             "U": self.class_components_, "d": self.intercept_class_,
             "Fv": self.factor_visible_, "Fh": self.factor_hidden_, "Fl": self.factor_class_,
+            "e": self.mask_intercept_,
         }
 
     def _params(self):
@@ -397,10 +479,21 @@ class ClassRBM(
         loss, n_labelled = 0.0, 0
         for start in range(0, n, self.batch_size):
             rows = order[start:start + self.batch_size]
-            grads, log_p = math_.batch_gradient(
-                X[rows], y[rows], self._params(), w_disc[rows], w_gen[rows],
-                self.h_samples_, self.n_gibbs_steps, rng,
-            )
+            if self.visible_masks is None:
+                grads, log_p = math_.batch_gradient(
+                    X[rows], y[rows], self._params(), w_disc[rows], w_gen[rows],
+                    self.h_samples_, self.n_gibbs_steps, rng,
+                )
+            else:
+                P, e = self._params()[:5], self.mask_intercept_
+                grads, log_p, h_data = masks_.gated_data_phase(
+                    X[rows], y[rows], P, e, self.n_components, w_disc[rows], w_gen[rows],
+                    self.visible_masks, self.n_mean_field_iter,
+                )
+                masks_.gated_model_phase(
+                    grads, P, e, self.n_components, w_gen[rows], h_data, self.h_samples_,
+                    self.n_gibbs_steps, rng,
+                )
             grads["U"][:, self.n_components:] = 0.0  # input-only units
             self._step(grads, rows.shape[0])
             labelled = y[rows] >= 0
@@ -412,7 +505,7 @@ class ClassRBM(
 
     def _validation_score(self, X_val, y_val):
         labelled = y_val >= 0
-        log_p = math_.class_log_posterior(X_val[labelled], self._params())
+        log_p = self._class_log_posterior(X_val[labelled])
         return float(np.mean(log_p[np.arange(log_p.shape[0]), y_val[labelled]]))
 
     # ------------------------------------------------------------ inference
@@ -425,8 +518,23 @@ class ClassRBM(
         self._check_support(X)
         return np.ascontiguousarray(X, dtype=self.dtype_)
 
+    def _class_log_posterior(self, X):
+        if self.visible_masks is None:
+            return math_.class_log_posterior(X, self._params())
+        return masks_.gated_class_log_posterior(
+            X, self._params()[:5], self.mask_intercept_, self.n_components,
+            self.visible_masks, self.n_mean_field_iter,
+        )
+
     def _class_scores(self, X):
-        return math_.class_log_posterior(X, self._params()), "logits"
+        return self._class_log_posterior(X), "logits"
+
+    def _check_joint_model(self, what):
+        if self.visible_masks is not None:
+            raise ValueError(
+                f"{what} of ClassRBM is not available with visible_masks: its log Z "
+                "does not cover the masks (their states are summed only given x)."
+            )
 
     def decision_function(self, X):
         """Class log-posteriors ``log p(k | x)`` (binary: the log-odds of
@@ -476,6 +584,7 @@ class ClassRBM(
             Only when ``return_std=True``.
         """
         X = self._check_predict_data(X)
+        self._check_joint_model("score_samples")
         with blas_threads():
             log_joint = math_.joint_negative_free_energy(X, self._params())
         scores = logsumexp(log_joint, axis=1) - self.log_partition_
@@ -509,7 +618,15 @@ class ClassRBM(
         x0 = (rng.random((n_samples, self.n_features_in_)) < expit(self.base_rate_)).astype(dtype)
         prior = np.broadcast_to(self.intercept_class_, (n_samples, len(self.classes_)))
         y0 = math_.sample_classes(prior, rng)
-        h_mean = math_.hidden_given(x0, y0, P)
+        if self.visible_masks is None:
+            h_mean = math_.hidden_given(x0, y0, P)
+        else:  # masks start from their biases
+            e = self.mask_intercept_
+            z0 = (rng.random(x0.shape) < expit(e)).astype(dtype)
+            h_mean = masks_.hidden_given(x0, z0, y0, P[:5], self.n_components)
         h = (rng.random(h_mean.shape) < h_mean).astype(dtype)
-        x, y, _, _ = math_.gibbs_joint(h, P, n_steps, rng)
+        if self.visible_masks is None:
+            x, y, _, _ = math_.gibbs_joint(h, P, n_steps, rng)
+        else:
+            x, _, y, _, _ = masks_.gibbs_joint(h, P[:5], e, self.n_components, n_steps, rng)
         return (x, self.classes_[y]) if return_labels else x

@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import TrainableMixin
 from ..utils._threads import blas_threads
+from ..utils.random import check_generator
 from ..utils.validation import resolve_dtype
 from . import _conditional_math as math_
 from ._gradient_training import GradientTrainingMixin
@@ -234,6 +235,33 @@ class ConditionalBoltzmannMachine(
         """
         return self._fit(X, y)
 
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, classes=None):
+        """One pass over the block (X, y) in minibatches, in order.
+
+        The first call initialises the model; later calls continue the
+        parameters, optimizer state and random stream, so blocks fed in
+        turn train like one epoch over their concatenation. The learning
+        rate is ``learning_rate`` (no schedule); early stopping does not
+        apply.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a binary indicator matrix of label sets.
+        classes : array-like of shape (n_classes,), default=None
+            Every class of the problem: required on the first call for class
+            labels (scikit-learn's convention), optional (and then the same)
+            later; for an indicator ``y`` the classes are its columns.
+
+        Returns
+        -------
+        self : ConditionalBoltzmannMachine
+            The updated model.
+        """
+        return self._partial_fit_classes(X, y, classes)
+
     # ------------------------------------------------------- template hooks
     def _is_initialized(self):
         return hasattr(self, "components_")
@@ -248,6 +276,12 @@ class ConditionalBoltzmannMachine(
             if not np.isin(y, (0, 1)).all():
                 raise ValueError("A 2-D y must be a binary (0/1) indicator matrix.")
             classes = np.arange(y.shape[1])
+            given = getattr(self, "_partial_classes", None)
+            if reset and given is not None and not np.array_equal(given, classes):
+                raise ValueError(
+                    f"classes of an indicator y are its columns 0 .. {y.shape[1] - 1}; got "
+                    f"classes={given!r}."
+                )
         else:
             if y.ndim == 2 and y.shape[1] == 1:
                 y = y.ravel()
@@ -256,7 +290,9 @@ class ConditionalBoltzmannMachine(
                 raise ValueError(f"y must be 1-D labels or a binary indicator matrix; got {kind}.")
             kind = "multiclass"
             classes = np.unique(y)
-            if reset and len(classes) < 2:
+            if reset and hasattr(self, "_partial_classes"):
+                classes = self._first_call_classes(classes)
+            elif reset and len(classes) < 2:
                 raise ValueError(
                     "ConditionalBoltzmannMachine needs samples of at least 2 classes; "
                     "got 1 class."
@@ -417,6 +453,38 @@ class ConditionalBoltzmannMachine(
                 log_p = math_.state_log_probabilities(X, self._params(), self.states_)
                 return self.states_[np.argmax(log_p, axis=1)].astype(np.int64)
             return (self._label_marginals(X) > 0.5).astype(np.int64)
+
+    def sample(self, X, *, n_steps=100, random_state=None):
+        """Draw an output for each input from ``p(y | x)`` by block Gibbs sampling.
+
+        Each chain runs under its row's biases (and gated weights): ``n_steps``
+        sweeps ``h ~ p(h | x, y)``, ``y ~ p(y | x, h)`` (independent labels, or
+        one class from a softmax), started from the input-dependent output
+        biases alone.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs (repeat a row for several draws given it).
+        n_steps : int, default=100
+        random_state : int, Generator or None, default=None
+            None continues the estimator's own stream.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Values of ``classes_``, or binary label sets (0/1 integers).
+        """
+        X = self._check_X(X)
+        if isinstance(n_steps, bool) or not isinstance(n_steps, Integral) or n_steps < 1:
+            raise ValueError(f"n_steps must be a positive integer; got {n_steps!r}.")
+        rng = self.random_state_ if random_state is None else check_generator(random_state)
+        one_hot = self._target_kind == "multiclass"
+        with blas_threads():
+            Y = math_.gibbs_outputs(X, self._params(), n_steps, rng, one_hot=one_hot)
+        if one_hot:
+            return self.classes_[np.argmax(Y, axis=1)]
+        return Y.astype(np.int64)
 
     def score_samples(self, X, y=None, return_std=False):
         """Exact conditional log-likelihood ``log p(y | x)`` of each row, in nats.

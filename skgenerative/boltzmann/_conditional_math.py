@@ -26,7 +26,7 @@ enumerating it; otherwise training uses CD-k and prediction mean field.
 import itertools
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, softmax
 
 from . import _kernels
 
@@ -37,6 +37,7 @@ __all__ = [
     "exact_gradient",
     "cd_gradient",
     "mean_field",
+    "gibbs_outputs",
 ]
 
 
@@ -191,3 +192,31 @@ def mean_field(X, P, n_iter):
         mu_h = expit(_hidden_input(mu_y, V, ch, P))
         mu_y = expit(_output_input(mu_h, V, ay, P))
     return mu_y
+
+
+def _draw_outputs(pre, rng, one_hot):
+    """Outputs given their inputs ``pre``: independent bits, or one class per
+    row from ``softmax(pre)`` as a one-hot row."""
+    u = rng.random(pre.shape[0] if one_hot else pre.shape)
+    if not one_hot:
+        return (u < expit(pre)).astype(pre.dtype)
+    cdf = np.cumsum(softmax(pre, axis=1), axis=1)
+    k = np.minimum((cdf < u[:, None] * cdf[:, -1:]).sum(axis=1), pre.shape[1] - 1)
+    return np.eye(pre.shape[1], dtype=pre.dtype)[k]
+
+
+def gibbs_outputs(X, P, n_steps, rng, *, one_hot=False):
+    """Draws of ``y`` given each row's ``x`` after ``n_steps`` block Gibbs
+    sweeps ``h ~ p(h | x, y)``, ``y ~ p(y | x, h)``, started from ``y`` drawn
+    under the output biases ``a + A x`` alone. ``one_hot``: the outputs are
+    one class (one-hot rows), else independent binary labels."""
+    Fx = _unpack(P)[5]
+    dtype = P[0].dtype
+    ay, ch = conditional_biases(X, P)
+    V = X @ Fx.T
+    Y = _draw_outputs(ay, rng, one_hot)
+    for _ in range(n_steps):
+        h_mean = expit(_hidden_input(Y, V, ch, P))
+        H = (rng.random(h_mean.shape) < h_mean).astype(dtype)
+        Y = _draw_outputs(_output_input(H, V, ay, P), rng, one_hot)
+    return Y

@@ -24,7 +24,7 @@ from scipy.special import logsumexp
 
 from ._ais._result import _make_result
 from ._ais._schedule import _check_betas
-from ._kernels._conv import _col2im, _im2col, _pool_sample, _pool_softmax
+from ._kernels._conv import _col2im, _im2col, _pool_sample, _pool_softmax, _pool_softmax_sample
 
 __all__ = ["BOUNDARIES", "ConvGeometry", "ConvLayer", "make_geometry"]
 
@@ -184,6 +184,18 @@ class ConvLayer:
         g = self.geometry
         _pool_sample(I, beta, g.pool_shape[0], g.pool_shape[1], U, H)
         return H
+
+    def pool_and_sample(self, I, rng, beta=1.0):
+        """``pool(I, beta)`` and ``sample_hidden(I, rng, beta)`` in one pass
+        (the same values and random draws): (P, pooled, log-sum, H)."""
+        g = self.geometry
+        U = rng.random((I.shape[0], self.n_filters) + g.blocks_shape)
+        P, H = np.empty_like(I), np.empty_like(I)
+        pooled = self.block_array(I.shape[0], I.dtype)
+        log_norm = np.empty(I.shape[0], dtype=np.float64)
+        _pool_softmax_sample(I, beta, g.pool_shape[0], g.pool_shape[1], U, P, pooled,
+                             log_norm, H)
+        return P, pooled, log_norm, H
 
     def sample_visible(self, H, rng):
         mean = self.units.mean(self.visible_activation(H), **self.params)

@@ -535,13 +535,13 @@ class ConvolutionalRBM(
         layer = self._layer()
         dtype = V.dtype
         I_pos = layer.hidden_input(V)
-        P_pos = layer.pool(I_pos)[0]
-        H = self.h_samples_ if self.method == "pcd" else layer.sample_hidden(I_pos, rng)
+        if self.method == "pcd":
+            P_pos, H = layer.pool(I_pos)[0], self.h_samples_
+        else:
+            P_pos, _, _, H = layer.pool_and_sample(I_pos, rng)
         for _ in range(self.n_gibbs_steps):
             V_neg = layer.sample_visible(H, rng)
-            I_neg = layer.hidden_input(V_neg)
-            H = layer.sample_hidden(I_neg, rng)
-        P_neg = layer.pool(I_neg)[0]
+            P_neg, _, _, H = layer.pool_and_sample(layer.hidden_input(V_neg), rng)
         if self.method == "pcd":
             self.h_samples_ = np.ascontiguousarray(H.reshape(H.shape[0], -1), dtype=dtype)
         grads = self._gradients(layer, V, P_pos, V_neg, P_neg)

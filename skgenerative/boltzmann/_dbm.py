@@ -42,6 +42,7 @@ from sklearn.base import (
     TransformerMixin,
     _fit_context,
 )
+from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -51,12 +52,12 @@ from ..utils.validation import resolve_dtype
 from ._ais import ais_log_partition_dbm, ais_schedule
 from ._categorical_rbm import _learn_categories
 from ._dbm_inference import _DBMInference
+from ._dbm_labels import _DBMLabels, _is_labelled
 from ._enumeration import _enumerated_units, exact_log_partition_dbm
 from ._log_partition import LogPartitionMixin
 from ._mean_field import (
     centered_parameters,
     centered_statistics,
-    elbo_unnormalized,
     plain_parameters,
 )
 from ._pretraining import pretrain_layers
@@ -68,6 +69,7 @@ __all__ = ["DBM"]
 class DBM(
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
+    _DBMLabels,
     _DBMInference,
     LogPartitionMixin,
     GenerativeMixin,
@@ -95,6 +97,12 @@ class DBM(
     persistent block-Gibbs chains alternating even and odd layers. By default
     the layers are first pretrained greedily as RBMs (§20.4.4) and the joint
     training uses the centred gradient (eq. 20.37, Montavon & Müller 2012).
+
+    ``fit(X, y)`` with class labels trains the DBM jointly with a one-hot
+    label layer on its top hidden layer (Fig. 20.4 b-c, Salakhutdinov &
+    Hinton 2009): the labels are clamped in the positive phase and sampled
+    in the persistent chains, ``predict_proba`` is p(y | v) by mean field,
+    and ``score_samples`` bounds log p(v) with the labels summed out.
 
     ``score_samples`` is the variational bound of the mean-field posterior,
     ``E_Q[-E(v, h)] + H(Q) - log Z``. With ``log Z`` exact by enumeration
@@ -211,6 +219,7 @@ class DBM(
         averages of the data / mean-field means when ``offset_rate > 0``.
         Gaussian visibles: ``offsets_[0]`` is zero and fixed (the visible
         layer is centred at the training mean by the standardization).
+        Fitted with labels, the label layer's offset is last.
     precision_ : ndarray of shape (n_features,)
         Gaussian visibles only: the precisions ``beta`` of the visible units.
     categories_ : list of ndarray
@@ -220,7 +229,15 @@ class DBM(
         ``intercepts_[0]``, ...) of feature ``f`` are
         ``feature_offsets_[f]:feature_offsets_[f + 1]``.
     chains_ : list of ndarray
-        States of the persistent chains, one array per layer.
+        States of the persistent chains, one array per layer (the label layer
+        last when fitted with labels).
+    classes_ : ndarray of shape (n_classes,)
+        Fitted with labels only: the classes of ``y``.
+    label_components_ : ndarray of shape (n_classes, n_L)
+        Fitted with labels only: weights ``U`` between the one-hot label
+        layer and the top hidden layer (energy ``- y^T U h_L - c.y``).
+    label_intercept_ : ndarray of shape (n_classes,)
+        Fitted with labels only: the label biases ``c``.
     base_rate_ : ndarray of shape (n_visible_units,)
         Logits of the training marginals (start of sampling chains and AIS);
         for Gaussian visibles the training mean (base model
@@ -275,6 +292,13 @@ class DBM(
     >>> cdbm = DBM((4, 3), visible_type="categorical", max_iter=2, random_state=0).fit(C)
     >>> cdbm.sample(2, random_state=0).dtype.kind
     'i'
+    >>> y = (X[:, 0] > 0).astype(int)
+    >>> joint = DBM((4,), max_iter=200, batch_size=10, learning_rate=0.05,
+    ...             random_state=0).fit(X, y)
+    >>> joint.predict_proba(X).shape
+    (50, 2)
+    >>> bool(np.mean(joint.predict(X) == y) > 0.9)
+    True
     """
 
 
@@ -313,7 +337,7 @@ class DBM(
         "random_state": ["random_state"],
     }
 
-    _state_names = (
+    _unlabelled_state_names = (
         "components_",
         "intercepts_",
         "_cW",
@@ -325,6 +349,13 @@ class DBM(
         "_log_partition_result",
     )
     _parameter_names = ("_flat_parameters",)
+
+    @property
+    def _state_names(self):
+        """The trained state (the label layer's too when fitted with labels)."""
+        if self._labelled():
+            return self._unlabelled_state_names + ("label_components_", "label_intercept_")
+        return self._unlabelled_state_names
 
     def __init__(
         self,
@@ -456,7 +487,8 @@ class DBM(
 
     @property
     def _flat_parameters(self):
-        return np.concatenate([np.ravel(a) for a in self.components_ + self.intercepts_])
+        Ws, bs, _ = self._energy_layers()
+        return np.concatenate([np.ravel(a) for a in Ws + bs])
 
     # ----------------------------------------------------------- fitting
     @_fit_context(prefer_skip_nested_validation=True)
@@ -468,14 +500,19 @@ class DBM(
         X : array-like of shape (n_samples, n_features)
             Binary data (values in [0, 1]), real data (Gaussian visibles) or
             category codes (categorical visibles).
-        y : None
-            Ignored.
+        y : array-like of shape (n_samples,) or None, default=None
+            Class labels: the DBM is trained jointly with a one-hot label
+            layer on its top hidden layer (Salakhutdinov & Hinton 2009,
+            Fig. 20.4 b-c; the pretraining stays unsupervised), and
+            ``predict_proba`` / ``predict`` give p(y | v) by mean field.
+            None (the default) trains the DBM of X alone; a warm start of a
+            DBM fitted with labels then trains p(v), the labels summed out.
 
         Returns
         -------
         self : DBM
         """
-        return self._fit(X)
+        return self._fit(X, y)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
@@ -486,14 +523,16 @@ class DBM(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-        y : None
-            Ignored.
+        y : array-like of shape (n_samples,) or None, default=None
+            Class labels, as in :meth:`fit`: given on the first call, they
+            fix the classes; later calls give labels of those classes, or
+            none (unlabelled rows then train p(v), the labels summed out).
 
         Returns
         -------
         self : DBM
         """
-        return self._partial_fit(X)
+        return self._partial_fit(X, y)
 
     # template hooks (skgenerative.base.TrainableMixin)
     def _is_initialized(self):
@@ -503,23 +542,28 @@ class DBM(
         X = self._validate_X(X, reset=reset)
         self._check_support(X, reset=reset)
         self._layer_sizes()  # a bad hidden_layer_sizes fails before any change
+        y = self._check_labels(y, X.shape[0], reset)
         if reset:
             resolve_dtype(self.dtype, X)  # a bad dtype fails before any change
             self._new_visible_units(X)  # bad categories too
-        return X, None
+        return X, y
 
     def _initialize(self, X, y, rng, *, partial):
         dtype = resolve_dtype(self.dtype, X)
-        for name in ("categories_", "feature_offsets_", *self._VISIBLE_ATTRIBUTES.values()):
-            self.__dict__.pop(name, None)  # left by a fit of another visible type
+        for name in ("categories_", "feature_offsets_", *self._VISIBLE_ATTRIBUTES.values(),
+                     "classes_", "label_components_", "label_intercept_"):
+            self.__dict__.pop(name, None)  # left by a fit of another visible type or labels
         self._visible_units = units = self._new_visible_units(X)
         if units.name == "categorical":
             self.categories_, self.feature_offsets_ = units.categories, units.offsets
         V = self._visible_values(X, dtype, handle_unknown="error")
         self._initialize_state(V, self._layer_sizes(), rng, pretrain=False if partial else None)
+        if y is not None:
+            self._add_label_layer(V, y, rng)
 
     def _training_data(self, X, y):
-        return self._visible_values(X, handle_unknown="error"), y
+        V = self._visible_values(X, handle_unknown="error")
+        return V, None if y is None else self._one_hot(y, V.dtype)
 
     def _blas_work(self, X):
         rows = self.batch_size + self.chains_[0].shape[0]
@@ -597,8 +641,8 @@ class DBM(
     def _sync_plain(self):
         """``components_``, ``intercepts_`` from the centred parameters."""
         Wz, bz = plain_parameters(self._cW, self._cb, self.offsets_)
-        self.components_, self.intercepts_ = self._visible_units.from_training_space(
-            Wz, bz, **self._visible_params())
+        self._split_labels(*self._visible_units.from_training_space(
+            Wz, bz, **self._visible_params()))
 
     def _begin_epoch(self, epoch, n_epochs):
         if self.learning_rate_schedule == "linear" and n_epochs > 0:
@@ -613,16 +657,15 @@ class DBM(
         bounds = (np.arange(n_batches + 1) * n) // n_batches
         dtype = self.components_[0].dtype
         for i in range(n_batches):
-            batch = np.ascontiguousarray(X[rows[bounds[i] : bounds[i + 1]]], dtype=dtype)
-            self._sml_step(batch, rng)
+            batch_rows = rows[bounds[i] : bounds[i + 1]]
+            batch = np.ascontiguousarray(X[batch_rows], dtype=dtype)
+            self._sml_step(batch, rng, None if y is None else y[batch_rows])
             progress(batch.shape[0])
         self._forget_log_partition()
         if not self.verbose:
             return {}
         Q, _ = self._mean_field(X[:500])
-        elbo = elbo_unnormalized(Q, self.components_, self.intercepts_, self._visible_units,
-                                 **self._visible_params())
-        return {"mean-field ELBO + log Z": float(np.mean(elbo))}
+        return {"mean-field ELBO + log Z": float(np.mean(self._elbo(Q)))}
 
     def _update_offsets(self, means):
         """Move the offsets towards ``means`` (one per layer) by
@@ -636,8 +679,10 @@ class DBM(
             mu += (rate * (np.asarray(m, dtype=np.float64) - mu)).astype(mu.dtype)
         self._cW, self._cb = centered_parameters(*plain, self.offsets_)
 
-    def _sml_step(self, V, rng):
-        """One update of Algorithm 20.1 in the centred parametrisation.
+    def _sml_step(self, V, rng, Y=None):
+        """One update of Algorithm 20.1 in the centred parametrisation (the
+        label layer, if any, clamped to the one-hot ``Y`` in the positive
+        phase and sampled in the chains).
 
         The visible layer enters the gradient through its unit type's
         ``training_statistic``: ``v`` itself (binary, one-hot), or for
@@ -647,7 +692,7 @@ class DBM(
         z^2 - const(b)``, the last term cancelling in ``log p``), so the same
         centred gradient applies with ``beta_z z`` in the visible slot.
         """
-        Q, _ = self._mean_field(V)
+        Q, _ = self._mean_field(V, labels=Y)
         if self.centering and self.offset_rate > 0:
             self._update_offsets([q.mean(axis=0) for q in Q])
         chains = tuple(self.chains_)
@@ -682,11 +727,15 @@ class DBM(
                                  self._visible_units.enumerable)
 
     def _ais_log_partition(self, n_runs, n_temperatures, random_state):
-        return ais_log_partition_dbm(
-            self, n_runs=n_runs, betas=ais_schedule(n_temperatures), random_state=random_state
-        )
+        betas = ais_schedule(n_temperatures)
+        if self._labelled():
+            return self._ais_log_partition_labelled(ais_log_partition_dbm, n_runs, betas,
+                                                    random_state)
+        return ais_log_partition_dbm(self, n_runs=n_runs, betas=betas, random_state=random_state)
 
     def _exact_log_partition(self):
+        if self._labelled():
+            return self._exact_log_partition_labelled()
         return exact_log_partition_dbm(self.components_, self.intercepts_, self._visible_units,
                                        **self._visible_params())
 
@@ -718,10 +767,40 @@ class DBM(
         V = self._visible_values(X)
         Q, _ = self._mean_field(V)
         units = self._visible_units
-        bound = elbo_unnormalized(Q, self.components_, self.intercepts_, units,
-                                  **self._visible_params())
-        bound = np.where(units.complete_rows(V), bound - self.log_partition_, -np.inf)
+        bound = np.where(units.complete_rows(V), self._elbo(Q) - self.log_partition_, -np.inf)
         return self._scores_with_std(bound, return_std)
+
+    @available_if(_is_labelled)
+    def predict_proba(self, X):
+        """Class probabilities p(y | v) by mean field (a DBM fitted with
+        labels): the categorical factor of the label layer in the mean-field
+        posterior of ``v`` (the labels free, the hidden layers inferred with
+        them).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Columns in the order of ``classes_``.
+        """
+        return self._label_posterior(X)
+
+    @available_if(_is_labelled)
+    def predict(self, X):
+        """The most probable class under :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+        """
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

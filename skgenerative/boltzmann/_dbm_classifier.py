@@ -38,7 +38,9 @@ def mlp_from_dbm(dbm, n_classes, rng):
     Gaussian visibles of precision ``beta``: the unit type's folded weights;
     ``v`` one-hot for categorical visibles); layer l > 1 sees
     layer l - 1 through ``W_{l-1}^T`` (for more than two hidden layers the
-    top-down inputs of the upper layers are left out).
+    top-down inputs of the upper layers are left out). The softmax output
+    layer is new, or, for a DBM fitted with labels (its classes those of the
+    classifier), the label layer's ``U^T``, ``c``: the conditional p(y | h_L).
     """
     Ws, bs = dbm.components_, dbm.intercepts_
     L = len(Ws)
@@ -53,18 +55,22 @@ def mlp_from_dbm(dbm, n_classes, rng):
     for l in range(1, L):
         net.params[f"W{l}"][...] = Ws[l].T
         net.params[f"b{l}"][...] = bs[l + 1]
+    if hasattr(dbm, "classes_"):  # the label layer's conditional p(y | h_L)
+        net.params[f"W{L}"][...] = dbm.label_components_.T
+        net.params[f"b{L}"][...] = dbm.label_intercept_
     return net
 
 
 class DBMClassifier(FineTunedClassifierMixin, BaseEstimator):
     """A DBM's mean-field features fine-tuned as an MLP (Figure 20.4).
 
-    ``fit`` trains the DBM on X without labels (pretraining and variational
-    SML, see :class:`DBM`), computes the augmented input ``[v, q(h2)]`` of
-    every example by mean field, and trains by back-propagation (Adam on the
+    ``fit`` trains the DBM on X (pretraining and variational SML, see
+    :class:`DBM`) without labels, or with ``label_units=True`` jointly with a
+    one-hot label layer on its top hidden layer (Fig. 20.4 b-c), computes
+    the augmented input ``[v, q(h2)]`` of every example by mean field, and trains by back-propagation (Adam on the
     softmax cross-entropy, :mod:`skgenerative.nn`) an MLP whose hidden layers
     are one more upward pass of mean field initialised with the DBM's weights,
-    topped by a new softmax layer.
+    topped by a softmax layer (new, or the DBM's label layer).
 
     Parameters
     ----------
@@ -87,6 +93,10 @@ class DBMClassifier(FineTunedClassifierMixin, BaseEstimator):
         ``min(200, n_samples)``).
     alpha : float, default=1e-4
         L2 penalty on the MLP weights (``MLPClassifier``'s default).
+    label_units : bool, default=False
+        Train the DBM jointly with label units (``DBM.fit(X, y)``,
+        Salakhutdinov & Hinton 2009): its label layer's weights then start
+        the MLP's softmax layer, which the fine-tuning continues from.
     shuffle : bool, default=True
     verbose : int, default=0
     random_state : int, Generator or None, default=None
@@ -132,6 +142,7 @@ class DBMClassifier(FineTunedClassifierMixin, BaseEstimator):
         "max_iter": [Interval(Integral, 0, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
+        "label_units": ["boolean"],
         "shuffle": ["boolean"],
         "verbose": ["verbose"],
         "random_state": ["random_state"],
@@ -141,12 +152,13 @@ class DBMClassifier(FineTunedClassifierMixin, BaseEstimator):
     _parameter_names = ("_flat_parameters",)
 
     def __init__(self, dbm=None, *, learning_rate=1e-2, max_iter=100, batch_size=200,
-                 alpha=1e-4, shuffle=True, verbose=0, random_state=None):
+                 alpha=1e-4, label_units=False, shuffle=True, verbose=0, random_state=None):
         self.dbm = dbm
         self.learning_rate = learning_rate
         self.max_iter = max_iter
         self.batch_size = batch_size
         self.alpha = alpha
+        self.label_units = label_units
         self.shuffle = shuffle
         self.verbose = verbose
         self.random_state = random_state
@@ -176,7 +188,7 @@ class DBMClassifier(FineTunedClassifierMixin, BaseEstimator):
         dbm = clone(self.dbm if self.dbm is not None else DBM())
         if dbm.random_state is None:  # nested seeds come from the outer generator
             dbm.set_params(random_state=nested_seed(rng))
-        self.dbm_ = dbm.fit(X)
+        self.dbm_ = dbm.fit(X, y) if self.label_units else dbm.fit(X)
         self.mlp_ = mlp_from_dbm(self.dbm_, len(self.classes_), rng)
         self._optimizer = Adam(self.mlp_.params, self.learning_rate, maximize=False)
         self.n_iter_ = 0

@@ -15,21 +15,37 @@ class _DBMInference:
     """The inference methods of :class:`~skgenerative.boltzmann.DBM` (a mixin;
     it reads the fitted parameters the estimator holds)."""
 
-    def _mean_field(self, V, observed=None):
+    def _mean_field(self, V, observed=None, labels=None):
+        """Mean field of every layer; a DBM fitted with labels has its label
+        layer last, clamped to the one-hot ``labels`` if given, else free."""
+        Ws, bs, top = self._energy_layers(clamped=labels is not None)
         return mean_field(
-            V, self.components_, self.intercepts_,
+            V, Ws, bs,
             n_iter=self.n_mean_field_iter, tol=self.tol, observed=observed,
-            visible=self._visible_units, **self._visible_params(),
+            visible=self._visible_units, top=top, labels=labels, **self._visible_params(),
         )
 
-    def _gibbs(self, S, observed, n_steps, rng):
-        """Block-Gibbs sweeps in place on the states ``S`` (a tuple)."""
+    def _gibbs(self, S, observed, n_steps, rng, clamped=False):
+        """Block-Gibbs sweeps in place on the states ``S`` (a tuple; the
+        label layer last, sampled unless ``clamped``, if fitted with labels)."""
         dtype = S[0].dtype
         units, params = self._visible_units, self._visible_params()
-        Ws = kernel_weights(self.components_, units, params, dtype)
-        bs = _as_tuple(self.intercepts_, dtype)
+        Ws, bs, top = self._energy_layers(clamped)
+        Ws = kernel_weights(Ws, units, params, dtype)
+        bs = _as_tuple(bs, dtype)
         _kernels._gibbs_dbm(S, Ws, bs, observed, int(n_steps), rng,
-                            units.kernel_layer(dtype, **params))
+                            units.kernel_layer(dtype, **params), top)
+
+    def _label_states(self, P, rng):
+        """One-hot label states drawn from the rows of ``P`` (a DBM fitted
+        with labels; none otherwise)."""
+        if not self._labelled():
+            return []
+        codes = (rng.random((P.shape[0], 1)) * P.sum(axis=1, keepdims=True)
+                 < np.cumsum(P, axis=1)).argmax(axis=1)
+        S = np.zeros(P.shape, dtype=self.components_[0].dtype)
+        S[np.arange(P.shape[0]), codes] = 1
+        return [S]
 
     def _fresh_visibles(self, n, rng):
         """Visible states of the base model: training marginals (binary),
@@ -71,7 +87,7 @@ class _DBMInference:
         X = self._validate_X(X, reset=False)
         self._check_support(X)
         Q, _ = self._mean_field(self._visible_values(X))
-        return Q[1:]
+        return Q[1:len(self.intercepts_)]
 
     def transform(self, X):
         """Mean-field posterior of the hidden layer ``transform_layer`` (or of
@@ -142,8 +158,9 @@ class _DBMInference:
         rng = self._rng(random_state)
         V[missing] = units.sample_masked(V, missing, rng, **params)
         Q, _ = self._mean_field(V, observed=observed)
-        S = [V] + [(rng.random(q.shape) < q).astype(V.dtype) for q in Q[1:]]
-        S = _as_tuple(S, V.dtype)
+        hidden = Q[1:len(self.intercepts_)]
+        S = [V] + [(rng.random(q.shape) < q).astype(V.dtype) for q in hidden]
+        S = _as_tuple(S + self._label_states(Q[-1], rng), V.dtype)
         self._gibbs(S, observed, n_steps, rng)
         return units.decode(S[0])
 
@@ -179,6 +196,9 @@ class _DBMInference:
                 (rng.random((n_samples, b.shape[0])) < 0.5).astype(dtype)
                 for b in self.intercepts_[1:]
             ]
+            if self._labelled():  # uniform labels
+                K = self.classes_.shape[0]
+                S += self._label_states(np.full((n_samples, K), 1.0 / K), rng)
         elif init == "persistent":
             if n_samples > self.chains_[0].shape[0]:
                 raise ValueError(

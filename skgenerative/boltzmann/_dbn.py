@@ -162,6 +162,17 @@ class DBN(
         :func:`skgenerative.evaluation.ais_schedule`).
     dtype : {None, numpy.float32, numpy.float64}, default=None
         Compute dtype; None follows the input.
+    warm_start : bool, default=False
+        When True and the model is fitted, ``fit`` continues instead of
+        starting anew: each layer RBM trains ``max_iter`` more epochs for
+        its layer (0: it stays as it is; e.g. ``max_iter=(1, 0)`` trains the
+        bottom layer one more epoch), warm-started (weights, persistent
+        chains, random stream), on the outputs of the layers below as they
+        are now. If any layer trained, the directed layers are tied to the
+        RBMs again (earlier wake-sleep updates are dropped: the layers under
+        them changed); then ``fine_tune_iter`` epochs of wake-sleep run. With
+        ``max_iter=0`` only wake-sleep continues. The layer sizes must not
+        change.
     verbose : int, default=0
     random_state : int, Generator or None, default=None
         Fixes every layer, the fine-tuning and the seeds of scoring.
@@ -276,6 +287,7 @@ class DBN(
         "features": [StrOptions({"top", "all"})],
         "score_method": [StrOptions({"bound", "importance"})],
         "n_importance_samples": [Interval(Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
         **LogPartitionMixin._log_partition_constraints,
     }
 
@@ -312,6 +324,7 @@ class DBN(
         ais_n_runs=100,
         ais_n_temperatures=None,
         dtype=None,
+        warm_start=False,
         verbose=0,
         random_state=None,
     ):
@@ -339,6 +352,7 @@ class DBN(
         self.ais_n_runs = ais_n_runs
         self.ais_n_temperatures = ais_n_temperatures
         self.dtype = dtype
+        self.warm_start = warm_start
         self.verbose = verbose
         self.random_state = random_state
 
@@ -371,6 +385,23 @@ class DBN(
 
     def _initialize(self, X, y, rng, *, partial):
         self.rbms_ = self._pretrain(X, rng)
+        self._tie_to_rbms(rng)
+
+    def _continue_initialization(self, X, y, rng):
+        sizes = self._layer_sizes()
+        if list(sizes) != [r.n_components for r in self.rbms_]:
+            raise ValueError(
+                f"warm_start=True continues the fitted layers {[r.n_components for r in self.rbms_]}"
+                f", but hidden_layer_sizes is now {list(sizes)}: set warm_start=False to "
+                "train a new model."
+            )
+        if all(p["n_iter"] == 0 for p in self._layer_params(len(sizes))):
+            return  # only wake-sleep continues
+        self.rbms_ = self._pretrain(X, rng, rbms=self.rbms_)
+        self._tie_to_rbms(rng)
+
+    def _tie_to_rbms(self, rng):
+        """The model of the layer RBMs as they are (greedy training's result)."""
         self.top_rbm_ = self.rbms_[-1]
         self._untie()
         self.layer_n_iter_ = [rbm.n_iter_ for rbm in self.rbms_]

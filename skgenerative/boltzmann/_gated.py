@@ -7,7 +7,7 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ..base import GenerativeMixin, TrainableMixin
@@ -43,8 +43,8 @@ class GatedRBM(GradientTrainingMixin, TransformerMixin, GenerativeMixin, Trainab
     ``fit(XY)``/``transform(XY)`` follow scikit-learn's transformer API).
 
     * ``transform(XY)``: the mapping-unit posteriors ``p(h = 1 | x, y)``;
-    * ``predict(X)``: mean-field reconstruction of ``y`` given ``x``
-      (``h`` summed out approximately), the marginals ``q(y_l = 1 | x)``;
+    * ``predict(X)``: the marginals ``p(y_l = 1 | x)``, exact when the
+      smaller layer is enumerable, else by mean field (``predict_method``);
     * ``sample(X)``: binary samples of ``y`` given ``x`` by block Gibbs;
     * ``score_samples(XY)``: the exact ``log p(y | x)``, ``Z(x)`` by
       enumerating the smaller of the output and mapping layers (at most
@@ -80,6 +80,12 @@ class GatedRBM(GradientTrainingMixin, TransformerMixin, GenerativeMixin, Trainab
         L2 penalty on the factors (and ``B``, ``C``), per sample.
     n_gibbs_steps : int, default=1
         Gibbs sweeps of CD-k.
+    predict_method : {"auto", "exact", "mean_field"}, default="auto"
+        How ``predict`` computes ``p(y_l = 1 | x)``: ``"exact"`` enumerates
+        the smaller of the output and mapping layers (as ``score_samples``;
+        at most ``exact_limit`` units), ``"mean_field"`` runs
+        ``n_mean_field_iter`` alternating updates of the output and mapping
+        means (approximate, any size), ``"auto"`` is exact when it can be.
     n_mean_field_iter : int, default=20
         Mean-field iterations of ``predict``.
     exact_limit : int, default=12
@@ -149,6 +155,7 @@ class GatedRBM(GradientTrainingMixin, TransformerMixin, GenerativeMixin, Trainab
         "n_input_features": [Interval(Integral, 1, None, closed="left"), None],
         "input_dependent_biases": ["boolean"],
         "n_gibbs_steps": [Interval(Integral, 1, None, closed="left")],
+        "predict_method": [StrOptions({"auto", "exact", "mean_field"})],
         "n_mean_field_iter": [Interval(Integral, 1, None, closed="left")],
         "exact_limit": [Interval(Integral, 0, 20, closed="both")],
         **GradientTrainingMixin._gradient_constraints,
@@ -181,6 +188,7 @@ class GatedRBM(GradientTrainingMixin, TransformerMixin, GenerativeMixin, Trainab
         max_iter=40,
         weight_decay=1e-4,
         n_gibbs_steps=1,
+        predict_method="auto",
         n_mean_field_iter=20,
         exact_limit=12,
         early_stopping=False,
@@ -204,6 +212,7 @@ class GatedRBM(GradientTrainingMixin, TransformerMixin, GenerativeMixin, Trainab
         self.max_iter = max_iter
         self.weight_decay = weight_decay
         self.n_gibbs_steps = n_gibbs_steps
+        self.predict_method = predict_method
         self.n_mean_field_iter = n_mean_field_iter
         self.exact_limit = exact_limit
         self.early_stopping = early_stopping
@@ -233,6 +242,29 @@ class GatedRBM(GradientTrainingMixin, TransformerMixin, GenerativeMixin, Trainab
             The fitted model.
         """
         return self._fit(X)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """One CD-k pass over the block of pairs in minibatches, in order.
+
+        The first call initialises the model; later calls continue the
+        parameters, optimizer state and random stream (blocks fed in turn
+        train like one epoch over their concatenation). The learning rate
+        is ``learning_rate`` (no schedule).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Rows ``[x | y]``.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : GatedRBM
+            The updated model.
+        """
+        return self._partial_fit(X)
 
     # ------------------------------------------------------- template hooks
     def _is_initialized(self):
@@ -365,11 +397,11 @@ class GatedRBM(GradientTrainingMixin, TransformerMixin, GenerativeMixin, Trainab
             return math_.hidden_means(Xin, Y, self._params())
 
     def predict(self, X):
-        """Mean-field reconstruction of the output given the input.
+        """The output's marginals given the input, ``p(y_l = 1 | x)``.
 
-        The marginals ``q(y_l = 1 | x)`` of the mean-field approximation of
-        ``p(y, h | x)`` (``n_mean_field_iter`` alternating updates of the
-        output and mapping-unit means): ``h`` is summed out approximately.
+        Exact (the smaller of the output and mapping layers enumerated) or
+        the mean-field approximation of ``p(y, h | x)``, as
+        ``predict_method`` says.
 
         Parameters
         ----------
@@ -382,7 +414,17 @@ class GatedRBM(GradientTrainingMixin, TransformerMixin, GenerativeMixin, Trainab
             Values in [0, 1]; threshold at 1/2 for a binary image.
         """
         Xin = self._check_inputs(X)
+        over = self.enumerated_layer_
+        if self.predict_method == "exact" and over is None:
+            raise ValueError(
+                f"predict_method='exact' enumerates the smaller of the output "
+                f"({self.factor_output_.shape[0]} units) and mapping ({self.n_components} "
+                f"units) layers: at most exact_limit={self.exact_limit} units. Use "
+                "predict_method='mean_field'."
+            )
         with blas_threads():
+            if self.predict_method != "mean_field" and over is not None:
+                return math_.output_marginals(Xin, self._params(), over)
             return cmath.mean_field(Xin, self._params(), self.n_mean_field_iter)
 
     def sample(self, X, *, n_steps=100, random_state=None):

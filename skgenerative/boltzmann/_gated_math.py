@@ -32,6 +32,7 @@ __all__ = [
     "negative_free_energy",
     "log_partition",
     "log_conditional",
+    "output_marginals",
     "gibbs_outputs",
 ]
 
@@ -63,7 +64,11 @@ def negative_free_energy(X, Y, P):
     return np.sum(ay * Y, axis=1) + np.logaddexp(0, cmath._hidden_input(Y, V, ch, P)).sum(axis=1)
 
 
-def _log_partition_block(X, P, over):
+def _enumerated_terms(X, P, over):
+    """``(states, log_w, pre3)`` of the enumeration over one layer:
+    ``log_w[i, s]`` is the unnormalised ``log p(state s | x_i)`` of that
+    layer (the other summed out) and ``pre3[i, s]`` the other layer's inputs
+    given it."""
     W, a, A, c, C, Fx, Fy, Fh = P
     if over == "outputs":
         states = cmath.all_binary_states(W.shape[1], W.dtype)
@@ -73,20 +78,43 @@ def _log_partition_block(X, P, over):
         V, ay, ch = _gates(X, P)
         base = ch @ states.T
         pre3 = ay[:, None, :] + (states @ W)[None] + (V[:, None, :] * (states @ Fh)[None]) @ Fy.T
-    return logsumexp(base + np.logaddexp(0, pre3).sum(axis=2), axis=1)
+    return states, base + np.logaddexp(0, pre3).sum(axis=2), pre3
+
+
+def _log_partition_block(X, P, over):
+    return logsumexp(_enumerated_terms(X, P, over)[1], axis=1)
+
+
+def _marginals_block(X, P, over):
+    states, log_w, pre3 = _enumerated_terms(X, P, over)
+    w = np.exp(log_w - logsumexp(log_w, axis=1, keepdims=True))
+    if over == "outputs":
+        return w @ states
+    return np.einsum("is,isl->il", w, expit(pre3))  # E_h p(y_l = 1 | x, h)
+
+
+def _in_row_blocks(function, X, P, over):
+    W = P[0]
+    n_states = 2 ** (W.shape[1] if over == "outputs" else W.shape[0])
+    rows = max(1, _BLOCK // (n_states * max(W.shape)))
+    return [function(X[i:i + rows], P, over) for i in range(0, X.shape[0], rows)]
+
+
+def output_marginals(X, P, over):
+    """Exact ``p(y_l = 1 | x)`` per row, enumerating the outputs or the
+    mapping units (``over``, as :func:`log_partition`), in blocks of rows."""
+    if not X.shape[0]:
+        return np.zeros((0, P[0].shape[1]), X.dtype)
+    return np.vstack(_in_row_blocks(_marginals_block, X, P, over))
 
 
 def log_partition(X, P, over):
     """``log Z(x)`` per row, enumerating the outputs (``over="outputs"``,
     ``2**n_outputs`` states) or the mapping units (``over="hidden"``), in
     blocks of rows."""
-    W = P[0]
-    n_states = 2 ** (W.shape[1] if over == "outputs" else W.shape[0])
-    width = max(W.shape)
-    rows = max(1, _BLOCK // (n_states * width))
-    return np.concatenate([
-        _log_partition_block(X[i:i + rows], P, over) for i in range(0, X.shape[0], rows)
-    ]) if X.shape[0] else np.zeros(0, X.dtype)
+    if not X.shape[0]:
+        return np.zeros(0, X.dtype)
+    return np.concatenate(_in_row_blocks(_log_partition_block, X, P, over))
 
 
 def log_conditional(X, Y, P, over):

@@ -25,6 +25,7 @@ from sklearn.utils.validation import validate_data
 
 from ._kernels._hyper import epoch_hyper
 from ._rbm_base import BaseRBM
+from ._rbm_methods import keep_ladder, tempered_ladder
 from ._units import check_unit_type
 from ._unit_math import _LOG_PRECISION_MIN
 
@@ -78,12 +79,26 @@ class GaussianBernoulliRBM(BaseRBM):
     random_state : int, RandomState instance, Generator or None, default=None
         Fixes initialisation, sampling and training: the same seed and data
         give bit-identical parameters, samples and scores.
-    method : {"pcd", "cd"}, default="pcd"
-        Persistent contrastive divergence or contrastive divergence.
+    method : {"pcd", "cd", "pt"}, default="pcd"
+        Persistent contrastive divergence, contrastive divergence, or
+        stochastic maximum likelihood whose negative phase is the
+        temperature-1 chain of parallel tempering (Desjardins et al. 2010):
+        ``n_temperatures`` copies of the persistent chains at inverse
+        temperatures ``t = linspace(1, 0, n_temperatures)`` that temper only
+        the coupling and hidden-bias terms, ``p_t(v, h) ~ exp(-1/2 sum_j
+        beta_j (v_j - b_j)^2 + t (beta v)^T W^T h + t c.h)``, so every rung
+        is a proper density (``t = 0``: the base model ``N(b, 1 / beta)``
+        times uniform hidden units); each step a tempered Gibbs sweep
+        followed by Metropolis swaps between neighbouring temperatures
+        (acceptance in ``swap_acceptance_``).
     n_gibbs_steps : int, default=1
-        Gibbs sweeps per update (the k of CD-k / PCD-k).
+        Gibbs sweeps per update (the k of CD-k / PCD-k; tempered steps for
+        ``"pt"``).
     n_chains : int or None, default=None
-        Number of persistent chains; None means ``batch_size``.
+        Number of persistent chains (per temperature for ``"pt"``); None
+        means ``batch_size``.
+    n_temperatures : int, default=10
+        Number of temperatures of ``method="pt"`` (ignored otherwise).
     momentum : float, default=0.0
         Momentum of the parameter updates.
     weight_decay : float, default=0.0
@@ -152,7 +167,11 @@ class GaussianBernoulliRBM(BaseRBM):
     precision_ : ndarray of shape (n_features,)
         Conditional precisions ``beta`` of the visible units.
     h_samples_ : ndarray of shape (n_chains, n_components)
-        Hidden states of the persistent chains.
+        Hidden states of the persistent chains (the temperature-1 block for
+        ``"pt"``).
+    swap_acceptance_ : ndarray of shape (n_temperatures - 1,)
+        ``method="pt"`` only: the fraction of accepted swaps between
+        neighbouring temperatures in the last epoch.
     base_rate_ : ndarray of shape (n_features,)
         Training mean: the base model ``N(base_rate_, 1 / precision_)`` starts
         fresh sampling chains and AIS.
@@ -200,6 +219,8 @@ class GaussianBernoulliRBM(BaseRBM):
     _parameter_constraints: dict = {
         **BaseRBM._parameter_constraints,
         "max_iter": [Interval(Integral, 0, None, closed="left")],
+        "method": [StrOptions({"pcd", "cd", "pt"})],
+        "n_temperatures": [Interval(Integral, 2, None, closed="left")],
         "precision": [
             StrOptions({"auto"}),
             Interval(Real, 0, None, closed="neither"),
@@ -225,6 +246,7 @@ class GaussianBernoulliRBM(BaseRBM):
         method="pcd",
         n_gibbs_steps=1,
         n_chains=None,
+        n_temperatures=10,
         momentum=0.0,
         weight_decay=0.0,
         penalty="l2",
@@ -253,6 +275,7 @@ class GaussianBernoulliRBM(BaseRBM):
         self.method = method
         self.n_gibbs_steps = n_gibbs_steps
         self.n_chains = n_chains
+        self.n_temperatures = n_temperatures
         self.momentum = momentum
         self.weight_decay = weight_decay
         self.penalty = penalty
@@ -338,6 +361,18 @@ class GaussianBernoulliRBM(BaseRBM):
         # reject a bad precision before any fitted attribute is set
         self._visible_units.check_precision(self.precision, X.shape[1])
         super()._initialize(X, y, rng, partial=partial)
+        self._tempered_chains = None  # created by the first "pt" epoch
+
+    def _run_epoch(self, X, y, rng, progress, *, shuffle):
+        if self.method != "pt":
+            return super()._run_epoch(X, y, rng, progress, shuffle=shuffle)
+        self._swap_counts = np.zeros((2, self.n_temperatures - 1))
+        stats = super()._run_epoch(X, y, rng, progress, shuffle=shuffle)
+        accepted, proposed = self._swap_counts
+        self.swap_acceptance_ = accepted / np.maximum(proposed, 1.0)
+        if self.verbose:
+            stats["swap acceptance"] = float(np.mean(self.swap_acceptance_))
+        return stats
 
     def _visible_params(self):
         return {"precision": self.precision_}
@@ -364,12 +399,18 @@ class GaussianBernoulliRBM(BaseRBM):
     def _epoch_kernel(self, X, rows, bounds, hyper, rng):
         params = (self.components_, self.intercept_visible_, self.intercept_hidden_,
                   self.precision_)
+        tempering = {}
+        if self.method == "pt":
+            tempering = dict(ladder=tempered_ladder(self), swaps=self._swap_counts)
         (self.components_, self.intercept_visible_, self.intercept_hidden_,
          self.precision_) = self._visible_units.train_epoch(
             X, rows, bounds, params, self._velocity + (self._velocity_precision,),
             self.h_samples_, hyper, rng, scaling=self._scaling,
             min_variance=self.min_variance, learn_precision=self.learn_precision,
+            **tempering,
         )
+        if tempering:
+            keep_ladder(self, tempering["ladder"])
 
     def _check_support(self, X):
         """Warn when a fixed precision does not match the scale of the data."""

@@ -67,3 +67,40 @@ class GradientTrainingMixin:
                 if key in grads:
                     grads[key] -= self.weight_decay * params[key]
         self.optimizer_.step(grads, self._current_learning_rate)
+
+    def _partial_fit_classes(self, X, y, classes):
+        """``partial_fit`` of the classifiers, with scikit-learn's ``classes``
+        semantics: the first call fixes the classes (``classes`` sorted and
+        made unique; the hooks read it as ``_partial_classes``, which exists
+        only during the call), a later call may repeat them but not change
+        them."""
+        first = not self._is_initialized()
+        if classes is not None:
+            classes = np.unique(np.asarray(classes))
+            if not first and not np.array_equal(classes, self.classes_):
+                raise ValueError(
+                    f"classes={classes!r} is not the same as on the first call to "
+                    f"partial_fit: {self.classes_!r}."
+                )
+        self._partial_classes = classes if first else None
+        try:
+            return self._partial_fit(X, y)
+        finally:
+            del self._partial_classes
+
+    def _first_call_classes(self, classes_in_y):
+        """The classes of a first ``partial_fit`` (its ``classes``), after
+        checking ``y``'s against them; ``classes_in_y`` outside one."""
+        if not hasattr(self, "_partial_classes"):
+            return classes_in_y
+        given = self._partial_classes
+        if given is None:
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        if len(given) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs at least 2 classes; got classes={given!r}."
+            )
+        unknown = np.setdiff1d(classes_in_y, given)
+        if unknown.size:
+            raise ValueError(f"y has classes not in classes={given!r}: {unknown!r}.")
+        return given

@@ -35,7 +35,7 @@ def kernel_weights(Ws, visible, params, dtype):
 
 
 def mean_field(V, Ws, bs, *, n_iter=30, tol=1e-6, observed=None, init=None,
-               visible=_BINARY, **params):
+               visible=_BINARY, top=0, labels=None, **params):
     """Mean-field posterior Q(h | v) of a DBM (eqs. 20.33-20.34).
 
     Parameters
@@ -56,6 +56,12 @@ def mean_field(V, Ws, bs, *, n_iter=30, tol=1e-6, observed=None, init=None,
         The visible unit type. Unobserved visibles take the mean of their
         optimal factor: ``sigmoid``, the conditional mean ``b_0 + W_0^T q_1``
         (Gaussian) or the softmax of each group (categorical).
+    top : {0, 1, 2}, default=0
+        The last layer: a binary hidden layer (0), a one-hot label layer
+        inferred by mean field (1, its factor the softmax of its input) or
+        clamped to ``labels`` (2); see ``_kernels/_dbm.py``.
+    labels : ndarray of shape (n_samples, n_classes) or None
+        One-hot labels, with ``top=2``.
     **params
         The visible layer's own parameters (``precision`` of Gaussian units).
 
@@ -72,8 +78,10 @@ def mean_field(V, Ws, bs, *, n_iter=30, tol=1e-6, observed=None, init=None,
     Q = [np.array(V, dtype=dtype, order="C")]
     if init is None:
         Q += [np.empty((m, b.shape[0]), dtype=dtype) for b in bs[1:]]
+        if top == _kernels.TOP_CLAMPED:
+            Q[-1][...] = labels
         Q = tuple(Q)
-        _kernels._bottom_up_dbm(Q, Ws, bs)
+        _kernels._bottom_up_dbm(Q, Ws, bs, top)
     else:
         Q = tuple(Q + [np.array(q, dtype=dtype, order="C") for q in init])
     if observed is None:
@@ -81,7 +89,7 @@ def mean_field(V, Ws, bs, *, n_iter=30, tol=1e-6, observed=None, init=None,
     else:
         mask = np.ascontiguousarray(observed, dtype=dtype)
     n_run = _kernels._mean_field_dbm(Q, Ws, bs, mask, int(n_iter), float(tol),
-                                     visible.kernel_layer(dtype, **params))
+                                     visible.kernel_layer(dtype, **params), top)
     return list(Q), int(n_run)
 
 
@@ -115,10 +123,21 @@ def bernoulli_entropy(Q):
     return total
 
 
-def elbo_unnormalized(Q, Ws, bs, visible=_BINARY, **params):
+def categorical_entropy(q):
+    """Entropy of a one-hot (softmax) factor of each row (nats)."""
+    q = q.astype(np.float64)
+    return -xlogy(q, q).sum(axis=1)
+
+
+def elbo_unnormalized(Q, Ws, bs, visible=_BINARY, labels=False, **params):
     """``L(v, Q) + log Z`` (eq. 20.35 without ``-log Z``), per row; with
-    Gaussian visibles (``precision``) a log-density bound up to ``log Z``."""
-    return expected_neg_energy(Q, Ws, bs, visible, **params) + bernoulli_entropy(Q)
+    Gaussian visibles (``precision``) a log-density bound up to ``log Z``.
+    ``labels=True``: the last layer of Q is a free one-hot label layer (a
+    categorical factor; its entropy is the categorical one)."""
+    if not labels:
+        return expected_neg_energy(Q, Ws, bs, visible, **params) + bernoulli_entropy(Q)
+    return (expected_neg_energy(Q, Ws, bs, visible, **params) + bernoulli_entropy(Q[:-1])
+            + categorical_entropy(Q[-1]))
 
 
 def centered_statistics(S, mu):

@@ -11,7 +11,7 @@ import numpy as np
 from ._kernels._flip_objectives import RATIO_MATCHING, _flip_epoch_bernoulli
 from ._kernels._tempering import _pt_epoch_bernoulli
 
-__all__ = ["flip_epoch", "pt_epoch", "temperature_ladder"]
+__all__ = ["flip_epoch", "keep_ladder", "pt_epoch", "tempered_ladder", "temperature_ladder"]
 
 def temperature_ladder(n_temperatures, dtype=np.float64):
     """Inverse temperatures ``1 = beta_0 > ... > beta_{T-1} = 0``, evenly
@@ -32,20 +32,35 @@ def pt_epoch(model, X, rows, bounds, hyper, rng):
     temperature-1 block is copied back to ``h_samples_``; swap counts add to
     ``model._swap_counts``.
     """
-    dtype = model.components_.dtype
-    n_chains, n_hidden = model.h_samples_.shape
-    shape = (model.n_temperatures * n_chains, n_hidden)
-    chains = model._tempered_chains
-    if chains is None or chains.shape != shape or chains.dtype != dtype:
-        chains = np.tile(model.h_samples_, (model.n_temperatures, 1))
-    chains = np.ascontiguousarray(chains, dtype=dtype)
-    ladder = (chains, temperature_ladder(model.n_temperatures, dtype))
+    ladder = tempered_ladder(model)
     _pt_epoch_bernoulli(
         X, rows, bounds, _model_parameters(model), model._velocity, model._offsets,
         ladder, hyper, rng, model._swap_counts,
     )
+    keep_ladder(model, ladder)
+
+
+def tempered_ladder(model):
+    """``(chains, betas)`` of a model's parallel tempering: its ladder of
+    chains, or copies of the persistent chains at every temperature (first
+    epoch, or after a change of method or of ``n_temperatures`` under
+    ``warm_start``)."""
+    dtype = model.components_.dtype
+    n_chains, n_hidden = model.h_samples_.shape
+    shape = (model.n_temperatures * n_chains, n_hidden)
+    chains = getattr(model, "_tempered_chains", None)
+    if chains is None or chains.shape != shape or chains.dtype != dtype:
+        chains = np.tile(model.h_samples_, (model.n_temperatures, 1))
+    chains = np.ascontiguousarray(chains, dtype=dtype)
+    return chains, temperature_ladder(model.n_temperatures, dtype)
+
+
+def keep_ladder(model, ladder):
+    """Store the ladder's chains; the temperature-1 block becomes
+    ``h_samples_``."""
+    chains = ladder[0]
     model._tempered_chains = chains
-    model.h_samples_[:] = chains[:n_chains]
+    model.h_samples_[:] = chains[: model.h_samples_.shape[0]]
 
 
 def flip_epoch(model, X, rows, bounds, hyper, objective):

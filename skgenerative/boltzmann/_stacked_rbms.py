@@ -146,32 +146,47 @@ class _StackedRBMs:
         # fit); its RBMs are silenced
         check_unit_type(self.visible_type).check_support(X, type(self).__name__)
 
-    def _pretrain(self, X, rng):
-        """Train the RBMs bottom-up; returns the list of fitted RBMs."""
+    def _pretrain(self, X, rng, rbms=None):
+        """Train the RBMs bottom-up; returns the list of fitted RBMs.
+
+        With ``rbms`` (a warm start), each given RBM continues training for
+        its layer's epochs (none: it is kept as it is) on the outputs of the
+        layers below it, as they are now.
+        """
         sizes = self._layer_sizes()
         layer_params = self._layer_params(len(sizes))
         self.dtype_ = X.dtype
-        rbms, data = [], X
+        if rbms is not None:  # train up to the highest layer given epochs
+            sizes = sizes[: 1 + max((l for l, p in enumerate(layer_params) if p["n_iter"] > 0),
+                                    default=-1)]
+        fitted, data = [], X
         for l, (size, params) in enumerate(zip(sizes, layer_params)):
             cls = _VISIBLE_RBMS[self.visible_type] if l == 0 else BernoulliRBM
             params = _layer_kwargs(cls, params, self)
-            rbm = cls(
-                n_components=size, dtype=X.dtype, random_state=int(rng.integers(2**32)),
-                verbose=self.verbose, **params,
-            )
+            if rbms is None:
+                rbm = cls(
+                    n_components=size, dtype=X.dtype, random_state=int(rng.integers(2**32)),
+                    verbose=self.verbose, **params,
+                )
+            else:
+                rbm = rbms[l]
+                rbm.set_params(warm_start=True, verbose=self.verbose, **params)
             if self.verbose:
                 print(f"[{type(self).__name__}] layer {l + 1}: {data.shape[1]} -> {size}")
-            if self.layer_init == "stacked" and l > 0:
-                _init_from_below(rbm, rbms[-1], data)
-            with warnings.catch_warnings():  # _check_support said it once
-                warnings.simplefilter("ignore", OutOfSupportWarning)
-                rbm.fit(data)  # the RBM picks its BLAS threads per batch shape
+            if self.layer_init == "stacked" and l > 0 and rbms is None:
+                _init_from_below(rbm, fitted[-1], data)
+            if rbms is None or max(params.get("n_iter", 0), params.get("max_iter", 0)) > 0:
+                with warnings.catch_warnings():  # _check_support said it once
+                    warnings.simplefilter("ignore", OutOfSupportWarning)
+                    rbm.fit(data)  # the RBM picks its BLAS threads per batch shape
             rbm.set_params(warm_start=False)
-            rbms.append(rbm)
+            fitted.append(rbm)
             if l + 1 < len(sizes):
                 # the layer's values (one-hot groups of categorical codes)
                 data = rbm._mean_hiddens(rbm._encode(data))
                 if self.layer_input == "sample":
                     data = _bernoulli_draw(data, rng)
                 data = np.ascontiguousarray(data, dtype=X.dtype)
-        return rbms
+        if rbms is not None:
+            fitted += rbms[len(fitted):]
+        return fitted

@@ -87,6 +87,7 @@ from ..utils.random import check_generator
 from ..utils.validation import warn_if_not_binary
 from . import _kernels
 from ._kernels import _categorical as _categorical_kernels
+from ._kernels._tempering import _pt_epoch_gaussian
 from ._unit_math import (
     _MARGINAL_CLIP,
     _binary_log_partition,
@@ -443,9 +444,11 @@ class GaussianUnits(UnitType):
     unstandardize = staticmethod(_from_standardized)
 
     def train_epoch(self, X, rows, bounds, params, velocity, chains, hyper, rng, *,
-                    scaling, min_variance, learn_precision):
-        """One epoch of CD-k/PCD-k in the standardized space; returns the
-        updated ``(W, b, c, beta)`` of the data's space."""
+                    scaling, min_variance, learn_precision, ladder=None, swaps=None):
+        """One epoch of CD-k/PCD-k in the standardized space, or with a
+        parallel-tempering negative phase when a ``ladder`` ``(chains,
+        betas)`` is given (``swaps`` counts its swaps); returns the updated
+        ``(W, b, c, beta)`` of the data's space."""
         W, b, c, beta = params
         dtype = W.dtype
         mean, std = scaling
@@ -453,9 +456,13 @@ class GaussianUnits(UnitType):
         z_params = tuple(np.ascontiguousarray(p, dtype=dtype) for p in standardized)
         s_max = (-np.log(min_variance) + 2 * np.log(std)).astype(dtype)
         kernel_scaling = (mean.astype(dtype), (1.0 / std).astype(dtype), s_max)
-        _kernels._sgd_epoch_gaussian(
-            X, rows, bounds, z_params, velocity, kernel_scaling, chains, hyper, rng
-        )
+        if ladder is None:
+            _kernels._sgd_epoch_gaussian(
+                X, rows, bounds, z_params, velocity, kernel_scaling, chains, hyper, rng
+            )
+        else:
+            _pt_epoch_gaussian(X, rows, bounds, z_params, velocity, kernel_scaling, ladder,
+                               hyper, rng, swaps)
         W, b, c, new_beta = self.unstandardize(
             *(p.astype(np.float64) for p in z_params), mean, std
         )

@@ -35,6 +35,14 @@ class ConditionalRBM(SequenceMixin, TrainableMixin, BaseEstimator):
     ``lengths=None`` means ``X`` is one sequence. Training draws minibatches
     of frames, each with its own history, from every sequence at once.
 
+    Model selection: pass ``sequence_ids`` (the sequence of each frame)
+    instead of ``lengths``, turn on scikit-learn's metadata routing (``fit``
+    and ``score`` request ``sequence_ids`` by default) and split with a
+    group splitter, e.g. ``GridSearchCV(model, grid, cv=GroupKFold(5)).fit(X,
+    groups=sequence_ids, sequence_ids=sequence_ids)``: each fold then
+    trains on whole sequences and scores whole held-out sequences per frame.
+    Without routing, ``score`` would not receive ``sequence_ids``.
+
     Parameters
     ----------
     n_components : int, default=16
@@ -63,13 +71,35 @@ class ConditionalRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         Visit the frames in a new random order each epoch.
     exact_limit : int, default=16
         Largest ``n_components`` for which ``score_samples`` enumerates the
-        hidden states (2**n_components per frame); beyond it, it raises.
+        hidden states of each frame's RBM (2**n_components per frame); beyond
+        it, each frame's ``log Z_t`` is estimated by its own AIS run and
+        ``score_kind_`` is "estimate".
+    ais_n_runs : int, default=16
+        AIS chains per frame (beyond ``exact_limit``).
+    ais_n_temperatures : int, default=1000
+        Length of each frame's AIS schedule. The cost of a score is about
+        ``n_frames * ais_n_runs * ais_n_temperatures * 4 * n_components *
+        n_features`` flops; ``score_samples(..., return_std=True)`` gives the
+        error bars, and a warning says when some frames' estimates rest on
+        few chains.
     dtype : {None, numpy.float32, numpy.float64}, default=None
         Compute dtype; None follows the input.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the sequences (whole sequences,
+        at least one) and stop when their score per frame has not improved
+        by ``tol`` for ``n_iter_no_change`` epochs; the best parameters are
+        kept. The score is the exact log-likelihood per frame when
+        enumerating the hidden states costs at most about a tenth of an
+        epoch (or is negligible), else minus the mean-field reconstruction
+        error per frame. Needs at least 2 sequences.
+    validation_fraction : float, default=0.1
+        Share of the sequences held out.
+    n_iter_no_change : int, default=5
+    tol : float, default=1e-4
     warm_start : bool, default=False
     verbose : int, default=0
         1 prints per epoch the exact log-likelihood per frame of (at most
-        1000 frames of) the training data.
+        1000 frames of) the training data, when exact.
     random_state : int, Generator or None, default=None
 
     Attributes
@@ -82,6 +112,8 @@ class ConditionalRBM(SequenceMixin, TrainableMixin, BaseEstimator):
     mean_, std_ : ndarray of shape (n_features,)
         Standardization of Gaussian visibles (only for ``"gaussian"``).
     n_iter_ : int
+    validation_scores_ : list of float
+        Score of the held-out sequences after each epoch (early stopping).
     random_state_ : numpy.random.Generator
     n_features_in_ : int
 
@@ -135,7 +167,13 @@ class ConditionalRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         weight_decay=1e-4,
         shuffle=True,
         exact_limit=16,
+        ais_n_runs=16,
+        ais_n_temperatures=1000,
         dtype=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=5,
+        tol=1e-4,
         warm_start=False,
         verbose=0,
         random_state=None,
@@ -152,7 +190,13 @@ class ConditionalRBM(SequenceMixin, TrainableMixin, BaseEstimator):
         self.weight_decay = weight_decay
         self.shuffle = shuffle
         self.exact_limit = exact_limit
+        self.ais_n_runs = ais_n_runs
+        self.ais_n_temperatures = ais_n_temperatures
         self.dtype = dtype
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
         self.warm_start = warm_start
         self.verbose = verbose
         self.random_state = random_state
@@ -160,7 +204,7 @@ class ConditionalRBM(SequenceMixin, TrainableMixin, BaseEstimator):
     def _initialize(self, X, lengths, rng, *, partial):
         dtype = resolve_dtype(self.dtype, X)
         nh, nv = self.n_components, X.shape[1]
-        self._init_scaling(X, dtype)
+        self._init_scaling(X, dtype, rng)
         self.components_ = np.ascontiguousarray(rng.normal(0.0, 0.01, (nh, nv)), dtype=dtype)
         if self._gaussian:
             self.intercept_visible_ = np.zeros(nv, dtype=dtype)
@@ -175,16 +219,25 @@ class ConditionalRBM(SequenceMixin, TrainableMixin, BaseEstimator):
 
     def _training_data(self, X, lengths):
         Z = self._to_model_space(X)
-        if self.method == "pcd" and (self._chains is None or self._chains.shape != Z.shape):
-            self._chains = Z.copy()  # one persistent chain per training frame
-        return Z, history_matrix(Z, lengths, self.order)
+        return Z, (history_matrix(Z, lengths, self.order), lengths)
+
+    @staticmethod
+    def _epoch_lengths(y):
+        return y[1]
+
+    @staticmethod
+    def _epoch_subset(y, rows, lengths):
+        return y[0][rows], lengths
 
     def _biases(self, U):
         Bv = self.intercept_visible_ + U @ self.autoregressive_visible_.T
         Bh = self.intercept_hidden_ + U @ self.autoregressive_hidden_.T
         return Bv, Bh
 
-    def _run_epoch(self, Z, U, rng, progress, *, shuffle):
+    def _run_epoch(self, Z, y, rng, progress, *, shuffle):
+        U = y[0]
+        if self.method == "pcd" and (self._chains is None or self._chains.shape != Z.shape):
+            self._chains = Z.copy()  # one persistent chain per training frame
         n = Z.shape[0]
         rows = rng.permutation(n) if shuffle else np.arange(n)
         n_batches = int(np.ceil(n / self.batch_size))
@@ -193,7 +246,7 @@ class ConditionalRBM(SequenceMixin, TrainableMixin, BaseEstimator):
             batch = rows[bounds[i] : bounds[i + 1]]
             self._update(Z[batch], U[batch], batch, rng)
             progress(len(batch))
-        if not self.verbose or self.n_components > self.exact_limit:
+        if not self.verbose or not self._exact:
             return {}
         Bv, Bh = self._biases(U[:1000])
         ll = frame_log_likelihood(Z[:1000], self.components_, Bv, Bh, self._gaussian)
@@ -218,9 +271,8 @@ class ConditionalRBM(SequenceMixin, TrainableMixin, BaseEstimator):
             param += velocity
 
     # ------------------------------------------------------------ likelihood
-    def _frame_scores(self, Z, lengths):
-        Bv, Bh = self._biases(history_matrix(Z, lengths, self.order))
-        return frame_log_likelihood(Z, self.components_, Bv, Bh, self._gaussian)
+    def _frame_rbms(self, Z, lengths):
+        return self._state_rbms(history_matrix(Z, lengths, self.order))
 
     # ------------------------------------------------- sampling (state: history)
     def _initial_state(self, initial, n_sequences):
@@ -231,7 +283,8 @@ class ConditionalRBM(SequenceMixin, TrainableMixin, BaseEstimator):
                 history[:, k * nv : (k + 1) * nv] = frame
         return history
 
-    _state_biases = _biases
+    def _state_rbms(self, history):
+        return (self.components_, *self._biases(history))
 
     def _next_state(self, history, frame):
         keep = (self.order - 1) * self.n_features_in_

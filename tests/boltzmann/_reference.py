@@ -208,12 +208,8 @@ def gaussian_rbm_exact_gradient(V, W, b, c, s):
 def sgd_epoch_gaussian(X, rows, bounds, params, velocity, scaling, chains, hyper, rng):
     """Twin of ``_kernels._sgd_epoch_gaussian`` (same arguments, in place)."""
     W, b, c, s = params
-    dW, db, dc, ds = velocity
     mu, inv_sigma, s_max = scaling
-    lr, momentum, l2, l1 = hyper.learning_rate, hyper.momentum, hyper.l2, hyper.l1
-    learn_precision = hyper.learn_precision > 0
     k, persistent = int(hyper.n_gibbs_steps), hyper.persistent > 0
-    s_min = hyper.min_log_precision
 
     def sample(P):
         return bernoulli_sample(P, rng)
@@ -224,7 +220,6 @@ def sgd_epoch_gaussian(X, rows, bounds, params, velocity, scaling, chains, hyper
     for batch in range(len(bounds) - 1):
         beta = np.exp(s)
         Vd = (X[rows[bounds[batch] : bounds[batch + 1]]] - mu) * inv_sigma
-        B = len(Vd)
         if persistent:
             Vn = sample_v(chains, beta)
             Hd, Hn = expit((Vd * beta) @ W.T + c), expit((Vn * beta) @ W.T + c)
@@ -241,23 +236,33 @@ def sgd_epoch_gaussian(X, rows, bounds, params, velocity, scaling, chains, hyper
                 Hn = expit((Vn * beta) @ W.T + c)
                 if step < k - 1:
                     h = sample(Hn)
-        C = len(Vn)
-        grad_W = Hd.T @ (Vd * beta) / B - Hn.T @ (Vn * beta) / C
-        grad_b = beta * (Vd.mean(0) - Vn.mean(0))
-        grad_c = Hd.mean(0) - Hn.mean(0)
-        q_d = (-0.5 * (Vd - b) ** 2 + Vd * (Hd @ W)).mean(0)
-        q_n = (-0.5 * (Vn - b) ** 2 + Vn * (Hn @ W)).mean(0)
-        grad_s = beta * (q_d - q_n)
-        step_W = momentum * dW + lr * grad_W - lr * l2 * W - lr * l1 * np.sign(W)
-        W += step_W
-        dW[:] = step_W
-        db[:] = momentum * db + lr * grad_b
-        dc[:] = momentum * dc + lr * grad_c
-        b += db
-        c += dc
-        if learn_precision:
-            ds[:] = momentum * ds + lr * grad_s
-            s[:] = np.clip(s + ds, s_min, s_max)
+        gaussian_update(params, velocity, Vd, Hd, Vn, Hn, beta, hyper, s_max)
+
+
+def gaussian_update(params, velocity, Vd, Hd, Vn, Hn, beta, hyper, s_max):
+    """Twin of ``_gaussian_epoch._gaussian_update``: one batch's update from
+    the data ``(Vd, Hd)`` and negative particles ``(Vn, Hn)`` (hidden means),
+    in place."""
+    W, b, c, s = params
+    dW, db, dc, ds = velocity
+    lr, momentum, l2, l1 = hyper.learning_rate, hyper.momentum, hyper.l2, hyper.l1
+    B, C = len(Vd), len(Vn)
+    grad_W = Hd.T @ (Vd * beta) / B - Hn.T @ (Vn * beta) / C
+    grad_b = beta * (Vd.mean(0) - Vn.mean(0))
+    grad_c = Hd.mean(0) - Hn.mean(0)
+    q_d = (-0.5 * (Vd - b) ** 2 + Vd * (Hd @ W)).mean(0)
+    q_n = (-0.5 * (Vn - b) ** 2 + Vn * (Hn @ W)).mean(0)
+    grad_s = beta * (q_d - q_n)
+    step_W = momentum * dW + lr * grad_W - lr * l2 * W - lr * l1 * np.sign(W)
+    W += step_W
+    dW[:] = step_W
+    db[:] = momentum * db + lr * grad_b
+    dc[:] = momentum * dc + lr * grad_c
+    b += db
+    c += dc
+    if hyper.learn_precision > 0:
+        ds[:] = momentum * ds + lr * grad_s
+        s[:] = np.clip(s + ds, hyper.min_log_precision, s_max)
 
 
 def gibbs_gaussian(V, W, b, c, beta, n_steps, rng):
@@ -594,9 +599,10 @@ def dbm_model_statistics(Ws, bs, table=None):
     return pair, means
 
 
-def mean_field_dbm(Q, Ws, bs, observed, n_iter, tol, offsets=None):
+def mean_field_dbm(Q, Ws, bs, observed, n_iter, tol, offsets=None, top=0):
     """Twin of ``_kernels._mean_field_dbm``; returns (Q, iterations).
-    ``offsets``: softmax visible groups (categorical visibles)."""
+    ``offsets``: softmax visible groups (categorical visibles); ``top``: the
+    last layer is binary (0), a free softmax label layer (1) or clamped (2)."""
     Q = [np.array(q, dtype=np.float64) for q in Q]
     L = len(Q) - 1
 
@@ -614,7 +620,11 @@ def mean_field_dbm(Q, Ws, bs, observed, n_iter, tol, offsets=None):
             for l in range(parity, L + 1, 2):
                 if l == 0 and observed.shape[0] == 0:
                     continue
-                if l == 0 and offsets is not None:
+                if l == L and top == 2:
+                    continue
+                if l == L and top == 1:
+                    new = softmax_groups(inp(l), [0, Q[l].shape[1]])
+                elif l == 0 and offsets is not None:
                     new = softmax_groups(inp(0), offsets)
                 else:
                     new = expit(inp(l))
@@ -627,21 +637,27 @@ def mean_field_dbm(Q, Ws, bs, observed, n_iter, tol, offsets=None):
     return Q, n_iter
 
 
-def gibbs_dbm(S, Ws, bs, observed, n_steps, rng, offsets=None):
+def gibbs_dbm(S, Ws, bs, observed, n_steps, rng, offsets=None, top=0):
     """Twin of ``_kernels._gibbs_dbm``; returns the new states.
     ``offsets``: softmax visible groups (categorical visibles), one uniform
-    per (row, group)."""
+    per (row, group); ``top`` as in :func:`mean_field_dbm` (a free label
+    layer draws one uniform per row, a clamped one none)."""
     S = [np.array(s, dtype=np.float64) for s in S]
     L = len(S) - 1
     for _ in range(n_steps):
         for parity in (0, 1):
             for l in range(parity, L + 1, 2):
+                if l == L and top == 2:
+                    continue
                 a = np.zeros_like(S[l]) + bs[l]
                 if l > 0:
                     a += S[l - 1] @ Ws[l - 1].T
                 if l < L:
                     a += S[l + 1] @ Ws[l]
-                if l == 0 and offsets is not None:
+                if l == L and top == 1:
+                    groups = [0, a.shape[1]]
+                    new = categorical_sample(softmax_groups(a, groups), groups, rng)
+                elif l == 0 and offsets is not None:
                     new = categorical_sample(softmax_groups(a, offsets), offsets, rng)
                 else:
                     new = (rng.random(a.shape) < expit(a)).astype(np.float64)

@@ -171,3 +171,106 @@ def col2im(cols, filter_shape, pad_top, pad_left, image_shape, n_channels):
         for j in range(dw):
             big[:, :, i : i + fh, j : j + fw] += cols[:, i, j].reshape(n, n_channels, fh, fw)
     return big[:, :, pad_top : pad_top + height, pad_left : pad_left + width]
+
+
+# ------------------------------------------------ convolutional DBM (two layers)
+def _up(X, F, c, pad, detector_shape):
+    """conv_up of many images at once (sliding windows + einsum)."""
+    big = _padded(X, pad[0], pad[1], detector_shape, F.shape[2:])
+    windows = np.lib.stride_tricks.sliding_window_view(big, F.shape[2:], axis=(2, 3))
+    windows = windows[:, :, : detector_shape[0], : detector_shape[1]]
+    return np.einsum("scijab,kcab->skij", windows, F) + c[None, :, None, None]
+
+
+def block_pool(D, pool_shape):
+    """Pooling units of detector maps: the sum over each block."""
+    nb = tuple(-(-d // p) for d, p in zip(D.shape[2:], pool_shape))
+    out = np.zeros(D.shape[:2] + nb)
+    for bi, bj, rows, cols in _blocks(D.shape[2:], pool_shape):
+        out[:, :, bi, bj] = D[:, :, rows, cols].sum(axis=(2, 3))
+    return out
+
+
+def _spread(T, detector_shape, pool_shape):
+    """One value per block onto each detector of the block."""
+    out = np.zeros(T.shape[:2] + tuple(detector_shape))
+    for bi, bj, rows, cols in _blocks(detector_shape, pool_shape):
+        out[:, :, rows, cols] = T[:, :, bi, bj][:, :, None, None]
+    return out
+
+
+def conv_dbm_mean_field(V, F1, c1, F2, c2, g1, g2, n_iter):
+    """Mean field of a two-layer convolutional DBM written with the textbook
+    pooling softmax: layer 1 from v and the top-down input of Q2, layer 2
+    from layer 1's pooling probabilities; ``n_iter`` full updates."""
+    V = V.reshape((V.shape[0], g1.n_channels) + g1.image_shape)
+    I1 = conv_up(V, F1, c1, g1.pad[0], g1.pad[1], g1.detector_shape)
+    Q1, P1, _ = pool_softmax(I1, 1.0, g1.pool_shape)
+    Q2 = pool_softmax(conv_up(P1, F2, c2, *g2.pad, g2.detector_shape), 1.0, g2.pool_shape)[0]
+    for _ in range(n_iter):
+        T = conv_down(Q2, F2, g2.pad[0], g2.pad[1], g2.image_shape)
+        Q1, P1, _ = pool_softmax(I1 + _spread(T, g1.detector_shape, g1.pool_shape), 1.0,
+                                 g1.pool_shape)
+        Q2 = pool_softmax(conv_up(P1, F2, c2, *g2.pad, g2.detector_shape), 1.0,
+                          g2.pool_shape)[0]
+    return Q1, Q2
+
+
+def detector_configurations(n_filters, detector_shape, pool_shape):
+    """Every allowed state of ``n_filters`` detector maps (at most one
+    detector on per block): (n_states, n_filters, dh, dw)."""
+    per_block, where = [], []
+    for k in range(n_filters):
+        for _, _, rows, cols in _blocks(detector_shape, pool_shape):
+            r = np.arange(detector_shape[0])[rows]
+            q = np.arange(detector_shape[1])[cols]
+            where.append([(k, i, j) for i in r for j in q])
+            per_block.append(block_states(len(where[-1])))
+    out = []
+    for choice in itertools.product(*[range(len(s)) for s in per_block]):
+        H = np.zeros((n_filters,) + tuple(detector_shape))
+        for states, pos, idx in zip(per_block, where, choice):
+            for value, (k, i, j) in zip(states[idx], pos):
+                H[k, i, j] = value
+        out.append(H)
+    return np.array(out)
+
+
+def conv_dbm_joint(F1, b, c1, F2, c2, g1, g2):
+    """Every joint state of a tiny binary two-layer convolutional DBM with
+    its unnormalised log-probability ``-E(v, h1, h2)``, the energy written
+    from scratch: (V codes, h1 indices, h2 indices, log p*) over a grid
+    (n_images, n_h1, n_h2)."""
+    V = all_binary_vectors(g1.n_visible)
+    H1 = detector_configurations(F1.shape[0], g1.detector_shape, g1.pool_shape)
+    H2 = detector_configurations(F2.shape[0], g2.detector_shape, g2.pool_shape)
+    I1 = _up(V.reshape((-1, g1.n_channels) + g1.image_shape), F1, c1, g1.pad,
+             g1.detector_shape)  # (nv, K1, dh, dw)
+    P1 = block_pool(H1, g1.pool_shape)  # (n1, K1, bh, bw)
+    I2 = _up(P1, F2, c2, g2.pad, g2.detector_shape)  # (n1, K2, dh2, dw2)
+    term_v = V @ b
+    term_1 = np.einsum("skij,hkij->sh", I1, H1)
+    term_2 = np.einsum("hkij,gkij->hg", I2, H2)
+    log_p = term_v[:, None, None] + term_1[:, :, None] + term_2[None, :, :]
+    return V, H1, H2, log_p
+
+
+def conv_dbm_log_partition_by_images(F1, b, c1, F2, c2, g1, g2):
+    """log Z summing every image and every state of layer 2, layer 1 summed
+    out block by block given them (the other way round from the model's
+    enumeration)."""
+    V = all_binary_vectors(g1.n_visible)
+    H2 = detector_configurations(F2.shape[0], g2.detector_shape, g2.pool_shape)
+    I1 = _up(V.reshape((-1, g1.n_channels) + g1.image_shape), F1, c1, g1.pad,
+             g1.detector_shape)
+    terms = []
+    for h2 in H2:
+        T = conv_down(h2[None], F2, g2.pad[0], g2.pad[1], g2.image_shape)
+        I = I1 + _spread(T, g1.detector_shape, g1.pool_shape)
+        log_norm = np.zeros(V.shape[0])
+        for _, _, rows, cols in _blocks(g1.detector_shape, g1.pool_shape):
+            block = I[:, :, rows, cols].reshape(I.shape[0], I.shape[1], -1)
+            off = np.zeros(block.shape[:2] + (1,))
+            log_norm += logsumexp(np.concatenate([block, off], axis=2), axis=2).sum(axis=1)
+        terms.append(V @ b + h2.sum(axis=(1, 2)) @ c2 + log_norm)
+    return float(logsumexp(np.stack(terms)))

@@ -14,6 +14,7 @@ from scipy.special import expit, logsumexp
 from tests.boltzmann._reference import (
     all_binary_states,
     bernoulli_sample,
+    gaussian_update,
     gibbs_bernoulli,
     rbm_free_energy,
 )
@@ -100,19 +101,57 @@ def tempered_gibbs(H, W, b, c, betas, n_steps, rng, swaps):
         V = tempered_bernoulli_sample(H @ W, b, betas, n_chains, rng)
         H = tempered_bernoulli_sample(V @ W.T, c, betas, n_chains, rng)
         energy = -V @ b - H @ c - np.sum(H * (V @ W.T), axis=1)
-        key = rng.integers(0, 2**63 - 1)
-        u = counter_uniforms(key, len(H))
-        for parity in (0, 1):
-            for t in range(parity, len(betas) - 1, 2):
-                for r in range(n_chains):
-                    r0, r1 = t * n_chains + r, (t + 1) * n_chains + r
-                    log_ratio = (betas[t] - betas[t + 1]) * (energy[r0] - energy[r1])
-                    swaps[1, t] += 1
-                    if log_ratio >= 0 or u[t * n_chains + r] < np.exp(log_ratio):
-                        swaps[0, t] += 1
-                        for M in (V, H, energy):
-                            M[[r0, r1]] = M[[r1, r0]]
+        swap_neighbours(V, H, energy, betas, n_chains, rng, swaps)
     return H, V
+
+
+def swap_neighbours(V, H, energy, betas, n_chains, rng, swaps):
+    """Twin of ``_swap_neighbours`` (in place)."""
+    key = rng.integers(0, 2**63 - 1)
+    u = counter_uniforms(key, len(H))
+    for parity in (0, 1):
+        for t in range(parity, len(betas) - 1, 2):
+            for r in range(n_chains):
+                r0, r1 = t * n_chains + r, (t + 1) * n_chains + r
+                log_ratio = (betas[t] - betas[t + 1]) * (energy[r0] - energy[r1])
+                swaps[1, t] += 1
+                if log_ratio >= 0 or u[t * n_chains + r] < np.exp(log_ratio):
+                    swaps[0, t] += 1
+                    for M in (V, H, energy):
+                        M[[r0, r1]] = M[[r1, r0]]
+
+
+def tempered_gibbs_gaussian(H, W, b, c, beta, betas, n_steps, rng, swaps):
+    """Twin of ``_kernels._tempering._tempered_gibbs_gaussian``: returns (H,
+    V); only the coupling and hidden-bias terms are tempered."""
+    n_chains = len(H) // len(betas)
+    t = np.repeat(betas, n_chains)[:, None]
+    std = 1.0 / np.sqrt(beta)
+    for _ in range(n_steps):
+        V = b + t * (H @ W) + std * rng.standard_normal((len(H), len(b)))
+        A = (V * beta) @ W.T
+        H = tempered_bernoulli_sample(A, c, betas, n_chains, rng)
+        energy = -np.sum(H * (A + c), axis=1)
+        swap_neighbours(V, H, energy, betas, n_chains, rng, swaps)
+    return H, V
+
+
+def pt_epoch_gaussian(X, rows, bounds, params, velocity, scaling, ladder, hyper, rng, swaps):
+    """Twin of ``_kernels._tempering._pt_epoch_gaussian``; returns the new
+    ladder chains (the parameters are updated in place)."""
+    W, b, c, s = params
+    mu, inv_sigma, s_max = scaling
+    chains, betas = ladder
+    n_chains = len(chains) // len(betas)
+    for batch in range(len(bounds) - 1):
+        beta = np.exp(s)
+        Vd = (X[rows[bounds[batch] : bounds[batch + 1]]] - mu) * inv_sigma
+        chains, V = tempered_gibbs_gaussian(chains, W, b, c, beta, betas,
+                                            int(hyper.n_gibbs_steps), rng, swaps)
+        Vn = V[:n_chains]
+        Hd, Hn = expit((Vd * beta) @ W.T + c), expit((Vn * beta) @ W.T + c)
+        gaussian_update(params, velocity, Vd, Hd, Vn, Hn, beta, hyper, s_max)
+    return chains
 
 
 def pt_epoch(X, rows, bounds, params, velocity, ladder, hyper, rng, swaps):

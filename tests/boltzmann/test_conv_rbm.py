@@ -10,7 +10,9 @@ from scipy.special import logsumexp
 
 from skgenerative import ConvolutionalRBM
 from skgenerative.boltzmann._conv_layer import ConvLayer, make_geometry
-from skgenerative.boltzmann._kernels._conv import _col2im, _im2col, _pool_sample, _pool_softmax
+from skgenerative.boltzmann._kernels._conv import (
+    _col2im, _im2col, _pool_sample, _pool_softmax, _pool_softmax_sample,
+)
 from skgenerative.boltzmann._units import check_unit_type
 from tests.boltzmann import _reference_conv as ref
 
@@ -132,6 +134,25 @@ def test_pooling_kernels_match_numpy_twins(dtype):
     H = np.empty_like(I)
     _pool_sample(I, 0.7, 2, 2, U, H)
     np.testing.assert_array_equal(H, ref.pool_sample(I, 0.7, (2, 2), U))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_fused_pooling_kernel_equals_both_kernels_and_their_twins(dtype):
+    # one pass for the probabilities and the draw: the two kernels' outputs
+    # to the bit, hence the numpy twins'
+    rng = np.random.default_rng(5)
+    I = rng.normal(0, 3, (3, 2, 5, 7)).astype(dtype)
+    U = rng.random((3, 2, 3, 4))
+    out = [np.empty_like(I), np.empty((3, 2, 3, 4), dtype=dtype), np.empty(3), np.empty_like(I)]
+    _pool_softmax_sample(I, 0.8, 2, 2, U, *out)
+    P, pooled, log_norm, H = (np.empty_like(a) for a in out)
+    _pool_softmax(I, 0.8, 2, 2, P, pooled, log_norm)
+    _pool_sample(I, 0.8, 2, 2, U, H)
+    for fused, separate in zip(out, (P, pooled, log_norm, H)):
+        np.testing.assert_array_equal(fused, separate)
+    np.testing.assert_array_equal(H, ref.pool_sample(I, 0.8, (2, 2), U))
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(out[0], ref.pool_softmax(I, 0.8, (2, 2))[0], atol=tol)
 
 
 def test_pooling_block_distribution_matches_enumeration():

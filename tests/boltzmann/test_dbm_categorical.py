@@ -154,7 +154,7 @@ def test_mean_field_kernel_matches_numpy_twin(dtype, with_mask):
     Qk = tuple(q.copy() for q in Q0)
     n_k = _kernels._mean_field_dbm(Qk, tuple(W.astype(dtype) for W in Ws),
                                    tuple(b.astype(dtype) for b in bs), observed, 7, 1e-9,
-                                   units.kernel_layer(dtype))
+                                   units.kernel_layer(dtype), 0)
     Qr, n_r = ref.mean_field_dbm(Q0, Ws, bs, observed, 7, 1e-9, offsets=units.offsets)
     assert n_k == n_r
     tol = 1e-5 if dtype == np.float32 else 1e-12
@@ -175,7 +175,7 @@ def test_gibbs_kernel_matches_numpy_twin():
     for mask in (np.zeros((0, 0)), _group_mask(rng, groups, 5)):
         S = tuple(s.copy() for s in S0)
         _kernels._gibbs_dbm(S, tuple(Ws), tuple(bs), mask, 4, np.random.default_rng(7),
-                            units.kernel_layer(np.float64))
+                            units.kernel_layer(np.float64), 0)
         Sr = ref.gibbs_dbm(S0, Ws, bs, mask, 4, np.random.default_rng(7), offsets=units.offsets)
         for a, b in zip(S, Sr):
             np.testing.assert_array_equal(a, b)

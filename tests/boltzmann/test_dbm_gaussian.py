@@ -152,7 +152,7 @@ def test_gaussian_mean_field_kernel_matches_numpy_twin(dtype, with_mask):
     Qk = tuple(q.copy() for q in Q0)
     n_k = _kernels._mean_field_dbm(Qk, _folded(Ws, beta, dtype),
                                    tuple(b.astype(dtype) for b in bs), observed, 7,
-                                   1e-9, GAUSS.kernel_layer(dtype, precision=beta))
+                                   1e-9, GAUSS.kernel_layer(dtype, precision=beta), 0)
     Qr, n_r = ref.mean_field_dbm_gaussian(Q0, Ws, bs, beta, observed, 7, 1e-9)
     assert n_k == n_r
     tol = 1e-4 if dtype == np.float32 else 1e-11
@@ -168,7 +168,7 @@ def test_gaussian_gibbs_kernel_matches_numpy_twin():
     for mask in (np.zeros((0, 0)), observed):
         S = tuple(s.copy() for s in S0)
         _kernels._gibbs_dbm(S, _folded(Ws, beta), tuple(bs), mask, 4, np.random.default_rng(7),
-                            GAUSS.kernel_layer(np.float64, precision=beta))
+                            GAUSS.kernel_layer(np.float64, precision=beta), 0)
         Sr = ref.gibbs_dbm_gaussian(S0, Ws, bs, beta, mask, 4, np.random.default_rng(7))
         for a, b in zip(S, Sr):
             np.testing.assert_allclose(a, b, atol=1e-12)

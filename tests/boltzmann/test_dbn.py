@@ -411,3 +411,47 @@ def test_pipeline_grid_search_and_set_output(binary_digits):
     out = DBN((5, 3), max_iter=1, features="top", random_state=0).set_output(transform="pandas")
     frame = out.fit(X).transform(X_test)
     assert isinstance(frame, pd.DataFrame) and list(frame.columns) == ["dbn0", "dbn1", "dbn2"]
+
+
+def test_warm_start_continues_greedy_training_layer_by_layer():
+    # the budgeted reproduction runs train one layer one epoch per fit call
+    X = _structured_binary(300, 12, seed=0)
+    kw = dict(hidden_layer_sizes=(6, 4), batch_size=20, random_state=0)
+    whole = DBN(max_iter=(3, 0), **kw).fit(X)
+    dbn = DBN(max_iter=(1, 0), warm_start=True, **kw).fit(X)
+    top_before = dbn.rbms_[1].components_.copy()
+    dbn.fit(X).fit(X)
+    # the bottom RBM continued exactly; the untrained top layer was left alone
+    np.testing.assert_array_equal(dbn.rbms_[0].components_, whole.rbms_[0].components_)
+    np.testing.assert_array_equal(dbn.rbms_[1].components_, top_before)
+    assert dbn.layer_n_iter_ == [3, 0] and dbn.n_iter_ == 3
+
+    bottom = dbn.rbms_[0].components_.copy()
+    dbn.set_params(max_iter=(0, 4)).fit(X)
+    np.testing.assert_array_equal(dbn.rbms_[0].components_, bottom)
+    assert dbn.layer_n_iter_ == [3, 4] and dbn.n_iter_ == 7
+    # the directed layer is tied to the (unchanged) bottom RBM, the top moved
+    np.testing.assert_array_equal(dbn.generative_weights_[0], bottom)
+    assert dbn.top_rbm_ is dbn.rbms_[1] and dbn.rbms_[1].n_iter_ == 4
+    assert not np.array_equal(dbn.rbms_[1].components_, top_before)
+
+
+def test_warm_start_with_no_layer_epochs_continues_wake_sleep_only():
+    X = _structured_binary(200, 10, seed=1)
+    dbn = DBN((5, 3), max_iter=2, fine_tune="wake-sleep", fine_tune_iter=1,
+              warm_start=True, random_state=0).fit(X)
+    bottom = dbn.rbms_[0].components_.copy()
+    generative = dbn.generative_weights_[0].copy()
+    dbn.set_params(max_iter=0).fit(X)
+    np.testing.assert_array_equal(dbn.rbms_[0].components_, bottom)
+    assert not np.array_equal(dbn.generative_weights_[0], generative)  # wake-sleep went on
+    assert dbn.n_iter_ == 2 + 2 + 2  # layer epochs, then two wake-sleep epochs
+
+
+def test_warm_start_refuses_new_layer_sizes_and_keeps_the_model():
+    X = _structured_binary(100, 8, seed=2)
+    dbn = DBN((4, 3), max_iter=1, warm_start=True, random_state=0).fit(X)
+    before = dbn.score_samples(X[:5])
+    with pytest.raises(ValueError, match="hidden_layer_sizes is now"):
+        dbn.set_params(hidden_layer_sizes=(4, 2)).fit(X)
+    np.testing.assert_array_equal(dbn.set_params(hidden_layer_sizes=(4, 3)).score_samples(X[:5]), before)

@@ -3,6 +3,7 @@ brute-force enumeration over outputs and mapping units on a tiny model; the
 CD gradient against the exact one; Gibbs samples against p(y | x); the
 estimator on shifted binary vectors and its input handling."""
 
+import copy
 import itertools
 import warnings
 
@@ -205,3 +206,35 @@ def test_float32_early_stopping_and_seeded_sampling():
         assert out.dtype == np.float32 and np.all(np.isfinite(out))
     np.testing.assert_array_equal(model.sample(XY[:4], random_state=1),
                                   model.sample(XY[:4, :8], random_state=1))
+
+
+@pytest.mark.parametrize("over", ["outputs", "hidden"])
+@pytest.mark.parametrize("biases", [False, True])
+def test_exact_output_marginals_match_enumeration(over, biases):
+    P = _params(biases)
+    X = _inputs()
+    got = G.output_marginals(X, P, over)
+    for x, row in zip(X, got):
+        p_y = np.exp(logsumexp(_brute_joint(x, P), axis=1))  # p(y | x) of every y
+        np.testing.assert_allclose(row, p_y @ _binary(NY), atol=1e-10)
+
+
+def test_predict_is_exact_when_it_can_be_and_partial_fit_continues():
+    XY, _ = _shift_pairs(n=96)
+    model = GatedRBM(n_components=3, n_factors=4, max_iter=2, random_state=0).fit(XY)
+    X = XY[:10, :8]
+    exact = model.predict(X)  # "auto": 3 mapping units are enumerated
+    np.testing.assert_allclose(
+        exact, G.output_marginals(X, model._params(), "hidden"), atol=1e-12)
+    mf = model.set_params(predict_method="mean_field").predict(X)
+    np.testing.assert_allclose(mf, cmath.mean_field(X, model._params(), 20))
+    assert np.abs(mf - exact).max() < 0.2  # close, not equal
+    with pytest.raises(ValueError, match="predict_method='mean_field'"):
+        model.set_params(predict_method="exact", exact_limit=2).predict(X)
+    # partial_fit: blocks in turn train like one pass over their concatenation
+    online = GatedRBM(n_components=3, n_factors=4, batch_size=16, random_state=0)
+    online.partial_fit(XY[:32])
+    whole = copy.deepcopy(online).partial_fit(XY[32:])
+    online.partial_fit(XY[32:64]).partial_fit(XY[64:])
+    for name in ("factor_input_", "factor_output_", "factor_hidden_", "intercept_output_"):
+        np.testing.assert_array_equal(getattr(online, name), getattr(whole, name))

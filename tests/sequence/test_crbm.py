@@ -54,7 +54,7 @@ def test_gaussian_frame_likelihood_is_the_mixture_of_gaussians():
     model.mean_[...] = [0.5, -1.0]
     model.std_[...] = [2.0, 0.5]
     X = np.random.default_rng(2).normal(size=(4, 2))
-    got = model._frame_log_likelihood(X, np.array([4]))
+    got, _ = model._frame_log_likelihood(X, np.array([4]))
     Z = (X - model.mean_) / model.std_
     Bv, Bh = model._biases(history_matrix(Z, np.array([4]), 1))
     H, W = binary_states(2), model.components_
@@ -121,13 +121,6 @@ def test_lengths_none_is_one_sequence():
     np.testing.assert_array_equal(model.score_samples(X), model.score_samples(X, [6]))
     # splitting the sequence changes the histories, hence the scores
     assert model.score_samples(X, [3, 3]).sum() != pytest.approx(model.score_samples(X)[0])
-
-
-def test_score_samples_beyond_exact_limit_raises():
-    model = _random_crbm(nh=5)
-    model.set_params(exact_limit=4)
-    with pytest.raises(ValueError, match="exact_limit"):
-        model.score_samples(np.zeros((2, 3)))
 
 
 @pytest.mark.parametrize("method", ["cd", "pcd"])

@@ -6,10 +6,9 @@ from scipy.special import logsumexp
 
 from skgenerative import RNNRBM
 from tests.sequence._reference import (
+    assert_bptt_gradients_match_finite_differences,
     assert_sampler_matches_exact,
     all_sequences,
-    exact_negative_phase,
-    finite_difference_gradients,
     random_model,
 )
 
@@ -37,16 +36,7 @@ def test_scores_do_not_depend_on_how_sequences_are_batched():
 
 def test_bptt_gradients_with_exact_expectations_match_finite_differences():
     model = _random_rnnrbm(seed=2, scale=0.7)
-    X = (np.random.default_rng(3).random((7, 3)) < 0.5).astype(float)
-    lengths = np.array([4, 3])
-
-    def exact(V, W, Bv, Bh):
-        return exact_negative_phase(W, Bv, Bh), None
-
-    grads, _ = model._gradients(X, lengths, exact)
-    numeric = finite_difference_gradients(model, lambda: model.score_samples(X, lengths).sum())
-    for name in model._parameter_names:
-        np.testing.assert_allclose(grads[name], numeric[name], atol=1e-6, err_msg=name)
+    assert_bptt_gradients_match_finite_differences(model)
 
 
 def test_sampler_matches_exact_sequence_distribution():

@@ -23,7 +23,7 @@ import numpy as np
 
 from ...utils._threads import blas_threads
 from ...utils.random import check_generator, draw_seed
-from .._kernels import _gibbs_dbm
+from .._kernels import TOP_HIDDEN, _gibbs_dbm
 from .._units import check_unit_type
 from ._result import _make_result
 from ._schedule import _BLOCK_RUNS, _check_betas, _check_n_runs
@@ -245,7 +245,8 @@ def _run_blocks(Ws, bs, base_rate, visible, betas, start, n_runs, n_gibbs, rng, 
             else:
                 S = [np.ascontiguousarray(x[lo:hi]) for x in start]
             if n_gibbs:
-                _gibbs_dbm(tuple(S), Wt, bt, np.zeros((0, 0), dtype), n_gibbs, block_rng, layer)
+                _gibbs_dbm(tuple(S), Wt, bt, np.zeros((0, 0), dtype), n_gibbs, block_rng, layer,
+                           TOP_HIDDEN)
             wb = np.zeros(hi - lo)
             units.ais_dbm(tuple(S), Wt, bt, base_rate, betas, block_rng, wb, **params)
             log_w[lo:hi] = wb

@@ -78,12 +78,46 @@ def _col2im(cols, fh, fw, pad_top, pad_left, out):
 
 
 @njit(**_NJIT)
-def _block_max(I, s, k, r0, r1, c0, c1, beta):
+def _block_weights(I, s, k, r0, r1, c0, c1, beta, W):
+    """The block's unnormalised probabilities ``exp(beta I - m)`` into ``W``
+    (row-major), with ``m`` the largest of ``beta I`` and the "off" input 0;
+    returns ``(m, exp(-m), denominator)``."""
     m = 0.0  # the "off" state has input 0
     for i in range(r0, r1):
         for j in range(c0, c1):
             m = max(m, beta * I[s, k, i, j])
-    return m
+    off = np.exp(-m)
+    denom = off
+    for i in range(r0, r1):
+        for j in range(c0, c1):
+            e = np.exp(beta * I[s, k, i, j] - m)
+            W[s, k, i, j] = e
+            denom += e
+    return m, off, denom
+
+
+@njit(**_NJIT)
+def _block_choose(W, s, k, r0, r1, c0, c1, target, H):
+    """The first detector whose cumulative weight in ``W`` exceeds
+    ``target`` is on in ``H``, the others off (all off past them all).
+    ``H`` may be ``W``."""
+    cum = 0.0
+    chosen = False
+    for i in range(r0, r1):
+        for j in range(c0, c1):
+            cum += W[s, k, i, j]
+            if not chosen and target < cum:
+                H[s, k, i, j] = 1
+                chosen = True
+            else:
+                H[s, k, i, j] = 0
+
+
+@njit(**_NJIT)
+def _block_normalise(P, s, k, r0, r1, c0, c1, denom):
+    for i in range(r0, r1):
+        for j in range(c0, c1):
+            P[s, k, i, j] /= denom
 
 
 @njit(**_NJIT)
@@ -100,17 +134,8 @@ def _pool_softmax(I, beta, ph, pw, P, pooled, log_norm):
                 r0, r1 = bi * ph, min(dh, (bi + 1) * ph)
                 for bj in range(pooled.shape[3]):
                     c0, c1 = bj * pw, min(dw, (bj + 1) * pw)
-                    m = _block_max(I, s, k, r0, r1, c0, c1, beta)
-                    off = np.exp(-m)
-                    denom = off
-                    for i in range(r0, r1):
-                        for j in range(c0, c1):
-                            e = np.exp(beta * I[s, k, i, j] - m)
-                            P[s, k, i, j] = e
-                            denom += e
-                    for i in range(r0, r1):
-                        for j in range(c0, c1):
-                            P[s, k, i, j] /= denom
+                    m, off, denom = _block_weights(I, s, k, r0, r1, c0, c1, beta, P)
+                    _block_normalise(P, s, k, r0, r1, c0, c1, denom)
                     pooled[s, k, bi, bj] = 1.0 - off / denom
                     total += m + np.log(denom)
         log_norm[s] = total
@@ -130,21 +155,27 @@ def _pool_sample(I, beta, ph, pw, U, H):
                 r0, r1 = bi * ph, min(dh, (bi + 1) * ph)
                 for bj in range(U.shape[3]):
                     c0, c1 = bj * pw, min(dw, (bj + 1) * pw)
-                    m = _block_max(I, s, k, r0, r1, c0, c1, beta)
-                    denom = np.exp(-m)
-                    for i in range(r0, r1):  # H holds the weights meanwhile
-                        for j in range(c0, c1):
-                            e = np.exp(beta * I[s, k, i, j] - m)
-                            H[s, k, i, j] = e
-                            denom += e
-                    target = U[s, k, bi, bj] * denom
-                    cum = 0.0
-                    chosen = False
-                    for i in range(r0, r1):
-                        for j in range(c0, c1):
-                            cum += H[s, k, i, j]
-                            if not chosen and target < cum:
-                                H[s, k, i, j] = 1
-                                chosen = True
-                            else:
-                                H[s, k, i, j] = 0
+                    # H holds the weights meanwhile
+                    denom = _block_weights(I, s, k, r0, r1, c0, c1, beta, H)[2]
+                    _block_choose(H, s, k, r0, r1, c0, c1, U[s, k, bi, bj] * denom, H)
+
+
+@njit(**_NJIT)
+def _pool_softmax_sample(I, beta, ph, pw, U, P, pooled, log_norm, H):
+    """:func:`_pool_softmax` and :func:`_pool_sample` of the same inputs in
+    one pass over the blocks (one exponential per detector instead of two);
+    the outputs are those of the two kernels to the bit."""
+    n, n_filters, dh, dw = I.shape
+    for s in range(n):
+        total = 0.0
+        for k in range(n_filters):
+            for bi in range(pooled.shape[2]):
+                r0, r1 = bi * ph, min(dh, (bi + 1) * ph)
+                for bj in range(pooled.shape[3]):
+                    c0, c1 = bj * pw, min(dw, (bj + 1) * pw)
+                    m, off, denom = _block_weights(I, s, k, r0, r1, c0, c1, beta, P)
+                    _block_choose(P, s, k, r0, r1, c0, c1, U[s, k, bi, bj] * denom, H)
+                    _block_normalise(P, s, k, r0, r1, c0, c1, denom)
+                    pooled[s, k, bi, bj] = 1.0 - off / denom
+                    total += m + np.log(denom)
+        log_norm[s] = total

@@ -27,6 +27,14 @@ columns ``offsets[f]:offsets[f + 1]`` (a softmax group) and
 ``p(v_f = k | h_1) = softmax_k(b + W_0^T h_1)_{f, k}``; the energy is the
 binary one with one-hot ``v``. Sampling draws one uniform per (row, group),
 row-major (the kernels of ``_categorical.py``, reused).
+
+Label layer (Salakhutdinov & Hinton 2009, Fig. 20.4 b-c). The argument
+``top`` of the kernels says what the last layer ``S[L]`` is: 0 a binary
+hidden layer (a DBM without labels), 1 a one-hot label layer (a single
+softmax group attached to the top hidden layer ``S[L - 1]`` by ``Ws[L - 1]``)
+that is inferred / sampled, 2 the label layer clamped (never updated).
+Its energy is the binary one with one-hot ``S[L]``; it is a layer of the
+even/odd alternation like any other. Sampling it draws one uniform per row.
 """
 
 from collections import namedtuple
@@ -71,19 +79,37 @@ def _dbm_layer_input(S, Ws, l, out):
         gemm(False, False, 1.0, S[1], Ws[0], 0.0, out)
 
 
+#: The kinds of top layer (argument ``top``): binary hidden, free label
+#: layer, clamped label layer.
+TOP_HIDDEN, TOP_LABELS, TOP_CLAMPED = 0, 1, 2
+
+
 @njit(**_NJIT)
-def _bottom_up_dbm(Q, Ws, bs):
+def _label_groups():
+    return np.zeros(2, np.int64)
+
+
+@njit(**_NJIT)
+def _bottom_up_dbm(Q, Ws, bs, top):
     """Initial mean-field values: one upward pass, inputs of all but the top
-    layer doubled (they stand in for the missing top-down input)."""
+    hidden layer doubled (they stand in for the missing top-down input). A
+    free label layer (``top == 1``) then takes the softmax of its input; a
+    clamped one (``top == 2``) is left as it is."""
     L = len(Q) - 1
+    top_hidden = L if top == TOP_HIDDEN else L - 1
     one = Q[0].dtype.type(1.0)
-    for l in range(1, L + 1):
+    for l in range(1, top_hidden + 1):
         Ql = Q[l]
-        gemm(False, True, 2.0 if l < L else 1.0, Q[l - 1], Ws[l - 1], 0.0, Ql)
+        gemm(False, True, 2.0 if l < top_hidden else 1.0, Q[l - 1], Ws[l - 1], 0.0, Ql)
         b = bs[l]
         for i in range(Ql.shape[0]):
             for j in range(Ql.shape[1]):
                 Ql[i, j] = one / (one + np.exp(-(Ql[i, j] + b[j])))
+    if top == TOP_LABELS:
+        gemm(False, True, 1.0, Q[L - 1], Ws[L - 1], 0.0, Q[L])
+        groups = _label_groups()
+        groups[1] = Q[L].shape[1]
+        _softmax_groups_inplace(Q[L], bs[L], groups)
 
 
 @njit(**_NJIT)
@@ -137,7 +163,7 @@ def _mean_field_visible(A, b, visible, observed, V):
 
 
 @njit(**_NJIT)
-def _mean_field_dbm(Q, Ws, bs, observed, n_iter, tol, visible):
+def _mean_field_dbm(Q, Ws, bs, observed, n_iter, tol, visible, top):
     """Mean-field fixed-point iterations (eqs. 20.33-20.34), in place on ``Q``.
 
     One iteration updates the odd layers given the even ones, then the even
@@ -147,11 +173,15 @@ def _mean_field_dbm(Q, Ws, bs, observed, n_iter, tol, visible):
     visible entries where ``observed == 0`` are updated too (imputation) by
     :func:`_mean_field_visible` for the ``visible`` layer (a
     :data:`VisibleLayer`; ``Ws[0]`` folded, see the module docstring).
+    ``top``: the kind of the last layer (module docstring); a free label
+    layer takes the softmax of its input (the optimal categorical factor).
     Stops when no unit changes by more than ``tol``; returns the number of
     iterations run.
     """
     L = len(Q) - 1
     m = Q[0].shape[0]
+    groups = _label_groups()
+    groups[1] = Q[L].shape[1]
     free_visible = observed.shape[0] > 0
     # clamped visibles send h_1 the same input at every iteration
     bottom = np.empty((m, Q[1].shape[1]), Q[0].dtype)
@@ -162,6 +192,8 @@ def _mean_field_dbm(Q, Ws, bs, observed, n_iter, tol, visible):
         for parity in (1, 0):
             for l in range(parity, L + 1, 2):
                 if l == 0 and not free_visible:
+                    continue
+                if l == L and top == TOP_CLAMPED:
                     continue
                 Ql = Q[l]
                 n = Ql.shape[1]
@@ -174,6 +206,9 @@ def _mean_field_dbm(Q, Ws, bs, observed, n_iter, tol, visible):
                     _dbm_layer_input(Q, Ws, l, A)
                 if l == 0:
                     d = _mean_field_visible(A, bs[0], visible, observed, Ql)
+                elif l == L and top == TOP_LABELS:
+                    _softmax_groups_inplace(A, bs[l], groups)
+                    d = _track_copy(A, Ql)
                 else:  # A becomes the new q of the layer
                     _sigmoid_bias_inplace(A, bs[l])
                     d = _track_copy(A, Ql)
@@ -229,7 +264,7 @@ def _gibbs_visible(A, b, visible, observed, rng, V):
 
 
 @njit(**_NJIT)
-def _gibbs_dbm(S, Ws, bs, observed, n_steps, rng, visible):
+def _gibbs_dbm(S, Ws, bs, observed, n_steps, rng, visible, top):
     """``n_steps`` block-Gibbs sweeps in place on the states ``S``.
 
     A sweep samples the even layers (visible, h2, ...) given the odd ones,
@@ -238,20 +273,32 @@ def _gibbs_dbm(S, Ws, bs, observed, n_steps, rng, visible):
     :data:`VisibleLayer`; ``Ws[0]`` folded, see the module docstring),
     keeping the entries where ``observed != 0`` (if ``observed`` has rows);
     a uniform is drawn for every hidden unit, row-major, layer by layer.
+    ``top``: the kind of the last layer (module docstring); a free label
+    layer is drawn from its softmax with one uniform per row, a clamped one
+    is kept (no draws).
     """
     L = len(S) - 1
     m = S[0].shape[0]
+    groups = _label_groups()
+    groups[1] = S[L].shape[1]
     one = S[0].dtype.type(1.0)
     zero = S[0].dtype.type(0.0)
     for _ in range(n_steps):
         for parity in (0, 1):
             for l in range(parity, L + 1, 2):
+                if l == L and top == TOP_CLAMPED:
+                    continue
                 Sl = S[l]
                 A = np.empty((m, Sl.shape[1]), dtype=Sl.dtype)
                 _dbm_layer_input(S, Ws, l, A)
                 b = bs[l]
                 if l == 0:
                     _gibbs_visible(A, b, visible, observed, rng, Sl)
+                    continue
+                if l == L and top == TOP_LABELS:
+                    _softmax_groups_inplace(A, b, groups)
+                    _sample_groups_inplace(A, groups, rng)
+                    _track_copy(A, Sl)
                     continue
                 for i in range(m):
                     for j in range(Sl.shape[1]):

@@ -63,14 +63,9 @@ def _sgd_epoch_gaussian(X, rows, bounds, params, velocity, scaling, chains, hype
     both hidden means and one GEMM updates ``W``.
     """
     W, b, c, s = params
-    dW, db, dc, ds = velocity
     mu, inv_sigma, s_max = scaling
-    lr, momentum, l2, l1 = hyper.learning_rate, hyper.momentum, hyper.l2, hyper.l1
-    learn_precision = hyper.learn_precision > 0
     k = int(hyper.n_gibbs_steps)
     persistent = hyper.persistent > 0
-    s_min = hyper.min_log_precision
-    direct = momentum == 0.0 and l1 == 0.0
     nh, nv = W.shape
     n_batches = bounds.shape[0] - 1
     dt = W.dtype
@@ -126,50 +121,71 @@ def _sgd_epoch_gaussian(X, rows, bounds, params, velocity, scaling, chains, hype
                 _hidden_means(Pn, W, c, Tn)
                 if step < k - 1:
                     _sample_bernoulli_into(Tn, Hc, rng)
-        _column_sums(Sd, v_pos)
-        _column_sums(Sn, v_neg)
-        _column_sums(Td, h_pos)
-        _column_sums(Tn, h_neg)
+        _gaussian_update(S, P, T, R, B, C, params, velocity, s_max, hyper, beta,
+                         (v_pos, v_neg, h_pos, h_neg, q_pos, q_neg))
+
+
+@njit(**_NJIT)
+def _gaussian_update(S, P, T, R, B, C, params, velocity, s_max, hyper, beta, work):
+    """The update of one batch of ``_sgd_epoch_gaussian``, in place: rows
+    ``:B`` of ``S`` (standardized visibles), ``P`` (times ``beta``) and ``T``
+    (hidden means) are the data, rows ``B:B + C`` the negative particles;
+    ``R`` is scratch of the same rows; ``work`` six column-sum buffers."""
+    W, b, c, s = params
+    dW, db, dc, ds = velocity
+    lr, momentum, l2, l1 = hyper.learning_rate, hyper.momentum, hyper.l2, hyper.l1
+    learn_precision = hyper.learn_precision > 0
+    s_min = hyper.min_log_precision
+    direct = momentum == 0.0 and l1 == 0.0
+    nh, nv = W.shape
+    dt = W.dtype
+    m = B + C
+    Sd, Sn, Td, Tn = S[:B], S[B:m], T[:B], T[B:m]
+    v_pos, v_neg, h_pos, h_neg, q_pos, q_neg = work
+    _column_sums(Sd, v_pos)
+    _column_sums(Sn, v_neg)
+    _column_sums(Td, h_pos)
+    _column_sums(Tn, h_neg)
+    if learn_precision:
+        # needs W and b before this batch's update
+        gemm(False, False, 1.0, T[:m], W, 0.0, R[:m])
+        _precision_statistic(Sd, R[:B], b, q_pos)
+        _precision_statistic(Sn, R[B:m], b, q_neg)
+    # W-step = T^T P with T = [h_d lr/B; -h_n lr/C]
+    scale_d = dt.type(lr / B)
+    scale_n = dt.type(-lr / C)
+    for i in range(m):
+        scale = scale_d if i < B else scale_n
+        for j in range(nh):
+            T[i, j] *= scale
+    if direct:
+        if l2 > 0:
+            W *= dt.type(1.0 - lr * l2)
+        gemm(True, False, 1.0, T[:m], P[:m], 1.0, W)
+        for j in range(nv):
+            b[j] += dt.type(lr) * beta[j] * (v_pos[j] / B - v_neg[j] / C)
+        for j in range(nh):
+            c[j] += dt.type(lr) * (h_pos[j] / B - h_neg[j] / C)
         if learn_precision:
-            # needs W and b before this batch's update
-            gemm(False, False, 1.0, T[:m], W, 0.0, R[:m])
-            _precision_statistic(Sd, R[:B], b, q_pos)
-            _precision_statistic(Sn, R[B:m], b, q_neg)
-        # W-step = T^T P with T = [h_d lr/B; -h_n lr/C]
-        scale_d = dt.type(lr / B)
-        scale_n = dt.type(-lr / C)
-        for i in range(m):
-            scale = scale_d if i < B else scale_n
-            for j in range(nh):
-                T[i, j] *= scale
-        if direct:
-            if l2 > 0:
-                W *= dt.type(1.0 - lr * l2)
-            gemm(True, False, 1.0, T[:m], P[:m], 1.0, W)
             for j in range(nv):
-                b[j] += dt.type(lr) * beta[j] * (v_pos[j] / B - v_neg[j] / C)
-            for j in range(nh):
-                c[j] += dt.type(lr) * (h_pos[j] / B - h_neg[j] / C)
-            if learn_precision:
-                for j in range(nv):
-                    s[j] += dt.type(lr) * beta[j] * (q_pos[j] / B - q_neg[j] / C)
-        else:
-            gemm(True, False, 1.0, T[:m], P[:m], momentum, dW)
-            decay2, decay1 = dt.type(lr * l2), dt.type(lr * l1)
-            for i in range(nh):
-                for j in range(nv):
-                    dW[i, j] -= decay2 * W[i, j] + decay1 * np.sign(W[i, j])
-                    W[i, j] += dW[i, j]
+                s[j] += dt.type(lr) * beta[j] * (q_pos[j] / B - q_neg[j] / C)
+    else:
+        gemm(True, False, 1.0, T[:m], P[:m], momentum, dW)
+        decay2, decay1 = dt.type(lr * l2), dt.type(lr * l1)
+        for i in range(nh):
             for j in range(nv):
-                db[j] = momentum * db[j] + lr * beta[j] * (v_pos[j] / B - v_neg[j] / C)
-                b[j] += db[j]
-            for j in range(nh):
-                dc[j] = momentum * dc[j] + lr * (h_pos[j] / B - h_neg[j] / C)
-                c[j] += dc[j]
-            if learn_precision:
-                for j in range(nv):
-                    ds[j] = momentum * ds[j] + lr * beta[j] * (q_pos[j] / B - q_neg[j] / C)
-                    s[j] += ds[j]
+                dW[i, j] -= decay2 * W[i, j] + decay1 * np.sign(W[i, j])
+                W[i, j] += dW[i, j]
+        for j in range(nv):
+            db[j] = momentum * db[j] + lr * beta[j] * (v_pos[j] / B - v_neg[j] / C)
+            b[j] += db[j]
+        for j in range(nh):
+            dc[j] = momentum * dc[j] + lr * (h_pos[j] / B - h_neg[j] / C)
+            c[j] += dc[j]
         if learn_precision:
             for j in range(nv):
-                s[j] = min(max(s[j], s_min), s_max[j])
+                ds[j] = momentum * ds[j] + lr * beta[j] * (q_pos[j] / B - q_neg[j] / C)
+                s[j] += ds[j]
+    if learn_precision:
+        for j in range(nv):
+            s[j] = min(max(s[j], s_min), s_max[j])

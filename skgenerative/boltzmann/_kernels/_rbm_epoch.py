@@ -85,7 +85,8 @@ def _apply_update(S, T, B, params, velocity, offsets, hyper, direct):
     W, b, c = params
     if direct:
         no_pattern = (np.zeros(1, np.int64), np.zeros(0, np.int64))
-        _apply_direct_update(S, T, B, W, False, b, c, hyper, no_pattern)
+        # typed constants: a literal argument would compile another specialization
+        _apply_direct_update(S, T, B, W, np.bool_(False), b, c, hyper, no_pattern)
         return
     dW, db, dc = velocity
     mu, lam = offsets
@@ -178,7 +179,7 @@ def _apply_direct_update(S, T, B, Wm, transposed, b, c, hyper, pattern):
         Wm *= dt.type(1.0 - lr * l2)
     if not transposed:
         gemm(True, False, 1.0, T, S, 1.0, Wm)
-    elif _is_sparse(ptr, 0, m, nv):
+    elif _is_sparse(ptr, np.int64(0), m, nv):
         _sparse_transpose_product_add(S, ptr, idx, T, Wm)
     else:
         gemm(True, False, 1.0, S, T, 1.0, Wm)
@@ -234,9 +235,10 @@ def _sgd_epoch_bernoulli(X, rows, bounds, params, velocity, offsets, chains, hyp
             Hc = chains
         else:
             Hc = H[:C]
+            zero = np.int64(0)  # not a literal 0: one specialization per helper
             if gather:
-                _nonzero_pattern(S[:B], 0, ptr, idx)
-            _visible_to_hidden_means(S, 0, B, Wm, gather, pattern, c, T)
+                _nonzero_pattern(S[:B], zero, ptr, idx)
+            _visible_to_hidden_means(S, zero, B, Wm, gather, pattern, c, T)
             _sample_bernoulli_into(T[:B], Hc, rng)
         for step in range(k):
             _sample_visibles_bernoulli(Hc, Wm, b, Sn, rng, gather)
@@ -248,7 +250,7 @@ def _sgd_epoch_bernoulli(X, rows, bounds, params, velocity, offsets, chains, hyp
             if persistent or step < k - 1:
                 _sample_bernoulli_into(T[B:m], Hc, rng)
         if gather:
-            _apply_direct_update(S[:m], T[:m], B, Wm, True, b, c, hyper, pattern)
+            _apply_direct_update(S[:m], T[:m], B, Wm, np.bool_(True), b, c, hyper, pattern)
         else:
             _apply_update(S[:m], T[:m], B, params, velocity, offsets, hyper, direct)
     if gather:  # (a loop, as in _copy_rows)
