@@ -317,7 +317,7 @@ class _AdversarialNet(_GeneratorNetMixin, BaseEstimator):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
         """
         rng = self._sampling_rng(n_samples, random_state)
         codes = self._check_labels(y, n_samples)

@@ -330,7 +330,7 @@ class GMMN(_GeneratorNetMixin, BaseEstimator):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
         """
         rng = self._sampling_rng(n_samples, random_state)
         with blas_threads():

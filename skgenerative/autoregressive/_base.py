@@ -188,7 +188,7 @@ class _BaseAutoregressive(GenerativeMixin, TrainableMixin, BaseEstimator):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
             Samples.
         """
         rng = self._sampling_rng(n_samples, random_state)

@@ -209,7 +209,7 @@ class LinearGaussianAutoregressive(GenerativeMixin, BaseEstimator):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
             Samples, of dtype ``dtype_`` (float32 for float32 data, as the other models).
         """
         rng = self._sampling_rng(n_samples, random_state)

@@ -113,7 +113,7 @@ class BoltzmannMachine(
     ----------
     n_components : int, default=16
         Number of hidden units (0: fully visible).
-    connectivity : {"full", "semi-restricted", "restricted"} or array-like, \\
+    connectivity : {"full", "semi-restricted", "restricted"} or array-like, \
             default="semi-restricted"
         Couplings: all pairs; all but hidden-hidden (Osindero & Hinton 2008);
         only visible-hidden (an RBM); or a symmetric 0/1 mask of shape
@@ -470,7 +470,7 @@ class BoltzmannMachine(
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
         """
         rng = self._sampling_rng(n_samples, random_state, n_steps=n_steps)
         states = self._fresh_states(n_samples, rng)

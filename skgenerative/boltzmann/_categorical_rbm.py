@@ -155,7 +155,7 @@ class CategoricalRBM(BaseRBM):
     ----------
     categories_ : list of ndarray
         The categories of each feature (the dtype of the training data).
-    feature_offsets_ : ndarray of shape (n_features_in_ + 1,)
+    feature_offsets_ : ndarray of shape (`n_features_in_` + 1,)
         The one-hot columns of feature ``f`` are
         ``feature_offsets_[f]:feature_offsets_[f + 1]``.
     components_ : ndarray of shape (n_components, feature_offsets_[-1])

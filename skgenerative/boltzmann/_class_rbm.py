@@ -608,7 +608,7 @@ class ClassRBM(
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
         y : ndarray of shape (n_samples,)
             Values of ``classes_``; only when ``return_labels=True``.
         """

@@ -590,7 +590,7 @@ class ConvolutionalDBM(
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
         """
         rng = self._sampling_rng(n_samples, random_state, n_steps=n_steps)
         model = self._math()

@@ -727,7 +727,7 @@ class ConvolutionalRBM(
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
         """
         rng = self._sampling_rng(n_samples, random_state, n_steps=n_steps)
         params = self._visible_params()

@@ -263,7 +263,7 @@ class CovarianceRBMBase(ClassNamePrefixFeaturesOutMixin, LogPartitionMixin, Gene
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
         """
         rng = self._sampling_rng(n_samples, random_state, n_steps=n_steps)
         p = self._params()

@@ -224,7 +224,7 @@ class DBM(
         Gaussian visibles only: the precisions ``beta`` of the visible units.
     categories_ : list of ndarray
         Categorical visibles only: the categories of each feature.
-    feature_offsets_ : ndarray of shape (n_features_in_ + 1,)
+    feature_offsets_ : ndarray of shape (`n_features_in_` + 1,)
         Categorical visibles only: the one-hot columns (in ``components_[0]``,
         ``intercepts_[0]``, ...) of feature ``f`` are
         ``feature_offsets_[f]:feature_offsets_[f + 1]``.

@@ -186,7 +186,7 @@ class _DBMInference:
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
             Category values for categorical visibles.
         """
         rng = self._sampling_rng(n_samples, random_state, n_steps=n_steps)

@@ -530,7 +530,7 @@ class DBN(
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
         """
         check_is_fitted(self)
         rng = self.random_state_ if random_state is None else check_generator(random_state)

@@ -108,14 +108,14 @@ class GatedRBM(GradientTrainingMixin, TransformerMixin, GenerativeMixin, Trainab
     Attributes
     ----------
     n_input_features_ : int
-    factor_input_ : ndarray of shape (n_factors, n_input_features_)
+    factor_input_ : ndarray of shape (n_factors, `n_input_features_`)
     factor_output_ : ndarray of shape (n_outputs, n_factors)
     factor_hidden_ : ndarray of shape (n_components, n_factors)
     intercept_output_ : ndarray of shape (n_outputs,)
-    output_weights_ : ndarray of shape (n_outputs, n_input_features_)
+    output_weights_ : ndarray of shape (n_outputs, `n_input_features_`)
         ``B`` (zeros unless ``input_dependent_biases``).
     intercept_hidden_ : ndarray of shape (n_components,)
-    hidden_weights_ : ndarray of shape (n_components, n_input_features_)
+    hidden_weights_ : ndarray of shape (n_components, `n_input_features_`)
         ``C`` (zeros unless ``input_dependent_biases``).
     enumerated_layer_ : {"outputs", "hidden"} or None
         The layer whose states ``score_samples`` sums over.
@@ -405,7 +405,7 @@ class GatedRBM(GradientTrainingMixin, TransformerMixin, GenerativeMixin, Trainab
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_input_features_) or (n_samples, n_features_in_)
+        X : array-like of shape (n_samples, `n_input_features_`) or (n_samples, `n_features_in_`)
             Inputs ``x`` (or ``[x | y]`` rows, whose ``y`` is ignored).
 
         Returns
@@ -435,7 +435,7 @@ class GatedRBM(GradientTrainingMixin, TransformerMixin, GenerativeMixin, Trainab
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_input_features_) or (n_samples, n_features_in_)
+        X : array-like of shape (n_samples, `n_input_features_`) or (n_samples, `n_features_in_`)
             Inputs ``x`` (or ``[x | y]`` rows, whose ``y`` is ignored).
         n_steps : int, default=100
         random_state : int, Generator or None, default=None

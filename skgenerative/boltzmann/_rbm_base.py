@@ -370,7 +370,7 @@ class BaseRBM(
 
         Returns
         -------
-        v : ndarray of shape (n_samples, n_features_in_)
+        v : ndarray of shape (n_samples, `n_features_in_`)
         """
         return self._visible_units.decode(self._mean_visibles(self._check_hidden(H)))
 
@@ -417,7 +417,7 @@ class BaseRBM(
 
         Returns
         -------
-        v : ndarray of shape (n_samples, n_features_in_)
+        v : ndarray of shape (n_samples, `n_features_in_`)
         """
         V = self._sample_visibles(self._check_hidden(H), self._rng(random_state))
         return self._visible_units.decode(V)
@@ -490,7 +490,7 @@ class BaseRBM(
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
         """
         rng = self._sampling_rng(n_samples, random_state, n_steps=n_steps)
         if init == "random":

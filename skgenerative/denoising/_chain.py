@@ -198,7 +198,7 @@ class _DenoisingChainMixin(GenerativeMixin, NetworkTrainingMixin):
 
         Returns
         -------
-        X_imputed : ndarray of shape (n_samples_X, n_features_in_)
+        X_imputed : ndarray of shape (n_samples_X, `n_features_in_`)
             Observed values unchanged, missing values filled in.
 
         Notes

@@ -398,7 +398,7 @@ class DenoisingAutoencoder(
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
         """
         if method == "chain":
             return self._chain_sample(n_samples, n_steps, random_state, mean)

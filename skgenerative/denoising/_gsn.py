@@ -428,7 +428,7 @@ class GenerativeStochasticNetwork(
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
         """
         if (abc_statistics is None) != (abc_target is None):
             raise ValueError("Give both abc_statistics and abc_target, or neither.")

@@ -453,7 +453,7 @@ class DiffusionModel(GenerativeMixin, NetworkTrainingMixin, BaseEstimator):
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
         """
         rng = self._sampling_rng(n_samples, random_state)
         shape = (n_samples, self.n_features_in_)
@@ -476,7 +476,7 @@ class DiffusionModel(GenerativeMixin, NetworkTrainingMixin, BaseEstimator):
 
         Returns
         -------
-        X_imputed : ndarray of shape (n_samples, n_features_in_)
+        X_imputed : ndarray of shape (n_samples, `n_features_in_`)
         """
         check_is_fitted(self)
         X, mask = check_missing_mask(X, mask, self.n_features_in_, self.dtype_)

@@ -151,7 +151,7 @@ def generate_samples(model, n_samples=1, *, random_state=None, batch_size=1000, 
 
     Returns
     -------
-    X : ndarray of shape (n_samples, n_features_in_)
+    X : ndarray of shape (n_samples, `n_features_in_`)
 
     Examples
     --------

@@ -427,7 +427,7 @@ class SigmoidBeliefNet(
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
         """
         return generate_samples(self, n_samples, random_state=random_state, mean=mean)
 

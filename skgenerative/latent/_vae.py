@@ -474,7 +474,7 @@ class VAE(
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
         """
         check_is_fitted(self)
         Z = np.asarray(Z, dtype=self.dtype_)
@@ -499,7 +499,7 @@ class VAE(
 
         Returns
         -------
-        X : ndarray of shape (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples, `n_features_in_`)
         """
         return generate_samples(self, n_samples, random_state=random_state, mean=mean)
 
