@@ -60,10 +60,17 @@ except ImportError as exc:  # pragma: no cover - benchmark environment only
 
 
 class TorchNADE(nn.Module):
-    """NADE with the identity ordering: a = c + sum_{j<i} x_j W_j, vectorised by cumsum."""
+    """NADE with the identity ordering: a = c + sum_{j<i} x_j W_j.
 
-    def __init__(self, n_features, n_hidden, base_rate, seed):
+    ``formulation="loop"`` (default) runs one step per dimension with O(n H)
+    memory, as NADE is usually written in PyTorch; ``"cumsum"`` vectorises
+    over dimensions with prefix sums, which builds (n, D, H) tensors and was
+    measured 5-7x slower per epoch on this CPU (7.0 min for one epoch).
+    """
+
+    def __init__(self, n_features, n_hidden, base_rate, seed, formulation="loop"):
         super().__init__()
+        self.formulation = formulation
         g = torch.Generator().manual_seed(seed)
         self.W = nn.Parameter(0.01 * torch.randn(n_features, n_hidden, generator=g))
         self.V = nn.Parameter(0.01 * torch.randn(n_features, n_hidden, generator=g))
@@ -73,6 +80,14 @@ class TorchNADE(nn.Module):
 
     def forward(self, X):
         """log p(x) per row."""
+        if self.formulation == "loop":
+            a = self.c.expand(X.shape[0], -1)
+            ll = 0.0
+            for i in range(X.shape[1]):
+                logit = torch.sigmoid(a) @ self.V[i] + self.b[i]
+                ll = ll - F.binary_cross_entropy_with_logits(logit, X[:, i], reduction="none")
+                a = a + torch.outer(X[:, i], self.W[i])
+            return ll
         contrib = X.unsqueeze(2) * self.W.unsqueeze(0)  # (n, D, H)
         A = self.c + torch.cumsum(contrib, dim=1) - contrib  # exclusive prefix sums
         logits = (torch.sigmoid(A) * self.V).sum(2) + self.b
@@ -162,8 +177,8 @@ def ours_vae(seed):
                learning_rate=1e-3, batch_size=100, dtype=np.float32, random_state=seed)
 
 
-def torch_nade(base_rate, seed):
-    module = TorchNADE(base_rate.shape[0], 500, base_rate, seed)
+def torch_nade(base_rate, seed, formulation="loop"):
+    module = TorchNADE(base_rate.shape[0], 500, base_rate, seed, formulation)
     return TorchRun(module, 1e-3, 100, seed)
 
 
@@ -211,7 +226,8 @@ def run_pair(name, args, train, valid, test):
         torch_scored = torch.from_numpy(scored)
         validate_ours = lambda m: m.score(scored)  # noqa: E731
         validate_torch = lambda r: float(_torch_nade_score(r.module, torch_scored))  # noqa: E731
-        make_ours, make_torch = (lambda: ours_nade(args.seed)), (lambda: torch_nade(base_rate, args.seed))
+        make_ours = lambda: ours_nade(args.seed)  # noqa: E731
+        make_torch = lambda: torch_nade(base_rate, args.seed, args.torch_nade)  # noqa: E731
         what = "exact test LL"
     else:
         scored = valid[: args.valid_rows]
@@ -304,6 +320,8 @@ def main():
     add_budget_arguments(ap, 8)
     ap.add_argument("--torch-budget", type=float, default=None,
                     help="training minutes for the PyTorch run (default: --budget)")
+    ap.add_argument("--torch-nade", choices=["loop", "cumsum"], default="loop",
+                    help="PyTorch NADE formulation (see TorchNADE)")
     ap.add_argument("--target", type=float, default=None, help="default: -88.9 for NADE")
     ap.add_argument("--max-epochs", type=int, default=None, help="cap per run (smoke runs)")
     ap.add_argument("--train-rows", type=int, default=None, help="subset (smoke runs)")
