@@ -155,6 +155,7 @@ class BudgetedRun:
     def run(self, make_model, X_train):
         """Train until the budget is spent; returns the model."""
         state = self._load_or_start(make_model)
+        self.state = state  # live: a train_epoch may read the time spent (schedules)
         model = state["model"]
         while state["train_seconds"] < self.budget_seconds and (
             self.max_epochs is None or state["epochs"] < self.max_epochs

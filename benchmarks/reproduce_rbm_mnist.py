@@ -40,7 +40,7 @@ from skgenerative.evaluation import (
     reverse_ais_log_partition,
 )
 
-from _budget import BudgetedRun, add_budget_arguments, default_data, load_average
+from _budget import BudgetedRun, add_budget_arguments, default_data, fit_one_epoch, load_average
 
 def load(path, data_home):
     local = path if path is not None and Path(path).exists() else None
@@ -81,16 +81,27 @@ def rbm_500(X_train, X_valid, X_test, args):
 
     def make():
         return BernoulliRBM(n_components=500, method=method, n_gibbs_steps=args.cd_k or 1,
-                            learning_rate=0.05, batch_size=100, momentum=0.5, weight_decay=2e-4,
-                            random_state=0, dtype=np.float32)
+                            learning_rate=args.learning_rate, batch_size=100, momentum=0.5,
+                            weight_decay=2e-4, random_state=0, dtype=np.float32)
+
+    def train_epoch(model, X):
+        # the learning rate falls linearly with the budget spent (PCD's
+        # estimate sharpens only as the steps shrink); the time spent is in the
+        # checkpoint, so a resumed run continues the same schedule
+        if args.lr_decay == "linear":
+            spent = min(run.state["train_seconds"] / run.budget_seconds, 1.0)
+            model.set_params(learning_rate=args.learning_rate * (1.0 - spent))
+        fit_one_epoch(model, X)
 
     label = f"CD-{args.cd_k}" if args.cd_k else "PCD-1"
     run = BudgetedRun(f"rbm500-{label}", args.out, args.budget_500, resume=args.resume,
                       max_epochs=args.max_epochs, validate=lambda m: _short_ais_score(m, X_valid),
-                      validate_every=args.validate_every)
+                      validate_every=args.validate_every, train_epoch=train_epoch)
     rbm = run.run(make, X_train)
     print(f"RBM 500 hidden, {label}, {run.state['epochs']} epochs "
-          f"({run.state['train_seconds'] / 60:.1f} min, load {load_average():.2f})")
+          f"({run.state['train_seconds'] / 60:.1f} min, learning rate {args.learning_rate} "
+          f"{'falling linearly over the budget' if args.lr_decay == 'linear' else 'constant'}, "
+          f"load {load_average():.2f})")
     t0 = time.perf_counter()
     fwd = ais_log_partition(rbm, n_runs=100, betas=args.n_temperatures, random_state=0)
     t_ais = time.perf_counter() - t0
@@ -120,6 +131,9 @@ def main(argv=None):
                         help="train the 500-unit RBM by CD-k (0: PCD-1, much cheaper)")
     parser.add_argument("--n-temperatures", type=int, default=None,
                         help="final AIS schedule length (default: 14,501)")
+    parser.add_argument("--learning-rate", type=float, default=0.05, help="RBM-500 (default %(default)s)")
+    parser.add_argument("--lr-decay", choices=["linear", "none"], default="linear",
+                        help="RBM-500: the learning rate falls linearly to 0 over the budget")
     parser.add_argument("--reverse", action="store_true", help="also run reverse AIS")
     parser.add_argument("--skip-25", action="store_true")
     parser.add_argument("--skip-500", action="store_true")
