@@ -23,7 +23,13 @@ from ...utils._blas import gemm
 from ...utils._numba_math import counter_uniform, draw_key
 from ...utils._numba_math import sigmoid_into as _sigmoid_into
 from ._elementwise import _NJIT, _sigmoid_bias_inplace
-from ._rbm_epoch import _apply_update, _copy_rows, _epoch_workspace, _is_direct_update
+from ._rbm_epoch import (
+    _apply_direct_update,
+    _apply_update,
+    _copy_rows,
+    _epoch_workspace,
+    is_direct_update,
+)
 
 
 @njit(**_NJIT)
@@ -80,7 +86,6 @@ def _sample_copies_into(P, n_copies, out, rng):
             out[i, j] = count * inv
 
 
-@njit(**_NJIT)
 def _sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets, chains, hyper, rng):
     """One epoch of CD-k / PCD-k of the tied-copies RBM of DBM pretraining.
 
@@ -90,37 +95,71 @@ def _sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets, chains, hy
     and of P(v | h) respectively. Chain states (``chains`` and the negative
     visibles) are copy means; the update is the (centred) per-copy gradient
     ``<h v^T>_data - <h v^T>_chains`` of ``_sgd_epoch_bernoulli``.
+
+    The plain update (pretraining's: no momentum, L1 or centring) and the
+    general one are two kernels chosen here, so that a cold first fit
+    compiles only the one it uses.
     """
+    if is_direct_update(hyper, offsets):
+        _scaled_epoch_direct(X, rows, bounds, params, chains, hyper, rng)
+    else:
+        _scaled_epoch_general(X, rows, bounds, params, velocity, offsets, chains, hyper, rng)
+
+
+@njit(**_NJIT)
+def _scaled_batch_phases(X, batch_rows, S, T, H, chains, n_chains, params, hyper, rng):
+    """One batch's data and negative phases: its rows and the negative
+    particles (copy means) stacked in ``S``, their hidden means in ``T``;
+    returns the number of stacked rows."""
     W, b, c = params
     k = int(hyper.n_gibbs_steps)
     persistent = hyper.persistent > 0
     up, down = hyper.up, hyper.down
     n_up, n_down = int(up), int(down)
-    direct = _is_direct_update(hyper, offsets)
-    S, T, H, n_chains = _epoch_workspace(W, bounds, chains, persistent)
-    for batch in range(bounds.shape[0] - 1):
-        start = bounds[batch]
-        B = bounds[batch + 1] - start
-        C = n_chains if persistent else B
-        m = B + C
-        _copy_rows(X, rows[start : start + B], S)
-        Sd, Sn, Td, Tn = S[:B], S[B:m], T[:B], T[B:m]
-        if persistent:
-            Hc = chains
-            _scaled_sample_visibles(Hc, W, b, down, n_up, Sn, rng)
-            _scaled_hidden_means(S[:m], W, c, up, T[:m])
-            for _ in range(k - 1):
-                _sample_copies_into(Tn, n_down, Hc, rng)
-                _scaled_sample_visibles(Hc, W, b, down, n_up, Sn, rng)
-                _scaled_hidden_means(Sn, W, c, up, Tn)
+    B = batch_rows.shape[0]
+    C = n_chains if persistent else B
+    m = B + C
+    _copy_rows(X, batch_rows, S)
+    Sd, Sn, Td, Tn = S[:B], S[B:m], T[:B], T[B:m]
+    if persistent:
+        Hc = chains
+        _scaled_sample_visibles(Hc, W, b, down, n_up, Sn, rng)
+        _scaled_hidden_means(S[:m], W, c, up, T[:m])
+        for _ in range(k - 1):
             _sample_copies_into(Tn, n_down, Hc, rng)
-        else:
-            Hc = H[:C]
-            _scaled_hidden_means(Sd, W, c, up, Td)
-            _sample_copies_into(Td, n_down, Hc, rng)
-            for step in range(k):
-                _scaled_sample_visibles(Hc, W, b, down, n_up, Sn, rng)
-                _scaled_hidden_means(Sn, W, c, up, Tn)
-                if step < k - 1:
-                    _sample_copies_into(Tn, n_down, Hc, rng)
-        _apply_update(S[:m], T[:m], B, params, velocity, offsets, hyper, direct)
+            _scaled_sample_visibles(Hc, W, b, down, n_up, Sn, rng)
+            _scaled_hidden_means(Sn, W, c, up, Tn)
+        _sample_copies_into(Tn, n_down, Hc, rng)
+    else:
+        Hc = H[:C]
+        _scaled_hidden_means(Sd, W, c, up, Td)
+        _sample_copies_into(Td, n_down, Hc, rng)
+        for step in range(k):
+            _scaled_sample_visibles(Hc, W, b, down, n_up, Sn, rng)
+            _scaled_hidden_means(Sn, W, c, up, Tn)
+            if step < k - 1:
+                _sample_copies_into(Tn, n_down, Hc, rng)
+    return m
+
+
+@njit(**_NJIT)
+def _scaled_epoch_direct(X, rows, bounds, params, chains, hyper, rng):
+    """The epoch with the plain update, straight into ``W``."""
+    W, b, c = params
+    S, T, H, n_chains = _epoch_workspace(W, bounds, chains, hyper.persistent > 0)
+    no_pattern = (np.zeros(1, np.int64), np.zeros(0, np.int64))
+    for batch in range(bounds.shape[0] - 1):
+        start, stop = bounds[batch], bounds[batch + 1]
+        m = _scaled_batch_phases(X, rows[start:stop], S, T, H, chains, n_chains, params, hyper, rng)
+        _apply_direct_update(S[:m], T[:m], stop - start, W, np.bool_(False), b, c, hyper,
+                             no_pattern)
+
+
+@njit(**_NJIT)
+def _scaled_epoch_general(X, rows, bounds, params, velocity, offsets, chains, hyper, rng):
+    """The epoch with momentum, L1 or centring."""
+    S, T, H, n_chains = _epoch_workspace(params[0], bounds, chains, hyper.persistent > 0)
+    for batch in range(bounds.shape[0] - 1):
+        start, stop = bounds[batch], bounds[batch + 1]
+        m = _scaled_batch_phases(X, rows[start:stop], S, T, H, chains, n_chains, params, hyper, rng)
+        _apply_update(S[:m], T[:m], stop - start, params, velocity, offsets, hyper, np.bool_(False))

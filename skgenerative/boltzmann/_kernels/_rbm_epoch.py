@@ -46,14 +46,18 @@ def _epoch_workspace(W, bounds, chains, persistent):
     return S, T, H, n_chains
 
 
-@njit(**_NJIT)
-def _is_direct_update(hyper, offsets):
+def is_direct_update(hyper, offsets):
     """No momentum, L1 or centring: the step can go straight into W."""
     mu, lam = offsets
-    return (
+    return bool(
         hyper.momentum == 0.0 and hyper.l1 == 0.0 and hyper.offset_rate == 0.0
         and not np.any(mu) and not np.any(lam)
     )
+
+
+#: the same test inside a kernel (Python callers use the plain function: a
+#: kernel chosen in Python compiles only the update it uses)
+_is_direct_update = njit(**_NJIT)(is_direct_update)
 
 
 @njit(**_NJIT)
@@ -189,7 +193,6 @@ def _apply_direct_update(S, T, B, Wm, transposed, b, c, hyper, pattern):
         c[j] += dt.type(lr) * (h_pos[j] / B - h_neg[j] / C)
 
 
-@njit(**_NJIT)
 def _sgd_epoch_bernoulli(X, rows, bounds, params, velocity, offsets, chains, hyper, rng):
     """One epoch of CD-k or PCD-k on a binary RBM, in place.
 
@@ -209,51 +212,86 @@ def _sgd_epoch_bernoulli(X, rows, bounds, params, velocity, offsets, chains, hyp
     plain-energy parameters: with offsets at zero it is the ordinary
     (P)CD gradient. Data and negative particles are stacked into one matrix
     so that one product gives both hidden means and one product updates
-    ``W``. Without momentum, L1 or centring the epoch works on a copy of
-    ``W.T``, so that products with a sparse visible layer (binary data, visible
-    samples) can gather its rows instead of calling GEMM.
+    ``W``. Without momentum, L1 or centring (and with at least
+    ``_GATHER_MIN_HIDDEN`` hidden units) the epoch works on a copy of
+    ``W.T``, so that products with a sparse visible layer (binary data,
+    visible samples) can gather its rows instead of calling GEMM.
+
+    The two paths are two kernels chosen here, in Python: numba compiles
+    every branch of a kernel, so one kernel with both would make a cold first
+    fit compile the path it does not use.
     """
-    W, b, c = params
+    if is_direct_update(hyper, offsets) and params[0].shape[0] >= _GATHER_MIN_HIDDEN:
+        _sgd_epoch_gather(X, rows, bounds, params, chains, hyper, rng)
+    else:
+        _sgd_epoch_dense(X, rows, bounds, params, velocity, offsets, chains, hyper, rng)
+
+
+@njit(**_NJIT)
+def _batch_phases(X, batch_rows, S, T, H, chains, n_chains, Wm, gather, pattern, b, c, hyper, rng):
+    """The data and negative phases of one batch: the batch's rows and the
+    negative particles stacked in ``S``, their hidden means in ``T`` (the
+    chains advanced by k Gibbs steps); returns the number of stacked rows.
+    ``Wm`` and ``gather`` as in :func:`_visible_to_hidden_means`; in gather
+    mode ``pattern`` receives the non-zero pattern of ``S``."""
     k = int(hyper.n_gibbs_steps)
     persistent = hyper.persistent > 0
-    direct = _is_direct_update(hyper, offsets)
-    S, T, H, n_chains = _epoch_workspace(W, bounds, chains, persistent)
-    # gather mode: the epoch works on a copy of W.T
-    gather = direct and W.shape[0] >= _GATHER_MIN_HIDDEN
-    Wm = np.ascontiguousarray(W.T) if gather else W
-    ptr = np.zeros(S.shape[0] + 1, np.int64)
-    idx = np.empty(S.size if gather else 0, np.int64)
-    pattern = (ptr, idx)
-    for batch in range(bounds.shape[0] - 1):
-        start = bounds[batch]
-        B = bounds[batch + 1] - start
-        C = n_chains if persistent else B
-        m = B + C
-        _copy_rows(X, rows[start : start + B], S)
-        Sn = S[B:m]
-        if persistent:
-            Hc = chains
-        else:
-            Hc = H[:C]
-            zero = np.int64(0)  # not a literal 0: one specialization per helper
-            if gather:
-                _nonzero_pattern(S[:B], zero, ptr, idx)
-            _visible_to_hidden_means(S, zero, B, Wm, gather, pattern, c, T)
-            _sample_bernoulli_into(T[:B], Hc, rng)
-        for step in range(k):
-            _sample_visibles_bernoulli(Hc, Wm, b, Sn, rng, gather)
-            # PCD's first step takes the data rows along (one stacked product)
-            lo = 0 if persistent and step == 0 else B
-            if gather:  # the data rows' pattern once a batch, the particles' after each draw
-                _nonzero_pattern(S[:m], lo, ptr, idx)
-            _visible_to_hidden_means(S, lo, m, Wm, gather, pattern, c, T)
-            if persistent or step < k - 1:
-                _sample_bernoulli_into(T[B:m], Hc, rng)
+    ptr, idx = pattern
+    B = batch_rows.shape[0]
+    C = n_chains if persistent else B
+    m = B + C
+    _copy_rows(X, batch_rows, S)
+    Sn = S[B:m]
+    if persistent:
+        Hc = chains
+    else:
+        Hc = H[:C]
+        zero = np.int64(0)  # not a literal 0: one specialization per helper
         if gather:
-            _apply_direct_update(S[:m], T[:m], B, Wm, np.bool_(True), b, c, hyper, pattern)
-        else:
-            _apply_update(S[:m], T[:m], B, params, velocity, offsets, hyper, direct)
-    if gather:  # (a loop, as in _copy_rows)
-        for i in range(W.shape[0]):
-            for j in range(W.shape[1]):
-                W[i, j] = Wm[j, i]
+            _nonzero_pattern(S[:B], zero, ptr, idx)
+        _visible_to_hidden_means(S, zero, B, Wm, gather, pattern, c, T)
+        _sample_bernoulli_into(T[:B], Hc, rng)
+    for step in range(k):
+        _sample_visibles_bernoulli(Hc, Wm, b, Sn, rng, gather)
+        # PCD's first step takes the data rows along (one stacked product)
+        lo = 0 if persistent and step == 0 else B
+        if gather:  # the data rows' pattern once a batch, the particles' after each draw
+            _nonzero_pattern(S[:m], lo, ptr, idx)
+        _visible_to_hidden_means(S, lo, m, Wm, gather, pattern, c, T)
+        if persistent or step < k - 1:
+            _sample_bernoulli_into(T[B:m], Hc, rng)
+    return m
+
+
+@njit(**_NJIT)
+def _sgd_epoch_gather(X, rows, bounds, params, chains, hyper, rng):
+    """The plain (P)CD epoch (no momentum, L1 or centring) on a copy of
+    ``W.T``: products with the sparse visible layer gather or scatter rows."""
+    W, b, c = params
+    S, T, H, n_chains = _epoch_workspace(W, bounds, chains, hyper.persistent > 0)
+    Wm = np.ascontiguousarray(W.T)
+    pattern = (np.zeros(S.shape[0] + 1, np.int64), np.empty(S.size, np.int64))
+    gather = np.bool_(True)
+    for batch in range(bounds.shape[0] - 1):
+        start, stop = bounds[batch], bounds[batch + 1]
+        m = _batch_phases(X, rows[start:stop], S, T, H, chains, n_chains, Wm, gather, pattern,
+                          b, c, hyper, rng)
+        _apply_direct_update(S[:m], T[:m], stop - start, Wm, gather, b, c, hyper, pattern)
+    for i in range(W.shape[0]):  # (a loop, as in _copy_rows)
+        for j in range(W.shape[1]):
+            W[i, j] = Wm[j, i]
+
+
+@njit(**_NJIT)
+def _sgd_epoch_dense(X, rows, bounds, params, velocity, offsets, chains, hyper, rng):
+    """The (centred, momentum) epoch on ``W`` itself, every product by GEMM."""
+    W, b, c = params
+    direct = _is_direct_update(hyper, offsets)
+    S, T, H, n_chains = _epoch_workspace(W, bounds, chains, hyper.persistent > 0)
+    no_pattern = (np.zeros(1, np.int64), np.zeros(0, np.int64))
+    gather = np.bool_(False)
+    for batch in range(bounds.shape[0] - 1):
+        start, stop = bounds[batch], bounds[batch + 1]
+        m = _batch_phases(X, rows[start:stop], S, T, H, chains, n_chains, W, gather, no_pattern,
+                          b, c, hyper, rng)
+        _apply_update(S[:m], T[:m], stop - start, params, velocity, offsets, hyper, direct)
