@@ -52,7 +52,7 @@ from ..utils.validation import resolve_dtype
 from ._ais import ais_log_partition_dbm, ais_schedule
 from ._categorical_rbm import _learn_categories
 from ._dbm_inference import _DBMInference
-from ._dbm_labels import _DBMLabels, _is_labelled
+from ._dbm_labels import _DBMLabels, _is_labelled, one_hot
 from ._enumeration import _enumerated_units, exact_log_partition_dbm
 from ._log_partition import LogPartitionMixin
 from ._mean_field import (
@@ -100,9 +100,12 @@ class DBM(
 
     ``fit(X, y)`` with class labels trains the DBM jointly with a one-hot
     label layer on its top hidden layer (Fig. 20.4 b-c, Salakhutdinov &
-    Hinton 2009): the labels are clamped in the positive phase and sampled
-    in the persistent chains, ``predict_proba`` is p(y | v) by mean field,
-    and ``score_samples`` bounds log p(v) with the labels summed out.
+    Hinton 2009): the top RBM of the greedy pretraining sees the one-hot
+    labels as visible units beside the layer below, and the joint training
+    starts from its label weights; the labels are clamped in the positive
+    phase and sampled in the persistent chains, ``predict_proba`` is p(y | v)
+    by mean field, and ``score_samples`` bounds log p(v) with the labels
+    summed out.
 
     ``score_samples`` is the variational bound of the mean-field posterior,
     ``E_Q[-E(v, h)] + H(Q) - log Z``. With ``log Z`` exact by enumeration
@@ -509,7 +512,9 @@ class DBM(
         y : array-like of shape (n_samples,) or None, default=None
             Class labels: the DBM is trained jointly with a one-hot label
             layer on its top hidden layer (Salakhutdinov & Hinton 2009,
-            Fig. 20.4 b-c; the pretraining stays unsupervised), and
+            Fig. 20.4 b-c; the top pretraining RBM sees the labels beside
+            the layer below, and its label weights start the label layer),
+            and
             ``predict_proba`` / ``predict`` give p(y | v) by mean field.
             None (the default) trains the DBM of X alone; a warm start of a
             DBM fitted with labels then trains p(v), the labels summed out.
@@ -563,7 +568,9 @@ class DBM(
         if units.name == "categorical":
             self.categories_, self.feature_offsets_ = units.categories, units.offsets
         V = self._visible_values(X, dtype, handle_unknown="error")
-        self._initialize_state(V, self._layer_sizes(), rng, pretrain=False if partial else None)
+        labels = None if y is None else one_hot(y, np.unique(y), V.dtype)
+        self._initialize_state(V, self._layer_sizes(), rng, pretrain=False if partial else None,
+                               labels=labels)
         if y is not None:
             self._add_label_layer(V, y, rng)
 
@@ -575,8 +582,9 @@ class DBM(
         rows = self.batch_size + self.chains_[0].shape[0]
         return rows * sum(W.size for W in self.components_)
 
-    def _initialize_state(self, V, sizes, rng, pretrain=None):
-        """Initial parameters, offsets and chains from the visible values ``V``.
+    def _initialize_state(self, V, sizes, rng, pretrain=None, labels=None):
+        """Initial parameters, offsets and chains from the visible values ``V``
+        (and the one-hot ``labels``, seen by the top pretraining RBM).
 
         The centred parameters ``_cW``, ``_cb`` and ``offsets_`` live in the
         space the visible unit type is trained in (``to_training_space``):
@@ -606,6 +614,7 @@ class DBM(
                 V, sizes, learning_rate=self.pretrain_learning_rate,
                 batch_size=min(self.batch_size, max(1, V.shape[0])),
                 n_epochs=self.pretrain_max_iter, rng=rng, visible=units,
+                labels=labels if self._pretrains_labels(len(sizes)) else None,
                 **units.own_parameters(fitted, np.float64),
             )
             Ws, bs = units.to_training_space(Ws, bs, **params)
