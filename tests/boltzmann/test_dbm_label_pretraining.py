@@ -13,7 +13,7 @@ from skgenerative.boltzmann import _kernels
 from skgenerative.boltzmann._kernels._hyper import epoch_hyper
 from skgenerative.boltzmann._pretraining import pretrain_layers
 from skgenerative.utils.random import check_generator
-from tests.boltzmann import _reference as ref
+from tests.boltzmann import _reference_pretraining as ref
 
 
 def _problem(dtype, down, seed=0, n=23, nv=5, nh=4, K=3, n_chains=6):
