@@ -52,7 +52,7 @@ from ..utils.validation import resolve_dtype
 from ._ais import ais_log_partition_dbm, ais_schedule
 from ._categorical_rbm import _learn_categories
 from ._dbm_inference import _DBMInference
-from ._dbm_labels import _DBMLabels, _is_labelled
+from ._dbm_labels import _DBMLabels, _is_labelled, one_hot
 from ._enumeration import _enumerated_units, exact_log_partition_dbm
 from ._log_partition import LogPartitionMixin
 from ._mean_field import (
@@ -100,9 +100,12 @@ class DBM(
 
     ``fit(X, y)`` with class labels trains the DBM jointly with a one-hot
     label layer on its top hidden layer (Fig. 20.4 b-c, Salakhutdinov &
-    Hinton 2009): the labels are clamped in the positive phase and sampled
-    in the persistent chains, ``predict_proba`` is p(y | v) by mean field,
-    and ``score_samples`` bounds log p(v) with the labels summed out.
+    Hinton 2009): the top RBM of the greedy pretraining sees the one-hot
+    labels as visible units beside the layer below, and the joint training
+    starts from its label weights; the labels are clamped in the positive
+    phase and sampled in the persistent chains, ``predict_proba`` is p(y | v)
+    by mean field, and ``score_samples`` bounds log p(v) with the labels
+    summed out.
 
     ``score_samples`` is the variational bound of the mean-field posterior,
     ``E_Q[-E(v, h)] + H(Q) - log Z``. With ``log Z`` exact by enumeration
@@ -153,7 +156,13 @@ class DBM(
         cannot drive the density to infinity (§20.14).
     learning_rate : float, default=0.005
         Step size of the joint (variational SML) training.
-    batch_size : int, default=100
+    batch_size : int, default=20
+        Rows per update, of the joint training and of the pretraining RBMs
+        (at most the number of rows). Small batches give small data sets
+        enough updates: at 100 rows, 10 pretraining epochs on the 1,347
+        training digits were 140 updates, too few for the pretraining RBMs
+        to leave their small initial weights (the top layer of the DBM came
+        out nearly constant over the data).
     max_iter : int, default=10
         Epochs of joint training.
     n_gibbs_steps : int, default=5
@@ -174,7 +183,7 @@ class DBM(
         2009): the bottom RBM with two tied copies of the visible layer, the
         top RBM with two tied copies of the top layer, the RBMs in between
         with their weights halved, composed into the DBM.
-    pretrain_max_iter : int, default=10
+    pretrain_max_iter : int, default=20
         Epochs per pretraining RBM.
     pretrain_learning_rate : float, default=0.05
     centering : bool, default=True
@@ -367,7 +376,7 @@ class DBM(
         precision="auto",
         min_variance=1e-3,
         learning_rate=0.005,
-        batch_size=100,
+        batch_size=20,
         max_iter=10,
         n_gibbs_steps=5,
         n_chains=None,
@@ -377,7 +386,7 @@ class DBM(
         weight_decay=0.0,
         learning_rate_schedule="linear",
         pretrain=True,
-        pretrain_max_iter=10,
+        pretrain_max_iter=20,
         pretrain_learning_rate=0.05,
         centering=True,
         offset_rate=0.01,
@@ -503,7 +512,9 @@ class DBM(
         y : array-like of shape (n_samples,) or None, default=None
             Class labels: the DBM is trained jointly with a one-hot label
             layer on its top hidden layer (Salakhutdinov & Hinton 2009,
-            Fig. 20.4 b-c; the pretraining stays unsupervised), and
+            Fig. 20.4 b-c; the top pretraining RBM sees the labels beside
+            the layer below, and its label weights start the label layer),
+            and
             ``predict_proba`` / ``predict`` give p(y | v) by mean field.
             None (the default) trains the DBM of X alone; a warm start of a
             DBM fitted with labels then trains p(v), the labels summed out.
@@ -557,7 +568,9 @@ class DBM(
         if units.name == "categorical":
             self.categories_, self.feature_offsets_ = units.categories, units.offsets
         V = self._visible_values(X, dtype, handle_unknown="error")
-        self._initialize_state(V, self._layer_sizes(), rng, pretrain=False if partial else None)
+        labels = None if y is None else one_hot(y, np.unique(y), V.dtype)
+        self._initialize_state(V, self._layer_sizes(), rng, pretrain=False if partial else None,
+                               labels=labels)
         if y is not None:
             self._add_label_layer(V, y, rng)
 
@@ -569,8 +582,9 @@ class DBM(
         rows = self.batch_size + self.chains_[0].shape[0]
         return rows * sum(W.size for W in self.components_)
 
-    def _initialize_state(self, V, sizes, rng, pretrain=None):
-        """Initial parameters, offsets and chains from the visible values ``V``.
+    def _initialize_state(self, V, sizes, rng, pretrain=None, labels=None):
+        """Initial parameters, offsets and chains from the visible values ``V``
+        (and the one-hot ``labels``, seen by the top pretraining RBM).
 
         The centred parameters ``_cW``, ``_cb`` and ``offsets_`` live in the
         space the visible unit type is trained in (``to_training_space``):
@@ -600,6 +614,7 @@ class DBM(
                 V, sizes, learning_rate=self.pretrain_learning_rate,
                 batch_size=min(self.batch_size, max(1, V.shape[0])),
                 n_epochs=self.pretrain_max_iter, rng=rng, visible=units,
+                labels=labels if self._pretrains_labels(len(sizes)) else None,
                 **units.own_parameters(fitted, np.float64),
             )
             Ws, bs = units.to_training_space(Ws, bs, **params)

@@ -38,6 +38,13 @@ def class_biases(bs, U, k):
     return list(bs[:-1]) + [bs[-1] + U[k]]
 
 
+def one_hot(y, classes, dtype):
+    """Rows of ``y`` one-hot over the sorted ``classes``."""
+    Y = np.zeros((y.shape[0], classes.shape[0]), dtype=dtype)
+    Y[np.arange(y.shape[0]), np.searchsorted(classes, y)] = 1
+    return Y
+
+
 def softmax_regression(H, y, classes):
     """Weights ``(n_classes, n_features)`` and biases of the softmax
     regression of ``y`` on ``H`` (scikit-learn's LogisticRegression at its
@@ -108,24 +115,35 @@ class _DBMLabels:
         return y
 
     def _one_hot(self, y, dtype):
-        Y = np.zeros((y.shape[0], self.classes_.shape[0]), dtype=dtype)
-        Y[np.arange(y.shape[0]), np.searchsorted(self.classes_, y)] = 1
-        return Y
+        return one_hot(y, self.classes_, dtype)
+
+    def _pretrains_labels(self, n_hidden_layers):
+        """The top pretraining RBM sees the labels: always with two or more
+        hidden layers, with one only above binary visibles."""
+        return n_hidden_layers > 1 or self._visible_units.name == "bernoulli"
 
     def _add_label_layer(self, V, y, rng):
         """Attach the label layer to an initialised DBM of the visible values
-        ``V``: its weights and biases start as the softmax regression
-        (:class:`~sklearn.linear_model.LogisticRegression` at its defaults)
-        of the labels on the mean-field means of the top hidden layer, so
-        that ``p(y | h_L)`` starts informative (variational SML alone moves
-        label weights that start at zero very slowly: at chance level on
-        digits after 10 epochs); its offset is the class frequencies
-        (centring), its chains are drawn from them."""
-        Q, _ = self._mean_field(V)  # before the label layer exists
+        ``V``: its weights and biases are those of the top pretraining RBM,
+        which saw the labels beside the layer below (Salakhutdinov & Hinton
+        2009; :func:`~._pretraining.pretrain_layers`); without pretraining
+        (``pretrain=False``, ``partial_fit``, or a one-hidden-layer DBM of
+        Gaussian or categorical visibles) they start as the softmax
+        regression (:class:`~sklearn.linear_model.LogisticRegression` at its
+        defaults) of the labels on the mean-field means of the top hidden
+        layer, so that ``p(y | h_L)`` starts informative (variational SML
+        alone moves label weights that start at zero very slowly: at chance
+        level on digits after 10 epochs). Its offset is the class
+        frequencies (centring), its chains are drawn from them."""
+        top = self.pretrained_rbms_[-1] if self.pretrained_rbms_ else {}
+        if "label_components" in top:
+            U, c = top["label_components"], top["intercept_labels"]
+        else:
+            Q, _ = self._mean_field(V)  # before the label layer exists
+            U, c = softmax_regression(Q[-1].astype(np.float64), y, np.unique(y))
         self.classes_ = np.unique(y)
         dtype = self.components_[0].dtype
         freq = self._one_hot(y, np.float64).mean(axis=0)
-        U, c = softmax_regression(Q[-1].astype(np.float64), y, self.classes_)
         Ws, bs = plain_parameters(self._cW, self._cb, self.offsets_)
         Ws.append(np.ascontiguousarray(U, dtype=dtype))
         bs.append(c.astype(dtype))

@@ -98,6 +98,50 @@ def fit_scaled_rbm(X, n_hidden, up, down, *, learning_rate, batch_size, n_epochs
     return params
 
 
+def fit_scaled_labelled_rbm(X, Y, n_hidden, up, down, *, learning_rate, batch_size, n_epochs,
+                            rng):
+    """Fit the top RBM of DBM pretraining with one-hot label units ``Y``
+    beside its visible layer ``X`` (Salakhutdinov & Hinton 2009), by PCD-1.
+
+    The RBM has ``down`` tied copies of its hidden layer, as without labels,
+    and the labels are joined to the first copy only::
+
+        E = - sum_r h_r^T W v - y^T U h_1 - b.v - d.y - c.sum_r h_r,
+
+    so that composed into the DBM (weights unchanged) every layer receives
+    what it was trained with from each neighbour: the top hidden layer
+    ``W v + U^T y + c`` (copy 1), the labels ``U h + d`` (their only
+    neighbour), the layer below half of ``W^T (h_1 + h_2)``. (Salakhutdinov's
+    code gives the hidden units ``W v + U^T y`` and the labels ``U h`` with
+    one hidden state for both copies; this is the proper energy of that
+    rule.) Kernel ``_sgd_epoch_labelled_rbm``; initialised as
+    :func:`fit_scaled_rbm`, with ``U`` small too and ``d`` the log class
+    frequencies. ``up`` must be 1 (the top RBM of a deeper DBM, or the only
+    one).
+
+    Returns
+    -------
+    W, b, c, U, d : ndarrays of shapes (n_hidden, n_features), (n_features,),
+        (n_hidden,), (n_classes, n_hidden), (n_classes,)
+    """
+    if up != 1:
+        raise ValueError("Label units join the top pretraining RBM only (up = 1).")
+    (W, b, c), _, chains = _initial_rbm(X, n_hidden, _BINARY, batch_size, rng)
+    dtype = X.dtype
+    U = np.ascontiguousarray(rng.normal(0.0, 0.01, (Y.shape[1], n_hidden)), dtype=dtype)
+    d = np.log(np.clip(Y.mean(axis=0), 1e-3, None)).astype(dtype)
+    params = (W, b, c, U, d)
+    chains = (chains, np.zeros_like(chains))
+    hyper = epoch_hyper(learning_rate, up=up, down=down)
+    Y = np.ascontiguousarray(Y, dtype=dtype)
+
+    def run_epoch(X, rows, bounds, epoch):
+        _kernels._sgd_epoch_labelled_rbm(X, Y, rows, bounds, params, chains, hyper, rng)
+
+    _epochs(X, n_hidden, batch_size, n_epochs, rng, run_epoch)
+    return params
+
+
 def fit_scaled_gaussian_rbm(X, n_hidden, up, precision, scaling, *, learning_rate,
                             batch_size, n_epochs, rng):
     """Fit the bottom RBM of DBM pretraining with Gaussian visibles of
@@ -201,7 +245,7 @@ _BOTTOM_RBMS = {
 
 
 def pretrain_layers(X, sizes, *, learning_rate, batch_size, n_epochs, rng,
-                    visible=_BINARY, **params):
+                    visible=_BINARY, labels=None, **params):
     """Greedy layer-wise pretraining of a DBM (§20.4.4).
 
     Composition rule (Salakhutdinov & Hinton 2009; the spec's §20.4.4): RBM
@@ -227,27 +271,46 @@ def pretrain_layers(X, sizes, *, learning_rate, batch_size, n_epochs, rng,
     visibles (``X`` one-hot) an RBM with two tied copies of each softmax
     group (:func:`fit_scaled_categorical_rbm`).
 
+    With ``labels`` (one-hot rows, the classes of ``X``'s rows) the top RBM
+    sees them as one more softmax group of visible units beside the layer
+    below (Salakhutdinov & Hinton 2009; :func:`fit_scaled_labelled_rbm`):
+    its weights ``label_components`` and biases ``intercept_labels`` start
+    the label layer of the DBM. The bottom RBM can take them only with
+    binary visibles (a one-hidden-layer DBM of Gaussian or categorical
+    visibles: a ValueError).
+
     Returns
     -------
     Ws, bs : lists of float64 arrays (DBM weights and biases, visible first)
     rbms : list of dict
         Per RBM: ``components``, ``intercept_visible``, ``intercept_hidden``,
-        ``scales`` ``(up, down)`` and ``weight_factor``.
+        ``scales`` ``(up, down)`` and ``weight_factor``; the top one also
+        ``label_components`` and ``intercept_labels`` with ``labels``.
     """
     L = len(sizes)
+    if labels is not None and L == 1 and visible.name != "bernoulli":
+        raise ValueError(f"Label units in pretraining need binary visibles below them; "
+                         f"{visible.name} visibles have them only with two or more "
+                         f"hidden layers.")
     Ws, hidden_b, visible_b, rbms = [], [], [], []
     H = np.ascontiguousarray(X)
     training = dict(learning_rate=learning_rate, batch_size=batch_size, n_epochs=n_epochs,
                     rng=rng)
     for l, ((up, down, factor), n) in enumerate(zip(pretraining_scales(L), sizes)):
-        if l == 0:
+        label_part = {}
+        if l == L - 1 and labels is not None:
+            W, b, c, U, d = fit_scaled_labelled_rbm(H, labels, n, up, down, **training)
+            inputs = H
+            label_part = dict(label_components=U.astype(np.float64),
+                              intercept_labels=d.astype(np.float64))
+        elif l == 0:
             W, b, c, inputs = _BOTTOM_RBMS[visible.name](H, n, up, down, visible, params,
                                                          **training)
         else:
             W, b, c = fit_scaled_rbm(H, n, up, down, **training)
             inputs = H
         rbms.append(dict(components=W, intercept_visible=b, intercept_hidden=c,
-                         scales=(up, down), weight_factor=factor))
+                         scales=(up, down), weight_factor=factor, **label_part))
         Ws.append(factor * W.astype(np.float64))
         visible_b.append(b.astype(np.float64))
         hidden_b.append(c.astype(np.float64))

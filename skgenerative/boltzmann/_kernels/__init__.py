@@ -75,7 +75,7 @@ from ._dbm_ais import _ais_dbm_categorical
 from ._enumeration import _log_partition_enum
 from ._gaussian_epoch import _sgd_epoch_gaussian
 from ._gibbs import _gibbs_bernoulli, _gibbs_gaussian
-from ._pretraining import _sgd_epoch_scaled_rbm
+from ._pretraining import _sgd_epoch_labelled_rbm, _sgd_epoch_scaled_rbm
 from ._rbm_epoch import _sgd_epoch_bernoulli
 from ._sparse import (
     _GATHER_MIN_HIDDEN,
@@ -118,6 +118,7 @@ __all__ = [
     "_sgd_epoch_bernoulli",
     "_sgd_epoch_gaussian",
     "_sgd_epoch_scaled_rbm",
+    "_sgd_epoch_labelled_rbm",
     "_sparse_product",
     "_sparse_transpose_product_add",
     "visible_layer",

@@ -163,3 +163,152 @@ def _scaled_epoch_general(X, rows, bounds, params, velocity, offsets, chains, hy
         start, stop = bounds[batch], bounds[batch + 1]
         m = _scaled_batch_phases(X, rows[start:stop], S, T, H, chains, n_chains, params, hyper, rng)
         _apply_update(S[:m], T[:m], stop - start, params, velocity, offsets, hyper, np.bool_(False))
+
+
+# ----------------------------------------------------------- with label units
+#
+# The top RBM of a DBM fitted with labels (Salakhutdinov & Hinton 2009) has
+# one-hot label units ``y`` (one softmax group of K) beside its visible layer
+# and ``down`` tied copies of its hidden layer, the labels joined to the first
+# copy only (in the DBM the label layer's only neighbour is the top hidden
+# layer, which also gets all its input from the labels):
+#
+#     E = - sum_r h_r^T W v - y^T U h_1 - b.v - d.y - c.sum_r h_r,
+#
+# so copy 1 ~ Bernoulli(sigmoid(W v + U^T y + c)), copies 2..down ~
+# Bernoulli(sigmoid(W v + c)), v ~ Bernoulli(sigmoid(W^T (h_1 + ... + h_down)
+# + b)) and y ~ softmax(U h_1 + d). The chains keep copy 1 and the mean of the
+# other copies apart.
+
+
+@njit(**_NJIT)
+def _sample_labels(H, U, d, out, rng):
+    """``out`` = one-hot draws from softmax(H @ U.T + d), one counter-based
+    uniform per row (draw ``i`` of a key from ``rng``)."""
+    gemm(False, True, 1.0, H, U, 0.0, out)
+    n, K = out.shape
+    key = draw_key(rng)
+    p = np.empty(K, np.float64)
+    for i in range(n):
+        top = -np.inf
+        for k in range(K):
+            p[k] = out[i, k] + d[k]
+            top = max(top, p[k])
+        total = 0.0
+        for k in range(K):
+            p[k] = np.exp(p[k] - top)
+            total += p[k]
+        u = counter_uniform(key, np.uint64(i)) * total
+        chosen = K - 1
+        cumulative = 0.0
+        for k in range(K):
+            cumulative += p[k]
+            if u < cumulative:
+                chosen = k
+                break
+        for k in range(K):
+            out[i, k] = 0.0
+        out[i, chosen] = 1.0
+
+
+@njit(**_NJIT)
+def _labelled_hidden_means(S, Y, W, U, c, down, T1, T2, Tm):
+    """``T1 = sigmoid(S @ W.T + Y @ U + c)`` (the labelled copy), ``T2 =
+    sigmoid(S @ W.T + c)`` (the others) and their mean over the ``down``
+    copies ``Tm = (T1 + (down - 1) T2) / down``."""
+    gemm(False, True, 1.0, S, W, 0.0, T2)
+    T1[:] = T2
+    gemm(False, False, 1.0, Y, U, 1.0, T1)
+    _sigmoid_bias_inplace(T1, c)
+    _sigmoid_bias_inplace(T2, c)
+    w = Tm.dtype.type((down - 1.0) / down)
+    w1 = Tm.dtype.type(1.0 / down)
+    for i in range(Tm.shape[0]):
+        for j in range(Tm.shape[1]):
+            Tm[i, j] = w1 * T1[i, j] + w * T2[i, j]
+
+
+@njit(**_NJIT)
+def _labelled_chain_step(H1, Hr, Hsum, W, b, U, d, down, Sn, Yn, rng):
+    """The chains' visibles and labels from their hidden copies: ``Sn`` from
+    sigmoid(W^T (h_1 + (down - 1) h_rest) + b), ``Yn`` from softmax(U h_1 + d)."""
+    for i in range(H1.shape[0]):
+        for j in range(H1.shape[1]):
+            Hsum[i, j] = H1[i, j] + (down - 1.0) * Hr[i, j]
+    _scaled_sample_visibles(Hsum, W, b, 1.0, 1, Sn, rng)
+    _sample_labels(H1, U, d, Yn, rng)
+
+
+@njit(**_NJIT)
+def _labelled_sample_hidden(T1n, T2n, n_rest, H1, Hr, rng):
+    """New hidden copies of the chains: copy 1 from ``T1n``, the mean of the
+    ``n_rest`` others from ``T2n`` (none when ``n_rest`` is 0)."""
+    _sample_copies_into(T1n, 1, H1, rng)
+    if n_rest > 0:
+        _sample_copies_into(T2n, n_rest, Hr, rng)
+
+
+@njit(**_NJIT)
+def _sgd_epoch_labelled_rbm(X, Y, rows, bounds, params, chains, hyper, rng):
+    """One epoch of PCD-k (plain update: no momentum, L1 or centring; L2 on
+    ``W`` and ``U``) of the top pretraining RBM with label units ``Y``
+    (one-hot rows of the data) beside its visible layer and ``hyper.down``
+    tied hidden copies, the labels on the first (the energy above);
+    ``params = (W, b, c, U, d)``, ``chains = (H1, H_rest)``: the first copy
+    and the mean of the others in the persistent chains. ``hyper`` as in
+    ``_sgd_epoch_scaled_rbm`` (``persistent`` assumed; ``up`` ignored: 1).
+
+    Per update the chains draw their visibles, then their labels, then their
+    hidden copies; the step is the per-copy gradient of
+    ``_sgd_epoch_scaled_rbm`` (``<h v^T>`` in the mean of the copies) for
+    ``W, b, c`` and the gradient ``<y h_1^T>_data - <y h_1^T>_chains`` for
+    ``U``, ``<y>_data - <y>_chains`` for ``d``.
+    """
+    W, b, c, U, d = params
+    H1, Hr = chains
+    k = int(hyper.n_gibbs_steps)
+    down = hyper.down
+    n_rest = int(down) - 1
+    lr, l2 = hyper.learning_rate, hyper.l2
+    S, T, _, n_chains = _epoch_workspace(W, bounds, H1, True)
+    K = U.shape[0]
+    Ys = np.empty((S.shape[0], K), W.dtype)
+    T1 = np.empty_like(T)
+    T2 = np.empty_like(T)
+    Hsum = np.empty_like(H1)
+    no_pattern = (np.zeros(1, np.int64), np.zeros(0, np.int64))
+    for batch in range(bounds.shape[0] - 1):
+        start, stop = bounds[batch], bounds[batch + 1]
+        B = stop - start
+        m = B + n_chains
+        _copy_rows(X, rows[start:stop], S)
+        _copy_rows(Y, rows[start:stop], Ys)
+        Sn, Yn = S[B:m], Ys[B:m]
+        _labelled_chain_step(H1, Hr, Hsum, W, b, U, d, down, Sn, Yn, rng)
+        _labelled_hidden_means(S[:m], Ys[:m], W, U, c, down, T1[:m], T2[:m], T[:m])
+        for _ in range(k - 1):
+            _labelled_sample_hidden(T1[B:m], T2[B:m], n_rest, H1, Hr, rng)
+            _labelled_chain_step(H1, Hr, Hsum, W, b, U, d, down, Sn, Yn, rng)
+            _labelled_hidden_means(Sn, Yn, W, U, c, down, T1[B:m], T2[B:m], T[B:m])
+        _labelled_sample_hidden(T1[B:m], T2[B:m], n_rest, H1, Hr, rng)
+        y_pos = np.zeros(K, W.dtype)
+        y_neg = np.zeros(K, W.dtype)
+        for i in range(m):
+            for j in range(K):
+                if i < B:
+                    y_pos[j] += Ys[i, j]
+                else:
+                    y_neg[j] += Ys[i, j]
+        scale_d = T.dtype.type(lr / B)
+        scale_n = T.dtype.type(-lr / n_chains)
+        for i in range(m):
+            scale = scale_d if i < B else scale_n
+            for j in range(T.shape[1]):
+                T1[i, j] *= scale
+        # scales T[:m] likewise, then updates W, b, c (L2 on W)
+        _apply_direct_update(S[:m], T[:m], B, W, np.bool_(False), b, c, hyper, no_pattern)
+        if l2 > 0:
+            U *= U.dtype.type(1.0 - lr * l2)
+        gemm(True, False, 1.0, Ys[:m], T1[:m], 1.0, U)
+        for j in range(K):
+            d[j] += U.dtype.type(lr) * (y_pos[j] / B - y_neg[j] / n_chains)
