@@ -118,9 +118,11 @@ class _DBMLabels:
         return one_hot(y, self.classes_, dtype)
 
     def _pretrains_labels(self, n_hidden_layers):
-        """The top pretraining RBM sees the labels: always with two or more
-        hidden layers, with one only above binary visibles."""
-        return n_hidden_layers > 1 or self._visible_units.name == "bernoulli"
+        """The top pretraining RBM sees the labels (``label_init="pretraining"``):
+        always with two or more hidden layers, with one only above binary
+        visibles."""
+        return self.label_init == "pretraining" and (
+            n_hidden_layers > 1 or self._visible_units.name == "bernoulli")
 
     def _add_label_layer(self, V, y, rng):
         """Attach the label layer to an initialised DBM of the visible values

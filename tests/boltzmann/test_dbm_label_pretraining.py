@@ -131,13 +131,18 @@ def test_dbm_with_labels_starts_from_the_pretrained_label_weights():
     rng = np.random.default_rng(0)
     X = (rng.random((60, 6)) < 0.4).astype(float)
     y = np.array(["a", "b", "c"])[np.arange(60) % 3]
-    dbm = DBM((5, 4), max_iter=0, centering=False, random_state=0).fit(X, y)
+    dbm = DBM((5, 4), max_iter=0, centering=False, label_init="pretraining",
+              random_state=0).fit(X, y)
     top = dbm.pretrained_rbms_[-1]
     np.testing.assert_allclose(dbm.label_components_, top["label_components"])
     np.testing.assert_allclose(dbm.label_intercept_, top["intercept_labels"])
     np.testing.assert_allclose(dbm.components_[-1], top["components"])
     unlabelled = DBM((5, 4), max_iter=0, centering=False, random_state=0).fit(X)
     assert "label_components" not in unlabelled.pretrained_rbms_[-1]
+    # the default: unlabelled pretraining (bit for bit), then the regression start
+    default = DBM((5, 4), max_iter=0, centering=False, random_state=0).fit(X, y)
+    assert "label_components" not in default.pretrained_rbms_[-1]
+    np.testing.assert_array_equal(default.components_[-1], unlabelled.components_[-1])
     # no pretraining, or one hidden layer over Gaussian visibles: the softmax
     # regression start
     for model in (DBM((5, 4), max_iter=1, pretrain=False, random_state=0),
@@ -154,5 +159,5 @@ def test_label_pretraining_learns_the_labels():
     X = (rng.random((300, 8)) < 0.5).astype(float)
     y = X[:, 0] + 2 * X[:, 1]
     dbm = DBM((8,), max_iter=0, pretrain_max_iter=200, pretrain_learning_rate=0.1,
-              random_state=0).fit(X, y)
+              label_init="pretraining", random_state=0).fit(X, y)
     assert np.mean(dbm.predict(X) == y) > 0.9
