@@ -27,6 +27,7 @@ from ..utils.random import draw_seed
 from ..utils.validation import resolve_dtype
 from ._conv_dbm_math import ConvDBMMath, block_sum
 from ._conv_layer import ConvLayer, make_geometry
+from ._conv_pretraining import TiedCopiesConvRBM
 from ._conv_rbm import ConvolutionalRBM, _pair
 from ._log_partition import LogPartitionMixin
 from ._units import check_unit_type
@@ -99,11 +100,17 @@ class ConvolutionalDBM(
     probabilities of the first (the convolutional DBN recipe of Lee et al.
     2009), and composes them: ``F1, c1, b`` from the first, ``F2, c2`` from
     the second (its visible biases are dropped, the pooling units have
-    none). Unlike the dense :class:`DBM`, the inputs are not doubled during
-    pretraining (a ConvolutionalRBM has no tied copies), so the composed
-    model double-counts layer 1's evidence at first; the joint training that
-    follows (variational PCD, Algorithm 20.1: mean-field positive phase,
-    persistent block-Gibbs negative phase) corrects it.
+    none). With ``pretrain_doubled=True`` the inputs are doubled as in the
+    dense :class:`DBM` (Salakhutdinov & Hinton 2009): the first RBM has two
+    tied copies of the image (its detectors receive ``2 F1 * s(v) + c1``,
+    standing in for the top-down input they get in the DBM), the second two
+    tied copies of its hidden layer (its visible units, the pooling units of
+    layer 1, receive twice the top-down input), and the DBM takes their
+    weights unchanged, so each layer gets half of what each neighbouring RBM
+    trained it with. Without it the composed model double-counts layer 1's
+    evidence at first. The joint training that follows (variational PCD,
+    Algorithm 20.1: mean-field positive phase, persistent block-Gibbs
+    negative phase) corrects what the composition gets wrong.
 
     The defaults were chosen for the features they give a linear
     classifier: on digits (8x8, pixels / 16, 75/25 stratified split at seed
@@ -165,6 +172,9 @@ class ConvolutionalDBM(
         Epochs per pretraining RBM.
     pretrain_learning_rate : float, default=0.5
         Step of the pretraining RBMs (ConvolutionalRBM's default).
+    pretrain_doubled : bool, default=False
+        Pretrain with doubled inputs (tied copies of the image below the
+        first RBM and of layer 2 above the second; see above).
     learning_rate : float, default=0.05
         Step of the joint training. Filter and hidden-bias gradients are
         averaged over detector positions, as in ConvolutionalRBM.
@@ -219,7 +229,10 @@ class ConvolutionalDBM(
     precision_ : ndarray of shape (n_features,)
         Gaussian pixels only.
     pretrained_rbms_ : list of ConvolutionalRBM
-        The two pretraining RBMs (empty without pretraining).
+        The two pretraining RBMs (empty without pretraining); with
+        ``pretrain_doubled`` they have tied copies of a layer (their
+        ``copies`` attribute, ``(up, down)``) and the first one's
+        ``transform`` is the pooling probabilities of the doubled input.
     log_partition_ : float
     log_partition_result_ : AISResult or LogPartitionResult
     score_kind_ : str
@@ -263,6 +276,7 @@ class ConvolutionalDBM(
         "pretrain": ["boolean"],
         "pretrain_max_iter": [Interval(Integral, 0, None, closed="left")],
         "pretrain_learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "pretrain_doubled": ["boolean"],
         "n_mean_field_iter": [Interval(Integral, 0, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="left")],
         "transform_layer": [Interval(Integral, 1, 2, closed="both"), None],
@@ -291,6 +305,7 @@ class ConvolutionalDBM(
         pretrain=True,
         pretrain_max_iter=5,
         pretrain_learning_rate=0.5,
+        pretrain_doubled=False,
         learning_rate=0.05,
         batch_size=10,
         max_iter=5,
@@ -324,6 +339,7 @@ class ConvolutionalDBM(
         self.pretrain = pretrain
         self.pretrain_max_iter = pretrain_max_iter
         self.pretrain_learning_rate = pretrain_learning_rate
+        self.pretrain_doubled = pretrain_doubled
         self.learning_rate = learning_rate
         self.batch_size = batch_size
         self.max_iter = max_iter
@@ -482,14 +498,20 @@ class ConvolutionalDBM(
         visible = [dict(visible_type=self.visible_type), {}]
         if self.visible_type == "gaussian":
             visible[0]["precision"] = float(self.precision_[0])
-        for k, g, units in zip(n_filters, (g1, g2), visible):
+        # with doubling: two tied copies of the image below layer 1, two of
+        # layer 2 above the pooled layer 1 (Salakhutdinov & Hinton 2009)
+        copies = [(2, 1), (1, 2)] if self.pretrain_doubled else [None, None]
+        for k, g, units, tied in zip(n_filters, (g1, g2), visible, copies):
             with warnings.catch_warnings():  # this fit has warned already
                 warnings.simplefilter("ignore", OutOfSupportWarning)
-                rbm = ConvolutionalRBM(
+                rbm = (ConvolutionalRBM if tied is None else TiedCopiesConvRBM)(
                     k, filter_shape=g.filter_shape, pool_shape=g.pool_shape,
                     image_shape=(g.n_channels,) + g.image_shape,
                     random_state=draw_seed(rng), **units, **shared,
-                ).fit(data)
+                )
+                if tied is not None:
+                    rbm.copies = tied
+                rbm.fit(data)
                 data = rbm.transform(data)
             rbms.append(rbm)
         self.pretrained_rbms_ = rbms
