@@ -150,8 +150,9 @@ def test_bound_below_exact_log_likelihood_and_tight_when_posterior_factorises():
     np.testing.assert_allclose(_estimator(model).score_samples(V), exact, atol=1e-9)
 
 
-def test_ais_log_partition_matches_enumeration():
-    model = _model((4, 4), (1, 2, 2), (2, 2, 2), scale=0.8, seed=3)
+@pytest.mark.parametrize("visible, scale", [("bernoulli", 0.8), ("gaussian", 0.6)])
+def test_ais_log_partition_matches_enumeration(visible, scale):
+    model = _model((4, 4), (1, 2, 2), (2, 2, 2), scale=scale, seed=3, visible=visible)
     est = _estimator(model)
     result = est.estimate_log_partition(n_runs=100, betas=1000, random_state=0)
     exact = model.exact_log_partition()
