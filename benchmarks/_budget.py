@@ -26,7 +26,10 @@ from pathlib import Path
 
 import joblib
 
-__all__ = ["BudgetedRun", "default_data", "load_average", "add_budget_arguments"]
+__all__ = [
+    "BudgetedRun", "default_data", "load_average", "add_budget_arguments", "scheduled_epoch",
+    "linear_decay", "exponential_decay",
+]
 
 
 def default_data(name="binarized_mnist.npz"):
@@ -71,6 +74,29 @@ def fit_one_epoch(model, X):
     """One more epoch of ``fit`` (the first call initialises)."""
     model.set_params(warm_start=True, **{_epoch_parameter(model): 1})
     model.fit(X)
+
+
+def scheduled_epoch(run, schedule, train_epoch=fit_one_epoch):
+    """A ``train_epoch`` for ``run`` that first sets the model's
+    ``learning_rate`` to ``schedule(fraction)``, ``fraction`` being the share
+    of the budget spent (0 to 1). The time spent is in the checkpoint, so a
+    resumed run continues the same schedule."""
+    def epoch(model, X):
+        spent = min(run.state["train_seconds"] / run.budget_seconds, 1.0)
+        model.set_params(learning_rate=schedule(spent))
+        train_epoch(model, X)
+
+    return epoch
+
+
+def linear_decay(start):
+    """``start`` falling linearly to 0 over the budget."""
+    return lambda fraction: start * (1.0 - fraction)
+
+
+def exponential_decay(start, factor):
+    """``start`` falling geometrically to ``start / factor`` over the budget."""
+    return lambda fraction: start * factor ** (-fraction)
 
 
 class BudgetedRun:

@@ -23,13 +23,22 @@
    when torch is importable; the same for one sweep of the default
    ConvolutionalDBM's shapes (h1 | v, h2, then v | h1 and h2 | h1).
 
+3. nn convolution layers (the im2col + BLAS kernels of
+   ``skgenerative/nn/_conv_kernels.py`` shared with the RBMs): milliseconds
+   of one forward + backward pass (weight, bias and input gradients) of
+   ``Conv2D(1, 32, 5, stride=2)`` on a DCGAN-sized batch of 64 x 1 x 28 x 28
+   and of its transpose ``ConvTranspose2D(32, 1, 5, stride=2)`` on 64 x 32 x
+   12 x 12, against ``torch.nn.functional.conv2d`` / ``conv_transpose2d``
+   with autograd, float32, one thread each (best of the repeats).
+
 Figures for benchmarks/README.md are taken on an idle machine; ``--smoke``
 runs everything at a tiny size to check that the script works.
 
 Usage::
 
-    python benchmarks/bench_conv.py [--smoke] [--skip-mnist] [--skip-speed]
+    python benchmarks/bench_conv.py [--smoke] [--skip-mnist] [--skip-speed] [--skip-nn]
                                     [--skip-pretraining]
+    python benchmarks/bench_conv.py --skip-features --skip-speed   # nn layers only
 """
 
 import argparse
@@ -253,19 +262,83 @@ def speed(smoke):
           f"PyTorch {theirs:9.0f} images/s")
 
 
+def _best_ms(step, repeats):
+    step()  # compile / warm up
+    best = np.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        step()
+        best = min(best, time.perf_counter() - start)
+    return 1e3 * best
+
+
+def nn_conv_speed(smoke):
+    """Forward + backward of the nn convolution layers against PyTorch."""
+    from skgenerative.nn import Conv2D, ConvTranspose2D
+
+    try:
+        import torch
+        import torch.nn.functional as tf
+    except ImportError:
+        torch = None
+    n, repeats = (4, 2) if smoke else (64, 20)
+    rng = np.random.default_rng(0)
+    cases = [(Conv2D(1, 32, 5, stride=2), (n, 1, 28, 28), "Conv2D 1->32 5x5 /2, 28x28"),
+             (ConvTranspose2D(32, 1, 5, stride=2), (n, 32, 12, 12),
+              "ConvTranspose2D 32->1 5x5 /2, 12x12")]
+    for layer, shape, name in cases:
+        params = layer.init_params(rng, np.float32)
+        X = rng.normal(size=shape).astype(np.float32)
+        out_shape = layer.forward(params, X)[0].shape
+        G = rng.normal(size=out_shape).astype(np.float32)
+
+        def ours():
+            layer.backward(params, layer.forward(params, X)[1], G)
+
+        line = f"{name}, batch {n}, forward + backward: ours {_best_ms(ours, repeats):8.2f} ms"
+        if torch is not None:
+            torch.set_num_threads(1)
+            x = torch.from_numpy(X).requires_grad_()
+            w = torch.from_numpy(params["W"].copy()).requires_grad_()
+            b = torch.from_numpy(params["b"].copy()).requires_grad_()
+            g = torch.from_numpy(G)
+            op = tf.conv2d if isinstance(layer, Conv2D) else tf.conv_transpose2d
+
+            def theirs():
+                x.grad = w.grad = b.grad = None
+                op(x, w, b, stride=layer.stride).backward(g)
+
+            line += f", PyTorch {_best_ms(theirs, repeats):8.2f} ms"
+            # the same numbers: output and the three gradients
+            x.grad = w.grad = b.grad = None
+            z = op(x, w, b, stride=layer.stride)
+            z.backward(g)
+            a, cache = layer.forward(params, X)
+            grads, gX = layer.backward(params, cache, G)
+            diff = max(float(np.max(np.abs(u - v.detach().numpy()))) for u, v in
+                       ((a, z), (grads["W"], w.grad), (grads["b"], b.grad), (gX, x.grad)))
+            line += f" (max |difference| {diff:.1e})"
+        print(line)
+    if torch is None:
+        print("torch not importable: no PyTorch comparison")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes: check the script")
     parser.add_argument("--skip-mnist", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--skip-pretraining", action="store_true")
+    parser.add_argument("--skip-features", action="store_true")
+    parser.add_argument("--skip-nn", action="store_true", help="no nn conv layer timing")
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.1f}")
     with threadpool_limits(limits=1, user_api="blas"):
-        features("digits", *digits(), args.smoke)
-        if not args.skip_pretraining:
+        if not args.skip_features:
+            features("digits", *digits(), args.smoke)
+        if not (args.skip_pretraining or args.skip_features):
             pretraining(*digits()[:2], args.smoke)
-        if not args.skip_mnist:
+        if not (args.skip_mnist or args.skip_features):
             try:
                 data = mnist_5k()
             except ImportError:
@@ -274,6 +347,8 @@ def main():
                 features("mnist5k", *data, args.smoke)
         if not args.skip_speed:
             speed(args.smoke)
+        if not args.skip_nn:
+            nn_conv_speed(args.smoke)
 
 
 if __name__ == "__main__":

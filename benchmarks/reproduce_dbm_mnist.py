@@ -29,7 +29,14 @@ import numpy as np
 from skgenerative import DBM, MPDBM, DBMClassifier
 from skgenerative.evaluation import reverse_ais_log_partition_dbm
 
-from _budget import BudgetedRun, add_budget_arguments, default_data, load_average
+from _budget import (
+    BudgetedRun,
+    add_budget_arguments,
+    default_data,
+    linear_decay,
+    load_average,
+    scheduled_epoch,
+)
 
 PAPER = -84.62
 
@@ -44,6 +51,8 @@ def main():
     p.add_argument("--n-test", type=int, default=10000)
     p.add_argument("--pretrain-epochs", type=int, default=100)
     p.add_argument("--learning-rate", type=float, default=0.002)
+    p.add_argument("--lr-decay", choices=["linear", "none"], default="linear",
+                   help="the joint-training rate falls linearly to 0 over the budget")
     p.add_argument("--mean-field-iter", type=int, default=10)
     p.add_argument("--validate-every", type=int, default=10)
     p.add_argument("--valid-rows", type=int, default=1000)
@@ -80,6 +89,7 @@ def main():
             pretrain_max_iter=args.pretrain_epochs, learning_rate=args.learning_rate,
             pretrain_learning_rate=0.05, n_mean_field_iter=args.mean_field_iter, tol=1e-4,
             n_gibbs_steps=5, ais_n_runs=args.ais_runs, random_state=0, verbose=1,
+            learning_rate_schedule="constant",
         )
 
     def validate(model):
@@ -92,6 +102,10 @@ def main():
     run = BudgetedRun(f"dbm-{arch}", args.out, args.budget, resume=args.resume,
                       validate=validate, validate_every=args.validate_every,
                       max_epochs=args.max_epochs)
+    if args.lr_decay == "linear":
+        # DBM's own linear schedule counts the epochs of one fit call; here each
+        # call is one epoch, so the rate falls with the budget spent instead
+        run.train_epoch = scheduled_epoch(run, linear_decay(args.learning_rate))
     model = run.run(make, X_train)
     model.set_params(ais_n_temperatures=args.ais_temperatures)
     t0 = time.perf_counter()

@@ -39,7 +39,7 @@ import numpy as np
 from skgenerative import DBN, DBNClassifier
 from skgenerative.evaluation import ais_log_partition
 
-from _budget import BudgetedRun, add_budget_arguments, default_data, load_average
+from _budget import BudgetedRun, add_budget_arguments, default_data, load_average, scheduled_epoch
 
 
 def _labelled_mnist():
@@ -144,6 +144,14 @@ def run_bound(args):
         )
         for layer, share in enumerate(shares)
     ]
+    if args.lr_decay == "linear":
+        # each layer's rate falls linearly to 0 over its phase (PCD's model
+        # settles only as its steps shrink: the RBM-500 run, benchmarks/README.md)
+        rates = [float(r) for r in args.lr.split(",")]
+        for layer, run in enumerate(runs):
+            def schedule(fraction, layer=layer):
+                return [r * (1.0 - fraction) if l == layer else r for l, r in enumerate(rates)]
+            run.train_epoch = scheduled_epoch(run, schedule, run.train_epoch)
     # a resumed run continues the highest layer that has started: the layers
     # under it are final (training them again would change its input)
     started = [l for l, run in enumerate(runs) if args.resume and run.checkpoint.exists()]
@@ -202,6 +210,8 @@ def main():
     parser.add_argument("--valid-rows", type=int, default=1000)
     parser.add_argument("--fine-tune-epochs", type=int, default=30)
     parser.add_argument("--lr", default="0.05,0.01", help="RBM learning rate per layer")
+    parser.add_argument("--lr-decay", choices=["linear", "none"], default="linear",
+                        help="bound part: each layer's rate falls linearly to 0 over its phase")
     parser.add_argument("--stacked", action="store_true",
                         help="layer_init='stacked' (needs --hidden-bound h,784)")
     parser.add_argument("--n-train", type=int, default=50000)

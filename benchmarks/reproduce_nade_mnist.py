@@ -32,7 +32,14 @@ from threadpoolctl import threadpool_limits
 
 from skgenerative import FVSBN, NADE, OrderAgnosticNADE
 
-from _budget import BudgetedRun, add_budget_arguments, default_data, load_average
+from _budget import (
+    BudgetedRun,
+    add_budget_arguments,
+    default_data,
+    exponential_decay,
+    load_average,
+    scheduled_epoch,
+)
 
 
 def numpy_nade_log_prob(X, W, V, b, c):
@@ -74,13 +81,16 @@ BUDGET_MINUTES = {"fvsbn": 15, "nade": 8, "oanade": 180}
 
 
 def budgeted_fit_and_score(key, label, make_model, train, valid, test, args, *,
-                           valid_rows=None, score_rows=None, **run_options):
-    """Train within the budget (resumable), then print the table row."""
+                           valid_rows=None, score_rows=None, schedule=None, **run_options):
+    """Train within the budget (resumable), then print the table row.
+    ``schedule``: the learning rate as a function of the budget spent."""
     budget = args.budget if args.budget is not None else BUDGET_MINUTES[key]
     valid_subset = valid if valid_rows is None else valid[:valid_rows]
     run = BudgetedRun(key, args.out, budget, resume=args.resume,
                       validate=lambda m: m.score(valid_subset),
                       validate_every=args.validate_every, max_epochs=args.max_epochs, **run_options)
+    if schedule is not None:
+        run.train_epoch = scheduled_epoch(run, schedule, run.train_epoch)
     model = run.run(make_model, train)
     rows = test if score_rows is None else test[:score_rows]
     start = time.perf_counter()
@@ -141,6 +151,8 @@ def main():
     parser.add_argument("--oa-orderings", type=int, default=2)
     parser.add_argument("--oa-score-rows", type=int, default=None)
     parser.add_argument("--oa-valid-rows", type=int, default=1000)
+    parser.add_argument("--oa-constant-lr", dest="oa_lr_decay", action="store_false",
+                        help="EoNADE: keep Adam's 1e-3 (default: 1e-3 falling to 1e-4 over the budget)")
     parser.add_argument("--speed-rows", type=int, default=1000)
     parser.add_argument("--models", nargs="*", default=["fvsbn", "nade", "oanade", "speed"],
                         choices=["fvsbn", "nade", "oanade", "speed"])
@@ -186,6 +198,8 @@ def main():
                 ),
                 train, valid, test, args,
                 valid_rows=args.oa_valid_rows, score_rows=args.oa_score_rows,
+                # 180 minutes of Adam: the rate falls from 1e-3 to 1e-4 over the budget
+                schedule=exponential_decay(1e-3, 10) if args.oa_lr_decay else None,
             )
         if "speed" in args.models:
             speed_ratio(nade, test, args.speed_rows, args.speed_rows)

@@ -12,6 +12,14 @@ SHARED_DATA = Path(
 ).resolve()
 
 
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # ``pytest -n``: the workers already share the cores, and a two-thread
+    # BLAS stalls whenever the other core is busy (skgenerative.utils._threads)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+
+
 def pytest_addoption(parser):
     parser.addoption("--runslow", action="store_true", help="run slow tests")
 

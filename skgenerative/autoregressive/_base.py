@@ -91,6 +91,11 @@ class _BaseAutoregressive(GenerativeMixin, TrainableMixin, BaseEstimator):
         self.optimizer_ = Adam(self._parameters, learning_rate=self.learning_rate)
         self.n_iter_ = 0
 
+    def _continue_initialization(self, X, y, rng):
+        """A warm start keeps Adam's moments and takes the current
+        ``learning_rate``, so a schedule can be set between fits."""
+        self.optimizer_.learning_rate = self.learning_rate
+
     def _training_data(self, X, y):
         return X.astype(self.dtype_, copy=False), y
 

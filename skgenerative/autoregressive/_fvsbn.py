@@ -204,6 +204,8 @@ class FVSBN(_BaseAutoregressive):
                 self.optimizer_ = LBFGS(self._parameters)
         elif not isinstance(self.optimizer_, Adam):
             self.optimizer_ = Adam(self._parameters, learning_rate=self.learning_rate)
+        else:
+            super()._continue_initialization(X, y, rng)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):

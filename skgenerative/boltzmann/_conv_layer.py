@@ -7,7 +7,9 @@ the estimator and its tests need: the detector inputs (upward pass), the
 visible activations (downward pass), the pooling softmax and its samples,
 the free energy and its gradient, block-Gibbs sweeps, ``log Z`` by
 enumeration (of the pooling blocks' states, or of binary images) and by
-annealed importance sampling. The hot loops are ``_kernels/_conv.py``.
+annealed importance sampling. The convolutions are the im2col + BLAS kernels
+of ``nn/_conv_kernels.py`` (shared with the nn convolution layers), the
+pooling loops ``_kernels/_conv.py``.
 
 Energy, with ``s(v)`` the visible unit type's statistic, ``E_v`` its own
 energy, ``h`` the binary detector maps (at most one on per pooling block) and
@@ -24,7 +26,8 @@ from scipy.special import logsumexp
 
 from ._ais._result import _make_result
 from ._ais._schedule import _check_betas
-from ._kernels._conv import _col2im, _im2col, _pool_sample, _pool_softmax, _pool_softmax_sample
+from ..nn._conv_kernels import correlate, correlate_adjoint, correlate_weight_grad, patches
+from ._kernels._conv import _pool_sample, _pool_softmax, _pool_softmax_sample
 
 __all__ = ["BOUNDARIES", "ConvGeometry", "ConvLayer", "make_geometry"]
 
@@ -137,18 +140,12 @@ class ConvLayer:
     def patches(self, V):
         """Image patches (n, dh, dw, fh * fw) of rows ``V``, one per detector."""
         g = self.geometry
-        out = np.empty((V.shape[0],) + g.detector_shape + (g.patch_size,), dtype=V.dtype)
-        _im2col(self._images(V), g.filter_shape[0], g.filter_shape[1], g.pad[0], g.pad[1], out)
-        return out
-
-    def _filter_matrix(self, dtype):
-        return self.F.reshape(self.n_filters, -1).astype(dtype, copy=False)
+        return patches(self._images(V), g.filter_shape, 1, g.pad, g.detector_shape)
 
     def hidden_input(self, V):
         """Detector inputs (n, n_filters, dh, dw) of visible rows ``V``."""
-        cols = self.patches(self.statistics(V))
-        I = cols @ self._filter_matrix(V.dtype).T  # (n, dh, dw, n_filters)
-        I = np.ascontiguousarray(I.transpose(0, 3, 1, 2))
+        g = self.geometry
+        I = correlate(self._images(self.statistics(V)), self.F, 1, g.pad, g.detector_shape)[0]
         I += self.c.astype(V.dtype)[None, :, None, None]
         return I
 
@@ -159,9 +156,7 @@ class ConvLayer:
         g = self.geometry
         n = H.shape[0]
         H = np.reshape(H, (n, self.n_filters) + g.detector_shape)
-        cols = np.ascontiguousarray(H.transpose(0, 2, 3, 1)) @ self._filter_matrix(H.dtype)
-        out = np.empty((n, g.n_channels) + g.image_shape, dtype=H.dtype)
-        _col2im(cols, g.filter_shape[0], g.filter_shape[1], g.pad[0], g.pad[1], out)
+        out = correlate_adjoint(H, self.F, 1, g.pad, g.image_shape)
         act = out.reshape(n, -1) + self.b
         if base is not None:
             act = (1.0 - beta) * base + beta * act
@@ -221,9 +216,8 @@ class ConvLayer:
         the hidden and the visible biases (float64). At ``P = p(h | v)``
         they are the gradients of ``-F(v)`` summed over rows."""
         S = self.statistics(V)
-        cols = self.patches(S).reshape(-1, self.geometry.patch_size)
-        maps = np.reshape(P, (P.shape[0], self.n_filters, -1)).transpose(1, 0, 2)
-        G = (maps.reshape(self.n_filters, -1) @ cols).astype(np.float64).reshape(self.F.shape)
+        maps = np.reshape(P, (P.shape[0], self.n_filters) + self.geometry.detector_shape)
+        G = correlate_weight_grad(self.patches(S), maps).astype(np.float64).reshape(self.F.shape)
         dc = P.sum(axis=(0, 2, 3), dtype=np.float64)
         db = S.sum(axis=0, dtype=np.float64)
         return G, dc, db

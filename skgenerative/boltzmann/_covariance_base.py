@@ -167,6 +167,17 @@ class CovarianceRBMBase(ClassNamePrefixFeaturesOutMixin, LogPartitionMixin, Gene
             return {}
         return {"proxy score": self._proxy_score(X[:1000])}
 
+    def _begin_epoch(self, epoch, n_epochs):
+        """The learning rate of this epoch: ``learning_rate``, or with
+        ``learning_rate_schedule="linear"`` (models that have it) falling
+        linearly over the epochs of the call, ``learning_rate * (1 - epoch /
+        n_epochs)`` (Tieleman, 2008; ``partial_fit`` is one epoch at the full
+        rate)."""
+        rate = self.learning_rate
+        if getattr(self, "learning_rate_schedule", "constant") == "linear":
+            rate *= 1.0 - epoch / n_epochs
+        self._current_learning_rate = rate
+
     def _update(self, Z, rng):
         """One PCD step: the chains advance, data phase on ``Z`` and model
         phase on the chains, an Adam step, the model's constraints."""
@@ -179,7 +190,8 @@ class CovarianceRBMBase(ClassNamePrefixFeaturesOutMixin, LogPartitionMixin, Gene
         grads[0] = grads[0] - self.weight_decay * p[0]
         grads = self._step_gradients(grads, p)
         self._n_updates += 1
-        steps = adam_steps(grads, self._moments, self._n_updates, self.learning_rate)
+        rate = getattr(self, "_current_learning_rate", self.learning_rate)
+        steps = adam_steps(grads, self._moments, self._n_updates, rate)
         self._set_params(self._apply_steps(p, steps))
 
     def _step_gradients(self, grads, p):

@@ -62,7 +62,13 @@ class MeanProductTDistribution(HMCChainsMixin, CovarianceRBMBase):
         Number of covariance (Gamma) units.
     learning_rate : float, default=0.003
         Step size of the Adam updates of the PCD gradient (on ``W``,
-        ``b^m``, ``r`` and the logarithms of ``gamma`` and ``Lambda``).
+        ``b^m``, the logarithms of ``gamma``, ``Lambda`` and of each
+        filter's norm ``|r_k|``, and the direction of ``r_k``, turned by
+        about the step in radians whatever its norm). The filters start
+        in random directions at norm ``1 / sqrt(mean variance)``. Additive
+        steps on ``r`` from small filters (before) left the model near a
+        full Gaussian on heavy-tailed two-scale data, where relative steps
+        on the norms let them grow.
         Smaller than the other covariance models': on whitened patches 0.01
         improved the fit for a few epochs and then degraded it.
     batch_size : int, default=100
@@ -231,9 +237,13 @@ class MeanProductTDistribution(HMCChainsMixin, CovarianceRBMBase):
         self.precision_ = (1.0 / var).astype(dtype)
         self.components_ = (rng.normal(0.0, 0.01, (n_mean, d)) / np.sqrt(var)).astype(dtype)
         self.intercept_mean_ = np.zeros(n_mean, dtype=dtype)
-        # one scale for every feature: on data with (nearly) constant
-        # features 1 / std would give the filters huge weights there
-        R = rng.normal(0.0, 0.01, (n_cov, d)) / np.sqrt(var.mean())
+        # random directions at norm 1 / sqrt(mean variance): unit responses
+        # r.x on unit-scale data (the t factors act from the start; the norms
+        # move in relative steps, see _step_gradients). One scale for every
+        # feature: on data with (nearly) constant features 1 / std would
+        # give the filters huge weights there
+        R = rng.normal(0.0, 1.0, (n_cov, d))
+        R /= np.linalg.norm(R, axis=1, keepdims=True) * np.sqrt(var.mean())
         self.covariance_components_ = R.astype(dtype)
         self.covariance_shape_ = np.ones(n_cov, dtype=dtype)
         self._init_hmc()
@@ -252,9 +262,16 @@ class MeanProductTDistribution(HMCChainsMixin, CovarianceRBMBase):
         dtype = p.W.dtype
         return mp.MPParams(
             W=(p.W + dW).astype(dtype), b_mean=(p.b_mean + db_mean).astype(dtype),
-            R=(p.R + dR).astype(dtype), gamma=(p.gamma * np.exp(dlog_gamma)).astype(dtype),
+            R=mp.move_filters(p.R, dR), gamma=(p.gamma * np.exp(dlog_gamma)).astype(dtype),
             lam=(p.lam * np.exp(dlog_lam)).astype(dtype),
         )
+
+    def _step_gradients(self, grads, p):
+        """The filters' gradient in their norm-and-direction coordinates
+        (:func:`._mpot_math.move_filters`, which ``_apply_steps`` uses)."""
+        grads = list(grads)
+        grads[2] = mp.filter_coordinate_gradient(p.R, grads[2])
+        return grads
 
     def _proxy_score(self, Z):
         """Minus the mean-field reconstruction error."""

@@ -79,6 +79,35 @@ def free_energy_gradients(Z, p):
     return gW, gb_mean, gR, glog_gamma, glog_lam
 
 
+# ------------------------------------------------------------ filter coordinates
+# Training moves each covariance filter in norm and direction,
+# ``r_k = exp(g_k) u_k`` with ``|u_k| = 1``: at the current filters the local
+# coordinates are ``c_k = a_k u_k + xi_k`` (``a_k`` the change of ``g_k``,
+# ``xi_k`` orthogonal to ``u_k``), and a step moves ``r_k`` to
+# ``|r_k| exp(a_k) (u_k + xi_k) / |u_k + xi_k|``: the norm in relative
+# steps, the direction by about ``|xi_k|`` radians whatever the norm.
+def _norms(R):
+    return np.maximum(np.sqrt(np.sum(R * R, axis=1)), np.finfo(R.dtype).tiny)
+
+
+def filter_coordinate_gradient(R, gR):
+    """The gradient ``dF/dr_k`` turned into the coordinates ``c_k`` at
+    ``c = 0``: ``u_k (gR_k . r_k) + |r_k| (I - u_k u_k') gR_k``."""
+    s = _norms(R)[:, None]
+    u = R / s
+    radial = np.sum(gR * R, axis=1)[:, None]
+    return radial * u + s * (gR - np.sum(gR * u, axis=1)[:, None] * u)
+
+
+def move_filters(R, step):
+    """The filters at the coordinates ``c = step`` (see above)."""
+    s = _norms(R)[:, None]
+    u = R / s
+    a = np.sum(step * u, axis=1)[:, None]
+    v = u + (step - a * u)
+    return (s * np.exp(a) * v / _norms(v)[:, None]).astype(R.dtype)
+
+
 def posteriors(Z, p):
     """``p(h^m = 1 | x)`` and ``E[h^c | x] = gamma / (1 + (r.x)^2 / 2)``."""
     Hm, _, Q = _inputs(Z, p)

@@ -147,6 +147,8 @@ class SigmoidBeliefNet(
         ``k`` of the importance-sampled ``log p(x)`` of :meth:`score_samples`.
     dtype : None, np.float32 or np.float64, default=None
     warm_start : bool, default=False
+        Continue from the fitted networks and optimizer on ``fit`` (Adam's
+        moments carry on; a changed ``learning_rate`` takes effect).
     verbose : int, default=0
     random_state : None, int or Generator, default=None
 

@@ -209,7 +209,8 @@ class VAE(
     dtype : None, np.float32 or np.float64, default=None
         Compute dtype; None follows the input (float32 in → float32).
     warm_start : bool, default=False
-        Continue from the fitted networks and optimizer on ``fit``.
+        Continue from the fitted networks and optimizer on ``fit`` (Adam's
+        moments carry on; a changed ``learning_rate`` takes effect).
     verbose : int, default=0
     random_state : None, int or Generator, default=None
         Fixes initialisation, noise, batches, samples and scores.

@@ -13,14 +13,15 @@ channels, height, width)``:
 * :class:`Unpool2D` — the un-pooling of Dosovitskiy et al. (2015): each value
   goes to the upper-left corner of a ``k x k`` block of zeros.
 
-The loops are numba kernels (``_conv_kernels``); an activation follows the
+Each map is image patches (im2col) and one BLAS product, the kernels shared
+with the convolutional RBMs (``_conv_kernels``); an activation follows the
 affine map as in ``Dense``.
 """
 
 import numpy as np
 
 from ._activations import ACTIVATIONS, DERIVATIVES
-from ._conv_kernels import _conv2d_gather, _conv2d_scatter, _conv2d_weight_grad
+from ._conv_kernels import correlate, correlate_adjoint, correlate_weight_grad, patches
 
 __all__ = ["Conv2D", "ConvTranspose2D", "Unpool2D"]
 
@@ -34,8 +35,10 @@ def _check_4d(X, channels, name):
 
 class _ConvBase:
     """Shared set-up (sizes, activation, Glorot-uniform initialisation) and
-    passes; a subclass supplies its linear map ``_map``, the map's adjoint
-    ``_adjoint`` (the input gradient) and ``_weight_grad``."""
+    passes; a subclass supplies its linear map ``_map(X, W, output_shape) ->
+    (z, saved)`` and ``_map_grads(X, G, W, saved, input_grad) -> (gW, gX)``,
+    the gradients of ``<G, map(X, W)>`` (``saved``: what ``_map`` kept, the
+    input's patches)."""
 
     def __init__(self, in_channels, out_channels, kernel_size, *, stride=1,
                  activation="linear", weight_key="W", bias_key="b"):
@@ -69,24 +72,23 @@ class _ConvBase:
         oh, ow = self.output_size(h), self.output_size(w)
         if oh < 1 or ow < 1:
             raise ValueError(f"input {h}x{w} is smaller than the kernel {self.kernel_size}.")
-        z = np.empty((n, self.out_channels, oh, ow), dtype=X.dtype)
-        self._map(X, params[self.weight_key], z)
+        z, saved = self._map(X, params[self.weight_key], (oh, ow))
         z += params[self.bias_key][None, :, None, None]
         a = ACTIVATIONS[self.activation](z)
-        return a, (X, z, a)
+        return a, (X, z, a, saved)
 
     def backward(self, params, cache, grad_a, input_grad=True):
         """Back-propagate ``grad_a``; returns ``(grads, grad_X)`` (None unless
         ``input_grad``)."""
-        X, z, a = cache
+        X, z, a, saved = cache
         if self.activation in ("linear", "identity"):
             gz = np.ascontiguousarray(grad_a)
         else:
             gz = np.ascontiguousarray(grad_a * DERIVATIVES[self.activation](z, a))
         W = params[self.weight_key]
-        grads = {self.weight_key: self._weight_grad(X, gz, np.empty_like(W)),
+        gW, gX = self._map_grads(X, gz, W, saved, input_grad)
+        grads = {self.weight_key: gW.reshape(W.shape).astype(W.dtype, copy=False),
                  self.bias_key: gz.sum(axis=(0, 2, 3))}
-        gX = self._adjoint(gz, W, np.empty_like(X)) if input_grad else None
         return grads, gX
 
 
@@ -103,14 +105,12 @@ class Conv2D(_ConvBase):
     def output_size(self, size):
         return (size - self.kernel_size) // self.stride + 1
 
-    def _map(self, X, W, out):
-        return _conv2d_gather(X, W, self.stride, out)
+    def _map(self, X, W, output_shape):
+        return correlate(X, W, self.stride, (0, 0), output_shape)
 
-    def _adjoint(self, G, W, out):
-        return _conv2d_scatter(G, W, self.stride, out)
-
-    def _weight_grad(self, X, G, out):
-        return _conv2d_weight_grad(X, G, self.stride, out)
+    def _map_grads(self, X, G, W, cols, input_grad):
+        gX = correlate_adjoint(G, W, self.stride, (0, 0), X.shape[2:]) if input_grad else None
+        return correlate_weight_grad(cols, G), gX
 
 
 class ConvTranspose2D(_ConvBase):
@@ -127,15 +127,17 @@ class ConvTranspose2D(_ConvBase):
     def output_size(self, size):
         return (size - 1) * self.stride + self.kernel_size
 
-    def _map(self, X, W, out):
-        return _conv2d_scatter(X, W, self.stride, out)
+    def _map(self, X, W, output_shape):
+        return correlate_adjoint(X, W, self.stride, (0, 0), output_shape), None
 
-    def _adjoint(self, G, W, out):
-        # the transposed map's adjoint is the convolution itself
-        return _conv2d_gather(G, W, self.stride, out)
-
-    def _weight_grad(self, X, G, out):
-        return _conv2d_weight_grad(G, X, self.stride, out)
+    def _map_grads(self, X, G, W, saved, input_grad):
+        # the transposed map's adjoint is the convolution itself, and the
+        # weight gradient pairs G's patches with X
+        if input_grad:
+            gX, cols = correlate(G, W, self.stride, (0, 0), X.shape[2:])
+        else:
+            gX, cols = None, patches(G, W.shape[2:], self.stride, (0, 0), X.shape[2:])
+        return correlate_weight_grad(cols, X), gX
 
 
 class Unpool2D:

@@ -235,3 +235,19 @@ def test_a_first_partial_fit_that_diverges_leaves_the_model_unfitted(random_bina
     monkeypatch.undo()
     model.partial_fit(random_binary)
     assert model.n_iter_ == 1
+
+
+@pytest.mark.parametrize("make", [lambda: NADE(4), lambda: FVSBN()], ids=["NADE", "FVSBN"])
+def test_warm_start_takes_the_new_learning_rate_and_keeps_the_moments(make):
+    """A learning-rate schedule set between warm-started fits steps with the
+    new rate from the same Adam state."""
+    X = (np.random.default_rng(0).random((60, 6)) < 0.4).astype(np.float64)
+    model = make().set_params(max_iter=1, batch_size=10, warm_start=True, random_state=0).fit(X)
+    start = {k: v.copy() for k, v in model.optimizer_.params.items()}
+    steps = {}
+    for lr in (1e-2, 1e-6):
+        again = pickle.loads(pickle.dumps(model)).set_params(learning_rate=lr).fit(X)
+        assert again.optimizer_.learning_rate == lr
+        assert again.optimizer_.n_steps == 2 * model.optimizer_.n_steps  # moments carried on
+        steps[lr] = np.sqrt(sum(np.sum((again.optimizer_.params[k] - start[k]) ** 2) for k in start))
+    assert steps[1e-6] < 1e-2 * steps[1e-2]

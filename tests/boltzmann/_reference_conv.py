@@ -148,31 +148,6 @@ def joint_log_partition(F, b, c, image_shape, pad, detector_shape, pool_shape):
     return float(logsumexp(-np.stack(energies)))
 
 
-def im2col(V, filter_shape, pad_top, pad_left, detector_shape):
-    """(n, dh, dw, channels * fh * fw): the window of the zero-padded images
-    that each detector position sees, flattened channel-major."""
-    fh, fw = filter_shape
-    dh, dw = detector_shape
-    big = _padded(V, pad_top, pad_left, detector_shape, filter_shape)
-    out = np.empty((V.shape[0], dh, dw, V.shape[1] * fh * fw))
-    for i in range(dh):
-        for j in range(dw):
-            out[:, i, j] = big[:, :, i : i + fh, j : j + fw].reshape(V.shape[0], -1)
-    return out
-
-
-def col2im(cols, filter_shape, pad_top, pad_left, image_shape, n_channels):
-    """Adds each patch back onto the window it came from; the padding is dropped."""
-    n, dh, dw, _ = cols.shape
-    fh, fw = filter_shape
-    height, width = image_shape
-    big = np.zeros((n, n_channels, dh + fh - 1 + height, dw + fw - 1 + width))
-    for i in range(dh):
-        for j in range(dw):
-            big[:, :, i : i + fh, j : j + fw] += cols[:, i, j].reshape(n, n_channels, fh, fw)
-    return big[:, :, pad_top : pad_top + height, pad_left : pad_left + width]
-
-
 # ------------------------------------------------ convolutional DBM (two layers)
 def _up(X, F, c, pad, detector_shape):
     """conv_up of many images at once (sliding windows + einsum)."""

@@ -11,10 +11,11 @@ from scipy.special import logsumexp
 from skgenerative import ConvolutionalRBM
 from skgenerative.boltzmann._conv_layer import ConvLayer, make_geometry
 from skgenerative.boltzmann._kernels._conv import (
-    _col2im, _im2col, _pool_sample, _pool_softmax, _pool_softmax_sample,
+    _pool_sample, _pool_softmax, _pool_softmax_sample,
 )
 from skgenerative.boltzmann._units import check_unit_type
 from tests.boltzmann import _reference_conv as ref
+from tests.nn import _reference as nn_ref
 
 BOUNDARIES = ("valid", "same", "full")
 
@@ -56,18 +57,16 @@ def _fitted_model(layer, **kw):
 # ---------------------------------------------------------------- kernels
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("boundary", BOUNDARIES)
-def test_patch_kernels_match_numpy_twins(boundary, dtype):
-    rng = np.random.default_rng(1)
-    g = make_geometry((5, 6), (3, 2), (2, 2), boundary, n_channels=2)
-    V = rng.random((3, 2, 5, 6)).astype(dtype)
-    cols = np.empty((3,) + g.detector_shape + (12,), dtype=dtype)
-    _im2col(V, 3, 2, g.pad[0], g.pad[1], cols)
-    np.testing.assert_array_equal(cols, ref.im2col(V, (3, 2), *g.pad, g.detector_shape))
-    C = rng.random(cols.shape).astype(dtype)
-    out = np.empty_like(V)
-    _col2im(C, 3, 2, g.pad[0], g.pad[1], out)
-    tol = 1e-6 if dtype == np.float32 else 1e-13
-    np.testing.assert_allclose(out, ref.col2im(C, (3, 2), *g.pad, (5, 6), 2), rtol=tol)
+def test_patches_match_numpy_twin(boundary, dtype):
+    # the layer's patches are the shared im2col of nn/_conv_kernels.py (its
+    # kernels are tested in tests/nn/test_conv.py) at the boundary's padding
+    layer = _layer((5, 6), 2, (3, 2), (2, 2), boundary=boundary, dtype=dtype, n_channels=2)
+    g = layer.geometry
+    V = np.random.default_rng(1).random((3, 60)).astype(dtype)
+    cols = layer.patches(V)
+    assert cols.dtype == dtype and cols.shape == (3,) + g.detector_shape + (12,)
+    np.testing.assert_array_equal(
+        cols, nn_ref.im2col(V.reshape(3, 2, 5, 6), (3, 2), 1, g.pad, g.detector_shape))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -136,14 +136,43 @@ def test_spike_precisions_reach_the_scale_of_flat_data():
     # whitened image patches are half flat: the spike-gated precisions must
     # grow to many times Lambda. Trained in log(Phi + Lambda) they do; with
     # additive steps (before) Phi stayed near 0 and the model scored below a
-    # full Gaussian on this two-scale mixture (-2.48 against -2.45)
+    # full Gaussian on this two-scale mixture (-2.48 against -2.45). 40
+    # epochs: under the linear schedule 20 epochs of 30 updates move Phi
+    # half as far (Phi 9.5, -1.84 nats; at a constant rate -0.65)
     from scipy.stats import multivariate_normal
 
     X, X_test = _two_scales(3000), _two_scales(1000, seed=1)
-    model = SpikeSlabRBM(n_components=4, random_state=0).fit(X)
+    model = SpikeSlabRBM(n_components=4, max_iter=40, random_state=0).fit(X)
     full = multivariate_normal(X.mean(axis=0), np.cov(X, rowvar=False)).logpdf(X_test).mean()
     assert model.spike_precision_.max() > 50 * model.precision_.max()
     assert model.score(X_test) > full + 1.5
+
+
+def test_linear_schedule_falls_to_zero_and_partial_fit_runs_at_the_full_rate():
+    X = _patches(200)
+    params = dict(n_components=3, max_iter=4, batch_size=50, random_state=0)
+    rates = []
+    original = SpikeSlabRBM._begin_epoch
+
+    def spy(self, epoch, n_epochs):
+        original(self, epoch, n_epochs)
+        rates.append(self._current_learning_rate)
+
+    SpikeSlabRBM._begin_epoch = spy
+    try:
+        model = SpikeSlabRBM(**params).fit(X)
+        linear = model.components_.copy()
+        model.partial_fit(X)
+        constant = SpikeSlabRBM(**params, learning_rate_schedule="constant").fit(X)
+    finally:
+        SpikeSlabRBM._begin_epoch = original
+    np.testing.assert_allclose(rates, [0.01, 0.0075, 0.005, 0.0025] + [0.01] + [0.01] * 4)
+    assert not np.allclose(linear, constant.components_)
+    # the first epoch is at the full rate under either schedule
+    one = {**params, "max_iter": 1}
+    np.testing.assert_array_equal(
+        SpikeSlabRBM(**one).fit(X).components_,
+        SpikeSlabRBM(**one, learning_rate_schedule="constant").fit(X).components_)
 
 
 def test_spike_precision_gradient_in_its_training_coordinates():

@@ -150,3 +150,20 @@ def test_a_first_partial_fit_that_diverges_leaves_the_model_unfitted(name, X, mo
     monkeypatch.undo()
     model.partial_fit(X)
     assert model.n_iter_ == 1
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_warm_start_takes_the_new_learning_rate_and_keeps_the_moments(name, X):
+    """A learning-rate schedule set between warm-started fits: the next epoch
+    steps with the new rate from the same Adam state."""
+    model = MODELS[name](max_iter=1, random_state=0, warm_start=True).fit(X)
+    start = _state(model)
+    steps = {}
+    for lr in (1e-3, 1e-6):
+        copy_ = copy.deepcopy(model).set_params(learning_rate=lr)
+        copy_.fit(X)
+        assert copy_.optimizer_.learning_rate == lr
+        assert copy_.optimizer_.n_steps > start["steps"]  # the moments carried on
+        steps[lr] = np.sqrt(sum(np.sum((copy_.optimizer_.params[k] - start["params"][k]) ** 2)
+                                for k in start["params"]))
+    assert steps[1e-6] < 1e-2 * steps[1e-3]

@@ -3,31 +3,67 @@ import pytest
 
 from skgenerative.nn import Conv2D, ConvTranspose2D, Unpool2D
 from skgenerative.nn._conv_kernels import (
-    _conv2d_gather,
-    _conv2d_scatter,
-    _conv2d_weight_grad,
+    _col2im,
+    _im2col,
+    correlate,
+    correlate_adjoint,
+    correlate_weight_grad,
+    patches,
 )
 from tests.nn import _reference as ref
 from tests.nn.test_mlp import _numeric_grad
 
 
-@pytest.mark.parametrize("stride", [1, 2])
+#: (image, kernel, stride, padding): valid, strided, padded ("same" / "full"
+#: of a convolutional RBM), strided and padded, and a stride that leaves the
+#: last column unreached.
+GEOMETRIES = [((7, 6), (3, 3), 1, (0, 0)), ((7, 6), (3, 3), 2, (0, 0)),
+              ((5, 6), (3, 2), 1, (1, 0)), ((5, 6), (3, 2), 1, (2, 1)),
+              ((7, 7), (3, 2), 2, (1, 1)), ((6, 6), (2, 2), 2, (0, 0))]
+
+
+def _output_shape(image, k, stride, pad):
+    # windows that fit inside the image padded by ``pad`` on both sides
+    return tuple((s + 2 * p - kk) // stride + 1 for s, kk, p in zip(image, k, pad))
+
+
+@pytest.mark.parametrize("image, k, stride, pad", GEOMETRIES)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_conv_kernels_agree_with_their_twins(dtype, stride):
+def test_im2col_and_col2im_agree_with_their_twins(dtype, image, k, stride, pad):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(3, 2) + image).astype(dtype)
+    oh, ow = _output_shape(image, k, stride, pad)
+    cols = np.empty((3, oh, ow, 2 * k[0] * k[1]), dtype=dtype)
+    _im2col(X, k[0], k[1], stride, pad[0], pad[1], cols)
+    np.testing.assert_array_equal(cols, ref.im2col(X, k, stride, pad, (oh, ow)))
+    np.testing.assert_array_equal(patches(X, k, stride, pad, (oh, ow)), cols)
+    C = rng.normal(size=cols.shape).astype(dtype)
+    out = np.full_like(X, np.nan)  # overwritten, also where no window reaches
+    _col2im(C, k[0], k[1], stride, pad[0], pad[1], out)
+    tol = dict(rtol=1e-6, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(out, ref.col2im(C, k, stride, pad, image, 2), **tol)
+    # col2im is the adjoint of im2col: <im2col(X), C> = <X, col2im(C)>
+    assert np.sum(cols * C, dtype=np.float64) == pytest.approx(
+        np.sum(X * out, dtype=np.float64), rel=1e-5 if dtype == np.float32 else 1e-12)
+
+
+@pytest.mark.parametrize("image, k, stride, pad", GEOMETRIES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_convolutions_agree_with_their_twins(dtype, image, k, stride, pad):
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(2, 3, 7, 6)).astype(dtype)
-    W = rng.normal(size=(4, 3, 3, 3)).astype(dtype)
-    oh, ow = (7 - 3) // stride + 1, (6 - 3) // stride + 1
-    G = rng.normal(size=(2, 4, oh, ow)).astype(dtype)
+    X = rng.normal(size=(2, 3) + image).astype(dtype)
+    W = rng.normal(size=(4, 3) + k).astype(dtype)
+    out_shape = _output_shape(image, k, stride, pad)
+    G = rng.normal(size=(2, 4) + out_shape).astype(dtype)
     tol = dict(rtol=1e-5, atol=1e-5) if dtype == np.float32 else dict(rtol=1e-12, atol=1e-12)
-    out = _conv2d_gather(X, W, stride, np.empty((2, 4, oh, ow), dtype=dtype))
-    assert out.dtype == dtype
-    np.testing.assert_allclose(out, ref.conv2d_gather(X, W, stride), **tol)
-    scattered = _conv2d_scatter(G, W, stride, np.empty_like(X))
-    # positions the windows never reach (stride 2 leaves the last column) stay zero
-    np.testing.assert_allclose(scattered, ref.conv2d_scatter(G, W, stride, X.shape), **tol)
-    np.testing.assert_allclose(_conv2d_weight_grad(X, G, stride, np.empty_like(W)),
-                               ref.conv2d_weight_grad(X, G, stride, 3), **tol)
+    out, cols = correlate(X, W, stride, pad, out_shape)
+    assert out.dtype == dtype and out.flags.c_contiguous
+    np.testing.assert_allclose(out, ref.conv2d_gather(X, W, stride, pad, out_shape), **tol)
+    back = correlate_adjoint(G, W, stride, pad, image)
+    assert back.dtype == dtype
+    np.testing.assert_allclose(back, ref.conv2d_scatter(G, W, stride, X.shape, pad), **tol)
+    gW = correlate_weight_grad(cols, G).reshape(W.shape)
+    np.testing.assert_allclose(gW, ref.conv2d_weight_grad(X, G, stride, k, pad), **tol)
 
 
 @pytest.mark.parametrize("stride", [1, 2])

@@ -1,4 +1,4 @@
-"""Kernels of convolutional RBMs (§20.6): convolutions and probabilistic max pooling.
+"""Kernels of convolutional RBMs (§20.6): probabilistic max pooling.
 
 Layout: images ``V`` (n, channels, height, width); filters ``F``
 (n_filters, channels, fh, fw); detector maps ``D`` (n, n_filters, dh, dw). A
@@ -8,11 +8,11 @@ pixels outside the image are zeros (the implicit zero padding of §20.6; no
 padding gives the "valid" map ``dh = height - fh + 1``). So the upward pass
 is a valid cross-correlation of the padded image with each filter and the
 downward pass the full convolution of the detector maps with the filters,
-cropped to the image. Both go through image patches (im2col) and one BLAS
-product with the filters: :func:`_im2col` gathers the patches, :func:`_col2im`
-scatters them back (its adjoint). In an interleaved comparison with direct
-loops over the filter taps (10 images, 32 filters, on a loaded 2-core
-machine; to be confirmed idle) this was faster on 8x8 and 28x28 images.
+cropped to the image. Both are the im2col + BLAS kernels of
+``skgenerative/nn/_conv_kernels.py``, shared with the nn convolution layers
+(in an interleaved comparison with direct loops over the filter taps, 10
+images, 32 filters, on a loaded 2-core machine, to be confirmed idle, they
+were faster on 8x8 and 28x28 images).
 
 Probabilistic max pooling (Lee et al. 2009): the detectors of filter ``k``
 are grouped in blocks of ``ph x pw`` (the last block of a row or column may
@@ -30,51 +30,6 @@ import numpy as np
 from numba import njit
 
 from ._elementwise import _NJIT
-
-
-@njit(**_NJIT)
-def _im2col(V, fh, fw, pad_top, pad_left, out):
-    """Image patches: ``out[s, i, j, (c * fh + a) * fw + b] = V[s, c, i + a -
-    pad_top, j + b - pad_left]``, 0 outside the image; ``V`` has shape
-    (n, channels, height, width) and ``out`` (n, dh, dw, channels * fh * fw),
-    one patch per detector position."""
-    n, n_channels, height, width = V.shape
-    dh, dw = out.shape[1], out.shape[2]
-    for s in range(n):
-        for i in range(dh):
-            for j in range(dw):
-                for ch in range(n_channels):
-                    for a in range(fh):
-                        y = i + a - pad_top
-                        for b in range(fw):
-                            x = j + b - pad_left
-                            t = (ch * fh + a) * fw + b
-                            if 0 <= y < height and 0 <= x < width:
-                                out[s, i, j, t] = V[s, ch, y, x]
-                            else:
-                                out[s, i, j, t] = 0
-
-
-@njit(**_NJIT)
-def _col2im(cols, fh, fw, pad_top, pad_left, out):
-    """The adjoint of :func:`_im2col`: each patch entry is added onto the
-    pixel it was gathered from; entries on the padding are dropped. ``out``
-    (n, channels, height, width) is overwritten."""
-    n, n_channels, height, width = out.shape
-    dh, dw = cols.shape[1], cols.shape[2]
-    out[...] = 0
-    for s in range(n):
-        for i in range(dh):
-            for ch in range(n_channels):
-                for a in range(fh):
-                    y = i + a - pad_top
-                    if y < 0 or y >= height:
-                        continue
-                    for j in range(dw):
-                        for b in range(fw):
-                            x = j + b - pad_left
-                            if 0 <= x < width:
-                                out[s, ch, y, x] += cols[s, i, j, (ch * fh + a) * fw + b]
 
 
 @njit(**_NJIT)
