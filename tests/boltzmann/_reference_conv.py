@@ -249,3 +249,36 @@ def conv_dbm_log_partition_by_images(F1, b, c1, F2, c2, g1, g2):
             log_norm += logsumexp(np.concatenate([block, off], axis=2), axis=2).sum(axis=1)
         terms.append(V @ b + h2.sum(axis=(1, 2)) @ c2 + log_norm)
     return float(logsumexp(np.stack(terms)))
+
+
+def conv_dbm_gaussian_hidden(F1, b, c1, F2, c2, beta, g1, g2):
+    """Every joint state of the two hidden layers of a tiny convolutional
+    DBM with Gaussian pixels of precisions ``beta``, the pixels integrated
+    out: -E = -1/2 sum beta (v - b)^2 + beta v . d(h1) + (terms without v),
+    with ``d(h1)`` the downward pass, so the integral over v is
+    ``sum [1/2 beta ((b + d)^2 - b^2) + 1/2 log(2 pi / beta)]``.
+    Returns (H1, H2, log q(h1, h2) of shape (n_h1, n_h2), the conditional
+    means ``b + d(h1)`` of shape (n_h1, n_visible))."""
+    H1 = detector_configurations(F1.shape[0], g1.detector_shape, g1.pool_shape)
+    H2 = detector_configurations(F2.shape[0], g2.detector_shape, g2.pool_shape)
+    D = conv_down(H1, F1, g1.pad[0], g1.pad[1], g1.image_shape).reshape(H1.shape[0], -1)
+    means = b + D
+    integral = 0.5 * ((means**2 - b**2) @ beta) + 0.5 * np.sum(np.log(2 * np.pi / beta))
+    P1 = block_pool(H1, g1.pool_shape)
+    I2 = _up(P1, F2, c2, g2.pad, g2.detector_shape)
+    log_q = (integral + H1.sum(axis=(2, 3)) @ c1)[:, None] + np.einsum("hkij,gkij->hg", I2, H2)
+    return H1, H2, log_q, means
+
+
+def conv_dbm_gaussian_log_density(V, F1, b, c1, F2, c2, beta, g1, g2):
+    """log p(v) of images ``V`` (rows) by summing exp(-E(v, h1, h2)) over
+    every hidden state, the energy written from scratch (upward pass of
+    ``beta v``), minus the log Z of :func:`conv_dbm_gaussian_hidden`."""
+    H1, H2, log_q, _ = conv_dbm_gaussian_hidden(F1, b, c1, F2, c2, beta, g1, g2)
+    images = (V * beta).reshape((-1, g1.n_channels) + g1.image_shape)
+    I1 = _up(images, F1, c1, g1.pad, g1.detector_shape)
+    I2 = _up(block_pool(H1, g1.pool_shape), F2, c2, g2.pad, g2.detector_shape)
+    log_p = (-0.5 * ((V - b) ** 2 @ beta)[:, None, None]
+             + np.einsum("skij,hkij->sh", I1, H1)[:, :, None]
+             + np.einsum("hkij,gkij->hg", I2, H2)[None])
+    return logsumexp(log_p, axis=(1, 2)) - logsumexp(log_q)

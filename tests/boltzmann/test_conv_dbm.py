@@ -16,9 +16,10 @@ from tests.boltzmann import _reference_conv as ref
 BERNOULLI = check_unit_type("bernoulli")
 
 
-def _model(image_shape, layer1, layer2, scale=1.0, seed=0, dtype=np.float64):
+def _model(image_shape, layer1, layer2, scale=1.0, seed=0, dtype=np.float64,
+           visible="bernoulli"):
     """A ConvDBMMath with random parameters; ``layer1``/``layer2`` are
-    (n_filters, filter_shape, pool_shape)."""
+    (n_filters, filter_shape, pool_shape); Gaussian pixels have precision 1.7."""
     rng = np.random.default_rng(seed)
     pair = lambda v: (v, v) if isinstance(v, int) else v  # noqa: E731
     (k1, f1, p1), (k2, f2, p2) = [(k, pair(f), pair(p)) for k, f, p in (layer1, layer2)]
@@ -28,7 +29,10 @@ def _model(image_shape, layer1, layer2, scale=1.0, seed=0, dtype=np.float64):
     F2 = rng.normal(0, scale, (k2, k1) + g2.filter_shape).astype(dtype)
     b = rng.normal(0, scale, g1.n_visible).astype(dtype)
     c1, c2 = (rng.normal(0, scale, k).astype(dtype) for k in (k1, k2))
-    bottom = ConvLayer(g1, BERNOULLI, F1, b, c1)
+    params = {}
+    if visible == "gaussian":
+        params = {"precision": np.full(g1.n_visible, 1.7, dtype=dtype)}
+    bottom = ConvLayer(g1, check_unit_type(visible), F1, b, c1, params)
     top = ConvLayer(g2, BERNOULLI, F2, np.zeros(g2.n_visible, dtype), c2)
     return ConvDBMMath(bottom, top)
 
@@ -42,6 +46,7 @@ def _estimator(model, **kw):
     """A fitted ConvolutionalDBM holding the parameters of ``model``."""
     g1, g2 = model.bottom.geometry, model.top.geometry
     X = (np.random.default_rng(0).random((12, g1.n_visible)) < 0.5).astype(float)
+    kw.setdefault("visible_type", model.bottom.units.name)
     est = ConvolutionalDBM(
         n_filters=(model.bottom.n_filters, model.top.n_filters),
         filter_shape=(g1.filter_shape, g2.filter_shape),
@@ -50,6 +55,8 @@ def _estimator(model, **kw):
     ).fit(X)
     est.components_ = [model.bottom.F.copy(), model.top.F.copy()]
     est.intercepts_ = [model.bottom.b.copy(), model.bottom.c.copy(), model.top.c.copy()]
+    if model.bottom.params:
+        est.precision_ = model.bottom.params["precision"].copy()
     est._forget_log_partition()
     return est
 
@@ -81,13 +88,16 @@ def test_mean_field_matches_numpy_twin_and_is_a_fixed_point(dtype):
     np.testing.assert_allclose(Q2, S2, atol=1e-5)
 
 
-def test_gradients_are_finite_differences_of_the_bound_minus_the_chains_energy():
+@pytest.mark.parametrize("visible", ["bernoulli", "gaussian"])
+def test_gradients_are_finite_differences_of_the_bound_minus_the_chains_energy(visible):
     # at fixed Q the positive statistics are the gradient of the bound's
     # mean, the negative ones that of -E at the chains' states (whose block
     # entropy is 0); filter and hidden-bias terms are per detector position
-    model = _model((7, 7), (2, 2, 2), (2, 2, 1), scale=0.5, seed=6)
+    model = _model((7, 7), (2, 2, 2), (2, 2, 1), scale=0.5, seed=6, visible=visible)
     rng = np.random.default_rng(7)
     V = (rng.random((3, 49)) < 0.5).astype(float)
+    if visible == "gaussian":
+        V = rng.normal(0.0, 1.0, (3, 49))
     Q1, _, Q2, _ = model.mean_field(V, 5, 0.0)
     V_neg, H1_neg, H2_neg = model.gibbs(V[::-1].copy(), np.zeros_like(Q2), 2, rng)
 
@@ -140,8 +150,9 @@ def test_bound_below_exact_log_likelihood_and_tight_when_posterior_factorises():
     np.testing.assert_allclose(_estimator(model).score_samples(V), exact, atol=1e-9)
 
 
-def test_ais_log_partition_matches_enumeration():
-    model = _model((4, 4), (1, 2, 2), (2, 2, 2), scale=0.8, seed=3)
+@pytest.mark.parametrize("visible, scale", [("bernoulli", 0.8), ("gaussian", 0.6)])
+def test_ais_log_partition_matches_enumeration(visible, scale):
+    model = _model((4, 4), (1, 2, 2), (2, 2, 2), scale=scale, seed=3, visible=visible)
     est = _estimator(model)
     result = est.estimate_log_partition(n_runs=100, betas=1000, random_state=0)
     exact = model.exact_log_partition()
