@@ -69,7 +69,7 @@ def trained():
     # salt-and-pepper noise at level 0.2, one sigmoid layer each way (the
     # chain's exact transition below is written for these corruptions)
     params = dict(n_components=16, learning_rate=0.01, batch_size=50, noise="salt_pepper",
-                  noise_level=0.2, activation="sigmoid", decoder_layer_sizes=(),
+                  noise_level=0.2, activation="sigmoid", decoder_layer_sizes=(), walkback=1,
                   random_state=0)
     untrained = DenoisingAutoencoder(max_iter=0, **params).fit(X)
     dae = DenoisingAutoencoder(max_iter=40, **params).fit(X)
@@ -242,6 +242,7 @@ def test_gaussian_reconstruction_on_real_data():
     X = np.hstack([z, 2 * z + 0.1 * rng.standard_normal((300, 1))])
     dae = DenoisingAutoencoder(n_components=16, likelihood="gaussian", noise="gaussian",
                                noise_level=0.5, activation="tanh", decoder_layer_sizes=(),
+                               walkback=1,
                                learning_rate=0.01,
                                max_iter=60, random_state=0).fit(X)
     samples = dae.sample(500, n_steps=30, random_state=0)

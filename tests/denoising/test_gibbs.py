@@ -25,8 +25,10 @@ def fitted():
     p_data = _data_distribution()
     rng = np.random.default_rng(0)
     X = STATES[rng.choice(64, size=8000, p=p_data)]
-    dae = DenoisingAutoencoder(n_components=32, decoder_layer_sizes=(32,), batch_size=50,
-                               max_iter=20, random_state=0).fit(X)
+    # one-step denoising: the reconstruction is trained towards the
+    # conditionals themselves (walk-back would broaden them)
+    dae = DenoisingAutoencoder(n_components=32, decoder_layer_sizes=(32,), walkback=1,
+                               batch_size=50, max_iter=20, random_state=0).fit(X)
     return p_data, dae
 
 
