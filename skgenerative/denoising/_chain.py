@@ -159,11 +159,17 @@ class _DenoisingChainMixin(GenerativeMixin, NetworkTrainingMixin):
         with blas_threads():
             return self._run_chain(self._chain_start(n_samples, rng), None, n_steps, rng, mean)
 
-    def impute(self, X, mask=None, *, method="importance", n_steps=None, n_samples=5000,
+    #: The methods of :meth:`impute` besides ``"auto"``.
+    _impute_methods = ("importance", "chain")
+
+    def _auto_impute_method(self):
+        return "importance"
+
+    def impute(self, X, mask=None, *, method="auto", n_steps=None, n_samples=5000,
                random_state=None, mean=False):
         """Fill in missing values from the chain's conditional (§20.11.2).
 
-        ``method="importance"`` (default) conditions the chain's stationary
+        ``method="importance"`` conditions the chain's stationary
         distribution exactly, up to Monte Carlo error: ``n_samples`` free
         chains of ``n_steps`` give the components ``p(x | omega_s)`` of the
         reconstruction distribution's last step, whose mixture is the
@@ -174,7 +180,14 @@ class _DenoisingChainMixin(GenerativeMixin, NetworkTrainingMixin):
         start from base-rate draws and are resampled by ``n_steps`` steps
         (the whole state is corrupted and reconstructed at each step); it
         samples the conditional only approximately (the chain lacks detailed
-        balance).
+        balance). ``method="gibbs"`` (:class:`DenoisingAutoencoder` with
+        ``noise="missing"``) runs pseudo-Gibbs sampling with the learned
+        conditionals: every step hides a random share ``noise_level`` of the
+        missing units and redraws them from the reconstruction, the
+        observed units staying visible (see
+        ``skgenerative.denoising._conditioning.pseudo_gibbs``).
+        ``method="auto"`` (default) is ``"gibbs"`` for a DAE trained with
+        ``noise="missing"``, else ``"importance"``.
 
         Parameters
         ----------
@@ -183,7 +196,7 @@ class _DenoisingChainMixin(GenerativeMixin, NetworkTrainingMixin):
         mask : array-like of bool of shape (n_samples_X, n_features), default=None
             True where a value is missing; None means the NaN entries of
             ``X`` (as scikit-learn's imputers).
-        method : {"importance", "chain"}, default="importance"
+        method : {"auto", "importance", "chain", "gibbs"}, default="auto"
         n_steps : int, default=None
             Steps of every chain; None uses ``self.n_steps``.
         n_samples : int, default=5000
@@ -194,7 +207,10 @@ class _DenoisingChainMixin(GenerativeMixin, NetworkTrainingMixin):
         mean : bool, default=False
             Return the conditional mean of the missing units (``"importance"``:
             ``sum_s w_s E[x_m | omega_s]``; ``"chain"``: the last step's
-            reconstruction mean) instead of a draw.
+            reconstruction mean; ``"gibbs"``: the average of the
+            reconstruction means over the steps, the chain's marginals)
+            instead of a draw. Thresholding the marginals at 1/2 minimises
+            the expected number of wrong binary units.
 
         Returns
         -------
@@ -213,11 +229,19 @@ class _DenoisingChainMixin(GenerativeMixin, NetworkTrainingMixin):
         clamped chain (``benchmarks/README.md``); with few components for
         many observed units the weights concentrate on few components.
         """
-        if method not in ("importance", "chain"):
-            raise ValueError(f"method must be 'importance' or 'chain'; got {method!r}.")
+        if method not in ("auto", *self._impute_methods):
+            raise ValueError(
+                f"method must be one of {('auto', *self._impute_methods)}; got {method!r}."
+            )
         n_steps = self.n_steps if n_steps is None else n_steps
         check_is_fitted(self)
+        if method == "auto":
+            method = self._auto_impute_method()
         X, mask = check_missing_mask(X, mask, self.n_features_in_, self.dtype_)
+        if method == "gibbs":
+            rng = self._sampling_rng(max(X.shape[0], 1), random_state, n_steps)
+            with blas_threads():
+                return self._gibbs_impute(X, mask, n_steps, rng, mean)
         if method == "chain":
             rng = self._sampling_rng(max(X.shape[0], 1), random_state, n_steps)
             X[mask] = self._chain_start(X.shape[0], rng)[mask]

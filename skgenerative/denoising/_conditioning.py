@@ -12,10 +12,15 @@ p(x_m | omega_s)``. Unlike the clamped chain, which samples this
 conditional only approximately (the chain lacks detailed balance; Alain et
 al., 2015), this is exact up to the Monte Carlo error of the ``N``
 components.
+
+:func:`pseudo_gibbs` is the ``"gibbs"`` method, for DAEs trained with the
+``"missing"`` corruption.
 """
 
 import numpy as np
 from scipy.special import log_expit, softmax
+
+from ._corruption import drop
 
 __all__ = []
 
@@ -55,4 +60,42 @@ def condition_components(head, X, missing, draws, out, rng, mean):
             pick = np.minimum((np.cumsum(w, axis=1) < u[:, None]).sum(axis=1), w.shape[1] - 1)
             fill = draws[pick]
         X[rows] = np.where(missing[rows], fill, X[rows])
+    return X
+
+
+def pseudo_gibbs(reconstruct, head, X, missing, level, n_steps, rng, mean):
+    """Fill the ``missing`` units of ``X`` (in place) by pseudo-Gibbs sampling
+    with the conditionals a DAE learned under the ``"missing"`` corruption.
+
+    ``reconstruct(X_tilde)`` gives the reconstruction parameters of
+    ``p(x | x~)``, where the units of ``x~`` equal to ``MISSING_VALUE`` are
+    the hidden ones: trained to denoise random hidings, it approximates
+    ``p(x_j | x_kept)`` for every unit and every kept subset. The chain
+    starts from one draw of ``p(x_m | x_o)`` (every missing unit hidden);
+    each of its ``n_steps`` steps hides every missing unit with probability
+    ``level`` (the observed ones stay visible and clamped) and redraws the
+    hidden ones from the reconstruction, the others keep their values. It
+    is a Gibbs sampler of ``p(x_m | x_o)`` when the learned conditionals are
+    those of one joint distribution, and otherwise samples the stationary
+    distribution of these conditionals. With ``mean`` the missing units get
+    the Rao-Blackwellised ergodic average of their reconstruction means over
+    the steps that redrew them (the chain's marginals, which minimise the
+    expected count of wrong units when thresholded), else the last state.
+    """
+    out = reconstruct(drop(X, missing))
+    first = head.mean(out)
+    X[:] = np.where(missing, head.sample(out, rng), X)
+    total = np.zeros(X.shape)
+    count = np.zeros(X.shape)
+    for _ in range(n_steps):
+        hidden = missing & (rng.random(X.shape) < level)
+        out = reconstruct(drop(X, hidden))
+        if mean:
+            total += np.where(hidden, head.mean(out), 0.0)
+            count += hidden
+        X[:] = np.where(hidden, head.sample(out, rng), X)
+    if mean:
+        # a unit the steps never redrew keeps the first step's mean
+        fill = np.where(count > 0, total / np.maximum(count, 1), first)
+        X[:] = np.where(missing, fill, X)
     return X

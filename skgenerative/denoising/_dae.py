@@ -14,6 +14,7 @@ from ..nn._mlp import check_layer_sizes
 from ..utils.random import draw_seed
 from ..utils._threads import blas_threads
 from ._chain import _COMMON_CONSTRAINTS, _DenoisingChainMixin
+from ._conditioning import pseudo_gibbs
 from ._contractive import contraction_penalty_and_grads, tangent_noise
 
 __all__ = ["DenoisingAutoencoder"]
@@ -137,10 +138,11 @@ class DenoisingAutoencoder(
     ----------
     n_components : int, default=256
         Width of the code ``h`` (the encoder's last layer).
-    encoder_layer_sizes, decoder_layer_sizes : tuple of int, default=()
-        Further hidden layers of the encoder (before the code) and of the
-        decoder (after it).
-    activation : {"sigmoid", "tanh", "relu", "softplus"}, default="sigmoid"
+    encoder_layer_sizes : tuple of int, default=()
+        Further hidden layers of the encoder (before the code).
+    decoder_layer_sizes : tuple of int, default=(256,)
+        Hidden layers of the decoder (after the code).
+    activation : {"sigmoid", "tanh", "relu", "softplus"}, default="relu"
         Activation of the hidden layers and of the code.
     likelihood : {"bernoulli", "gaussian"}, default="bernoulli"
         The reconstruction distribution ``p(x | omega)``: independent
@@ -148,28 +150,35 @@ class DenoisingAutoencoder(
         a learned variance ``min_variance + softplus(s)`` per unit.
     min_variance : float, default=1e-3
         Variance floor of the Gaussian reconstruction.
-    noise : {"salt_pepper", "mask", "gaussian"}, default="salt_pepper"
-        The corruption ``C(x~ | x)``: a unit replaced by 0 or 1 at random,
-        set to 0, or Gaussian noise added (see
-        ``skgenerative.denoising._corruption``).
-    noise_level : float, default=0.2
+    noise : {"missing", "salt_pepper", "mask", "gaussian"}, default="missing"
+        The corruption ``C(x~ | x)``: a unit hidden (set to 0.5, a value
+        binary data never take), replaced by 0 or 1 at random, set to 0, or
+        Gaussian noise added (see ``skgenerative.denoising._corruption``).
+        Trained to undo ``"missing"``, the network learns the conditional of
+        every unit given random subsets of the others, which
+        :meth:`impute` uses (``method="gibbs"``, see Notes); it is meant for
+        data in [0, 1].
+    noise_level : float, default=0.5
         Probability that a unit is corrupted (``"salt_pepper"``, ``"mask"``;
         in (0, 1)) or the noise's standard deviation (``"gaussian"``). It
         sets how far the chain moves per step and how much the learned
         distribution smooths the data's.
-    walkback : int, default=1
+    walkback : int, default=3
         Corrupt-and-sample steps per training example (1: the ordinary
-        denoising criterion).
+        denoising criterion). Walk-back removes spurious attractors of the
+        chain: on binarized digits, at ``walkback=1`` the chain's samples
+        over-represent some digits (MMD² to the test rows 0.023, 0.0025 at
+        3).
     contraction : float, default=0.0
         Weight of the contractive penalty ``||J_f(x~)||_F^2`` on the
         encoder's Jacobian at its input (Rifai et al., 2011), subtracted from
         the denoising log-likelihood; needs a one-layer encoder
         (``encoder_layer_sizes=()``). A contractive encoder estimates the
         data manifold's tangent plane: ``sample(method="manifold")``.
-    learning_rate : float, default=1e-3
+    learning_rate : float, default=3e-3
         Adam step size.
     batch_size : int, default=100
-    max_iter : int, default=30
+    max_iter : int, default=200
         Epochs (the maximum with early stopping).
     n_steps : int, default=100
         Default number of chain steps of :meth:`sample` and :meth:`impute`.
@@ -226,6 +235,19 @@ class DenoisingAutoencoder(
     approximately: the operator need not satisfy detailed balance (Alain et
     al., 2015).
 
+    The defaults are chosen for imputation as well as sampling. Hiding half
+    of the units at random (``noise="missing"``, ``noise_level=0.5``) trains
+    the reconstruction ``p(x | x~)`` to be the conditional of every hidden
+    unit given the visible ones, for random visible subsets (the training
+    of order-agnostic NADE and of denoising-autoencoder imputers);
+    :meth:`impute` then runs pseudo-Gibbs sampling with these conditionals
+    and, with ``mean=True``, averages their means. On binarized digits with
+    the top or bottom half of each test image missing it gets fewer pixels
+    wrong than ``KNNImputer()`` (``benchmarks/README.md``); the 200 epochs
+    and the decoder's hidden layer are needed for it (30 epochs of a
+    one-layer sigmoid network were worse than ``IterativeImputer``), and
+    walk-back keeps the chain's samples as good as before.
+
     Walk-back pairs later, farther corruptions with the example, whose best
     reconstruction distribution is broader: with a network of limited
     capacity the learned chain is then smoother than with ``walkback=1``
@@ -270,17 +292,17 @@ class DenoisingAutoencoder(
         n_components=256,
         *,
         encoder_layer_sizes=(),
-        decoder_layer_sizes=(),
-        activation="sigmoid",
+        decoder_layer_sizes=(256,),
+        activation="relu",
         likelihood="bernoulli",
         min_variance=1e-3,
-        noise="salt_pepper",
-        noise_level=0.2,
-        walkback=1,
+        noise="missing",
+        noise_level=0.5,
+        walkback=3,
         contraction=0.0,
-        learning_rate=1e-3,
+        learning_rate=3e-3,
         batch_size=100,
-        max_iter=30,
+        max_iter=200,
         n_steps=100,
         n_score_samples=10,
         early_stopping=False,
@@ -370,6 +392,22 @@ class DenoisingAutoencoder(
         return _run_chain(
             self.encoder_, self.decoder_, self._head, X, free, n_steps,
             self._corrupt, rng, mean, return_output,
+        )
+
+    _impute_methods = ("importance", "chain", "gibbs")
+
+    def _auto_impute_method(self):
+        return "gibbs" if self.noise == "missing" else "importance"
+
+    def _gibbs_impute(self, X, mask, n_steps, rng, mean):
+        if self.noise != "missing":
+            raise ValueError(
+                "impute(method='gibbs') needs a model trained with noise='missing' "
+                f"(its conditionals given random hidden units); this one has noise={self.noise!r}."
+            )
+        return pseudo_gibbs(
+            lambda X_tilde: _reconstruction(self.encoder_, self.decoder_, X_tilde),
+            self._head, X, mask, self.noise_level, n_steps, rng, mean,
         )
 
     def sample(self, n_samples=1, *, n_steps=None, random_state=None, mean=False,

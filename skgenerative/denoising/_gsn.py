@@ -153,7 +153,7 @@ class GenerativeStochasticNetwork(
         Activation of the hidden layers and of ``h`` (before the noise).
     likelihood : {"bernoulli", "gaussian"}, default="bernoulli"
     min_variance : float, default=1e-3
-    noise : {"salt_pepper", "mask", "gaussian"}, default="salt_pepper"
+    noise : {"salt_pepper", "mask", "gaussian", "missing"}, default="salt_pepper"
         The visible corruption ``C``.
     noise_level : float, default=0.3
     hidden_noise : float, default=1.0

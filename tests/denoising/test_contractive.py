@@ -48,7 +48,8 @@ def circle():
     theta = rng.uniform(0, 2 * np.pi, 500)
     X = np.c_[np.cos(theta), np.sin(theta)] + 0.02 * rng.standard_normal((500, 2))
     params = dict(n_components=32, likelihood="gaussian", noise="gaussian", noise_level=0.2,
-                  learning_rate=0.01, max_iter=100, batch_size=50, random_state=0)
+                  activation="sigmoid", decoder_layer_sizes=(), walkback=1, learning_rate=0.01,
+                  max_iter=100, batch_size=50, random_state=0)
     return (X, DenoisingAutoencoder(**params).fit(X),
             DenoisingAutoencoder(contraction=0.1, **params).fit(X))
 

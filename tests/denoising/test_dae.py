@@ -66,8 +66,11 @@ def trained():
     p_data = _data_distribution()
     rng = np.random.default_rng(0)
     X = STATES[rng.choice(64, size=2000, p=p_data)]
-    # salt-and-pepper noise at its default level 0.2
-    params = dict(n_components=16, learning_rate=0.01, batch_size=50, random_state=0)
+    # salt-and-pepper noise at level 0.2, one sigmoid layer each way (the
+    # chain's exact transition below is written for these corruptions)
+    params = dict(n_components=16, learning_rate=0.01, batch_size=50, noise="salt_pepper",
+                  noise_level=0.2, activation="sigmoid", decoder_layer_sizes=(), walkback=1,
+                  random_state=0)
     untrained = DenoisingAutoencoder(max_iter=0, **params).fit(X)
     dae = DenoisingAutoencoder(max_iter=40, **params).fit(X)
     return p_data, X, untrained, dae
@@ -202,9 +205,9 @@ def test_walkback_one_step_is_the_denoising_criterion():
 
 
 def test_walkback_training_gives_a_valid_chain(trained):
-    p_data, X, _, _ = trained
-    dae = DenoisingAutoencoder(n_components=16, walkback=3, learning_rate=0.01,
-                               batch_size=50, max_iter=15, random_state=0).fit(X)
+    p_data, X, _, one_step = trained
+    params = {**one_step.get_params(), "walkback": 3, "max_iter": 15}
+    dae = DenoisingAutoencoder(**params).fit(X)
     # measured: TV 0.65 untrained. Walk-back pairs corrupted walk samples with
     # the example, whose best reconstruction distribution is broader than the
     # one-step one: on this problem the learned chain is smoother than the
@@ -238,7 +241,9 @@ def test_gaussian_reconstruction_on_real_data():
     z = rng.standard_normal((300, 1))
     X = np.hstack([z, 2 * z + 0.1 * rng.standard_normal((300, 1))])
     dae = DenoisingAutoencoder(n_components=16, likelihood="gaussian", noise="gaussian",
-                               noise_level=0.5, activation="tanh", learning_rate=0.01,
+                               noise_level=0.5, activation="tanh", decoder_layer_sizes=(),
+                               walkback=1,
+                               learning_rate=0.01,
                                max_iter=60, random_state=0).fit(X)
     samples = dae.sample(500, n_steps=30, random_state=0)
     # the chain stays near the data's line x2 = 2 x1 (measured: correlation
