@@ -80,14 +80,16 @@ class DensityOutlierDetector(OutlierMixin, BaseEstimator):
         density model has no natural threshold of its own, and its scores
         of the training data are optimistic, so held-out normal data is
         flagged somewhat more often).
-    baseline_weight : float >= 0, default=0.0
+    baseline_weight : float >= 0, default=0.5
         ``score_samples`` subtracts this multiple of the log-likelihood
         under independent features (Bernoulli for binary data, Gaussian
         with the default model's variance floor otherwise) from the model's:
         a likelihood ratio (Ren et al., 2019) that discounts how simple an
         input is. Plain likelihoods rank inputs with few active pixels (a
-        held-out class of 1s) as likely under any model; on binarized
-        digits a weight of 0.5 ranks held-out classes better on average
+        held-out class of 1s) as likely under any model. With the default
+        model on digits, each class held out in turn, 0.5 raises the mean
+        ROC AUC from 0.890 to 0.909 (binary pixels) and from 0.959 to 0.964
+        (grey); 0 gives the model's plain log-likelihood
         (``benchmarks/bench_applications.py``, ``--baseline-weight``).
     random_state : int, Generator or None, default=None
         Seeds the model when its own ``random_state`` is None.
@@ -132,7 +134,7 @@ class DensityOutlierDetector(OutlierMixin, BaseEstimator):
         "random_state": ["random_state"],
     }
 
-    def __init__(self, model=None, *, contamination="auto", baseline_weight=0.0,
+    def __init__(self, model=None, *, contamination="auto", baseline_weight=0.5,
                  random_state=None):
         self.model = model
         self.contamination = contamination
