@@ -57,9 +57,12 @@ def outlier_split(X, y, held_out, seed=0):
     return X_train, X_eval, is_inlier
 
 
-def detectors(seed):
+def detectors(seed, baseline_weight=None):
+    ours = DensityOutlierDetector(random_state=seed)
+    if baseline_weight is not None:
+        ours.set_params(baseline_weight=baseline_weight)
     return {
-        "DensityOutlierDetector()": DensityOutlierDetector(random_state=seed),
+        "DensityOutlierDetector()": ours,
         "IsolationForest()": IsolationForest(random_state=seed),
         "LocalOutlierFactor(novelty=True)": LocalOutlierFactor(novelty=True),
         "OneClassSVM()": OneClassSVM(),
@@ -67,7 +70,7 @@ def detectors(seed):
     }
 
 
-def run_outliers(kinds, classes, seed, only=None):
+def run_outliers(kinds, classes, seed, only=None, baseline_weight=None):
     print("kind | held-out class | " + " | ".join(detectors(seed)))
     mean = {}
     for kind in kinds:
@@ -75,7 +78,7 @@ def run_outliers(kinds, classes, seed, only=None):
         for held_out in classes:
             X_train, X_eval, is_inlier = outlier_split(X, y, held_out)
             row = []
-            for name, det in detectors(seed).items():
+            for name, det in detectors(seed, baseline_weight).items():
                 if only and name not in only:
                     row.append("-")
                     continue
@@ -137,6 +140,8 @@ def main(argv=None):
     out.add_argument("--classes", nargs="+", type=int, default=list(range(10)))
     out.add_argument("--only", nargs="+", help="detectors to run (by their name above)")
     out.add_argument("--seed", type=int, default=0)
+    out.add_argument("--baseline-weight", type=float, default=None,
+                     help="DensityOutlierDetector's baseline_weight (default: its default)")
     imp = sub.add_parser("impute")
     imp.add_argument("--masks", nargs="+", default=["0.3", "half"])
     imp.add_argument("--only", nargs="+", help="imputers to run (by their name above)")
@@ -144,7 +149,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", category=UserWarning)
     if args.task == "outliers":
-        run_outliers(args.kinds, args.classes, args.seed, args.only)
+        run_outliers(args.kinds, args.classes, args.seed, args.only, args.baseline_weight)
     else:
         run_impute(args.masks, args.seed, args.only)
 

@@ -47,7 +47,9 @@ def _parser():
     demo = sub.add_parser("demo", help="fit RBMs on the bundled digits and report")
     demo.add_argument("--output-dir", default=".", help="where to write the picture")
     demo.add_argument("--random-state", type=int, default=0)
-    demo.add_argument("--n-iter", type=int, default=30, help="training epochs per model")
+    demo.add_argument("--n-iter", type=int, default=None,
+                      help="training epochs of every model (default: 30 for the RBMs, "
+                           "the ClassRBM's default 40)")
     return parser
 
 

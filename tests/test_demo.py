@@ -18,6 +18,7 @@ def test_demo_command_runs_on_bundled_data(tmp_path, capsys):
     assert main(["demo", "--output-dir", str(tmp_path), "--n-iter", "2"]) == 0
     out = capsys.readouterr().out
     assert "exact" in out and "AIS" in out and "accuracy" in out
+    assert "ClassRBM()" in out and "LogisticRegression() on raw pixels" in out
     if importlib.util.find_spec("matplotlib") is None:
         assert "matplotlib is not installed" in out
     else:

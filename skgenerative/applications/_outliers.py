@@ -37,6 +37,26 @@ def default_density_model(X):
 _AUTO_CONTAMINATION = 0.01
 
 
+def fit_independent_baseline(X):
+    """Parameters of the independent-feature density of ``X``: Bernoulli
+    means (clipped to [1e-3, 1 - 1e-3]) when ``X`` is binary, otherwise
+    Gaussian means and variances floored, as the default model's, at a fifth
+    of the data's variance."""
+    if np.all((X == 0) | (X == 1)):
+        return ("bernoulli", np.clip(X.mean(axis=0), 1e-3, 1 - 1e-3))
+    variance = np.maximum(X.var(axis=0), max(0.2 * float(np.var(X)), 1e-6))
+    return ("gaussian", X.mean(axis=0), variance)
+
+
+def independent_log_likelihood(baseline, X):
+    """Log-likelihood of each row of ``X`` under :func:`fit_independent_baseline`."""
+    if baseline[0] == "bernoulli":
+        p = baseline[1]
+        return X @ np.log(p) + (1 - X) @ np.log1p(-p)
+    mean, variance = baseline[1:]
+    return -0.5 * np.sum((X - mean) ** 2 / variance + np.log(2 * np.pi * variance), axis=1)
+
+
 class DensityOutlierDetector(OutlierMixin, BaseEstimator):
     """Outlier detection with any skgenerative density model.
 
@@ -60,6 +80,17 @@ class DensityOutlierDetector(OutlierMixin, BaseEstimator):
         density model has no natural threshold of its own, and its scores
         of the training data are optimistic, so held-out normal data is
         flagged somewhat more often).
+    baseline_weight : float >= 0, default=0.5
+        ``score_samples`` subtracts this multiple of the log-likelihood
+        under independent features (Bernoulli for binary data, Gaussian
+        with the default model's variance floor otherwise) from the model's:
+        a likelihood ratio (Ren et al., 2019) that discounts how simple an
+        input is. Plain likelihoods rank inputs with few active pixels (a
+        held-out class of 1s) as likely under any model. With the default
+        model on digits, each class held out in turn, 0.5 raises the mean
+        ROC AUC from 0.890 to 0.909 (binary pixels) and from 0.959 to 0.964
+        (grey); 0 gives the model's plain log-likelihood
+        (``benchmarks/bench_applications.py``, ``--baseline-weight``).
     random_state : int, Generator or None, default=None
         Seeds the model when its own ``random_state`` is None.
 
@@ -70,7 +101,10 @@ class DensityOutlierDetector(OutlierMixin, BaseEstimator):
     offset_ : float
         ``decision_function = score_samples - offset_``.
     score_kind_ : str
-        What the scores are (the model's ``score_kind_``).
+        What the model's log-likelihoods are (its ``score_kind_``).
+    baseline_ : tuple
+        The independent-feature density (kind and parameters) that
+        ``baseline_weight`` weighs.
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Defined when X has feature names that are all strings.
@@ -96,12 +130,15 @@ class DensityOutlierDetector(OutlierMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "model": [HasMethods(["fit", "score_samples"]), None],
         "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
+        "baseline_weight": [Interval(Real, 0, None, closed="left")],
         "random_state": ["random_state"],
     }
 
-    def __init__(self, model=None, *, contamination="auto", random_state=None):
+    def __init__(self, model=None, *, contamination="auto", baseline_weight=0.5,
+                 random_state=None):
         self.model = model
         self.contamination = contamination
+        self.baseline_weight = baseline_weight
         self.random_state = random_state
 
     @_fit_context(prefer_skip_nested_validation=False)
@@ -121,13 +158,22 @@ class DensityOutlierDetector(OutlierMixin, BaseEstimator):
         model = self.model if self.model is not None else default_density_model(X)
         self.model_ = seeded_clone(model, check_generator(self.random_state)).fit(X)
         self.score_kind_ = getattr(self.model_, "score_kind_", "exact")
-        scores = self.model_.score_samples(X)
+        self.baseline_ = fit_independent_baseline(X)
+        scores = self._scores(X)
         share = _AUTO_CONTAMINATION if self.contamination == "auto" else self.contamination
         self.offset_ = float(np.percentile(scores, 100.0 * share))
         return self
 
+    def _scores(self, X):
+        scores = np.asarray(self.model_.score_samples(X), dtype=np.float64)
+        if self.baseline_weight:
+            scores = scores - self.baseline_weight * independent_log_likelihood(
+                self.baseline_, X)
+        return scores
+
     def score_samples(self, X):
-        """Log-likelihood of each row under the model: the lower, the more abnormal.
+        """Log-likelihood of each row under the model, less ``baseline_weight``
+        times its independent-feature log-likelihood: the lower, the more abnormal.
 
         Parameters
         ----------
@@ -139,7 +185,7 @@ class DensityOutlierDetector(OutlierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=[np.float64, np.float32])
-        return np.asarray(self.model_.score_samples(X), dtype=np.float64)
+        return self._scores(X)
 
     def decision_function(self, X):
         """``score_samples(X) - offset_``: negative for outliers.

@@ -28,7 +28,7 @@ def test_scores_are_the_models_log_likelihoods_and_predict_follows_their_sign(
 ):
     X_train, X_test, _ = digits_nines_out
     model = FVSBN(max_iter=5, random_state=0)
-    det = DensityOutlierDetector(model, contamination=0.1).fit(X_train)
+    det = DensityOutlierDetector(model, contamination=0.1, baseline_weight=0).fit(X_train)
     assert det.model_ is not model and not hasattr(model, "n_iter_")  # cloned
     reference = clone(model).fit(X_train)
     np.testing.assert_array_equal(det.score_samples(X_test), reference.score_samples(X_test))
@@ -36,6 +36,34 @@ def test_scores_are_the_models_log_likelihoods_and_predict_follows_their_sign(
     np.testing.assert_allclose(decision, det.score_samples(X_test) - det.offset_)
     np.testing.assert_array_equal(det.predict(X_test), np.where(decision < 0, -1, 1))
     assert det.score_kind_ == "exact"
+
+
+@pytest.mark.parametrize("binary", [True, False])
+def test_baseline_weight_subtracts_the_independent_feature_log_likelihood(
+    digits_nines_out, binary,
+):
+    X_train, X_test, _ = digits_nines_out
+    if not binary:
+        noise = np.random.default_rng(0)
+        X_train = X_train + 0.1 * noise.standard_normal(X_train.shape)
+        X_test = X_test + 0.1 * noise.standard_normal(X_test.shape)
+    model = FVSBN(max_iter=2, random_state=0) if binary else IWAE(
+        n_components=2, encoder_layer_sizes=(8,), decoder_layer_sizes=(8,), max_iter=1,
+        likelihood="gaussian", n_importance_samples=5, random_state=0)
+    plain = DensityOutlierDetector(model, baseline_weight=0).fit(X_train)
+    det = DensityOutlierDetector(model, baseline_weight=0.5).fit(X_train)
+    if binary:
+        p = np.clip(X_train.mean(0), 1e-3, 1 - 1e-3)
+        independent = np.log(np.where(X_test == 1, p, 1 - p)).sum(1)
+    else:
+        var = np.maximum(X_train.var(0), 0.2 * X_train.var())
+        independent = np.log(
+            np.exp(-0.5 * (X_test - X_train.mean(0)) ** 2 / var) / np.sqrt(2 * np.pi * var)
+        ).sum(1)
+    np.testing.assert_allclose(det.score_samples(X_test),
+                               plain.score_samples(X_test) - 0.5 * independent, rtol=1e-10)
+    # the threshold is the same quantile of the training scores, now of the ratio
+    assert det.offset_ == pytest.approx(np.percentile(det.score_samples(X_train), 1.0))
 
 
 @pytest.mark.parametrize("contamination, share", [("auto", 0.01), (0.1, 0.1), (0.25, 0.25)])
