@@ -29,6 +29,10 @@ _STUCK_ACCURACY = 0.99
 #: Samples drawn after each epoch to check the generator for collapse.
 _COLLAPSE_CHECK_SAMPLES = 256
 
+#: Hidden-unit activations of the adversarial networks ("auto": see
+#: ``_AdversarialNet._activations``).
+_ACTIVATIONS = {"relu", "leaky_relu", "tanh", "softplus", "sigmoid"}
+
 
 def _adversarial_epoch(model, X, labels, order, rng, progress):
     """One epoch of the two-player game: the two-player form of
@@ -83,6 +87,8 @@ class _AdversarialNet(_GeneratorNetMixin, BaseEstimator):
 
     _parameter_constraints = {
         **GENERATOR_CONSTRAINTS,
+        "activation": [StrOptions({"auto", *_ACTIVATIONS})],
+        "discriminator_activation": [StrOptions({"auto", *_ACTIVATIONS})],
         "discriminator_layer_sizes": ["array-like"],
         "loss": [StrOptions(set(GENERATOR_LOSSES))],
         "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
@@ -96,7 +102,8 @@ class _AdversarialNet(_GeneratorNetMixin, BaseEstimator):
         *,
         generator_layer_sizes=(128, 128),
         discriminator_layer_sizes=(128, 128),
-        activation="relu",
+        activation="auto",
+        discriminator_activation="auto",
         loss="non_saturating",
         dropout=0.0,
         n_critic=1,
@@ -113,6 +120,7 @@ class _AdversarialNet(_GeneratorNetMixin, BaseEstimator):
         self.generator_layer_sizes = generator_layer_sizes
         self.discriminator_layer_sizes = discriminator_layer_sizes
         self.activation = activation
+        self.discriminator_activation = discriminator_activation
         self.loss = loss
         self.dropout = dropout
         self.n_critic = n_critic
@@ -201,6 +209,20 @@ class _AdversarialNet(_GeneratorNetMixin, BaseEstimator):
             raise ValueError("discriminator_layer_sizes needs at least one hidden layer.")
         return gen, disc
 
+    def _activations(self):
+        """Hidden activations of (generator, discriminator): ``"auto"`` is
+        relu for both dense networks; for ``architecture="conv"`` tanh in the
+        generator and leaky relu in the discriminator (benchmarks/README.md:
+        relu conv generators collapse on digits)."""
+        conv = getattr(self, "architecture", "dense") == "conv"
+        gen = self.activation
+        if gen == "auto":
+            gen = "tanh" if conv else "relu"
+        disc = self.discriminator_activation
+        if disc == "auto":
+            disc = "leaky_relu" if conv else gen
+        return gen, disc
+
     def _init_classes(self, y):
         """``classes_`` and ``class_prior_`` of a conditional model (removed
         when ``y`` is None)."""
@@ -213,9 +235,10 @@ class _AdversarialNet(_GeneratorNetMixin, BaseEstimator):
     def _make_networks(self, gen, disc, c, p, rng, dtype):
         """Dense generator and discriminator (``c`` label columns appended
         to the input of both)."""
-        return (MLP([self.n_components + c, *gen, p], self.activation, dtype=dtype,
+        g_act, d_act = self._activations()
+        return (MLP([self.n_components + c, *gen, p], g_act, dtype=dtype,
                     random_state=rng, prefix="gen_"),
-                MLP([p + c, *disc, 1], self.activation, dtype=dtype, random_state=rng,
+                MLP([p + c, *disc, 1], d_act, dtype=dtype, random_state=rng,
                     prefix="disc_"))
 
     def _start_monitoring(self):
@@ -482,7 +505,8 @@ class GAN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _AdversarialNet):
         *,
         generator_layer_sizes=(128, 128),
         discriminator_layer_sizes=(128, 128),
-        activation="relu",
+        activation="auto",
+        discriminator_activation="auto",
         architecture="dense",
         image_shape=None,
         conv_channels=(16, 32),
@@ -501,9 +525,10 @@ class GAN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _AdversarialNet):
         super().__init__(
             n_components, generator_layer_sizes=generator_layer_sizes,
             discriminator_layer_sizes=discriminator_layer_sizes, activation=activation,
-            loss=loss, dropout=dropout, n_critic=n_critic, learning_rate=learning_rate,
-            batch_size=batch_size, max_iter=max_iter, n_score_samples=n_score_samples,
-            dtype=dtype, warm_start=warm_start, verbose=verbose, random_state=random_state,
+            discriminator_activation=discriminator_activation, loss=loss, dropout=dropout,
+            n_critic=n_critic, learning_rate=learning_rate, batch_size=batch_size,
+            max_iter=max_iter, n_score_samples=n_score_samples, dtype=dtype,
+            warm_start=warm_start, verbose=verbose, random_state=random_state,
         )
         self.architecture = architecture
         self.image_shape = image_shape
@@ -513,9 +538,10 @@ class GAN(ClassNamePrefixFeaturesOutMixin, TransformerMixin, _AdversarialNet):
         self._init_image_shape(p)
         if self.architecture != "conv":
             return super()._make_networks(gen, disc, c, p, rng, dtype)
-        generator = self._make_generator(self.n_components + c, p, gen, rng, dtype)
+        g_act, d_act = self._activations()
+        generator = self._make_generator(self.n_components + c, p, gen, rng, dtype, g_act)
         discriminator = conv_discriminator(self.image_shape_, c, self.conv_channels, disc,
-                                           self.activation, dtype=dtype, random_state=rng,
+                                           d_act, dtype=dtype, random_state=rng,
                                            prefix="disc_")
         return generator, discriminator
 

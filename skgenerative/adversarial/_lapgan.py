@@ -8,8 +8,10 @@ from sklearn.utils._param_validation import Interval
 
 from ..nn import MLP, Adam
 from ..nn._convnet import resolve_image_shape
+from ._common import CONV_CONSTRAINTS
 from ._gan import _COLLAPSE_CHECK_SAMPLES, _AdversarialNet
 from ._gan_math import _with_labels, discriminator_step, generator_step
+from ._lapgan_nets import conv_level_discriminator, conv_level_generator
 from ._pyramid import expand, pyramid_shapes, reduce
 
 __all__ = ["LAPGAN"]
@@ -109,8 +111,8 @@ random_state_, n_iter_, n_features_in_, feature_names_in_
 
     _parameter_constraints = {
         **_AdversarialNet._parameter_constraints,
+        **CONV_CONSTRAINTS,
         "levels": [Interval(numbers.Integral, 2, None, closed="left")],
-        "image_shape": [None, tuple],
     }
 
     def __init__(
@@ -121,7 +123,10 @@ random_state_, n_iter_, n_features_in_, feature_names_in_
         image_shape=None,
         generator_layer_sizes=(128, 128),
         discriminator_layer_sizes=(128, 128),
-        activation="relu",
+        activation="auto",
+        discriminator_activation="auto",
+        architecture="dense",
+        conv_channels=(16, 32),
         loss="non_saturating",
         dropout=0.0,
         n_critic=1,
@@ -137,12 +142,15 @@ random_state_, n_iter_, n_features_in_, feature_names_in_
         super().__init__(
             n_components, generator_layer_sizes=generator_layer_sizes,
             discriminator_layer_sizes=discriminator_layer_sizes, activation=activation,
-            loss=loss, dropout=dropout, n_critic=n_critic, learning_rate=learning_rate,
-            batch_size=batch_size, max_iter=max_iter, n_score_samples=n_score_samples,
-            dtype=dtype, warm_start=warm_start, verbose=verbose, random_state=random_state,
+            discriminator_activation=discriminator_activation, loss=loss, dropout=dropout,
+            n_critic=n_critic, learning_rate=learning_rate, batch_size=batch_size,
+            max_iter=max_iter, n_score_samples=n_score_samples, dtype=dtype,
+            warm_start=warm_start, verbose=verbose, random_state=random_state,
         )
         self.levels = levels
         self.image_shape = image_shape
+        self.architecture = architecture
+        self.conv_channels = conv_channels
 
     # ------------------------------------------------------------- set-up
     def _initialize(self, X, y, rng, *, partial):
@@ -153,13 +161,22 @@ random_state_, n_iter_, n_features_in_, feature_names_in_
         self._init_scaling(X, rng)
         self.generators_, self.discriminators_ = [], []
         last = self.levels - 1
+        g_act, d_act = self._activations()
         for k, (h, w) in enumerate(self.level_shapes_):
             # the expanded coarser image, and the one-hot label (conditional)
             cond = (0 if k == last else h * w) + self._n_classes
+            if self.architecture == "conv" and k < last:
+                self.generators_.append(conv_level_generator(
+                    self.n_components, self._n_classes, (h, w), self.conv_channels,
+                    g_act, dtype=X.dtype, random_state=rng, prefix=f"gen{k}_"))
+                self.discriminators_.append(conv_level_discriminator(
+                    self._n_classes, (h, w), self.conv_channels, disc, d_act,
+                    dtype=X.dtype, random_state=rng, prefix=f"disc{k}_"))
+                continue
             self.generators_.append(MLP([self.n_components + cond, *gen, h * w],
-                                        self.activation, dtype=X.dtype, random_state=rng,
+                                        g_act, dtype=X.dtype, random_state=rng,
                                         prefix=f"gen{k}_"))
-            self.discriminators_.append(MLP([h * w + cond, *disc, 1], self.activation,
+            self.discriminators_.append(MLP([h * w + cond, *disc, 1], d_act,
                                             dtype=X.dtype, random_state=rng,
                                             prefix=f"disc{k}_"))
         # bound methods, not merged dicts: see skgenerative.nn._optimizers
