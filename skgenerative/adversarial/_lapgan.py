@@ -34,8 +34,9 @@ class LAPGAN(_AdversarialNet):
     (§20.10.4). Level ``k``'s networks are trained on the pyramid of the
     training images: its discriminator tells real details ``h_k = I_k -
     expand(I_{k+1})`` from generated ones, both conditioned on the real
-    ``expand(I_{k+1})``. Each level is a dense GAN as in :class:`GAN` (same
-    losses, dropout, ``n_critic``); all levels take their steps together,
+    ``expand(I_{k+1})``. Each level is a GAN as in :class:`GAN` (same
+    losses, dropout, ``n_critic``), dense or (``architecture="conv"``)
+    convolutional; all levels take their steps together,
     one per batch. ``fit(X, y)`` with class labels trains a class-conditional
     LAPGAN (Denton et al.'s CIFAR-10 models): the one-hot label is appended
     to the input of every level's generator and discriminator, and
@@ -51,15 +52,33 @@ class LAPGAN(_AdversarialNet):
     image_shape : None or (int, int), default=None
         ``(height, width)`` of the images stored as rows. None: square when
         ``n_features`` is a square number, else one row ``(1, n_features)``.
-    generator_layer_sizes, discriminator_layer_sizes, activation, loss, \
-dropout, n_critic, learning_rate, batch_size, max_iter, n_score_samples, \
-dtype, warm_start, verbose, random_state
-        As in :class:`GAN`, for the networks of every level.
+    architecture : {"dense", "conv"}, default="dense"
+        ``"conv"``: every level but the coarsest is convolutional (the
+        coarsest stays dense, as in Denton et al.'s models). A level's
+        generator takes the noise as one more image plane (a linear map of
+        ``z``) beside the expanded coarser image and applies 3x3
+        convolutions through ``conv_channels`` and 3x3 transposed
+        convolutions of stride 1 back to the level's size, to one linear
+        channel plus a bias per pixel (labels enter as constant planes); its
+        discriminator takes the detail and the coarser image as two
+        channels, through the convolutions of :class:`GAN`'s conv
+        discriminator and then its dense layers.
+    conv_channels : tuple of int, default=(16, 32)
+        Feature maps of the convolution layers (``architecture="conv"``).
+    generator_layer_sizes, discriminator_layer_sizes, activation, \
+discriminator_activation, loss, dropout, n_critic, learning_rate, batch_size, \
+max_iter, n_score_samples, dtype, warm_start, verbose, random_state
+        As in :class:`GAN`, for the networks of every level (the hidden
+        layers of the dense levels; ``discriminator_layer_sizes`` also after
+        the convolutions of a conv discriminator). With
+        ``architecture="conv"``, ``"auto"`` activations are tanh
+        (generators) and leaky relu (discriminators) at every level.
 
     Attributes
     ----------
     generators_, discriminators_ : list of skgenerative.nn.MLP
-        Per level, finest first.
+        Per level, finest first (convolutional levels: networks with the
+        same interface).
     g_optimizer_, d_optimizer_ : skgenerative.nn.Adam
         Over the parameters of all levels.
     classes_ : ndarray of shape (n_classes,)
