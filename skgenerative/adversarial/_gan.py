@@ -89,6 +89,8 @@ class _AdversarialNet(_GeneratorNetMixin, BaseEstimator):
         **GENERATOR_CONSTRAINTS,
         "activation": [StrOptions({"auto", *_ACTIVATIONS})],
         "discriminator_activation": [StrOptions({"auto", *_ACTIVATIONS})],
+        "learning_rate": [Interval(numbers.Real, 0, None, closed="neither"),
+                          StrOptions({"auto"})],
         "discriminator_layer_sizes": ["array-like"],
         "loss": [StrOptions(set(GENERATOR_LOSSES))],
         "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
@@ -107,7 +109,7 @@ class _AdversarialNet(_GeneratorNetMixin, BaseEstimator):
         loss="non_saturating",
         dropout=0.0,
         n_critic=1,
-        learning_rate=1e-3,
+        learning_rate="auto",
         batch_size=100,
         max_iter=200,
         n_score_samples=500,
@@ -195,9 +197,9 @@ class _AdversarialNet(_GeneratorNetMixin, BaseEstimator):
         c, p = self._n_classes, X.shape[1]
         self.generator_, self.discriminator_ = self._make_networks(gen, disc, c, p, rng,
                                                                    X.dtype)
-        self.g_optimizer_ = Adam(self.generator_.params, self.learning_rate, beta1=0.5,
+        self.g_optimizer_ = Adam(self.generator_.params, self._learning_rate(), beta1=0.5,
                                  maximize=False)
-        self.d_optimizer_ = Adam(self.discriminator_.params, self.learning_rate, beta1=0.5,
+        self.d_optimizer_ = Adam(self.discriminator_.params, self._learning_rate(), beta1=0.5,
                                  maximize=False)
         self._start_monitoring()
 
@@ -222,6 +224,13 @@ class _AdversarialNet(_GeneratorNetMixin, BaseEstimator):
         if disc == "auto":
             disc = "leaky_relu" if conv else gen
         return gen, disc
+
+    def _learning_rate(self):
+        """Adam's step: ``"auto"`` is 1e-3 for dense networks and 2e-4 (Radford
+        et al. 2015) for ``architecture="conv"``."""
+        if self.learning_rate != "auto":
+            return self.learning_rate
+        return 2e-4 if getattr(self, "architecture", "dense") == "conv" else 1e-3
 
     def _init_classes(self, y):
         """``classes_`` and ``class_prior_`` of a conditional model (removed
@@ -424,9 +433,11 @@ default="auto"
         the epochs of 0.0 to cover the modes as tightly. Hence the default.
     n_critic : int, default=1
         Discriminator updates per generator update.
-    learning_rate : float, default=1e-3
+    learning_rate : float or "auto", default="auto"
         Adam step size of both networks (``beta1 = 0.5``, as Radford et al.
-        2015).
+        2015). ``"auto"``: 1e-3 for dense networks, Radford et al.'s 2e-4
+        for ``architecture="conv"`` (at 1e-3 the conv GAN's sample quality
+        oscillates instead of settling; benchmarks/README.md).
     batch_size : int, default=100
         Real rows per discriminator step (as many generated rows).
     max_iter : int, default=200
@@ -526,7 +537,7 @@ default="auto"
         loss="non_saturating",
         dropout=0.0,
         n_critic=1,
-        learning_rate=1e-3,
+        learning_rate="auto",
         batch_size=100,
         max_iter=200,
         n_score_samples=500,

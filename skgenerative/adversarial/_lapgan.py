@@ -72,7 +72,8 @@ max_iter, n_score_samples, dtype, warm_start, verbose, random_state
         layers of the dense levels; ``discriminator_layer_sizes`` also after
         the convolutions of a conv discriminator). With
         ``architecture="conv"``, ``"auto"`` activations are tanh
-        (generators) and leaky relu (discriminators) at every level.
+        (generators) and leaky relu (discriminators) at every level, and the
+        ``"auto"`` learning rate is 2e-4 (1e-3 for dense levels).
 
     Attributes
     ----------
@@ -149,7 +150,7 @@ random_state_, n_iter_, n_features_in_, feature_names_in_
         loss="non_saturating",
         dropout=0.0,
         n_critic=1,
-        learning_rate=1e-3,
+        learning_rate="auto",
         batch_size=100,
         max_iter=200,
         n_score_samples=500,
@@ -199,9 +200,9 @@ random_state_, n_iter_, n_features_in_, feature_names_in_
                                             dtype=X.dtype, random_state=rng,
                                             prefix=f"disc{k}_"))
         # bound methods, not merged dicts: see skgenerative.nn._optimizers
-        self.g_optimizer_ = Adam(self._generator_parameters, self.learning_rate, beta1=0.5,
+        self.g_optimizer_ = Adam(self._generator_parameters, self._learning_rate(), beta1=0.5,
                                  maximize=False)
-        self.d_optimizer_ = Adam(self._discriminator_parameters, self.learning_rate, beta1=0.5,
+        self.d_optimizer_ = Adam(self._discriminator_parameters, self._learning_rate(), beta1=0.5,
                                  maximize=False)
         self._start_monitoring()
 
