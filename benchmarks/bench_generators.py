@@ -52,10 +52,10 @@ PARZEN_CAVEAT = (
     "wrongly (Theis et al. 2016); the bandwidth was chosen on validation images."
 )
 
-#: epochs per model: (tiny smoke run, full run)
-EPOCHS = {"GAN": (2, 200), "GAN conv": (2, 200), "GAN conv relu": (2, 200),
+#: epochs per model: (tiny smoke run, full run); "auto": the conv default (50)
+EPOCHS = {"GAN": (2, 200), "GAN conv": (2, "auto"), "GAN conv relu": (2, 200),
           "GAN dropout 0.5": (2, 200),
-          "conditional GAN": (2, 200), "LAPGAN": (2, 200), "LAPGAN conv": (2, 200),
+          "conditional GAN": (2, 200), "LAPGAN": (2, 200), "LAPGAN conv": (2, "auto"),
           "GMMN": (2, 200), "GMMN conv": (2, 200), "GMMN+AE": (2, 200), "VAE": (2, 50),
           "DBN": (1, 30)}
 

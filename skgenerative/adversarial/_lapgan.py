@@ -73,7 +73,8 @@ max_iter, n_score_samples, dtype, warm_start, verbose, random_state
         the convolutions of a conv discriminator). With
         ``architecture="conv"``, ``"auto"`` activations are tanh
         (generators) and leaky relu (discriminators) at every level, and the
-        ``"auto"`` learning rate is 2e-4 (1e-3 for dense levels).
+        ``"auto"`` learning rate is 2e-4 (1e-3 for dense levels) and
+        ``max_iter="auto"`` 50 epochs (200 dense).
 
     Attributes
     ----------
@@ -152,7 +153,7 @@ random_state_, n_iter_, n_features_in_, feature_names_in_
         n_critic=1,
         learning_rate="auto",
         batch_size=100,
-        max_iter=200,
+        max_iter="auto",
         n_score_samples=500,
         dtype=None,
         warm_start=False,
