@@ -23,6 +23,7 @@ Usage::
     python benchmarks/bench_generators.py --size tiny          # smoke run, seconds
     python benchmarks/bench_generators.py --datasets digits mnist5k --plots /tmp/grids
     python benchmarks/bench_generators.py --datasets digits --models GAN "GAN conv" GMMN "GMMN conv"
+    python benchmarks/bench_generators.py --datasets digits --seeds 0 1 2 --models GAN "GAN conv"
 
 Literature Parzen figures on full MNIST (GAN 225, GMMN 147, GMMN+AE 282;
 Goodfellow et al. 2014, Li et al. 2015) are context only: they are on
@@ -51,10 +52,10 @@ PARZEN_CAVEAT = (
     "wrongly (Theis et al. 2016); the bandwidth was chosen on validation images."
 )
 
-#: epochs per model: (tiny smoke run, full run)
-EPOCHS = {"GAN": (2, 200), "GAN conv": (2, 200), "GAN conv tanh": (2, 200),
+#: epochs per model: (tiny smoke run, full run); "auto": the conv default (50)
+EPOCHS = {"GAN": (2, 200), "GAN conv": (2, "auto"), "GAN conv relu": (2, 200),
           "GAN dropout 0.5": (2, 200),
-          "conditional GAN": (2, 200), "LAPGAN": (2, 200),
+          "conditional GAN": (2, 200), "LAPGAN": (2, 200), "LAPGAN conv": (2, "auto"),
           "GMMN": (2, 200), "GMMN conv": (2, 200), "GMMN+AE": (2, 200), "VAE": (2, 50),
           "DBN": (1, 30)}
 
@@ -76,17 +77,21 @@ def make_models(size, seed, n_features, shape):
     code = 16 if n_features <= 64 else 32
     models = {
         "GAN": (GAN(max_iter=epochs["GAN"], random_state=seed), False),
-        # DCGAN-style networks, otherwise the defaults
+        # DCGAN-style networks at their defaults (tanh generator, leaky-relu
+        # discriminator)
         "GAN conv": (GAN(max_iter=epochs["GAN conv"], architecture="conv", image_shape=shape,
                          random_state=seed), False),
-        # tanh units: no partial collapse of the conv GAN on digits (15-epoch probe)
-        "GAN conv tanh": (GAN(max_iter=epochs["GAN conv tanh"], architecture="conv",
-                              image_shape=shape, activation="tanh", random_state=seed), False),
+        # relu units in both conv networks (the dense defaults): partial collapse
+        "GAN conv relu": (GAN(max_iter=epochs["GAN conv relu"], architecture="conv",
+                              image_shape=shape, activation="relu",
+                              discriminator_activation="relu", random_state=seed), False),
         # the discriminator dropout Goodfellow et al. found important on images
         "GAN dropout 0.5": (GAN(max_iter=epochs["GAN dropout 0.5"], dropout=0.5,
                                 random_state=seed), False),
         "conditional GAN": (GAN(max_iter=epochs["conditional GAN"], random_state=seed), True),
         "LAPGAN": (LAPGAN(max_iter=epochs["LAPGAN"], random_state=seed), False),
+        "LAPGAN conv": (LAPGAN(max_iter=epochs["LAPGAN conv"], architecture="conv",
+                               image_shape=shape, random_state=seed), False),
         "GMMN": (GMMN(max_iter=epochs["GMMN"], random_state=seed), False),
         "GMMN conv": (GMMN(max_iter=epochs["GMMN conv"], architecture="conv",
                            image_shape=shape, random_state=seed), False),
@@ -130,7 +135,7 @@ def run(dataset, size, seed, n_samples, plots, only=None):
         X, y, shape = load(dataset)
     except ImportError as error:
         print(f"[{dataset}] skipped: {error}")
-        return
+        return {}
     if size == "tiny":
         X, y = X[:300], y[:300]
     X_train, X_rest, y_train, y_rest = train_test_split(X, y, test_size=0.5, stratify=y,
@@ -152,6 +157,7 @@ def run(dataset, size, seed, n_samples, plots, only=None):
         print(f"{name:<16} {r['MMD^2']:8.4f} {r['p']:6.3f} {r['Parzen']:9.1f} "
               f"{r['sigma']:6.3f} {r['NN sample']:9.3f} {r['NN test']:8.3f} "
               f"{r['copies']:6.2f} {'':>7}")
+    mmd2 = {}
     for name, (model, conditional) in make_models(size, seed, X.shape[1], shape).items():
         if only and name not in only:
             continue
@@ -163,24 +169,35 @@ def run(dataset, size, seed, n_samples, plots, only=None):
         print(f"{name:<16} {r['MMD^2']:8.4f} {r['p']:6.3f} {r['Parzen']:9.1f} "
               f"{r['sigma']:6.3f} {r['NN sample']:9.3f} {r['NN test']:8.3f} "
               f"{r['copies']:6.2f} {elapsed:7.1f}")
+        mmd2[name] = r["MMD^2"]
         if plots:
             plot_grid(samples, shape, f"{name} ({dataset})",
                       f"{plots}/{dataset}_{name.replace(' ', '_').replace('+', '_')}.png")
     print(PARZEN_CAVEAT)
+    return mmd2
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--datasets", nargs="+", default=["digits", "mnist5k"])
     parser.add_argument("--size", choices=["tiny", "full"], default="full")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0],
+                        help="one run (split, fit, samples) per seed; with several, "
+                             "the MMD^2 mean and standard deviation per model at the end")
     parser.add_argument("--n-samples", type=int, default=1000)
     parser.add_argument("--plots", default=None, help="directory for sample grids")
     parser.add_argument("--models", nargs="+", default=None, choices=sorted(EPOCHS),
                         help="run only these models (default: all)")
     args = parser.parse_args()
     for dataset in args.datasets:
-        run(dataset, args.size, args.seed, args.n_samples, args.plots, args.models)
+        runs = [run(dataset, args.size, seed, args.n_samples, args.plots, args.models)
+                for seed in args.seeds]
+        if len(args.seeds) > 1 and runs[0]:
+            print(f"\n[{dataset}] MMD^2 over seeds {args.seeds}: mean (standard deviation)")
+            for name in runs[0]:
+                values = np.array([r[name] for r in runs])
+                print(f"{name:<16} {values.mean():8.4f} ({values.std(ddof=1):.4f})  "
+                      + " ".join(f"{v:.4f}" for v in values))
 
 
 if __name__ == "__main__":

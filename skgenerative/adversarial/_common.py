@@ -100,14 +100,17 @@ class _GeneratorNetMixin(GenerativeMixin, TrainableMixin):
         if self.architecture == "conv":
             self.image_shape_ = resolve_image_shape(self.image_shape, n_features)
 
-    def _make_generator(self, n_inputs, n_outputs, hidden_sizes, rng, dtype):
+    def _make_generator(self, n_inputs, n_outputs, hidden_sizes, rng, dtype,
+                        activation=None):
         """The generator: an MLP, or (``architecture="conv"``) a DCGAN-style
-        convolutional network producing ``image_shape_`` images."""
+        convolutional network producing ``image_shape_`` images; hidden units
+        ``activation`` (None: ``self.activation``)."""
+        activation = self.activation if activation is None else activation
         if self.architecture == "conv":
             return conv_generator(n_inputs, self.image_shape_, self.conv_channels,
-                                  hidden_sizes, self.activation, dtype=dtype,
+                                  hidden_sizes, activation, dtype=dtype,
                                   random_state=rng, prefix="gen_")
-        return MLP([n_inputs, *hidden_sizes, n_outputs], self.activation, dtype=dtype,
+        return MLP([n_inputs, *hidden_sizes, n_outputs], activation, dtype=dtype,
                    random_state=rng, prefix="gen_")
 
     def _standardize(self, X):

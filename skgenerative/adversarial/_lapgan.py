@@ -8,8 +8,10 @@ from sklearn.utils._param_validation import Interval
 
 from ..nn import MLP, Adam
 from ..nn._convnet import resolve_image_shape
+from ._common import CONV_CONSTRAINTS
 from ._gan import _COLLAPSE_CHECK_SAMPLES, _AdversarialNet
 from ._gan_math import _with_labels, discriminator_step, generator_step
+from ._lapgan_nets import conv_level_discriminator, conv_level_generator
 from ._pyramid import expand, pyramid_shapes, reduce
 
 __all__ = ["LAPGAN"]
@@ -32,8 +34,9 @@ class LAPGAN(_AdversarialNet):
     (§20.10.4). Level ``k``'s networks are trained on the pyramid of the
     training images: its discriminator tells real details ``h_k = I_k -
     expand(I_{k+1})`` from generated ones, both conditioned on the real
-    ``expand(I_{k+1})``. Each level is a dense GAN as in :class:`GAN` (same
-    losses, dropout, ``n_critic``); all levels take their steps together,
+    ``expand(I_{k+1})``. Each level is a GAN as in :class:`GAN` (same
+    losses, dropout, ``n_critic``), dense or (``architecture="conv"``)
+    convolutional; all levels take their steps together,
     one per batch. ``fit(X, y)`` with class labels trains a class-conditional
     LAPGAN (Denton et al.'s CIFAR-10 models): the one-hot label is appended
     to the input of every level's generator and discriminator, and
@@ -49,15 +52,35 @@ class LAPGAN(_AdversarialNet):
     image_shape : None or (int, int), default=None
         ``(height, width)`` of the images stored as rows. None: square when
         ``n_features`` is a square number, else one row ``(1, n_features)``.
-    generator_layer_sizes, discriminator_layer_sizes, activation, loss, \
-dropout, n_critic, learning_rate, batch_size, max_iter, n_score_samples, \
-dtype, warm_start, verbose, random_state
-        As in :class:`GAN`, for the networks of every level.
+    architecture : {"dense", "conv"}, default="dense"
+        ``"conv"``: every level but the coarsest is convolutional (the
+        coarsest stays dense, as in Denton et al.'s models). A level's
+        generator takes the noise as one more image plane (a linear map of
+        ``z``) beside the expanded coarser image and applies 3x3
+        convolutions through ``conv_channels`` and 3x3 transposed
+        convolutions of stride 1 back to the level's size, to one linear
+        channel plus a bias per pixel (labels enter as constant planes); its
+        discriminator takes the detail and the coarser image as two
+        channels, through the convolutions of :class:`GAN`'s conv
+        discriminator and then its dense layers.
+    conv_channels : tuple of int, default=(16, 32)
+        Feature maps of the convolution layers (``architecture="conv"``).
+    generator_layer_sizes, discriminator_layer_sizes, activation, \
+discriminator_activation, loss, dropout, n_critic, learning_rate, batch_size, \
+max_iter, n_score_samples, dtype, warm_start, verbose, random_state
+        As in :class:`GAN`, for the networks of every level (the hidden
+        layers of the dense levels; ``discriminator_layer_sizes`` also after
+        the convolutions of a conv discriminator). With
+        ``architecture="conv"``, ``"auto"`` activations are tanh
+        (generators) and leaky relu (discriminators) at every level, and the
+        ``"auto"`` learning rate is 2e-4 (1e-3 for dense levels) and
+        ``max_iter="auto"`` 50 epochs (200 dense).
 
     Attributes
     ----------
     generators_, discriminators_ : list of skgenerative.nn.MLP
-        Per level, finest first.
+        Per level, finest first (convolutional levels: networks with the
+        same interface).
     g_optimizer_, d_optimizer_ : skgenerative.nn.Adam
         Over the parameters of all levels.
     classes_ : ndarray of shape (n_classes,)
@@ -109,8 +132,8 @@ random_state_, n_iter_, n_features_in_, feature_names_in_
 
     _parameter_constraints = {
         **_AdversarialNet._parameter_constraints,
+        **CONV_CONSTRAINTS,
         "levels": [Interval(numbers.Integral, 2, None, closed="left")],
-        "image_shape": [None, tuple],
     }
 
     def __init__(
@@ -121,13 +144,16 @@ random_state_, n_iter_, n_features_in_, feature_names_in_
         image_shape=None,
         generator_layer_sizes=(128, 128),
         discriminator_layer_sizes=(128, 128),
-        activation="relu",
+        activation="auto",
+        discriminator_activation="auto",
+        architecture="dense",
+        conv_channels=(16, 32),
         loss="non_saturating",
         dropout=0.0,
         n_critic=1,
-        learning_rate=1e-3,
+        learning_rate="auto",
         batch_size=100,
-        max_iter=200,
+        max_iter="auto",
         n_score_samples=500,
         dtype=None,
         warm_start=False,
@@ -137,12 +163,15 @@ random_state_, n_iter_, n_features_in_, feature_names_in_
         super().__init__(
             n_components, generator_layer_sizes=generator_layer_sizes,
             discriminator_layer_sizes=discriminator_layer_sizes, activation=activation,
-            loss=loss, dropout=dropout, n_critic=n_critic, learning_rate=learning_rate,
-            batch_size=batch_size, max_iter=max_iter, n_score_samples=n_score_samples,
-            dtype=dtype, warm_start=warm_start, verbose=verbose, random_state=random_state,
+            discriminator_activation=discriminator_activation, loss=loss, dropout=dropout,
+            n_critic=n_critic, learning_rate=learning_rate, batch_size=batch_size,
+            max_iter=max_iter, n_score_samples=n_score_samples, dtype=dtype,
+            warm_start=warm_start, verbose=verbose, random_state=random_state,
         )
         self.levels = levels
         self.image_shape = image_shape
+        self.architecture = architecture
+        self.conv_channels = conv_channels
 
     # ------------------------------------------------------------- set-up
     def _initialize(self, X, y, rng, *, partial):
@@ -153,19 +182,28 @@ random_state_, n_iter_, n_features_in_, feature_names_in_
         self._init_scaling(X, rng)
         self.generators_, self.discriminators_ = [], []
         last = self.levels - 1
+        g_act, d_act = self._activations()
         for k, (h, w) in enumerate(self.level_shapes_):
             # the expanded coarser image, and the one-hot label (conditional)
             cond = (0 if k == last else h * w) + self._n_classes
+            if self.architecture == "conv" and k < last:
+                self.generators_.append(conv_level_generator(
+                    self.n_components, self._n_classes, (h, w), self.conv_channels,
+                    g_act, dtype=X.dtype, random_state=rng, prefix=f"gen{k}_"))
+                self.discriminators_.append(conv_level_discriminator(
+                    self._n_classes, (h, w), self.conv_channels, disc, d_act,
+                    dtype=X.dtype, random_state=rng, prefix=f"disc{k}_"))
+                continue
             self.generators_.append(MLP([self.n_components + cond, *gen, h * w],
-                                        self.activation, dtype=X.dtype, random_state=rng,
+                                        g_act, dtype=X.dtype, random_state=rng,
                                         prefix=f"gen{k}_"))
-            self.discriminators_.append(MLP([h * w + cond, *disc, 1], self.activation,
+            self.discriminators_.append(MLP([h * w + cond, *disc, 1], d_act,
                                             dtype=X.dtype, random_state=rng,
                                             prefix=f"disc{k}_"))
         # bound methods, not merged dicts: see skgenerative.nn._optimizers
-        self.g_optimizer_ = Adam(self._generator_parameters, self.learning_rate, beta1=0.5,
+        self.g_optimizer_ = Adam(self._generator_parameters, self._learning_rate(), beta1=0.5,
                                  maximize=False)
-        self.d_optimizer_ = Adam(self._discriminator_parameters, self.learning_rate, beta1=0.5,
+        self.d_optimizer_ = Adam(self._discriminator_parameters, self._learning_rate(), beta1=0.5,
                                  maximize=False)
         self._start_monitoring()
 

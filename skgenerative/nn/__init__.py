@@ -2,7 +2,7 @@
 
 * :class:`Dense`, :class:`MLP` — layers with forward/backward (the package's
   single back-propagation implementation), parameters in a dict;
-* ``ACTIVATIONS`` / ``DERIVATIVES`` — sigmoid, tanh, relu, softplus, linear;
+* ``ACTIVATIONS`` / ``DERIVATIVES`` — sigmoid, tanh, relu, leaky_relu, softplus, linear;
 * likelihood heads :class:`BernoulliHead`, :class:`GaussianHead` and losses
   (:func:`softmax_cross_entropy`, :func:`squared_error`);
 * optimizers :class:`SGD` (momentum) and :class:`Adam`, and the one

@@ -41,6 +41,15 @@ def _relu(z):
     return np.maximum(z, 0)
 
 
+#: Slope of ``leaky_relu`` for negative inputs (Radford et al. 2015's
+#: discriminators).
+LEAKY_SLOPE = 0.2
+
+
+def _leaky_relu(z):
+    return np.where(z > 0, z, z * z.dtype.type(LEAKY_SLOPE))
+
+
 def _d_identity(z, a):
     return np.ones_like(z)
 
@@ -57,6 +66,10 @@ def _d_relu(z, a):
     return (z > 0).astype(z.dtype)
 
 
+def _d_leaky_relu(z, a):
+    return np.where(z > 0, z.dtype.type(1), z.dtype.type(LEAKY_SLOPE))
+
+
 def _d_softplus(z, a):
     return sigmoid(z)
 
@@ -68,6 +81,7 @@ ACTIVATIONS = {
     "logistic": sigmoid,
     "tanh": np.tanh,
     "relu": _relu,
+    "leaky_relu": _leaky_relu,
     "softplus": softplus,
 }
 
@@ -78,5 +92,6 @@ DERIVATIVES = {
     "logistic": _d_sigmoid,
     "tanh": _d_tanh,
     "relu": _d_relu,
+    "leaky_relu": _d_leaky_relu,
     "softplus": _d_softplus,
 }

@@ -242,13 +242,15 @@ def conv_generator(n_inputs, image_shape, channels, hidden_sizes, activation, *,
 
 
 def conv_discriminator(image_shape, n_extra, channels, hidden_sizes, activation, *,
-                       dtype=np.float64, random_state=None, prefix=""):
+                       in_channels=1, dtype=np.float64, random_state=None, prefix=""):
     """A DCGAN-style discriminator from image rows (plus ``n_extra`` columns,
     constant input planes) to one logit.
 
     Convolutions (kernel 3) to ``channels[0], channels[1], ...``, the first
     of stride 1 and the others of stride 2, then dense layers of
-    ``hidden_sizes`` and a linear output.
+    ``hidden_sizes`` and a linear output. A row holds ``in_channels``
+    images of ``image_shape`` one after the other (a LAPGAN level: the
+    detail and the coarser image), then the ``n_extra`` columns.
 
     Returns
     -------
@@ -257,7 +259,7 @@ def conv_discriminator(image_shape, n_extra, channels, hidden_sizes, activation,
     _check_activation(activation)
     channels = _check_channels(channels)
     H, W = (int(s) for s in image_shape)
-    shape = (1, H, W)
+    shape = (int(in_channels), H, W)
     layers = []
     for i, c in enumerate(channels):
         in_channels = shape[0] + (n_extra if i == 0 else 0)

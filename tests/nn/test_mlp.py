@@ -16,7 +16,7 @@ from skgenerative.nn import (
 from skgenerative.nn._kernels import _bernoulli_loglik, _bernoulli_loglik_grad
 from tests.nn import _reference as ref
 
-ACTS = ["linear", "sigmoid", "tanh", "relu", "softplus"]
+ACTS = ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "softplus"]
 
 
 def _numeric_grad(f, x, eps=1e-6):
