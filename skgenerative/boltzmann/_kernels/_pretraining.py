@@ -22,6 +22,7 @@ from numba import njit
 from ...utils._blas import gemm
 from ...utils._numba_math import counter_uniform, draw_key
 from ...utils._numba_math import sigmoid_into as _sigmoid_into
+from ._categorical import _sample_groups_into, _softmax_groups_inplace
 from ._elementwise import _NJIT, _sigmoid_bias_inplace
 from ._rbm_epoch import (
     _apply_direct_update,
@@ -186,29 +187,14 @@ def _sample_labels(H, U, d, out, rng):
     """``out`` = one-hot draws from softmax(H @ U.T + d), one counter-based
     uniform per row (draw ``i`` of a key from ``rng``)."""
     gemm(False, True, 1.0, H, U, 0.0, out)
-    n, K = out.shape
+    groups = np.zeros(2, np.int64)  # the labels: one softmax group
+    groups[1] = out.shape[1]
+    _softmax_groups_inplace(out, d, groups)
     key = draw_key(rng)
-    p = np.empty(K, np.float64)
-    for i in range(n):
-        top = -np.inf
-        for k in range(K):
-            p[k] = out[i, k] + d[k]
-            top = max(top, p[k])
-        total = 0.0
-        for k in range(K):
-            p[k] = np.exp(p[k] - top)
-            total += p[k]
-        u = counter_uniform(key, np.uint64(i)) * total
-        chosen = K - 1
-        cumulative = 0.0
-        for k in range(K):
-            cumulative += p[k]
-            if u < cumulative:
-                chosen = k
-                break
-        for k in range(K):
-            out[i, k] = 0.0
-        out[i, chosen] = 1.0
+    u = np.empty((out.shape[0], 1))
+    for i in range(out.shape[0]):
+        u[i, 0] = counter_uniform(key, np.uint64(i))
+    _sample_groups_into(out, groups, u, out)
 
 
 @njit(**_NJIT)
