@@ -108,11 +108,12 @@ def main():
     ap.add_argument("--eval-k", type=int, default=5000)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--lr-schedule", choices=["exp", "paper", "constant"], default="exp",
-                    help="VAE/IWAE learning rate over the budget: 'exp' falls geometrically "
+                    help="VAE/IWAE/SBN learning rate over the budget: 'exp' falls geometrically "
                          "from 1e-3 to 1e-4 (the budget gives fewer epochs than the paper's "
                          "3,280, so the rate stays higher for longer than in 'paper'); 'paper' "
                          "is Burda et al.'s 8 stages of 3**i epochs at 1e-3 * 10**(-i/7), "
-                         "compressed into the budget. SBN: constant (default rate) either way")
+                         "compressed into the budget. SBN (Adam 1e-3 too) follows the same "
+                         "schedule")
     args = ap.parse_args()
 
     data = np.load(args.data)
@@ -133,7 +134,7 @@ def main():
             # a k-sample bound on a validation subset: a few % of an epoch
             validate=lambda m: m.importance_bound(X_valid, args.valid_k).mean(),
         )
-        if not name.startswith("sbn") and args.lr_schedule != "constant":
+        if args.lr_schedule != "constant":
             schedule = burda_schedule() if args.lr_schedule == "paper" else exponential_decay(1e-3, 10)
             run.train_epoch = scheduled_epoch(run, schedule)
         model = run.run(lambda: make_model(name, args.seed), X_train)
