@@ -32,9 +32,11 @@ Usage::
 
 import argparse
 import time
+from pathlib import Path
 
 import joblib
 import numpy as np
+from sklearn.base import clone
 
 from skgenerative import DBN, DBNClassifier
 from skgenerative.evaluation import ais_log_partition
@@ -107,6 +109,40 @@ def _short_bound(dbn, X_valid, runs=20, temperatures=1000):
         dbn._forget_log_partition()  # the short AIS is not the model's log Z
 
 
+def _first_layer_from_rbm_run(folder, make, X, run):
+    """Make ``run`` (the first layer's) a finished run whose model is a DBN
+    with the RBM of a ``reproduce_rbm_mnist.py`` run as its first layer.
+
+    Salakhutdinov & Murray (2008) built their DBN on their CD-25 RBM the
+    same way. The RBM's training time and learning curve (its own
+    log-likelihood, which is a one-layer DBN's) become the first layer's, so
+    the budget counts them.
+    """
+    run.resume = True
+    if run.checkpoint.exists():
+        return
+    rbm_state = joblib.load(Path(folder) / "checkpoint.joblib")
+    rbm = rbm_state["model"]
+    dbn = make()
+    if rbm.n_components != dbn.hidden_layer_sizes[0] or rbm.n_features_in_ != X.shape[1]:
+        raise SystemExit(f"{folder} holds a {rbm.n_features_in_}x{rbm.n_components} RBM; the "
+                         f"first layer is {X.shape[1]}x{dbn.hidden_layer_sizes[0]}")
+    dbn.fit(X[:100])  # max_iter=0: the stack's layers, untrained
+    # the RBM, and a second layer initialised on its sampled outputs, as the
+    # greedy training would have done (the visible biases start at their
+    # marginals); the settings are the stack's
+    H = rbm.transform(X)
+    H = (np.random.default_rng(0).random(H.shape) < H).astype(X.dtype)
+    top = clone(dbn.rbms_[1]).set_params(warm_start=False).fit(H)
+    dbn.rbms_ = [rbm, top] + dbn.rbms_[2:]
+    dbn.set_params(warm_start=True).fit(X[:100])  # no epochs: ties the stack to its RBMs
+    dbn.set_params(warm_start=False)
+    run._save({"model": dbn, "epochs": rbm_state["epochs"],
+               "train_seconds": rbm_state["train_seconds"], "curve": rbm_state["curve"]})
+    print(f"[{run.name}] the RBM of {folder}: {rbm_state['epochs']} epochs, "
+          f"{rbm_state['train_seconds'] / 60:.1f} min", flush=True)
+
+
 def run_bound(args):
     path = default_data()
     if not path.exists():
@@ -124,6 +160,7 @@ def run_bound(args):
         return DBN(
             sizes, learning_rate=[float(r) for r in args.lr.split(",")], batch_size=100,
             max_iter=0, method="pcd", n_gibbs_steps=1, layer_input="sample",
+            momentum=args.momentum, weight_decay=args.weight_decay,
             layer_init="stacked" if args.stacked else "random",
             n_importance_samples=args.k, ais_n_runs=args.ais_runs, ais_n_temperatures=args.ais_betas,
             dtype=np.float32, random_state=0,
@@ -152,9 +189,11 @@ def run_bound(args):
             def schedule(fraction, layer=layer):
                 return [r * (1.0 - fraction) if l == layer else r for l, r in enumerate(rates)]
             run.train_epoch = scheduled_epoch(run, schedule, run.train_epoch)
+    if args.first_layer is not None:
+        _first_layer_from_rbm_run(args.first_layer, make, Xtr, runs[0])
     # a resumed run continues the highest layer that has started: the layers
     # under it are final (training them again would change its input)
-    started = [l for l, run in enumerate(runs) if args.resume and run.checkpoint.exists()]
+    started = [l for l, run in enumerate(runs) if run.resume and run.checkpoint.exists()]
     first = max(started, default=0)
     dbn, train_seconds, epochs = None, 0.0, []
     for layer, run in enumerate(runs):
@@ -210,6 +249,14 @@ def main():
     parser.add_argument("--valid-rows", type=int, default=1000)
     parser.add_argument("--fine-tune-epochs", type=int, default=30)
     parser.add_argument("--lr", default="0.05,0.01", help="RBM learning rate per layer")
+    parser.add_argument("--momentum", type=float, default=0.5,
+                        help="bound part: RBM momentum (reproduce_rbm_mnist.py's)")
+    parser.add_argument("--weight-decay", type=float, default=2e-4,
+                        help="bound part: RBM weight decay (reproduce_rbm_mnist.py's)")
+    parser.add_argument("--first-layer", default=None, metavar="RUN_FOLDER",
+                        help="bound part: the first layer is the RBM of this finished "
+                             "reproduce_rbm_mnist.py run (e.g. benchmark_runs/rbm500-PCD-1, "
+                             "same settings); its training time counts in the budget")
     parser.add_argument("--lr-decay", choices=["linear", "none"], default="linear",
                         help="bound part: each layer's rate falls linearly to 0 over its phase")
     parser.add_argument("--stacked", action="store_true",
