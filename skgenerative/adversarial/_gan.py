@@ -460,7 +460,8 @@ default="auto"
     dtype : None, np.float32 or np.float64, default=None
         Compute dtype; None follows the input (float32 in, float32 out).
     warm_start : bool, default=False
-        Continue from the fitted networks and optimizers on ``fit``.
+        Continue from the fitted networks and optimizers on ``fit`` (Adam's
+        moments carry on; a changed ``learning_rate`` takes effect).
     verbose : int, default=0
         1: losses and discriminator accuracy per epoch; 2: also a progress
         bar (tqdm).

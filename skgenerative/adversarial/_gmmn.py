@@ -111,7 +111,8 @@ class GMMN(_GeneratorNetMixin, BaseEstimator):
     dtype : None, np.float32 or np.float64, default=None
         Compute dtype; None follows the input.
     warm_start : bool, default=False
-        Continue from the fitted networks and optimizer on ``fit``.
+        Continue from the fitted networks and optimizer on ``fit`` (Adam's
+        moments carry on; a changed ``learning_rate`` takes effect).
     verbose : int, default=0
     random_state : None, int or Generator, default=None
 
