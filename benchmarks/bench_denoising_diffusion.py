@@ -166,7 +166,7 @@ def imputation(tiny):
         if kw:  # the importance-weighted conditional, and the DAE's pseudo-Gibbs
             weighted = model.impute(X_missing, method="importance", mean=True, random_state=0)
             print(f"| {name} (importance) | {error(weighted):.4f} |")
-            if model.noise == "missing":
+            if model.noise_ == "missing":
                 print(f"| {name} (gibbs, default) | "
                       f"{error(model.impute(X_missing, mean=True, random_state=0)):.4f} |")
 
@@ -205,7 +205,7 @@ def imputation_binary(tiny):
         row(f"{name} (clamped chain)", chain)
         row(f"{name} (importance)", model.impute(X_missing, method="importance", mean=True,
                                                  random_state=0))
-        if model.noise == "missing":  # the DAE's default: pseudo-Gibbs marginals
+        if model.noise_ == "missing":  # the DAE's default: pseudo-Gibbs marginals
             row(f"{name} (gibbs, default)", model.impute(X_missing, mean=True, random_state=0))
 
 

@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..latent import IWAE
 from ..utils.random import check_generator
+from ..utils.validation import is_binary
 from ._common import seeded_clone
 
 __all__ = ["DensityOutlierDetector"]
@@ -27,7 +28,7 @@ def default_density_model(X):
     outliers better than scikit-learn's detectors at their defaults on most
     classes (``benchmarks/bench_applications.py``).
     """
-    if np.all((X == 0) | (X == 1)):
+    if is_binary(X):
         return IWAE(n_components=10, max_iter=100, likelihood="bernoulli")
     return IWAE(n_components=10, max_iter=100, likelihood="gaussian",
                 min_variance=max(0.2 * float(np.var(X)), 1e-6))
@@ -42,7 +43,7 @@ def fit_independent_baseline(X):
     means (clipped to [1e-3, 1 - 1e-3]) when ``X`` is binary, otherwise
     Gaussian means and variances floored, as the default model's, at a fifth
     of the data's variance."""
-    if np.all((X == 0) | (X == 1)):
+    if is_binary(X):
         return ("bernoulli", np.clip(X.mean(axis=0), 1e-3, 1 - 1e-3))
     variance = np.maximum(X.var(axis=0), max(0.2 * float(np.var(X)), 1e-6))
     return ("gaussian", X.mean(axis=0), variance)

@@ -21,11 +21,15 @@ from ..nn._estimator import NetworkTrainingMixin
 from ..nn import make_head
 from ..utils._threads import blas_threads
 from ..utils.random import row_generators
-from ..utils.validation import check_missing_mask, warn_if_not_binary
+from ..utils.validation import check_missing_mask, is_binary, warn_if_not_binary
 from ._conditioning import condition_components
 from ._corruption import NOISES, check_noise_level, corrupt
 
 __all__ = []
+
+#: ``noise_level="auto"`` per corruption (the fraction of units hidden, or
+#: corrupted, or the Gaussian noise's standard deviation on [0, 1] data)
+_AUTO_NOISE_LEVEL = {"missing": 0.5, "salt_pepper": 0.2, "mask": 0.2, "gaussian": 0.2}
 
 #: The hyperparameters every denoising model has (each adds its own).
 _COMMON_CONSTRAINTS = {
@@ -65,10 +69,21 @@ class _DenoisingChainMixin(GenerativeMixin, NetworkTrainingMixin):
         return self.n_components
 
     def _corrupt(self, X, rng):
-        return corrupt(X, self.noise, self.noise_level, rng)
+        return corrupt(X, self.noise_, self.noise_level_, rng)
 
-    def _check_noise_level(self):
-        check_noise_level(self.noise, self.noise_level)
+    def _resolve_noise(self, X):
+        """Set ``noise_`` and ``noise_level_``, the corruption the model
+        trains with: ``"auto"`` is resolved from the training data ``X``
+        (``"missing"`` at 0.5 for binary data; grey levels take 0.5 as a real
+        value, so ``"salt_pepper"`` at 0.2 for other data)."""
+        noise = self.noise
+        if noise == "auto":
+            noise = "missing" if is_binary(X) else "salt_pepper"
+        level = self.noise_level
+        if isinstance(level, str):  # "auto"
+            level = _AUTO_NOISE_LEVEL[noise]
+        check_noise_level(noise, level)
+        self.noise_, self.noise_level_ = noise, float(level)
 
     def _init_base(self, X, decoder):
         """Per-unit moments of the data (the chains' start) and the decoder's
@@ -182,7 +197,7 @@ class _DenoisingChainMixin(GenerativeMixin, NetworkTrainingMixin):
         samples the conditional only approximately (the chain lacks detailed
         balance). ``method="gibbs"`` (:class:`DenoisingAutoencoder` with
         ``noise="missing"``) runs pseudo-Gibbs sampling with the learned
-        conditionals: every step hides a random share ``noise_level`` of the
+        conditionals: every step hides a random share ``noise_level_`` of the
         missing units and redraws them from the reconstruction, the
         observed units staying visible (see
         ``skgenerative.denoising._conditioning.pseudo_gibbs``).

@@ -7,7 +7,7 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..nn import MLP, Adam
 from ..nn._mlp import check_layer_sizes
@@ -16,6 +16,7 @@ from ..utils._threads import blas_threads
 from ._chain import _COMMON_CONSTRAINTS, _DenoisingChainMixin
 from ._conditioning import pseudo_gibbs
 from ._contractive import contraction_penalty_and_grads, tangent_noise
+from ._corruption import NOISES
 
 __all__ = ["DenoisingAutoencoder"]
 
@@ -150,19 +151,24 @@ class DenoisingAutoencoder(
         a learned variance ``min_variance + softplus(s)`` per unit.
     min_variance : float, default=1e-3
         Variance floor of the Gaussian reconstruction.
-    noise : {"missing", "salt_pepper", "mask", "gaussian"}, default="missing"
+    noise : {"auto", "missing", "salt_pepper", "mask", "gaussian"}, default="auto"
         The corruption ``C(x~ | x)``: a unit hidden (set to 0.5, a value
         binary data never take), replaced by 0 or 1 at random, set to 0, or
         Gaussian noise added (see ``skgenerative.denoising._corruption``).
         Trained to undo ``"missing"``, the network learns the conditional of
         every unit given random subsets of the others, which
         :meth:`impute` uses (``method="gibbs"``, see Notes); it is meant for
-        data in [0, 1].
-    noise_level : float, default=0.5
-        Probability that a unit is corrupted (``"salt_pepper"``, ``"mask"``;
-        in (0, 1)) or the noise's standard deviation (``"gaussian"``). It
-        sets how far the chain moves per step and how much the learned
-        distribution smooths the data's.
+        binary data (on grey levels 0.5 is a real value: grey digits sampled
+        with it were far worse, MMD² 0.120 against 0.032 with
+        ``"salt_pepper"``). ``"auto"``: ``"missing"`` when the training data
+        are binary, else ``"salt_pepper"`` (``noise_`` says which).
+    noise_level : float or "auto", default="auto"
+        Probability that a unit is corrupted (``"missing"``,
+        ``"salt_pepper"``, ``"mask"``; in (0, 1)) or the noise's standard
+        deviation (``"gaussian"``). It sets how far the chain moves per step
+        and how much the learned distribution smooths the data's.
+        ``"auto"``: 0.5 for ``"missing"``, 0.2 for the others
+        (``noise_level_``).
     walkback : int, default=3
         Corrupt-and-sample steps per training example (1: the ordinary
         denoising criterion). Walk-back removes spurious attractors of the
@@ -205,6 +211,10 @@ class DenoisingAutoencoder(
     base_mean_, base_var_ : ndarray of shape (`n_features_in_`,)
         Per-unit mean and variance of the first data seen; chains start from
         independent draws with these moments.
+    noise_ : str
+        The corruption trained with (``noise`` with ``"auto"`` resolved).
+    noise_level_ : float
+        Its level (``noise_level`` with ``"auto"`` resolved).
     dtype_ : numpy.dtype
     random_state_ : numpy.random.Generator
     score_seed_ : int
@@ -236,7 +246,8 @@ class DenoisingAutoencoder(
     al., 2015).
 
     The defaults are chosen for imputation as well as sampling. Hiding half
-    of the units at random (``noise="missing"``, ``noise_level=0.5``) trains
+    of the units at random (``noise="missing"``, ``noise_level=0.5``: what
+    ``"auto"`` chooses for binary data) trains
     the reconstruction ``p(x | x~)`` to be the conditional of every hidden
     unit given the visible ones, for random visible subsets (the training
     of order-agnostic NADE and of denoising-autoencoder imputers);
@@ -285,6 +296,9 @@ class DenoisingAutoencoder(
         **_COMMON_CONSTRAINTS,
         "encoder_layer_sizes": ["array-like"],
         "contraction": [Interval(numbers.Real, 0, None, closed="left")],
+        "noise": [StrOptions({*NOISES, "auto"})],
+        "noise_level": [Interval(numbers.Real, 0, None, closed="neither"),
+                        StrOptions({"auto"})],
     }
 
     def __init__(
@@ -296,8 +310,8 @@ class DenoisingAutoencoder(
         activation="relu",
         likelihood="bernoulli",
         min_variance=1e-3,
-        noise="missing",
-        noise_level=0.5,
+        noise="auto",
+        noise_level="auto",
         walkback=3,
         contraction=0.0,
         learning_rate=3e-3,
@@ -341,7 +355,7 @@ class DenoisingAutoencoder(
     # -- set-up ------------------------------------------------------------
 
     def _initialize(self, X, y, rng, *, partial):
-        self._check_noise_level()
+        self._resolve_noise(X)
         self.dtype_ = X.dtype
         p = X.shape[1]
         enc = check_layer_sizes(self.encoder_layer_sizes, "encoder_layer_sizes")
@@ -397,17 +411,17 @@ class DenoisingAutoencoder(
     _impute_methods = ("importance", "chain", "gibbs")
 
     def _auto_impute_method(self):
-        return "gibbs" if self.noise == "missing" else "importance"
+        return "gibbs" if self.noise_ == "missing" else "importance"
 
     def _gibbs_impute(self, X, mask, n_steps, rng, mean):
-        if self.noise != "missing":
+        if self.noise_ != "missing":
             raise ValueError(
                 "impute(method='gibbs') needs a model trained with noise='missing' "
-                f"(its conditionals given random hidden units); this one has noise={self.noise!r}."
+                f"(its conditionals given random hidden units); this one was trained with noise={self.noise_!r}."
             )
         return pseudo_gibbs(
             lambda X_tilde: _reconstruction(self.encoder_, self.decoder_, X_tilde),
-            self._head, X, mask, self.noise_level, n_steps, rng, mean,
+            self._head, X, mask, self.noise_level_, n_steps, rng, mean,
         )
 
     def sample(self, n_samples=1, *, n_steps=None, random_state=None, mean=False,

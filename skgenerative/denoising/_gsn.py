@@ -206,6 +206,9 @@ class GenerativeStochasticNetwork(
     base_mean_, base_var_ : ndarray of shape (`n_features_in_`,)
         Per-unit moments of the first data seen; chains start from
         independent draws with them.
+    noise_, noise_level_ : str, float
+        The corruption trained with and its level (``noise``,
+        ``noise_level``).
     dtype_ : numpy.dtype
     random_state_ : numpy.random.Generator
     score_seed_ : int
@@ -325,7 +328,7 @@ class GenerativeStochasticNetwork(
         self.random_state = random_state
 
     def _initialize(self, X, y, rng, *, partial):
-        self._check_noise_level()
+        self._resolve_noise(X)
         self.dtype_ = X.dtype
         p, d = X.shape[1], self.n_components
         hidden = check_layer_sizes(self.transition_layer_sizes, "transition_layer_sizes")

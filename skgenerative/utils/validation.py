@@ -52,6 +52,12 @@ def user_stacklevel():
     return level
 
 
+def is_binary(X):
+    """Whether every entry of ``X`` (dense or sparse) is 0 or 1."""
+    data = X.data if sp.issparse(X) else np.asarray(X)
+    return bool(np.all((data == 0) | (data == 1)))
+
+
 def warn_if_not_binary(X, *, what="Bernoulli visible units", stacklevel=None):
     """Warn once if ``X`` has values outside [0, 1].
 

@@ -47,7 +47,7 @@ def test_importance_imputation_is_the_stationary_conditional(trained):
     # the clamped chain over the 8 free configurations, exactly
     free = STATES[rows][:, 3:]
     P_free = np.prod(np.where(free[None] == 1, probs[:, None, 3:], 1 - probs[:, None, 3:]), axis=2)
-    clamped = _stationary(_corruption_matrix(dae.noise, dae.noise_level)[rows] @ P_free)
+    clamped = _stationary(_corruption_matrix(dae.noise_, dae.noise_level_)[rows] @ P_free)
     X = np.tile([1.0, 1.0, 1.0, np.nan, np.nan, np.nan], (4000, 1))
     imputed = dae.impute(X, n_samples=5000, n_steps=20, random_state=0)
     np.testing.assert_array_equal(imputed[:, :3], 1.0)

@@ -47,7 +47,7 @@ def _transition(dae):
     """``T[x, x'] = sum_x~ C(x~ | x) p(x' | x~)`` of the fitted model (exact)."""
     probs = sigmoid(_reconstruction(dae.encoder_, dae.decoder_, STATES))
     P = np.prod(np.where(STATES[None] == 1, probs[:, None], 1 - probs[:, None]), axis=2)
-    return _corruption_matrix(dae.noise, dae.noise_level) @ P, probs
+    return _corruption_matrix(dae.noise_, dae.noise_level_) @ P, probs
 
 
 def _stationary(T):
@@ -116,7 +116,7 @@ def test_clamped_chain_matches_conditional_of_stationary_distribution(trained):
     observed = np.array([1.0, 1.0, 1.0])  # the first three units clamped
     rows = np.flatnonzero((STATES[:, :3] == observed).all(axis=1))
     # the clamped chain over the 8 free configurations, exactly
-    C = _corruption_matrix(dae.noise, dae.noise_level)
+    C = _corruption_matrix(dae.noise_, dae.noise_level_)
     free_states = STATES[rows][:, 3:]
     P_free = np.prod(
         np.where(free_states[None] == 1, probs[:, None, 3:], 1 - probs[:, None, 3:]), axis=2
@@ -223,7 +223,7 @@ def test_score_is_the_mean_denoising_log_likelihood(trained):
     assert dae.score(X[:200]) > untrained.score(X[:200])
     # exact expectation over the corruption, from the enumerated chain pieces
     _, probs = _transition(dae)
-    C = _corruption_matrix(dae.noise, dae.noise_level)
+    C = _corruption_matrix(dae.noise_, dae.noise_level_)
     log_p = np.log(np.where(STATES[None] == 1, probs[:, None], 1 - probs[:, None])).sum(axis=2)
     rows = _state_index(X[:200])
     exact = np.einsum("ik,ki->i", C[rows], log_p[:, rows]).mean()
@@ -263,3 +263,30 @@ def test_impute_checks_its_input(trained):
         dae.impute(bad, np.zeros((3, 6), dtype=bool))
     with pytest.raises(ValueError, match="noise_level"):
         DenoisingAutoencoder(noise_level=1.5, max_iter=1).fit(X)
+
+
+def test_auto_noise_hides_binary_units_and_flips_grey_ones():
+    """``noise="auto"`` hides units (0.5) only in binary data, where 0.5 is
+    never a value; grey levels get salt-and-pepper noise at 0.2, and
+    ``impute`` then weighs chain samples instead of pseudo-Gibbs."""
+    rng = np.random.default_rng(0)
+    binary = (rng.random((60, 6)) < 0.5).astype(float)
+    grey = rng.random((60, 6))
+    small = dict(n_components=4, decoder_layer_sizes=(), max_iter=1, random_state=0)
+    dae = DenoisingAutoencoder(**small).fit(binary)
+    assert (dae.noise_, dae.noise_level_) == ("missing", 0.5)
+    assert dae._auto_impute_method() == "gibbs"
+    dae = DenoisingAutoencoder(**small).fit(grey)
+    assert (dae.noise_, dae.noise_level_) == ("salt_pepper", 0.2)
+    assert dae._auto_impute_method() == "importance"
+    corrupted = dae._corrupt(grey, np.random.default_rng(1))
+    changed = corrupted != grey
+    assert set(np.unique(corrupted[changed])) <= {0.0, 1.0}
+    assert 0.1 < changed.mean() < 0.3  # 0.2 of the units
+    with pytest.raises(ValueError, match="trained with noise='salt_pepper'"):
+        dae.impute(grey[:2], np.ones((2, 6), dtype=bool), method="gibbs")
+    # explicit settings are kept; "auto" level follows the chosen noise
+    dae = DenoisingAutoencoder(noise="mask", **small).fit(binary)
+    assert (dae.noise_, dae.noise_level_) == ("mask", 0.2)
+    dae = DenoisingAutoencoder(noise="missing", noise_level=0.3, **small).fit(grey)
+    assert (dae.noise_, dae.noise_level_) == ("missing", 0.3)

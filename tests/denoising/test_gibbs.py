@@ -41,7 +41,7 @@ def _exact_chain(dae, observed=OBSERVED):
     ``T[f, f'] = sum_D q^|D| (1-q)^(3-|D|) prod_{j in D} p(f'_j | x~)
     [f'_j = f_j off D]``, ``x~`` = the observed units, ``f`` off ``D`` and
     ``MISSING_VALUE`` on ``D`` (written here from the definition)."""
-    q = dae.noise_level
+    q = dae.noise_level_
     T = np.zeros((8, 8))
     for a, f in enumerate(FREE):
         for D in SUBSETS:
