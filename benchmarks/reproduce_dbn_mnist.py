@@ -26,6 +26,8 @@ Usage::
     PYTHONPATH=. python benchmarks/reproduce_dbn_mnist.py --part clf
     PYTHONPATH=. python benchmarks/reproduce_dbn_mnist.py --part bound            # 120 min
     PYTHONPATH=. python benchmarks/reproduce_dbn_mnist.py --part bound --resume   # continue
+    PYTHONPATH=. python benchmarks/reproduce_dbn_mnist.py --part bound \
+        --first-layer benchmark_runs/rbm500-PCD-1       # on the RBM-500 run: 60 min more
     PYTHONPATH=. python benchmarks/reproduce_dbn_mnist.py --part bound --budget 0.2 \
         --max-epochs 1 --n-train 2000 --n-test 50 --ais-runs 10 --ais-betas 200 --k 5   # smoke
 """
