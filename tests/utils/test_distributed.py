@@ -1,5 +1,5 @@
 """Model selection on a dask.distributed cluster through joblib's dask backend
-(skipped when distributed is not installed: the ``dask`` extra)."""
+(the ``test`` extra installs dask; skipped when distributed is absent)."""
 
 import numpy as np
 import pytest
@@ -8,7 +8,6 @@ from sklearn.model_selection import GridSearchCV
 from skgenerative import BernoulliRBM
 
 
-@pytest.mark.slow  # starting a cluster of two processes takes tens of seconds
 def test_grid_search_on_a_two_process_cluster_matches_the_serial_search():
     distributed = pytest.importorskip("distributed")
     import joblib
