@@ -23,7 +23,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..base import GenerativeMixin, TrainableMixin
 from ..exceptions import PartitionFunctionError
 from ..utils.random import draw_seed
-from ..utils.validation import resolve_dtype
+from ..utils.validation import is_binary, resolve_dtype
 from ._ais._result import _make_result
 from ._ais._schedule import ais_schedule
 from ._kernels._boltzmann_machine import (
@@ -72,7 +72,7 @@ def connectivity_mask(connectivity, n_visible, n_hidden):
                 f"connectivity must be a ({d}, {d}) mask over the n_features + "
                 f"n_components units (visibles first), got shape {mask.shape}."
             )
-        if not np.all((mask == 0) | (mask == 1)):
+        if not is_binary(mask):
             raise ValueError("connectivity must be a boolean (0/1) mask.")
         mask = mask.astype(bool)
         if not np.array_equal(mask, mask.T):

@@ -23,6 +23,7 @@ import numpy as np
 
 from ...utils._threads import blas_threads
 from ...utils.random import check_generator, draw_seed
+from ...utils.validation import is_binary
 from .._kernels import _ais_bernoulli, _ais_categorical, _ais_gaussian_bernoulli
 from .._kernels._categorical import _sample_groups_into, _softmax_groups_inplace
 from .._units import CategoricalUnits
@@ -165,7 +166,7 @@ class _CategoricalParams(_RBMParams):
         if init.ndim == 2 and init.shape[1] == n_values:
             V = np.array(init, dtype=np.float64)
             group_sums = np.add.reduceat(V, self.offsets[:-1], axis=1) if n_features else V
-            if np.all((V == 0) | (V == 1)) and np.all(group_sums == 1):
+            if is_binary(V) and np.all(group_sums == 1):
                 return V
         if init.ndim == 2 and init.shape[1] == n_features and self.categories is not None:
             return CategoricalUnits(self.categories).encode(init, handle_unknown="error")
