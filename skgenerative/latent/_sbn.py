@@ -41,31 +41,46 @@ __all__ = ["SigmoidBeliefNet"]
 # ---------------------------------------------------------------------------
 
 
-def _recognition_pass(recognition, X, uniforms):
+def _recognition_pass(recognition, X, uniforms, *, grad=True, first_logits=None):
     """Sample ``h_1..h_L ~ q(h | x)`` layer by layer.
 
     ``uniforms[l]`` (shape ``(n, size_l)``) drives the Bernoulli draws.
     Returns the states ``[x, h_1, ..., h_L]``, ``log q(h | x)`` per row
-    (float64) and per layer ``(cache, d log q / d logits)``.
+    (float64) and per layer ``(cache, d log q / d logits)`` (an empty list
+    when ``grad`` is False). ``first_logits``, when given, are the first
+    layer's logits of ``X`` (scoring computes them once per data row rather
+    than once per importance sample).
     """
     states, log_q, parts = [X], 0.0, []
-    for net, u in zip(recognition, uniforms):
-        logits, cache = net.forward(states[-1])
+    for l, (net, u) in enumerate(zip(recognition, uniforms)):
+        if l == 0 and first_logits is not None:
+            logits, cache = first_logits, None
+        else:
+            logits, cache = net.forward(states[-1])
         h = (u < sigmoid(logits)).astype(logits.dtype)
-        ll, g = bernoulli_log_likelihood(h, logits, grad=True)
+        if grad:
+            ll, g = bernoulli_log_likelihood(h, logits, grad=True)
+            parts.append((cache, g))
+        else:
+            ll = bernoulli_log_likelihood(h, logits)
         log_q = log_q + ll
         states.append(h)
-        parts.append((cache, g))
     return states, log_q, parts
 
 
-def _generative_log_joint(generative, prior_b, states):
+def _generative_log_joint(generative, prior_b, states, *, grad=True):
     """``log p(x, h)`` per row (float64) for states ``[x, h_1..h_L]``, and per
     layer ``(cache, d log p / d logits)``; the last entry is the prior's
-    gradient w.r.t. its logits (rows)."""
+    gradient w.r.t. its logits (rows). With ``grad=False`` only ``log p``
+    is computed (the other two are None)."""
     top = states[-1]
-    prior_logits = np.broadcast_to(prior_b, top.shape)
-    log_p, g_prior = bernoulli_log_likelihood(top, np.ascontiguousarray(prior_logits), grad=True)
+    prior_logits = np.ascontiguousarray(np.broadcast_to(prior_b, top.shape))
+    if not grad:
+        log_p = bernoulli_log_likelihood(top, prior_logits)
+        for l, net in enumerate(generative):
+            log_p = log_p + bernoulli_log_likelihood(states[l], net.predict(states[l + 1]))
+        return log_p, None, None
+    log_p, g_prior = bernoulli_log_likelihood(top, prior_logits, grad=True)
     parts = []
     for l, net in enumerate(generative):
         logits, cache = net.forward(states[l + 1])
@@ -382,11 +397,17 @@ class SigmoidBeliefNet(
             for idx, u in _row_draw_blocks(X, k, sum(sizes), seed, np.random.Generator.random):
                 u = u.reshape(k * len(idx), -1).astype(self.dtype_)
                 splits = np.cumsum(sizes)[:-1]
+                # the first layer's logits depend on the row only, not on the draw
+                first = np.tile(self.recognition_[0].predict(X[idx]), (k, 1))
                 states, log_q, _ = _recognition_pass(
-                    self.recognition_, np.tile(X[idx], (k, 1)), np.split(u, splits, axis=1)
+                    self.recognition_,
+                    np.tile(X[idx], (k, 1)),
+                    np.split(u, splits, axis=1),
+                    grad=False,
+                    first_logits=first,
                 )
                 log_p, _, _ = _generative_log_joint(
-                    self.generative_, self.prior_["prior_b"], states
+                    self.generative_, self.prior_["prior_b"], states, grad=False
                 )
                 out.append((log_p - log_q).reshape(k, len(idx)))
         return np.concatenate(out, axis=1)

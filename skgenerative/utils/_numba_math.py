@@ -11,7 +11,16 @@ import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
-__all__ = ["FASTMATH", "KEY_HIGH", "counter_uniform", "draw_key", "sigmoid_into", "softplus_sum"]
+__all__ = [
+    "FASTMATH",
+    "KEY_HIGH",
+    "counter_uniform",
+    "draw_key",
+    "exp_neg_abs_into",
+    "log1p_unit",
+    "sigmoid_into",
+    "softplus_sum",
+]
 
 #: The safe fastmath subset (DESIGN.md §4): keeps isnan/inf semantics.
 FASTMATH = {"nsz", "arcp", "contract", "afn", "reassoc"}
@@ -108,45 +117,60 @@ def _sigmoid_into_float64(a, h, scratch):
         h[k] = 1.0 / (1.0 + h[k] * bits[k])
 
 
+@njit(fastmath=FASTMATH, error_model="numpy", inline="always")
+def log1p_unit(y):
+    """``log(1 + y)`` for ``y`` in [0, 1], vectorisable: ``2 atanh(z)`` with
+    ``z = y / (2 + y)`` in [0, 1/3], by its odd series to z^33 (truncation
+    < 1e-17)."""
+    z = y / (2.0 + y)
+    w = z * z
+    q = 1.0 / 33.0
+    q = q * w + 1.0 / 31.0
+    q = q * w + 1.0 / 29.0
+    q = q * w + 1.0 / 27.0
+    q = q * w + 1.0 / 25.0
+    q = q * w + 1.0 / 23.0
+    q = q * w + 1.0 / 21.0
+    q = q * w + 1.0 / 19.0
+    q = q * w + 1.0 / 17.0
+    q = q * w + 1.0 / 15.0
+    q = q * w + 1.0 / 13.0
+    q = q * w + 1.0 / 11.0
+    q = q * w + 1.0 / 9.0
+    q = q * w + 1.0 / 7.0
+    q = q * w + 1.0 / 5.0
+    q = q * w + 1.0 / 3.0
+    q = q * w + 1.0
+    return 2.0 * z * q
+
+
+@njit(fastmath=FASTMATH, error_model="numpy", inline="always")
+def exp_neg_abs_into(a, e, scratch):
+    """``e[k] = exp(-|a[k]|)`` (float64, in (0, 1]) for a vector ``a``, in two
+    vectorisable loops (``_exp_parts``; ``scratch`` is an int64 work buffer of
+    the length of ``a``)."""
+    bits = scratch.view(np.float64)
+    for k in range(a.shape[0]):
+        x = max(-abs(np.float64(a[k])), -708.0)
+        e[k], scratch[k] = _exp_parts(x)
+    for k in range(a.shape[0]):
+        e[k] *= bits[k]
+
+
 @njit(cache=True, fastmath=FASTMATH, error_model="numpy")
 def softplus_sum(a, scratch, e):
     """``sum_j log(1 + exp(a[j]))`` of a float64 vector, vectorisable.
 
-    ``softplus(x) = max(x, 0) + log1p(e)`` with ``e = exp(-|x|)`` in (0, 1]:
-    ``e`` by ``_exp_parts`` (``scratch``, int64, and ``e``, float64, are work
-    buffers of the length of ``a``), and
-    ``log1p(e) = 2 atanh(z)``, ``z = e / (2 + e)`` in (0, 1/3], by its odd
-    series to z^33 (truncation < 1e-17). Measured absolute error ~1e-15 per
-    term, ~10x faster than libm's ``log1p(exp(x))``: it is the inner loop of
-    exact log Z by enumeration.
+    ``softplus(x) = max(x, 0) + log1p(e)`` with ``e = exp(-|x|)`` in (0, 1]
+    (``exp_neg_abs_into``; ``scratch``, int64, and ``e``, float64, are work
+    buffers of the length of ``a``) and ``log1p`` by ``log1p_unit``.
+    Measured absolute error ~1e-15 per term, ~10x faster than libm's
+    ``log1p(exp(x))``: it is the inner loop of exact log Z by enumeration.
     """
-    bits = scratch.view(np.float64)
-    for k in range(a.shape[0]):
-        x = max(-abs(a[k]), -708.0)
-        e[k], scratch[k] = _exp_parts(x)
+    exp_neg_abs_into(a, e, scratch)
     total = 0.0
     for k in range(a.shape[0]):
-        y = e[k] * bits[k]
-        z = y / (2.0 + y)
-        w = z * z
-        q = 1.0 / 33.0
-        q = q * w + 1.0 / 31.0
-        q = q * w + 1.0 / 29.0
-        q = q * w + 1.0 / 27.0
-        q = q * w + 1.0 / 25.0
-        q = q * w + 1.0 / 23.0
-        q = q * w + 1.0 / 21.0
-        q = q * w + 1.0 / 19.0
-        q = q * w + 1.0 / 17.0
-        q = q * w + 1.0 / 15.0
-        q = q * w + 1.0 / 13.0
-        q = q * w + 1.0 / 11.0
-        q = q * w + 1.0 / 9.0
-        q = q * w + 1.0 / 7.0
-        q = q * w + 1.0 / 5.0
-        q = q * w + 1.0 / 3.0
-        q = q * w + 1.0
-        total += max(a[k], 0.0) + 2.0 * z * q
+        total += max(a[k], 0.0) + log1p_unit(e[k])
     return total
 
 
