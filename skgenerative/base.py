@@ -293,10 +293,26 @@ class TrainableMixin(EpochLoopMixin):
     def _training_data(self, X, y):
         return X, y
 
+    #: attribute names of the optimizers a warm start keeps (see
+    #: ``_continue_initialization``)
+    _warm_optimizers = ()
+
     def _continue_initialization(self, X, y, rng):
-        """A warm-started ``fit`` calls this instead of ``_initialize``
-        (models whose initialisation is itself training, as greedy
-        pretraining, continue it here); default: nothing."""
+        """A warm-started ``fit`` calls this instead of ``_initialize``.
+
+        The optimizers named in ``_warm_optimizers`` keep their state (Adam's
+        moments) and take the current ``_learning_rate()``, so a schedule can
+        be set between fits. Models whose initialisation is itself training,
+        as greedy pretraining, continue it here.
+        """
+        for name in self._warm_optimizers:
+            optimizer = getattr(self, name, None)
+            if optimizer is not None:
+                optimizer.learning_rate = self._learning_rate()
+
+    def _learning_rate(self):
+        """The step size the optimizers take (``learning_rate`` resolved)."""
+        return self.learning_rate
 
     def _max_epochs(self):
         return self.max_iter

@@ -72,15 +72,7 @@ class _GeneratorNetMixin(GenerativeMixin, TrainableMixin):
     def _is_initialized(self):
         return hasattr(self, "g_optimizer_")
 
-    def _learning_rate(self):
-        return self.learning_rate
-
-    def _continue_initialization(self, X, y, rng):
-        """A warm start keeps the optimizers' state (Adam's moments) and takes
-        the current ``learning_rate``, so a schedule can be set between fits."""
-        for name in ("g_optimizer_", "d_optimizer_"):
-            if hasattr(self, name):
-                getattr(self, name).learning_rate = self._learning_rate()
+    _warm_optimizers = ("g_optimizer_", "d_optimizer_")
 
     def __sklearn_is_fitted__(self):
         return self._is_initialized()

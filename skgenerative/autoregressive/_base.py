@@ -80,6 +80,8 @@ class _BaseAutoregressive(GenerativeMixin, TrainableMixin, BaseEstimator):
     def _check_training_data(self, X, y, *, reset):
         return self._validate_input(X, reset=reset), None
 
+    _warm_optimizers = ("optimizer_",)
+
     def _is_initialized(self):
         return hasattr(self, "optimizer_")
 
@@ -90,11 +92,6 @@ class _BaseAutoregressive(GenerativeMixin, TrainableMixin, BaseEstimator):
         self._init_parameters(X.astype(self.dtype_, copy=False), rng)
         self.optimizer_ = Adam(self._parameters, learning_rate=self.learning_rate)
         self.n_iter_ = 0
-
-    def _continue_initialization(self, X, y, rng):
-        """A warm start keeps Adam's moments and takes the current
-        ``learning_rate``, so a schedule can be set between fits."""
-        self.optimizer_.learning_rate = self.learning_rate
 
     def _training_data(self, X, y):
         return X.astype(self.dtype_, copy=False), y

@@ -37,13 +37,10 @@ class NetworkTrainingMixin(TrainableMixin):
         """All trainable parameters, concatenated (for the divergence check)."""
         return np.concatenate([np.ravel(v) for v in self.optimizer_.params.values()])
 
+    _warm_optimizers = ("optimizer_",)
+
     def _is_initialized(self):
         return hasattr(self, "optimizer_")
-
-    def _continue_initialization(self, X, y, rng):
-        """A warm start keeps the optimizer's state (Adam's moments) and takes
-        the current ``learning_rate``, so a schedule can be set between fits."""
-        self.optimizer_.learning_rate = self.learning_rate
 
     def __sklearn_is_fitted__(self):
         return self._is_initialized()
