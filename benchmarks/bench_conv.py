@@ -7,6 +7,7 @@
 
    * ``Pipeline([ConvolutionalRBM(), LogisticRegression(C=100)])`` (defaults),
    * ``Pipeline([ConvolutionalDBM(), LogisticRegression(C=100)])`` (defaults),
+   * the same two with ``visible_type="gaussian"`` (rows ``(g)``),
    * ``Pipeline([BernoulliRBM(n_components=500), LogisticRegression(C=100)])``,
    * ``LogisticRegression(C=100)`` on raw pixels.
 
@@ -90,6 +91,14 @@ def features(name, X, y, image_shape, smoke):
         ),
         "ConvolutionalDBM()": ConvolutionalDBM(
             image_shape=image_shape, random_state=0,
+            **({"max_iter": 1, "pretrain_max_iter": 1} if smoke else {}),
+        ),
+        # Gaussian pixels at the "auto" steps (0.5 / (precision * filter size))
+        "ConvolutionalRBM(g)": ConvolutionalRBM(
+            image_shape=image_shape, visible_type="gaussian", random_state=0, **quick
+        ),
+        "ConvolutionalDBM(g)": ConvolutionalDBM(
+            image_shape=image_shape, visible_type="gaussian", random_state=0,
             **({"max_iter": 1, "pretrain_max_iter": 1} if smoke else {}),
         ),
         "BernoulliRBM(500)": BernoulliRBM(n_components=500, random_state=0, **rbm_quick),
