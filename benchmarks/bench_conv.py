@@ -355,8 +355,9 @@ def density(X, smoke):
                   ConvolutionalDBM(random_state=0, **quick),
                   BernoulliRBM(random_state=0, **quick)):
         score, std = model.fit(B_train).score_samples(B_test, return_std=True)
+        ess = getattr(model.log_partition_result_, "ess", float("nan"))
         print(f"binarized digits  {type(model).__name__}()  {np.mean(score):.2f} "
-              f"(log Z +- {std[0]:.2f}, {model.score_kind_})", flush=True)
+              f"(log Z +- {std[0]:.2f}, ESS {ess:.0f}, {model.score_kind_})", flush=True)
 
 
 def main():
