@@ -95,6 +95,20 @@ def _progress_bar(total, desc):
     return tqdm(total=total, desc=desc, leave=False)
 
 
+#: A parameter beyond this magnitude means training has diverged even while
+#: it is finite (a Gaussian-pixel DBM at too large a step reached 1e163 with
+#: finite parameters and chance-level features); no sensible data scale needs it.
+DIVERGED_MAGNITUDE = 1e30
+
+
+def _bounded(value):
+    value = np.asarray(value)
+    if not np.issubdtype(value.dtype, np.inexact):
+        return True
+    # abs() of NaN is NaN and compares False: the test catches NaN and inf too
+    return bool(np.all(np.abs(value) <= DIVERGED_MAGNITUDE))
+
+
 class EpochLoopMixin:
     """The shared training loop.
 
@@ -194,11 +208,12 @@ class EpochLoopMixin:
                     bar.close()
             elapsed = time.perf_counter() - start
             params = {n: getattr(self, n) for n in self._parameter_names}
-            if not all(np.all(np.isfinite(v)) for v in params.values()):
+            if not all(_bounded(v) for v in params.values()):
                 self._restore(snapshot)
                 raise FloatingPointError(
                     f"{name} diverged during epoch {self.n_iter_ + 1}: the "
-                    "parameters became NaN or infinite. The parameters of the "
+                    "parameters became NaN, infinite or larger than "
+                    f"{DIVERGED_MAGNITUDE:.0e} in magnitude. The parameters of the "
                     "last finite epoch were restored. Lower the learning rate "
                     "(or the momentum) and check that the data are scaled."
                 )

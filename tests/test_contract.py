@@ -289,11 +289,16 @@ def _interrupt(estimator):
     raise KeyboardInterrupt
 
 
-def _poison(estimator):
-    """NaN in every floating-point array of the trained state."""
+def _poison(estimator, value=np.nan):
+    """``value`` in every floating-point array of the trained state."""
     for name in estimator._state_names:
         for array in _float_arrays(getattr(estimator, name)):
-            array[...] = np.nan
+            array[...] = value
+
+
+def _blow_up(estimator):
+    """Huge but finite values, as a diverging run reaches before overflowing."""
+    _poison(estimator, 1e35)
 
 
 ITERATIVE = [name for name in NAMES if name not in NOT_ITERATIVE]
@@ -400,12 +405,13 @@ def test_interrupted_partial_fit_leaves_model_intact(request, name):
     _assert_same_state(_fitted_state(est), before)
 
 
+@pytest.mark.parametrize("poison", [_poison, _blow_up], ids=["nan", "huge"])
 @pytest.mark.parametrize("name", ITERATIVE)
-def test_divergence_restores_last_finite_epoch(request, name):
+def test_divergence_restores_last_finite_epoch(request, name, poison):
     _xfail_known(request, name)
     X, y = _data()
     est = _make(name)
-    hook = _EpochHook(est, 2, _poison)
+    hook = _EpochHook(est, 2, poison)
     with pytest.raises(FloatingPointError, match="diverged during epoch") as error:
         _fit(est, X, y)
     hook.remove()
