@@ -143,8 +143,8 @@ def test_gsn_gibbs_steps_carry_the_latent_state():
     # training walks; without latent noise the steps are deterministic
     rng = np.random.default_rng(0)
     X = (rng.random((40, 6)) < 0.4).astype(float)
-    gsn = GenerativeStochasticNetwork(n_components=5, hidden_noise=0.0, max_iter=2,
-                                      random_state=0).fit(X)
+    gsn = GenerativeStochasticNetwork(n_components=5, noise="missing", noise_level="auto",
+                                      hidden_noise=0.0, max_iter=2, random_state=0).fit(X)
     assert gsn.noise_ == "missing" and gsn.noise_level_ == 0.5
     reconstruct = gsn._gibbs_reconstruction(3, np.random.default_rng(1))
     X_tilde = np.where(rng.random((3, 6)) < 0.5, MISSING_VALUE, X[:3])
@@ -152,3 +152,7 @@ def test_gsn_gibbs_steps_carry_the_latent_state():
     h1 = f(np.hstack([X_tilde, np.zeros((3, 5))]))
     np.testing.assert_allclose(reconstruct(X_tilde), g(h1))
     np.testing.assert_allclose(reconstruct(X_tilde), g(f(np.hstack([X_tilde, h1]))))
+    # "auto" on grey levels: salt-and-pepper at 0.3, the default's level
+    grey = GenerativeStochasticNetwork(n_components=5, noise="auto", noise_level="auto",
+                                       max_iter=1, random_state=0).fit(X * 0.7 + 0.1)
+    assert (grey.noise_, grey.noise_level_) == ("salt_pepper", 0.3)

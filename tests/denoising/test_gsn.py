@@ -135,11 +135,14 @@ def test_abc_shaping_moves_the_chains_statistics_to_the_target(trained):
 
 
 def test_gibbs_imputation_follows_the_data_conditional(trained):
-    # trained with noise="auto" on binary data: units hidden at 0.5, and
-    # pseudo-Gibbs imputation (the latent state carried over the steps) by
-    # default. The latent state is continuous, so the chain's conditional is
-    # estimated by 4000 draws (sampling error of the TV about 0.03)
-    p_data, _, _, gsn = trained
+    # noise="auto" on binary data: units hidden at 0.5, and pseudo-Gibbs
+    # imputation (the latent state carried over the steps) by default. The
+    # latent state is continuous, so the chain's conditional is estimated
+    # by 4000 draws (sampling error of the TV about 0.03)
+    p_data, X, _, _ = trained
+    gsn = GenerativeStochasticNetwork(n_components=16, noise="auto", noise_level="auto",
+                                      learning_rate=0.01, batch_size=50, max_iter=40,
+                                      random_state=0).fit(X)
     assert (gsn.noise_, gsn.noise_level_) == ("missing", 0.5)
     free = STATES[:8, 3:]
     for observed, bound in (([1.0, 1.0, 1.0], 0.07), ([0.0, 1.0, 1.0], 0.11)):
