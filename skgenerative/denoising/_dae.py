@@ -14,7 +14,6 @@ from ..nn._mlp import check_layer_sizes
 from ..utils.random import draw_seed
 from ..utils._threads import blas_threads
 from ._chain import _COMMON_CONSTRAINTS, _DenoisingChainMixin
-from ._conditioning import pseudo_gibbs
 from ._contractive import contraction_penalty_and_grads, tangent_noise
 from ._corruption import NOISES
 
@@ -408,21 +407,9 @@ class DenoisingAutoencoder(
             self._corrupt, rng, mean, return_output,
         )
 
-    _impute_methods = ("importance", "chain", "gibbs")
-
-    def _auto_impute_method(self):
-        return "gibbs" if self.noise_ == "missing" else "importance"
-
-    def _gibbs_impute(self, X, mask, n_steps, rng, mean):
-        if self.noise_ != "missing":
-            raise ValueError(
-                "impute(method='gibbs') needs a model trained with noise='missing' "
-                f"(its conditionals given random hidden units); this one was trained with noise={self.noise_!r}."
-            )
-        return pseudo_gibbs(
-            lambda X_tilde: _reconstruction(self.encoder_, self.decoder_, X_tilde),
-            self._head, X, mask, self.noise_level_, n_steps, rng, mean,
-        )
+    def _gibbs_reconstruction(self, n_rows, rng):
+        """``p(x | x~)`` of each step of ``impute(method="gibbs")``."""
+        return lambda X_tilde: _reconstruction(self.encoder_, self.decoder_, X_tilde)
 
     def sample(self, n_samples=1, *, n_steps=None, random_state=None, mean=False,
                method="chain", tangent_scale=1.0):

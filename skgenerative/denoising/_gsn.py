@@ -7,14 +7,15 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..nn import MLP, Adam
 from ..nn._mlp import check_layer_sizes
 from ..utils._threads import blas_threads
 from ..utils.random import draw_seed
 from ._abc import abc_adjust
-from ._chain import _COMMON_CONSTRAINTS, _DenoisingChainMixin
+from ._chain import _AUTO_NOISE_LEVEL, _COMMON_CONSTRAINTS, _DenoisingChainMixin
+from ._corruption import NOISES
 from ._shaping import guide_loss_and_grads, shaping_penalty_and_grad
 
 __all__ = ["GenerativeStochasticNetwork"]
@@ -153,9 +154,20 @@ class GenerativeStochasticNetwork(
         Activation of the hidden layers and of ``h`` (before the noise).
     likelihood : {"bernoulli", "gaussian"}, default="bernoulli"
     min_variance : float, default=1e-3
-    noise : {"salt_pepper", "mask", "gaussian", "missing"}, default="salt_pepper"
-        The visible corruption ``C``.
-    noise_level : float, default=0.3
+    noise : {"salt_pepper", "missing", "mask", "gaussian", "auto"}, default="salt_pepper"
+        The visible corruption ``C`` (see :class:`DenoisingAutoencoder`).
+        Trained to undo ``"missing"`` (units hidden at 0.5, for binary
+        data), the reconstruction learns the conditional of the hidden units
+        given the visible ones and the latent state, which :meth:`impute`
+        then uses by default (``method="gibbs"``, the latent state carried
+        over the steps). It is not the default: on binarized digits it
+        imputed no better than importance weighting of the salt-and-pepper
+        model and its samples' Parzen figure was worse (see Notes).
+        ``"auto"``: ``"missing"`` when the training data are binary, else
+        ``"salt_pepper"`` (``noise_`` says which).
+    noise_level : float or "auto", default=0.3
+        ``"auto"``: 0.5 for ``"missing"``, 0.3 for ``"salt_pepper"``, 0.2
+        for the others (``noise_level_``).
     hidden_noise : float, default=1.0
         Standard deviation of the noise added to ``h`` (0: deterministic
         latent transition).
@@ -229,6 +241,17 @@ class GenerativeStochasticNetwork(
     :meth:`transform` gives ``f([x, 0])``, the first latent state of a
     chain started at the clean row, without noise.
 
+    With ``noise="missing"`` (binarized digits, top or bottom half of
+    each test image missing; ``benchmarks/README.md``) the pseudo-Gibbs
+    marginals got 0.167 of the missing pixels wrong at the other defaults
+    and 0.156-0.158 with longer training (200 epochs at
+    ``learning_rate=3e-3``; also with ``walkback=4`` and a decoder layer of
+    256 units), against 0.157 for the default
+    (salt-and-pepper, importance weighting) and 0.144 for
+    ``KNNImputer()``. Carrying the latent state over many more steps than
+    the training walks drifts when the latent noise is small or the units
+    are ReLUs (0.197 at ``hidden_noise=0.3``, 0.24 with ReLUs).
+
     With ``shaping > 0`` each batch first computes the walk's gradient,
     shaping penalty included, with the current guide, then takes one Adam
     step of the guide on the batch (data) against the walk's draws
@@ -270,7 +293,13 @@ class GenerativeStochasticNetwork(
         "hidden_noise": [Interval(numbers.Real, 0, None, closed="left")],
         "shaping": [Interval(numbers.Real, 0, None, closed="left")],
         "guide_layer_sizes": ["array-like"],
+        "noise": [StrOptions({*NOISES, "auto"})],
+        "noise_level": [Interval(numbers.Real, 0, None, closed="neither"),
+                        StrOptions({"auto"})],
     }
+
+    #: salt-and-pepper at 0.3 on grey levels, as before ``"auto"``
+    _auto_noise_levels = {**_AUTO_NOISE_LEVEL, "salt_pepper": 0.3}
 
     def __init__(
         self,
@@ -400,6 +429,19 @@ class GenerativeStochasticNetwork(
             self.transition_, self.decoder_, self._head, X, free, n_steps, self._corrupt,
             self.hidden_noise, rng, mean, return_output=return_output,
         )
+
+    def _gibbs_reconstruction(self, n_rows, rng):
+        """``p(x | h_k)`` of step ``k`` of ``impute(method="gibbs")``: the
+        chain's latent state is carried over the steps, ``h_k = f([x~_k,
+        h_{k-1}]) + noise`` from ``h_0 = 0``, as in the training walks."""
+        H = np.zeros((n_rows, self.n_components), dtype=self.dtype_)
+
+        def reconstruct(X_tilde):
+            nonlocal H
+            H, _ = _transition_step(self.transition_, X_tilde, H, self.hidden_noise, rng)
+            return self.decoder_.predict(H)
+
+        return reconstruct
 
     def sample(self, n_samples=1, *, n_steps=None, random_state=None, mean=False,
                abc_statistics=None, abc_target=None):

@@ -65,7 +65,9 @@ def test_importance_imputation_is_the_stationary_conditional(trained):
 def test_importance_imputation_options_and_errors():
     rng = np.random.default_rng(0)
     X = (rng.random((80, 6)) < 0.4).astype(float)
-    gsn = GenerativeStochasticNetwork(n_components=4, max_iter=1, random_state=0).fit(X)
+    # trained with salt-and-pepper noise: importance weighting is its default
+    gsn = GenerativeStochasticNetwork(n_components=4, noise="salt_pepper", max_iter=1,
+                                      random_state=0).fit(X)
     mask = rng.random(X.shape) < 0.3
     one = gsn.impute(X, mask, n_samples=50, n_steps=3, random_state=0)
     np.testing.assert_array_equal(one[~mask], X[~mask])
@@ -74,7 +76,9 @@ def test_importance_imputation_options_and_errors():
                                                   random_state=0))
     means = gsn.impute(X, mask, n_samples=50, n_steps=3, random_state=0, mean=True)
     assert np.all((means[mask] > 0) & (means[mask] < 1))
-    with pytest.raises(ValueError, match="method"):
+    with pytest.raises(ValueError, match="noise='missing'"):
         gsn.impute(X, mask, method="gibbs")
+    with pytest.raises(ValueError, match="method"):
+        gsn.impute(X, mask, method="mean-field")
     with pytest.raises(ValueError, match="n_samples"):
         gsn.impute(X, mask, n_samples=0)

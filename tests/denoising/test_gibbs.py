@@ -127,11 +127,32 @@ def test_gibbs_needs_the_missing_corruption():
         dae.impute(X, mask, n_samples=30, n_steps=2, random_state=0),
         dae.impute(X, mask, method="importance", n_samples=30, n_steps=2, random_state=0),
     )
-    gsn = GenerativeStochasticNetwork(n_components=4, max_iter=1, random_state=0).fit(X)
-    with pytest.raises(ValueError, match="method"):
+    gsn = GenerativeStochasticNetwork(n_components=4, noise="salt_pepper", max_iter=1,
+                                      random_state=0).fit(X)
+    with pytest.raises(ValueError, match="noise='missing'"):
         gsn.impute(X, mask, method="gibbs")
     # a row with nothing missing is returned unchanged, the means in [0, 1]
     missing_dae = DenoisingAutoencoder(n_components=4, max_iter=1, random_state=0).fit(X)
     out = missing_dae.impute(X, mask, n_steps=3, random_state=0, mean=True)
     np.testing.assert_array_equal(out[~mask], X[~mask])
     assert np.all((out[mask] > 0) & (out[mask] < 1))
+
+
+def test_gsn_gibbs_steps_carry_the_latent_state():
+    # h_k = f([x~_k, h_{k-1}]) from h_0 = 0, as the GSN's chain and its
+    # training walks; without latent noise the steps are deterministic
+    rng = np.random.default_rng(0)
+    X = (rng.random((40, 6)) < 0.4).astype(float)
+    gsn = GenerativeStochasticNetwork(n_components=5, noise="missing", noise_level="auto",
+                                      hidden_noise=0.0, max_iter=2, random_state=0).fit(X)
+    assert gsn.noise_ == "missing" and gsn.noise_level_ == 0.5
+    reconstruct = gsn._gibbs_reconstruction(3, np.random.default_rng(1))
+    X_tilde = np.where(rng.random((3, 6)) < 0.5, MISSING_VALUE, X[:3])
+    f, g = gsn.transition_.predict, gsn.decoder_.predict
+    h1 = f(np.hstack([X_tilde, np.zeros((3, 5))]))
+    np.testing.assert_allclose(reconstruct(X_tilde), g(h1))
+    np.testing.assert_allclose(reconstruct(X_tilde), g(f(np.hstack([X_tilde, h1]))))
+    # "auto" on grey levels: salt-and-pepper at 0.3, the default's level
+    grey = GenerativeStochasticNetwork(n_components=5, noise="auto", noise_level="auto",
+                                       max_iter=1, random_state=0).fit(X * 0.7 + 0.1)
+    assert (grey.noise_, grey.noise_level_) == ("salt_pepper", 0.3)

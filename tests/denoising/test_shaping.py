@@ -34,8 +34,8 @@ def test_shaping_brings_the_chain_closer_to_the_data():
     p_data = _data_distribution()
     X = STATES[np.random.default_rng(0).choice(64, size=2000, p=p_data)]
     # heavy corruption and short training: the plain chain is too broad
-    params = dict(n_components=16, noise_level=0.5, learning_rate=0.01, batch_size=50,
-                  max_iter=10, random_state=0)
+    params = dict(n_components=16, noise="salt_pepper", noise_level=0.5, learning_rate=0.01,
+                  batch_size=50, max_iter=10, random_state=0)
     plain = GenerativeStochasticNetwork(**params).fit(X)
     shaped = GenerativeStochasticNetwork(shaping=5.0, guide_layer_sizes=(16,), **params).fit(X)
     assert plain.guide_ is None and shaped.guide_.layer_sizes == (6, 16, 1)
