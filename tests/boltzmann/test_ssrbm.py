@@ -70,6 +70,24 @@ def test_ais_within_a_tenth_of_a_nat_of_exact():
     assert result.log_z_std < 0.1
 
 
+def test_spike_importance_sampling_matches_exact_log_partition():
+    # 10 spikes (1,024 states): anchors from Gibbs chains, and far-off
+    # anchors (a poor proposal is still unbiased, only noisier)
+    p = tiny_params(10, n=10, d=3)
+    exact = ss.exact_log_partition(p)
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(300, 3)) / np.sqrt(p.lam)
+    for _ in range(50):
+        Z = ss.gibbs_sweep(Z, p, rng)
+    log_z, std, ess = ss.importance_log_partition(p, Z, 4000, rng)
+    assert abs(log_z - exact) < 0.05 and std < 0.05 and ess > 1000
+    log_z, std, ess = ss.importance_log_partition(p, 3.0 * Z[:20], 20000, rng)
+    assert abs(log_z - exact) < max(0.1, 4 * std)
+    # spike_terms of the enumerated states is spike_state_terms
+    np.testing.assert_array_equal(ss.spike_terms(p, ss._spike_states(10, 5, 9))[0],
+                                  ss.spike_state_terms(p, 5, 9)[0])
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_sweep_and_free_energy_keep_dtype(dtype):
     p = tiny_params(9, dtype=dtype)
