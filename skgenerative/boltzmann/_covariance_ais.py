@@ -20,16 +20,18 @@ from ._ais._result import _make_result
 __all__ = ["forward_ais", "hmc_transition_of", "reverse_ais"]
 
 
-def forward_ais(math, p, log_z0, n_runs, n_temperatures, transition, rng):
+def forward_ais(math, p, log_z0, n_runs, n_temperatures, transition, rng,
+                return_states=False):
     """Forward AIS from ``math.annealed(p, 0)`` (``log Z = log_z0``) to
     ``p``: ``transition(Z, q, rng) -> Z`` of each intermediate model ``q``
     once per temperature. ``math`` is any object with ``annealed`` and
     ``free_energy`` (a model's math module); ``p`` in float64. Returns an
-    ``AISResult``."""
+    ``AISResult``, and the chains' end states too when ``return_states``."""
     betas = ais_schedule(n_temperatures)
     Z = rng.standard_normal((n_runs, p.lam.shape[0])) / np.sqrt(p.lam)
-    return _make_result(_anneal(math, p, Z, betas, transition, rng), log_z0, len(betas),
-                        "forward")
+    log_w, Z = _anneal(math, p, Z, betas, transition, rng)
+    result = _make_result(log_w, log_z0, len(betas), "forward")
+    return (result, Z) if return_states else result
 
 
 def reverse_ais(math, p, log_z0, Z, n_temperatures, transition, rng):
@@ -42,14 +44,15 @@ def reverse_ais(math, p, log_z0, Z, n_temperatures, transition, rng):
     ``AISResult`` with ``direction="reverse"``."""
     betas = ais_schedule(n_temperatures)[::-1]
     Z = np.asarray(Z, dtype=np.float64)
-    return _make_result(_anneal(math, p, Z, betas, transition, rng), log_z0, len(betas),
+    return _make_result(_anneal(math, p, Z, betas, transition, rng)[0], log_z0, len(betas),
                         "reverse")
 
 
 def _anneal(math, p, Z, betas, transition, rng):
     """The log AIS weights of the chains ``Z`` (at ``betas[0]``) carried
     along ``betas``: at each step the change of ``-F`` at the current
-    states, then one transition of the new intermediate model."""
+    states, then one transition of the new intermediate model. Returns the
+    weights and the end states."""
     log_w = np.zeros(Z.shape[0])
     previous = math.annealed(p, float(betas[0]))
     for beta in betas[1:]:
@@ -57,7 +60,7 @@ def _anneal(math, p, Z, betas, transition, rng):
         log_w += math.free_energy(Z, previous) - math.free_energy(Z, current)
         Z = transition(Z, current, rng)
         previous = current
-    return log_w
+    return log_w, Z
 
 
 def hmc_transition_of(math, step_size, n_leapfrog):

@@ -11,6 +11,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..exceptions import PartitionFunctionError
+from ..utils.random import check_generator
 from . import _mpot_math as mp
 from ._covariance_base import CovarianceRBMBase, HMCChainsMixin
 
@@ -50,9 +51,14 @@ class MeanProductTDistribution(HMCChainsMixin, CovarianceRBMBase):
     data that vary far more than unit scale raise an
     :class:`~skgenerative.exceptions.OutOfSupportWarning`.
 
-    ``score_samples`` is ``-F(x) - log Z`` with an AIS estimate of ``log Z``
-    (block-Gibbs transitions; ``score_kind_ == "estimate"``): continuous hidden
-    units leave no exact enumeration.
+    ``score_samples`` is ``-F(x) - log Z`` with an estimate of ``log Z``
+    (``score_kind_ == "estimate"``; continuous hidden units leave no exact
+    enumeration): forward AIS with block-Gibbs transitions, pooled with
+    importance sampling of the hidden units (``x`` integrated analytically
+    for each draw; the proposal is the mixture of the posteriors ``p(h |
+    x)`` at the AIS end states and the persistent chains, 20 draws per AIS
+    run). Both kinds of weight estimate ``Z`` without bias; on whitened
+    patches AIS alone had an ESS of 1 of 100 runs.
 
     Parameters
     ----------
@@ -285,6 +291,13 @@ class MeanProductTDistribution(HMCChainsMixin, CovarianceRBMBase):
 
     def _log_partition_settings(self):
         return (self.log_z, self.ais_n_runs, self.ais_n_temperatures)
+
+    def _ais_log_partition(self, n_runs, n_temperatures, random_state):
+        """Forward AIS pooled with importance sampling of the hidden units
+        (see :func:`_mpot_math.ais_log_partition`)."""
+        return mp.ais_log_partition(self._params(), n_runs, n_temperatures,
+                                    check_generator(random_state),
+                                    anchors=getattr(self, "chains_", None))
 
     def _enumerated_units(self):
         return self.n_components + self.n_covariance_components

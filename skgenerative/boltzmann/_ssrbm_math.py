@@ -32,6 +32,7 @@ import numpy as np
 from scipy.special import expit, logsumexp
 
 from ..exceptions import PartitionFunctionError
+from ._ais._result import _make_result
 from ._covariance_ais import forward_ais
 
 _LOG_2PI = math.log(2.0 * math.pi)
@@ -205,7 +206,24 @@ def exact_log_partition(p, owner="SpikeSlabRBM"):
 
 
 # ------------------------------------------------------------ importance sampling
-def importance_log_partition(p, anchors, n_samples, rng, batch=256):
+def spike_importance_weights(p, anchors, n_samples, rng, batch=256):
+    """Log importance weights ``log p~(h) - log q(h)`` of ``n_samples``
+    spike states ``h ~ q``, each an unbiased estimate of ``Z`` on the log
+    scale; see :func:`importance_log_partition`."""
+    p64 = SSParams(*(np.asarray(a, dtype=np.float64) for a in p))
+    A = hidden_input(np.asarray(anchors, dtype=np.float64), p64)
+    log_on, log_off = -np.logaddexp(0.0, -A), -np.logaddexp(0.0, A)  # (m, n)
+    log_w = []
+    for start in range(0, n_samples, batch):
+        k = min(batch, n_samples - start)
+        rows = rng.integers(0, A.shape[0], size=k)
+        H = (rng.random((k, A.shape[1])) < expit(A[rows])).astype(np.float64)
+        log_q = logsumexp(H @ (log_on - log_off).T + log_off.sum(axis=1), axis=1)
+        log_w.append(spike_terms(p64, H)[0] - (log_q - math.log(A.shape[0])))
+    return np.concatenate(log_w)
+
+
+def importance_log_partition(p, anchors, n_samples, rng):
     """``log Z`` by importance sampling of the spikes alone, a check
     independent of AIS.
 
@@ -218,17 +236,7 @@ def importance_log_partition(p, anchors, n_samples, rng, batch=256):
     unbiased for ``Z`` whatever the anchors (``q`` covers every spike
     state), so its log errs low in expectation, as forward AIS does.
     Returns ``(log Z, log Z std, ESS)`` (the std by the delta method)."""
-    p64 = SSParams(*(np.asarray(a, dtype=np.float64) for a in p))
-    A = hidden_input(np.asarray(anchors, dtype=np.float64), p64)
-    log_on, log_off = -np.logaddexp(0.0, -A), -np.logaddexp(0.0, A)  # (m, n)
-    log_w = []
-    for start in range(0, n_samples, batch):
-        k = min(batch, n_samples - start)
-        rows = rng.integers(0, A.shape[0], size=k)
-        H = (rng.random((k, A.shape[1])) < expit(A[rows])).astype(np.float64)
-        log_q = logsumexp(H @ (log_on - log_off).T + log_off.sum(axis=1), axis=1)
-        log_w.append(spike_terms(p64, H)[0] - (log_q - math.log(A.shape[0])))
-    log_w = np.concatenate(log_w)
+    log_w = spike_importance_weights(p, anchors, n_samples, rng)
     log_z = float(logsumexp(log_w) - math.log(log_w.size))
     w = np.exp(log_w - log_w.max())
     ess = float(w.sum() ** 2 / np.sum(w**2))
@@ -254,10 +262,26 @@ def base_log_partition(p):
                  + 0.5 * np.sum(_LOG_2PI - np.log(p.alpha)))
 
 
-def ais_log_partition(p, n_runs, n_temperatures, rng):
+def ais_log_partition(p, n_runs, n_temperatures, rng, anchors=None, n_importance=None):
     """Forward AIS with a block-Gibbs sweep of each intermediate model per
-    temperature. Returns an :class:`~skgenerative.evaluation.AISResult`."""
+    temperature, pooled with importance sampling of the spikes
+    (:func:`spike_importance_weights`, ``n_importance`` states, default
+    ``20 * n_runs``) whose proposal is built on the AIS end states and the
+    rows of ``anchors`` (centred, e.g. persistent chains). Every weight of
+    either kind is an unbiased estimate of ``Z / Z_base``, so their mean is
+    too. The pooling matters: on whitened patches a model whose mass sat on
+    a few spike states had forward AIS 150 nats low (ESS 2 of 100, reverse
+    AIS from Gibbs chains as far off) while the spike sampling alone, with
+    ESS over half its draws, found them. Returns an
+    :class:`~skgenerative.evaluation.AISResult` over all weights."""
     p64 = SSParams(*(np.asarray(a, dtype=np.float64) for a in p))
+    log_z0 = base_log_partition(p64)
     this = SimpleNamespace(annealed=annealed, free_energy=free_energy)
-    return forward_ais(this, p64, base_log_partition(p64), n_runs, n_temperatures,
-                       gibbs_sweep, rng)
+    result, Z = forward_ais(this, p64, log_z0, n_runs, n_temperatures, gibbs_sweep, rng,
+                            return_states=True)
+    if anchors is not None:
+        Z = np.vstack([Z, np.asarray(anchors, dtype=np.float64)])
+    n_importance = 20 * n_runs if n_importance is None else n_importance
+    log_w = spike_importance_weights(p64, Z, n_importance, rng) - log_z0
+    return _make_result(np.concatenate([result.log_weights, log_w]), log_z0,
+                        result.n_temperatures, "forward")
