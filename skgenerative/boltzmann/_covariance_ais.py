@@ -17,7 +17,7 @@ from ..utils.hmc import hmc_transition
 from ._ais import ais_schedule
 from ._ais._result import _make_result
 
-__all__ = ["forward_ais", "hmc_transition_of", "reverse_ais"]
+__all__ = ["forward_ais", "hmc_transition_of", "pooled_ais", "reverse_ais"]
 
 
 def forward_ais(math, p, log_z0, n_runs, n_temperatures, transition, rng,
@@ -32,6 +32,25 @@ def forward_ais(math, p, log_z0, n_runs, n_temperatures, transition, rng,
     log_w, Z = _anneal(math, p, Z, betas, transition, rng)
     result = _make_result(log_w, log_z0, len(betas), "forward")
     return (result, Z) if return_states else result
+
+
+def pooled_ais(math, p, log_z0, n_runs, n_temperatures, transition, rng, importance_weights,
+               anchors=None, n_importance=None):
+    """Forward AIS pooled with importance sampling of the hidden units:
+    ``importance_weights(p, anchors, n, rng)`` gives ``n`` log weights, each
+    an unbiased estimate of ``Z`` (a proposal built on the anchor states),
+    here on the AIS end states and the rows of ``anchors`` (centred; e.g.
+    persistent chains); ``n_importance`` defaults to ``20 * n_runs``. Every
+    weight of either kind estimates ``Z / Z_base`` without bias, so the mean
+    over all of them does too. Returns an ``AISResult`` over all weights."""
+    result, Z = forward_ais(math, p, log_z0, n_runs, n_temperatures, transition, rng,
+                            return_states=True)
+    if anchors is not None:
+        Z = np.vstack([Z, np.asarray(anchors, dtype=np.float64)])
+    n_importance = 20 * n_runs if n_importance is None else n_importance
+    log_w = importance_weights(p, Z, n_importance, rng) - log_z0
+    return _make_result(np.concatenate([result.log_weights, log_w]), log_z0,
+                        result.n_temperatures, "forward")
 
 
 def reverse_ais(math, p, log_z0, Z, n_temperatures, transition, rng):

@@ -20,7 +20,8 @@ draws for the hidden units, then one Cholesky factorisation per row for
 
 a product of Student's t factors along the ``r_k`` times the Gaussian-RBM
 part. ``Lambda > 0`` keeps it normalisable for any ``r_k`` and ``gamma_k``.
-There is no exact ``log Z`` (the covariance units are continuous): AIS.
+There is no exact ``log Z`` (the covariance units are continuous): AIS pooled
+with importance sampling of the hidden units (:func:`ais_log_partition`).
 """
 
 import math
@@ -30,8 +31,7 @@ from typing import NamedTuple
 import numpy as np
 from scipy.special import expit, gammaln
 
-from ._ais._result import _make_result
-from ._covariance_ais import forward_ais
+from ._covariance_ais import pooled_ais
 from ._precision_gaussian import ROWS_PER_BLOCK, gaussian_from_precision
 
 _LOG_2PI = math.log(2.0 * math.pi)
@@ -205,15 +205,9 @@ def ais_log_partition(p, n_runs, n_temperatures, rng, anchors=None, n_importance
     every weight of either kind estimates ``Z / Z_base`` without bias, so
     their mean does too. Returns an ``AISResult`` over all weights."""
     p = MPParams(*(np.asarray(a, dtype=np.float64) for a in p))
-    log_z0 = base_log_partition(p)
-    result, Z = forward_ais(SimpleNamespace(annealed=annealed, free_energy=free_energy), p, log_z0, n_runs, n_temperatures,
-                            gibbs_sweep, rng, return_states=True)
-    if anchors is not None:
-        Z = np.vstack([Z, np.asarray(anchors, dtype=np.float64)])
-    n_importance = 20 * n_runs if n_importance is None else n_importance
-    log_w = hidden_importance_weights(p, Z, n_importance, rng) - log_z0
-    return _make_result(np.concatenate([result.log_weights, log_w]), log_z0,
-                        result.n_temperatures, "forward")
+    this = SimpleNamespace(annealed=annealed, free_energy=free_energy)
+    return pooled_ais(this, p, base_log_partition(p), n_runs, n_temperatures, gibbs_sweep,
+                      rng, hidden_importance_weights, anchors, n_importance)
 
 
 def hidden_importance_weights(p, anchors, n_samples, rng, batch=256):

@@ -32,8 +32,7 @@ import numpy as np
 from scipy.special import expit, logsumexp
 
 from ..exceptions import PartitionFunctionError
-from ._ais._result import _make_result
-from ._covariance_ais import forward_ais
+from ._covariance_ais import pooled_ais
 
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -275,13 +274,6 @@ def ais_log_partition(p, n_runs, n_temperatures, rng, anchors=None, n_importance
     ESS over half its draws, found them. Returns an
     :class:`~skgenerative.evaluation.AISResult` over all weights."""
     p64 = SSParams(*(np.asarray(a, dtype=np.float64) for a in p))
-    log_z0 = base_log_partition(p64)
     this = SimpleNamespace(annealed=annealed, free_energy=free_energy)
-    result, Z = forward_ais(this, p64, log_z0, n_runs, n_temperatures, gibbs_sweep, rng,
-                            return_states=True)
-    if anchors is not None:
-        Z = np.vstack([Z, np.asarray(anchors, dtype=np.float64)])
-    n_importance = 20 * n_runs if n_importance is None else n_importance
-    log_w = spike_importance_weights(p64, Z, n_importance, rng) - log_z0
-    return _make_result(np.concatenate([result.log_weights, log_w]), log_z0,
-                        result.n_temperatures, "forward")
+    return pooled_ais(this, p64, base_log_partition(p64), n_runs, n_temperatures, gibbs_sweep,
+                      rng, spike_importance_weights, anchors, n_importance)
