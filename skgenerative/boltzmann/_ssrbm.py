@@ -125,10 +125,10 @@ class SpikeSlabRBM(CovarianceRBMBase):
         ``fit`` call (``learning_rate * (1 - epoch / max_iter)``; Tieleman,
         2008); ``partial_fit`` runs at ``learning_rate``. At a constant rate
         PCD on whitened image patches does not settle: from epoch to epoch
-        the held-out score swung between +23 and +140 nats per patch, so
-        the epoch where ``fit`` stopped decided the model (+33.9 after 20);
-        the falling rate ends where the swings have died down (see
-        ``max_iter``). On very small data sets it moves the parameters less
+        the held-out score swung between -50 and +46 nats per patch (epochs
+        1-15, ``log Z`` by spike importance sampling), so the epoch where
+        ``fit`` stopped decided the model; the falling rate ends where the
+        swings have died down (see ``max_iter``). On very small data sets it moves the parameters less
         far.
     dtype : {None, numpy.float32, numpy.float64}, default=None
         Compute dtype; None follows the input.
