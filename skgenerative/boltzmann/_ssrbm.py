@@ -126,7 +126,7 @@ class SpikeSlabRBM(CovarianceRBMBase):
         2008); ``partial_fit`` runs at ``learning_rate``. At a constant rate
         PCD on whitened image patches does not settle: from epoch to epoch
         the held-out score swung between -50 and +46 nats per patch (epochs
-        1-15, ``log Z`` by spike importance sampling), so the epoch where
+        1-20, ``log Z`` by spike importance sampling), so the epoch where
         ``fit`` stopped decided the model; the falling rate ends where the
         swings have died down (see ``max_iter``). On very small data sets it moves the parameters less
         far.
