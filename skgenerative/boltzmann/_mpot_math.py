@@ -210,18 +210,24 @@ def ais_log_partition(p, n_runs, n_temperatures, rng, anchors=None, n_importance
                       rng, hidden_importance_weights, anchors, n_importance)
 
 
-def hidden_importance_weights(p, anchors, n_samples, rng, batch=256):
+def hidden_importance_weights(p, anchors, n_samples, rng, batch=256, widen=0.5):
     """Log importance weights ``log p~(h) - log q(h)`` of ``n_samples``
     hidden states ``h ~ q`` (each an unbiased estimate of ``Z``, log scale),
-    ``q`` the mixture of the factorial posteriors ``p(h | x_m)`` (Bernoulli
-    mean units, Gamma covariance units) at the rows ``x_m`` of ``anchors``
-    (centred). With samples of the model as anchors ``q`` estimates the
-    model's own marginal of ``h``; whatever the anchors the estimate stays
-    unbiased, since ``q`` has full support."""
+    ``q`` the mixture over the rows ``x_m`` of ``anchors`` (centred) of the
+    factorial posteriors ``p(h | x_m)`` (Bernoulli mean units; Gamma
+    covariance units, widened: shape and rate times ``widen``, the same
+    mean and ``1 / widen`` times the variance). With samples of the model as
+    anchors and ``widen=1``, ``q`` estimates the model's own marginal of
+    ``h``; the widening guards the tails, where the weights of the plain
+    posteriors blow up (on patches ``widen=1`` gave an ESS of 1-7 of 50,000
+    draws and log Z 9 nats low; 0.5 and 0.25 agreed within 0.03 nat).
+    Whatever the anchors the estimate stays unbiased: ``q`` has full
+    support."""
     A = np.asarray(anchors, dtype=np.float64)
     Hm_in, _, Q = _inputs(A, p)
+    Q = widen * Q
     log_on, log_off = -np.logaddexp(0.0, -Hm_in), -np.logaddexp(0.0, Hm_in)
-    gamma = np.asarray(p.gamma, dtype=np.float64)
+    gamma = widen * np.asarray(p.gamma, dtype=np.float64)
     # anchor-only part of log q: Bernoulli offsets and the Gamma normalisers
     const = log_off.sum(axis=1) + np.log(Q) @ gamma - np.sum(gammaln(gamma))
     log_w = []
