@@ -17,7 +17,8 @@ from ..utils.hmc import hmc_transition
 from ._ais import ais_schedule
 from ._ais._result import _make_result
 
-__all__ = ["forward_ais", "hmc_transition_of", "pooled_ais", "reverse_ais"]
+__all__ = ["bernoulli_mixture_draws", "forward_ais", "hmc_transition_of", "pooled_ais",
+           "reverse_ais"]
 
 
 def forward_ais(math, p, log_z0, n_runs, n_temperatures, transition, rng,
@@ -32,6 +33,17 @@ def forward_ais(math, p, log_z0, n_runs, n_temperatures, transition, rng,
     log_w, Z = _anneal(math, p, Z, betas, transition, rng)
     result = _make_result(log_w, log_z0, len(betas), "forward")
     return (result, Z) if return_states else result
+
+
+def bernoulli_mixture_draws(logits, k, rng):
+    """``k`` draws of binary vectors from the equal mixture of the factorial
+    Bernoulli distributions with the log-odds rows of ``logits`` (m, n),
+    and the log density of the mixture at each draw: ``(H, log q)``."""
+    log_on, log_off = -np.logaddexp(0.0, -logits), -np.logaddexp(0.0, logits)
+    rows = rng.integers(0, logits.shape[0], size=k)
+    H = (rng.random((k, logits.shape[1])) < np.exp(log_on[rows])).astype(np.float64)
+    log_q = np.logaddexp.reduce(H @ (log_on - log_off).T + log_off.sum(axis=1), axis=1)
+    return H, log_q - np.log(logits.shape[0])
 
 
 def pooled_ais(math, p, log_z0, n_runs, n_temperatures, transition, rng, importance_weights,

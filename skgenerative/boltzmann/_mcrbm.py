@@ -10,6 +10,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
+from ..utils.random import check_generator
 from . import _mcrbm_math as mc
 from ._covariance_base import CovarianceRBMBase, HMCChainsMixin
 
@@ -50,8 +51,12 @@ class MeanCovarianceRBM(HMCChainsMixin, CovarianceRBMBase):
 
     ``score_samples`` is ``-F(x) - log Z``: exact when ``n_components +
     n_covariance_components <= exact_limit`` (both groups enumerated, ``x``
-    integrated analytically for each state), otherwise with an AIS estimate
-    of ``log Z`` using block-Gibbs transitions (``score_kind_ == "estimate"``).
+    integrated analytically for each state), otherwise with an estimate of
+    ``log Z`` (``score_kind_ == "estimate"``): forward AIS with block-Gibbs
+    transitions pooled with importance sampling of the hidden states (``x``
+    integrated for each draw; the proposal is the mixture of the posteriors
+    ``p(h | x)`` at the AIS end states and the persistent chains, 20 draws
+    per AIS run); both kinds of weight estimate ``Z`` without bias.
 
     Parameters
     ----------
@@ -274,6 +279,13 @@ class MeanCovarianceRBM(HMCChainsMixin, CovarianceRBMBase):
 
     def _exact_log_partition(self):
         return mc.exact_log_partition(self._params())
+
+    def _ais_log_partition(self, n_runs, n_temperatures, random_state):
+        """Forward AIS pooled with importance sampling of the hidden units
+        (see :func:`_mcrbm_math.ais_log_partition`)."""
+        return mc.ais_log_partition(self._params(), n_runs, n_temperatures,
+                                    check_generator(random_state),
+                                    anchors=getattr(self, "chains_", None))
 
     # ------------------------------------------------------------ inference
     def transform(self, X):

@@ -32,7 +32,7 @@ import numpy as np
 from scipy.special import expit, logsumexp
 
 from ..exceptions import PartitionFunctionError
-from ._covariance_ais import pooled_ais
+from ._covariance_ais import bernoulli_mixture_draws, pooled_ais
 
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -211,14 +211,10 @@ def spike_importance_weights(p, anchors, n_samples, rng, batch=256):
     scale; see :func:`importance_log_partition`."""
     p64 = SSParams(*(np.asarray(a, dtype=np.float64) for a in p))
     A = hidden_input(np.asarray(anchors, dtype=np.float64), p64)
-    log_on, log_off = -np.logaddexp(0.0, -A), -np.logaddexp(0.0, A)  # (m, n)
     log_w = []
     for start in range(0, n_samples, batch):
-        k = min(batch, n_samples - start)
-        rows = rng.integers(0, A.shape[0], size=k)
-        H = (rng.random((k, A.shape[1])) < expit(A[rows])).astype(np.float64)
-        log_q = logsumexp(H @ (log_on - log_off).T + log_off.sum(axis=1), axis=1)
-        log_w.append(spike_terms(p64, H)[0] - (log_q - math.log(A.shape[0])))
+        H, log_q = bernoulli_mixture_draws(A, min(batch, n_samples - start), rng)
+        log_w.append(spike_terms(p64, H)[0] - log_q)
     return np.concatenate(log_w)
 
 
