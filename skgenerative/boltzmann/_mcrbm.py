@@ -10,7 +10,6 @@ from numbers import Integral
 import numpy as np
 from sklearn.utils._param_validation import Interval
 
-from ..utils.random import check_generator
 from . import _mcrbm_math as mc
 from ._covariance_base import CovarianceRBMBase, HMCChainsMixin
 
@@ -280,12 +279,6 @@ class MeanCovarianceRBM(HMCChainsMixin, CovarianceRBMBase):
     def _exact_log_partition(self):
         return mc.exact_log_partition(self._params())
 
-    def _ais_log_partition(self, n_runs, n_temperatures, random_state):
-        """Forward AIS pooled with importance sampling of the hidden units
-        (see :func:`_mcrbm_math.ais_log_partition`)."""
-        return mc.ais_log_partition(self._params(), n_runs, n_temperatures,
-                                    check_generator(random_state),
-                                    anchors=getattr(self, "chains_", None))
 
     # ------------------------------------------------------------ inference
     def transform(self, X):

@@ -11,7 +11,6 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..exceptions import PartitionFunctionError
-from ..utils.random import check_generator
 from . import _mpot_math as mp
 from ._covariance_base import CovarianceRBMBase, HMCChainsMixin
 
@@ -292,12 +291,6 @@ class MeanProductTDistribution(HMCChainsMixin, CovarianceRBMBase):
     def _log_partition_settings(self):
         return (self.log_z, self.ais_n_runs, self.ais_n_temperatures)
 
-    def _ais_log_partition(self, n_runs, n_temperatures, random_state):
-        """Forward AIS pooled with importance sampling of the hidden units
-        (see :func:`_mpot_math.ais_log_partition`)."""
-        return mp.ais_log_partition(self._params(), n_runs, n_temperatures,
-                                    check_generator(random_state),
-                                    anchors=getattr(self, "chains_", None))
 
     def _enumerated_units(self):
         return self.n_components + self.n_covariance_components
