@@ -24,7 +24,6 @@ from ..base import GenerativeMixin, TrainableMixin
 from ..utils.hmc import adapt_step_size, hmc_transition
 from ..utils.random import check_generator, draw_seed
 from ..utils.validation import resolve_dtype
-from ._covariance_ais import forward_ais
 from ._log_partition import LogPartitionMixin
 from ._unit_math import _warn_if_unscaled
 
@@ -370,7 +369,9 @@ class HMCChainsMixin:
         return Z
 
     def _ais_log_partition(self, n_runs, n_temperatures, random_state):
-        p = type(self._params())(*(np.asarray(a, dtype=np.float64) for a in self._params()))
-        return forward_ais(self._math, p, self._math.base_log_partition(p), n_runs,
-                           n_temperatures, self._math.gibbs_sweep,
-                           check_generator(random_state))
+        """Forward AIS (block Gibbs) pooled with importance sampling of the
+        hidden units, on the AIS end states and the persistent chains
+        (``self._math.ais_log_partition``)."""
+        return self._math.ais_log_partition(self._params(), n_runs, n_temperatures,
+                                            check_generator(random_state),
+                                            anchors=getattr(self, "chains_", None))

@@ -50,8 +50,12 @@ class MeanCovarianceRBM(HMCChainsMixin, CovarianceRBMBase):
 
     ``score_samples`` is ``-F(x) - log Z``: exact when ``n_components +
     n_covariance_components <= exact_limit`` (both groups enumerated, ``x``
-    integrated analytically for each state), otherwise with an AIS estimate
-    of ``log Z`` using block-Gibbs transitions (``score_kind_ == "estimate"``).
+    integrated analytically for each state), otherwise with an estimate of
+    ``log Z`` (``score_kind_ == "estimate"``): forward AIS with block-Gibbs
+    transitions pooled with importance sampling of the hidden states (``x``
+    integrated for each draw; the proposal is the mixture of the posteriors
+    ``p(h | x)`` at the AIS end states and the persistent chains, 20 draws
+    per AIS run); both kinds of weight estimate ``Z`` without bias.
 
     Parameters
     ----------
@@ -274,6 +278,7 @@ class MeanCovarianceRBM(HMCChainsMixin, CovarianceRBMBase):
 
     def _exact_log_partition(self):
         return mc.exact_log_partition(self._params())
+
 
     # ------------------------------------------------------------ inference
     def transform(self, X):

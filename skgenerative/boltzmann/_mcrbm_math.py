@@ -22,11 +22,13 @@ running Hamiltonian Monte Carlo on the free energy
 """
 
 import math
+from types import SimpleNamespace
 from typing import NamedTuple
 
 import numpy as np
 from scipy.special import expit, logsumexp
 
+from ._covariance_ais import bernoulli_mixture_draws, pooled_ais
 from ._precision_gaussian import ROWS_PER_BLOCK, gaussian_from_precision
 
 
@@ -150,6 +152,45 @@ def exact_log_partition(p):
         log_det = 2.0 * np.sum(np.log(np.diag(L)))
         terms.append(mean_bias + 0.5 * np.sum(Y * Y, axis=0) + h @ p.b_cov - 0.5 * log_det)
     return float(logsumexp(np.concatenate(terms)) + 0.5 * d * _LOG_2PI)
+
+
+# ------------------------------------------------------------ importance sampling
+def hidden_log_weights(Hm, Hc, p):
+    """``log p~(h) = log int exp(-E(x, h)) dx`` of each row of ``(Hm, Hc)``
+    (``x`` given ``h`` is Gaussian: eq. 20.47)."""
+    W = np.asarray(p.W, dtype=np.float64)
+    out = np.empty(Hm.shape[0])
+    for start in range(0, Hm.shape[0], ROWS_PER_BLOCK):
+        rows = slice(start, start + ROWS_PER_BLOCK)
+        L = np.linalg.cholesky(conditional_precisions(Hc[rows], p))
+        y = np.linalg.solve(L, (Hm[rows] @ W)[:, :, None])[:, :, 0]
+        out[rows] = (0.5 * np.sum(y * y, axis=1)
+                     - np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1))
+    return out + Hm @ p.b_mean + Hc @ p.b_cov + 0.5 * W.shape[1] * _LOG_2PI
+
+
+def hidden_importance_weights(p, anchors, n_samples, rng, batch=256):
+    """Log importance weights ``log p~(h) - log q(h)`` of ``n_samples``
+    hidden states drawn from the mixture of the factorial posteriors ``p(h |
+    x_m)`` at the rows of ``anchors`` (centred): each an unbiased estimate
+    of ``Z`` on the log scale, whatever the anchors."""
+    p = MCParams(*(np.asarray(a, dtype=np.float64) for a in p))
+    Hm_in, Hc_in, _ = hidden_inputs(np.asarray(anchors, dtype=np.float64), p)
+    logits, n_mean = np.hstack([Hm_in, Hc_in]), Hm_in.shape[1]
+    log_w = []
+    for start in range(0, n_samples, batch):
+        H, log_q = bernoulli_mixture_draws(logits, min(batch, n_samples - start), rng)
+        log_w.append(hidden_log_weights(H[:, :n_mean], H[:, n_mean:], p) - log_q)
+    return np.concatenate(log_w)
+
+
+def ais_log_partition(p, n_runs, n_temperatures, rng, anchors=None, n_importance=None):
+    """Forward AIS (block Gibbs per temperature) pooled with
+    :func:`hidden_importance_weights` (see ``_covariance_ais.pooled_ais``)."""
+    p = MCParams(*(np.asarray(a, dtype=np.float64) for a in p))
+    this = SimpleNamespace(annealed=annealed, free_energy=free_energy)
+    return pooled_ais(this, p, base_log_partition(p), n_runs, n_temperatures, gibbs_sweep,
+                      rng, hidden_importance_weights, anchors, n_importance)
 
 
 # ------------------------------------------------------------ AIS

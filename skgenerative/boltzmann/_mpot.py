@@ -50,9 +50,14 @@ class MeanProductTDistribution(HMCChainsMixin, CovarianceRBMBase):
     data that vary far more than unit scale raise an
     :class:`~skgenerative.exceptions.OutOfSupportWarning`.
 
-    ``score_samples`` is ``-F(x) - log Z`` with an AIS estimate of ``log Z``
-    (block-Gibbs transitions; ``score_kind_ == "estimate"``): continuous hidden
-    units leave no exact enumeration.
+    ``score_samples`` is ``-F(x) - log Z`` with an estimate of ``log Z``
+    (``score_kind_ == "estimate"``; continuous hidden units leave no exact
+    enumeration): forward AIS with block-Gibbs transitions, pooled with
+    importance sampling of the hidden units (``x`` integrated analytically
+    for each draw; the proposal is the mixture of the posteriors ``p(h |
+    x)`` at the AIS end states and the persistent chains, 20 draws per AIS
+    run). Both kinds of weight estimate ``Z`` without bias; on whitened
+    patches AIS alone had an ESS of 1 of 100 runs.
 
     Parameters
     ----------
@@ -285,6 +290,7 @@ class MeanProductTDistribution(HMCChainsMixin, CovarianceRBMBase):
 
     def _log_partition_settings(self):
         return (self.log_z, self.ais_n_runs, self.ais_n_temperatures)
+
 
     def _enumerated_units(self):
         return self.n_components + self.n_covariance_components

@@ -20,15 +20,18 @@ draws for the hidden units, then one Cholesky factorisation per row for
 
 a product of Student's t factors along the ``r_k`` times the Gaussian-RBM
 part. ``Lambda > 0`` keeps it normalisable for any ``r_k`` and ``gamma_k``.
-There is no exact ``log Z`` (the covariance units are continuous): AIS.
+There is no exact ``log Z`` (the covariance units are continuous): AIS pooled
+with importance sampling of the hidden units (:func:`ais_log_partition`).
 """
 
 import math
+from types import SimpleNamespace
 from typing import NamedTuple
 
 import numpy as np
 from scipy.special import expit, gammaln
 
+from ._covariance_ais import pooled_ais
 from ._precision_gaussian import ROWS_PER_BLOCK, gaussian_from_precision
 
 _LOG_2PI = math.log(2.0 * math.pi)
@@ -172,3 +175,69 @@ def base_log_partition(p):
     d = p.W.shape[1]
     return float(0.5 * d * _LOG_2PI - 0.5 * np.sum(np.log(p.lam))
                  + p.W.shape[0] * math.log(2.0) + np.sum(gammaln(p.gamma)))
+
+
+# ------------------------------------------------------------ importance sampling
+def hidden_log_weights(Hm, Hc, p):
+    """``log p~(h) = log int exp(-E(x, h)) dx`` of each row of ``(Hm, Hc)``:
+    ``x`` given ``h`` is Gaussian with precision ``P = Lambda + sum_k h^c_k
+    r_k r_k'`` and linear term ``m = W' h^m``, so the integral is
+    ``exp(b^m.h^m - sum h^c - sum (1 - gamma) log h^c + m'P^-1 m / 2)``
+    times ``(2 pi)^(d/2) |P|^(-1/2)``."""
+    W = np.asarray(p.W, dtype=np.float64)
+    d = W.shape[1]
+    out = np.empty(Hm.shape[0])
+    for start in range(0, Hm.shape[0], ROWS_PER_BLOCK):
+        rows = slice(start, start + ROWS_PER_BLOCK)
+        L = np.linalg.cholesky(conditional_precisions(Hc[rows], p))
+        y = np.linalg.solve(L, (Hm[rows] @ W)[:, :, None])[:, :, 0]
+        log_det = 2.0 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)
+        out[rows] = 0.5 * np.sum(y * y, axis=1) - 0.5 * log_det
+    gamma = np.asarray(p.gamma, dtype=np.float64)
+    return (out + 0.5 * d * _LOG_2PI + Hm @ np.asarray(p.b_mean, dtype=np.float64)
+            - Hc.sum(axis=1) - np.log(Hc) @ (1.0 - gamma))
+
+
+def ais_log_partition(p, n_runs, n_temperatures, rng, anchors=None, n_importance=None):
+    """Forward AIS (block Gibbs per temperature) pooled with
+    :func:`hidden_importance_weights` (``n_importance`` draws, default
+    ``20 * n_runs``) on the AIS end states and the rows of ``anchors``:
+    every weight of either kind estimates ``Z / Z_base`` without bias, so
+    their mean does too. Returns an ``AISResult`` over all weights."""
+    p = MPParams(*(np.asarray(a, dtype=np.float64) for a in p))
+    this = SimpleNamespace(annealed=annealed, free_energy=free_energy)
+    return pooled_ais(this, p, base_log_partition(p), n_runs, n_temperatures, gibbs_sweep,
+                      rng, hidden_importance_weights, anchors, n_importance)
+
+
+def hidden_importance_weights(p, anchors, n_samples, rng, batch=256, widen=0.5):
+    """Log importance weights ``log p~(h) - log q(h)`` of ``n_samples``
+    hidden states ``h ~ q`` (each an unbiased estimate of ``Z``, log scale),
+    ``q`` the mixture over the rows ``x_m`` of ``anchors`` (centred) of the
+    factorial posteriors ``p(h | x_m)`` (Bernoulli mean units; Gamma
+    covariance units, widened: shape and rate times ``widen``, the same
+    mean and ``1 / widen`` times the variance). With samples of the model as
+    anchors and ``widen=1``, ``q`` estimates the model's own marginal of
+    ``h``; the widening guards the tails, where the weights of the plain
+    posteriors blow up (on patches ``widen=1`` gave an ESS of 1-7 of 50,000
+    draws and log Z 9 nats low; 0.5 and 0.25 agreed within 0.03 nat).
+    Whatever the anchors the estimate stays unbiased: ``q`` has full
+    support."""
+    A = np.asarray(anchors, dtype=np.float64)
+    Hm_in, _, Q = _inputs(A, p)
+    Q = widen * Q
+    log_on, log_off = -np.logaddexp(0.0, -Hm_in), -np.logaddexp(0.0, Hm_in)
+    gamma = widen * np.asarray(p.gamma, dtype=np.float64)
+    # anchor-only part of log q: Bernoulli offsets and the Gamma normalisers
+    const = log_off.sum(axis=1) + np.log(Q) @ gamma - np.sum(gammaln(gamma))
+    log_w = []
+    for start in range(0, n_samples, batch):
+        k = min(batch, n_samples - start)
+        rows = rng.integers(0, A.shape[0], size=k)
+        Hm = (rng.random((k, Hm_in.shape[1])) < expit(Hm_in[rows])).astype(np.float64)
+        Hc = rng.gamma(gamma, 1.0 / Q[rows])
+        log_q = (Hm @ (log_on - log_off).T - Hc @ Q.T + const
+                 + (np.log(Hc) @ (gamma - 1.0))[:, None])
+        log_q = np.logaddexp.reduce(log_q, axis=1) - math.log(A.shape[0])
+        log_w.append(hidden_log_weights(Hm, Hc, p) - log_q)
+    return np.concatenate(log_w)

@@ -32,7 +32,7 @@ import numpy as np
 from scipy.special import expit, logsumexp
 
 from ..exceptions import PartitionFunctionError
-from ._covariance_ais import forward_ais
+from ._covariance_ais import bernoulli_mixture_draws, pooled_ais
 
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -162,10 +162,16 @@ def spike_state_terms(p, start, stop):
     """For the spike states ``start..stop-1`` (bit i of the index = h_i):
     ``log int int exp(-E) ds dx``, the precision matrices ``P_h`` and the
     linear terms ``m_h`` (so ``x | h ~ N(P_h^-1 m_h, P_h^-1)``)."""
+    return spike_terms(p, _spike_states(p.W.shape[0], start, stop))
+
+
+def spike_terms(p, H):
+    """:func:`spike_state_terms` of the spike states given as the rows of
+    ``H`` (0/1, shape (k, n_components)): ``log p~(h)``, ``P_h`` and ``m_h``."""
     W, alpha = p.W.astype(np.float64), p.alpha.astype(np.float64)
     phi, lam = p.phi.astype(np.float64), p.lam.astype(np.float64)
     mu, b = p.mu.astype(np.float64), p.b.astype(np.float64)
-    H = _spike_states(W.shape[0], start, stop)
+    H = np.asarray(H, dtype=np.float64)
     d = W.shape[1]
     prec = np.einsum("ki,ij,il->kjl", H / alpha, W, W)
     prec = -prec
@@ -198,6 +204,41 @@ def exact_log_partition(p, owner="SpikeSlabRBM"):
     return float(logsumexp(np.concatenate(parts)))
 
 
+# ------------------------------------------------------------ importance sampling
+def spike_importance_weights(p, anchors, n_samples, rng, batch=256):
+    """Log importance weights ``log p~(h) - log q(h)`` of ``n_samples``
+    spike states ``h ~ q``, each an unbiased estimate of ``Z`` on the log
+    scale; see :func:`importance_log_partition`."""
+    p64 = SSParams(*(np.asarray(a, dtype=np.float64) for a in p))
+    A = hidden_input(np.asarray(anchors, dtype=np.float64), p64)
+    log_w = []
+    for start in range(0, n_samples, batch):
+        H, log_q = bernoulli_mixture_draws(A, min(batch, n_samples - start), rng)
+        log_w.append(spike_terms(p64, H)[0] - log_q)
+    return np.concatenate(log_w)
+
+
+def importance_log_partition(p, anchors, n_samples, rng):
+    """``log Z`` by importance sampling of the spikes alone, a check
+    independent of AIS.
+
+    ``Z = sum_h p~(h)`` with ``p~(h)`` analytic (slabs and visibles
+    integrated: :func:`spike_terms`). The proposal is the mixture of the
+    factorial posteriors ``q(h) = mean_m p(h | x_m)`` at the rows
+    ``x_m`` of ``anchors`` (centred); when they are samples of the model,
+    ``q`` is a Monte Carlo estimate of the model's own marginal
+    ``p(h) = E_x[p(h | x)]``. ``mean(p~(h) / q(h))`` over ``h ~ q`` is
+    unbiased for ``Z`` whatever the anchors (``q`` covers every spike
+    state), so its log errs low in expectation, as forward AIS does.
+    Returns ``(log Z, log Z std, ESS)`` (the std by the delta method)."""
+    log_w = spike_importance_weights(p, anchors, n_samples, rng)
+    log_z = float(logsumexp(log_w) - math.log(log_w.size))
+    w = np.exp(log_w - log_w.max())
+    ess = float(w.sum() ** 2 / np.sum(w**2))
+    std = float(np.std(w) / (np.mean(w) * math.sqrt(log_w.size)))
+    return log_z, std, ess
+
+
 # ------------------------------------------------------------ AIS
 def annealed(p, beta):
     """The model at inverse temperature ``beta``: ``E_beta = x'Lambda x / 2 +
@@ -216,10 +257,19 @@ def base_log_partition(p):
                  + 0.5 * np.sum(_LOG_2PI - np.log(p.alpha)))
 
 
-def ais_log_partition(p, n_runs, n_temperatures, rng):
+def ais_log_partition(p, n_runs, n_temperatures, rng, anchors=None, n_importance=None):
     """Forward AIS with a block-Gibbs sweep of each intermediate model per
-    temperature. Returns an :class:`~skgenerative.evaluation.AISResult`."""
+    temperature, pooled with importance sampling of the spikes
+    (:func:`spike_importance_weights`, ``n_importance`` states, default
+    ``20 * n_runs``) whose proposal is built on the AIS end states and the
+    rows of ``anchors`` (centred, e.g. persistent chains). Every weight of
+    either kind is an unbiased estimate of ``Z / Z_base``, so their mean is
+    too. The pooling matters: on whitened patches a model whose mass sat on
+    a few spike states had forward AIS 150 nats low (ESS 2 of 100, reverse
+    AIS from Gibbs chains as far off) while the spike sampling alone, with
+    ESS over half its draws, found them. Returns an
+    :class:`~skgenerative.evaluation.AISResult` over all weights."""
     p64 = SSParams(*(np.asarray(a, dtype=np.float64) for a in p))
     this = SimpleNamespace(annealed=annealed, free_energy=free_energy)
-    return forward_ais(this, p64, base_log_partition(p64), n_runs, n_temperatures,
-                       gibbs_sweep, rng)
+    return pooled_ais(this, p64, base_log_partition(p64), n_runs, n_temperatures, gibbs_sweep,
+                      rng, spike_importance_weights, anchors, n_importance)

@@ -139,3 +139,21 @@ def test_ais_score_is_labelled_and_bad_input_rejected():
     with pytest.warns(OutOfSupportWarning, match="unstandardised"):
         MeanCovarianceRBM(**kw).fit(X * 100)
 
+
+
+def test_hidden_importance_sampling_and_pooled_ais_match_exact():
+    p = tiny_params(4, n_mean=4, n_cov=5, n_factors=4, d=3)
+    exact = mc.exact_log_partition(p)
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(200, 3)) / np.sqrt(p.lam)
+    for _ in range(30):
+        Z = mc.gibbs_sweep(Z, p, rng)
+    # every state's log p~(h) (x integrated) sums to the exact log Z
+    H = mc._states(9)
+    log_w = mc.hidden_log_weights(H[:, :4], H[:, 4:], p)
+    assert abs(np.logaddexp.reduce(log_w) - exact) < 1e-9
+    for anchors, n in [(Z, 3000), (3.0 * Z[:10], 20000)]:
+        log_w = mc.hidden_importance_weights(p, anchors, n, rng)
+        assert abs(np.logaddexp.reduce(log_w) - np.log(n) - exact) < 0.05
+    pooled = mc.ais_log_partition(p, 20, 5, np.random.default_rng(1))
+    assert abs(pooled.log_z - exact) < 0.05 and pooled.n_runs == 420
