@@ -86,16 +86,17 @@ _MIN_ESS_FRACTION = 0.1
 
 def warn_if_unreliable(result, what, fix):
     """Warn (``UnreliableEstimateWarning``) when the AIS ``result`` rests on
-    few chains: its effective sample size is below 10 % of the runs.
+    few weights: its effective sample size is below 10 % of the runs (AIS
+    chains, plus importance draws where a model pools them).
     ``what`` names the estimate, ``fix`` says how to get a better one."""
     n_runs = result.log_weights.shape[0]
     if result.ess >= _MIN_ESS_FRACTION * n_runs:
         return
     warnings.warn(
-        f"{what} rests on few AIS chains (effective sample size {result.ess:.1f} of "
-        f"{n_runs} runs): its error bar (+-{result.log_z_std:.2f}) is too small, and "
-        f"forward AIS then tends to underestimate log Z, so scores look better than "
-        f"they are. {fix}",
+        f"{what} rests on few importance weights (effective sample size "
+        f"{result.ess:.1f} of {n_runs} runs, AIS chains or importance draws): its "
+        f"error bar (+-{result.log_z_std:.2f}) is too small, and the estimate of "
+        f"log Z then tends to be low, so scores look better than they are. {fix}",
         UnreliableEstimateWarning,
         stacklevel=user_stacklevel(),
     )
