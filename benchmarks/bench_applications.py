@@ -70,26 +70,36 @@ def detectors(seed, baseline_weight=None):
     }
 
 
-def run_outliers(kinds, classes, seed, only=None, baseline_weight=None):
-    print("kind | held-out class | " + " | ".join(detectors(seed)))
+def run_outliers(kinds, classes, seed, only=None, baseline_weight=None, sweep=None):
+    """ROC AUC of every detector per held-out class. ``sweep``: baseline
+    weights of ``DensityOutlierDetector`` scored from one fit each (the weight
+    changes ``score_samples`` only, not the fitted model), as extra columns."""
+    names = list(detectors(seed))
+    columns = names + [f"baseline_weight={w:g}" for w in (sweep or [])]
+    print("kind | held-out class | " + " | ".join(columns))
     mean = {}
     for kind in kinds:
         X, y = digits(kind)
         for held_out in classes:
             X_train, X_eval, is_inlier = outlier_split(X, y, held_out)
-            row = []
+            aucs = {}
             for name, det in detectors(seed, baseline_weight).items():
                 if only and name not in only:
-                    row.append("-")
                     continue
                 det.fit(X_train)
-                auc = roc_auc_score(is_inlier, det.score_samples(X_eval))
-                mean.setdefault((kind, name), []).append(auc)
-                row.append(f"{auc:.3f}")
-            print(f"{kind} | {held_out} | " + " | ".join(row), flush=True)
+                aucs[name] = roc_auc_score(is_inlier, det.score_samples(X_eval))
+                if isinstance(det, DensityOutlierDetector):
+                    for w in sweep or []:
+                        det.set_params(baseline_weight=w)
+                        aucs[f"baseline_weight={w:g}"] = roc_auc_score(
+                            is_inlier, det.score_samples(X_eval))
+            for column, auc in aucs.items():
+                mean.setdefault((kind, column), []).append(auc)
+            print(f"{kind} | {held_out} | " + " | ".join(
+                f"{aucs[c]:.3f}" if c in aucs else "-" for c in columns), flush=True)
         print(f"{kind} | mean | " + " | ".join(
-            f"{np.mean(mean[(kind, name)]):.3f}" if (kind, name) in mean else "-"
-            for name in detectors(seed)))
+            f"{np.mean(mean[(kind, c)]):.3f}" if (kind, c) in mean else "-"
+            for c in columns))
 
 
 def imputers(seed):
@@ -182,6 +192,9 @@ def main(argv=None):
     out.add_argument("--seed", type=int, default=0)
     out.add_argument("--baseline-weight", type=float, default=None,
                      help="DensityOutlierDetector's baseline_weight (default: its default)")
+    out.add_argument("--sweep-baseline-weights", nargs="+", type=float, default=None,
+                     help="also score DensityOutlierDetector at these baseline weights "
+                          "(one fit per class)")
     imp = sub.add_parser("impute")
     imp.add_argument("--masks", nargs="+", default=["0.3", "half"])
     imp.add_argument("--only", nargs="+", help="imputers to run (by their name above)")
@@ -192,7 +205,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", category=UserWarning)
     if args.task == "outliers":
-        run_outliers(args.kinds, args.classes, args.seed, args.only, args.baseline_weight)
+        run_outliers(args.kinds, args.classes, args.seed, args.only, args.baseline_weight,
+                     args.sweep_baseline_weights)
     else:
         run_impute(args.masks, args.seed, args.only, args.split)
 
