@@ -16,14 +16,17 @@ pixel with probability 0.3 (``--masks 0.3``) or their top or bottom half (at
 random per image, ``half``). Reported: the share of missing pixels imputed
 wrong (imputed value thresholded at 0.5), their mean squared error, and the
 accuracy of ``LogisticRegression(max_iter=2000)`` trained on the complete
-training images and tested on the imputed ones. Imputers at their defaults:
+training images and tested on the imputed ones, by what it is fed (see
+``feeds``). ``--split validation`` evaluates on a validation part of the
+training split instead of the test split, for making choices. Imputers at their defaults:
 ``GenerativeImputer()``, ``SimpleImputer()``, ``KNNImputer()``,
 ``IterativeImputer()``.
 
 Usage::
 
     python benchmarks/bench_applications.py outliers [--classes 9 3] [--kinds binary grey]
-    python benchmarks/bench_applications.py impute [--masks 0.3 half]
+    python benchmarks/bench_applications.py outliers --sweep-baseline-weights 0 1
+    python benchmarks/bench_applications.py impute [--masks 0.3 half] [--split validation]
 """
 
 import argparse
