@@ -19,7 +19,8 @@ accuracy of ``LogisticRegression(max_iter=2000)`` trained on the complete
 training images and tested on the imputed ones, by what it is fed (see
 ``feeds``). ``--split validation`` evaluates on a validation part of the
 training split instead of the test split, for making choices. Imputers at their defaults:
-``GenerativeImputer()``, ``SimpleImputer()``, ``KNNImputer()``,
+``GenerativeImputer()``, ``GenerativeImputer(DenoisingAutoencoder())``,
+``SimpleImputer()``, ``KNNImputer()``,
 ``IterativeImputer()``.
 
 Usage::
