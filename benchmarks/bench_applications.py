@@ -16,14 +16,18 @@ pixel with probability 0.3 (``--masks 0.3``) or their top or bottom half (at
 random per image, ``half``). Reported: the share of missing pixels imputed
 wrong (imputed value thresholded at 0.5), their mean squared error, and the
 accuracy of ``LogisticRegression(max_iter=2000)`` trained on the complete
-training images and tested on the imputed ones. Imputers at their defaults:
-``GenerativeImputer()``, ``SimpleImputer()``, ``KNNImputer()``,
+training images and tested on the imputed ones, by what it is fed (see
+``feeds``). ``--split validation`` evaluates on a validation part of the
+training split instead of the test split, for making choices. Imputers at their defaults:
+``GenerativeImputer()``, ``GenerativeImputer(DenoisingAutoencoder())``,
+``SimpleImputer()``, ``KNNImputer()``,
 ``IterativeImputer()``.
 
 Usage::
 
     python benchmarks/bench_applications.py outliers [--classes 9 3] [--kinds binary grey]
-    python benchmarks/bench_applications.py impute [--masks 0.3 half]
+    python benchmarks/bench_applications.py outliers --sweep-baseline-weights 0 1
+    python benchmarks/bench_applications.py impute [--masks 0.3 half] [--split validation]
 """
 
 import argparse
@@ -41,7 +45,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.neighbors import LocalOutlierFactor
 from sklearn.svm import OneClassSVM
 
-from skgenerative import DensityOutlierDetector, GenerativeImputer
+from skgenerative import DenoisingAutoencoder, DensityOutlierDetector, GenerativeImputer
 
 
 def digits(kind):
@@ -70,31 +74,43 @@ def detectors(seed, baseline_weight=None):
     }
 
 
-def run_outliers(kinds, classes, seed, only=None, baseline_weight=None):
-    print("kind | held-out class | " + " | ".join(detectors(seed)))
+def run_outliers(kinds, classes, seed, only=None, baseline_weight=None, sweep=None):
+    """ROC AUC of every detector per held-out class. ``sweep``: baseline
+    weights of ``DensityOutlierDetector`` scored from one fit each (the weight
+    changes ``score_samples`` only, not the fitted model), as extra columns."""
+    names = list(detectors(seed))
+    columns = names + [f"baseline_weight={w:g}" for w in (sweep or [])]
+    print("kind | held-out class | " + " | ".join(columns))
     mean = {}
     for kind in kinds:
         X, y = digits(kind)
         for held_out in classes:
             X_train, X_eval, is_inlier = outlier_split(X, y, held_out)
-            row = []
+            aucs = {}
             for name, det in detectors(seed, baseline_weight).items():
                 if only and name not in only:
-                    row.append("-")
                     continue
                 det.fit(X_train)
-                auc = roc_auc_score(is_inlier, det.score_samples(X_eval))
-                mean.setdefault((kind, name), []).append(auc)
-                row.append(f"{auc:.3f}")
-            print(f"{kind} | {held_out} | " + " | ".join(row), flush=True)
+                aucs[name] = roc_auc_score(is_inlier, det.score_samples(X_eval))
+                if isinstance(det, DensityOutlierDetector):
+                    for w in sweep or []:
+                        det.set_params(baseline_weight=w)
+                        aucs[f"baseline_weight={w:g}"] = roc_auc_score(
+                            is_inlier, det.score_samples(X_eval))
+            for column, auc in aucs.items():
+                mean.setdefault((kind, column), []).append(auc)
+            print(f"{kind} | {held_out} | " + " | ".join(
+                f"{aucs[c]:.3f}" if c in aucs else "-" for c in columns), flush=True)
         print(f"{kind} | mean | " + " | ".join(
-            f"{np.mean(mean[(kind, name)]):.3f}" if (kind, name) in mean else "-"
-            for name in detectors(seed)))
+            f"{np.mean(mean[(kind, c)]):.3f}" if (kind, c) in mean else "-"
+            for c in columns))
 
 
 def imputers(seed):
     return {
         "GenerativeImputer()": GenerativeImputer(random_state=seed),
+        "GenerativeImputer(DenoisingAutoencoder())": GenerativeImputer(
+            DenoisingAutoencoder(), random_state=seed),
         "SimpleImputer()": SimpleImputer(),
         "KNNImputer()": KNNImputer(),
         "IterativeImputer()": IterativeImputer(random_state=seed),
@@ -111,12 +127,48 @@ def missing_mask(shape, kind, rng):
     return rng.random(shape) < float(kind)
 
 
-def run_impute(masks, seed, only=None):
+#: draws from p(missing | observed) averaged by the "posterior" feed
+N_POSTERIOR_DRAWS = 10
+
+
+def feeds(imputer, X_missing, clf):
+    """What the classifier can be given, by name: ``predict_proba`` of the
+    imputed images as ``transform`` returns them (conditional means for the
+    generative imputers, neighbour means for KNN), of the same thresholded at
+    0.5 (binary images, as the classifier was trained on), and, for a
+    ``GenerativeImputer``, of one posterior draw and the average of
+    ``predict_proba`` over ``N_POSTERIOR_DRAWS`` draws (multiple imputation)."""
+    filled = imputer.transform(X_missing)
+    out = {"mean": clf.predict_proba(filled),
+           "threshold": clf.predict_proba((filled >= 0.5).astype(filled.dtype))}
+    if isinstance(imputer, GenerativeImputer):
+        imputer.set_params(sample_posterior=True)
+        draws = [clf.predict_proba(imputer.transform(X_missing))
+                 for _ in range(N_POSTERIOR_DRAWS)]
+        imputer.set_params(sample_posterior=False)
+        out["one draw"] = draws[0]
+        out[f"posterior x{N_POSTERIOR_DRAWS}"] = np.mean(draws, axis=0)
+    return filled, out
+
+
+def impute_split(split):
+    """(training images, evaluation images, their labels): ``"test"`` is the
+    25 % test split; ``"validation"`` splits the 75 % training images again
+    75/25 (``random_state=0``) and evaluates on that validation part, for
+    choosing what to feed the classifier without looking at the test split."""
     X, y = digits("binary")
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0)
+    if split == "validation":
+        X_train, X_test, y_train, y_test = train_test_split(
+            X_train, y_train, test_size=0.25, random_state=0)
+    return X_train, X_test, y_train, y_test
+
+
+def run_impute(masks, seed, only=None, split="test"):
+    X_train, X_test, y_train, y_test = impute_split(split)
     clf = LogisticRegression(max_iter=2000).fit(X_train, y_train)
-    print(f"complete test images: accuracy {clf.score(X_test, y_test):.3f}")
-    print("mask | imputer | pixels wrong | squared error | accuracy")
+    print(f"{split} split: complete images: accuracy {clf.score(X_test, y_test):.3f}")
+    print("mask | imputer | pixels wrong | squared error | accuracy by feed")
     masks = {kind: missing_mask(X_test.shape, kind, np.random.default_rng(seed))
              for kind in masks}
     for name, imputer in imputers(seed).items():
@@ -124,11 +176,13 @@ def run_impute(masks, seed, only=None):
             continue
         imputer.fit(X_train)
         for kind, mask in masks.items():
-            filled = imputer.transform(np.where(mask, np.nan, X_test))
+            filled, probas = feeds(imputer, np.where(mask, np.nan, X_test), clf)
             wrong = np.mean((filled[mask] >= 0.5) != (X_test[mask] == 1))
             squared = np.mean((filled[mask] - X_test[mask]) ** 2)
-            accuracy = clf.score(filled, y_test)
-            print(f"{kind} | {name} | {wrong:.4f} | {squared:.4f} | {accuracy:.3f}", flush=True)
+            accuracy = ", ".join(
+                f"{feed} {np.mean(clf.classes_[p.argmax(axis=1)] == y_test):.3f}"
+                for feed, p in probas.items())
+            print(f"{kind} | {name} | {wrong:.4f} | {squared:.4f} | {accuracy}", flush=True)
 
 
 def main(argv=None):
@@ -142,16 +196,23 @@ def main(argv=None):
     out.add_argument("--seed", type=int, default=0)
     out.add_argument("--baseline-weight", type=float, default=None,
                      help="DensityOutlierDetector's baseline_weight (default: its default)")
+    out.add_argument("--sweep-baseline-weights", nargs="+", type=float, default=None,
+                     help="also score DensityOutlierDetector at these baseline weights "
+                          "(one fit per class)")
     imp = sub.add_parser("impute")
     imp.add_argument("--masks", nargs="+", default=["0.3", "half"])
     imp.add_argument("--only", nargs="+", help="imputers to run (by their name above)")
     imp.add_argument("--seed", type=int, default=0)
+    imp.add_argument("--split", choices=["test", "validation"], default="test",
+                     help="evaluate on the test split or on a validation part of the "
+                          "training split (for choices; see impute_split)")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", category=UserWarning)
     if args.task == "outliers":
-        run_outliers(args.kinds, args.classes, args.seed, args.only, args.baseline_weight)
+        run_outliers(args.kinds, args.classes, args.seed, args.only, args.baseline_weight,
+                     args.sweep_baseline_weights)
     else:
-        run_impute(args.masks, args.seed, args.only)
+        run_impute(args.masks, args.seed, args.only, args.split)
 
 
 if __name__ == "__main__":
