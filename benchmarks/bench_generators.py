@@ -141,7 +141,7 @@ def split(X, y, seed):
     return X_train, y_train, X_val, X_test, X_ref
 
 
-def checkpoint_curves(dataset, size, seed, n_samples, checkpoints, only):
+def checkpoint_curves(dataset, size, seed, n_samples, checkpoints, only, dtype="float64"):
     """MMD^2 after each of ``checkpoints`` epochs of one fit per model.
 
     The fit runs in warm-started stages (a warm-started fit of ``k`` epochs
@@ -155,6 +155,7 @@ def checkpoint_curves(dataset, size, seed, n_samples, checkpoints, only):
     except ImportError as error:
         print(f"[{dataset}] skipped: {error}")
         return {}
+    X = X.astype(dtype)  # the models compute in the input's dtype
     if size == "tiny":
         X, y = X[:300], y[:300]
     X_train, y_train, X_val, X_test, _ = split(X, y, seed)
@@ -179,12 +180,13 @@ def checkpoint_curves(dataset, size, seed, n_samples, checkpoints, only):
     return curves
 
 
-def run(dataset, size, seed, n_samples, plots, only=None):
+def run(dataset, size, seed, n_samples, plots, only=None, dtype="float64"):
     try:
         X, y, shape = load(dataset)
     except ImportError as error:
         print(f"[{dataset}] skipped: {error}")
         return {}
+    X = X.astype(dtype)  # the models compute in the input's dtype
     if size == "tiny":
         X, y = X[:300], y[:300]
     X_train, y_train, X_val, X_test, X_ref = split(X, y, seed)
@@ -233,6 +235,8 @@ def main():
     parser.add_argument("--plots", default=None, help="directory for sample grids")
     parser.add_argument("--models", nargs="+", default=None, choices=sorted(EPOCHS),
                         help="run only these models (default: all)")
+    parser.add_argument("--dtype", choices=["float64", "float32"], default="float64",
+                        help="dtype of the images, hence of the models' computations")
     parser.add_argument("--checkpoints", type=int, nargs="+", default=None,
                         help="instead of the table: MMD^2 to validation and test images "
                              "after each of these epoch counts (increasing) of one fit")
@@ -240,7 +244,8 @@ def main():
     if args.checkpoints:
         for dataset in args.datasets:
             runs = [checkpoint_curves(dataset, args.size, seed, args.n_samples,
-                                      args.checkpoints, args.models) for seed in args.seeds]
+                                      args.checkpoints, args.models, args.dtype)
+                    for seed in args.seeds]
             if not runs[0]:
                 continue
             print(f"\n[{dataset}] epochs chosen on validation MMD^2 (test MMD^2 there), seeds "
@@ -255,7 +260,8 @@ def main():
                       + " ".join(f"{t:.4f}" for t in test[:, best]))
         return
     for dataset in args.datasets:
-        runs = [run(dataset, args.size, seed, args.n_samples, args.plots, args.models)
+        runs = [run(dataset, args.size, seed, args.n_samples, args.plots, args.models,
+                    args.dtype)
                 for seed in args.seeds]
         if len(args.seeds) > 1 and runs[0]:
             print(f"\n[{dataset}] MMD^2 over seeds {args.seeds}: mean (standard deviation)")
