@@ -141,14 +141,15 @@ def split(X, y, seed):
     return X_train, y_train, X_val, X_test, X_ref
 
 
-def checkpoint_curves(dataset, size, seed, n_samples, checkpoints, only, dtype="float64"):
+def checkpoint_curves(dataset, size, seed, n_samples, checkpoints, only, dtype="float64",
+                      plots=None):
     """MMD^2 after each of ``checkpoints`` epochs of one fit per model.
 
     The fit runs in warm-started stages (a warm-started fit of ``k`` epochs
     continues the same random stream, so the stages are one fit). At each
     checkpoint ``n_samples`` samples are scored against the **validation**
     images, which choose the epoch count, and against the test images, which
-    are only reported. Returns ``{model: (validation list, test list)}``.
+    are only reported; ``plots``: a sample grid per checkpoint. Returns ``{model: (validation list, test list)}``.
     """
     try:
         X, y, shape = load(dataset)
@@ -174,8 +175,16 @@ def checkpoint_curves(dataset, size, seed, n_samples, checkpoints, only, dtype="
             samples = np.asarray(model.sample(n, random_state=seed), dtype=np.float64)
             val.append(mmd_test(samples, X_val, n_permutations=1, random_state=seed).mmd2)
             test.append(mmd_test(samples, X_test, n_permutations=1, random_state=seed).mmd2)
-            print(f"{name:<16} epoch {epochs:4d}  validation {val[-1]:.4f}  test {test[-1]:.4f}",
-                  flush=True)
+            # the median-bandwidth MMD^2 misses pixel noise: the nearest-neighbour
+            # distances (sample -> training image, validation image -> training
+            # image) show it
+            nn = nearest_neighbors_check(samples, X_train, X_heldout=X_val)
+            print(f"{name:<16} epoch {epochs:4d}  validation {val[-1]:.4f}  test {test[-1]:.4f}"
+                  f"  NN sample {np.median(nn.distances[:, 0]):.3f}"
+                  f" (validation {np.median(nn.reference_distances):.3f})", flush=True)
+            if plots:
+                plot_grid(samples, shape, f"{name} ({dataset}), {epochs} epochs",
+                          f"{plots}/{dataset}_{name.replace(' ', '_')}_s{seed}_e{epochs}.png")
         curves[name] = (val, test)
     return curves
 
@@ -244,7 +253,7 @@ def main():
     if args.checkpoints:
         for dataset in args.datasets:
             runs = [checkpoint_curves(dataset, args.size, seed, args.n_samples,
-                                      args.checkpoints, args.models, args.dtype)
+                                      args.checkpoints, args.models, args.dtype, args.plots)
                     for seed in args.seeds]
             if not runs[0]:
                 continue
