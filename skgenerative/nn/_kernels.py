@@ -13,7 +13,7 @@ from ..utils._numba_math import exp_neg_abs_into, log1p_unit
 # The Bernoulli log-likelihood ``x z - softplus(z)`` costs one exp and one
 # log1p per unit; numba's are scalar libm calls here (no SVML), ~13 ns a unit
 # with the sigmoid of the gradient. ``exp_neg_abs_into`` and ``log1p_unit``
-# vectorise (absolute error ~1e-15 a unit): ~8x faster, and these kernels are
+# vectorise (absolute error ~1e-15 a unit): about 10x faster, and these kernels are
 # the inner loop of SBN/VAE training and importance-sampled scoring.
 
 
