@@ -32,7 +32,7 @@ import numpy as np
 from scipy.special import expit, gammaln
 
 from ._covariance_ais import pooled_ais
-from ._precision_gaussian import ROWS_PER_BLOCK, gaussian_from_precision
+from ._precision_gaussian import ROWS_PER_BLOCK, gaussian_from_precision, gaussian_log_integral
 
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -189,10 +189,7 @@ def hidden_log_weights(Hm, Hc, p):
     out = np.empty(Hm.shape[0])
     for start in range(0, Hm.shape[0], ROWS_PER_BLOCK):
         rows = slice(start, start + ROWS_PER_BLOCK)
-        L = np.linalg.cholesky(conditional_precisions(Hc[rows], p))
-        y = np.linalg.solve(L, (Hm[rows] @ W)[:, :, None])[:, :, 0]
-        log_det = 2.0 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)
-        out[rows] = 0.5 * np.sum(y * y, axis=1) - 0.5 * log_det
+        out[rows] = gaussian_log_integral(conditional_precisions(Hc[rows], p), Hm[rows] @ W)
     gamma = np.asarray(p.gamma, dtype=np.float64)
     return (out + 0.5 * d * _LOG_2PI + Hm @ np.asarray(p.b_mean, dtype=np.float64)
             - Hc.sum(axis=1) - np.log(Hc) @ (1.0 - gamma))

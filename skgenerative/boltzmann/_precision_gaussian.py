@@ -5,7 +5,7 @@ hidden units is Gaussian with a non-diagonal precision (eq. 20.47)."""
 import numpy as np
 from scipy.linalg import solve_triangular
 
-__all__ = ["ROWS_PER_BLOCK", "gaussian_from_precision"]
+__all__ = ["ROWS_PER_BLOCK", "gaussian_from_precision", "gaussian_log_integral"]
 
 #: Rows whose ``(d, d)`` precision matrices are built and factorised at once
 #: (bounds the memory of a block to ``ROWS_PER_BLOCK * d * d`` floats).
@@ -37,6 +37,18 @@ def gaussian_from_precision(prec, linear, rng):
     y = _solve(L, linear, lower=True)
     y += rng.standard_normal(y.shape)
     return _solve(np.swapaxes(L, 1, 2), y, lower=False)
+
+
+def gaussian_log_integral(prec, linear):
+    """``log int exp(-x'P_n x / 2 + m_n.x) dx - (d / 2) log(2 pi)`` per row:
+    ``m'P^-1 m / 2 - log|P| / 2``, the ``x`` integrated out of an energy
+    quadratic in ``x`` (``prec`` (n, d, d) symmetric positive definite,
+    float64; ``linear`` (n, d)). ``LinAlgError`` when a ``P_n`` is not
+    positive definite."""
+    L = np.linalg.cholesky(prec)
+    y = np.linalg.solve(L, linear[:, :, None])[:, :, 0]
+    log_det = 2.0 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)
+    return 0.5 * np.sum(y * y, axis=1) - 0.5 * log_det
 
 
 def _solve(T, b, *, lower):

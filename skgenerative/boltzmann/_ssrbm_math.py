@@ -33,6 +33,7 @@ from scipy.special import expit, logsumexp
 
 from ..exceptions import PartitionFunctionError
 from ._covariance_ais import bernoulli_mixture_draws, pooled_ais
+from ._precision_gaussian import gaussian_log_integral
 
 _LOG_2PI = math.log(2.0 * math.pi)
 
@@ -178,10 +179,8 @@ def spike_terms(p, H):
     diag = lam + H @ phi
     prec[:, np.arange(d), np.arange(d)] += diag
     m = (H * mu) @ W
-    L = np.linalg.cholesky(prec)  # LinAlgError when a P_h is not positive definite
-    y = np.linalg.solve(L, m[:, :, None])[:, :, 0]
-    log_det = 2.0 * np.log(np.diagonal(L, axis1=1, axis2=2)).sum(axis=1)
-    log_w = (H @ (b - 0.5 * alpha * mu**2) + 0.5 * np.sum(y * y, axis=1) - 0.5 * log_det
+    # LinAlgError when a P_h is not positive definite
+    log_w = (H @ (b - 0.5 * alpha * mu**2) + gaussian_log_integral(prec, m)
              + 0.5 * d * _LOG_2PI + 0.5 * np.sum(_LOG_2PI - np.log(alpha)))
     return log_w, prec, m
 
