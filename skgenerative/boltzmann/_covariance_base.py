@@ -55,8 +55,9 @@ class CovarianceRBMBase(ClassNamePrefixFeaturesOutMixin, LogPartitionMixin, Gene
     ``_params()`` / ``_set_params(p)``, ``_init_params(X_centred, rng,
     dtype)``, ``_advance_chains(p, rng)``, ``_apply_steps(p, steps)``,
     ``_run_chains(Z, n_steps, rng)``, ``_check_valid(p)``,
-    ``_proxy_score(Z)``, ``_enumerated_units()``, ``_exact_log_partition()``,
-    ``_ais_log_partition(...)``."""
+    ``_proxy_score(Z)``, ``_enumerated_units()``, ``_exact_log_partition()``;
+    ``log Z`` beyond enumeration is ``_math.ais_log_partition`` (forward AIS
+    pooled with importance sampling of the hidden units)."""
 
     _common_constraints: dict = {
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
@@ -206,6 +207,16 @@ class CovarianceRBMBase(ClassNamePrefixFeaturesOutMixin, LogPartitionMixin, Gene
 
     def _check_valid(self, p):
         """Raise when the parameters define no density (default: never)."""
+
+    def _ais_log_partition(self, n_runs, n_temperatures, random_state):
+        """Forward AIS (block Gibbs) pooled with importance sampling of the
+        hidden units, on the AIS end states and the persistent chains
+        (``self._math.ais_log_partition``)."""
+        p = self._params()
+        self._check_valid(p)
+        return self._math.ais_log_partition(p, n_runs, n_temperatures,
+                                            check_generator(random_state),
+                                            anchors=getattr(self, "chains_", None))
 
     # ------------------------------------------------------------ inference
     def _centred(self, X):
@@ -367,11 +378,3 @@ class HMCChainsMixin:
             Z, _ = hmc_transition(lambda x: self._math.energy_grad(x, p), Z,
                                   self.hmc_step_size_, self.n_leapfrog, rng)
         return Z
-
-    def _ais_log_partition(self, n_runs, n_temperatures, random_state):
-        """Forward AIS (block Gibbs) pooled with importance sampling of the
-        hidden units, on the AIS end states and the persistent chains
-        (``self._math.ais_log_partition``)."""
-        return self._math.ais_log_partition(self._params(), n_runs, n_temperatures,
-                                            check_generator(random_state),
-                                            anchors=getattr(self, "chains_", None))

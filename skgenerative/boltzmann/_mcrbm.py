@@ -279,7 +279,6 @@ class MeanCovarianceRBM(HMCChainsMixin, CovarianceRBMBase):
     def _exact_log_partition(self):
         return mc.exact_log_partition(self._params())
 
-
     # ------------------------------------------------------------ inference
     def transform(self, X):
         """Posteriors of the hidden units: ``p(h^m = 1 | x)`` (the

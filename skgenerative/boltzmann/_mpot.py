@@ -291,7 +291,6 @@ class MeanProductTDistribution(HMCChainsMixin, CovarianceRBMBase):
     def _log_partition_settings(self):
         return (self.log_z, self.ais_n_runs, self.ais_n_temperatures)
 
-
     def _enumerated_units(self):
         return self.n_components + self.n_covariance_components
 

@@ -12,7 +12,6 @@ import numpy as np
 from scipy.special import expit
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ..utils.random import check_generator
 from . import _ssrbm_math as ss
 from ._covariance_base import CovarianceRBMBase
 
@@ -343,12 +342,6 @@ class SpikeSlabRBM(CovarianceRBMBase):
 
     def _exact_log_partition(self):
         return ss.exact_log_partition(self._params(), type(self).__name__)
-
-    def _ais_log_partition(self, n_runs, n_temperatures, random_state):
-        ss.check_positive_definite(self._params(), type(self).__name__)
-        return ss.ais_log_partition(self._params(), n_runs, n_temperatures,
-                                    check_generator(random_state),
-                                    anchors=getattr(self, "chains_", None))
 
     # ------------------------------------------------------------ inference
     def transform(self, X):
