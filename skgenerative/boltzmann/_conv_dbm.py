@@ -565,7 +565,7 @@ class ConvolutionalDBM(
     _begin_epoch = ConvolutionalRBM._begin_epoch
     _run_epoch = ConvolutionalRBM._run_epoch
 
-    def _resolved_learning_rate(self):
+    def _learning_rate(self):
         """``learning_rate``, with ``"auto"`` resolved (see its entry)."""
         if self.learning_rate != "auto":
             return self.learning_rate

@@ -611,9 +611,9 @@ class ConvolutionalRBM(
         return dW, dc, db
 
     def _begin_epoch(self, epoch, n_epochs):
-        self._current_learning_rate = self._resolved_learning_rate()
+        self._current_learning_rate = self._learning_rate()
 
-    def _resolved_learning_rate(self):
+    def _learning_rate(self):
         """``learning_rate``, with ``"auto"`` resolved (see its entry)."""
         if self.learning_rate != "auto":
             return self.learning_rate

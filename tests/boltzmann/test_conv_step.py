@@ -60,13 +60,13 @@ def test_gaussian_step_follows_precision_and_filter_size():
     model = ConvolutionalRBM(n_filters=2, filter_shape=3, visible_type="gaussian", max_iter=1,
                              random_state=0).fit(X)
     beta = float(model.precision_[0])
-    assert model._resolved_learning_rate() == pytest.approx(0.5 / (beta * 9))
+    assert model._learning_rate() == pytest.approx(0.5 / (beta * 9))
     dbm = ConvolutionalDBM(n_filters=(2, 2), filter_shape=(3, 2), visible_type="gaussian",
                            max_iter=1, pretrain_max_iter=1, random_state=0).fit(X)
-    assert dbm._resolved_learning_rate() == pytest.approx(0.5 / (beta * 9))
+    assert dbm._learning_rate() == pytest.approx(0.5 / (beta * 9))
     first, second = dbm.pretrained_rbms_
-    assert first._resolved_learning_rate() == pytest.approx(0.5 / (beta * 9))
-    assert second._resolved_learning_rate() == 0.5  # binary pooling units
+    assert first._learning_rate() == pytest.approx(0.5 / (beta * 9))
+    assert second._learning_rate() == 0.5  # binary pooling units
 
 
 def test_default_gaussian_conv_rbm_trains_on_grey_digits_and_its_features_classify(
