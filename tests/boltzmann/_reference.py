@@ -13,7 +13,7 @@ import itertools
 import numpy as np
 from scipy.special import expit, logsumexp
 
-from tests.utils._reference import counter_uniforms
+from tests.utils._reference import counter_uniforms, stream_key
 
 # ===========================================================================
 # RBMs
@@ -79,7 +79,7 @@ def gaussian_rbm_log_partition_quadrature(W, b, c, beta, grid):
 def bernoulli_sample(P, rng):
     """Twin of the kernels' Bernoulli sampling: one key from ``rng``, then
     counter-based uniforms in row-major order."""
-    key = rng.integers(0, 2**63 - 1)
+    key = stream_key(rng)
     u = counter_uniforms(key, P.size).reshape(P.shape)
     return (u < P).astype(P.dtype)
 
@@ -735,7 +735,7 @@ def sgd_epoch_scaled_rbm(X, rows, bounds, params, velocity, offsets, chains, hyp
     up, down = hyper.up, hyper.down
 
     def uniforms(shape):  # counter-based stream, one key per call
-        key = rng.integers(0, 2**63 - 1)
+        key = stream_key(rng)
         return counter_uniforms(key, int(np.prod(shape))).reshape(shape)
 
     def sample(P):  # mean of `down` hidden copies, consecutive draws per unit

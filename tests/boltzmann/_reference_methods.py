@@ -18,7 +18,7 @@ from tests.boltzmann._reference import (
     gibbs_bernoulli,
     rbm_free_energy,
 )
-from tests.utils._reference import counter_uniforms
+from tests.utils._reference import counter_uniforms, stream_key
 
 RATIO_MATCHING, PSEUDO_LIKELIHOOD = 0, 1
 
@@ -107,7 +107,7 @@ def tempered_gibbs(H, W, b, c, betas, n_steps, rng, swaps):
 
 def swap_neighbours(V, H, energy, betas, n_chains, rng, swaps):
     """Twin of ``_swap_neighbours`` (in place)."""
-    key = rng.integers(0, 2**63 - 1)
+    key = stream_key(rng)
     u = counter_uniforms(key, len(H))
     for parity in (0, 1):
         for t in range(parity, len(betas) - 1, 2):
@@ -218,7 +218,7 @@ def gibbs_sweeps_bm(X, U, b, first, n_steps, rng):
     """Twin of ``_kernels._gibbs_sweeps_bm`` (in place)."""
     n, d = X.shape
     for _ in range(n_steps):
-        u = counter_uniforms(rng.integers(0, 2**63 - 1), n * d).reshape(n, d)
+        u = counter_uniforms(stream_key(rng), n * d).reshape(n, d)
         for r in range(n):
             for i in range(first, d):
                 X[r, i] = float(u[r, i] < expit(b[i] + U[i] @ X[r]))
@@ -258,7 +258,7 @@ def ais_bm(X, U, b, b0, betas, rng):
     log_w = np.zeros(n)
     for t in range(1, len(betas)):
         log_w += (betas[t] - betas[t - 1]) * (bm_log_unnormalized(X, U, b) - X @ b0)
-        u = counter_uniforms(rng.integers(0, 2**63 - 1), n * d).reshape(n, d)
+        u = counter_uniforms(stream_key(rng), n * d).reshape(n, d)
         for r in range(n):
             for i in range(d):
                 a = b[i] + U[i] @ X[r]

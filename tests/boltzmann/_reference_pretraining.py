@@ -4,7 +4,7 @@
 import numpy as np
 from scipy.special import expit
 
-from tests.utils._reference import counter_uniforms
+from tests.utils._reference import counter_uniforms, stream_key
 
 
 def sgd_epoch_labelled_rbm(X, Y, rows, bounds, params, chains, hyper, rng):
@@ -25,7 +25,7 @@ def sgd_epoch_labelled_rbm(X, Y, rows, bounds, params, chains, hyper, rng):
     down = int(hyper.down)
 
     def uniforms(shape):
-        key = rng.integers(0, 2**63 - 1)
+        key = stream_key(rng)
         return counter_uniforms(key, int(np.prod(shape))).reshape(shape)
 
     def visible(H1, Hr):

@@ -17,6 +17,7 @@ from skgenerative.boltzmann._pretraining import pretrain_layers, pretraining_sca
 
 from skgenerative.exceptions import UnreliableEstimateWarning
 from skgenerative.utils.random import check_generator
+from tests.utils._reference import stream_key
 from skgenerative.boltzmann._kernels._hyper import epoch_hyper
 
 from tests.boltzmann import _reference as ref
@@ -326,11 +327,11 @@ def test_scaled_rbm_kernel_samples_the_doubled_conditionals():
                                        np.random.default_rng(11))
         rng = np.random.default_rng(11)
         p_v = expit(down * chains @ W + b)
-        u_v = ref.counter_uniforms(rng.integers(0, 2**63 - 1), up * n * nv)
+        u_v = ref.counter_uniforms(stream_key(rng), up * n * nv)
         copies_v = [(u < p_v) * 1.0 for u in u_v.reshape(up, n, nv)]
         v = sum(copies_v) / up
         p_h = expit(W @ sum(copies_v).T + c[:, None]).T  # W (v1 + v2) + c
-        u_h = ref.counter_uniforms(rng.integers(0, 2**63 - 1), n * nh * down)
+        u_h = ref.counter_uniforms(stream_key(rng), n * nh * down)
         copies_h = u_h.reshape(n, nh, down) < p_h[..., None]
         np.testing.assert_array_equal(h, copies_h.mean(axis=-1))
         results[up, down] = h

@@ -19,6 +19,12 @@ def counter_uniforms(key, n):
     return (z >> np.uint64(11)).astype(np.float64) / 9007199254740992.0
 
 
+def stream_key(rng):
+    """A stream key drawn like ``utils._numba_math.draw_key``: 53 random bits
+    from one ``rng.random()``."""
+    return np.uint64(rng.random() * 9007199254740992.0)
+
+
 def softplus(x):
     """Twin of ``utils._numba_math.softplus_sum`` term by term."""
     return np.logaddexp(0.0, x)
