@@ -433,11 +433,17 @@ class GenerativeStochasticNetwork(
     def _gibbs_reconstruction(self, n_rows, rng):
         """``p(x | h_k)`` of step ``k`` of ``impute(method="gibbs")``: the
         chain's latent state is carried over the steps, ``h_k = f([x~_k,
-        h_{k-1}]) + noise`` from ``h_0 = 0``, as in the training walks."""
+        h_{k-1}]) + noise``, in walks of ``walkback`` steps from ``h = 0``,
+        the walks the network was trained on (carried over many more
+        steps, the latent state drifts out of that regime)."""
         H = np.zeros((n_rows, self.n_components), dtype=self.dtype_)
+        step = 0
 
         def reconstruct(X_tilde):
-            nonlocal H
+            nonlocal H, step
+            if step % self.walkback == 0:
+                H = np.zeros_like(H)
+            step += 1
             H, _ = _transition_step(self.transition_, X_tilde, H, self.hidden_noise, rng)
             return self.decoder_.predict(H)
 
