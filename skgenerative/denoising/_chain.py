@@ -213,7 +213,8 @@ class _DenoisingChainMixin(GenerativeMixin, NetworkTrainingMixin):
         missing units and redraws them from the reconstruction, the
         observed units staying visible (see
         ``skgenerative.denoising._conditioning.pseudo_gibbs``); a GSN
-        carries its latent state from step to step, as its chain does.
+        carries its latent state from step to step, as its chain does,
+        restarting it every ``walkback`` steps (the training walks' length).
         ``method="auto"`` (default) is ``"gibbs"`` for a model trained with
         ``noise="missing"``, else ``"importance"``.
 

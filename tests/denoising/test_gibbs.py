@@ -140,7 +140,8 @@ def test_gibbs_needs_the_missing_corruption():
 
 def test_gsn_gibbs_steps_carry_the_latent_state():
     # h_k = f([x~_k, h_{k-1}]) from h_0 = 0, as the GSN's chain and its
-    # training walks; without latent noise the steps are deterministic
+    # training walks, restarted from h = 0 every walkback (2) steps, the
+    # length of those walks; without latent noise the steps are deterministic
     rng = np.random.default_rng(0)
     X = (rng.random((40, 6)) < 0.4).astype(float)
     gsn = GenerativeStochasticNetwork(n_components=5, noise="missing", noise_level="auto",
@@ -150,6 +151,9 @@ def test_gsn_gibbs_steps_carry_the_latent_state():
     X_tilde = np.where(rng.random((3, 6)) < 0.5, MISSING_VALUE, X[:3])
     f, g = gsn.transition_.predict, gsn.decoder_.predict
     h1 = f(np.hstack([X_tilde, np.zeros((3, 5))]))
+    np.testing.assert_allclose(reconstruct(X_tilde), g(h1))
+    np.testing.assert_allclose(reconstruct(X_tilde), g(f(np.hstack([X_tilde, h1]))))
+    # the third step starts a new walk, the fourth carries it again
     np.testing.assert_allclose(reconstruct(X_tilde), g(h1))
     np.testing.assert_allclose(reconstruct(X_tilde), g(f(np.hstack([X_tilde, h1]))))
     # "auto" on grey levels: salt-and-pepper at 0.3, the default's level

@@ -136,16 +136,16 @@ def test_abc_shaping_moves_the_chains_statistics_to_the_target(trained):
 
 def test_gibbs_imputation_follows_the_data_conditional(trained):
     # noise="auto" on binary data: units hidden at 0.5, and pseudo-Gibbs
-    # imputation (the latent state carried over the steps) by default. The
-    # latent state is continuous, so the chain's conditional is estimated
-    # by 4000 draws (sampling error of the TV about 0.03)
+    # imputation (the latent state carried over walks of walkback steps) by
+    # default. The latent state is continuous, so the chain's conditional is
+    # estimated by 4000 draws (sampling error of the TV about 0.03)
     p_data, X, _, _ = trained
     gsn = GenerativeStochasticNetwork(n_components=16, noise="auto", noise_level="auto",
                                       learning_rate=0.01, batch_size=50, max_iter=40,
                                       random_state=0).fit(X)
     assert (gsn.noise_, gsn.noise_level_) == ("missing", 0.5)
     free = STATES[:8, 3:]
-    for observed, bound in (([1.0, 1.0, 1.0], 0.07), ([0.0, 1.0, 1.0], 0.11)):
+    for observed, bound, atol in (([1.0, 1.0, 1.0], 0.07, 0.1), ([0.0, 1.0, 1.0], 0.25, 0.15)):
         rows = np.flatnonzero((STATES[:, :3] == observed).all(axis=1))
         exact = p_data[rows] / p_data[rows].sum()
         X = np.tile(np.r_[observed, [np.nan] * 3], (4000, 1))
@@ -157,11 +157,17 @@ def test_gibbs_imputation_follows_the_data_conditional(trained):
         tv = _tv(counts / counts.sum(), exact)
         clamped = gsn.impute(X, method="chain", n_steps=20, random_state=0)
         clamped_tv = _tv(np.bincount(_state_index(clamped) - rows[0], minlength=8) / 4000, exact)
-        # measured: 0.039 near the first prototype (clamped chain 0.124),
-        # 0.075 between the prototypes (the data's conditional bimodal)
+        # measured: 0.059 near the first prototype (clamped chain 0.237),
+        # 0.215 between the prototypes (the data's conditional bimodal,
+        # equal to the free units' marginal; clamped chain 0.082). The old
+        # defaults (no transition layer, the latent state carried over all
+        # the steps) gave 0.039 and 0.075 here, but drifted over the 100
+        # steps of digits imputation (benchmarks/README.md, issue 18 fifth
+        # slice): the price of the restarts and the wider network is here
         assert tv < bound
         if observed == [1.0, 1.0, 1.0]:
             assert tv < 0.5 * clamped_tv
-        # the Rao-Blackwellised means: the marginals (measured: within 0.08)
+        # the Rao-Blackwellised means: the marginals (measured between the
+        # prototypes: within 0.114, within 0.08 at the old defaults)
         means = gsn.impute(X[:300], n_steps=50, random_state=1, mean=True)
-        np.testing.assert_allclose(means[:, 3:].mean(axis=0), exact @ free, atol=0.1)
+        np.testing.assert_allclose(means[:, 3:].mean(axis=0), exact @ free, atol=atol)
