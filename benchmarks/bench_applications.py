@@ -40,6 +40,7 @@ from sklearn.experimental import enable_iterative_imputer  # noqa: F401
 from sklearn.impute import IterativeImputer, KNNImputer, SimpleImputer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
+from sklearn.metrics.pairwise import nan_euclidean_distances
 from sklearn.mixture import GaussianMixture
 from sklearn.model_selection import train_test_split
 from sklearn.neighbors import LocalOutlierFactor
@@ -164,25 +165,47 @@ def impute_split(split):
     return X_train, X_test, y_train, y_test
 
 
-def run_impute(masks, seed, only=None, split="test"):
+def by_neighbours(X_train, y_train, X_missing, y_test, hits):
+    """Accuracy per imputer (``hits``: name -> correct per image) by how many
+    of each image's 5 nearest training images (nan-Euclidean distance over
+    its observed pixels, KNNImputer's neighbours) share its class; and the
+    accuracy of those 5 neighbours' majority vote."""
+    D = nan_euclidean_distances(X_missing, X_train)
+    neighbours = y_train[np.argsort(D, axis=1)[:, :5]]
+    same = (neighbours == y_test[:, None]).sum(axis=1)
+    vote = np.array([np.bincount(row, minlength=10).argmax() for row in neighbours])
+    print(f"  5-NN majority vote on the observed pixels: accuracy {np.mean(vote == y_test):.3f}")
+    for label, rows in [("5 of 5", same == 5), ("3-4 of 5", (same >= 3) & (same < 5)),
+                        ("0-2 of 5", same < 3)]:
+        print(f"  neighbours of its class {label}: {rows.sum()} images, accuracy " + ", ".join(
+            f"{name} {np.mean(hit[rows]):.3f}" for name, hit in hits.items()))
+
+
+def run_impute(masks, seed, only=None, split="test", neighbours=False):
     X_train, X_test, y_train, y_test = impute_split(split)
     clf = LogisticRegression(max_iter=2000).fit(X_train, y_train)
     print(f"{split} split: complete images: accuracy {clf.score(X_test, y_test):.3f}")
     print("mask | imputer | pixels wrong | squared error | accuracy by feed")
     masks = {kind: missing_mask(X_test.shape, kind, np.random.default_rng(seed))
              for kind in masks}
+    hits = {kind: {} for kind in masks}
     for name, imputer in imputers(seed).items():
         if only and name not in only:
             continue
         imputer.fit(X_train)
         for kind, mask in masks.items():
             filled, probas = feeds(imputer, np.where(mask, np.nan, X_test), clf)
+            hits[kind][name] = clf.classes_[probas["mean"].argmax(axis=1)] == y_test
             wrong = np.mean((filled[mask] >= 0.5) != (X_test[mask] == 1))
             squared = np.mean((filled[mask] - X_test[mask]) ** 2)
             accuracy = ", ".join(
                 f"{feed} {np.mean(clf.classes_[p.argmax(axis=1)] == y_test):.3f}"
                 for feed, p in probas.items())
             print(f"{kind} | {name} | {wrong:.4f} | {squared:.4f} | {accuracy}", flush=True)
+    if neighbours:
+        for kind, mask in masks.items():
+            print(f"{kind}: accuracy (feed 'mean') by the classes of KNNImputer's neighbours")
+            by_neighbours(X_train, y_train, np.where(mask, np.nan, X_test), y_test, hits[kind])
 
 
 def main(argv=None):
@@ -206,13 +229,16 @@ def main(argv=None):
     imp.add_argument("--split", choices=["test", "validation"], default="test",
                      help="evaluate on the test split or on a validation part of the "
                           "training split (for choices; see impute_split)")
+    imp.add_argument("--by-neighbours", action="store_true",
+                     help="also break the accuracy down by how many of KNNImputer's 5 "
+                          "neighbours share the image's class (see by_neighbours)")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore", category=UserWarning)
     if args.task == "outliers":
         run_outliers(args.kinds, args.classes, args.seed, args.only, args.baseline_weight,
                      args.sweep_baseline_weights)
     else:
-        run_impute(args.masks, args.seed, args.only, args.split)
+        run_impute(args.masks, args.seed, args.only, args.split, args.by_neighbours)
 
 
 if __name__ == "__main__":
