@@ -8,8 +8,9 @@ from sklearn.base import BaseEstimator, OutlierMixin, _fit_context
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..autoregressive import FVSBN, LinearGaussianAutoregressive
 from ..latent import IWAE
-from ..utils.random import check_generator
+from ..utils.random import check_generator, nested_seed
 from ..utils.validation import is_binary
 from ._common import seeded_clone
 
@@ -38,6 +39,11 @@ def default_density_model(X):
 _AUTO_CONTAMINATION = 0.01
 
 
+def _variance_floor(X):
+    """A fifth of the data's variance: the default model's variance floor."""
+    return max(0.2 * float(np.var(X)), 1e-6)
+
+
 def fit_independent_baseline(X):
     """Parameters of the independent-feature density of ``X``: Bernoulli
     means (clipped to [1e-3, 1 - 1e-3]) when ``X`` is binary, otherwise
@@ -45,7 +51,7 @@ def fit_independent_baseline(X):
     of the data's variance."""
     if is_binary(X):
         return ("bernoulli", np.clip(X.mean(axis=0), 1e-3, 1 - 1e-3))
-    variance = np.maximum(X.var(axis=0), max(0.2 * float(np.var(X)), 1e-6))
+    variance = np.maximum(X.var(axis=0), _variance_floor(X))
     return ("gaussian", X.mean(axis=0), variance)
 
 
@@ -56,6 +62,31 @@ def independent_log_likelihood(baseline, X):
         return X @ np.log(p) + (1 - X) @ np.log1p(-p)
     mean, variance = baseline[1:]
     return -0.5 * np.sum((X - mean) ** 2 / variance + np.log(2 * np.pi * variance), axis=1)
+
+
+def fit_linear_baseline(X, random_state):
+    """The linear fully-visible model of ``X`` (§20.10.8), fitted: an
+    ``FVSBN()`` (logistic regressions on the preceding pixels) when ``X`` is
+    binary, otherwise a ``LinearGaussianAutoregressive`` (a full-covariance
+    Gaussian) with its conditional variances floored, as the default model's,
+    at a fifth of the data's variance."""
+    if is_binary(X):
+        return FVSBN(random_state=random_state).fit(X)
+    return LinearGaussianAutoregressive(min_variance=_variance_floor(X)).fit(X)
+
+
+def fit_baseline(kind, X, random_state):
+    """The background density ``baseline=kind`` of ``X``, with its scorer."""
+    if kind == "independent":
+        return fit_independent_baseline(X)
+    return ("linear", fit_linear_baseline(X, random_state))
+
+
+def baseline_log_likelihood(baseline, X):
+    """Log-likelihood of each row of ``X`` under :func:`fit_baseline`'s density."""
+    if baseline[0] == "linear":
+        return baseline[1].score_samples(X)
+    return independent_log_likelihood(baseline, X)
 
 
 class DensityOutlierDetector(OutlierMixin, BaseEstimator):
@@ -132,14 +163,16 @@ class DensityOutlierDetector(OutlierMixin, BaseEstimator):
     _parameter_constraints: dict = {
         "model": [HasMethods(["fit", "score_samples"]), None],
         "contamination": [StrOptions({"auto"}), Interval(Real, 0, 0.5, closed="right")],
+        "baseline": [StrOptions({"linear", "independent"})],
         "baseline_weight": [Interval(Real, 0, None, closed="left")],
         "random_state": ["random_state"],
     }
 
-    def __init__(self, model=None, *, contamination="auto", baseline_weight=0.5,
-                 random_state=None):
+    def __init__(self, model=None, *, contamination="auto", baseline="linear",
+                 baseline_weight=0.5, random_state=None):
         self.model = model
         self.contamination = contamination
+        self.baseline = baseline
         self.baseline_weight = baseline_weight
         self.random_state = random_state
 
@@ -158,9 +191,10 @@ class DensityOutlierDetector(OutlierMixin, BaseEstimator):
         """
         X = validate_data(self, X, dtype=[np.float64, np.float32])
         model = self.model if self.model is not None else default_density_model(X)
-        self.model_ = seeded_clone(model, check_generator(self.random_state)).fit(X)
+        rng = check_generator(self.random_state)
+        self.model_ = seeded_clone(model, rng).fit(X)
         self.score_kind_ = getattr(self.model_, "score_kind_", "exact")
-        self.baseline_ = fit_independent_baseline(X)
+        self.baseline_ = fit_baseline(self.baseline, X, nested_seed(rng))
         scores = self._scores(X)
         share = _AUTO_CONTAMINATION if self.contamination == "auto" else self.contamination
         self.offset_ = float(np.percentile(scores, 100.0 * share))
@@ -169,7 +203,7 @@ class DensityOutlierDetector(OutlierMixin, BaseEstimator):
     def _scores(self, X):
         scores = np.asarray(self.model_.score_samples(X), dtype=np.float64)
         if self.baseline_weight:
-            scores = scores - self.baseline_weight * independent_log_likelihood(
+            scores = scores - self.baseline_weight * baseline_log_likelihood(
                 self.baseline_, X)
         return scores
 
