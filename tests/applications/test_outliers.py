@@ -78,7 +78,7 @@ def test_linear_baseline_is_the_fully_visible_model_of_the_training_data(
         X_test = X_test + 0.1 * noise.standard_normal(X_test.shape)
     model = FVSBN(max_iter=2, random_state=0) if binary else LinearGaussianAutoregressive()
     plain = DensityOutlierDetector(model, baseline_weight=0).fit(X_train)
-    det = DensityOutlierDetector(model, random_state=3).fit(X_train)  # baseline="linear"
+    det = DensityOutlierDetector(model, baseline="linear", random_state=3).fit(X_train)
     background = det.baseline_[1]
     if binary:  # an FVSBN() at its defaults, seeded by the detector's random_state
         assert isinstance(background, FVSBN) and background.random_state is not None
@@ -90,7 +90,7 @@ def test_linear_baseline_is_the_fully_visible_model_of_the_training_data(
     np.testing.assert_allclose(det.score_samples(X_test),
                                plain.score_samples(X_test) - 0.5 * reference.score_samples(X_test),
                                rtol=1e-10)
-    again = DensityOutlierDetector(model, random_state=3).fit(X_train)
+    again = DensityOutlierDetector(model, baseline="linear", random_state=3).fit(X_train)
     np.testing.assert_array_equal(again.score_samples(X_test), det.score_samples(X_test))
 
 
@@ -134,6 +134,7 @@ def test_default_model_matches_the_kind_of_data():
     assert default_density_model(10 * grey).min_variance == pytest.approx(
         100 * default_density_model(grey).min_variance)
     assert DensityOutlierDetector().model is None  # chosen at fit, never stored
+    assert DensityOutlierDetector().baseline == "independent"
 
 
 def test_bad_input_to_a_fitted_detector_raises(digits_nines_out):
