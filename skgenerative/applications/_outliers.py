@@ -120,9 +120,9 @@ class DensityOutlierDetector(OutlierMixin, BaseEstimator):
         ``LinearGaussianAutoregressive`` (a full-covariance Gaussian, its
         conditional variances floored as the default model's) otherwise.
         Chosen on held-out classes 1, 3 and 4 of digits, "linear" gave the
-        best mean ROC AUC (0.878 binary, 0.964 grey, against 0.845 and
+        best mean ROC AUC (0.877 binary, 0.964 grey, against 0.845 and
         0.951); on classes 0, 5 and 6, which the choice did not see, it
-        lost to "independent" (binary 0.942 against 0.950, grey 6 0.898
+        lost to "independent" (binary 0.941 against 0.950, grey 6 0.898
         against 0.948), so the default stays "independent"
         (``benchmarks/bench_applications.py outliers --select-classes``).
     baseline_weight : float >= 0, default=0.5
