@@ -27,7 +27,12 @@ def default_imputation_model():
     conditionals p(x_i | x_observed) are what imputation needs, and at this
     size it imputes binarized digits about as well as ``KNNImputer()``, better
     than scikit-learn's other imputers at their defaults
-    (``benchmarks/bench_applications.py``). It models binary data.
+    (``benchmarks/bench_applications.py``). Tried against it on a
+    validation split at two seeds and kept out: 1000 epochs (fewer wrong
+    pixels at 30 % masks, a tie at half images, lower accuracy downstream
+    at half images on test), averaging joint draws over orderings of the
+    missing pixels (more wrong pixels) and extra NADE-k steps at test
+    time. It models binary data.
     """
     return OrderAgnosticNADE(n_components=500, n_inference_steps=2, max_iter=500)
 

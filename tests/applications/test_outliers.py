@@ -6,7 +6,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.metrics import roc_auc_score
 
-from skgenerative import FVSBN, IWAE, DensityOutlierDetector
+from skgenerative import FVSBN, IWAE, DensityOutlierDetector, LinearGaussianAutoregressive
 from skgenerative.applications._outliers import default_density_model
 from skgenerative.datasets import load_binarized_digits
 
@@ -51,7 +51,7 @@ def test_baseline_weight_subtracts_the_independent_feature_log_likelihood(
         n_components=2, encoder_layer_sizes=(8,), decoder_layer_sizes=(8,), max_iter=1,
         likelihood="gaussian", n_importance_samples=5, random_state=0)
     plain = DensityOutlierDetector(model, baseline_weight=0).fit(X_train)
-    det = DensityOutlierDetector(model, baseline_weight=0.5).fit(X_train)
+    det = DensityOutlierDetector(model, baseline="independent", baseline_weight=0.5).fit(X_train)
     if binary:
         p = np.clip(X_train.mean(0), 1e-3, 1 - 1e-3)
         independent = np.log(np.where(X_test == 1, p, 1 - p)).sum(1)
@@ -64,6 +64,34 @@ def test_baseline_weight_subtracts_the_independent_feature_log_likelihood(
                                plain.score_samples(X_test) - 0.5 * independent, rtol=1e-10)
     # the threshold is the same quantile of the training scores, now of the ratio
     assert det.offset_ == pytest.approx(np.percentile(det.score_samples(X_train), 1.0))
+
+
+@pytest.mark.parametrize("binary", [True, False])
+def test_linear_baseline_is_the_fully_visible_model_of_the_training_data(
+    digits_nines_out, binary,
+):
+    X_train, X_test, _ = digits_nines_out
+    X_train, X_test = X_train[:400], X_test[:200]
+    if not binary:
+        noise = np.random.default_rng(0)
+        X_train = X_train + 0.1 * noise.standard_normal(X_train.shape)
+        X_test = X_test + 0.1 * noise.standard_normal(X_test.shape)
+    model = FVSBN(max_iter=2, random_state=0) if binary else LinearGaussianAutoregressive()
+    plain = DensityOutlierDetector(model, baseline_weight=0).fit(X_train)
+    det = DensityOutlierDetector(model, baseline="linear", random_state=3).fit(X_train)
+    background = det.baseline_[1]
+    if binary:  # an FVSBN() at its defaults, seeded by the detector's random_state
+        assert isinstance(background, FVSBN) and background.random_state is not None
+        reference = FVSBN(random_state=background.random_state).fit(X_train)
+    else:  # a full-covariance Gaussian, conditional variances floored at var(X) / 5
+        assert isinstance(background, LinearGaussianAutoregressive)
+        reference = LinearGaussianAutoregressive(min_variance=0.2 * X_train.var()).fit(X_train)
+    np.testing.assert_allclose(background.score_samples(X_test), reference.score_samples(X_test))
+    np.testing.assert_allclose(det.score_samples(X_test),
+                               plain.score_samples(X_test) - 0.5 * reference.score_samples(X_test),
+                               rtol=1e-10)
+    again = DensityOutlierDetector(model, baseline="linear", random_state=3).fit(X_train)
+    np.testing.assert_array_equal(again.score_samples(X_test), det.score_samples(X_test))
 
 
 @pytest.mark.parametrize("contamination, share", [("auto", 0.01), (0.1, 0.1), (0.25, 0.25)])
@@ -106,6 +134,7 @@ def test_default_model_matches_the_kind_of_data():
     assert default_density_model(10 * grey).min_variance == pytest.approx(
         100 * default_density_model(grey).min_variance)
     assert DensityOutlierDetector().model is None  # chosen at fit, never stored
+    assert DensityOutlierDetector().baseline == "independent"
 
 
 def test_bad_input_to_a_fitted_detector_raises(digits_nines_out):
