@@ -119,6 +119,14 @@ class SpikeSlabRBM(CovarianceRBMBase):
     precision_margin : float, default=0.1
         The margin of the normalisability condition: training keeps
         ``rho <= 1 - precision_margin``.
+    normalisability : {"shared", "split"}, default="shared"
+        How training keeps the model normalisable (the heuristic above).
+        ``"shared"``: every filter against ``Lambda``, shrinking ``W`` by a
+        common factor. ``"split"``: a unit whose own spike precision covers
+        its slab's variance (``W_i' Phi_i^-1 W_i / alpha_i <= 1 -
+        precision_margin``: ``Phi_i - W_i W_i' / alpha_i`` positive
+        semi-definite) is held there, and only the other filters count
+        against ``Lambda``; either way every ``P_h`` is positive definite.
     learning_rate_schedule : {"linear", "constant"}, default="linear"
         ``"linear"`` lowers the learning rate linearly over the epochs of a
         ``fit`` call (``learning_rate * (1 - epoch / max_iter)``; Tieleman,
@@ -214,6 +222,7 @@ class SpikeSlabRBM(CovarianceRBMBase):
         "slab_precision": [Interval(Real, 0, None, closed="neither")],
         "precision_margin": [Interval(Real, 0, 1, closed="neither")],
         "learning_rate_schedule": [StrOptions({"constant", "linear"})],
+        "normalisability": [StrOptions({"shared", "split"})],
     }
 
     _state_names = (
@@ -240,6 +249,7 @@ class SpikeSlabRBM(CovarianceRBMBase):
         slab_precision=1.0,
         precision_margin=0.1,
         learning_rate_schedule="linear",
+        normalisability="shared",
         dtype=None,
         shuffle=True,
         early_stopping=False,
@@ -264,6 +274,7 @@ class SpikeSlabRBM(CovarianceRBMBase):
         self.slab_precision = slab_precision
         self.precision_margin = precision_margin
         self.learning_rate_schedule = learning_rate_schedule
+        self.normalisability = normalisability
         self.dtype = dtype
         self.shuffle = shuffle
         self.early_stopping = early_stopping
@@ -287,7 +298,7 @@ class SpikeSlabRBM(CovarianceRBMBase):
         self.slab_mean_ = np.zeros(n, dtype=dtype)
         self.slab_precision_ = np.full(n, self.slab_precision, dtype=dtype)
         self.spike_precision_ = np.zeros((n, d), dtype=dtype)
-        self.components_ = ss.enforce_positive_definite(self._params(), self.precision_margin)
+        self.components_ = self._enforce(self._params())
         self._n_features_out = n
 
     def _params(self):
@@ -321,7 +332,11 @@ class SpikeSlabRBM(CovarianceRBMBase):
             phi=np.maximum((p.phi + shift) * np.exp(dlog_phi) - shift, 0.0).astype(dtype),
             lam=(p.lam * np.exp(dlog_lam)).astype(dtype),
         )
-        return new._replace(W=ss.enforce_positive_definite(new, self.precision_margin))
+        return new._replace(W=self._enforce(new))
+
+    def _enforce(self, p):
+        return ss.enforce_positive_definite(p, self.precision_margin,
+                                            split=self.normalisability == "split")
 
     def _step_gradients(self, grads, p):
         """``Phi``'s gradient in ``log(Phi + c Lambda)`` (see ``_apply_steps``)."""
