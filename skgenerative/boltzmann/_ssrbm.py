@@ -51,7 +51,12 @@ class SpikeSlabRBM(CovarianceRBMBase):
     Lambda^-1/2`` (``Phi >= 0`` can only help), i.e. ``Lambda`` large enough
     for the filters: after every update, when ``rho > 1 -
     precision_margin``, ``W`` is shrunk by the common factor that brings
-    ``rho`` back to ``1 - precision_margin``. (Raising ``Lambda`` instead
+    ``rho`` back to ``1 - precision_margin`` (``normalisability="shared"``).
+    With ``normalisability="split"`` a unit whose own spike precision covers
+    its slab (``Phi_i - W_i W_i' / alpha_i`` positive semi-definite) is kept
+    covered by it, and ``rho`` counts only the other filters: the condition
+    is never stricter, and the units that learn large ``Phi_i`` (flat
+    image patches) keep larger filters. (Raising ``Lambda`` instead
     is a ratchet: the gradient answers a larger ``Lambda`` by growing ``W``,
     and both diverge.) A model whose parameters were changed
     by hand so that ``rho >= 1`` raises
