@@ -124,7 +124,7 @@ class SpikeSlabRBM(CovarianceRBMBase):
     precision_margin : float, default=0.1
         The margin of the normalisability condition: training keeps
         ``rho <= 1 - precision_margin``.
-    normalisability : {"shared", "split"}, default="shared"
+    normalisability : {"shared", "split"}, default="split"
         How training keeps the model normalisable (the heuristic above).
         ``"shared"``: every filter against ``Lambda``, shrinking ``W`` by a
         common factor. ``"split"``: a unit whose own spike precision covers
@@ -132,6 +132,12 @@ class SpikeSlabRBM(CovarianceRBMBase):
         precision_margin``: ``Phi_i - W_i W_i' / alpha_i`` positive
         semi-definite) is held there, and only the other filters count
         against ``Lambda``; either way every ``P_h`` is positive definite.
+        On whitened patches (validation split of the training region,
+        seeds 0 and 1) ``"split"`` scored +9.93 and +10.55 nats against
+        +9.25 and +8.28 (``"shared"`` binds: ``rho`` sat at its limit while
+        half the units had ``Phi_i`` hundreds of times ``Lambda``); digits
+        features (100 units, logistic regression) were the same (0.867,
+        0.869).
     learning_rate_schedule : {"linear", "constant"}, default="linear"
         ``"linear"`` lowers the learning rate linearly over the epochs of a
         ``fit`` call (``learning_rate * (1 - epoch / max_iter)``; Tieleman,
@@ -254,7 +260,7 @@ class SpikeSlabRBM(CovarianceRBMBase):
         slab_precision=1.0,
         precision_margin=0.1,
         learning_rate_schedule="linear",
-        normalisability="shared",
+        normalisability="split",
         dtype=None,
         shuffle=True,
         early_stopping=False,
