@@ -99,13 +99,15 @@ class SpikeSlabRBM(CovarianceRBMBase):
     max_iter : int, default=20
         Number of epochs (the maximum when ``early_stopping=True``). On
         20,000 whitened image patches, with the linear schedule, 20 epochs
-        scored +47.0 to +48.0 held-out nats per patch at three seeds
-        (reverse AIS +46.9 to +48.1), as a ``GaussianMixture`` with its
-        number of components cross-validated (+47.96); 30 and 40 epochs
-        were no better (+46.3; +49.6 and +46.5); 40 epochs cost the
-        features of a 100-unit model on digits (logistic-regression accuracy
-        0.896 against 0.916). Small data sets (a few hundred updates in
-        all) may need more epochs.
+        scored +48.87 and +47.37 held-out nats per patch at seeds 0 and 1
+        (spike importance sampling; forward and reverse AIS within 0.7 nat),
+        as a ``GaussianMixture`` with 16 components (+47.96 to +48.25); under
+        ``normalisability="shared"`` +47.0 to +48.0 at three seeds. With
+        ``normalisability="shared"`` 30 and 40 epochs were no better (+46.3;
+        +49.6 and +46.5), and 40 epochs cost the features of a 100-unit
+        model on digits (logistic-regression accuracy 0.896 against 0.916).
+        Small data sets (a few hundred updates in all) may need more
+        epochs.
     verbose : int, default=0
         1 prints per-epoch statistics; 2 also a progress bar (with tqdm).
     random_state : int, RandomState instance, Generator or None, default=None
