@@ -109,33 +109,80 @@ def reconstruction(Z, p):
 
 
 # ------------------------------------------------------------ normalisability
-def pd_ratio(p):
-    """``rho = lambda_max(Lambda^-1/2 (sum_i W_i W_i' / alpha_i) Lambda^-1/2)``.
+def self_covered_ratio(p):
+    """``s_i = W_i' Phi_i^-1 W_i / alpha_i`` of every unit (``inf`` where
+    ``W_i`` has weight on a coordinate with ``Phi_i = 0``). ``s_i <= 1``
+    means ``Phi_i - W_i W_i' / alpha_i`` is positive semi-definite: the unit's
+    own spike precision covers the variance its slab adds."""
+    W2 = (p.W.astype(np.float64) ** 2) / p.alpha.astype(np.float64)[:, None]
+    phi = p.phi.astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(W2 > 0, W2 / phi, 0.0)
+    return terms.sum(axis=1)
 
-    ``rho < 1`` means ``Lambda - sum_i W_i W_i' / alpha_i`` is positive
-    definite, which (``Phi_i >= 0``) makes every ``P_h`` positive definite:
-    the sufficient condition the model keeps.
-    """
-    A = ((p.W / np.sqrt(p.alpha)[:, None]) / np.sqrt(p.lam)[None, :]).astype(np.float64)
+
+def _spectral_ratio(W, alpha, lam):
+    A = ((W / np.sqrt(alpha)[:, None]) / np.sqrt(lam)[None, :]).astype(np.float64)
     if not np.all(np.isfinite(A)):
         return math.nan  # diverged: the training loop restores the last epoch
+    if A.shape[0] == 0:
+        return 0.0
     return float(np.linalg.norm(A, 2) ** 2)
 
 
-def enforce_positive_definite(p, margin):
-    """The heuristic that keeps the model normalisable: when ``rho > 1 -
-    margin`` the filters ``W`` are shrunk by the common factor
-    ``sqrt((1 - margin) / rho)`` that restores ``rho = 1 - margin``
-    (``Lambda`` is then "large enough" for them). Returns the new ``W`` (the
-    same array when nothing changes).
+def pd_ratio(p):
+    """``rho = lambda_max(Lambda^-1/2 (sum_{i in B} W_i W_i' / alpha_i)
+    Lambda^-1/2)`` over the units ``B`` not covered by their own spike
+    precision (``self_covered_ratio > 1``).
+
+    ``rho < 1`` makes every ``P_h`` positive definite: ``P_h >= Lambda -
+    sum_{i in B} W_i W_i' / alpha_i`` because every other unit adds
+    ``Phi_i - W_i W_i' / alpha_i >= 0`` (and ``Phi_i >= 0``). The condition
+    the model keeps; with ``Phi = 0`` it is the plain ``Lambda - sum_i W_i
+    W_i' / alpha_i > 0``, and it is never stricter than that.
+    """
+    B = ~(self_covered_ratio(p) <= 1.0)
+    return _spectral_ratio(p.W[B], p.alpha[B], p.lam)
+
+
+def enforce_positive_definite(p, margin, split=False):
+    """The heuristic that keeps the model normalisable; returns the new
+    ``W`` (the same array when nothing changes).
+
+    ``split=False``: when the ratio of all filters against ``Lambda``
+    (:func:`pd_ratio` with ``Phi = 0``) exceeds ``1 - margin``, ``W`` is
+    shrunk by the common factor ``sqrt((1 - margin) / rho)`` that restores
+    it (``Lambda`` is then "large enough" for the filters).
+
+    ``split=True``: a unit whose own spike precision nearly covers it
+    (``self_covered_ratio <= 2 (1 - margin)``) is kept covered by it alone,
+    its filter shrunk to ``s_i <= 1 - margin``; the other filters are
+    shrunk by a common factor to ratio ``1 - margin`` against ``Lambda``.
+    On whitened patches half the units learn spike precisions hundreds of
+    times ``Lambda``: against ``Lambda`` alone their filters are held far
+    below what their ``Phi_i`` allows.
 
     Raising ``Lambda`` instead is a ratchet under gradient training: a larger
     ``Lambda`` removes variance in every direction, the gradient answers by
     growing ``W``, which raises ``Lambda`` again (both diverge)."""
-    rho = pd_ratio(p)
-    if not rho > 1.0 - margin:  # also NaN: nothing to repair
+    if not split:
+        rho = _spectral_ratio(p.W, p.alpha, p.lam)
+        if not rho > 1.0 - margin:  # also NaN: nothing to repair
+            return p.W
+        return (p.W * math.sqrt((1.0 - margin) / rho)).astype(p.W.dtype)
+    if not np.all(np.isfinite(p.W)):
         return p.W
-    return (p.W * math.sqrt((1.0 - margin) / rho)).astype(p.W.dtype)
+    s = self_covered_ratio(p)
+    covered = s <= 2.0 * (1.0 - margin)
+    factor = np.ones(s.shape)
+    over = covered & (s > 1.0 - margin)
+    factor[over] = np.sqrt((1.0 - margin) / s[over])
+    rho = _spectral_ratio(p.W[~covered], p.alpha[~covered], p.lam)
+    if rho > 1.0 - margin:
+        factor[~covered] = math.sqrt((1.0 - margin) / rho)
+    if np.all(factor == 1.0):
+        return p.W
+    return (p.W * factor[:, None]).astype(p.W.dtype)
 
 
 def check_positive_definite(p, owner):

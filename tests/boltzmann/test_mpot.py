@@ -252,8 +252,9 @@ def test_filters_in_norm_and_direction_fit_two_scale_data():
         assert model.score(X_test) > full + margin
 
 
-@pytest.mark.parametrize("widen", [1.0, 0.5, 0.25])
-def test_hidden_importance_sampling_matches_quadrature(widen):
+@pytest.mark.parametrize("widen, defensive", [(1.0, 0.0), (0.5, 0.0), (0.25, 0.0),
+                                               (0.5, 0.1), (1.0, 0.5), (0.5, 1.0)])
+def test_hidden_importance_sampling_matches_quadrature(widen, defensive):
     # log p~(h) (x integrated) and the Gamma/Bernoulli posterior mixture as
     # proposal; far-off anchors only make it noisier
     p = tiny_params(1)
@@ -263,7 +264,8 @@ def test_hidden_importance_sampling_matches_quadrature(widen):
     for _ in range(30):
         Z = mp.gibbs_sweep(Z, p, rng)
     for anchors, n in [(Z, 4000), (3.0 * Z[:10], 20000)]:
-        log_w = mp.hidden_importance_weights(p, anchors, n, rng, widen=widen)
+        log_w = mp.hidden_importance_weights(p, anchors, n, rng, widen=widen,
+                                             defensive=defensive)
         w = np.exp(log_w - log_w.max())
         se = w.std() / (w.mean() * np.sqrt(n))  # of the log estimate
         assert se < 0.05
@@ -276,6 +278,36 @@ def test_hidden_importance_sampling_matches_quadrature(widen):
          + np.sum(Hc[0] * (1 + 0.5 * (G @ p.R.T) ** 2) + (1 - p.gamma) * np.log(Hc[0]), axis=1))
     quad_h = np.logaddexp.reduce(-E) + 2 * np.log(g[1] - g[0])
     assert abs(mp.hidden_log_weights(Hm, Hc, p)[0] - quad_h) < 1e-6
+
+
+def test_defensive_importance_weights_are_bounded():
+    # log p~(h) <= log B(h^m) + sum_k log(exp(-h^c_k) h^c_k^(gamma_k - 1)),
+    # with equality as h^c -> 0 ...
+    p = tiny_params(1)
+    rng = np.random.default_rng(3)
+    Hm = (rng.random((500, 2)) < 0.5).astype(float)
+    Hc = rng.gamma(0.5, 2.0, size=(500, 3))
+    gap = (mp.hidden_log_weight_bound(Hm, p) - Hc.sum(axis=1)
+           + np.log(Hc) @ (p.gamma - 1.0) - mp.hidden_log_weights(Hm, Hc, p))
+    assert np.all(gap >= -1e-9)
+    tight = mp.hidden_log_weights(Hm[:1], np.full((1, 3), 1e-12), p)
+    bound = mp.hidden_log_weight_bound(Hm[:1], p) + np.log(1e-12) * np.sum(p.gamma - 1.0) - 3e-12
+    assert abs(tight[0] - bound[0]) < 1e-6
+    # ... so the weights with a defensive share d stay below
+    # max_hm B(h^m) prod Gamma(gamma_k) / (d q(h^m)); far-off anchors make
+    # the posteriors a bad proposal, and without the broad component the
+    # largest weight exceeds that bound
+    from scipy.special import gammaln
+    anchors = 4.0 * rng.normal(size=(5, 2))
+    states = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    Hm_in = mp._inputs(anchors, p)[0]
+    log_q_hm = np.logaddexp.reduce(states @ (-np.logaddexp(0, -Hm_in) + np.logaddexp(0, Hm_in)).T
+                                   - np.logaddexp(0, Hm_in).sum(axis=1), axis=1) - np.log(5)
+    ceiling = np.max(mp.hidden_log_weight_bound(states, p) - log_q_hm) + np.sum(gammaln(p.gamma))
+    log_w = mp.hidden_importance_weights(p, anchors, 20000, rng, widen=1.0, defensive=0.1)
+    assert log_w.max() <= ceiling - np.log(0.1) + 1e-9
+    log_w0 = mp.hidden_importance_weights(p, anchors, 20000, rng, widen=1.0, defensive=0.0)
+    assert log_w0.max() > ceiling - np.log(0.1)
 
 
 def test_pooled_log_partition_matches_quadrature():

@@ -124,11 +124,53 @@ def test_positive_definiteness_is_enforced_and_violations_name_the_fix():
     bad = p._replace(lam=p.lam * 0.01)
     assert ss.pd_ratio(bad) > 1
     repaired = bad._replace(W=ss.enforce_positive_definite(bad, 0.2))
-    assert ss.pd_ratio(repaired) == pytest.approx(0.8)
+    assert ss._spectral_ratio(repaired.W, repaired.alpha, repaired.lam) == pytest.approx(0.8)
+    assert ss.pd_ratio(repaired) <= 0.8 + 1e-12
     with pytest.raises(PartitionFunctionError, match="Multiply precision_"):
         ss.check_positive_definite(bad, "SpikeSlabRBM")
     with pytest.raises(PartitionFunctionError, match="precision_"):
         ss.exact_log_partition(bad)
+
+
+def _all_precisions_min_eigenvalue(p):
+    n = p.W.shape[0]
+    _, prec, _ = ss.spike_state_terms(p, 0, 1 << n)
+    return np.linalg.eigvalsh(prec)[:, 0].min()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_split_condition_keeps_every_spike_state_normalisable(seed):
+    # large spike precisions on some units: the split heuristic lets their
+    # filters grow past what Lambda alone allows, and every P_h stays
+    # positive definite (all 2**n states enumerated)
+    p = tiny_params(seed, n=6, d=3)
+    rng = np.random.default_rng(seed)
+    phi = np.where(rng.random((6, 1)) < 0.5, rng.uniform(20, 50, (6, 3)), 0.0)
+    p = p._replace(W=3.0 * rng.normal(size=(6, 3)), phi=phi, lam=p.lam * 0.5)
+    split = p._replace(W=ss.enforce_positive_definite(p, 0.1, split=True))
+    shared = p._replace(W=ss.enforce_positive_definite(p, 0.1))
+    assert ss.pd_ratio(split) <= 0.9 + 1e-9
+    assert np.all(ss.self_covered_ratio(split)[ss.self_covered_ratio(split) <= 1] <= 0.9 + 1e-9)
+    assert _all_precisions_min_eigenvalue(split) > 0
+    # the covered units keep larger filters than the shared condition allows
+    covered = ss.self_covered_ratio(split) <= 1
+    assert covered.any()
+    assert np.all(np.abs(split.W[covered]).sum(1) > np.abs(shared.W[covered]).sum(1))
+    assert ss._spectral_ratio(split.W, split.alpha, split.lam) > 1  # invalid under "shared"
+    ss.check_positive_definite(split, "SpikeSlabRBM")  # valid: no error
+    # idempotent
+    np.testing.assert_allclose(ss.enforce_positive_definite(split, 0.1, split=True), split.W,
+                               rtol=1e-12)
+
+
+def test_exact_log_partition_of_a_split_normalised_model_matches_quadrature():
+    p = tiny_params(4, n=3, d=2)
+    p = p._replace(W=np.array([[4.0, 1.0], [0.3, 0.2], [-0.5, 2.0]]),
+                   phi=np.array([[30.0, 10.0], [0.0, 0.0], [5.0, 40.0]]))
+    p = p._replace(W=ss.enforce_positive_definite(p, 0.1, split=True))
+    assert ss._spectral_ratio(p.W, p.alpha, p.lam) > 1
+    quad = ref.log_partition_by_quadrature_2d(lambda G: ss.free_energy(G, p), lim=12.0, n=601)
+    assert abs(ss.exact_log_partition(p) - quad) < 1e-5
 
 
 def _patches(n=400, seed=0):
