@@ -509,7 +509,7 @@ class ConvolutionalDBM(
             boundary=self.boundary, sparsity_target=self.sparsity_target,
             sparsity_cost=self.sparsity_cost, learning_rate=self.pretrain_learning_rate,
             batch_size=self.batch_size, max_iter=self.pretrain_max_iter, dtype=self.dtype,
-            verbose=self.verbose,
+            verbose=self.verbose, transform_units="pooled", feature_grid=None,
         )
         data = X
         rbms = []

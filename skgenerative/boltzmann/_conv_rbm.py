@@ -70,6 +70,22 @@ def gaussian_step(precision, filter_weights):
     return GAUSSIAN_STEP_SCALE / (float(np.mean(precision)) * filter_weights)
 
 
+def grid_edges(n, cells):
+    """Edges of ``min(cells, n)`` nearly equal runs covering ``range(n)``:
+    ``floor(i n / cells)``, so the runs differ in length by at most one."""
+    cells = min(cells, n)
+    return (np.arange(cells + 1) * n) // cells
+
+
+def grid_sum(M, row_edges, col_edges):
+    """Sums of the maps ``M`` (n, maps, height, width) over the cells of a
+    grid (edges as :func:`grid_edges` gives them): (n, maps, rows, cols)."""
+    if len(row_edges) - 1 == M.shape[2] and len(col_edges) - 1 == M.shape[3]:
+        return M  # one unit per cell
+    M = np.add.reduceat(M, row_edges[:-1], axis=2)
+    return np.ascontiguousarray(np.add.reduceat(M, col_edges[:-1], axis=3))
+
+
 def _pair(value, name):
     """An int or a pair of positive ints -> a pair."""
     pair = (value, value) if isinstance(value, Integral) else tuple(value)
@@ -301,6 +317,7 @@ class ConvolutionalRBM(
         "min_variance": [Interval(Real, 0, None, closed="neither")],
         "learning_rate": [StrOptions({"auto"}), Interval(Real, 0, None, closed="neither")],
         "transform_units": [StrOptions({"pooled", "detector"})],
+        "feature_grid": [Interval(Integral, 1, None, closed="left"), "array-like", None],
         # the training and log Z settings mean what they mean for the dense RBMs
         **{name: BaseRBM._parameter_constraints[name] for name in _SHARED_WITH_RBM},
     }
@@ -333,6 +350,7 @@ class ConvolutionalRBM(
         precision="auto",
         min_variance=1e-3,
         transform_units="pooled",
+        feature_grid=None,
         shuffle=True,
         dtype=None,
         verbose=0,
@@ -366,6 +384,7 @@ class ConvolutionalRBM(
         self.precision = precision
         self.min_variance = min_variance
         self.transform_units = transform_units
+        self.feature_grid = feature_grid
         self.shuffle = shuffle
         self.dtype = dtype
         self.verbose = verbose
@@ -473,6 +492,8 @@ class ConvolutionalRBM(
         return (1, side, side) if side * side == n_features else (1, 1, n_features)
 
     def _check_training_data(self, X, y, *, reset):
+        if self.feature_grid is not None:
+            _pair(self.feature_grid, "feature_grid")
         if not reset:
             X = self._validate_X(X)
             self._check_support(X)
@@ -544,12 +565,20 @@ class ConvolutionalRBM(
         self._score_seed = draw_seed(rng)
         self._forget_log_partition()
 
-    @property
-    def _n_features_out(self):
-        """Features of ``transform`` (follows ``transform_units``)."""
+    def _feature_cells(self):
+        """Row and column edges of the ``feature_grid`` cells over the maps
+        of ``transform_units`` (each map's own units when it is None)."""
         g = self.geometry_
         shape = g.blocks_shape if self.transform_units == "pooled" else g.detector_shape
-        return self.components_.shape[0] * shape[0] * shape[1]
+        grid = shape if self.feature_grid is None else _pair(self.feature_grid, "feature_grid")
+        return tuple(grid_edges(n, cells) for n, cells in zip(shape, grid))
+
+    @property
+    def _n_features_out(self):
+        """Features of ``transform`` (follows ``transform_units`` and
+        ``feature_grid``)."""
+        rows, cols = self._feature_cells()
+        return self.components_.shape[0] * (len(rows) - 1) * (len(cols) - 1)
 
     def _layer(self):
         return ConvLayer(
@@ -701,6 +730,8 @@ class ConvolutionalRBM(
         layer = self._layer()
         P, pooled, _ = layer.pool(layer.hidden_input(X))
         out = pooled if self.transform_units == "pooled" else P
+        if self.feature_grid is not None:
+            out = grid_sum(out, *self._feature_cells())
         return out.reshape(X.shape[0], -1)
 
     def _cast(self, X):
