@@ -311,7 +311,8 @@ def test_transform_shapes_for_pooled_and_detector_units(boundary, detector, bloc
     X = (np.random.default_rng(10).random((20, 64)) < 0.3).astype(np.float32)
     for units, shape in (("pooled", blocks), ("detector", detector)):
         model = ConvolutionalRBM(n_filters=3, filter_shape=3, boundary=boundary,
-                                 transform_units=units, max_iter=1, random_state=0).fit(X)
+                                 transform_units=units, feature_grid=None, max_iter=1,
+                                 random_state=0).fit(X)
         Z = model.transform(X)
         assert Z.shape == (20, 3 * shape[0] * shape[1]) and Z.dtype == np.float32
         assert np.all((Z >= 0) & (Z <= 1))
@@ -451,7 +452,7 @@ def test_feature_grid_sums_match_the_loop_twin(units, grid):
     X = (np.random.default_rng(12).random((15, 99)) < 0.3).astype(float)
     kw = dict(n_filters=3, filter_shape=(3, 2), image_shape=(11, 9), transform_units=units,
               max_iter=1, random_state=0)
-    plain = ConvolutionalRBM(**kw).fit(X)
+    plain = ConvolutionalRBM(feature_grid=None, **kw).fit(X)
     model = ConvolutionalRBM(feature_grid=grid, **kw).fit(X)
     np.testing.assert_array_equal(model.components_, plain.components_)
     maps = plain.transform(X).reshape(
@@ -468,6 +469,18 @@ def test_feature_grid_sums_match_the_loop_twin(units, grid):
                                maps.reshape(15, 3, -1).sum(axis=2), rtol=1e-12)
 
 
+def test_default_features_are_detectors_summed_over_a_5x5_grid():
+    # 9x9 images, 3x3 filters: 7x7 detector maps cut into runs of 1 and 2
+    X = (np.random.default_rng(16).random((12, 81)) < 0.3).astype(float)
+    model = ConvolutionalRBM(n_filters=2, filter_shape=3, max_iter=1, random_state=0).fit(X)
+    detectors = model.set_params(feature_grid=None).transform(X).reshape(12, 2, 7, 7)
+    expected = ref.grid_cells_sum(detectors, (5, 5)).reshape(12, -1)
+    np.testing.assert_allclose(model.set_params(feature_grid=5).transform(X), expected,
+                               rtol=1e-12)
+    assert ConvolutionalRBM().get_params()["feature_grid"] == 5
+    assert ConvolutionalRBM().get_params()["transform_units"] == "detector"
+
+
 def test_feature_grid_cells_differ_by_at_most_one_unit_and_cap_at_the_map():
     from skgenerative.boltzmann._conv_rbm import grid_edges
 
@@ -481,7 +494,7 @@ def test_feature_grid_cells_differ_by_at_most_one_unit_and_cap_at_the_map():
     X = (np.random.default_rng(13).random((10, 64)) < 0.3).astype(np.float32)
     kw = dict(n_filters=2, filter_shape=3, max_iter=1, random_state=0)
     for units in ("pooled", "detector"):
-        plain = ConvolutionalRBM(transform_units=units, **kw).fit(X)
+        plain = ConvolutionalRBM(transform_units=units, feature_grid=None, **kw).fit(X)
         fine = ConvolutionalRBM(transform_units=units, feature_grid=(6, 50), **kw).fit(X)
         np.testing.assert_array_equal(fine.transform(X), plain.transform(X))
         assert fine.transform(X).dtype == np.float32
