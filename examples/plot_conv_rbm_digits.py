@@ -5,9 +5,11 @@ Convolutional RBM on digits: filters, pooled feature maps, samples
 
 Fits :class:`skgenerative.ConvolutionalRBM` at its defaults (32 filters of
 4x4, probabilistic max pooling over 2x2 blocks) on the bundled 8x8 digits
-(pixels / 16), feeds its pooled probabilities to a logistic regression, and
-saves the filters, the pooled feature maps of one digit and block-Gibbs
-samples to ``plot_conv_rbm_digits.png``.
+(pixels / 16), feeds its features (the detector probabilities, here the
+5x5 detector maps themselves: the default 5x5 ``feature_grid`` is no
+coarser) to a logistic regression, and saves the filters, the pooled
+feature maps of one digit and block-Gibbs samples to
+``plot_conv_rbm_digits.png``.
 
 Run: ``python examples/plot_conv_rbm_digits.py`` (needs matplotlib).
 """
@@ -31,11 +33,14 @@ X_train, X_test, y_train, y_test = train_test_split(
 model = ConvolutionalRBM(random_state=0)
 pipe = Pipeline([("crbm", model), ("logreg", LogisticRegression(C=100, max_iter=2000))])
 pipe.fit(X_train, y_train)
-print(f"test accuracy of the pooled features: {pipe.score(X_test, y_test):.3f}")
+print(f"test accuracy of the features: {pipe.score(X_test, y_test):.3f}")
 g = model.geometry_
 print(f"{model.n_filters} filters {g.filter_shape}, detector maps {g.detector_shape}, "
       f"pooled maps {g.blocks_shape}: {model.transform(X_test[:1]).shape[1]} features")
 
+# the pooling units' probabilities, one per block (transform-only settings:
+# the fitted model is unchanged)
+model.set_params(transform_units="pooled", feature_grid=None)
 pooled = model.transform(X_test[:1]).reshape(model.n_filters, *g.blocks_shape)
 samples = model.sample(36, n_steps=1000, random_state=0)
 

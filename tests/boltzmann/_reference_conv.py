@@ -166,6 +166,30 @@ def block_pool(D, pool_shape):
     return out
 
 
+def grid_cells_sum(D, grid):
+    """``ConvolutionalRBM(feature_grid=grid)``'s summing, written out: each
+    side of the maps cut into ``min(grid, side)`` runs whose lengths differ
+    by at most one (the longer ones where ``floor(i side / cells)`` puts
+    them), each cell's units summed one by one."""
+    n, k, height, width = D.shape
+    runs = []
+    for side, cells in zip((height, width), grid):
+        cells = min(cells, side)
+        start, bounds = 0, []
+        for i in range(cells):
+            stop = ((i + 1) * side) // cells
+            bounds.append(range(start, stop))
+            start = stop
+        runs.append(bounds)
+    out = np.zeros((n, k, len(runs[0]), len(runs[1])))
+    for a, rows in enumerate(runs[0]):
+        for b, cols in enumerate(runs[1]):
+            for i in rows:
+                for j in cols:
+                    out[:, :, a, b] += D[:, :, i, j]
+    return out
+
+
 def _spread(T, detector_shape, pool_shape):
     """One value per block onto each detector of the block."""
     out = np.zeros(T.shape[:2] + tuple(detector_shape))

@@ -311,7 +311,8 @@ def test_transform_shapes_for_pooled_and_detector_units(boundary, detector, bloc
     X = (np.random.default_rng(10).random((20, 64)) < 0.3).astype(np.float32)
     for units, shape in (("pooled", blocks), ("detector", detector)):
         model = ConvolutionalRBM(n_filters=3, filter_shape=3, boundary=boundary,
-                                 transform_units=units, max_iter=1, random_state=0).fit(X)
+                                 transform_units=units, feature_grid=None, max_iter=1,
+                                 random_state=0).fit(X)
         Z = model.transform(X)
         assert Z.shape == (20, 3 * shape[0] * shape[1]) and Z.dtype == np.float32
         assert np.all((Z >= 0) & (Z <= 1))
@@ -440,3 +441,91 @@ def test_auto_filter_shape_follows_the_image_size(shape, filters):
     X = (np.random.default_rng(18).random((12,) + shape) < 0.3).astype(float)
     model = ConvolutionalRBM(n_filters=1, max_iter=1, random_state=0).fit(X)
     assert model.geometry_.filter_shape == filters
+
+
+@pytest.mark.parametrize("units, grid", [
+    ("detector", 3), ("detector", (4, 2)), ("pooled", 2), ("pooled", (1, 3)),
+])
+def test_feature_grid_sums_match_the_loop_twin(units, grid):
+    # 11x9 images, 3x2 filters: 9x8 detectors, 5x4 pooling blocks (the
+    # last row of blocks ragged); cells of unequal sizes on both maps
+    X = (np.random.default_rng(12).random((15, 99)) < 0.3).astype(float)
+    kw = dict(n_filters=3, filter_shape=(3, 2), image_shape=(11, 9), transform_units=units,
+              max_iter=1, random_state=0)
+    plain = ConvolutionalRBM(feature_grid=None, **kw).fit(X)
+    model = ConvolutionalRBM(feature_grid=grid, **kw).fit(X)
+    np.testing.assert_array_equal(model.components_, plain.components_)
+    maps = plain.transform(X).reshape(
+        (15, 3) + (plain.geometry_.blocks_shape if units == "pooled"
+                   else plain.geometry_.detector_shape))
+    grid = (grid, grid) if isinstance(grid, int) else grid
+    expected = ref.grid_cells_sum(maps, grid)
+    Z = model.transform(X)
+    assert Z.shape == (15, expected[0].size)
+    assert model.get_feature_names_out().shape == (Z.shape[1],)
+    np.testing.assert_allclose(Z, expected.reshape(15, -1), rtol=1e-12, atol=1e-12)
+    # the expected number of units on in each cell
+    np.testing.assert_allclose(Z.reshape(15, 3, -1).sum(axis=2),
+                               maps.reshape(15, 3, -1).sum(axis=2), rtol=1e-12)
+
+
+def test_default_features_are_detectors_summed_over_a_5x5_grid():
+    # 9x9 images, 3x3 filters: 7x7 detector maps cut into runs of 1 and 2
+    X = (np.random.default_rng(16).random((12, 81)) < 0.3).astype(float)
+    model = ConvolutionalRBM(n_filters=2, filter_shape=3, max_iter=1, random_state=0).fit(X)
+    detectors = model.set_params(feature_grid=None).transform(X).reshape(12, 2, 7, 7)
+    expected = ref.grid_cells_sum(detectors, (5, 5)).reshape(12, -1)
+    np.testing.assert_allclose(model.set_params(feature_grid=5).transform(X), expected,
+                               rtol=1e-12)
+    assert ConvolutionalRBM().get_params()["feature_grid"] == 5
+    assert ConvolutionalRBM().get_params()["transform_units"] == "detector"
+
+
+def test_feature_grid_cells_differ_by_at_most_one_unit_and_cap_at_the_map():
+    from skgenerative.boltzmann._conv_rbm import grid_edges
+
+    for n in range(1, 25):
+        for cells in range(1, 9):
+            edges = grid_edges(n, cells)
+            runs = np.diff(edges)
+            assert edges[0] == 0 and edges[-1] == n and len(runs) == min(cells, n)
+            assert runs.min() >= 1 and runs.max() - runs.min() <= 1
+    # a grid at least as fine as the map leaves the units as they are
+    X = (np.random.default_rng(13).random((10, 64)) < 0.3).astype(np.float32)
+    kw = dict(n_filters=2, filter_shape=3, max_iter=1, random_state=0)
+    for units in ("pooled", "detector"):
+        plain = ConvolutionalRBM(transform_units=units, feature_grid=None, **kw).fit(X)
+        fine = ConvolutionalRBM(transform_units=units, feature_grid=(6, 50), **kw).fit(X)
+        np.testing.assert_array_equal(fine.transform(X), plain.transform(X))
+        assert fine.transform(X).dtype == np.float32
+
+
+def test_feature_grid_of_one_cell_is_invariant_to_block_aligned_shifts():
+    # an object with a wide empty margin moved by one pooling block: the
+    # detector inputs move with it (the windows that see nothing have the
+    # bias alone before and after), the blocks keep their detectors, so a
+    # map's expected count of units on is unchanged; per-unit features are not
+    rng = np.random.default_rng(14)
+    X = np.zeros((6, 12, 12))
+    X[:, 3:7, 3:7] = rng.random((6, 4, 4)) < 0.5
+    shifted = np.roll(X, (2, 2), axis=(1, 2))
+    assert shifted[:, 5:9, 5:9].sum() == X.sum()
+    model = ConvolutionalRBM(n_filters=3, filter_shape=3, max_iter=2, random_state=0,
+                             transform_units="detector").fit(
+        (rng.random((40, 144)) < 0.3).astype(float))
+    assert not np.allclose(model.transform(X), model.transform(shifted))
+    for units in ("pooled", "detector"):
+        model.set_params(transform_units=units, feature_grid=1)
+        Z = model.transform(X)
+        assert Z.shape == (6, 3)
+        np.testing.assert_allclose(model.transform(shifted), Z, rtol=1e-10)
+
+
+@pytest.mark.parametrize("grid, error", [
+    (0, "feature_grid"), ((2, 0), "feature_grid"), ((1, 2, 3), "feature_grid"),
+    ("auto", "feature_grid"), (2.5, "feature_grid"),
+])
+def test_feature_grid_is_validated_at_fit(grid, error):
+    X = (np.random.default_rng(15).random((10, 36)) < 0.3).astype(float)
+    with pytest.raises(ValueError, match=error):
+        ConvolutionalRBM(n_filters=2, filter_shape=2, feature_grid=grid, max_iter=1).fit(X)
