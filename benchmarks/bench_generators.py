@@ -40,6 +40,7 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
 from skgenerative import DBN, GAN, GMMN, LAPGAN, VAE
+from skgenerative.adversarial._common import DIVERSITY_ROWS, median_nn_distance
 from skgenerative.evaluation import (
     mmd_test,
     nearest_neighbors_check,
@@ -116,6 +117,13 @@ def evaluate(samples, X_train, X_val, X_test, seed):
     }
 
 
+def diversity_ratio(samples, X_train, n=DIVERSITY_ROWS):
+    """Median nearest-other-sample distance of ``n`` samples over that of
+    ``n`` training images (pixel units): far below 1 is partial collapse."""
+    rows = np.random.default_rng(0).choice(X_train.shape[0], n, replace=False)
+    return median_nn_distance(samples[:n]) / median_nn_distance(X_train[rows])
+
+
 def plot_grid(samples, shape, title, path):
     import matplotlib.pyplot as plt
 
@@ -188,9 +196,15 @@ def checkpoint_curves(dataset, size, seed, n_samples, checkpoints, only, dtype="
             # distances (sample -> training image, validation image -> training
             # image) show it
             nn = nearest_neighbors_check(samples, X_train, X_heldout=X_val)
+            # diversity_ratio_: the fit's partial-collapse check (GAN, LAPGAN,
+            # standardised pixels); "pixels": the same ratio on 300 samples and
+            # training images in pixel units
+            ratio = getattr(model, "diversity_ratio_", float("nan"))
+            raw = diversity_ratio(samples, X_train)
             print(f"{name:<16} epoch {epochs:4d}  validation {val[-1]:.4f}  test {test[-1]:.4f}"
                   f"  NN sample {np.median(nn.distances[:, 0]):.3f}"
-                  f" (validation {np.median(nn.reference_distances):.3f})", flush=True)
+                  f" (validation {np.median(nn.reference_distances):.3f})"
+                  f"  diversity {ratio:.3f} (pixels {raw:.3f})", flush=True)
             if plots:
                 plot_grid(samples, shape, f"{name} ({dataset}), {epochs} epochs",
                           f"{plots}/{dataset}_{name.replace(' ', '_')}_s{seed}_e{epochs}.png")

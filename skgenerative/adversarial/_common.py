@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -34,6 +35,11 @@ BANDWIDTH_FACTORS = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 #: A generator whose samples spread less than this (mean per-feature
 #: standard deviation, on the standardised scale) has collapsed.
 _COLLAPSE_SPREAD = 0.05
+
+#: Rows of the end-of-fit diversity check (as many samples as training rows).
+DIVERSITY_ROWS = 300
+#: A ``diversity_ratio_`` below this warns of (partial) mode collapse.
+DIVERSITY_WARN = 0.5
 
 
 #: The hyperparameters of the convolutional option (GAN and GMMN).
@@ -57,6 +63,15 @@ GENERATOR_CONSTRAINTS = {
     "verbose": ["verbose"],
     "random_state": ["random_state", np.random.Generator],
 }
+
+
+def median_nn_distance(X):
+    """Median over the rows of ``X`` of the Euclidean distance to the nearest
+    other row (float64)."""
+    X = np.asarray(X, dtype=np.float64)
+    d = euclidean_distances(X, squared=True)
+    np.fill_diagonal(d, np.inf)
+    return float(np.sqrt(max(np.median(d.min(axis=1)), 0.0)))
 
 
 class _GeneratorNetMixin(GenerativeMixin, TrainableMixin):
@@ -137,6 +152,43 @@ class _GeneratorNetMixin(GenerativeMixin, TrainableMixin):
                 "standardisation) after epoch "
                 f"{self.n_iter_ + 1}. Lower the learning rate, use more latent "
                 "dimensions (n_components) or, for a GAN, more discriminator dropout.",
+                ConvergenceWarning,
+                stacklevel=user_stacklevel(),
+            )
+
+    def _check_diversity(self, X):
+        """``diversity_ratio_`` of the training rows ``X`` (standardised) and
+        a warning when it is below ``DIVERSITY_WARN``.
+
+        The ratio is the median distance from each of ``DIVERSITY_ROWS``
+        generated samples to its nearest other sample, over the same median
+        for as many training rows: about 1 for a generator that spreads like
+        the data, far below 1 when the samples pile up on a few shapes
+        (partial mode collapse), which the spread check misses. Rows and
+        samples come from a stream seeded by ``score_seed_``, so the check
+        neither consumes ``random_state_`` nor changes the parameters.
+        """
+        rng = np.random.default_rng(self.score_seed_)
+        m = min(DIVERSITY_ROWS, X.shape[0])
+        self.diversity_ratio_ = float("nan")
+        if m < 2:
+            return
+        data = X[np.sort(rng.choice(X.shape[0], m, replace=False))]
+        samples = self._sample_standardized(m, rng, None)
+        reference = median_nn_distance(data)
+        if not reference > 0:  # over half the rows repeat: no yardstick
+            return
+        self.diversity_ratio_ = median_nn_distance(samples) / reference
+        if self.diversity_ratio_ < DIVERSITY_WARN:
+            warnings.warn(
+                f"{type(self).__name__}: the generated samples are less varied than the "
+                f"data after {self.n_iter_} epochs: the median distance from a sample to "
+                f"its nearest other sample is {self.diversity_ratio_:.2f} times the "
+                f"training rows' (diversity_ratio_, over {m} rows; below {DIVERSITY_WARN} "
+                "is partial mode collapse: the samples pile up on a few shapes). "
+                "Look at samples; train for fewer epochs (check the score on held-out "
+                "rows at several epoch counts), lower the learning rate or, for a GAN, "
+                "add discriminator dropout.",
                 ConvergenceWarning,
                 stacklevel=user_stacklevel(),
             )

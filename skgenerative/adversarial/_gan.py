@@ -280,6 +280,13 @@ class _AdversarialNet(_GeneratorNetMixin, BaseEstimator):
         self._warn_if_collapsed(self._sample_standardized(_COLLAPSE_CHECK_SAMPLES, rng, None))
         return stats
 
+    def _fit_epochs(self, X, n_epochs, rng, **kwargs):
+        """The epochs of the template, then the diversity check on the
+        standardised training rows ``X`` (``diversity_ratio_``)."""
+        epochs_run = super()._fit_epochs(X, n_epochs, rng, **kwargs)
+        self._check_diversity(X)
+        return epochs_run
+
     def _check_discriminator(self, accuracy):
         self._n_stuck_epochs = self._n_stuck_epochs + 1 if accuracy >= _STUCK_ACCURACY else 0
         if self._n_stuck_epochs >= _STUCK_EPOCHS and not self._stuck_warned:
