@@ -12,6 +12,7 @@ from skgenerative.adversarial._gan_math import (
     generator_loss,
     generator_step,
 )
+from skgenerative.adversarial._gan import _dense_discriminator_with_std
 from skgenerative.adversarial._common import DIVERSITY_ROWS, DIVERSITY_WARN, median_nn_distance
 from skgenerative.nn import MLP
 from tests.adversarial._rings import MODES, SIGMA, mode_coverage, ring
@@ -42,13 +43,15 @@ def test_losses_and_their_gradients_match_finite_differences():
         generator_loss(fake, "wasserstein")
 
 
+@pytest.mark.parametrize("minibatch_std", [False, True])
 @pytest.mark.parametrize("conditional", [False, True])
 @pytest.mark.parametrize("kind", ["minimax", "non_saturating"])
-def test_both_players_gradients_match_finite_differences(kind, conditional):
+def test_both_players_gradients_match_finite_differences(kind, conditional, minibatch_std):
     rng = np.random.default_rng(1)
     c = 3 if conditional else 0
     G = MLP([2 + c, 5, 3], "tanh", random_state=0, prefix="gen_")
-    D = MLP([3 + c, 6, 4, 1], "tanh", random_state=1, prefix="disc_")
+    D = (_dense_discriminator_with_std([3 + c, 6, 4, 1], "tanh", np.float64, 1)
+         if minibatch_std else MLP([3 + c, 6, 4, 1], "tanh", random_state=1, prefix="disc_"))
     X, noise = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
     labels = np.eye(3)[rng.integers(0, 3, 6)] if conditional else None
 
@@ -133,7 +136,8 @@ def test_labels_are_checked():
         cgan.fit(X)
 
 
-@pytest.mark.parametrize("kw", [dict(loss="minimax"), dict(dropout=0.5, n_critic=2)])
+@pytest.mark.parametrize("kw", [dict(loss="minimax"), dict(dropout=0.5, n_critic=2),
+                                dict(minibatch_std=True)])
 def test_minimax_loss_dropout_and_n_critic_learn_a_gaussian(kw):
     X = np.random.default_rng(0).normal([3.0, -2.0], [0.5, 2.0], size=(500, 2))
     gan = GAN(max_iter=80, random_state=0, **SMALL, **kw).fit(X)
