@@ -164,18 +164,18 @@ class _GeneratorNetMixin(GenerativeMixin, TrainableMixin):
                 stacklevel=user_stacklevel(),
             )
 
-    def _check_diversity(self, X):
-        """``diversity_ratio_`` of the training rows ``X`` (standardised) and
-        a warning when it is below ``DIVERSITY_WARN``.
+    def _measure_diversity(self, X):
+        """Set ``diversity_ratio_`` from the standardised training rows ``X``.
 
         The ratio is the median distance from each of ``DIVERSITY_ROWS``
         generated samples to its nearest other sample, over the same median
         for as many training rows: about 1 for a generator that spreads like
         the data, far below 1 when the samples pile up on a few shapes
-        (partial mode collapse), which the spread check misses. No warning
-        before ``DIVERSITY_MIN_EPOCHS`` epochs in total. Rows and
-        samples come from a stream seeded by ``score_seed_``, so the check
-        neither consumes ``random_state_`` nor changes the parameters.
+        (partial mode collapse), which the spread check misses. Rows and
+        samples come from a stream seeded by ``score_seed_`` (the same rows
+        and noise every time), so the check neither consumes
+        ``random_state_`` nor changes the parameters. NaN when fewer than 2
+        rows or when over half of them repeat (no yardstick).
         """
         rng = np.random.default_rng(self.score_seed_)
         m = min(DIVERSITY_ROWS, X.shape[0])
@@ -185,19 +185,22 @@ class _GeneratorNetMixin(GenerativeMixin, TrainableMixin):
         data = X[np.sort(rng.choice(X.shape[0], m, replace=False))]
         samples = self._sample_standardized(m, rng, None)
         reference = median_nn_distance(data)
-        if not reference > 0:  # over half the rows repeat: no yardstick
-            return
-        self.diversity_ratio_ = median_nn_distance(samples) / reference
+        if reference > 0:
+            self.diversity_ratio_ = median_nn_distance(samples) / reference
+
+    def _warn_if_less_varied(self, n_rows):
+        """The end-of-fit warning: ``diversity_ratio_`` below
+        ``DIVERSITY_WARN`` after at least ``DIVERSITY_MIN_EPOCHS`` epochs."""
         if self.diversity_ratio_ < DIVERSITY_WARN and self.n_iter_ >= DIVERSITY_MIN_EPOCHS:
             warnings.warn(
                 f"{type(self).__name__}: the generated samples are less varied than the "
                 f"data after {self.n_iter_} epochs: the median distance from a sample to "
                 f"its nearest other sample is {self.diversity_ratio_:.2f} times the "
-                f"training rows' (diversity_ratio_, over {m} rows; below {DIVERSITY_WARN} "
-                "is partial mode collapse: the samples pile up on a few shapes). "
-                "Look at samples; train for fewer epochs (check the score on held-out "
-                "rows at several epoch counts), lower the learning rate or, for a GAN, "
-                "add discriminator dropout.",
+                f"training rows' (diversity_ratio_, over {min(DIVERSITY_ROWS, n_rows)} "
+                f"rows; below {DIVERSITY_WARN} is partial mode collapse: the samples pile "
+                "up on a few shapes). Look at samples; train for fewer epochs (check the "
+                "score on held-out rows at several epoch counts), lower the learning "
+                "rate or, for a GAN, add discriminator dropout or minibatch_std.",
                 ConvergenceWarning,
                 stacklevel=user_stacklevel(),
             )

@@ -83,7 +83,8 @@ class _AdversarialNet(_GeneratorNetMixin, BaseEstimator):
     """
 
     _state_names = ("generator_", "discriminator_", "g_optimizer_", "d_optimizer_",
-                    "random_state_", "_n_stuck_epochs", "_stuck_warned", "_collapse_warned")
+                    "random_state_", "_n_stuck_epochs", "_stuck_warned", "_collapse_warned",
+                    "diversity_ratio_")
     _parameter_names = ("_parameter_vector",)
 
     _parameter_constraints = {
@@ -265,6 +266,7 @@ class _AdversarialNet(_GeneratorNetMixin, BaseEstimator):
         self._n_stuck_epochs = 0
         self._stuck_warned = self._collapse_warned = False
         self.n_iter_ = 0
+        self.diversity_ratio_ = float("nan")
 
     def _trainable_params(self):
         return {**self.generator_.params, **self.discriminator_.params}
@@ -279,13 +281,16 @@ class _AdversarialNet(_GeneratorNetMixin, BaseEstimator):
         stats = _adversarial_epoch(self, X, y, order, rng, progress)
         self._check_discriminator(stats["discriminator accuracy"])
         self._warn_if_collapsed(self._sample_standardized(_COLLAPSE_CHECK_SAMPLES, rng, None))
+        self._measure_diversity(X)
         return stats
 
     def _fit_epochs(self, X, n_epochs, rng, **kwargs):
-        """The epochs of the template, then the diversity check on the
-        standardised training rows ``X`` (``diversity_ratio_``)."""
+        """The epochs of the template (each measures ``diversity_ratio_``),
+        then the diversity of the fitted generator on the standardised
+        training rows ``X`` and the partial-collapse warning."""
         epochs_run = super()._fit_epochs(X, n_epochs, rng, **kwargs)
-        self._check_diversity(X)
+        self._measure_diversity(X)  # the last epoch's value, or the first
+        self._warn_if_less_varied(X.shape[0])
         return epochs_run
 
     def _check_discriminator(self, accuracy):
@@ -523,19 +528,20 @@ default="auto"
         Kernel bandwidths of :meth:`score` (standardised scale).
     score_seed_ : int
     diversity_ratio_ : float
-        The end-of-fit partial-collapse check: the median distance from each
-        of 300 samples to its nearest other sample, over the same median for
-        300 training rows (standardised scale; fixed rows and samples, drawn
-        from ``score_seed_``, so the check changes neither the parameters nor
-        ``random_state_``). About 1 for a generator as varied as the data;
-        below 1 also when the samples are cleaner than the data (0.6-0.8 on
-        the ring of 8 Gaussians of the tests, whose modes the samples cover
-        a little tighter than the data; about 0.4 on the tests' bar images,
-        whose rows carry pixel noise the generator does not draw); far lower
-        when the samples
-        pile up on a few shapes; below 0.3 a ``ConvergenceWarning`` is
-        given once the model has trained 10 epochs (an untrained generator's
-        samples are all alike). NaN when the training rows repeat too much to compare.
+        The partial-collapse check, measured after every epoch (the warning
+        is given at the end of ``fit``): the median distance from each of
+        300 samples to its nearest other sample, over the same median for
+        300 training rows (standardised scale; fixed rows and noise drawn
+        from ``score_seed_``, so the check changes neither the parameters
+        nor ``random_state_``). About 1 for a generator as varied as the
+        data; below 1 also when the samples are cleaner than the data
+        (0.6-0.8 on the ring of 8 Gaussians of the tests, whose modes the
+        samples cover a little tighter than the data; about 0.4 on the
+        tests' bar images, whose rows carry pixel noise the generator does
+        not draw); far lower when the samples pile up on a few shapes.
+        Below 0.3 a ``ConvergenceWarning`` is given once the model has
+        trained 10 epochs (an untrained generator's samples are all alike).
+        NaN when the training rows repeat too much to compare.
     dtype_ : numpy.dtype
     random_state_ : numpy.random.Generator
     n_iter_ : int
@@ -561,9 +567,9 @@ default="auto"
     generator gets no useful gradient), when the generated samples
     collapse to a point (checked after every epoch), and at the end of
     ``fit`` when they are far less varied than the data (partial mode
-    collapse: ``diversity_ratio_`` below 0.3, after at least 10 epochs); NaN or infinite parameters
-    stop training with ``FloatingPointError`` and restore the last finite
-    epoch.
+    collapse: ``diversity_ratio_`` below 0.3, after at least 10 epochs);
+    NaN or infinite parameters stop training with ``FloatingPointError`` and
+    restore the last finite epoch.
 
     References
     ----------

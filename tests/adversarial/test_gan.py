@@ -194,8 +194,9 @@ def test_partial_collapse_warns_where_the_spread_check_does_not(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         gan._warn_if_collapsed(three_shapes(256, None, None))  # spread: no collapse seen
+    gan._measure_diversity(Z)
     with pytest.warns(ConvergenceWarning, match=f"over {DIVERSITY_ROWS} rows"):
-        gan._check_diversity(Z)
+        gan._warn_if_less_varied(Z.shape[0])
     assert gan.diversity_ratio_ < 0.1
 
 
@@ -205,13 +206,13 @@ def test_diversity_check_changes_neither_parameters_nor_random_stream():
     params = gan._parameter_vector.copy()
     state = gan.random_state_.bit_generator.state
     ratio = gan.diversity_ratio_
-    gan._check_diversity(gan._standardize(X))
+    gan._measure_diversity(gan._standardize(X))
     assert gan.diversity_ratio_ == ratio  # fixed rows and samples
     np.testing.assert_array_equal(gan._parameter_vector, params)
     assert gan.random_state_.bit_generator.state == state
     # the fit's samples are those of a fit without the check
     plain = GAN(max_iter=3, random_state=0, **SMALL)
-    plain._check_diversity = lambda X: None
+    plain._measure_diversity = lambda X: None
     plain.fit(X)
     np.testing.assert_array_equal(plain._parameter_vector, params)
     np.testing.assert_array_equal(plain.sample(5), gan.sample(5))
