@@ -42,8 +42,9 @@ DIVERSITY_ROWS = 300
 #: Measured (benchmarks/README.md, issue 17 fifth slice): healthy runs 0.37-0.84
 #: (bar images of the tests 0.37-0.43, where the data's pixel noise spaces
 #: the rows and the generator draws clean bars; the ring 0.58-0.84; digits
-#: defaults 0.67-0.80; MNIST conv GAN after 5 epochs 0.50), a conv GAN
-#: collapsed onto two of the four bars 0.19, untrained generators 0.03-0.2.
+#: defaults 0.67-0.80; MNIST conv GAN after 5 epochs 0.50), collapsed runs
+#: 0.17-0.19 (the MNIST-subset conv GAN after 30 epochs; a conv GAN on two
+#: of the four bars of the tests), untrained generators 0.03-0.2.
 DIVERSITY_WARN = 0.3
 #: ... once the model has trained this many epochs: an untrained generator's
 #: samples are all alike (ratio 0.03-0.2 after 0-2 epochs on digits).
