@@ -14,6 +14,13 @@ training images and ``--n-samples`` samples are drawn. Reported per model:
 * the nearest-neighbour check: median distance from each sample to its
   nearest training image, next to that of the test images (samples much
   closer than test images are copies), and the fraction of exact copies;
+* measures that see what the median-bandwidth MMD^2 misses (see
+  ``fine_measures``): ``fine``, MMD^2 with kernels of 0.25 and 0.5 times
+  the median distance (pixel noise counts); ``cover``, the median distance
+  from each held-out image to its nearest sample (grows with collapse);
+  ``div``, the diversity ratio of the GAN's partial-collapse check (median
+  nearest-other-sample distance of 300 samples over that of 300 training
+  images; far below 1: the samples pile up on a few shapes);
 * the fit time (wall clock; only meaningful on an idle machine).
 
 ``--plots DIR`` writes a grid of samples per model (needs matplotlib).
@@ -37,9 +44,12 @@ import time
 
 import numpy as np
 from sklearn.datasets import load_digits
+from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.model_selection import train_test_split
 
 from skgenerative import DBN, GAN, GMMN, LAPGAN, VAE
+from skgenerative.adversarial._common import DIVERSITY_ROWS, median_nn_distance
+from skgenerative.nn import median_distance, mmd2_unbiased
 from skgenerative.evaluation import (
     mmd_test,
     nearest_neighbors_check,
@@ -54,7 +64,7 @@ PARZEN_CAVEAT = (
 )
 
 #: epochs per model: (tiny smoke run, full run); "auto": the conv default (50)
-EPOCHS = {"GAN": (2, 200), "GAN conv": (2, "auto"), "GAN conv relu": (2, 200),
+EPOCHS = {"GAN": (2, 200), "GAN conv": (2, "auto"), "GAN conv mbstd": (2, "auto"), "GAN conv relu": (2, 200),
           "GAN dropout 0.5": (2, 200),
           "conditional GAN": (2, 200), "LAPGAN": (2, 200), "LAPGAN conv": (2, "auto"),
           "GMMN": (2, 200), "GMMN conv": (2, 200), "GMMN+AE": (2, 200), "VAE": (2, 50),
@@ -82,6 +92,10 @@ def make_models(size, seed, n_features, shape):
         # discriminator)
         "GAN conv": (GAN(max_iter=epochs["GAN conv"], architecture="conv", image_shape=shape,
                          random_state=seed), False),
+        # the minibatch standard-deviation feature in the discriminator
+        "GAN conv mbstd": (GAN(max_iter=epochs["GAN conv mbstd"], architecture="conv",
+                               image_shape=shape, minibatch_std=True, random_state=seed),
+                           False),
         # relu units in both conv networks (the dense defaults): partial collapse
         "GAN conv relu": (GAN(max_iter=epochs["GAN conv relu"], architecture="conv",
                               image_shape=shape, activation="relu",
@@ -109,11 +123,39 @@ def evaluate(samples, X_train, X_val, X_test, seed):
     bandwidth, _ = parzen_bandwidth(samples, X_val)
     parzen = float(parzen_log_likelihood(samples, X_test, bandwidth=bandwidth).mean())
     nn = nearest_neighbors_check(samples, X_train, X_heldout=X_test)
-    return {
+    fine, cover = fine_measures(samples, X_train, X_test)
+    return {"fine": fine, "cover": cover, "div": diversity_ratio(samples, X_train),
         "MMD^2": mmd.mmd2, "p": mmd.p_value, "Parzen": parzen, "sigma": bandwidth,
         "NN sample": float(np.median(nn.distances[:, 0])),
         "NN test": float(np.median(nn.reference_distances)), "copies": nn.copy_fraction,
     }
+
+
+def fine_measures(samples, X_train, X_ref):
+    """Two measures that see what the median-bandwidth MMD^2 misses.
+
+    ``fine``: MMD^2 (unbiased) between the samples and ``X_ref`` with a
+    mixture of Gaussian kernels of bandwidths 0.25 and 0.5 times the median
+    distance between training images: near the distance from an image to
+    its nearest other image, so pixel noise counts. ``cover``: median
+    distance from each ``X_ref`` image to its nearest sample (coverage:
+    grows when the samples collapse onto a few shapes), next to ``NN
+    sample`` (sample to nearest training image, which grows with noise).
+    """
+    rng = np.random.default_rng(0)
+    bandwidths = median_distance(X_train, rng) * np.array([0.25, 0.5])
+    fine = mmd2_unbiased(samples, X_ref, bandwidths)
+    cover = np.sqrt(np.maximum(euclidean_distances(X_ref, samples, squared=True).min(axis=1),
+                               0))
+    return float(fine), float(np.median(cover))
+
+
+def diversity_ratio(samples, X_train, n=DIVERSITY_ROWS):
+    """Median nearest-other-sample distance of ``n`` samples over that of
+    ``n`` training images (pixel units): far below 1 is partial collapse."""
+    n = min(n, samples.shape[0], X_train.shape[0])
+    rows = np.random.default_rng(0).choice(X_train.shape[0], n, replace=False)
+    return median_nn_distance(samples[:n]) / median_nn_distance(X_train[rows])
 
 
 def plot_grid(samples, shape, title, path):
@@ -188,9 +230,17 @@ def checkpoint_curves(dataset, size, seed, n_samples, checkpoints, only, dtype="
             # distances (sample -> training image, validation image -> training
             # image) show it
             nn = nearest_neighbors_check(samples, X_train, X_heldout=X_val)
+            # diversity_ratio_: the fit's partial-collapse check (GAN, LAPGAN,
+            # standardised pixels); "pixels": the same ratio on 300 samples and
+            # training images in pixel units
+            ratio = getattr(model, "diversity_ratio_", float("nan"))
+            raw = diversity_ratio(samples, X_train)
+            fine, cover = fine_measures(samples, X_train, X_val)
             print(f"{name:<16} epoch {epochs:4d}  validation {val[-1]:.4f}  test {test[-1]:.4f}"
                   f"  NN sample {np.median(nn.distances[:, 0]):.3f}"
-                  f" (validation {np.median(nn.reference_distances):.3f})", flush=True)
+                  f" (validation {np.median(nn.reference_distances):.3f})"
+                  f"  diversity {ratio:.3f} (pixels {raw:.3f})  fine MMD^2 {fine:.4f}"
+                  f"  cover {cover:.3f}", flush=True)
             if plots:
                 plot_grid(samples, shape, f"{name} ({dataset}), {epochs} epochs",
                           f"{plots}/{dataset}_{name.replace(' ', '_')}_s{seed}_e{epochs}.png")
@@ -208,7 +258,8 @@ def run(dataset, size, seed, n_samples, plots, only=None, dtype="float64"):
           f"{X_test.shape[0]} test / {X_ref.shape[0]} reference images of {X_train.shape[1]} "
           f"pixels; {n} samples per model")
     print(f"{'model':<16} {'MMD^2':>8} {'p':>6} {'Parzen':>9} {'sigma':>6} "
-          f"{'NN sample':>9} {'NN test':>8} {'copies':>6} {'fit s':>7}")
+          f"{'NN sample':>9} {'NN test':>8} {'copies':>6} {'fine':>7} {'cover':>6} "
+          f"{'div':>5} {'fit s':>7}")
     # what a perfect model (other held-out images) and a copying model
     # (training images) score
     reference = {"held-out images": X_ref[:n], "training images": X_train[:n]}
@@ -216,7 +267,8 @@ def run(dataset, size, seed, n_samples, plots, only=None, dtype="float64"):
         r = evaluate(samples, X_train, X_val, X_test, seed)
         print(f"{name:<16} {r['MMD^2']:8.4f} {r['p']:6.3f} {r['Parzen']:9.1f} "
               f"{r['sigma']:6.3f} {r['NN sample']:9.3f} {r['NN test']:8.3f} "
-              f"{r['copies']:6.2f} {'':>7}")
+              f"{r['copies']:6.2f} {r['fine']:7.4f} {r['cover']:6.3f} {r['div']:5.2f} "
+              f"{'':>7}")
     mmd2 = {}
     for name, (model, conditional) in make_models(size, seed, X_train.shape[1], shape).items():
         if only and name not in only:
@@ -228,7 +280,8 @@ def run(dataset, size, seed, n_samples, plots, only=None, dtype="float64"):
         r = evaluate(samples, X_train, X_val, X_test, seed)
         print(f"{name:<16} {r['MMD^2']:8.4f} {r['p']:6.3f} {r['Parzen']:9.1f} "
               f"{r['sigma']:6.3f} {r['NN sample']:9.3f} {r['NN test']:8.3f} "
-              f"{r['copies']:6.2f} {elapsed:7.1f}")
+              f"{r['copies']:6.2f} {r['fine']:7.4f} {r['cover']:6.3f} {r['div']:5.2f} "
+              f"{elapsed:7.1f}")
         mmd2[name] = r["MMD^2"]
         if plots:
             plot_grid(samples, shape, f"{name} ({dataset})",

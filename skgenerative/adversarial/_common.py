@@ -17,6 +17,7 @@ import warnings
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics.pairwise import euclidean_distances
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -34,6 +35,20 @@ BANDWIDTH_FACTORS = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0)
 #: A generator whose samples spread less than this (mean per-feature
 #: standard deviation, on the standardised scale) has collapsed.
 _COLLAPSE_SPREAD = 0.05
+
+#: Rows of the end-of-fit diversity check (as many samples as training rows).
+DIVERSITY_ROWS = 300
+#: A ``diversity_ratio_`` below this warns of (partial) mode collapse ...
+#: Measured (benchmarks/README.md, issue 17 fifth slice): healthy runs 0.37-0.84
+#: (bar images of the tests 0.37-0.43, where the data's pixel noise spaces
+#: the rows and the generator draws clean bars; the ring 0.58-0.84; digits
+#: defaults 0.67-0.80; MNIST conv GAN after 5 epochs 0.50), collapsed runs
+#: 0.17-0.19 (the MNIST-subset conv GAN after 30 epochs; a conv GAN on two
+#: of the four bars of the tests), untrained generators 0.03-0.2.
+DIVERSITY_WARN = 0.3
+#: ... once the model has trained this many epochs: an untrained generator's
+#: samples are all alike (ratio 0.03-0.2 after 0-2 epochs on digits).
+DIVERSITY_MIN_EPOCHS = 10
 
 
 #: The hyperparameters of the convolutional option (GAN and GMMN).
@@ -57,6 +72,15 @@ GENERATOR_CONSTRAINTS = {
     "verbose": ["verbose"],
     "random_state": ["random_state", np.random.Generator],
 }
+
+
+def median_nn_distance(X):
+    """Median over the rows of ``X`` of the Euclidean distance to the nearest
+    other row (float64)."""
+    X = np.asarray(X, dtype=np.float64)
+    d = euclidean_distances(X, squared=True)
+    np.fill_diagonal(d, np.inf)
+    return float(np.sqrt(max(np.median(d.min(axis=1)), 0.0)))
 
 
 class _GeneratorNetMixin(GenerativeMixin, TrainableMixin):
@@ -137,6 +161,47 @@ class _GeneratorNetMixin(GenerativeMixin, TrainableMixin):
                 "standardisation) after epoch "
                 f"{self.n_iter_ + 1}. Lower the learning rate, use more latent "
                 "dimensions (n_components) or, for a GAN, more discriminator dropout.",
+                ConvergenceWarning,
+                stacklevel=user_stacklevel(),
+            )
+
+    def _measure_diversity(self, X):
+        """Set ``diversity_ratio_`` from the standardised training rows ``X``.
+
+        The ratio is the median distance from each of ``DIVERSITY_ROWS``
+        generated samples to its nearest other sample, over the same median
+        for as many training rows: about 1 for a generator that spreads like
+        the data, far below 1 when the samples pile up on a few shapes
+        (partial mode collapse), which the spread check misses. Rows and
+        samples come from a stream seeded by ``score_seed_`` (the same rows
+        and noise every time), so the check neither consumes
+        ``random_state_`` nor changes the parameters. NaN when fewer than 2
+        rows or when over half of them repeat (no yardstick).
+        """
+        rng = np.random.default_rng(self.score_seed_)
+        m = min(DIVERSITY_ROWS, X.shape[0])
+        self.diversity_ratio_ = float("nan")
+        if m < 2:
+            return
+        data = X[np.sort(rng.choice(X.shape[0], m, replace=False))]
+        samples = self._sample_standardized(m, rng, None)
+        reference = median_nn_distance(data)
+        if reference > 0:
+            self.diversity_ratio_ = median_nn_distance(samples) / reference
+
+    def _warn_if_less_varied(self, n_rows):
+        """The end-of-fit warning: ``diversity_ratio_`` below
+        ``DIVERSITY_WARN`` after at least ``DIVERSITY_MIN_EPOCHS`` epochs."""
+        if self.diversity_ratio_ < DIVERSITY_WARN and self.n_iter_ >= DIVERSITY_MIN_EPOCHS:
+            warnings.warn(
+                f"{type(self).__name__}: the generated samples are less varied than the "
+                f"data after {self.n_iter_} epochs: the median distance from a sample to "
+                f"its nearest other sample is {self.diversity_ratio_:.2f} times the "
+                f"training rows' (diversity_ratio_, over {min(DIVERSITY_ROWS, n_rows)} "
+                f"rows; below {DIVERSITY_WARN} is partial mode collapse: the samples pile "
+                "up on a few shapes). Look at samples; train for fewer epochs (check the "
+                "score on held-out rows at several epoch counts), lower the learning "
+                "rate or, for a GAN, add discriminator dropout or minibatch_std.",
                 ConvergenceWarning,
                 stacklevel=user_stacklevel(),
             )

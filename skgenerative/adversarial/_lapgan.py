@@ -128,7 +128,8 @@ random_state_, n_iter_, n_features_in_, feature_names_in_
     """
 
     _state_names = ("generators_", "discriminators_", "g_optimizer_", "d_optimizer_",
-                    "random_state_", "_n_stuck_epochs", "_stuck_warned", "_collapse_warned")
+                    "random_state_", "_n_stuck_epochs", "_stuck_warned", "_collapse_warned",
+                    "diversity_ratio_")
 
     _parameter_constraints = {
         **_AdversarialNet._parameter_constraints,
@@ -266,6 +267,7 @@ random_state_, n_iter_, n_features_in_, feature_names_in_
         }
         self._check_discriminator(stats["discriminator accuracy"])
         self._warn_if_collapsed(self._sample_standardized(_COLLAPSE_CHECK_SAMPLES, rng, None))
+        self._measure_diversity(X)
         return stats
 
     @_fit_context(prefer_skip_nested_validation=True)

@@ -26,7 +26,7 @@ from ..utils.random import check_generator
 from ._conv import Conv2D, ConvTranspose2D, Unpool2D
 from ._mlp import MLP, Dense, _check_activation
 
-__all__ = ["ImageLayer", "Bias", "Sequential", "conv_generator", "conv_discriminator",
+__all__ = ["ImageLayer", "Bias", "MinibatchStd", "Sequential", "conv_generator", "conv_discriminator",
            "resolve_image_shape"]
 
 #: Kernel of the transposed convolutions (stride 2: a size h becomes 2 h + 2)
@@ -124,6 +124,56 @@ class Bias:
 
     def backward(self, params, cache, grad_a, input_grad=True):
         return {self.bias_key: grad_a.sum(axis=0)}, (grad_a if input_grad else None)
+
+
+class MinibatchStd:
+    """Append one column: the features' standard deviation across a group of
+    rows (the minibatch standard-deviation feature of Karras et al. 2018).
+
+    Rows are split into consecutive groups of ``group_size`` (the last group
+    may be smaller); for each group the standard deviation of every feature
+    over the group's rows (``sqrt(var + eps)``) is averaged over the
+    features, and that one number is appended to each of the group's rows.
+    A discriminator that sees it can tell a batch of near-identical
+    generated rows from a batch of varied real ones, so a generator that
+    collapses onto a few shapes is penalised (a remedy against mode
+    collapse). A row's output depends on the other rows of its group: in a
+    GAN, real and generated rows pass in separate halves of the stacked
+    batch, and groups lie within a half when the batch size is a multiple
+    of ``group_size``.
+    """
+
+    def __init__(self, n, *, group_size=4, eps=1e-8):
+        self.n_in = int(n)
+        self.n_out = self.n_in + 1
+        self.group_size = int(group_size)
+        self.eps = float(eps)
+
+    def init_params(self, rng, dtype=np.float64):
+        return {}
+
+    def _groups(self, n):
+        return [slice(i, min(i + self.group_size, n)) for i in range(0, n, self.group_size)]
+
+    def forward(self, params, X):
+        stat = np.empty((X.shape[0], 1), dtype=X.dtype)
+        parts = []
+        for rows in self._groups(X.shape[0]):
+            centred = X[rows] - X[rows].mean(axis=0)
+            std = np.sqrt(np.mean(centred**2, axis=0) + self.eps)
+            stat[rows] = std.mean()
+            parts.append((centred, std))
+        return np.concatenate([X, stat], axis=1), parts
+
+    def backward(self, params, cache, grad_a, input_grad=True):
+        if not input_grad:
+            return {}, None
+        gX = np.array(grad_a[:, :self.n_in])
+        for rows, (centred, std) in zip(self._groups(grad_a.shape[0]), cache):
+            # d mean_j std_j / d x_ij = (x_ij - mu_j) / (n_rows p std_j)
+            total = grad_a[rows, self.n_in].sum()
+            gX[rows] += total * centred / (centred.shape[0] * self.n_in * std)
+        return {}, gX
 
 
 def resolve_image_shape(image_shape, n_features):
@@ -242,7 +292,8 @@ def conv_generator(n_inputs, image_shape, channels, hidden_sizes, activation, *,
 
 
 def conv_discriminator(image_shape, n_extra, channels, hidden_sizes, activation, *,
-                       in_channels=1, dtype=np.float64, random_state=None, prefix=""):
+                       in_channels=1, minibatch_std=False, dtype=np.float64,
+                       random_state=None, prefix=""):
     """A DCGAN-style discriminator from image rows (plus ``n_extra`` columns,
     constant input planes) to one logit.
 
@@ -273,6 +324,9 @@ def conv_discriminator(image_shape, n_extra, channels, hidden_sizes, activation,
         layers.append(ImageLayer(conv, shape, n_planes=n_extra if i == 0 else 0))
         shape = layers[-1].out_shape
     widths = [int(np.prod(shape)), *(int(s) for s in hidden_sizes), 1]
+    if minibatch_std:
+        layers.append(MinibatchStd(widths[0]))
+        widths[0] += 1
     for j in range(len(widths) - 1):
         act = activation if j < len(widths) - 2 else "linear"
         layers.append(Dense(widths[j], widths[j + 1], act, **_keys(prefix, len(layers))))

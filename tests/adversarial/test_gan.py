@@ -12,6 +12,8 @@ from skgenerative.adversarial._gan_math import (
     generator_loss,
     generator_step,
 )
+from skgenerative.adversarial._common import DIVERSITY_ROWS, DIVERSITY_WARN, median_nn_distance
+from skgenerative.adversarial._gan import _dense_discriminator_with_std
 from skgenerative.nn import MLP
 from tests.adversarial._rings import MODES, SIGMA, mode_coverage, ring
 from tests.nn.test_mlp import _numeric_grad
@@ -41,13 +43,15 @@ def test_losses_and_their_gradients_match_finite_differences():
         generator_loss(fake, "wasserstein")
 
 
+@pytest.mark.parametrize("minibatch_std", [False, True])
 @pytest.mark.parametrize("conditional", [False, True])
 @pytest.mark.parametrize("kind", ["minimax", "non_saturating"])
-def test_both_players_gradients_match_finite_differences(kind, conditional):
+def test_both_players_gradients_match_finite_differences(kind, conditional, minibatch_std):
     rng = np.random.default_rng(1)
     c = 3 if conditional else 0
     G = MLP([2 + c, 5, 3], "tanh", random_state=0, prefix="gen_")
-    D = MLP([3 + c, 6, 4, 1], "tanh", random_state=1, prefix="disc_")
+    D = (_dense_discriminator_with_std([3 + c, 6, 4, 1], "tanh", np.float64, 1)
+         if minibatch_std else MLP([3 + c, 6, 4, 1], "tanh", random_state=1, prefix="disc_"))
     X, noise = rng.normal(size=(6, 3)), rng.normal(size=(6, 2))
     labels = np.eye(3)[rng.integers(0, 3, 6)] if conditional else None
 
@@ -87,6 +91,9 @@ def test_gan_covers_every_mode_of_the_ring():
         nears.append(near)
         covered.append(per_mode > 0)
         scores.append(gan.score(X_test))
+        # no partial-collapse warning (warnings are errors in the tests):
+        # measured 0.58, 0.84, 0.60 (the samples sit tighter than sigma)
+        assert gan.diversity_ratio_ > DIVERSITY_WARN
     assert np.mean(nears) >= 0.8  # measured 0.90, 0.76, 0.89
     covered = np.array(covered)
     assert covered.sum(axis=1).min() >= 7 and covered.sum(axis=0).min() >= 2
@@ -129,7 +136,8 @@ def test_labels_are_checked():
         cgan.fit(X)
 
 
-@pytest.mark.parametrize("kw", [dict(loss="minimax"), dict(dropout=0.5, n_critic=2)])
+@pytest.mark.parametrize("kw", [dict(loss="minimax"), dict(dropout=0.5, n_critic=2),
+                                dict(minibatch_std=True)])
 def test_minimax_loss_dropout_and_n_critic_learn_a_gaussian(kw):
     X = np.random.default_rng(0).normal([3.0, -2.0], [0.5, 2.0], size=(500, 2))
     gan = GAN(max_iter=80, random_state=0, **SMALL, **kw).fit(X)
@@ -151,6 +159,63 @@ def test_collapse_and_winning_discriminator_warn_once():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         gan._warn_if_collapsed(np.zeros((10, 2)))  # once per fit
+
+
+def test_median_nn_distance_matches_brute_force():
+    X = np.random.default_rng(0).normal(size=(7, 3))
+    d = np.linalg.norm(X[:, None] - X[None], axis=-1)
+    d[np.arange(7), np.arange(7)] = np.inf
+    assert median_nn_distance(X) == pytest.approx(np.median(d.min(axis=1)))
+
+
+def test_generator_that_ignores_its_noise_warns_of_collapse():
+    X, _ = ring(400, seed=0)
+    gan = GAN(max_iter=20, random_state=0, **SMALL).fit(X)
+    assert gan.diversity_ratio_ > DIVERSITY_WARN
+    # the generator's first layer ignores the noise: every sample is one point
+    first = gan.generator_.params["gen_W0"]
+    first[...] = 0
+    gan.set_params(warm_start=True, max_iter=0)  # no epoch: only the end-of-fit check
+    with pytest.warns(ConvergenceWarning, match="less varied than the data"):
+        gan.fit(X)
+    assert gan.diversity_ratio_ < 1e-6
+
+
+def test_partial_collapse_warns_where_the_spread_check_does_not(monkeypatch):
+    X, _ = ring(400, seed=0)
+    gan = GAN(max_iter=10, random_state=0, **SMALL).fit(X)  # warns from 10 epochs on
+    Z = gan._standardize(X)
+    rng = np.random.default_rng(0)
+
+    def three_shapes(n, rng_, y):  # every sample one of 3 training rows, jittered
+        return Z[rng.integers(0, 3, n)] + 1e-3 * rng.standard_normal((n, 2))
+
+    monkeypatch.setattr(gan, "_sample_standardized", three_shapes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        gan._warn_if_collapsed(three_shapes(256, None, None))  # spread: no collapse seen
+    gan._measure_diversity(Z)
+    with pytest.warns(ConvergenceWarning, match=f"over {DIVERSITY_ROWS} rows"):
+        gan._warn_if_less_varied(Z.shape[0])
+    assert gan.diversity_ratio_ < 0.1
+
+
+def test_diversity_check_changes_neither_parameters_nor_random_stream():
+    X, _ = ring(400, seed=0)
+    gan = GAN(max_iter=3, random_state=0, **SMALL).fit(X)
+    params = gan._parameter_vector.copy()
+    state = gan.random_state_.bit_generator.state
+    ratio = gan.diversity_ratio_
+    gan._measure_diversity(gan._standardize(X))
+    assert gan.diversity_ratio_ == ratio  # fixed rows and samples
+    np.testing.assert_array_equal(gan._parameter_vector, params)
+    assert gan.random_state_.bit_generator.state == state
+    # the fit's samples are those of a fit without the check
+    plain = GAN(max_iter=3, random_state=0, **SMALL)
+    plain._measure_diversity = lambda X: None
+    plain.fit(X)
+    np.testing.assert_array_equal(plain._parameter_vector, params)
+    np.testing.assert_array_equal(plain.sample(5), gan.sample(5))
 
 
 def test_grid_search_selects_by_sample_quality():

@@ -4,6 +4,7 @@ import pytest
 from skgenerative.nn import Conv2D, ConvTranspose2D, Dense, Unpool2D
 from skgenerative.nn._convnet import (
     ImageLayer,
+    MinibatchStd,
     Sequential,
     conv_discriminator,
     conv_generator,
@@ -79,3 +80,27 @@ def test_whole_generator_and_discriminator_match_finite_differences():
             value += 0.1 * rng.normal(size=value.shape)
     _check_gradients(G, rng.normal(size=(3, 3)), rng)
     _check_gradients(D, rng.normal(size=(3, 32)), rng)
+
+
+def test_minibatch_std_feature_and_its_gradient():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(7, 5))
+    layer = MinibatchStd(5, group_size=3)
+    out = layer.forward({}, X)[0]
+    np.testing.assert_array_equal(out[:, :5], X)
+    # groups: rows 0-2, 3-5 and 6 alone (a group of one has std sqrt(eps))
+    for rows in (slice(0, 3), slice(3, 6), slice(6, 7)):
+        np.testing.assert_allclose(out[rows, 5], np.mean(np.sqrt(X[rows].var(axis=0) + 1e-8)))
+    net = Sequential([Dense(5, 4, "tanh"), MinibatchStd(4, group_size=3),
+                      Dense(5, 2, "tanh", weight_key="W1", bias_key="b1")], random_state=0)
+    _check_gradients(net, X, rng)
+    # identical rows get the smallest value
+    assert layer.forward({}, np.ones((3, 5)))[0][0, 5] == pytest.approx(1e-4)
+
+
+def test_discriminator_with_minibatch_std_matches_finite_differences():
+    rng = np.random.default_rng(4)
+    D = conv_discriminator((5, 6), 2, (2, 3), (4,), "softplus", minibatch_std=True,
+                           random_state=1)
+    assert isinstance(D.layers[2], MinibatchStd)
+    _check_gradients(D, rng.normal(size=(6, 32)), rng)
