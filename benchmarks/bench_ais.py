@@ -25,7 +25,9 @@ import numpy as np
 
 from skgenerative.evaluation import ais_log_partition, base_rate_from_data
 
-DEFAULT_MNIST = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "binarized_mnist.npz"
+from _budget import default_data
+
+DEFAULT_MNIST = default_data()
 
 
 def make_rbm(n_visible, n_hidden, base_rate, seed=0):

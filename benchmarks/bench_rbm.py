@@ -23,7 +23,6 @@ digits (binarized). Usage::
 import argparse
 import os
 import time
-from pathlib import Path
 
 import numpy as np
 from sklearn.neural_network import BernoulliRBM as SklearnRBM
@@ -32,7 +31,10 @@ from threadpoolctl import threadpool_limits
 from skgenerative import BernoulliRBM
 from skgenerative.boltzmann._unit_math import _binary_log_partition
 
-MNIST = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "binarized_mnist.npz"
+from _budget import default_data
+
+# $SKGENERATIVE_SHARED_DATA, else shared/data beside the checkout (or the main one)
+MNIST = default_data()
 
 
 def load(rows):
