@@ -11,8 +11,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from ..nn import MLP, Adam
-from ..nn import Dense
+from ..nn import MLP, Adam, Dense
 from ..nn._convnet import MinibatchStd, Sequential, conv_discriminator
 from ..nn._dropout import hidden_features
 from ..nn._mlp import check_layer_sizes
