@@ -89,10 +89,10 @@ def test_importance_estimate_converges_to_exact_and_elbo_is_below(tiny_model, ex
     # the mean log weight over many draws is the ELBO: below log p(x)
     n_draws = 20_000
     rng = np.random.default_rng(0)
-    eps = [rng.standard_normal((8 * n_draws, 1)) for _ in range(2)]
+    eps = [rng.standard_normal((n_draws * 8, 1)) for _ in range(2)]
     log_w, _ = hvae._forward(tiny_model.encoders_, tiny_model.decoders_, tiny_model._head,
-                             np.repeat(states, n_draws, axis=0), eps, grad=False)
-    elbo = log_w.reshape(8, n_draws).mean(axis=1)
+                             states, eps, grad=False)
+    elbo = log_w.reshape(n_draws, 8).mean(axis=0)
     assert np.all(elbo < log_p)
 
 
@@ -114,10 +114,31 @@ def test_one_stochastic_layer_has_the_iwae_log_weights():
             b[...] = a
     eps = np.random.default_rng(0).standard_normal((4, 30, 3))
     expected = _log_weights_and_elbo_terms(iwae.encoder_, iwae.decoder_, iwae._head, X, eps)[0]
-    X_rep = np.broadcast_to(X, (4, 30, 6)).reshape(120, 6)
-    ours, _ = hvae._forward(model.encoders_, model.decoders_, model._head, X_rep,
+    ours, _ = hvae._forward(model.encoders_, model.decoders_, model._head, X,
                             [eps.reshape(120, 3)], grad=False)
     np.testing.assert_allclose(ours.reshape(4, 30), expected, rtol=1e-10, atol=1e-9)
+
+
+@pytest.mark.parametrize("likelihood", ["bernoulli", "gaussian"])
+def test_first_encoder_once_per_row_equals_repeated_rows(likelihood):
+    # q(z_1 | x) runs once per row and is shared by the row's k draws; the
+    # log weights and gradients are those of the rows repeated k times
+    X = _binary(12, 5)
+    if likelihood == "gaussian":
+        X = X + np.random.default_rng(1).normal(scale=0.3, size=X.shape)
+    model = HierarchicalVAE(**TINY, likelihood=likelihood, max_iter=1, random_state=0).fit(X)
+    nets = (model.encoders_, model.decoders_, model._head)
+    k = 4
+    eps = [e.reshape(k * 12, -1) for e in model._noise(k, 12, np.random.default_rng(2))]
+    X_rep = np.tile(X, (k, 1))
+    shared, saved = hvae._forward(*nets, X, eps, grad=True)
+    repeated, saved_rep = hvae._forward(*nets, X_rep, eps, grad=True)
+    np.testing.assert_allclose(shared, repeated, rtol=1e-12, atol=1e-10)
+    weights = np.random.default_rng(3).random(k * 12)
+    g_shared = hvae._backward(model.encoders_, model.decoders_, eps, saved, weights)
+    g_repeated = hvae._backward(model.encoders_, model.decoders_, eps, saved_rep, weights)
+    for key, grad in g_repeated.items():
+        np.testing.assert_allclose(g_shared[key], grad, rtol=1e-10, atol=1e-12, err_msg=key)
 
 
 def test_training_raises_the_held_out_bound(binary_digits):
