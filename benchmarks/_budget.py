@@ -25,10 +25,11 @@ import time
 from pathlib import Path
 
 import joblib
+import numpy as np
 
 __all__ = [
     "BudgetedRun", "default_data", "load_average", "add_budget_arguments", "scheduled_epoch",
-    "linear_decay", "exponential_decay",
+    "linear_decay", "exponential_decay", "chunked_test_score",
 ]
 
 
@@ -206,3 +207,46 @@ class BudgetedRun:
             self._save(state)
         self.state = state
         return model
+
+
+def chunked_test_score(score_samples, X, path, *, key, chunk_rows=500, seed=12345, label="test"):
+    """Score the rows of ``X`` chunk by chunk in a seeded random order,
+    saving after every chunk; returns the per-row scores (in ``X``'s order).
+
+    A full-test-set importance-sampled or AIS figure can take longer than
+    the training it measures. Here a stopped evaluation loses at most one
+    chunk: run again with the same ``key`` (anything that identifies the
+    model and the estimator, e.g. epochs, training seconds and ``k``), it
+    continues from ``path`` (``.npz``). The rows are scored in a random
+    order, so the running mean printed after each chunk is an unbiased
+    estimate on a random subset of the rows (MNIST's test split is sorted
+    by digit), with its standard error. A different ``key`` starts afresh.
+    """
+    path = Path(path)
+    n = len(X)
+    order = np.random.default_rng(seed).permutation(n)
+    scores = np.full(n, np.nan)
+    key = np.asarray(key, dtype=float)
+    if path.exists():
+        saved = np.load(path)
+        if saved["scores"].shape == (n,) and np.array_equal(saved["key"], key):
+            scores = saved["scores"].copy()
+            print(f"[{label}] {np.isfinite(scores).sum()} of {n} rows already scored",
+                  flush=True)
+    spent = 0.0
+    for lo in range(0, n, chunk_rows):
+        rows = order[lo : lo + chunk_rows]
+        if np.isfinite(scores[rows]).all():
+            continue
+        start = time.perf_counter()
+        scores[rows] = score_samples(X[rows])
+        spent += time.perf_counter() - start
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.stem + ".tmp.npz")
+        np.savez(tmp, scores=scores, key=key)
+        os.replace(tmp, path)
+        done = scores[np.isfinite(scores)]
+        print(f"[{label}] {len(done)} of {n} rows: {done.mean():.2f} "
+              f"± {done.std() / np.sqrt(len(done)):.2f} ({spent:.0f} s this call, "
+              f"load {load_average():.2f})", flush=True)
+    return scores

@@ -9,7 +9,10 @@ rows against training time, CSV and PNG; see ``_budget.py``). Then its test
 log-likelihood is estimated as the papers do: importance sampling with
 ``--eval-k`` = 5000 samples on the whole test set (``--eval-rows`` scores a
 seeded subset instead; the test split is sorted by digit, so never a prefix),
-with its standard error over rows.
+with its standard error over rows. The test rows are scored in chunks, in a
+seeded random order, saved as they go (``test_scores.npz`` beside the
+checkpoint): a stopped evaluation continues on the next run, and the running
+figure it prints is an estimate on a random subset of the rows.
 
 Usage::
 
@@ -36,6 +39,7 @@ from skgenerative.latent import IWAE, VAE, HierarchicalVAE, SigmoidBeliefNet
 from _budget import (
     BudgetedRun,
     add_budget_arguments,
+    chunked_test_score,
     default_data,
     exponential_decay,
     load_average,
@@ -140,10 +144,15 @@ def main():
         model = run.run(lambda: make_model(name, args.seed), X_train)
         model.set_params(n_importance_samples=args.eval_k)
         t0 = time.perf_counter()
-        ll = model.score_samples(X_test)
+        # chunked and saved as it goes: a stopped evaluation resumes, and its
+        # running figure is already an estimate on a random subset of rows
+        state = run.state
+        ll = chunked_test_score(model.score_samples, X_test, run.folder / "test_scores.npz",
+                                key=(state["epochs"], state["train_seconds"], args.eval_k,
+                                     len(X_test), args.seed),
+                                label=f"{name} test")
         eval_s = time.perf_counter() - t0
         se = ll.std() / np.sqrt(len(ll))
-        state = run.state
         results.append((name, ll.mean(), se, state["epochs"], state["train_seconds"], eval_s))
         print(f"{name:9s} test LL {ll.mean():8.2f} ± {se:.2f} ({len(ll)} rows) after "
               f"{state['epochs']} epochs ({state['train_seconds'] / 60:.1f} min training, "
