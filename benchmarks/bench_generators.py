@@ -65,6 +65,7 @@ PARZEN_CAVEAT = (
 
 #: epochs per model: (tiny smoke run, full run); "auto": the conv default (50)
 EPOCHS = {"GAN": (2, 200), "GAN conv": (2, "auto"), "GAN conv mbstd": (2, "auto"), "GAN conv relu": (2, 200),
+          "GAN conv bn": (2, "auto"), "GAN conv bn relu": (2, "auto"),
           "GAN dropout 0.5": (2, 200),
           "conditional GAN": (2, 200), "LAPGAN": (2, 200), "LAPGAN conv": (2, "auto"),
           "GMMN": (2, 200), "GMMN conv": (2, 200), "GMMN+AE": (2, 200), "VAE": (2, 50),
@@ -96,6 +97,13 @@ def make_models(size, seed, n_features, shape):
         "GAN conv mbstd": (GAN(max_iter=epochs["GAN conv mbstd"], architecture="conv",
                                image_shape=shape, minibatch_std=True, random_state=seed),
                            False),
+        # batch normalisation in the generator (Radford et al. 2015): with
+        # the default tanh units, and with their relu units
+        "GAN conv bn": (GAN(max_iter=epochs["GAN conv bn"], architecture="conv",
+                            image_shape=shape, batch_norm=True, random_state=seed), False),
+        "GAN conv bn relu": (GAN(max_iter=epochs["GAN conv bn relu"], architecture="conv",
+                                 image_shape=shape, batch_norm=True, activation="relu",
+                                 random_state=seed), False),
         # relu units in both conv networks (the dense defaults): partial collapse
         "GAN conv relu": (GAN(max_iter=epochs["GAN conv relu"], architecture="conv",
                               image_shape=shape, activation="relu",

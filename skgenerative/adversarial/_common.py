@@ -23,7 +23,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..base import GenerativeMixin, TrainableMixin
 from ..nn import MLP, median_distance, mmd2_unbiased
-from ..nn._convnet import conv_generator, resolve_image_shape
+from ..nn._convnet import batch_normalised_mlp, conv_generator, resolve_image_shape
 from ..utils._threads import blas_threads
 from ..utils.random import draw_seed
 from ..utils.validation import resolve_dtype, user_stacklevel
@@ -130,12 +130,17 @@ class _GeneratorNetMixin(GenerativeMixin, TrainableMixin):
                         activation=None):
         """The generator: an MLP, or (``architecture="conv"``) a DCGAN-style
         convolutional network producing ``image_shape_`` images; hidden units
-        ``activation`` (None: ``self.activation``)."""
+        ``activation`` (None: ``self.activation``), batch-normalised when the
+        estimator has ``batch_norm=True``."""
         activation = self.activation if activation is None else activation
+        batch_norm = getattr(self, "batch_norm", False)
         if self.architecture == "conv":
             return conv_generator(n_inputs, self.image_shape_, self.conv_channels,
-                                  hidden_sizes, activation, dtype=dtype,
-                                  random_state=rng, prefix="gen_")
+                                  hidden_sizes, activation, batch_norm=batch_norm,
+                                  dtype=dtype, random_state=rng, prefix="gen_")
+        if batch_norm and hidden_sizes:
+            return batch_normalised_mlp([n_inputs, *hidden_sizes, n_outputs], activation,
+                                        dtype=dtype, random_state=rng, prefix="gen_")
         return MLP([n_inputs, *hidden_sizes, n_outputs], activation, dtype=dtype,
                    random_state=rng, prefix="gen_")
 

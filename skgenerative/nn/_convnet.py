@@ -13,7 +13,7 @@ convolutional network unchanged.
 * :func:`conv_generator` — dense layers, a dense map to a small stack of
   feature maps, transposed convolutions (stride 2) that double their size,
   and a last convolution to one linear channel, cropped to the image
-  (Radford et al. 2015's generator, without batch normalisation);
+  (Radford et al. 2015's generator; batch normalisation optional);
 * :func:`conv_discriminator` — convolutions (the first of stride 1, the
   others of stride 2), then dense layers and one output logit. Extra input
   columns (a conditional GAN's one-hot labels) enter the first convolution
@@ -23,11 +23,12 @@ convolutional network unchanged.
 import numpy as np
 
 from ..utils.random import check_generator
+from ._batchnorm import BatchNorm
 from ._conv import Conv2D, ConvTranspose2D, Unpool2D
 from ._mlp import MLP, Dense, _check_activation
 
-__all__ = ["ImageLayer", "Bias", "MinibatchStd", "Sequential", "conv_generator", "conv_discriminator",
-           "resolve_image_shape"]
+__all__ = ["ImageLayer", "Bias", "MinibatchStd", "Sequential", "batch_normalised_mlp",
+           "conv_generator", "conv_discriminator", "resolve_image_shape"]
 
 #: Kernel of the transposed convolutions (stride 2: a size h becomes 2 h + 2)
 #: and of the convolutions.
@@ -251,9 +252,33 @@ def _seed_size(size, n_up):
         h += 1
 
 
+def batch_normalised_mlp(layer_sizes, activation, *, dtype=np.float64, random_state=None,
+                         prefix=""):
+    """An MLP whose hidden layers are linear :class:`~skgenerative.nn.Dense`
+    layers each followed by a :class:`~skgenerative.nn._batchnorm.BatchNorm`
+    layer that applies ``activation``; the output layer is linear. Keys as
+    :class:`~skgenerative.nn.MLP`'s (``W{i}``, ``b{i}``) plus ``gamma{i}``,
+    ``beta{i}``, numbered by position in the chain.
+
+    Returns
+    -------
+    Sequential
+    """
+    _check_activation(activation)
+    sizes = [int(s) for s in layer_sizes]
+    layers = []
+    for i in range(len(sizes) - 1):
+        layers.append(Dense(sizes[i], sizes[i + 1], "linear", **_keys(prefix, len(layers))))
+        if i < len(sizes) - 2:
+            j = len(layers)
+            layers.append(BatchNorm(sizes[i + 1], 1, activation, scale_key=f"{prefix}gamma{j}",
+                                    shift_key=f"{prefix}beta{j}"))
+    return Sequential(layers, dtype=dtype, random_state=random_state)
+
+
 def conv_generator(n_inputs, image_shape, channels, hidden_sizes, activation, *,
-                   out_channels=1, pixel_bias=False, dtype=np.float64, random_state=None,
-                   prefix=""):
+                   out_channels=1, pixel_bias=False, batch_norm=False, dtype=np.float64,
+                   random_state=None, prefix=""):
     """A DCGAN-style generator from ``n_inputs`` columns to image rows.
 
     Dense layers of ``hidden_sizes``, a dense layer to ``channels[-1]``
@@ -261,7 +286,11 @@ def conv_generator(n_inputs, image_shape, channels, hidden_sizes, activation, *,
     stride 2) through ``channels[-2], ..., channels[0]``, then a convolution
     (kernel 3) to ``out_channels`` linear channels cropped to
     ``image_shape`` (rows ``[channel 0 pixels, channel 1 pixels, ...]``),
-    followed by a bias per output unit when ``pixel_bias``.
+    followed by a bias per output unit when ``pixel_bias``. With
+    ``batch_norm`` every layer but the last is linear and followed by a
+    :class:`~skgenerative.nn._batchnorm.BatchNorm` layer (per unit after a
+    dense layer, per channel after a transposed convolution) that applies
+    ``activation``, as in Radford et al. (2015).
 
     Returns
     -------
@@ -272,17 +301,30 @@ def conv_generator(n_inputs, image_shape, channels, hidden_sizes, activation, *,
     H, W = (int(s) for s in image_shape)
     n_up = len(channels) - 1
     h0, w0 = _seed_size(H, n_up), _seed_size(W, n_up)
+    hidden_activation = "linear" if batch_norm else activation
+    layers = []
+
+    def normalise(n_channels, n_positions):
+        if batch_norm:
+            i = len(layers)
+            layers.append(BatchNorm(n_channels, n_positions, activation,
+                                    scale_key=f"{prefix}gamma{i}", shift_key=f"{prefix}beta{i}"))
+
     widths = [int(n_inputs), *(int(s) for s in hidden_sizes)]
-    layers = [Dense(widths[i], widths[i + 1], activation, **_keys(prefix, i))
-              for i in range(len(widths) - 1)]
+    for i in range(len(widths) - 1):
+        layers.append(Dense(widths[i], widths[i + 1], hidden_activation,
+                            **_keys(prefix, len(layers))))
+        normalise(widths[i + 1], 1)
     shape = (channels[-1], h0, w0)
-    layers.append(Dense(widths[-1], int(np.prod(shape)), activation,
+    layers.append(Dense(widths[-1], int(np.prod(shape)), hidden_activation,
                         **_keys(prefix, len(layers))))
+    normalise(shape[0], h0 * w0)
     for i in range(n_up, 0, -1):
         up = ConvTranspose2D(channels[i], channels[i - 1], _UP_KERNEL, stride=2,
-                             activation=activation, **_keys(prefix, len(layers)))
+                             activation=hidden_activation, **_keys(prefix, len(layers)))
         layers.append(ImageLayer(up, shape))
         shape = layers[-1].out_shape
+        normalise(shape[0], shape[1] * shape[2])
     last = Conv2D(channels[0], int(out_channels), _KERNEL, activation="linear",
                   **_keys(prefix, len(layers)))
     layers.append(ImageLayer(last, shape, crop=(H, W)))

@@ -11,6 +11,7 @@ from skgenerative.adversarial import GAN, GMMN
 from skgenerative.adversarial._common import DIVERSITY_WARN
 from skgenerative.adversarial._gan_math import discriminator_step, generator_step
 from skgenerative.adversarial._gmmn import _mmd_objective
+from skgenerative.nn._batchnorm import BatchNorm, training_mode
 from skgenerative.nn._convnet import Sequential
 from tests.adversarial.test_lapgan import _bars
 from tests.nn.test_mlp import _numeric_grad
@@ -152,3 +153,42 @@ def test_conv_gan_auto_activations_learn_bar_images():
         relu.set_params(max_iter=15).fit(X)
     assert relu.diversity_ratio_ < DIVERSITY_WARN < gan.diversity_ratio_
     assert gan.score(X_test) > relu.score(X_test) + 0.5
+
+
+def test_batch_normalised_conv_gan_step_matches_finite_differences():
+    X, _ = _bars(6, seed=0)
+    gan = GAN(max_iter=0, discriminator_layer_sizes=(3,), activation="relu", batch_norm=True,
+              random_state=0, **FD).fit(X)
+    G, D = gan.generator_, gan.discriminator_
+    assert any(isinstance(layer, BatchNorm) for layer in G.layers)
+    rng = np.random.default_rng(1)
+    _perturb(G, rng)
+    noise = rng.normal(size=(6, 2))
+
+    def g_loss():
+        return generator_step(G, D, None, noise, "non_saturating", 0.0,
+                              np.random.default_rng(2))[0]
+
+    with training_mode(G):  # as in training: through the batch statistics
+        _, g_grads = generator_step(G, D, None, noise, "non_saturating", 0.0,
+                                    np.random.default_rng(2))
+        for key, value in G.params.items():
+            np.testing.assert_allclose(g_grads[key], _numeric_grad(g_loss, value), rtol=1e-5,
+                                       atol=1e-8, err_msg=key)
+
+
+@pytest.mark.parametrize("architecture", ["conv", "dense"])
+def test_batch_normalised_gan_samples_rows_independently(architecture):
+    X, templates = _bars(400, seed=0)
+    gan = GAN(**{**TINY, "architecture": architecture}, max_iter=3, batch_norm=True,
+              discriminator_layer_sizes=(16,), learning_rate=1e-3, random_state=0).fit(X)
+    norms = [layer for layer in gan.generator_.layers if isinstance(layer, BatchNorm)]
+    assert norms and not any(layer.training for layer in norms)
+    # training moved the running statistics away from their start (0, 1)
+    assert all(np.abs(layer.running_mean).max() > 1e-3 for layer in norms)
+    # sampling uses them: a sample does not depend on the samples drawn with it
+    np.testing.assert_allclose(gan.sample(3, random_state=1), gan.sample(40, random_state=1)[:3],
+                               rtol=1e-6, atol=1e-9)
+    again = GAN(**{**TINY, "architecture": architecture}, max_iter=3, batch_norm=True,
+                discriminator_layer_sizes=(16,), learning_rate=1e-3, random_state=0).fit(X)
+    np.testing.assert_array_equal(again.sample(5, random_state=2), gan.sample(5, random_state=2))
