@@ -138,7 +138,7 @@ class _GeneratorNetMixin(GenerativeMixin, TrainableMixin):
             return conv_generator(n_inputs, self.image_shape_, self.conv_channels,
                                   hidden_sizes, activation, batch_norm=batch_norm,
                                   dtype=dtype, random_state=rng, prefix="gen_")
-        if batch_norm and hidden_sizes:
+        if batch_norm:
             return batch_normalised_mlp([n_inputs, *hidden_sizes, n_outputs], activation,
                                         dtype=dtype, random_state=rng, prefix="gen_")
         return MLP([n_inputs, *hidden_sizes, n_outputs], activation, dtype=dtype,

@@ -46,11 +46,6 @@ def _adversarial_epoch(model, X, labels, order, rng, progress):
     conditional). Returns the epoch's mean losses and discriminator accuracy.
     """
     G, D = model.generator_, model.discriminator_
-    with training_mode(G):  # batch statistics in the generator's BatchNorm layers
-        return _adversarial_batches(model, G, D, X, labels, order, rng, progress)
-
-
-def _adversarial_batches(model, G, D, X, labels, order, rng, progress):
     k, dtype = model.n_components, model.dtype_
     totals = np.zeros(3)
     n_d = n_g = 0
@@ -283,7 +278,8 @@ class _AdversarialNet(_GeneratorNetMixin, BaseEstimator):
     # ----------------------------------------------------------- training
     def _run_epoch(self, X, y, rng, progress, *, shuffle):
         order = rng.permutation(X.shape[0]) if shuffle else np.arange(X.shape[0])
-        stats = _adversarial_epoch(self, X, y, order, rng, progress)
+        with training_mode(self.generator_):  # batch statistics in its BatchNorm layers
+            stats = _adversarial_epoch(self, X, y, order, rng, progress)
         self._check_discriminator(stats["discriminator accuracy"])
         self._warn_if_collapsed(self._sample_standardized(_COLLAPSE_CHECK_SAMPLES, rng, None))
         self._measure_diversity(X)

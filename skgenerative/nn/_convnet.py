@@ -231,6 +231,12 @@ def _keys(prefix, i):
     return dict(weight_key=f"{prefix}W{i}", bias_key=f"{prefix}b{i}")
 
 
+def _batch_norm(n_channels, n_positions, activation, prefix, i):
+    """The BatchNorm layer at position ``i`` of a chain (keys ``gamma{i}``, ``beta{i}``)."""
+    return BatchNorm(n_channels, n_positions, activation, scale_key=f"{prefix}gamma{i}",
+                     shift_key=f"{prefix}beta{i}")
+
+
 def _check_channels(channels):
     channels = tuple(int(c) for c in channels)
     if not channels or min(channels) < 1:
@@ -270,9 +276,7 @@ def batch_normalised_mlp(layer_sizes, activation, *, dtype=np.float64, random_st
     for i in range(len(sizes) - 1):
         layers.append(Dense(sizes[i], sizes[i + 1], "linear", **_keys(prefix, len(layers))))
         if i < len(sizes) - 2:
-            j = len(layers)
-            layers.append(BatchNorm(sizes[i + 1], 1, activation, scale_key=f"{prefix}gamma{j}",
-                                    shift_key=f"{prefix}beta{j}"))
+            layers.append(_batch_norm(sizes[i + 1], 1, activation, prefix, len(layers)))
     return Sequential(layers, dtype=dtype, random_state=random_state)
 
 
@@ -306,9 +310,7 @@ def conv_generator(n_inputs, image_shape, channels, hidden_sizes, activation, *,
 
     def normalise(n_channels, n_positions):
         if batch_norm:
-            i = len(layers)
-            layers.append(BatchNorm(n_channels, n_positions, activation,
-                                    scale_key=f"{prefix}gamma{i}", shift_key=f"{prefix}beta{i}"))
+            layers.append(_batch_norm(n_channels, n_positions, activation, prefix, len(layers)))
 
     widths = [int(n_inputs), *(int(s) for s in hidden_sizes)]
     for i in range(len(widths) - 1):
