@@ -5,6 +5,8 @@ network passes (counted here, never timed)."""
 import numpy as np
 import pytest
 
+from skgenerative import OrderAgnosticNADE
+from skgenerative.autoregressive import _oanade
 from skgenerative.boltzmann import BernoulliRBM, CategoricalRBM, GaussianBernoulliRBM
 from skgenerative.latent import IWAE, VAE
 from skgenerative.latent import _vae
@@ -91,3 +93,33 @@ def test_rbm_early_stopping_never_enumerates_an_expensive_log_partition(monkeypa
                          random_state=0).fit(X)
     assert len(calls) == 3
     assert np.all(np.asarray(small.validation_scores_) < 0)  # log-probabilities of binary rows
+
+
+@pytest.mark.parametrize("params", [dict(n_hidden_layers=2), dict(n_inference_steps=3)],
+                         ids=["deep", "nade-k"])
+def test_oanade_validation_costs_a_tenth_of_an_epoch(monkeypatch, params):
+    # an exact ordering would walk every dimension: D network passes per row
+    counts = {"train": 0, "validation": 0}
+    train_step, validation = _oanade._masked_objective_and_grad, _oanade._masked_log_likelihood
+
+    def counted_train(X, *args):
+        counts["train"] += X.shape[0]
+        return train_step(X, *args)
+
+    def counted_validation(X, *args):
+        counts["validation"] += X.shape[0]
+        return validation(X, *args)
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("exact scoring during fit")
+
+    monkeypatch.setattr(_oanade, "_masked_objective_and_grad", counted_train)
+    monkeypatch.setattr(_oanade, "_masked_log_likelihood", counted_validation)
+    monkeypatch.setattr(_oanade, "_ordered_pass", forbidden)
+    X = _binary(500, 12)
+    model = OrderAgnosticNADE(n_components=8, max_iter=3, early_stopping=True,
+                              n_iter_no_change=10, random_state=0, **params).fit(X)
+    assert model.n_iter_ == 3 and len(model.validation_scores_) == 3
+    # the same passes per row (n_inference_steps each) for both
+    assert counts["validation"] == 3 * 50
+    assert counts["validation"] <= 0.15 * counts["train"]

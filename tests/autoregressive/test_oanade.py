@@ -59,6 +59,39 @@ def test_oanade_ordering_log_prob_matches_numpy_twin(random_binary, params):
     np.testing.assert_allclose(general, expected, rtol=1e-10)
 
 
+def test_oanade_log_prob_under_orderings_outside_the_ensemble(random_binary):
+    model = _perturbed(_fitted(random_binary, n_hidden_layers=2), seed=5)
+    states = all_binary_states(10)
+    np.testing.assert_allclose(
+        model.log_prob_orderings(states[:50], orderings=model.orderings_),
+        model.log_prob_orderings(states[:50]),
+    )
+    new = np.random.default_rng(9).permuted(np.tile(np.arange(10), (4, 1)), axis=1)
+    assert not any(np.array_equal(o, e) for o in new for e in model.orderings_)
+    # every ordering is an exact, normalised density of its own
+    np.testing.assert_allclose(np.exp(model.log_prob_orderings(states, orderings=new)).sum(axis=1),
+                               1.0, atol=1e-6)
+    for bad in ([[0, 1, 2]], np.zeros((1, 10), dtype=int), np.arange(10)):
+        with pytest.raises(ValueError, match="permutations of range\\(10\\)"):
+            model.log_prob_orderings(states[:5], orderings=bad)
+
+
+@pytest.mark.parametrize("params", [VARIANTS[1], VARIANTS[2]])
+def test_oanade_validation_estimate_is_unbiased_for_the_mean_over_orderings(random_binary, params):
+    model = _perturbed(_fitted(random_binary, **params), seed=6)
+    rows, copies = random_binary[:3], 4000
+    estimate = _oanade._masked_log_likelihood(
+        np.repeat(rows, copies, axis=0), model._parameters(), model.mean_,
+        model.n_inference_steps, model.activation,
+    ).reshape(3, copies)
+    orderings = np.random.default_rng(7).permuted(np.tile(np.arange(10), (400, 1)), axis=1)
+    exact = model.log_prob_orderings(rows, orderings=orderings)  # (400, 3)
+    se = np.sqrt(estimate.var(axis=1) / copies + exact.var(axis=0) / len(orderings))
+    assert np.all(np.abs(estimate.mean(axis=1) - exact.mean(axis=0)) < 4 * se)
+    # masks are fixed: every epoch compares the model on the same draws
+    assert model._validation_score(rows, None) == model._validation_score(rows, None)
+
+
 @pytest.mark.parametrize("params", VARIANTS)
 def test_oanade_masked_objective_gradient_matches_finite_differences(random_binary, params):
     model = _perturbed(_fitted(random_binary, **params), seed=2)
