@@ -18,6 +18,8 @@ Usage::
 
     python benchmarks/reproduce_vae_mnist.py --models vae              # 120 min + eval
     python benchmarks/reproduce_vae_mnist.py --models vae --resume     # continue
+    python benchmarks/reproduce_vae_mnist.py --models iwae50-2 \
+        --init-from benchmark_runs/vae2   # IWAE k=50 on the finished 2-layer VAE: 60 min more
     python benchmarks/reproduce_vae_mnist.py --budget 0.2 --max-epochs 1 --train-rows 2000 \
         --eval-rows 50 --eval-k 100                                    # smoke
 
@@ -31,7 +33,9 @@ short run gets, not what the method can reach.
 
 import argparse
 import time
+from pathlib import Path
 
+import joblib
 import numpy as np
 
 from skgenerative.latent import IWAE, VAE, HierarchicalVAE, SigmoidBeliefNet
@@ -97,6 +101,37 @@ BUDGET_MINUTES = {"vae": 120, "iwae5": 180, "iwae50": 180, "vae2": 120, "iwae50-
                   "sbn-rws": 60, "sbn-nvil": 60}
 
 
+#: Settings a run started from another run's model may change (the rest,
+#: the architecture among them, must be equal).
+_CONTINUABLE = {"n_importance", "n_importance_samples", "learning_rate", "max_iter", "warm_start",
+                "verbose"}
+
+
+def start_from_run(folder, run, model):
+    """Make ``run`` start from the model of the finished run in ``folder``
+    (same class and architecture), given ``model``'s settings (e.g. IWAE's
+    ``n_importance=50`` on a VAE's model). The source run's epochs, training
+    time and learning curve become this run's, so the budget counts them,
+    as Burda et al.'s VAE and IWAE share the architecture and the first
+    epochs of a warm-started run are the VAE's. A started run resumes as
+    usual."""
+    run.resume = True
+    if run.checkpoint.exists():
+        return
+    source = joblib.load(Path(folder) / "checkpoint.joblib")
+    start = source["model"]
+    ours, theirs = model.get_params(), start.get_params()
+    differ = sorted(k for k in ours if k not in _CONTINUABLE and str(ours[k]) != str(theirs.get(k)))
+    if type(start) is not type(model) or differ:
+        raise SystemExit(f"{folder} holds a {type(start).__name__} that differs from "
+                         f"{run.name}'s {type(model).__name__} in {differ or 'class'}")
+    start.set_params(**{k: ours[k] for k in _CONTINUABLE - {"max_iter", "warm_start"}})
+    run._save({"model": start, "epochs": source["epochs"],
+               "train_seconds": source["train_seconds"], "curve": list(source["curve"])})
+    print(f"[{run.name}] starts from the model of {folder}: {source['epochs']} epochs, "
+          f"{source['train_seconds'] / 60:.1f} min counted in the budget", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=str(default_data()))
@@ -118,7 +153,13 @@ def main():
                          "is Burda et al.'s 8 stages of 3**i epochs at 1e-3 * 10**(-i/7), "
                          "compressed into the budget. SBN (Adam 1e-3 too) follows the same "
                          "schedule")
+    ap.add_argument("--init-from", default=None, metavar="RUN_FOLDER",
+                    help="start the (one) model of --models from the model of this finished run "
+                         "of the same architecture, its epochs and training time counted in the "
+                         "budget (e.g. iwae50-2 from benchmark_runs/vae2)")
     args = ap.parse_args()
+    if args.init_from is not None and "," in args.models:
+        ap.error("--init-from needs a single model in --models")
 
     data = np.load(args.data)
     X_train = data["train"][: args.train_rows].astype(np.float32)
@@ -141,6 +182,8 @@ def main():
         if args.lr_schedule != "constant":
             schedule = burda_schedule() if args.lr_schedule == "paper" else exponential_decay(1e-3, 10)
             run.train_epoch = scheduled_epoch(run, schedule)
+        if args.init_from is not None:
+            start_from_run(args.init_from, run, make_model(name, args.seed))
         model = run.run(lambda: make_model(name, args.seed), X_train)
         model.set_params(n_importance_samples=args.eval_k)
         t0 = time.perf_counter()
