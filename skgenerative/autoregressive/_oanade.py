@@ -133,16 +133,12 @@ _VALIDATION_SEED = 20140621
 def _masked_log_likelihood(X, params, mean, n_steps, activation):
     """Per-row unbiased estimate of the mean over orderings of ``log p(x | o)``,
     from one network pass per row: the training objective (a random split
-    point and ordering per row, :func:`_random_masks`' weighting) with masks
-    drawn from a fixed seed. A random permutation's first ``d`` entries are
-    a uniform random subset of size ``d``: ``permuted`` draws it in O(D)
-    per row."""
-    n, D = X.shape
-    rng = np.random.default_rng(_VALIDATION_SEED)
-    n_observed = rng.integers(0, D, size=n)
-    M = (rng.permuted(np.tile(np.arange(D), (n, 1)), axis=1) < n_observed[:, None]).astype(X.dtype)
+    point and ordering per row, :func:`_random_masks`) with masks drawn from
+    a fixed seed."""
+    M, weight = _random_masks(X.shape[0], X.shape[1], np.random.default_rng(_VALIDATION_SEED),
+                              X.dtype)
     logits = _infer(X, M, params, mean, n_steps, activation)[0]
-    free = (1 - M) * (D / (D - n_observed))[:, None]
+    free = (1 - M) * weight[:, None]
     return (free * (X * logits - np.logaddexp(0.0, logits))).sum(axis=1, dtype=np.float64)
 
 
