@@ -179,6 +179,21 @@ class BudgetedRun:
         fig.savefig(self.folder / "curve.png", dpi=100)
         plt.close(fig)
 
+    def start_from(self, folder, adopt):
+        """Start this run from the run checkpointed in ``folder``:
+        ``adopt(model)`` turns that run's model into this run's; its epochs,
+        training time and learning curve become this run's, so the budget
+        counts them. Once this run has its own checkpoint it resumes from it
+        instead."""
+        self.resume = True
+        if self.checkpoint.exists():
+            return
+        source = joblib.load(Path(folder) / "checkpoint.joblib")
+        self._save({"model": adopt(source["model"]), "epochs": source["epochs"],
+                    "train_seconds": source["train_seconds"], "curve": list(source["curve"])})
+        print(f"[{self.name}] starts from the model of {folder}: {source['epochs']} epochs, "
+              f"{source['train_seconds'] / 60:.1f} min counted in the budget", flush=True)
+
     def run(self, make_model, X_train):
         """Train until the budget is spent; returns the model."""
         state = self._load_or_start(make_model)

@@ -34,7 +34,6 @@ Usage::
 
 import argparse
 import time
-from pathlib import Path
 
 import joblib
 import numpy as np
@@ -120,11 +119,10 @@ def _first_layer_from_rbm_run(folder, make, X, run):
     log-likelihood, which is a one-layer DBN's) become the first layer's, so
     the budget counts them.
     """
-    run.resume = True
-    if run.checkpoint.exists():
-        return
-    rbm_state = joblib.load(Path(folder) / "checkpoint.joblib")
-    rbm = rbm_state["model"]
+    run.start_from(folder, lambda rbm: _dbn_on_rbm(rbm, folder, make, X))
+
+
+def _dbn_on_rbm(rbm, folder, make, X):
     dbn = make()
     if rbm.n_components != dbn.hidden_layer_sizes[0] or rbm.n_features_in_ != X.shape[1]:
         raise SystemExit(f"{folder} holds a {rbm.n_features_in_}x{rbm.n_components} RBM; the "
@@ -138,11 +136,7 @@ def _first_layer_from_rbm_run(folder, make, X, run):
     top = clone(dbn.rbms_[1]).set_params(warm_start=False).fit(H)
     dbn.rbms_ = [rbm, top] + dbn.rbms_[2:]
     dbn.set_params(warm_start=True).fit(X[:100])  # no epochs: ties the stack to its RBMs
-    dbn.set_params(warm_start=False)
-    run._save({"model": dbn, "epochs": rbm_state["epochs"],
-               "train_seconds": rbm_state["train_seconds"], "curve": rbm_state["curve"]})
-    print(f"[{run.name}] the RBM of {folder}: {rbm_state['epochs']} epochs, "
-          f"{rbm_state['train_seconds'] / 60:.1f} min", flush=True)
+    return dbn.set_params(warm_start=False)
 
 
 def run_bound(args):

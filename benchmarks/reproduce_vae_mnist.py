@@ -33,9 +33,6 @@ short run gets, not what the method can reach.
 
 import argparse
 import time
-from pathlib import Path
-
-import joblib
 import numpy as np
 
 from skgenerative.latent import IWAE, VAE, HierarchicalVAE, SigmoidBeliefNet
@@ -107,29 +104,20 @@ _CONTINUABLE = {"n_importance", "n_importance_samples", "learning_rate", "max_it
                 "verbose"}
 
 
-def start_from_run(folder, run, model):
-    """Make ``run`` start from the model of the finished run in ``folder``
-    (same class and architecture), given ``model``'s settings (e.g. IWAE's
-    ``n_importance=50`` on a VAE's model). The source run's epochs, training
-    time and learning curve become this run's, so the budget counts them,
-    as Burda et al.'s VAE and IWAE share the architecture and the first
-    epochs of a warm-started run are the VAE's. A started run resumes as
-    usual."""
-    run.resume = True
-    if run.checkpoint.exists():
-        return
-    source = joblib.load(Path(folder) / "checkpoint.joblib")
-    start = source["model"]
-    ours, theirs = model.get_params(), start.get_params()
-    differ = sorted(k for k in ours if k not in _CONTINUABLE and str(ours[k]) != str(theirs.get(k)))
-    if type(start) is not type(model) or differ:
-        raise SystemExit(f"{folder} holds a {type(start).__name__} that differs from "
-                         f"{run.name}'s {type(model).__name__} in {differ or 'class'}")
-    start.set_params(**{k: ours[k] for k in _CONTINUABLE - {"max_iter", "warm_start"}})
-    run._save({"model": start, "epochs": source["epochs"],
-               "train_seconds": source["train_seconds"], "curve": list(source["curve"])})
-    print(f"[{run.name}] starts from the model of {folder}: {source['epochs']} epochs, "
-          f"{source['train_seconds'] / 60:.1f} min counted in the budget", flush=True)
+def adopt_as(model, folder):
+    """``BudgetedRun.start_from``'s ``adopt``: a finished run's model (same
+    class and architecture) given ``model``'s settings, e.g. IWAE's
+    ``n_importance=50`` on a VAE's model (Burda et al.'s VAE and IWAE share
+    the architecture)."""
+    def adopt(start):
+        ours, theirs = model.get_params(), start.get_params()
+        differ = sorted(k for k in ours if k not in _CONTINUABLE and str(ours[k]) != str(theirs.get(k)))
+        if type(start) is not type(model) or differ:
+            raise SystemExit(f"{folder} holds a {type(start).__name__} that differs from "
+                             f"the {type(model).__name__} in {differ or 'class'}")
+        return start.set_params(**{k: ours[k] for k in _CONTINUABLE - {"max_iter", "warm_start"}})
+
+    return adopt
 
 
 def main():
@@ -183,7 +171,7 @@ def main():
             schedule = burda_schedule() if args.lr_schedule == "paper" else exponential_decay(1e-3, 10)
             run.train_epoch = scheduled_epoch(run, schedule)
         if args.init_from is not None:
-            start_from_run(args.init_from, run, make_model(name, args.seed))
+            run.start_from(args.init_from, adopt_as(make_model(name, args.seed), args.init_from))
         model = run.run(lambda: make_model(name, args.seed), X_train)
         model.set_params(n_importance_samples=args.eval_k)
         t0 = time.perf_counter()
